@@ -1,0 +1,5 @@
+#include "common/common.h"
+int main(void)
+{
+	return 0;
+}

@@ -1,0 +1,175 @@
+/*
+ * Hashing, signing, random bytes and base64 on top of OpenSSL 3. This is
+ * the only module that includes OpenSSL headers; everything else names
+ * algorithms through the enums below.
+ *
+ * A store is fixed to one hash at creation: SM3 (GB/T 32905) in gm mode,
+ * SHA-256 in standard mode. Both have 32-byte digests.
+ */
+#ifndef CASETRAIL_CRYPTO_H
+#define CASETRAIL_CRYPTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+
+#define HASH_LEN 32
+/* "sha256:" plus 64 hex digits plus NUL */
+#define HASH_TEXT_MAX 72
+
+enum hash_alg { HASH_SM3 = 1, HASH_SHA256 = 2 };
+
+/* Returns "sm3" or "sha256". */
+const char *hash_alg_name(enum hash_alg alg);
+
+/* Parses "sm3" or "sha256"; returns 0 or CT_EINVAL. */
+int hash_alg_parse(const char *name, enum hash_alg *alg);
+
+/* Hashes len bytes in one call. */
+void hash_buf(enum hash_alg alg, const void *data, size_t len,
+	      uint8_t out[HASH_LEN]);
+
+/* Streaming hash state; hasher_free(NULL) is a no-op. */
+struct hasher;
+struct hasher *hasher_new(enum hash_alg alg);
+void hasher_update(struct hasher *h, const void *data, size_t len);
+/* Writes the digest and resets h for reuse. */
+void hasher_final(struct hasher *h, uint8_t out[HASH_LEN]);
+void hasher_free(struct hasher *h);
+
+/* Writes "<alg>:<lowercase hex>" into out (at least HASH_TEXT_MAX bytes). */
+void hash_format(enum hash_alg alg, const uint8_t digest[HASH_LEN],
+		 char *out);
+
+/*
+ * Parses "<alg>:<64 hex digits>" (lowercase hex only, so that each digest
+ * has one text form). Returns 0 or CT_EINVAL.
+ */
+int hash_parse(const char *text, enum hash_alg *alg, uint8_t out[HASH_LEN]);
+
+/* Fills buf with n bytes from the OpenSSL CSPRNG; returns 0 or CT_ECRYPTO. */
+int crypto_random(void *buf, size_t n);
+
+/* Appends standard base64 (with padding, no newlines) of data to out. */
+int base64_encode(const void *data, size_t len, struct buf *out);
+
+/*
+ * Decodes standard base64 with padding and no whitespace into out, which
+ * has room for max bytes. Returns the decoded length or CT_EINVAL.
+ */
+long base64_decode(const char *text, size_t len, uint8_t *out, size_t max);
+
+/* Overwrites n bytes in a way the compiler cannot drop. */
+void crypto_wipe(void *p, size_t n);
+
+/*
+ * Signing keys. SM2 (GB/T 32918) signs the SM3 digest with the fixed
+ * distinguishing ID "1234567812345678" on both signing and verifying, and
+ * its signatures are raw r||s, 64 bytes. Ed25519 signatures are 64 bytes.
+ */
+enum key_type { KEY_SM2 = 1, KEY_ED25519 = 2 };
+
+#define SIG_MAX 64
+#define SM2_DISTID "1234567812345678"
+
+struct key;
+
+/* Generates a new private key. */
+int key_generate(enum key_type type, struct key **out, struct error *err);
+
+/*
+ * Writes the private key as PKCS#8 PEM to path, created with mode 0600 and
+ * never overwriting (O_EXCL), fsynced. Fails with CT_EEXIST if it exists.
+ */
+int key_save_private(const struct key *k, const char *path,
+		     struct error *err);
+
+/* Reads a PEM private key (SM2 or Ed25519) from path. */
+int key_load_private(const char *path, struct key **out, struct error *err);
+
+/* Reads a PEM public key (SubjectPublicKeyInfo) from a string. */
+int key_load_public_pem(const char *pem, size_t len, struct key **out,
+			struct error *err);
+
+/* Appends the public key as SubjectPublicKeyInfo PEM to out. */
+int key_public_pem(const struct key *k, struct buf *out);
+
+/*
+ * Writes the raw public key: for SM2 the 65-byte uncompressed point
+ * 04||x||y, for Ed25519 the 32-byte key. Returns the length, or a negative
+ * code when max is too small.
+ */
+int key_public_raw(const struct key *k, uint8_t *out, size_t max);
+
+enum key_type key_get_type(const struct key *k);
+
+/* Signs msg. sig must have room for SIG_MAX bytes; *siglen is set to 64. */
+int key_sign(const struct key *k, const void *msg, size_t len,
+	     uint8_t sig[SIG_MAX], size_t *siglen, struct error *err);
+
+/* Returns 0 when sig is a valid signature of msg by k, else CT_ECRYPTO. */
+int key_verify(const struct key *k, const void *msg, size_t len,
+	       const uint8_t *sig, size_t siglen);
+
+void key_free(struct key *k);
+
+/*
+ * Signed notes (C2SP signed-note). A note is text ending in a newline,
+ * followed by a blank line and one signature line per key:
+ *
+ *   — <name> <base64(key id (4 bytes) || signature)>
+ *
+ * Ed25519 keys have signature type 0x01. SM2 keys use the type 0xff with
+ * the identifier "sm2-sm3", so that the key id is the first four bytes of
+ * SHA-256(name || 0x0A || 0xff || "sm2-sm3" || raw public key).
+ */
+struct note_key {
+	const char *name; /* no spaces, no '+' */
+	struct key *key;
+};
+
+/* Returns the 4-byte signed-note key id of a key under a name. */
+uint32_t note_key_id(const struct note_key *nk);
+
+/*
+ * Appends text (which must end in '\n') followed by the blank line and a
+ * signature line for each of the n keys to out.
+ */
+int note_sign(const char *text, size_t len, const struct note_key *keys,
+	      size_t n, struct buf *out, struct error *err);
+
+struct note_sig {
+	char name[128];
+	uint32_t key_id;
+	uint8_t sig[SIG_MAX + 64]; /* as decoded; other types may be longer */
+	size_t siglen;
+};
+
+#define NOTE_MAX_SIGS 16
+
+struct note {
+	size_t text_len; /* the signed text is note[0 .. text_len) */
+	struct note_sig sigs[NOTE_MAX_SIGS];
+	size_t nsigs;
+};
+
+/*
+ * Splits a signed note into its text and signature lines, checking the
+ * grammar of the spec (text ends in newline, blank separator line, every
+ * signature line well formed, at most NOTE_MAX_SIGS lines). Verifies
+ * nothing. Returns 0 or CT_EINVAL with err naming the bad line.
+ */
+int note_parse(const char *note, size_t len, struct note *out,
+	       struct error *err);
+
+/*
+ * Verifies that the parsed note carries a valid signature by each of the n
+ * keys (matched by name and key id). Returns 0, or CT_ECRYPTO with err
+ * naming the first key whose signature is missing or invalid.
+ */
+int note_verify(const char *note, const struct note *parsed,
+		const struct note_key *keys, size_t n, struct error *err);
+
+#endif
