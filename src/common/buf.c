@@ -27,7 +27,9 @@ static int grow(struct buf *b, size_t extra)
 	size_t want, cap;
 	char *p;
 
-	if (extra > b->max || b->len > b->max - extra)
+	/* The last test keeps len + extra + 1 from wrapping around. */
+	if (extra > b->max || b->len > b->max - extra ||
+	    b->len + extra == SIZE_MAX)
 		return CT_ETOOBIG;
 	want = b->len + extra + 1;
 	if (want <= b->cap)

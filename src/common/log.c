@@ -50,6 +50,11 @@ char *log_quote(const char *s, char *out, size_t n)
 		snprintf(out, n, "%s", s);
 		return out;
 	}
+	if (n < 3) {
+		/* Two quotes and the NUL need 3 bytes, so out stays empty. */
+		out[0] = '\0';
+		return out;
+	}
 	out[o++] = '"';
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		char esc[8];
