@@ -1,5 +1,64 @@
+/*
+ * casetrail: the full-process recording system of an administrative
+ * approval bureau. One program is both the command-line tool and the
+ * server; this file dispatches on the command word.
+ */
 #include "common/common.h"
-int main(void)
+
+#include "cli.h"
+
+static const struct command {
+	const char *name;
+	cli_command_fn fn;
+	const char *summary;
+} commands[] = {
+	{ "init", cmd_init, "create a new store" },
+	{ "key", cmd_key, "show the store's public signing keys" },
+	{ "record", cmd_record, "add a record, or show one with its content" },
+	{ "log", cmd_log, "show a ledger entry" },
+	{ "proof", cmd_proof, "print an inclusion or consistency proof" },
+	{ "checkpoint", cmd_checkpoint, "print (or sign) the latest checkpoint" },
+	{ "expunge", cmd_expunge, "destroy content or a blob, recorded" },
+	{ "verify", cmd_verify, "check a whole store from scratch" },
+	{ "backup", cmd_backup, "write a consistent online copy of a store" },
+	{ "serve", cmd_serve, "run the HTTP server" },
+};
+
+static void usage(FILE *out)
 {
-	return 0;
+	fputs("Usage: casetrail COMMAND [OPTIONS]\n\n"
+	      "Commands:\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-11s %s\n", commands[i].name,
+			commands[i].summary);
+	fputs("\nEvery command takes --help. The store is --dir DIR, else "
+	      "$CASETRAIL_DIR,\nelse ./var/casetrail. Exit status: 0 ok, 1 "
+	      "verify found a problem,\n2 usage, input, permission or store "
+	      "error.\n", out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_ERROR;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		puts("casetrail 0.1.0");
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			cli_setup_logging(commands[i].fn == cmd_serve);
+			return commands[i].fn(argc - 1, argv + 1);
+		}
+	}
+	fprintf(stderr, "casetrail: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return EXIT_ERROR;
 }

@@ -1,0 +1,72 @@
+/*
+ * The command-line front end. Each command group has one file and one
+ * entry point with the signature of cli_command_fn; main() dispatches on
+ * the first one or two words. Commands print results to stdout (JSON for
+ * ledger and proof commands) and errors to stderr as
+ * "casetrail: <message>", and return an exit status:
+ */
+#ifndef CASETRAIL_CLI_H
+#define CASETRAIL_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdint.h>
+
+#include "common/error.h"
+
+enum cli_exit {
+	EXIT_OK = 0,
+	EXIT_PROBLEM = 1, /* verify found a problem */
+	EXIT_ERROR = 2,   /* usage, input, permission or store error */
+};
+
+typedef int (*cli_command_fn)(int argc, char **argv);
+
+int cmd_init(int argc, char **argv);
+int cmd_key(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_proof(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);
+int cmd_expunge(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_backup(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+
+/* Prints "casetrail: <message>" to stderr and returns EXIT_ERROR. */
+int cli_fail(const struct error *err);
+int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints a usage error with a pointer to --help; returns EXIT_ERROR. */
+int cli_usage(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The store directory: --dir, else $CASETRAIL_DIR, else ./var/casetrail. */
+const char *cli_store_dir(const char *option);
+
+/* The acting user: --as, else the OS user. */
+const char *cli_actor(const char *option);
+
+/* The OS user's login name ("uid-<n>" when it has none). */
+const char *cli_os_user(void);
+
+/*
+ * Parses a decimal number (no sign, no leading zeros except "0", at most
+ * 2^63 - 1) named what; returns 0 or prints an error and returns
+ * EXIT_ERROR.
+ */
+int cli_parse_u64(const char *what, const char *text, uint64_t *out);
+
+/*
+ * Parses an RFC 3339 time ("2026-12-04T09:30:00+08:00", fraction of a
+ * second optional, "Z" allowed) into UTC milliseconds.
+ */
+int cli_parse_time(const char *what, const char *text, int64_t *out_ms);
+
+/* Prints a JSON value to stdout with a newline; takes its reference. */
+void cli_print_json(json_t *v);
+
+/* Opens the log level from $CASETRAIL_LOG (default warn for the CLI). */
+void cli_setup_logging(int is_server);
+
+#endif

@@ -1,0 +1,413 @@
+/*
+ * Record commands: record add, record show, log show and expunge.
+ */
+#include "common/common.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "cases/cases.h"
+#include "cli.h"
+#include "common/jcs.h"
+#include "content/content.h"
+#include "ledger/ledger.h"
+
+#define MAX_ATTACH 64
+
+static const char record_help[] =
+	"Usage: casetrail record add --case ID --kind KIND --fields FILE|-\n"
+	"                            [--attach FILE]... [--at TIME] [--as USER]\n"
+	"       casetrail record show SEQ\n"
+	"\n"
+	"add appends a record: its fields (a JSON object read from FILE, or\n"
+	"standard input for -) go to the content store, and the ledger entry\n"
+	"carries their salted commitment. Each attachment is streamed into\n"
+	"the blob store under its content hash. Prints the new entry's seq and\n"
+	"leaf hash as JSON. The one record kind so far is note (情况说明),\n"
+	"with the field text.\n"
+	"\n"
+	"show prints a record's entry and content, and checks the content\n"
+	"against the entry's commitment.\n"
+	"\n"
+	"  --dir DIR          the store (default $CASETRAIL_DIR, else ./var/casetrail)\n"
+	"  --case ID          the case the record belongs to\n"
+	"  --kind KIND        the record kind\n"
+	"  --fields FILE      the record's fields as a JSON object; - for stdin\n"
+	"  --attach FILE      a file to attach (repeatable, at most 64)\n"
+	"  --at TIME          when the event happened, RFC 3339, if not now\n"
+	"  --as USER          the acting staff member (default the OS user)\n";
+
+/* Reads FILE or stdin and parses it as JSON; errors name the file. */
+static json_t *read_fields(const char *path)
+{
+	struct buf text = BUF_INIT_MAX(CONTENT_MAX);
+	struct error err = { 0 };
+	char chunk[65536];
+	json_t *v = NULL;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	ssize_t n;
+
+	if (fd < 0) {
+		cli_failf("cannot open --fields file '%s': %s", path,
+			  strerror(errno));
+		return NULL;
+	}
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (buf_append(&text, chunk, (size_t)n) != 0) {
+			cli_failf("--fields '%s' is larger than the limit of %zu "
+				  "bytes; attach long text as a file", path,
+				  CONTENT_MAX);
+			goto out;
+		}
+	}
+	if (n < 0) {
+		cli_failf("cannot read --fields '%s': %s", path,
+			  strerror(errno));
+		goto out;
+	}
+	v = jcs_parse(text.data ? text.data : "", text.len, &err);
+	if (!v)
+		cli_failf("--fields '%s': %s", path, err.msg);
+out:
+	if (fd > 0)
+		close(fd);
+	buf_release(&text);
+	return v;
+}
+
+static json_t *receipt_json(struct ledger *l, const struct ledger_receipt *r,
+			    const struct ledger_attachment *atts, size_t n)
+{
+	struct buf leaf = BUF_INIT_MAX(256);
+	json_t *out, *list = json_array();
+
+	base64_encode(r->leaf, HASH_LEN, &leaf);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack(
+			"{s:s, s:s, s:I, s:s}", "hash", atts[i].hash, "sha256",
+			atts[i].sha256, "size", (json_int_t)atts[i].size,
+			"type", atts[i].type));
+	out = json_pack("{s:I, s:s, s:I, s:s, s:I, s:o}", "seq",
+			(json_int_t)r->seq, "leaf_hash", leaf.data, "ts",
+			(json_int_t)r->ts_ms, "content", r->content,
+			"tree_size", (json_int_t)r->tree_size, "attachments",
+			list);
+	buf_release(&leaf);
+	(void)l;
+	return out;
+}
+
+struct add_args {
+	const char *dir, *case_id, *kind, *fields, *actor;
+	const char *attach[MAX_ATTACH];
+	size_t nattach;
+	int64_t at_ms;
+};
+
+static int record_add(const struct add_args *a)
+{
+	struct ledger_attachment atts[MAX_ATTACH];
+	struct ledger_record rec = { .kind = a->kind, .case_id = a->case_id,
+				     .actor = cli_actor(a->actor),
+				     .os_user = cli_os_user(),
+				     .at_ms = a->at_ms, .supersedes = -1 };
+	struct ledger_receipt receipt;
+	struct error err = { 0 };
+	struct ledger *l = NULL;
+	json_t *fields;
+	int rc = EXIT_ERROR;
+
+	fields = read_fields(a->fields);
+	if (!fields)
+		return EXIT_ERROR;
+	if (record_kind_check(a->kind, fields, &err) != 0)
+		goto fail;
+	if (ledger_open(a->dir, 0, &l, &err) != 0)
+		goto fail;
+	for (size_t i = 0; i < a->nattach; i++)
+		if (ledger_attach_file(l, a->attach[i], &atts[i], &err) != 0)
+			goto fail;
+	rec.fields = fields;
+	rec.attachments = atts;
+	rec.nattachments = a->nattach;
+	if (ledger_append(l, &rec, &receipt, &err) != 0)
+		goto fail;
+	cli_print_json(receipt_json(l, &receipt, atts, a->nattach));
+	rc = EXIT_OK;
+	goto out;
+fail:
+	cli_fail(&err);
+out:
+	ledger_close(l);
+	json_decref(fields);
+	return rc;
+}
+
+static int parse_add(int argc, char **argv, struct add_args *a)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "case", required_argument, NULL, 'c' },
+		{ "kind", required_argument, NULL, 'k' },
+		{ "fields", required_argument, NULL, 'f' },
+		{ "attach", required_argument, NULL, 'a' },
+		{ "at", required_argument, NULL, 't' },
+		{ "as", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': a->dir = optarg; break;
+		case 'c': a->case_id = optarg; break;
+		case 'k': a->kind = optarg; break;
+		case 'f': a->fields = optarg; break;
+		case 'u': a->actor = optarg; break;
+		case 't':
+			if (cli_parse_time("--at", optarg, &a->at_ms) != 0)
+				return EXIT_ERROR;
+			break;
+		case 'a':
+			if (a->nattach == MAX_ATTACH)
+				return cli_usage("record", "more than %d "
+						 "--attach files", MAX_ATTACH);
+			a->attach[a->nattach++] = optarg;
+			break;
+		case 'h': fputs(record_help, stdout); return -1;
+		default: return cli_usage("record", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage("record", "unexpected argument '%s'",
+				 argv[optind]);
+	if (!a->case_id || !a->kind || !a->fields)
+		return cli_usage("record", "record add needs --case, --kind "
+				 "and --fields");
+	a->dir = cli_store_dir(a->dir);
+	return 0;
+}
+
+/* Parses the SEQ argument at argv[optind]. */
+static int parse_seq_arg(const char *command, int argc, char **argv,
+			 uint64_t *seq)
+{
+	if (optind >= argc)
+		return cli_usage(command, "SEQ is missing");
+	if (optind + 1 < argc)
+		return cli_usage(command, "unexpected argument '%s'",
+				 argv[optind + 1]);
+	return cli_parse_u64("seq", argv[optind], seq);
+}
+
+static json_t *entry_json(const struct buf *body)
+{
+	return json_loadb(body->data, body->len, 0, NULL);
+}
+
+static int record_show(struct ledger *l, uint64_t seq)
+{
+	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	struct error err = { 0 };
+	json_t *fields = NULL;
+	int rc;
+
+	rc = ledger_entry(l, seq, &body, &err);
+	if (rc == 0)
+		rc = ledger_content(l, seq, &fields, &err);
+	if (rc == CT_ENOTFOUND && body.len) {
+		/* Expunged or missing content: the entry stays readable. */
+		cli_print_json(json_pack("{s:I, s:o, s:n, s:s}", "seq",
+					 (json_int_t)seq, "entry",
+					 entry_json(&body), "fields", "note",
+					 err.msg));
+		buf_release(&body);
+		return EXIT_OK;
+	}
+	if (rc) {
+		buf_release(&body);
+		return rc == CT_ECORRUPT ? (cli_fail(&err), EXIT_PROBLEM)
+					 : cli_fail(&err);
+	}
+	cli_print_json(json_pack("{s:I, s:o, s:o, s:b}", "seq",
+				 (json_int_t)seq, "entry", entry_json(&body),
+				 "fields", fields, "content_verified", 1));
+	buf_release(&body);
+	return EXIT_OK;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct add_args a = { 0 };
+	struct error err = { 0 };
+	const char *sub;
+	struct ledger *l;
+	uint64_t seq;
+	int rc;
+
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && !strcmp(argv[1], "--help")) {
+			fputs(record_help, stdout);
+			return EXIT_OK;
+		}
+		return cli_usage("record", "expected 'record add' or 'record "
+				 "show'");
+	}
+	sub = argv[1];
+	if (!strcmp(sub, "add")) {
+		rc = parse_add(argc - 1, argv + 1, &a);
+		return rc < 0 ? EXIT_OK : rc ? rc : record_add(&a);
+	}
+	if (strcmp(sub, "show") != 0)
+		return cli_usage("record", "unknown subcommand '%s'", sub);
+	{
+		static const struct option opts[] = {
+			{ "dir", required_argument, NULL, 'd' },
+			{ "help", no_argument, NULL, 'h' },
+			{ NULL, 0, NULL, 0 },
+		};
+		const char *dir = NULL;
+		int c;
+
+		argc--;
+		argv++;
+		while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+			if (c == 'd')
+				dir = optarg;
+			else if (c == 'h')
+				return fputs(record_help, stdout), EXIT_OK;
+			else
+				return cli_usage("record", "invalid option");
+		}
+		if (parse_seq_arg("record", argc, argv, &seq) != 0)
+			return EXIT_ERROR;
+		if (ledger_open(cli_store_dir(dir), LEDGER_READONLY, &l,
+				&err) != 0)
+			return cli_fail(&err);
+	}
+	rc = record_show(l, seq);
+	ledger_close(l);
+	return rc;
+}
+
+static const char log_help[] =
+	"Usage: casetrail log show SEQ [--raw] [--dir DIR]\n"
+	"\n"
+	"Prints the ledger entry SEQ with its leaf hash as JSON. With --raw,\n"
+	"prints exactly the entry bytes that were hashed, and nothing else.\n";
+
+int cmd_log(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "raw", no_argument, NULL, 'r' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	struct buf b64 = BUF_INIT_MAX(256);
+	uint8_t leaf[HASH_LEN];
+	struct error err = { 0 };
+	const char *dir = NULL;
+	struct ledger *l;
+	uint64_t seq;
+	int c, raw = 0, rc;
+
+	if (argc < 2 || strcmp(argv[1], "show") != 0) {
+		if (argc >= 2 && !strcmp(argv[1], "--help"))
+			return fputs(log_help, stdout), EXIT_OK;
+		return cli_usage("log", "expected 'log show SEQ'");
+	}
+	argc--;
+	argv++;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'r': raw = 1; break;
+		case 'h': fputs(log_help, stdout); return EXIT_OK;
+		default: return cli_usage("log", "invalid option");
+		}
+	}
+	if (parse_seq_arg("log", argc, argv, &seq) != 0)
+		return EXIT_ERROR;
+	if (ledger_open(cli_store_dir(dir), LEDGER_READONLY, &l, &err) != 0)
+		return cli_fail(&err);
+	rc = ledger_entry(l, seq, &body, &err);
+	if (rc == 0)
+		rc = ledger_leaf(l, seq, leaf, &err);
+	ledger_close(l);
+	if (rc) {
+		buf_release(&body);
+		return cli_fail(&err);
+	}
+	if (raw) {
+		fwrite(body.data, 1, body.len, stdout);
+	} else {
+		base64_encode(leaf, HASH_LEN, &b64);
+		cli_print_json(json_pack("{s:I, s:s, s:o}", "seq",
+					 (json_int_t)seq, "leaf_hash", b64.data,
+					 "entry", entry_json(&body)));
+	}
+	buf_release(&body);
+	buf_release(&b64);
+	return EXIT_OK;
+}
+
+static const char expunge_help[] =
+	"Usage: casetrail expunge SEQ --reason TEXT --approved-by USER\n"
+	"                         [--blob HASH] [--as USER] [--dir DIR]\n"
+	"\n"
+	"Destroys the content of entry SEQ (or, with --blob, one of its\n"
+	"attachments) and appends an expunge entry that records who approved\n"
+	"it and why. The entry and its commitment stay, so the log still\n"
+	"verifies; verify then accepts exactly that content as absent. The\n"
+	"approver must be another person than the actor.\n";
+
+int cmd_expunge(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ "approved-by", required_argument, NULL, 'p' },
+		{ "blob", required_argument, NULL, 'b' },
+		{ "as", required_argument, NULL, 'u' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *reason = NULL, *approver = NULL;
+	const char *blob = NULL, *actor = NULL;
+	struct ledger_receipt r;
+	struct error err = { 0 };
+	struct ledger *l;
+	uint64_t seq;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'r': reason = optarg; break;
+		case 'p': approver = optarg; break;
+		case 'b': blob = optarg; break;
+		case 'u': actor = optarg; break;
+		case 'h': fputs(expunge_help, stdout); return EXIT_OK;
+		default: return cli_usage("expunge", "invalid option");
+		}
+	}
+	if (parse_seq_arg("expunge", argc, argv, &seq) != 0)
+		return EXIT_ERROR;
+	if (!reason || !approver)
+		return cli_usage("expunge", "--reason and --approved-by are "
+				 "required");
+	if (ledger_open(cli_store_dir(dir), 0, &l, &err) != 0)
+		return cli_fail(&err);
+	rc = ledger_expunge(l, seq, blob, reason, approver, cli_actor(actor),
+			    cli_os_user(), &r, &err);
+	ledger_close(l);
+	if (rc)
+		return cli_fail(&err);
+	cli_print_json(json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)r.seq,
+				 "expunged", (json_int_t)seq, "removed",
+				 blob ? blob : "content"));
+	return EXIT_OK;
+}

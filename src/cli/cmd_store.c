@@ -1,0 +1,301 @@
+/*
+ * Store commands: init, key show, verify and backup.
+ */
+#include "common/common.h"
+
+#include <unistd.h>
+
+#include "cli.h"
+#include "common/log.h"
+#include "ledger/ledger.h"
+#include "ledger/verify.h"
+
+#define STORE_OPTIONS "  --dir DIR          the store (default $CASETRAIL_DIR, else ./var/casetrail)\n"
+
+static const char init_help[] =
+	"Usage: casetrail init [--dir DIR] [--crypto gm|standard] [--host NAME]\n"
+	"\n"
+	"Creates a new store: the SQLite database, the blob and key folders,\n"
+	"the signing keys (mode 0600) and config.json, and signs the first\n"
+	"checkpoint. Refuses a folder that is not empty (exit 2).\n"
+	"\n" STORE_OPTIONS
+	"  --crypto gm        SM3 tree, SM2 and Ed25519 keys (default)\n"
+	"  --crypto standard  SHA-256 tree, Ed25519 key\n"
+	"  --host NAME        the host part of the checkpoint origin (default\n"
+	"                     the machine's host name)\n";
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "crypto", required_argument, NULL, 'c' },
+		{ "host", required_argument, NULL, 'H' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *crypto = "gm", *host = NULL;
+	char hostname[256] = "localhost";
+	struct error err = { 0 };
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'c': crypto = optarg; break;
+		case 'H': host = optarg; break;
+		case 'h': fputs(init_help, stdout); return EXIT_OK;
+		default: return cli_usage("init", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return cli_usage("init", "unexpected argument '%s'",
+				 argv[optind]);
+	if (!host) {
+		if (gethostname(hostname, sizeof(hostname) - 1) != 0)
+			snprintf(hostname, sizeof(hostname), "localhost");
+		host = hostname;
+	}
+	dir = cli_store_dir(dir);
+	if (ledger_create(dir, crypto, host, &err) != 0)
+		return cli_fail(&err);
+	cli_print_json(json_pack("{s:s, s:s}", "created", dir, "crypto",
+				 crypto));
+	return EXIT_OK;
+}
+
+static const char key_help[] =
+	"Usage: casetrail key show [--dir DIR] [--json]\n"
+	"\n"
+	"Prints each public signing key of the store as PEM, with its type,\n"
+	"its signed-note key name and its key id (8 hex digits).\n"
+	"\n" STORE_OPTIONS
+	"  --json             print a JSON array instead\n";
+
+static int key_show(struct ledger *l, int as_json)
+{
+	const struct ledger_config *cfg = ledger_config(l);
+	struct note_key keys[2];
+	struct buf pem = BUF_INIT_MAX(1 << 16);
+	struct error err = { 0 };
+	json_t *list = json_array();
+	size_t n;
+
+	if (ledger_note_keys(l, keys, &n, 0, &err) != 0) {
+		json_decref(list);
+		return cli_fail(&err);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *type = key_get_type(keys[i].key) == KEY_SM2
+					   ? "sm2" : "ed25519";
+		char id[16];
+
+		snprintf(id, sizeof(id), "%08x", note_key_id(&keys[i]));
+		buf_reset(&pem);
+		key_public_pem(keys[i].key, &pem);
+		if (as_json)
+			json_array_append_new(list, json_pack(
+				"{s:s, s:s, s:s, s:s}", "type", type, "name",
+				keys[i].name, "key_id", id, "pem", pem.data));
+		else
+			printf("%s key %s id %s\n%s", type, keys[i].name, id,
+			       pem.data);
+	}
+	if (as_json)
+		cli_print_json(json_pack("{s:s, s:s, s:o}", "origin",
+					 cfg->origin, "crypto", cfg->crypto,
+					 "keys", list));
+	else
+		json_decref(list);
+	buf_release(&pem);
+	return EXIT_OK;
+}
+
+int cmd_key(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL;
+	struct error err = { 0 };
+	struct ledger *l;
+	int c, as_json = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'j': as_json = 1; break;
+		case 'h': fputs(key_help, stdout); return EXIT_OK;
+		default: return cli_usage("key", "invalid option");
+		}
+	}
+	if (optind >= argc || strcmp(argv[optind], "show") != 0)
+		return cli_usage("key", "expected 'key show'");
+	if (ledger_open(cli_store_dir(dir), LEDGER_READONLY, &l, &err) != 0)
+		return cli_fail(&err);
+	rc = key_show(l, as_json);
+	ledger_close(l);
+	return rc;
+}
+
+static const char verify_help[] =
+	"Usage: casetrail verify [--dir DIR] [--against FILE] [--blobs all|none]\n"
+	"                        [--json]\n"
+	"\n"
+	"Recomputes every leaf and the whole Merkle tree, checks each stored\n"
+	"checkpoint's signatures and consistency with its predecessor, every\n"
+	"content item against its commitment and every blob against its hash.\n"
+	"Prints one line per problem. Exit status 0 when all holds, 1 when a\n"
+	"problem was found, 2 when the store cannot be opened.\n"
+	"\n" STORE_OPTIONS
+	"  --against FILE     also check a checkpoint saved elsewhere (by a\n"
+	"                     witness): a store rolled back below it or forked\n"
+	"                     from it fails\n"
+	"  --blobs all        re-hash every blob (default)\n"
+	"  --blobs none       only check that every blob file exists\n"
+	"  --json             print the summary as JSON\n";
+
+static int read_against(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[4096];
+	size_t n;
+
+	if (!f)
+		return cli_failf("cannot open --against file '%s': %s", path,
+				 strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (buf_append(b, chunk, n) != 0) {
+			fclose(f);
+			return cli_failf("--against file '%s' is larger than "
+					 "%zu bytes; it must hold one "
+					 "checkpoint", path, b->max);
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+static void print_summary(const struct verify_result *r, int as_json)
+{
+	if (as_json) {
+		cli_print_json(json_pack(
+			"{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "ok",
+			r->problems == 0, "problems", (json_int_t)r->problems,
+			"entries", (json_int_t)r->entries, "checkpoints",
+			(json_int_t)r->checkpoints, "content",
+			(json_int_t)r->contents, "expunged",
+			(json_int_t)r->expunged, "blobs",
+			(json_int_t)r->blobs));
+		return;
+	}
+	printf("%s: %" PRIu64 " entries, %" PRIu64 " checkpoints, %" PRIu64
+	       " content items, %" PRIu64 " expunged, %" PRIu64 " blobs; %"
+	       PRIu64 " problem%s\n", r->problems ? "FAILED" : "ok",
+	       r->entries, r->checkpoints, r->contents, r->expunged, r->blobs,
+	       r->problems, r->problems == 1 ? "" : "s");
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "against", required_argument, NULL, 'a' },
+		{ "blobs", required_argument, NULL, 'b' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct verify_options opt = { .check_blobs = 1, .out = stdout };
+	struct buf against = BUF_INIT_MAX(1 << 16);
+	struct verify_result res;
+	struct error err = { 0 };
+	const char *dir = NULL;
+	int c, as_json = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 'j': as_json = 1; break;
+		case 'a':
+			if (read_against(optarg, &against) != 0)
+				goto fail;
+			opt.against = against.data ? against.data : "";
+			opt.against_len = against.len;
+			break;
+		case 'b':
+			if (strcmp(optarg, "all") && strcmp(optarg, "none")) {
+				cli_usage("verify", "invalid --blobs '%s'; use "
+					  "all or none", optarg);
+				goto fail;
+			}
+			opt.check_blobs = !strcmp(optarg, "all");
+			break;
+		case 'h': fputs(verify_help, stdout); buf_release(&against);
+			return EXIT_OK;
+		default: cli_usage("verify", "invalid option"); goto fail;
+		}
+	}
+	if (optind < argc) {
+		cli_usage("verify", "unexpected argument '%s'", argv[optind]);
+		goto fail;
+	}
+	rc = ledger_verify(cli_store_dir(dir), &opt, &res, &err);
+	buf_release(&against);
+	if (rc)
+		return cli_fail(&err);
+	print_summary(&res, as_json);
+	return res.problems ? EXIT_PROBLEM : EXIT_OK;
+fail:
+	buf_release(&against);
+	return EXIT_ERROR;
+}
+
+static const char backup_help[] =
+	"Usage: casetrail backup --to DIR [--dir DIR]\n"
+	"\n"
+	"Writes a consistent copy of a store, which may be in use, to a new\n"
+	"folder: the database through SQLite's online backup, every blob it\n"
+	"references, the keys and the configuration. The copy is a store that\n"
+	"'casetrail verify --dir' accepts.\n"
+	"\n" STORE_OPTIONS
+	"  --to DIR           the new folder (must not exist)\n";
+
+int cmd_backup(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "to", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *to = NULL;
+	struct error err = { 0 };
+	struct ledger *l;
+	uint64_t size = 0;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dir = optarg; break;
+		case 't': to = optarg; break;
+		case 'h': fputs(backup_help, stdout); return EXIT_OK;
+		default: return cli_usage("backup", "invalid option");
+		}
+	}
+	if (!to)
+		return cli_usage("backup", "--to DIR is missing");
+	if (ledger_open(cli_store_dir(dir), 0, &l, &err) != 0)
+		return cli_fail(&err);
+	rc = ledger_backup(l, to, &err);
+	if (rc == 0)
+		rc = ledger_size(l, &size, &err);
+	ledger_close(l);
+	if (rc)
+		return cli_fail(&err);
+	cli_print_json(json_pack("{s:s, s:I}", "backup", to, "entries",
+				 (json_int_t)size));
+	return EXIT_OK;
+}

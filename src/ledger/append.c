@@ -1,0 +1,496 @@
+/*
+ * Appending to the ledger, with group commit.
+ *
+ * Each caller prepares its record outside any lock (canonical fields,
+ * salt, commitment), queues it and waits. The first waiter that finds no
+ * commit under way becomes the leader: it takes the whole queue, runs one
+ * write transaction for all of it and wakes everyone. Records queued while
+ * a leader commits form the next batch, so under load many appends share
+ * one fsync, and a lone append waits for nobody.
+ */
+#include "common/common.h"
+
+#include <fcntl.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "common/jcs.h"
+#include "common/log.h"
+#include "content/content.h"
+#include "internal.h"
+#include "media/sniff.h"
+
+struct append_req {
+	const struct ledger_record *rec;
+	struct content content;
+	struct ledger_receipt *receipt;
+	/* For an expunge: what to destroy inside the transaction. */
+	int expunge;
+	const char *expunge_blob;
+	int rc;
+	struct error err;
+	int done;
+	struct append_req *next;
+};
+
+int64_t ledger_now_ms(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static int check_record(const struct ledger_record *rec, struct error *err)
+{
+	if (check_name("record kind", rec->kind, err))
+		return CT_EINVAL;
+	if (rec->case_id && check_name("case id", rec->case_id, err))
+		return CT_EINVAL;
+	if (check_name("actor", rec->actor, err))
+		return CT_EINVAL;
+	if (rec->os_user && check_name("OS user", rec->os_user, err))
+		return CT_EINVAL;
+	if (rec->at_ms < 0)
+		return error_set(err, CT_EINVAL, "event time is before 1970");
+	if (rec->nattachments > 1000)
+		return error_set(err, CT_EINVAL,
+				 "%zu attachments; a record takes at most 1000",
+				 rec->nattachments);
+	return 0;
+}
+
+/* Builds the canonical entry envelope of req at seq into out. */
+static int build_entry(const struct ledger *l, const struct append_req *req,
+		       uint64_t seq, int64_t ts, struct buf *out,
+		       struct error *err)
+{
+	const struct ledger_record *rec = req->rec;
+	json_t *e = json_object();
+	int rc;
+
+	json_object_set_new(e, "v", json_integer(1));
+	json_object_set_new(e, "seq", json_integer((json_int_t)seq));
+	json_object_set_new(e, "ts", json_integer(ts));
+	if (rec->at_ms)
+		json_object_set_new(e, "at", json_integer(rec->at_ms));
+	json_object_set_new(e, "actor", json_string(rec->actor));
+	if (rec->os_user)
+		json_object_set_new(e, "os_user", json_string(rec->os_user));
+	json_object_set_new(e, "kind", json_string(rec->kind));
+	if (rec->case_id)
+		json_object_set_new(e, "case", json_string(rec->case_id));
+	json_object_set_new(e, "content",
+			    json_string(req->content.commitment));
+	if (rec->nattachments) {
+		json_t *atts = json_array();
+
+		for (size_t i = 0; i < rec->nattachments; i++) {
+			const struct ledger_attachment *a =
+				&rec->attachments[i];
+
+			json_array_append_new(
+				atts, json_pack("{s:s, s:I, s:s}", "hash",
+						a->hash, "size",
+						(json_int_t)a->size, "type",
+						a->type));
+		}
+		json_object_set_new(e, "attachments", atts);
+	}
+	if (rec->supersedes >= 0)
+		json_object_set_new(e, "supersedes",
+				    json_integer(rec->supersedes));
+	buf_reset(out);
+	rc = jcs_write(e, out, err);
+	json_decref(e);
+	(void)l;
+	if (rc == 0 && out->len > LEDGER_ENTRY_MAX)
+		rc = error_set(err, CT_ETOOBIG,
+			       "the entry would be %zu bytes, over the limit "
+			       "of %d; use fewer attachments or shorter names",
+			       out->len, LEDGER_ENTRY_MAX);
+	return rc;
+}
+
+static int emit_node(void *ctx, unsigned level, uint64_t index,
+		     const uint8_t hash[HASH_LEN])
+{
+	return store_node_put(ctx, level, index, hash, NULL);
+}
+
+/* Destroys, inside the transaction, what an expunge entry names. */
+static int apply_expunge(struct ledger *l, const struct append_req *req,
+			 uint64_t seq, struct error *err)
+{
+	uint64_t target = (uint64_t)req->rec->supersedes, refs;
+	int rc;
+
+	if (!req->expunge_blob) {
+		rc = store_content_delete(l->writer, target, err);
+		if (rc == 0)
+			rc = store_expunge_put(l->writer, target, NULL, seq,
+					       err);
+		return rc;
+	}
+	rc = store_blob_unref(l->writer, target, req->expunge_blob, seq, &refs,
+			      err);
+	if (rc == 0)
+		rc = store_expunge_put(l->writer, target, req->expunge_blob,
+				       seq, err);
+	return rc;
+}
+
+/* Writes one record at seq; returns 0, or a code for this record alone
+ * (nothing written) or, with *fatal set, one that fails the batch. */
+static int write_one(struct ledger *l, struct append_req *req, uint64_t seq,
+		     int64_t ts, struct buf *entry, int *fatal)
+{
+	const struct ledger_record *rec = req->rec;
+	struct store *s = l->writer;
+	int rc;
+
+	rc = build_entry(l, req, seq, ts, entry, &req->err);
+	if (rc)
+		return rc;
+	*fatal = 1;
+	rc = store_entry_put(s, seq, entry->data, entry->len, &req->err);
+	if (rc == 0)
+		rc = content_put(s, seq, &req->content, &req->err);
+	for (size_t i = 0; rc == 0 && !req->expunge &&
+			   i < rec->nattachments; i++) {
+		const struct ledger_attachment *a = &rec->attachments[i];
+		struct store_blob b = { 0 };
+
+		snprintf(b.hash, sizeof(b.hash), "%s", a->hash);
+		snprintf(b.sha256, sizeof(b.sha256), "%s", a->sha256);
+		snprintf(b.type, sizeof(b.type), "%s", a->type);
+		b.size = a->size;
+		rc = store_blob_ref(s, seq, &b, &req->err);
+	}
+	if (rc == 0 && req->expunge)
+		rc = apply_expunge(l, req, seq, &req->err);
+	if (rc == 0) {
+		merkle_leaf_hash(l->config.alg, entry->data, entry->len,
+				 req->receipt->leaf);
+		rc = merkle_frontier_push(&l->frontier, req->receipt->leaf,
+					  emit_node, s);
+	}
+	if (rc == 0) {
+		req->receipt->seq = seq;
+		req->receipt->ts_ms = ts;
+		snprintf(req->receipt->content, sizeof(req->receipt->content),
+			 "%s", req->content.commitment);
+		*fatal = 0;
+	}
+	return rc;
+}
+
+/* Runs one transaction for the batch; sets each request's rc. */
+static void commit_batch(struct ledger *l, struct append_req *batch)
+{
+	struct buf entry = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1024);
+	struct error err = { 0 };
+	uint64_t size = 0, first;
+	int64_t ts = ledger_now_ms();
+	int rc, fatal = 0;
+
+	rc = store_begin(l->writer, &err);
+	if (rc == 0)
+		rc = store_entry_count(l->writer, &size, &err);
+	/* Another process may have appended since this one last did. */
+	if (rc == 0 && (!l->frontier_ok || l->frontier.size != size))
+		rc = merkle_frontier_load(&l->frontier, l->config.alg,
+					  store_node_get, l->writer, size);
+	if (rc == 0 && l->frontier.size != size)
+		rc = error_set(&err, CT_ECORRUPT, "stored tree has %" PRIu64
+			       " leaves but %" PRIu64 " entries",
+			       l->frontier.size, size);
+	l->frontier_ok = rc == 0;
+	first = size;
+	for (struct append_req *r = batch; r && rc == 0; r = r->next) {
+		r->rc = write_one(l, r, size, ts, &entry, &fatal);
+		if (fatal)
+			rc = r->rc;
+		else if (r->rc == 0)
+			size++;
+	}
+	if (rc == 0)
+		rc = store_commit(l->writer, &err);
+	if (rc) {
+		store_end(l->writer);
+		l->frontier_ok = 0;
+		log_error("ledger", "append batch failed", "first_seq=%" PRIu64
+			  " error=\"%s\"", first, err.msg[0] ? err.msg
+			  : "see the request error");
+	}
+	if (rc == 0 && size > first)
+		signer_kick(l);
+	for (struct append_req *r = batch; r; r = r->next) {
+		if (rc && r->rc == 0) {
+			r->rc = rc;
+			memcpy(&r->err, &err, sizeof(err));
+		}
+		if (r->rc == 0)
+			r->receipt->tree_size = size;
+	}
+	buf_release(&entry);
+}
+
+void writer_lock(struct ledger *l)
+{
+	pthread_mutex_lock(&l->mu);
+	while (l->leader_active)
+		pthread_cond_wait(&l->cond, &l->mu);
+	l->leader_active = 1;
+	pthread_mutex_unlock(&l->mu);
+}
+
+void writer_unlock(struct ledger *l)
+{
+	pthread_mutex_lock(&l->mu);
+	l->leader_active = 0;
+	pthread_cond_broadcast(&l->cond);
+	pthread_mutex_unlock(&l->mu);
+}
+
+/* Queues req and returns once some leader has committed it. */
+static void run_queued(struct ledger *l, struct append_req *req)
+{
+	pthread_mutex_lock(&l->mu);
+	if (l->queue_tail)
+		l->queue_tail->next = req;
+	else
+		l->queue_head = req;
+	l->queue_tail = req;
+	while (!req->done) {
+		struct append_req *batch;
+
+		if (l->leader_active) {
+			pthread_cond_wait(&l->cond, &l->mu);
+			continue;
+		}
+		l->leader_active = 1;
+		batch = l->queue_head;
+		l->queue_head = l->queue_tail = NULL;
+		pthread_mutex_unlock(&l->mu);
+
+		commit_batch(l, batch);
+
+		pthread_mutex_lock(&l->mu);
+		for (struct append_req *r = batch; r;) {
+			struct append_req *next = r->next;
+
+			r->done = 1;
+			r = next;
+		}
+		l->leader_active = 0;
+		pthread_cond_broadcast(&l->cond);
+	}
+	pthread_mutex_unlock(&l->mu);
+}
+
+static int append_req_run(struct ledger *l, struct append_req *req,
+			  struct error *err)
+{
+	int rc;
+
+	if (l->flags & LEDGER_READONLY)
+		return error_set(err, CT_EPERM, "store '%s' is open read-only",
+				 l->config.dir);
+	rc = check_record(req->rec, err);
+	if (rc == 0 && !req->rec->fields)
+		rc = error_set(err, CT_EINVAL, "record fields are missing");
+	if (rc == 0)
+		rc = content_prepare(l->config.alg, req->rec->fields,
+				     &req->content, err);
+	if (rc)
+		return rc;
+	run_queued(l, req);
+	if (req->rc)
+		error_set(err, req->rc, "%s", req->err.msg[0]
+			  ? req->err.msg : ct_strerror(req->rc));
+	return req->rc;
+}
+
+int ledger_append(struct ledger *l, const struct ledger_record *rec,
+		  struct ledger_receipt *receipt, struct error *err)
+{
+	struct append_req req = { .rec = rec, .receipt = receipt };
+	int rc;
+
+	if (rec->kind && !strcmp(rec->kind, KIND_EXPUNGE))
+		return error_set(err, CT_EINVAL,
+				 "record kind '%s' is written only by "
+				 "'casetrail expunge'", rec->kind);
+	content_init(&req.content);
+	rc = append_req_run(l, &req, err);
+	content_release(&req.content);
+	return rc;
+}
+
+/* Checks that seq exists, is not itself an expunge, and still has what
+ * is to be expunged; fills the attachment of blob_hash from the entry. */
+static int check_expunge_target(struct ledger *l, uint64_t seq,
+				const char *blob_hash,
+				struct ledger_attachment *att,
+				struct error *err)
+{
+	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	struct buf salt = BUF_INIT_MAX(1024), fields = BUF_INIT_MAX(CONTENT_MAX);
+	json_t *entry = NULL, *atts;
+	const char *kind;
+	uint64_t by;
+	size_t i;
+	int rc;
+
+	rc = store_entry_get(l->writer, seq, &body, err);
+	if (rc)
+		goto out;
+	entry = jcs_parse(body.data, body.len, err);
+	if (!entry) {
+		rc = CT_ECORRUPT;
+		goto out;
+	}
+	kind = json_string_value(json_object_get(entry, "kind"));
+	if (kind && !strcmp(kind, KIND_EXPUNGE)) {
+		rc = error_set(err, CT_EINVAL, "entry %" PRIu64 " is an expunge "
+			       "record; those stay readable", seq);
+		goto out;
+	}
+	if (store_expunge_get(l->writer, seq, blob_hash, &by, NULL) == 0) {
+		rc = error_set(err, CT_EINVAL, "%s of entry %" PRIu64 " was "
+			       "expunged already by entry %" PRIu64,
+			       blob_hash ? blob_hash : "the content", seq, by);
+		goto out;
+	}
+	if (!blob_hash) {
+		rc = store_content_get(l->writer, seq, &salt, &fields, err);
+		goto out;
+	}
+	atts = json_object_get(entry, "attachments");
+	for (i = 0; i < json_array_size(atts); i++) {
+		json_t *a = json_array_get(atts, i);
+
+		if (!strcmp(json_string_value(json_object_get(a, "hash")),
+			    blob_hash)) {
+			snprintf(att->hash, sizeof(att->hash), "%s", blob_hash);
+			att->size = (uint64_t)json_integer_value(
+				json_object_get(a, "size"));
+			snprintf(att->type, sizeof(att->type), "%s",
+				 json_string_value(json_object_get(a, "type")));
+			goto out;
+		}
+	}
+	rc = error_set(err, CT_ENOTFOUND, "entry %" PRIu64 " has no attachment "
+		       "%s", seq, blob_hash);
+out:
+	json_decref(entry);
+	buf_release(&body);
+	crypto_wipe(fields.data, fields.len);
+	buf_release(&fields);
+	buf_release(&salt);
+	return rc;
+}
+
+/* Deletes the blob file once nothing references it any more. */
+static int destroy_blob(struct ledger *l, const char *hash, struct error *err)
+{
+	struct store_blob b;
+	int rc;
+
+	writer_lock(l);
+	rc = store_blob_get(l->writer, hash, &b, err);
+	writer_unlock(l);
+	if (rc)
+		return rc;
+	if (b.refs > 0) {
+		log_info("ledger", "blob kept: other entries reference it",
+			 "blob=%s refs=%" PRIu64, hash, b.refs);
+		return 0;
+	}
+	rc = blob_delete(l->blobs, hash, err);
+	if (rc == CT_ENOTFOUND) {
+		error_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
+int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
+		   const char *reason, const char *approved_by,
+		   const char *actor, const char *os_user,
+		   struct ledger_receipt *receipt, struct error *err)
+{
+	struct ledger_attachment att = { 0 };
+	struct ledger_record rec = { .kind = KIND_EXPUNGE, .actor = actor,
+				     .os_user = os_user,
+				     .supersedes = (int64_t)seq };
+	struct append_req req = { .rec = &rec, .receipt = receipt,
+				  .expunge = 1, .expunge_blob = blob_hash };
+	json_t *fields = NULL;
+	int rc;
+
+	if (!reason || !*reason)
+		return error_set(err, CT_EINVAL, "an expunge needs --reason");
+	if (check_name("approver", approved_by, err))
+		return CT_EINVAL;
+	if (actor && !strcmp(actor, approved_by))
+		return error_set(err, CT_EPERM, "'%s' cannot approve their own "
+				 "expunge; name another approver", actor);
+	writer_lock(l);
+	rc = check_expunge_target(l, seq, blob_hash, &att, err);
+	writer_unlock(l);
+	if (rc)
+		return rc;
+	fields = json_pack("{s:s, s:s, s:s}", "reason", reason, "approved_by",
+			   approved_by, "removed", blob_hash ? "blob"
+			   : "content");
+	if (!fields)
+		return error_set(err, CT_EINVAL, "reason is not valid UTF-8");
+	rec.fields = fields;
+	if (blob_hash) {
+		rec.attachments = &att;
+		rec.nattachments = 1;
+	}
+	content_init(&req.content);
+	rc = append_req_run(l, &req, err);
+	content_release(&req.content);
+	json_decref(fields);
+	if (rc == 0 && blob_hash)
+		rc = destroy_blob(l, blob_hash, err);
+	if (rc == 0) {
+		/* Deleted pages must leave the WAL as well as the database. */
+		writer_lock(l);
+		rc = store_wal_truncate(l->writer, err);
+		writer_unlock(l);
+	}
+	if (rc == 0)
+		log_info("ledger", "expunged", "seq=%" PRIu64 " by_seq=%" PRIu64
+			 " what=%s", seq, receipt->seq,
+			 blob_hash ? blob_hash : "content");
+	return rc;
+}
+
+int ledger_attach_file(struct ledger *l, const char *path,
+		       struct ledger_attachment *att, struct error *err)
+{
+	struct blob_info info;
+	int fd, rc;
+
+	memset(att, 0, sizeof(*att));
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
+	if (fd < 0)
+		return error_set(err, errno == ENOENT ? CT_ENOTFOUND : CT_EIO,
+				 "cannot open attachment '%s': %s", path,
+				 strerror(errno));
+	rc = blob_put_fd(l->blobs, fd, path, 0, &info, err);
+	close(fd);
+	if (rc)
+		return rc;
+	snprintf(att->hash, sizeof(att->hash), "%s", info.hash);
+	snprintf(att->sha256, sizeof(att->sha256), "%s", info.sha256);
+	att->size = info.size;
+	sniff_media_type(info.head, info.head_len, att->type,
+			 sizeof(att->type));
+	return 0;
+}

@@ -1,0 +1,86 @@
+/* Definitions shared by the ledger's source files; not a public API. */
+#ifndef CASETRAIL_LEDGER_INTERNAL_H
+#define CASETRAIL_LEDGER_INTERNAL_H
+
+#include <pthread.h>
+
+#include "ledger/ledger.h"
+#include "store/blob.h"
+
+#define CONFIG_FILE "config.json"
+#define DB_FILE "casetrail.db"
+#define BLOB_DIR "blobs"
+#define KEY_DIR "keys"
+#define CHECKPOINT_FILE "checkpoint"
+#define READER_POOL 16
+
+struct append_req;
+
+struct ledger {
+	struct ledger_config config;
+	unsigned flags;
+	struct blob_dir *blobs;
+
+	/* Group commit: writer is used only by the current leader. */
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	struct append_req *queue_head, *queue_tail;
+	int leader_active;
+	struct store *writer;
+	struct merkle_frontier frontier; /* valid when frontier_ok */
+	int frontier_ok;
+
+	/* Connections for reads, one per concurrent reader. */
+	pthread_mutex_t pool_mu;
+	struct store *pool[READER_POOL];
+	size_t pool_count;
+
+	/* Loaded signing keys, under keys_mu. */
+	pthread_mutex_t keys_mu;
+	struct key *keys[2];
+	int keys_private; /* keys[] hold the private keys */
+
+	/* The checkpoint signer thread. */
+	pthread_t signer;
+	int signer_running, signer_stop, signer_kick;
+	pthread_mutex_t signer_mu;
+	pthread_cond_t signer_cond;
+};
+
+/*
+ * Takes the writer connection for work outside group commit (checkpoints,
+ * expunge checks): waits until no leader commits, then holds off others.
+ */
+void writer_lock(struct ledger *l);
+void writer_unlock(struct ledger *l);
+
+/* Wakes the checkpoint signer after an append. */
+void signer_kick(struct ledger *l);
+
+/* Borrows a read connection; give it back with reader_put. */
+int reader_get(struct ledger *l, struct store **s, struct error *err);
+void reader_put(struct ledger *l, struct store *s);
+
+/* Joins dir and name into out; CT_EINVAL when it does not fit. */
+int path_join(char *out, size_t n, const char *dir, const char *name);
+
+/* Formats a path into out; CT_EINVAL when it does not fit. */
+int path_printf(char *out, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Reads the whole file at path (at most max bytes) into b. */
+int read_file(const char *path, size_t max, struct buf *b,
+	      struct error *err);
+
+/* Writes data to path atomically: temporary file, fsync, rename, fsync
+ * of the folder. mode is the new file's mode. */
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      int mode, struct error *err);
+
+/* Loads the configuration in dir/config.json. */
+int config_load(const char *dir, struct ledger_config *c, struct error *err);
+
+/* Checks that name is a usable identifier (case, actor, kind). */
+int check_name(const char *what, const char *name, struct error *err);
+
+#endif

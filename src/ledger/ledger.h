@@ -1,0 +1,213 @@
+/*
+ * The ledger: one append-only log of entries per store, each entry the
+ * RFC 8785 canonical JSON of a fixed envelope that commits to a record's
+ * content without containing it:
+ *
+ *   {"v":1, "seq", "ts", "at", "actor", "os_user", "kind", "case",
+ *    "content": "<alg>:<hex>", "attachments": [{"hash","size","type"}],
+ *    "supersedes"}
+ *
+ * seq is the entry's 0-based leaf index in the RFC 9162 Merkle tree over
+ * all entries; ts is the time it was recorded and at the time the event
+ * happened, both UTC milliseconds; at, os_user, case, attachments and
+ * supersedes are left out when they do not apply. An entry is at most
+ * LEDGER_ENTRY_MAX bytes.
+ *
+ * Appends from any number of threads share one transaction and one fsync
+ * (group commit): the first caller to find no commit under way becomes the
+ * leader, takes every queued append and commits them together while the
+ * others wait. Each commit reads the tree's right edge inside its write
+ * transaction, so other processes may append to the same store.
+ *
+ * A store directory holds config.json, casetrail.db (SQLite, WAL), blobs/,
+ * keys/ and checkpoint (the latest signed checkpoint, kept outside the
+ * database so that a database rolled back on its own is detected).
+ */
+#ifndef CASETRAIL_LEDGER_H
+#define CASETRAIL_LEDGER_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/error.h"
+#include "crypto/crypto.h"
+#include "ledger/merkle.h"
+#include "store/store.h"
+
+#define LEDGER_ENTRY_MAX 65535
+#define LEDGER_NAME_MAX 128
+
+/* Kinds the ledger writes itself; callers cannot append them. */
+#define KIND_EXPUNGE "expunge"
+
+struct ledger_key {
+	enum key_type type;
+	char name[256];
+	char private_path[PATH_MAX];
+	char public_path[PATH_MAX];
+};
+
+struct ledger_config {
+	char dir[PATH_MAX];
+	char store_id[64];
+	char crypto[16]; /* "gm" or "standard" */
+	enum hash_alg alg;
+	char origin[256]; /* <host>/casetrail/<store id>/<alg> */
+	struct ledger_key keys[2];
+	size_t nkeys;
+};
+
+struct ledger;
+
+/*
+ * Creates a new store in dir: the folder itself (which must not exist or
+ * be empty), config.json, the database, blobs/ and keys/, and signs the
+ * checkpoint of the empty tree. crypto is "gm" (SM3 tree, SM2 and Ed25519
+ * keys) or "standard" (SHA-256, Ed25519). host names the origin.
+ * Fails with CT_EEXIST when a store or anything else is there.
+ */
+int ledger_create(const char *dir, const char *crypto, const char *host,
+		  struct error *err);
+
+enum ledger_flags {
+	LEDGER_READONLY = 1 << 0,
+};
+
+int ledger_open(const char *dir, unsigned flags, struct ledger **out,
+		struct error *err);
+void ledger_close(struct ledger *l);
+
+const struct ledger_config *ledger_config(const struct ledger *l);
+
+struct ledger_attachment {
+	char hash[HASH_TEXT_MAX];
+	char sha256[HASH_TEXT_MAX];
+	uint64_t size;
+	char type[128];
+};
+
+/*
+ * Streams the file at path into the blob store and fills att with its
+ * hashes, size and media type sniffed from its content.
+ */
+int ledger_attach_file(struct ledger *l, const char *path,
+		       struct ledger_attachment *att, struct error *err);
+
+struct ledger_record {
+	const char *kind;
+	const char *case_id;    /* NULL when the entry belongs to no case */
+	const char *actor;      /* the acting staff member or service */
+	const char *os_user;    /* NULL unless appended from the CLI */
+	int64_t at_ms;          /* 0 when the event time is the record time */
+	const json_t *fields;   /* a JSON object: the content */
+	const struct ledger_attachment *attachments;
+	size_t nattachments;
+	int64_t supersedes;     /* -1 for none */
+};
+
+struct ledger_receipt {
+	uint64_t seq;
+	int64_t ts_ms;
+	uint8_t leaf[HASH_LEN];
+	char content[HASH_TEXT_MAX];
+	uint64_t tree_size; /* size of the tree right after the commit */
+};
+
+/*
+ * Appends one record durably and fills receipt. Safe to call from several
+ * threads at once. Fails with CT_EINVAL for an invalid record (err names
+ * the field), CT_ETOOBIG over a size limit, CT_EBUSY when another process
+ * holds the write lock for longer than the busy timeout.
+ */
+int ledger_append(struct ledger *l, const struct ledger_record *rec,
+		  struct ledger_receipt *receipt, struct error *err);
+
+/*
+ * Expunges the content of entry seq, or with blob_hash set, that blob
+ * attachment of seq: appends an expunge entry that supersedes seq, names
+ * the approver and the reason in its content and, for a blob, lists the
+ * blob among its attachments; then destroys what it names. The blob file
+ * is deleted only when no other entry still references it.
+ */
+int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
+		   const char *reason, const char *approved_by,
+		   const char *actor, const char *os_user,
+		   struct ledger_receipt *receipt, struct error *err);
+
+/* Reads the number of entries. */
+int ledger_size(struct ledger *l, uint64_t *size, struct error *err);
+
+/* Reads the exact entry bytes of seq into body. */
+int ledger_entry(struct ledger *l, uint64_t seq, struct buf *body,
+		 struct error *err);
+
+/* Reads the leaf hash of seq. */
+int ledger_leaf(struct ledger *l, uint64_t seq, uint8_t out[HASH_LEN],
+		struct error *err);
+
+/* Reads the content of seq, checked against the entry's commitment. */
+int ledger_content(struct ledger *l, uint64_t seq, json_t **fields,
+		   struct error *err);
+
+/* Computes the root of the tree of the first size entries. */
+int ledger_root(struct ledger *l, uint64_t size, uint8_t out[HASH_LEN],
+		struct error *err);
+
+/* Proofs as RFC 9162 defines them; size 0 means the current size. */
+int ledger_inclusion(struct ledger *l, uint64_t seq, uint64_t size,
+		     uint8_t proof[][HASH_LEN], size_t *count,
+		     uint64_t *tree_size, struct error *err);
+int ledger_consistency(struct ledger *l, uint64_t old_size,
+		       uint64_t new_size, uint8_t proof[][HASH_LEN],
+		       size_t *count, struct error *err);
+
+/*
+ * Reads the stored hashes of a tlog tile: the width hashes at tree level
+ * 8 * tile_level starting at index 256 * tile_index, into out (32 * width
+ * bytes). CT_ENOTFOUND when they are not all complete yet.
+ */
+int ledger_tile(struct ledger *l, unsigned tile_level, uint64_t tile_index,
+		unsigned width, uint8_t *out, struct error *err);
+
+/*
+ * Signs a checkpoint of the current tree unless the latest stored one
+ * already covers it (or always, with force), stores it (thinning older
+ * ones to one a minute plus every cosigned one) and writes it to the
+ * store's checkpoint file. Fills note with the latest checkpoint and
+ * *size with its tree size.
+ */
+int ledger_checkpoint(struct ledger *l, int force, struct buf *note,
+		      uint64_t *size, struct error *err);
+
+/*
+ * Starts the checkpoint signer, a thread that signs a checkpoint at most
+ * 250 ms after the first entry that the latest one does not cover: it
+ * wakes on every append of this process and polls the store every 50 ms
+ * for appends by others, and signs at most once per 100 ms.
+ */
+int ledger_signer_start(struct ledger *l, struct error *err);
+
+/* Stops the signer thread, if started; signs once more before it ends. */
+void ledger_signer_stop(struct ledger *l);
+
+/* Reads the latest stored checkpoint without signing. */
+int ledger_checkpoint_latest(struct ledger *l, struct buf *note,
+			     uint64_t *size, struct error *err);
+
+/* Fills keys (room for 2) with the store's signing keys; loads them. */
+int ledger_note_keys(struct ledger *l, struct note_key *keys, size_t *n,
+		     int private_keys, struct error *err);
+
+/*
+ * Writes a consistent online copy of the store to dir, which must not
+ * exist: the database through SQLite's backup API, then every blob it
+ * references, then config and keys.
+ */
+int ledger_backup(struct ledger *l, const char *dir, struct error *err);
+
+/* Returns the current UTC time in milliseconds. */
+int64_t ledger_now_ms(void);
+
+#endif

@@ -1,0 +1,696 @@
+/*
+ * Store verification (see verify.h). It runs in three passes over one
+ * read snapshot of the database:
+ *
+ *  1. entries in seq order: canonical form, seq, leaf hash; the tree is
+ *     recomputed with a frontier and every node it creates is compared
+ *     with the stored one; roots are kept at every checkpoint size;
+ *  2. checkpoints: signatures, origin, root, consistency with the
+ *     previous one, the checkpoint file and the --against note;
+ *  3. content rows and blobs against what the entries commit to, minus
+ *     what expunge entries removed.
+ */
+#include "common/common.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/jcs.h"
+#include "content/content.h"
+#include "internal.h"
+#include "ledger/checkpoint.h"
+#include "verify.h"
+
+struct attref {
+	uint64_t seq;
+	char hash[HASH_TEXT_MAX];
+	uint64_t size;
+};
+
+struct sized_root {
+	uint64_t size;
+	uint8_t root[HASH_LEN];
+	int have;
+};
+
+struct vctx {
+	struct ledger_config config;
+	struct store *s;
+	struct blob_dir *blobs;
+	const struct verify_options *opt;
+	struct verify_result *res;
+
+	struct merkle_frontier tree;
+	uint64_t next_seq;
+	uint64_t nodes_emitted;
+	int gap; /* an entry is missing: tree positions are off */
+	char (*commitments)[HASH_TEXT_MAX]; /* by seq; "" when none */
+	size_t ncommit, capcommit;
+	struct attref *refs, *expunged;
+	size_t nrefs, caprefs, nexp, capexp;
+	struct sized_root *roots; /* wanted roots, sorted by size */
+	size_t nroots, caproots;
+	struct buf canon;
+};
+
+__attribute__((format(printf, 2, 3))) static void problem(struct vctx *v,
+							  const char *fmt,
+							  ...)
+{
+	va_list ap;
+
+	v->res->problems++;
+	va_start(ap, fmt);
+	vfprintf(v->opt->out, fmt, ap);
+	va_end(ap);
+	fputc('\n', v->opt->out);
+}
+
+static int grow(void **p, size_t *cap, size_t n, size_t size)
+{
+	void *q;
+	size_t c;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : 1024;
+	q = realloc(*p, c * size);
+	if (!q)
+		return CT_ENOMEM;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static int add_ref(struct attref **a, size_t *n, size_t *cap, uint64_t seq,
+		   const char *hash, uint64_t size)
+{
+	if (grow((void **)a, cap, *n, sizeof(**a)))
+		return CT_ENOMEM;
+	(*a)[*n].seq = seq;
+	snprintf((*a)[*n].hash, HASH_TEXT_MAX, "%s", hash ? hash : "");
+	(*a)[*n].size = size;
+	(*n)++;
+	return 0;
+}
+
+static int cmp_ref(const void *a, const void *b)
+{
+	const struct attref *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return strcmp(x->hash, y->hash);
+}
+
+static int is_expunged(struct vctx *v, uint64_t seq, const char *hash)
+{
+	struct attref key = { .seq = seq };
+
+	snprintf(key.hash, sizeof(key.hash), "%s", hash ? hash : "");
+	return v->nexp && bsearch(&key, v->expunged, v->nexp,
+				  sizeof(key), cmp_ref) != NULL;
+}
+
+/* Compares a node the recomputed tree created with the stored one. */
+static int compare_node(void *ctx, unsigned level, uint64_t index,
+			const uint8_t hash[HASH_LEN])
+{
+	struct vctx *v = ctx;
+	uint8_t stored[HASH_LEN];
+	int rc = store_node_get(v->s, level, index, stored);
+
+	v->nodes_emitted++;
+	if (v->gap)
+		return 0;
+	if (rc == CT_ENOTFOUND)
+		problem(v, "tree: node (level %u, index %" PRIu64 ") is missing"
+			" from the stored tree", level, index);
+	else if (rc)
+		problem(v, "tree: node (level %u, index %" PRIu64 ") cannot be "
+			"read: %s", level, index, ct_strerror(rc));
+	else if (memcmp(stored, hash, HASH_LEN) != 0 && level == 0)
+		problem(v, "entry %" PRIu64 ": stored leaf hash does not match "
+			"the entry", index);
+	else if (memcmp(stored, hash, HASH_LEN) != 0)
+		problem(v, "tree: stored node (level %u, index %" PRIu64 ") "
+			"does not match the recomputed tree", level, index);
+	return 0;
+}
+
+/* Keeps the recomputed root at each wanted size as the tree passes it. */
+static void capture_roots(struct vctx *v)
+{
+	for (size_t i = 0; i < v->nroots; i++)
+		if (v->roots[i].size == v->tree.size && !v->roots[i].have) {
+			merkle_frontier_root(&v->tree, v->roots[i].root);
+			v->roots[i].have = 1;
+		}
+}
+
+/* Records what an entry commits to, and what an expunge entry removed. */
+static int note_entry(struct vctx *v, uint64_t seq, json_t *e)
+{
+	const char *commit = json_string_value(json_object_get(e, "content"));
+	const char *kind = json_string_value(json_object_get(e, "kind"));
+	json_t *atts = json_object_get(e, "attachments");
+	json_t *sup = json_object_get(e, "supersedes");
+	int expunge = kind && !strcmp(kind, KIND_EXPUNGE);
+	int rc = 0;
+
+	if (grow((void **)&v->commitments, &v->capcommit, v->ncommit,
+		 sizeof(*v->commitments)))
+		return CT_ENOMEM;
+	snprintf(v->commitments[v->ncommit++], HASH_TEXT_MAX, "%s",
+		 commit ? commit : "");
+	if (expunge && !json_is_integer(sup)) {
+		problem(v, "entry %" PRIu64 ": expunge names no entry", seq);
+		return 0;
+	}
+	if (expunge && json_array_size(atts) == 0)
+		return add_ref(&v->expunged, &v->nexp, &v->capexp,
+			       (uint64_t)json_integer_value(sup), NULL, 0);
+	for (size_t i = 0; i < json_array_size(atts) && rc == 0; i++) {
+		json_t *a = json_array_get(atts, i);
+		const char *h = json_string_value(json_object_get(a, "hash"));
+		json_int_t size = json_integer_value(json_object_get(a, "size"));
+
+		if (!h) {
+			problem(v, "entry %" PRIu64 ": attachment %zu has no "
+				"hash", seq, i);
+			continue;
+		}
+		if (expunge)
+			rc = add_ref(&v->expunged, &v->nexp, &v->capexp,
+				     (uint64_t)json_integer_value(sup), h, 0);
+		else
+			rc = add_ref(&v->refs, &v->nrefs, &v->caprefs, seq, h,
+				     (uint64_t)size);
+	}
+	return rc;
+}
+
+/* Checks the envelope of one entry; problems are counted, not returned. */
+static void check_envelope(struct vctx *v, uint64_t seq, const void *body,
+			   size_t len, json_t **out)
+{
+	struct error err = { 0 };
+	json_t *e;
+
+	*out = NULL;
+	if (len > LEDGER_ENTRY_MAX)
+		problem(v, "entry %" PRIu64 ": %zu bytes, over the limit of %d",
+			seq, len, LEDGER_ENTRY_MAX);
+	e = jcs_parse(body, len, &err);
+	if (!e) {
+		problem(v, "entry %" PRIu64 ": not valid entry JSON: %s", seq,
+			err.msg);
+		return;
+	}
+	buf_reset(&v->canon);
+	if (jcs_write(e, &v->canon, &err) != 0 || v->canon.len != len ||
+	    memcmp(v->canon.data, body, len) != 0)
+		problem(v, "entry %" PRIu64 ": not in canonical form", seq);
+	if (json_integer_value(json_object_get(e, "v")) != 1)
+		problem(v, "entry %" PRIu64 ": envelope version is not 1", seq);
+	if (!json_is_integer(json_object_get(e, "seq")) ||
+	    (uint64_t)json_integer_value(json_object_get(e, "seq")) != seq)
+		problem(v, "entry %" PRIu64 ": records seq %" JSON_INTEGER_FORMAT
+			" (entries moved or swapped)", seq,
+			json_integer_value(json_object_get(e, "seq")));
+	*out = e;
+}
+
+static int verify_entry(void *ctx, uint64_t seq, const void *body,
+			size_t len)
+{
+	struct vctx *v = ctx;
+	uint8_t leaf[HASH_LEN];
+	json_t *e;
+	int rc;
+
+	if (seq != v->next_seq) {
+		if (seq - v->next_seq == 1)
+			problem(v, "entry %" PRIu64 ": missing from the log",
+				v->next_seq);
+		else
+			problem(v, "entries %" PRIu64 " to %" PRIu64 ": missing "
+				"from the log", v->next_seq, seq - 1);
+		/*
+		 * Later leaves now sit at the wrong positions, so stored
+		 * nodes are no longer compared; the gap is the cause.
+		 */
+		v->gap = 1;
+		while (v->next_seq < seq) {
+			if (grow((void **)&v->commitments, &v->capcommit,
+				 v->ncommit, sizeof(*v->commitments)))
+				return CT_ENOMEM;
+			v->commitments[v->ncommit++][0] = '\0';
+			v->next_seq++;
+		}
+	}
+	check_envelope(v, seq, body, len, &e);
+	merkle_leaf_hash(v->config.alg, body, len, leaf);
+	rc = merkle_frontier_push(&v->tree, leaf, compare_node, v);
+	capture_roots(v);
+	if (!e)
+		e = json_object();
+	if (rc == 0)
+		rc = note_entry(v, seq, e);
+	json_decref(e);
+	v->next_seq = seq + 1;
+	v->res->entries++;
+	return rc;
+}
+
+struct stored_cp {
+	uint64_t size;
+	char *note;
+	size_t len;
+};
+
+struct cp_list {
+	struct stored_cp *items;
+	size_t n, cap;
+};
+
+static int collect_cp(void *ctx, const struct store_checkpoint *cp)
+{
+	struct cp_list *l = ctx;
+	char *copy;
+
+	if (grow((void **)&l->items, &l->cap, l->n, sizeof(*l->items)))
+		return CT_ENOMEM;
+	copy = malloc(cp->note.len + 1);
+	if (!copy)
+		return CT_ENOMEM;
+	memcpy(copy, cp->note.data, cp->note.len + 1);
+	l->items[l->n].size = cp->size;
+	l->items[l->n].note = copy;
+	l->items[l->n].len = cp->note.len;
+	l->n++;
+	return 0;
+}
+
+static int want_root(struct vctx *v, uint64_t size)
+{
+	if (grow((void **)&v->roots, &v->caproots, v->nroots,
+		 sizeof(*v->roots)))
+		return CT_ENOMEM;
+	memset(&v->roots[v->nroots], 0, sizeof(*v->roots));
+	v->roots[v->nroots++].size = size;
+	return 0;
+}
+
+static const struct sized_root *root_at(const struct vctx *v, uint64_t size)
+{
+	for (size_t i = 0; i < v->nroots; i++)
+		if (v->roots[i].size == size && v->roots[i].have)
+			return &v->roots[i];
+	return NULL;
+}
+
+/*
+ * Checks one signed checkpoint note against the keys, the origin and the
+ * recomputed tree. what names it in problem lines. Fills cp when the note
+ * parses; returns whether it was sound.
+ */
+static int check_note(struct vctx *v, const char *what, const char *note,
+		      size_t len, const struct note_key *keys, size_t nkeys,
+		      struct checkpoint *cp)
+{
+	const struct sized_root *r;
+	struct error err = { 0 };
+
+	if (checkpoint_parse(note, len, cp, NULL, &err) != 0) {
+		problem(v, "%s: malformed: %s", what, err.msg);
+		return 0;
+	}
+	error_clear(&err);
+	if (checkpoint_verify(note, len, keys, nkeys, cp, &err) != 0) {
+		problem(v, "%s: signature invalid: %s", what, err.msg);
+		return 0;
+	}
+	if (strcmp(cp->origin, v->config.origin) != 0) {
+		problem(v, "%s: origin '%s' is not this store's '%s'", what,
+			cp->origin, v->config.origin);
+		return 0;
+	}
+	if (cp->size > v->next_seq) {
+		problem(v, "%s: covers %" PRIu64 " entries but the log has "
+			"only %" PRIu64 " (entries were removed or the store "
+			"was rolled back)", what, cp->size, v->next_seq);
+		return 0;
+	}
+	r = root_at(v, cp->size);
+	if (!r || memcmp(r->root, cp->root, HASH_LEN) != 0) {
+		problem(v, "%s: root hash does not match the entries (the log "
+			"was rewritten or forked)", what);
+		return 0;
+	}
+	return 1;
+}
+
+/* Checks that cp extends prev, with a proof from the stored tree. */
+static void check_consistency(struct vctx *v, const struct checkpoint *prev,
+			      const struct checkpoint *cp)
+{
+	uint8_t proof[MERKLE_MAX_PROOF][HASH_LEN];
+	size_t count = 0;
+	int rc;
+
+	if (prev->size == 0)
+		return;
+	rc = merkle_consistency_proof(v->config.alg, store_node_get, v->s,
+				      prev->size, cp->size, proof, &count);
+	if (rc == 0)
+		rc = merkle_consistency_verify(v->config.alg, prev->size,
+					       cp->size, prev->root, cp->root,
+					       proof, count);
+	if (rc)
+		problem(v, "checkpoint %" PRIu64 ": not consistent with "
+			"checkpoint %" PRIu64, cp->size, prev->size);
+}
+
+static int load_public_keys(struct vctx *v, struct key **k,
+			    struct note_key *keys, struct error *err)
+{
+	struct buf pem = BUF_INIT_MAX(1 << 16);
+	int rc = 0;
+
+	for (size_t i = 0; i < v->config.nkeys && rc == 0; i++) {
+		rc = read_file(v->config.keys[i].public_path, pem.max, &pem,
+			       err);
+		if (rc == 0)
+			rc = key_load_public_pem(pem.data, pem.len, &k[i], err);
+		keys[i].name = v->config.keys[i].name;
+		keys[i].key = k[i];
+	}
+	buf_release(&pem);
+	return rc;
+}
+
+static void check_checkpoints(struct vctx *v, const struct cp_list *cps,
+			      const struct note_key *keys, size_t nkeys)
+{
+	struct checkpoint prev = { 0 }, cp;
+	int have_prev = 0;
+	char what[64];
+
+	for (size_t i = 0; i < cps->n; i++) {
+		snprintf(what, sizeof(what), "checkpoint %" PRIu64,
+			 cps->items[i].size);
+		v->res->checkpoints++;
+		if (!check_note(v, what, cps->items[i].note, cps->items[i].len,
+				keys, nkeys, &cp))
+			continue;
+		if (cp.size != cps->items[i].size)
+			problem(v, "%s: note says size %" PRIu64, what,
+				cp.size);
+		if (have_prev)
+			check_consistency(v, &prev, &cp);
+		prev = cp;
+		have_prev = 1;
+	}
+}
+
+static void check_outside_notes(struct vctx *v, const struct buf *file,
+				const struct cp_list *cps,
+				const struct note_key *keys, size_t nkeys)
+{
+	uint64_t latest = cps->n ? cps->items[cps->n - 1].size : 0;
+	struct checkpoint cp;
+
+	if (file->len > 0 &&
+	    check_note(v, "checkpoint file", file->data, file->len, keys,
+		       nkeys, &cp) &&
+	    cp.size > latest)
+		problem(v, "checkpoint file: size %" PRIu64 " is newer than "
+			"every checkpoint in the database (%" PRIu64 "); the "
+			"database was rolled back", cp.size, latest);
+	if (v->opt->against)
+		check_note(v, "--against checkpoint", v->opt->against,
+			   v->opt->against_len, keys, nkeys, &cp);
+}
+
+static int count_node(void *ctx, unsigned level, uint64_t index,
+		      const void *hash, size_t len)
+{
+	(void)level;
+	(void)index;
+	(void)hash;
+	(void)len;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+static void check_node_count(struct vctx *v)
+{
+	uint64_t stored = 0;
+
+	if (store_node_scan(v->s, count_node, &stored, NULL) != 0) {
+		problem(v, "tree: stored nodes cannot be read");
+		return;
+	}
+	if (stored > v->nodes_emitted)
+		problem(v, "tree: %" PRIu64 " stored nodes lie beyond the log's "
+			"%" PRIu64 " entries (entries were removed from the "
+			"end)", stored - v->nodes_emitted, v->next_seq);
+}
+
+struct content_pass {
+	struct vctx *v;
+	uint8_t *seen; /* one byte per seq */
+};
+
+static int check_content_row(void *ctx, uint64_t seq, const void *salt,
+			     size_t salt_len, const void *fields, size_t len)
+{
+	struct content_pass *p = ctx;
+	struct vctx *v = p->v;
+	char got[HASH_TEXT_MAX];
+
+	v->res->contents++;
+	if (seq >= v->ncommit || v->commitments[seq][0] == '\0') {
+		problem(v, "content %" PRIu64 ": stored, but no entry commits "
+			"to it", seq);
+		return 0;
+	}
+	p->seen[seq] = 1;
+	if (is_expunged(v, seq, NULL))
+		problem(v, "content %" PRIu64 ": expunged by the log but still "
+			"stored", seq);
+	content_commitment(v->config.alg, salt, salt_len, fields, len, got);
+	if (strcmp(got, v->commitments[seq]) != 0)
+		problem(v, "content %" PRIu64 ": does not match the entry's "
+			"commitment %s", seq, v->commitments[seq]);
+	return 0;
+}
+
+static int check_contents(struct vctx *v, struct error *err)
+{
+	struct content_pass p = { v, calloc(v->ncommit + 1, 1) };
+	int rc;
+
+	if (!p.seen)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	rc = store_content_scan(v->s, check_content_row, &p, err);
+	if (rc)
+		problem(v, "content: cannot be read: %s", err->msg);
+	for (uint64_t seq = 0; rc == 0 && seq < v->ncommit; seq++) {
+		if (p.seen[seq] || v->commitments[seq][0] == '\0')
+			continue;
+		if (is_expunged(v, seq, NULL))
+			v->res->expunged++;
+		else
+			problem(v, "content %" PRIu64 ": missing, and no "
+				"expunge entry removed it", seq);
+	}
+	free(p.seen);
+	return 0;
+}
+
+static int cmp_ref_hash(const void *a, const void *b)
+{
+	const struct attref *x = a, *y = b;
+	int c = strcmp(x->hash, y->hash);
+
+	return c ? c : (x->seq < y->seq ? -1 : x->seq > y->seq);
+}
+
+/* Checks one blob referenced by refs[0 .. n), which share its hash. */
+static void check_blob(struct vctx *v, const struct attref *refs, size_t n)
+{
+	const char *hash = refs[0].hash;
+	struct store_blob row;
+	struct error err = { 0 };
+	char path[PATH_MAX];
+	size_t live = 0;
+
+	for (size_t i = 0; i < n; i++)
+		live += !is_expunged(v, refs[i].seq, hash);
+	v->res->blobs++;
+	if (blob_path(v->blobs, hash, path, sizeof(path)) != 0) {
+		problem(v, "blob %s: invalid hash in entry %" PRIu64, hash,
+			refs[0].seq);
+		return;
+	}
+	if (live == 0) {
+		if (access(path, F_OK) == 0)
+			problem(v, "blob %s: expunged by the log but still "
+				"stored", hash);
+		return;
+	}
+	if (!v->opt->check_blobs) {
+		if (access(path, F_OK) != 0)
+			problem(v, "blob %s: file '%s' is missing (entry %"
+				PRIu64 ")", hash, path, refs[0].seq);
+		return;
+	}
+	if (store_blob_get(v->s, hash, &row, NULL) != 0)
+		row.sha256[0] = '\0';
+	if (blob_check(v->blobs, hash, row.sha256, refs[0].size, &err) != 0)
+		problem(v, "%s (entry %" PRIu64 ")", err.msg, refs[0].seq);
+}
+
+static void check_blobs(struct vctx *v)
+{
+	size_t i = 0;
+
+	qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
+	qsort(v->refs, v->nrefs, sizeof(*v->refs), cmp_ref_hash);
+	while (i < v->nrefs) {
+		size_t j = i + 1;
+
+		while (j < v->nrefs && !strcmp(v->refs[j].hash, v->refs[i].hash))
+			j++;
+		check_blob(v, &v->refs[i], j - i);
+		i = j;
+	}
+}
+
+static int cmp_root(const void *a, const void *b)
+{
+	const struct sized_root *x = a, *y = b;
+
+	return x->size < y->size ? -1 : x->size > y->size;
+}
+
+/* Reads the checkpoint sizes whose roots pass 1 must keep. */
+static int plan_roots(struct vctx *v, const struct cp_list *cps,
+		      const struct buf *file, struct error *err)
+{
+	struct checkpoint cp;
+	int rc = 0;
+
+	for (size_t i = 0; i < cps->n && rc == 0; i++)
+		rc = want_root(v, cps->items[i].size);
+	if (rc == 0 && file->len &&
+	    checkpoint_parse(file->data, file->len, &cp, NULL, NULL) == 0)
+		rc = want_root(v, cp.size);
+	if (rc == 0 && v->opt->against &&
+	    checkpoint_parse(v->opt->against, v->opt->against_len, &cp, NULL,
+			     NULL) == 0)
+		rc = want_root(v, cp.size);
+	if (rc)
+		return error_set(err, rc, "out of memory");
+	qsort(v->roots, v->nroots, sizeof(*v->roots), cmp_root);
+	capture_roots(v);
+	return 0;
+}
+
+static void check_store_id(struct vctx *v)
+{
+	struct buf id = BUF_INIT_MAX(256);
+
+	if (store_meta_get(v->s, "store_id", &id, NULL) != 0)
+		problem(v, "database: store id is missing");
+	else if (strcmp(id.data, v->config.store_id) != 0)
+		problem(v, "database: belongs to store %s, not %s", id.data,
+			v->config.store_id);
+	buf_release(&id);
+}
+
+/* Runs the passes once the store is open and the snapshot taken. */
+static int run_passes(struct vctx *v, struct error *err)
+{
+	struct cp_list cps = { 0 };
+	struct buf file = BUF_INIT_MAX(1 << 16);
+	struct key *k[2] = { NULL, NULL };
+	struct note_key keys[2];
+	char path[PATH_MAX];
+	struct error serr = { 0 };
+	int rc;
+
+	check_store_id(v);
+	rc = load_public_keys(v, k, keys, err);
+	if (rc)
+		goto out;
+	if (store_checkpoint_scan(v->s, collect_cp, &cps, &serr) != 0)
+		problem(v, "database: checkpoints cannot be read: %s",
+			serr.msg);
+	path_join(path, sizeof(path), v->config.dir, CHECKPOINT_FILE);
+	if (read_file(path, file.max, &file, NULL) != 0)
+		buf_reset(&file);
+	rc = plan_roots(v, &cps, &file, err);
+	if (rc)
+		goto out;
+	error_clear(&serr);
+	rc = store_entry_scan(v->s, 0, verify_entry, v, &serr);
+	if (rc == CT_ENOMEM)
+		goto out;
+	if (rc)
+		problem(v, "database: entries cannot be read: %s",
+			serr.msg[0] ? serr.msg : ct_strerror(rc));
+	check_node_count(v);
+	check_checkpoints(v, &cps, keys, v->config.nkeys);
+	check_outside_notes(v, &file, &cps, keys, v->config.nkeys);
+	qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
+	error_clear(&serr);
+	check_contents(v, &serr);
+	check_blobs(v);
+	rc = 0;
+out:
+	for (size_t i = 0; i < cps.n; i++)
+		free(cps.items[i].note);
+	free(cps.items);
+	key_free(k[0]);
+	key_free(k[1]);
+	buf_release(&file);
+	return rc;
+}
+
+int ledger_verify(const char *dir, const struct verify_options *opt,
+		  struct verify_result *result, struct error *err)
+{
+	struct vctx v = { 0 };
+	char path[PATH_MAX];
+	int rc;
+
+	memset(result, 0, sizeof(*result));
+	v.opt = opt;
+	v.res = result;
+	buf_init(&v.canon, LEDGER_ENTRY_MAX * 2);
+	rc = config_load(dir, &v.config, err);
+	if (rc)
+		return rc;
+	merkle_frontier_init(&v.tree, v.config.alg);
+	path_join(path, sizeof(path), dir, DB_FILE);
+	rc = store_open(path, STORE_READONLY, &v.s, err);
+	if (rc == 0)
+		rc = store_begin_read(v.s, err);
+	path_join(path, sizeof(path), dir, BLOB_DIR);
+	if (rc == 0)
+		rc = blob_dir_open(path, v.config.alg, &v.blobs, err);
+	if (rc == 0)
+		rc = run_passes(&v, err);
+	store_end(v.s);
+	store_close(v.s);
+	blob_dir_free(v.blobs);
+	free(v.commitments);
+	free(v.refs);
+	free(v.expunged);
+	free(v.roots);
+	buf_release(&v.canon);
+	return rc;
+}

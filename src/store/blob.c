@@ -1,0 +1,385 @@
+/*
+ * The blob store directory (see blob.h). Files are written once and never
+ * modified; their name is their hash, so a blob is checked by hashing it.
+ */
+#include "common/common.h"
+
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "blob.h"
+
+#define CHUNK (1 << 20)
+
+struct blob_dir {
+	char root[PATH_MAX];
+	enum hash_alg alg;
+};
+
+static int make_dir(const char *path, struct error *err)
+{
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 0;
+	return error_set(err, CT_EIO, "cannot create directory '%s': %s", path,
+			 strerror(errno));
+}
+
+int fsync_dir(const char *dir, struct error *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc = 0;
+
+	if (fd < 0)
+		return error_set(err, CT_EIO, "cannot open directory '%s': %s",
+				 dir, strerror(errno));
+	if (fsync(fd) != 0)
+		rc = error_set(err, CT_EIO, "fsync of directory '%s' failed: %s",
+			       dir, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+int blob_dir_open(const char *dir, enum hash_alg alg, struct blob_dir **out,
+		  struct error *err)
+{
+	struct blob_dir *bd;
+	char path[PATH_MAX];
+	int rc;
+
+	*out = NULL;
+	bd = calloc(1, sizeof(*bd));
+	if (!bd)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	bd->alg = alg;
+	if ((size_t)snprintf(bd->root, sizeof(bd->root), "%s", dir) >=
+	    sizeof(bd->root) - 80) {
+		free(bd);
+		return error_set(err, CT_EINVAL, "blob directory path too long: "
+				 "'%s'", dir);
+	}
+	snprintf(path, sizeof(path), "%s/tmp", dir);
+	rc = make_dir(path, err);
+	if (rc == 0) {
+		snprintf(path, sizeof(path), "%s/%s", dir,
+			 hash_alg_name(alg));
+		rc = make_dir(path, err);
+	}
+	if (rc) {
+		free(bd);
+		return rc;
+	}
+	*out = bd;
+	return 0;
+}
+
+void blob_dir_free(struct blob_dir *bd)
+{
+	free(bd);
+}
+
+int blob_path(const struct blob_dir *bd, const char *hash, char *out,
+	      size_t n)
+{
+	uint8_t digest[HASH_LEN];
+	enum hash_alg alg;
+	const char *hex;
+
+	if (hash_parse(hash, &alg, digest) != 0 || alg != bd->alg)
+		return CT_EINVAL;
+	hex = strchr(hash, ':') + 1;
+	if ((size_t)snprintf(out, n, "%s/%s/%.2s/%.2s/%s", bd->root,
+			     hash_alg_name(alg), hex, hex + 2, hex) >= n)
+		return CT_EINVAL;
+	return 0;
+}
+
+/* Creates the two prefix folders of a blob path. */
+static int make_parents(const char *path, struct error *err)
+{
+	char tmp[PATH_MAX], *dir;
+	int rc;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	dir = dirname(tmp);
+	if (access(dir, F_OK) == 0)
+		return 0;
+	{
+		char parent[PATH_MAX];
+
+		snprintf(parent, sizeof(parent), "%s", dir);
+		rc = make_dir(dirname(parent), err);
+	}
+	if (rc == 0)
+		rc = make_dir(dir, err);
+	return rc;
+}
+
+/* Reads fd to its end, writing to out and hashing; fills size and head. */
+static int copy_hashing(int in, int out, const char *name, uint64_t max,
+			struct hasher *h, struct hasher *h256,
+			struct blob_info *info, struct error *err)
+{
+	char *chunk = malloc(CHUNK);
+	int rc = 0;
+
+	if (!chunk)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	for (;;) {
+		ssize_t n = read(in, chunk, CHUNK);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = error_set(err, CT_EIO, "cannot read '%s': %s",
+				       name, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if (info->head_len < sizeof(info->head)) {
+			size_t k = sizeof(info->head) - info->head_len;
+
+			k = (size_t)n < k ? (size_t)n : k;
+			memcpy(info->head + info->head_len, chunk, k);
+			info->head_len += k;
+		}
+		info->size += (uint64_t)n;
+		if (max && info->size > max) {
+			rc = error_set(err, CT_ETOOBIG,
+				       "'%s' is larger than the limit of %" PRIu64
+				       " bytes", name, max);
+			break;
+		}
+		hasher_update(h, chunk, (size_t)n);
+		if (h256)
+			hasher_update(h256, chunk, (size_t)n);
+		for (ssize_t off = 0; off < n;) {
+			ssize_t w = write(out, chunk + off, (size_t)(n - off));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				rc = error_set(err, CT_EIO,
+					       "cannot write blob of '%s': %s",
+					       name, strerror(errno));
+				goto out;
+			}
+			off += w;
+		}
+	}
+out:
+	free(chunk);
+	return rc;
+}
+
+/* Streams fd into a temporary file and fills info with the digests. */
+static int stream_to_tmp(struct blob_dir *bd, int fd, const char *name,
+			 uint64_t max, char *tmp, struct blob_info *info,
+			 struct error *err)
+{
+	struct hasher *h = hasher_new(bd->alg);
+	struct hasher *h256 = bd->alg == HASH_SHA256 ? NULL
+						     : hasher_new(HASH_SHA256);
+	uint8_t digest[HASH_LEN];
+	int out, rc;
+
+	if (snprintf(tmp, PATH_MAX, "%s/tmp/blob-XXXXXX", bd->root) >=
+	    PATH_MAX) {
+		rc = error_set(err, CT_EINVAL, "blob directory path too long");
+		goto out;
+	}
+	out = mkstemp(tmp);
+	if (out < 0) {
+		rc = error_set(err, CT_EIO, "cannot create a temporary file in "
+			       "'%s/tmp': %s", bd->root, strerror(errno));
+		goto out;
+	}
+	rc = copy_hashing(fd, out, name, max, h, h256, info, err);
+	if (rc == 0 && fsync(out) != 0)
+		rc = error_set(err, CT_EIO, "fsync of '%s' failed: %s", tmp,
+			       strerror(errno));
+	close(out);
+	if (rc) {
+		unlink(tmp);
+		goto out;
+	}
+	hasher_final(h, digest);
+	hash_format(bd->alg, digest, info->hash);
+	if (h256)
+		hasher_final(h256, digest);
+	hash_format(HASH_SHA256, digest, info->sha256);
+out:
+	hasher_free(h);
+	hasher_free(h256);
+	return rc;
+}
+
+int blob_put_fd(struct blob_dir *bd, int fd, const char *name,
+		uint64_t max_size, struct blob_info *info, struct error *err)
+{
+	char tmp[PATH_MAX], path[PATH_MAX], dir[PATH_MAX];
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	rc = stream_to_tmp(bd, fd, name, max_size, tmp, info, err);
+	if (rc)
+		return rc;
+	blob_path(bd, info->hash, path, sizeof(path));
+	if (access(path, F_OK) == 0) {
+		/* Same content stored before: keep the existing file. */
+		unlink(tmp);
+		return 0;
+	}
+	rc = make_parents(path, err);
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = error_set(err, CT_EIO, "cannot rename '%s' to '%s': %s",
+			       tmp, path, strerror(errno));
+	if (rc) {
+		unlink(tmp);
+		return rc;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	return fsync_dir(dirname(dir), err);
+}
+
+/* Hashes a file with alg and SHA-256; fills size. */
+static int hash_file(const char *path, enum hash_alg alg, char *hash,
+		     char *sha256, uint64_t *size, struct error *err)
+{
+	struct blob_info info = { 0 };
+	struct hasher *h, *h256;
+	uint8_t digest[HASH_LEN];
+	int fd, null, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? CT_ENOTFOUND
+				       : error_set(err, CT_EIO,
+						   "cannot open '%s': %s", path,
+						   strerror(errno));
+	null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	h = hasher_new(alg);
+	h256 = hasher_new(HASH_SHA256);
+	rc = copy_hashing(fd, null, path, 0, h, h256, &info, err);
+	if (rc == 0) {
+		hasher_final(h, digest);
+		hash_format(alg, digest, hash);
+		hasher_final(h256, digest);
+		hash_format(HASH_SHA256, digest, sha256);
+		*size = info.size;
+	}
+	hasher_free(h);
+	hasher_free(h256);
+	close(null);
+	close(fd);
+	return rc;
+}
+
+int blob_check(const struct blob_dir *bd, const char *hash,
+	       const char *sha256, uint64_t size, struct error *err)
+{
+	char path[PATH_MAX], got[HASH_TEXT_MAX], got256[HASH_TEXT_MAX];
+	uint64_t got_size = 0;
+	int rc;
+
+	if (blob_path(bd, hash, path, sizeof(path)) != 0)
+		return error_set(err, CT_EINVAL, "invalid blob hash '%s'",
+				 hash);
+	rc = hash_file(path, bd->alg, got, got256, &got_size, err);
+	if (rc == CT_ENOTFOUND)
+		return error_set(err, rc, "blob %s: file '%s' is missing", hash,
+				 path);
+	if (rc)
+		return rc;
+	if (strcmp(got, hash) != 0)
+		return error_set(err, CT_ECORRUPT,
+				 "blob %s: content hashes to %s", hash, got);
+	if (sha256 && *sha256 && strcmp(got256, sha256) != 0)
+		return error_set(err, CT_ECORRUPT,
+				 "blob %s: SHA-256 is %s, recorded %s", hash,
+				 got256, sha256);
+	if (got_size != size)
+		return error_set(err, CT_ECORRUPT,
+				 "blob %s: size is %" PRIu64 ", recorded %" PRIu64,
+				 hash, got_size, size);
+	return 0;
+}
+
+int blob_delete(const struct blob_dir *bd, const char *hash,
+		struct error *err)
+{
+	char path[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+	int fd, rc = 0;
+
+	if (blob_path(bd, hash, path, sizeof(path)) != 0)
+		return error_set(err, CT_EINVAL, "invalid blob hash '%s'",
+				 hash);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT
+			       ? error_set(err, CT_ENOTFOUND,
+					   "blob %s not found", hash)
+			       : error_set(err, CT_EIO, "cannot open '%s': %s",
+					   path, strerror(errno));
+	/*
+	 * Overwrite before unlinking, so that the content does not survive
+	 * in freed blocks. NOTE: on copy-on-write or log-structured file
+	 * systems the old blocks may still survive; there only encryption
+	 * of the content makes destruction certain.
+	 */
+	if (fstat(fd, &st) == 0) {
+		static const char zeros[65536];
+		off_t left = st.st_size;
+
+		while (left > 0 && rc == 0) {
+			size_t k = left < (off_t)sizeof(zeros) ? (size_t)left
+							       : sizeof(zeros);
+			ssize_t w = write(fd, zeros, k);
+
+			if (w <= 0)
+				rc = error_set(err, CT_EIO,
+					       "cannot overwrite '%s': %s", path,
+					       strerror(errno));
+			else
+				left -= w;
+		}
+		if (rc == 0 && fsync(fd) != 0)
+			rc = error_set(err, CT_EIO, "fsync of '%s' failed: %s",
+				       path, strerror(errno));
+	}
+	close(fd);
+	if (rc)
+		return rc;
+	if (unlink(path) != 0)
+		return error_set(err, CT_EIO, "cannot delete '%s': %s", path,
+				 strerror(errno));
+	snprintf(dir, sizeof(dir), "%s", path);
+	return fsync_dir(dirname(dir), err);
+}
+
+int blob_copy_to(const struct blob_dir *bd, const char *hash,
+		 const struct blob_dir *dst, struct error *err)
+{
+	char from[PATH_MAX];
+	struct blob_info info;
+	int fd, rc;
+
+	if (blob_path(bd, hash, from, sizeof(from)) != 0)
+		return error_set(err, CT_EINVAL, "invalid blob hash '%s'",
+				 hash);
+	fd = open(from, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno == ENOENT ? CT_ENOTFOUND : CT_EIO,
+				 "cannot open blob '%s': %s", from,
+				 strerror(errno));
+	rc = blob_put_fd((struct blob_dir *)dst, fd, from, 0, &info, err);
+	close(fd);
+	if (rc == 0 && strcmp(info.hash, hash) != 0)
+		rc = error_set(err, CT_ECORRUPT,
+			       "blob %s: content hashes to %s while copying",
+			       hash, info.hash);
+	return rc;
+}
