@@ -19,17 +19,6 @@
 
 #include "jcs.h"
 
-/*
- * Maximum number of arrays and objects nested in one another, counting the
- * top-level value. Deeper documents are rejected by jcs_check and
- * jcs_write with the path of the first container past the limit.
- * NOTE: jcs.h does not declare this limit yet, so callers cannot see it.
- * The #ifndef lets the header take the definition over.
- */
-#ifndef JCS_MAX_DEPTH
-#define JCS_MAX_DEPTH 64
-#endif
-
 /* Paths in error messages are cut after this many bytes and end in "...". */
 #define PATH_SHOWN_MAX 200
 

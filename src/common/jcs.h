@@ -18,6 +18,14 @@
 #define JCS_MAX_SAFE_INT 9007199254740991LL
 
 /*
+ * Maximum number of arrays and objects nested in one another, counting
+ * the top-level value. jcs_check and jcs_write reject deeper documents
+ * with the path of the first container past the limit, so that neither
+ * recurses without bound.
+ */
+#define JCS_MAX_DEPTH 64
+
+/*
  * Parses len bytes of JSON text. Rejects duplicate keys, invalid UTF-8,
  * NUL characters, reals and integers outside the safe range. On error
  * returns NULL and sets err (CT_EINVAL) to a message giving line and

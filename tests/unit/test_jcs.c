@@ -13,11 +13,6 @@
 
 #include "common/jcs.h"
 
-/* The nesting limit of jcs.c, which jcs.h does not export. */
-#ifndef JCS_MAX_DEPTH
-#define JCS_MAX_DEPTH 64
-#endif
-
 static void assert_contains(const char *text, const char *part)
 {
 	if (!strstr(text, part))
