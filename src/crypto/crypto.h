@@ -93,6 +93,14 @@ int key_load_private(const char *path, struct key **out, struct error *err);
 int key_load_public_pem(const char *pem, size_t len, struct key **out,
 			struct error *err);
 
+/*
+ * Makes a public key from its raw form, as key_public_raw writes it: for
+ * SM2 the 65-byte uncompressed point 04||x||y, which must lie on the SM2
+ * curve, for Ed25519 the 32-byte key. Returns 0 or CT_EINVAL.
+ */
+int key_load_public_raw(enum key_type type, const uint8_t *raw, size_t len,
+			struct key **out, struct error *err);
+
 /* Appends the public key as SubjectPublicKeyInfo PEM to out. */
 int key_public_pem(const struct key *k, struct buf *out);
 
@@ -114,6 +122,19 @@ int key_verify(const struct key *k, const void *msg, size_t len,
 	       const uint8_t *sig, size_t siglen);
 
 void key_free(struct key *k);
+
+/*
+ * Computes the SM2 user hash of GB/T 32918.2 for an SM2 key and an ID:
+ *
+ *   ZA = SM3(ENTL || ID || a || b || xG || yG || xA || yA)
+ *
+ * where ENTL is the bit length of ID in two big-endian bytes, a, b, xG, yG
+ * are the SM2 curve parameters and (xA, yA) is the public key. An SM2
+ * signature covers SM3(ZA || message); key_sign uses ID SM2_DISTID.
+ * Returns 0, or CT_EINVAL when k is not an SM2 key or ID is longer than
+ * 8191 bytes.
+ */
+int sm2_za(const struct key *k, const char *id, uint8_t out[HASH_LEN]);
 
 /*
  * Signed notes (C2SP signed-note). A note is text ending in a newline,
@@ -143,7 +164,12 @@ int note_sign(const char *text, size_t len, const struct note_key *keys,
 struct note_sig {
 	char name[128];
 	uint32_t key_id;
-	uint8_t sig[SIG_MAX + 64]; /* as decoded; other types may be longer */
+	/*
+	 * The signature as decoded. siglen is 0 for a signature longer than
+	 * sig (such as a post-quantum one): its line is checked and its name
+	 * and key id are kept, but no key of casetrail can verify it.
+	 */
+	uint8_t sig[SIG_MAX + 64];
 	size_t siglen;
 };
 
@@ -156,6 +182,14 @@ struct note {
 };
 
 /*
+ * Checks that len bytes are valid UTF-8 without ASCII control characters
+ * other than newline, as signed notes must be. Returns 0 or CT_EINVAL with
+ * err giving the line and byte offset; what names s in that message.
+ */
+int note_check_text(const char *s, size_t len, const char *what,
+		    struct error *err);
+
+/*
  * Splits a signed note into its text and signature lines, checking the
  * grammar of the spec (text ends in newline, blank separator line, every
  * signature line well formed, at most NOTE_MAX_SIGS lines). Verifies
@@ -166,8 +200,10 @@ int note_parse(const char *note, size_t len, struct note *out,
 
 /*
  * Verifies that the parsed note carries a valid signature by each of the n
- * keys (matched by name and key id). Returns 0, or CT_ECRYPTO with err
- * naming the first key whose signature is missing or invalid.
+ * keys (matched by name and key id). When a key signed more than once,
+ * every one of its signatures must verify. Signatures by other keys are
+ * ignored. Returns 0, CT_EINVAL when n is 0, or CT_ECRYPTO with err naming
+ * the first key whose signature is missing or invalid.
  */
 int note_verify(const char *note, const struct note *parsed,
 		const struct note_key *keys, size_t n, struct error *err);
