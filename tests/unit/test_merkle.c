@@ -108,6 +108,10 @@ static void ref_mth(enum hash_alg alg, uint8_t (*leaves)[HASH_LEN], uint64_t n,
 	}
 	while (((uint64_t)1 << level) < n)
 		level++;
+	if (level >= STORE_LEVELS) {
+		ref_mth_uncached(alg, leaves, n, out);
+		return;
+	}
 	if (!memo.known[level][lo >> level]) {
 		ref_mth_uncached(alg, leaves, n, memo.hash[level][lo >> level]);
 		memo.known[level][lo >> level] = true;
