@@ -8,6 +8,8 @@
  */
 #include "common/common.h"
 
+#include <pthread.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -19,9 +21,67 @@ struct hasher {
 	EVP_MD_CTX *ctx;
 };
 
+/*
+ * OpenSSL 3 looks an algorithm up in its provider table, under a lock,
+ * every time a legacy EVP_sm3()-style handle is used; fetching each one
+ * once and keeping one digest context per thread avoids that on every
+ * hash, which the ledger and verify compute millions of.
+ */
+static EVP_MD *fetched_md[3];
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static pthread_key_t ctx_key;
+
+struct thread_ctx {
+	EVP_MD_CTX *ctx[3];
+};
+
+static void free_thread_ctx(void *p)
+{
+	struct thread_ctx *t = p;
+
+	for (size_t i = 0; i < ARRAY_SIZE(t->ctx); i++)
+		EVP_MD_CTX_free(t->ctx[i]);
+	free(t);
+}
+
+static void fetch_digests(void)
+{
+	fetched_md[HASH_SM3] = EVP_MD_fetch(NULL, "SM3", NULL);
+	fetched_md[HASH_SHA256] = EVP_MD_fetch(NULL, "SHA256", NULL);
+	if (pthread_key_create(&ctx_key, free_thread_ctx) != 0)
+		abort();
+}
+
 static const EVP_MD *hash_md(enum hash_alg alg)
 {
-	return alg == HASH_SM3 ? EVP_sm3() : EVP_sha256();
+	const EVP_MD *md;
+
+	pthread_once(&fetch_once, fetch_digests);
+	md = fetched_md[alg == HASH_SM3 ? HASH_SM3 : HASH_SHA256];
+	if (!md) {
+		fprintf(stderr, "casetrail: OpenSSL has no %s digest\n",
+			hash_alg_name(alg));
+		abort();
+	}
+	return md;
+}
+
+/* Returns this thread's digest context for alg, created on first use. */
+static EVP_MD_CTX *thread_ctx(enum hash_alg alg)
+{
+	struct thread_ctx *t;
+	int i = alg == HASH_SM3 ? HASH_SM3 : HASH_SHA256;
+
+	pthread_once(&fetch_once, fetch_digests);
+	t = pthread_getspecific(ctx_key);
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t || pthread_setspecific(ctx_key, t) != 0)
+			abort();
+	}
+	if (!t->ctx[i] && !(t->ctx[i] = EVP_MD_CTX_new()))
+		abort();
+	return t->ctx[i];
 }
 
 static void die_openssl(const char *what)
@@ -52,11 +112,13 @@ int hash_alg_parse(const char *name, enum hash_alg *alg)
 void hash_buf(enum hash_alg alg, const void *data, size_t len,
 	      uint8_t out[HASH_LEN])
 {
+	EVP_MD_CTX *ctx = thread_ctx(alg);
 	unsigned int outlen = 0;
 
-	if (EVP_Digest(data, len, out, &outlen, hash_md(alg), NULL) != 1 ||
-	    outlen != HASH_LEN)
-		die_openssl("EVP_Digest");
+	if (EVP_DigestInit_ex2(ctx, hash_md(alg), NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, out, &outlen) != 1 || outlen != HASH_LEN)
+		die_openssl("digest");
 }
 
 struct hasher *hasher_new(enum hash_alg alg)
