@@ -27,6 +27,14 @@ struct attref {
 	uint64_t size;
 };
 
+/* The stored nodes of one level, read in index order beside the tree. */
+struct level_reader {
+	struct store_node_reader *r;
+	int have, done;
+	uint64_t index;
+	uint8_t hash[HASH_LEN];
+};
+
 struct sized_root {
 	uint64_t size;
 	uint8_t root[HASH_LEN];
@@ -42,7 +50,7 @@ struct vctx {
 
 	struct merkle_frontier tree;
 	uint64_t next_seq;
-	uint64_t nodes_emitted;
+	struct level_reader levels[MERKLE_MAX_LEVELS];
 	int gap; /* an entry is missing: tree positions are off */
 	char (*commitments)[HASH_TEXT_MAX]; /* by seq; "" when none */
 	size_t ncommit, capcommit;
@@ -112,29 +120,49 @@ static int is_expunged(struct vctx *v, uint64_t seq, const char *hash)
 				  sizeof(key), cmp_ref) != NULL;
 }
 
+/* Makes the reader of level hold the stored node at index, if any. */
+static int seek_stored(struct vctx *v, unsigned level, uint64_t index)
+{
+	struct level_reader *lr = &v->levels[level];
+
+	if (!lr->r && !lr->done &&
+	    store_node_reader_open(v->s, level, &lr->r, NULL) != 0)
+		lr->done = 1;
+	while (!lr->done && (!lr->have || lr->index < index)) {
+		int rc = store_node_reader_next(lr->r, &lr->index, lr->hash);
+
+		if (rc == CT_ENOTFOUND) {
+			lr->done = 1;
+		} else if (rc) {
+			problem(v, "tree: stored nodes of level %u cannot be "
+				"read: %s", level, ct_strerror(rc));
+			lr->done = 1;
+		}
+		lr->have = rc == 0;
+	}
+	return lr->have && lr->index == index;
+}
+
 /* Compares a node the recomputed tree created with the stored one. */
 static int compare_node(void *ctx, unsigned level, uint64_t index,
 			const uint8_t hash[HASH_LEN])
 {
 	struct vctx *v = ctx;
-	uint8_t stored[HASH_LEN];
-	int rc = store_node_get(v->s, level, index, stored);
+	struct level_reader *lr = &v->levels[level];
 
-	v->nodes_emitted++;
 	if (v->gap)
 		return 0;
-	if (rc == CT_ENOTFOUND)
+	if (!seek_stored(v, level, index))
 		problem(v, "tree: node (level %u, index %" PRIu64 ") is missing"
 			" from the stored tree", level, index);
-	else if (rc)
-		problem(v, "tree: node (level %u, index %" PRIu64 ") cannot be "
-			"read: %s", level, index, ct_strerror(rc));
-	else if (memcmp(stored, hash, HASH_LEN) != 0 && level == 0)
+	else if (memcmp(lr->hash, hash, HASH_LEN) != 0 && level == 0)
 		problem(v, "entry %" PRIu64 ": stored leaf hash does not match "
 			"the entry", index);
-	else if (memcmp(stored, hash, HASH_LEN) != 0)
+	else if (memcmp(lr->hash, hash, HASH_LEN) != 0)
 		problem(v, "tree: stored node (level %u, index %" PRIu64 ") "
 			"does not match the recomputed tree", level, index);
+	if (lr->have && lr->index == index)
+		lr->have = 0;
 	return 0;
 }
 
@@ -433,29 +461,29 @@ static void check_outside_notes(struct vctx *v, const struct buf *file,
 			   v->opt->against_len, keys, nkeys, &cp);
 }
 
-static int count_node(void *ctx, unsigned level, uint64_t index,
-		      const void *hash, size_t len)
+/* Reports stored nodes that the recomputed tree never created. */
+static void check_extra_nodes(struct vctx *v)
 {
-	(void)level;
-	(void)index;
-	(void)hash;
-	(void)len;
-	(*(uint64_t *)ctx)++;
-	return 0;
-}
+	for (unsigned level = 0; level < MERKLE_MAX_LEVELS; level++) {
+		struct level_reader *lr = &v->levels[level];
+		uint64_t extra = 0, first = 0;
 
-static void check_node_count(struct vctx *v)
-{
-	uint64_t stored = 0;
-
-	if (store_node_scan(v->s, count_node, &stored, NULL) != 0) {
-		problem(v, "tree: stored nodes cannot be read");
-		return;
+		if (v->gap)
+			break;
+		seek_stored(v, level, 0);
+		while (!lr->done) {
+			if (lr->have && extra++ == 0)
+				first = lr->index;
+			lr->have = 0;
+			seek_stored(v, level, UINT64_MAX);
+		}
+		if (extra)
+			problem(v, "tree: %" PRIu64 " stored node%s of level %u "
+				"from index %" PRIu64 " lie beyond the log's %"
+				PRIu64 " entries (entries were removed from "
+				"the end)", extra, extra == 1 ? "" : "s", level,
+				first, v->next_seq);
 	}
-	if (stored > v->nodes_emitted)
-		problem(v, "tree: %" PRIu64 " stored nodes lie beyond the log's "
-			"%" PRIu64 " entries (entries were removed from the "
-			"end)", stored - v->nodes_emitted, v->next_seq);
 }
 
 struct content_pass {
@@ -642,7 +670,7 @@ static int run_passes(struct vctx *v, struct error *err)
 	if (rc)
 		problem(v, "database: entries cannot be read: %s",
 			serr.msg[0] ? serr.msg : ct_strerror(rc));
-	check_node_count(v);
+	check_extra_nodes(v);
 	check_checkpoints(v, &cps, keys, v->config.nkeys);
 	check_outside_notes(v, &file, &cps, keys, v->config.nkeys);
 	qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
@@ -684,6 +712,8 @@ int ledger_verify(const char *dir, const struct verify_options *opt,
 		rc = blob_dir_open(path, v.config.alg, &v.blobs, err);
 	if (rc == 0)
 		rc = run_passes(&v, err);
+	for (size_t i = 0; i < MERKLE_MAX_LEVELS; i++)
+		store_node_reader_free(v.levels[i].r);
 	store_end(v.s);
 	store_close(v.s);
 	blob_dir_free(v.blobs);

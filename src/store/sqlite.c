@@ -517,6 +517,55 @@ int store_node_scan(struct store *s, store_node_fn fn, void *ctx,
 	return rc == SQLITE_DONE ? 0 : db_error(s, err, rc, "reading nodes");
 }
 
+struct store_node_reader {
+	sqlite3_stmt *st;
+};
+
+int store_node_reader_open(struct store *s, unsigned level,
+			   struct store_node_reader **out, struct error *err)
+{
+	struct store_node_reader *r = calloc(1, sizeof(*r));
+	int rc;
+
+	*out = NULL;
+	if (!r)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	rc = sqlite3_prepare_v2(s->db,
+				"SELECT idx, hash FROM nodes WHERE level = ?1 "
+				"ORDER BY idx", -1, &r->st, NULL);
+	if (rc != SQLITE_OK) {
+		free(r);
+		return db_error(s, err, rc, "reading nodes");
+	}
+	sqlite3_bind_int(r->st, 1, (int)level);
+	*out = r;
+	return 0;
+}
+
+int store_node_reader_next(struct store_node_reader *r, uint64_t *index,
+			   uint8_t hash[32])
+{
+	int rc = sqlite3_step(r->st);
+
+	if (rc == SQLITE_DONE)
+		return CT_ENOTFOUND;
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_CORRUPT ? CT_ECORRUPT : CT_EIO;
+	*index = (uint64_t)sqlite3_column_int64(r->st, 0);
+	if (sqlite3_column_bytes(r->st, 1) != 32)
+		return CT_ECORRUPT;
+	memcpy(hash, sqlite3_column_blob(r->st, 1), 32);
+	return 0;
+}
+
+void store_node_reader_free(struct store_node_reader *r)
+{
+	if (!r)
+		return;
+	sqlite3_finalize(r->st);
+	free(r);
+}
+
 int store_content_put(struct store *s, uint64_t seq, const void *salt,
 		      size_t salt_len, const void *fields, size_t len,
 		      struct error *err)

@@ -90,6 +90,21 @@ typedef int (*store_node_fn)(void *ctx, unsigned level, uint64_t index,
 int store_node_scan(struct store *s, store_node_fn fn, void *ctx,
 		    struct error *err);
 
+/*
+ * Reads the stored nodes of one level in index order, one step each, so
+ * that a whole-tree check reads each level sequentially instead of one
+ * lookup per node. Any number of readers may be open on one store.
+ */
+struct store_node_reader;
+int store_node_reader_open(struct store *s, unsigned level,
+			   struct store_node_reader **out, struct error *err);
+
+/* Reads the next node: 0, CT_ENOTFOUND past the last, or CT_ECORRUPT
+ * for a hash that is not 32 bytes, or another error. */
+int store_node_reader_next(struct store_node_reader *r, uint64_t *index,
+			   uint8_t hash[32]);
+void store_node_reader_free(struct store_node_reader *r);
+
 /* Content: the salt and canonical fields an entry commits to. */
 int store_content_put(struct store *s, uint64_t seq, const void *salt,
 		      size_t salt_len, const void *fields, size_t len,
