@@ -1,0 +1,198 @@
+/*
+ * Building responses: problem details (RFC 9457), JSON bodies, and the one
+ * function that hands a finished reply to libmicrohttpd. Also the small
+ * parsers and quoting that every handler shares, so that a log index is
+ * read and an untrusted value is echoed the same way everywhere.
+ */
+#include "common/common.h"
+
+#include <jansson.h>
+
+#include "crypto/crypto.h"
+#include "internal.h"
+
+/* Problem bodies are short: a title, a status and a one-line detail. */
+#define PROBLEM_MAX 4096
+
+void reply_init(struct reply *r)
+{
+	r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+	r->content_type = NULL;
+	r->cache_control = CACHE_NONE;
+	r->allow = NULL;
+	buf_init(&r->body, BUF_DEFAULT_MAX);
+}
+
+void reply_release(struct reply *r)
+{
+	buf_release(&r->body);
+}
+
+int reply_problem(struct reply *r, unsigned status, const char *fmt, ...)
+{
+	char detail[1024];
+	json_t *problem;
+	char *text;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+
+	/* detail is ASCII because every value in it went through http_quote. */
+	problem = json_pack("{s:s, s:s, s:I, s:s}", "type", "about:blank",
+			    "title", MHD_get_reason_phrase_for(status),
+			    "status", (json_int_t)status, "detail", detail);
+	if (!problem)
+		return CT_ENOMEM;
+	text = json_dumps(problem, JSON_COMPACT);
+	json_decref(problem);
+	if (!text)
+		return CT_ENOMEM;
+
+	buf_release(&r->body);
+	buf_init(&r->body, PROBLEM_MAX);
+	rc = buf_puts(&r->body, text);
+	free(text);
+	r->status = status;
+	r->content_type = "application/problem+json";
+	r->cache_control = CACHE_NONE;
+	return rc;
+}
+
+int reply_json(struct reply *r, json_t *v, const char *cache_control)
+{
+	char *text;
+	int rc;
+
+	if (!v)
+		return CT_ENOMEM;
+	text = json_dumps(v, JSON_COMPACT);
+	json_decref(v);
+	if (!text)
+		return CT_ENOMEM;
+	buf_reset(&r->body);
+	rc = buf_puts(&r->body, text);
+	free(text);
+	r->status = MHD_HTTP_OK;
+	r->content_type = "application/json";
+	r->cache_control = cache_control;
+	return rc;
+}
+
+static int add_header(struct MHD_Response *resp, const char *name,
+		      const char *value)
+{
+	if (!value)
+		return 0;
+	return MHD_add_response_header(resp, name, value) == MHD_YES
+		   ? 0
+		   : CT_ENOMEM;
+}
+
+static int add_headers(struct MHD_Response *resp, const struct reply *r)
+{
+	int rc = 0;
+
+	rc = add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	if (rc == 0)
+		rc = add_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				r->cache_control);
+	if (rc == 0)
+		rc = add_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (rc == 0)
+		rc = add_header(resp, "X-Content-Type-Options", "nosniff");
+	return rc;
+}
+
+enum MHD_Result reply_send(struct MHD_Connection *c, struct request *rq,
+			   struct reply *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result result;
+	size_t len;
+	char *data;
+
+	data = buf_detach(&r->body, &len);
+	if (!data)
+		return MHD_NO;
+	resp =
+	    MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(data);
+		return MHD_NO;
+	}
+	if (add_headers(resp, r)) {
+		MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	result = MHD_queue_response(c, r->status, resp);
+	MHD_destroy_response(resp);
+	if (rq && strcmp(rq->method, MHD_HTTP_METHOD_HEAD) != 0)
+		rq->body_len = len;
+	return result;
+}
+
+const char *http_quote(const char *s, char *out, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (n < 4) {
+		if (n)
+			out[0] = '\0';
+		return out;
+	}
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		size_t need = (*p >= 0x20 && *p < 0x7f && *p != '\\') ? 1 : 4;
+
+		/* Keep room for "..." and the NUL. */
+		if (o + need + 4 > n) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (need == 1) {
+			out[o++] = (char)*p;
+			continue;
+		}
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[*p >> 4];
+		out[o++] = hex[*p & 0xf];
+	}
+	out[o] = '\0';
+	return out;
+}
+
+int http_parse_index(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s || (s[0] == '0' && s[1] != '\0'))
+		return CT_EINVAL;
+	for (const char *p = s; *p; p++) {
+		unsigned digit;
+
+		if (*p < '0' || *p > '9')
+			return CT_EINVAL;
+		digit = (unsigned)(*p - '0');
+		if (v > ((uint64_t)INT64_MAX - digit) / 10)
+			return CT_EINVAL;
+		v = v * 10 + digit;
+	}
+	*out = v;
+	return 0;
+}
+
+json_t *http_json_base64(const uint8_t hash[HASH_LEN])
+{
+	struct buf b = BUF_INIT_MAX(64);
+	json_t *v = NULL;
+
+	if (base64_encode(hash, HASH_LEN, &b) == 0)
+		v = json_stringn(b.data, b.len);
+	buf_release(&b);
+	return v;
+}

@@ -1,0 +1,185 @@
+/*
+ * Routing and the small resources: /healthz, /checkpoint and /metrics.
+ * Every resource is read-only, so any method but GET and HEAD gets 405
+ * before the path is looked at. Paths are matched on the request target
+ * as sent: none of casetrail's paths needs a percent-escape, so a path
+ * that contains one is rejected rather than decoded, which keeps "%2e%2e"
+ * and "%2f" from reaching the tile path parser in disguise.
+ */
+#include "common/common.h"
+
+#include <jansson.h>
+
+#include "internal.h"
+
+/*
+ * A checkpoint note is a few short lines and at most NOTE_MAX_SIGS
+ * signature lines, far below this.
+ */
+#define CHECKPOINT_MAX 65536
+
+static int serve_healthz(struct server *s, struct MHD_Connection *c,
+			 const char *rest, struct reply *r, struct error *err)
+{
+	uint64_t size;
+	int rc;
+
+	(void)c, (void)rest;
+	rc = ledger_size(s->ledger, &size, err);
+	if (rc)
+		return rc;
+	return reply_json(r,
+			  json_pack("{s:s, s:I}", "status", "ok", "entries",
+				    (json_int_t)size),
+			  CACHE_NONE);
+}
+
+static int serve_checkpoint(struct server *s, struct MHD_Connection *c,
+			    const char *rest, struct reply *r,
+			    struct error *err)
+{
+	uint64_t size;
+	int rc;
+
+	(void)c, (void)rest;
+	buf_release(&r->body);
+	buf_init(&r->body, CHECKPOINT_MAX);
+	rc = ledger_checkpoint_latest(s->ledger, &r->body, &size, err);
+	if (rc == CT_ENOTFOUND)
+		return reply_problem(r, MHD_HTTP_NOT_FOUND,
+				     "the store has no signed checkpoint yet; "
+				     "retry in a second, after the signer has "
+				     "run");
+	if (rc)
+		return rc;
+	r->status = MHD_HTTP_OK;
+	r->content_type = "text/plain; charset=utf-8";
+	r->cache_control = CACHE_NONE;
+	return 0;
+}
+
+static int write_metrics(struct server *s, uint64_t entries,
+			 uint64_t checkpoint_size, struct buf *out)
+{
+	int rc;
+
+	rc = buf_puts(out, "# HELP casetrail_http_requests_total HTTP requests "
+			   "completed, by status code.\n"
+			   "# TYPE casetrail_http_requests_total counter\n");
+	for (unsigned code = 0; code < HTTP_STATUS_MAX && rc == 0; code++) {
+		uint64_t n = atomic_load(&s->requests[code]);
+
+		if (n)
+			rc = buf_printf(out,
+					"casetrail_http_requests_total"
+					"{code=\"%u\"} %" PRIu64 "\n",
+					code, n);
+	}
+	if (rc == 0)
+		rc = buf_printf(out,
+				"# HELP casetrail_http_server_errors_total "
+				"Error messages from libmicrohttpd.\n"
+				"# TYPE casetrail_http_server_errors_total "
+				"counter\n"
+				"casetrail_http_server_errors_total %" PRIu64
+				"\n",
+				atomic_load(&s->mhd_errors));
+	if (rc == 0)
+		rc = buf_printf(out,
+				"# HELP casetrail_ledger_entries Entries in "
+				"the ledger.\n"
+				"# TYPE casetrail_ledger_entries gauge\n"
+				"casetrail_ledger_entries %" PRIu64 "\n"
+				"# HELP casetrail_checkpoint_size Tree size of "
+				"the latest signed checkpoint.\n"
+				"# TYPE casetrail_checkpoint_size gauge\n"
+				"casetrail_checkpoint_size %" PRIu64 "\n",
+				entries, checkpoint_size);
+	return rc;
+}
+
+static int serve_metrics(struct server *s, struct MHD_Connection *c,
+			 const char *rest, struct reply *r, struct error *err)
+{
+	struct buf note = BUF_INIT_MAX(CHECKPOINT_MAX);
+	uint64_t entries, checkpoint_size = 0;
+	int rc;
+
+	(void)c, (void)rest;
+	rc = ledger_size(s->ledger, &entries, err);
+	if (rc == 0)
+		rc = ledger_checkpoint_latest(s->ledger, &note,
+					      &checkpoint_size, err);
+	buf_release(&note);
+	if (rc)
+		return rc;
+	rc = write_metrics(s, entries, checkpoint_size, &r->body);
+	if (rc)
+		return error_set(err, rc, "cannot write the metrics: %s",
+				 ct_strerror(rc));
+	r->status = MHD_HTTP_OK;
+	r->content_type = "text/plain; version=0.0.4; charset=utf-8";
+	r->cache_control = CACHE_NONE;
+	return 0;
+}
+
+static const struct route {
+	const char *path;
+	bool prefix; /* path ends in '/' and the rest goes to the handler */
+	handler_fn handler;
+} routes[] = {
+    {"/healthz", false, serve_healthz},
+    {"/checkpoint", false, serve_checkpoint},
+    {"/metrics", false, serve_metrics},
+    {"/tile/", true, serve_tile},
+    {"/api/v1/entries/", true, serve_entry},
+    {"/api/v1/proof/inclusion", false, serve_inclusion},
+    {"/api/v1/proof/consistency", false, serve_consistency},
+};
+
+static const struct route *find_route(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(routes); i++) {
+		const struct route *rt = &routes[i];
+
+		if (rt->prefix ? !strncmp(path, rt->path, strlen(rt->path))
+			       : !strcmp(path, rt->path))
+			return rt;
+	}
+	return NULL;
+}
+
+int route_request(struct server *s, struct MHD_Connection *c,
+		  struct request *rq, struct reply *r, struct error *err)
+{
+	char quoted[HTTP_QUOTE_MAX];
+	const struct route *rt;
+
+	if (strcmp(rq->method, MHD_HTTP_METHOD_GET) != 0 &&
+	    strcmp(rq->method, MHD_HTTP_METHOD_HEAD) != 0) {
+		r->allow = "GET, HEAD";
+		return reply_problem(
+		    r, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "method '%s' is not allowed; this server "
+		    "is read-only and accepts GET and HEAD",
+		    http_quote(rq->method, quoted, sizeof(quoted)));
+	}
+	if (strchr(rq->path, '%'))
+		return reply_problem(
+		    r, MHD_HTTP_BAD_REQUEST,
+		    "path '%s' contains a percent-escape; "
+		    "casetrail paths are plain ASCII, so send "
+		    "the path unescaped",
+		    http_quote(rq->path, quoted, sizeof(quoted)));
+	rt = find_route(rq->path);
+	if (!rt)
+		return reply_problem(
+		    r, MHD_HTTP_NOT_FOUND,
+		    "no resource at '%s'; the server has "
+		    "/checkpoint, /tile/..., /api/v1/entries/"
+		    "SEQ, /api/v1/proof/inclusion, /api/v1/"
+		    "proof/consistency, /healthz and /metrics",
+		    http_quote(rq->path, quoted, sizeof(quoted)));
+	return rt->handler(s, c, rq->path + (rt->prefix ? strlen(rt->path) : 0),
+			   r, err);
+}

@@ -1,0 +1,346 @@
+/*
+ * The server's life cycle and its libmicrohttpd callbacks. http_serve()
+ * opens the ledger, starts the checkpoint signer and the daemon, then
+ * waits for SIGINT or SIGTERM with sigwait() and shuts down in reverse
+ * order.
+ *
+ * libmicrohttpd runs a pool of polling threads. Each request gets a struct
+ * request in the URI log callback, which runs when the request line
+ * arrives and is the only callback given the target before
+ * percent-decoding. The access handler then fills and queues one reply,
+ * and the completion callback writes the access log line, counts the
+ * status and frees the request.
+ */
+#include "common/common.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "common/log.h"
+#include "http.h"
+#include "internal.h"
+
+#define POOL_THREADS 4
+#define CONNECTION_LIMIT 512
+#define CONNECTION_TIMEOUT_S 30
+
+/* The request target is cut at this length in the access log. */
+#define LOG_TARGET_MAX 512
+
+static void *request_begin(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *info;
+	size_t len = strlen(uri);
+	struct request *rq;
+
+	rq = calloc(1, sizeof(*rq) + 2 * (len + 1));
+	if (!rq) {
+		log_error("http", "out of memory for a request", "bytes=%zu",
+			  sizeof(*rq) + 2 * (len + 1));
+		return NULL;
+	}
+	rq->server = cls;
+	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	memcpy(rq->target, uri, len + 1);
+	rq->path = rq->target + len + 1;
+	memcpy(rq->path, uri, strcspn(uri, "?"));
+
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(rq->remote, sizeof(rq->remote), "-");
+	if (info && info->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET,
+			  &((struct sockaddr_in *)info->client_addr)->sin_addr,
+			  rq->remote, sizeof(rq->remote));
+	else if (info && info->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((struct sockaddr_in6 *)info->client_addr)
+				   ->sin6_addr,
+			  rq->remote, sizeof(rq->remote));
+	return rq;
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/* Writes the access log line, counts the status and frees the request. */
+static void request_end(void *cls, struct MHD_Connection *c, void **req_cls,
+			enum MHD_RequestTerminationCode toe)
+{
+	struct server *s = cls;
+	struct request *rq = *req_cls;
+	const union MHD_ConnectionInfo *info;
+	char method[sizeof(rq->method) + 8], target[LOG_TARGET_MAX];
+	unsigned status = 0;
+
+	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
+	if (info)
+		status = info->http_status;
+	if (status < HTTP_STATUS_MAX)
+		atomic_fetch_add(&s->requests[status], 1);
+	if (!rq)
+		return;
+
+	log_quote(rq->method[0] ? rq->method : "-", method, sizeof(method));
+	log_info("http", "request",
+		 "method=%s target=%s status=%u bytes=%zu "
+		 "ms=%.3f remote=%s completed=%s",
+		 method, log_quote(rq->target, target, sizeof(target)), status,
+		 rq->body_len, elapsed_ms(&rq->start), rq->remote,
+		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false");
+	free(rq);
+	*req_cls = NULL;
+}
+
+/* Logs a failure of the server and replaces r with a 500 problem. */
+static int reply_failure(const struct request *rq, int code,
+			 const struct error *err, struct reply *r)
+{
+	char target[LOG_TARGET_MAX], detail[ERROR_MSG_MAX + 64];
+
+	log_error("http", "request failed", "target=%s error=%s",
+		  log_quote(rq->target, target, sizeof(target)),
+		  log_quote(err->msg[0] ? err->msg : ct_strerror(code), detail,
+			    sizeof(detail)));
+	return reply_problem(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+			     "the server could not complete the request (%s); "
+			     "try again, and report it with the time of the "
+			     "request if it persists",
+			     ct_strerror(code));
+}
+
+static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c,
+				      const char *url, const char *method,
+				      const char *version,
+				      const char *upload_data,
+				      size_t *upload_data_size, void **req_cls)
+{
+	struct request *rq = *req_cls;
+	struct error err = { 0 };
+	enum MHD_Result result;
+	struct reply r;
+	int rc;
+
+	(void)url, (void)version, (void)upload_data;
+	if (!rq)
+		return MHD_NO; /* out of memory in request_begin */
+	if (!rq->method[0]) {
+		snprintf(rq->method, sizeof(rq->method), "%s", method);
+		/*
+		 * libmicrohttpd 0.9.75 closes the connection after a reply
+		 * queued in this first call, made when the headers arrive.
+		 * GET and HEAD wait for the next call to keep it open. Other
+		 * methods get their 405 now, without reading a body.
+		 */
+		if (!strcmp(method, MHD_HTTP_METHOD_GET) ||
+		    !strcmp(method, MHD_HTTP_METHOD_HEAD))
+			return MHD_YES;
+	} else if (*upload_data_size > 0) {
+		*upload_data_size = 0; /* a body on GET means nothing here */
+		return MHD_YES;
+	}
+
+	reply_init(&r);
+	rc = route_request(cls, c, rq, &r, &err);
+	if (rc)
+		rc = reply_failure(rq, rc, &err, &r);
+	result = rc ? MHD_NO : reply_send(c, rq, &r);
+	if (result != MHD_YES)
+		log_error("http", "cannot queue a response; closing the "
+			  "connection", "status=%u", r.status);
+	reply_release(&r);
+	return result;
+}
+
+/* Routes libmicrohttpd's own error messages into the event log. */
+static void log_mhd_message(void *cls, const char *fmt, va_list ap)
+{
+	struct server *s = cls;
+	char text[512], quoted[600];
+	size_t len;
+
+	vsnprintf(text, sizeof(text), fmt, ap);
+	len = strlen(text);
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		text[--len] = '\0';
+	atomic_fetch_add(&s->mhd_errors, 1);
+	log_warn("http", "libmicrohttpd error", "detail=%s",
+		 log_quote(text, quoted, sizeof(quoted)));
+}
+
+/* Parses a port: decimal, 0 to 65535, no sign and no leading zeros. */
+static int parse_port(const char *text, uint16_t *port)
+{
+	unsigned long v = 0;
+
+	if (!*text || strlen(text) > 5 || (text[0] == '0' && text[1]))
+		return CT_EINVAL;
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return CT_EINVAL;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > 65535)
+		return CT_EINVAL;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/*
+ * Parses "IPv4:PORT" or "[IPv6]:PORT" with a numeric address into addr.
+ * Host names are not resolved, so the server binds exactly what is given.
+ */
+static int parse_listen(const char *text, struct sockaddr_storage *addr,
+			struct error *err)
+{
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+	struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+	char host[INET6_ADDRSTRLEN + 1], quoted[HTTP_QUOTE_MAX];
+	bool bracketed = text[0] == '[';
+	const char *start = text + bracketed, *end, *colon;
+	uint16_t port;
+	size_t len;
+
+	memset(addr, 0, sizeof(*addr));
+	if (bracketed) {
+		end = strchr(start, ']');
+		colon = end && end[1] == ':' ? end + 1 : NULL;
+	} else {
+		end = strrchr(start, ':');
+		colon = end;
+	}
+	len = colon ? (size_t)(end - start) : 0;
+	if (len == 0 || len >= sizeof(host) || parse_port(colon + 1, &port))
+		goto invalid;
+	memcpy(host, start, len);
+	host[len] = '\0';
+
+	if (bracketed && inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons(port);
+		return 0;
+	}
+	if (!bracketed && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons(port);
+		return 0;
+	}
+invalid:
+	return error_set(err, CT_EINVAL, "listen address '%s' is invalid; "
+			 "use a numeric IPv4 ADDR:PORT such as 127.0.0.1:8080 "
+			 "or [IPv6]:PORT such as [::1]:8080 (port 0 picks a "
+			 "free port)",
+			 http_quote(text, quoted, sizeof(quoted)));
+}
+
+/* Writes the address part of addr as it is written in a URL. */
+static void format_host(const struct sockaddr_storage *addr, char *out,
+			size_t n)
+{
+	char host[INET6_ADDRSTRLEN] = "";
+
+	if (addr->ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)addr)->sin6_addr,
+			  host, sizeof(host));
+		snprintf(out, n, "[%s]", host);
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)addr)->sin_addr,
+			  host, sizeof(host));
+		snprintf(out, n, "%s", host);
+	}
+}
+
+/* Starts libmicrohttpd on addr and records the bound address in s. */
+static int daemon_start(struct server *s, const struct sockaddr_storage *addr,
+			struct error *err)
+{
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_ERROR_LOG;
+	const union MHD_DaemonInfo *info;
+	char host[INET6_ADDRSTRLEN + 2];
+	unsigned port;
+
+	if (addr->ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* clang-format off */
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, log_mhd_message, s,
+		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
+		MHD_OPTION_URI_LOG_CALLBACK, request_begin, s,
+		MHD_OPTION_NOTIFY_COMPLETED, request_end, s,
+		MHD_OPTION_END);
+	/* clang-format on */
+
+	format_host(addr, host, sizeof(host));
+	if (!s->daemon) {
+		port = ntohs(addr->ss_family == AF_INET6 ?
+			     ((struct sockaddr_in6 *)addr)->sin6_port :
+			     ((struct sockaddr_in *)addr)->sin_port);
+		return error_set(err, CT_EIO, "cannot listen on %s:%u; check "
+				 "that no other server uses the port and that "
+				 "the address belongs to this host", host,
+				 port);
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	port = info ? info->port : 0;
+	snprintf(s->addr, sizeof(s->addr), "%s:%u", host, port);
+	return 0;
+}
+
+int http_serve(const char *dir, const char *listen_addr, struct error *err)
+{
+	struct server *s = NULL;
+	struct sockaddr_storage addr;
+	sigset_t signals, saved;
+	char quoted[PATH_MAX + 8];
+	int rc, sig = 0;
+
+	rc = parse_listen(listen_addr, &addr, err);
+	if (rc)
+		return rc;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return error_set(err, CT_ENOMEM, "out of memory");
+
+	/* Block before any thread starts, so that every thread inherits it. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &signals, &saved);
+
+	/* Read-write, because the signer stores the checkpoints it signs. */
+	rc = ledger_open(dir, 0, &s->ledger, err);
+	if (rc == 0)
+		rc = ledger_signer_start(s->ledger, err);
+	if (rc == 0)
+		rc = daemon_start(s, &addr, err);
+	if (rc)
+		goto out_stop;
+
+	log_info("http", "listening", "addr=%s dir=%s", s->addr,
+		 log_quote(dir, quoted, sizeof(quoted)));
+	while (sigwait(&signals, &sig) != 0)
+		;
+	log_info("http", "stopping", "signal=%s",
+		 sig == SIGINT ? "SIGINT" : "SIGTERM");
+
+out_stop:
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	if (s->ledger)
+		ledger_signer_stop(s->ledger);
+	ledger_close(s->ledger);
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	if (rc == 0)
+		log_info("http", "stopped", "addr=%s", s->addr);
+	free(s);
+	return rc;
+}
