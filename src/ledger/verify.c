@@ -17,6 +17,7 @@
 
 #include "common/jcs.h"
 #include "content/content.h"
+#include "entry_pool.h"
 #include "internal.h"
 #include "ledger/checkpoint.h"
 #include "verify.h"
@@ -58,7 +59,7 @@ struct vctx {
 	size_t nrefs, caprefs, nexp, capexp;
 	struct sized_root *roots; /* wanted roots, sorted by size */
 	size_t nroots, caproots;
-	struct buf canon;
+	struct entry_pool *pool;
 };
 
 __attribute__((format(printf, 2, 3))) static void problem(struct vctx *v,
@@ -177,84 +178,50 @@ static void capture_roots(struct vctx *v)
 }
 
 /* Records what an entry commits to, and what an expunge entry removed. */
-static int note_entry(struct vctx *v, uint64_t seq, json_t *e)
+static int note_entry(struct vctx *v, const struct entry_check *c)
 {
-	const char *commit = json_string_value(json_object_get(e, "content"));
-	const char *kind = json_string_value(json_object_get(e, "kind"));
-	json_t *atts = json_object_get(e, "attachments");
-	json_t *sup = json_object_get(e, "supersedes");
-	int expunge = kind && !strcmp(kind, KIND_EXPUNGE);
 	int rc = 0;
 
 	if (grow((void **)&v->commitments, &v->capcommit, v->ncommit,
 		 sizeof(*v->commitments)))
 		return CT_ENOMEM;
-	snprintf(v->commitments[v->ncommit++], HASH_TEXT_MAX, "%s",
-		 commit ? commit : "");
-	if (expunge && !json_is_integer(sup)) {
-		problem(v, "entry %" PRIu64 ": expunge names no entry", seq);
+	memcpy(v->commitments[v->ncommit++], c->content, HASH_TEXT_MAX);
+	if (c->expunge && c->supersedes < 0)
 		return 0;
-	}
-	if (expunge && json_array_size(atts) == 0)
+	if (c->expunge && c->nrefs == 0)
 		return add_ref(&v->expunged, &v->nexp, &v->capexp,
-			       (uint64_t)json_integer_value(sup), NULL, 0);
-	for (size_t i = 0; i < json_array_size(atts) && rc == 0; i++) {
-		json_t *a = json_array_get(atts, i);
-		const char *h = json_string_value(json_object_get(a, "hash"));
-		json_int_t size = json_integer_value(json_object_get(a, "size"));
-
-		if (!h) {
-			problem(v, "entry %" PRIu64 ": attachment %zu has no "
-				"hash", seq, i);
-			continue;
-		}
-		if (expunge)
+			       (uint64_t)c->supersedes, NULL, 0);
+	for (size_t i = 0; i < c->nrefs && rc == 0; i++) {
+		if (c->expunge)
 			rc = add_ref(&v->expunged, &v->nexp, &v->capexp,
-				     (uint64_t)json_integer_value(sup), h, 0);
+				     (uint64_t)c->supersedes, c->refs[i].hash,
+				     0);
 		else
-			rc = add_ref(&v->refs, &v->nrefs, &v->caprefs, seq, h,
-				     (uint64_t)size);
+			rc = add_ref(&v->refs, &v->nrefs, &v->caprefs, c->seq,
+				     c->refs[i].hash, c->refs[i].size);
 	}
 	return rc;
 }
 
-/* Checks the envelope of one entry; problems are counted, not returned. */
-static void check_envelope(struct vctx *v, uint64_t seq, const void *body,
-			   size_t len, json_t **out)
+/* Prints the problem lines a worker found in one entry. */
+static void report_lines(struct vctx *v, const char *lines, size_t len)
 {
-	struct error err = { 0 };
-	json_t *e;
+	while (len > 0) {
+		const char *nl = memchr(lines, '\n', len);
+		size_t n = nl ? (size_t)(nl - lines) : len;
 
-	*out = NULL;
-	if (len > LEDGER_ENTRY_MAX)
-		problem(v, "entry %" PRIu64 ": %zu bytes, over the limit of %d",
-			seq, len, LEDGER_ENTRY_MAX);
-	e = jcs_parse(body, len, &err);
-	if (!e) {
-		problem(v, "entry %" PRIu64 ": not valid entry JSON: %s", seq,
-			err.msg);
-		return;
+		problem(v, "%.*s", (int)n, lines);
+		n += nl != NULL;
+		lines += n;
+		len -= n;
 	}
-	buf_reset(&v->canon);
-	if (jcs_write(e, &v->canon, &err) != 0 || v->canon.len != len ||
-	    memcmp(v->canon.data, body, len) != 0)
-		problem(v, "entry %" PRIu64 ": not in canonical form", seq);
-	if (json_integer_value(json_object_get(e, "v")) != 1)
-		problem(v, "entry %" PRIu64 ": envelope version is not 1", seq);
-	if (!json_is_integer(json_object_get(e, "seq")) ||
-	    (uint64_t)json_integer_value(json_object_get(e, "seq")) != seq)
-		problem(v, "entry %" PRIu64 ": records seq %" JSON_INTEGER_FORMAT
-			" (entries moved or swapped)", seq,
-			json_integer_value(json_object_get(e, "seq")));
-	*out = e;
 }
 
-static int verify_entry(void *ctx, uint64_t seq, const void *body,
-			size_t len)
+/* Takes the checked entries in seq order: the tree and what they name. */
+static int consume_entry(void *ctx, struct entry_check *c)
 {
 	struct vctx *v = ctx;
-	uint8_t leaf[HASH_LEN];
-	json_t *e;
+	uint64_t seq = c->seq;
 	int rc;
 
 	if (seq != v->next_seq) {
@@ -277,18 +244,43 @@ static int verify_entry(void *ctx, uint64_t seq, const void *body,
 			v->next_seq++;
 		}
 	}
-	check_envelope(v, seq, body, len, &e);
-	merkle_leaf_hash(v->config.alg, body, len, leaf);
-	rc = merkle_frontier_push(&v->tree, leaf, compare_node, v);
+	report_lines(v, c->problems, c->problems_len);
+	rc = merkle_frontier_push(&v->tree, c->leaf, compare_node, v);
 	capture_roots(v);
-	if (!e)
-		e = json_object();
 	if (rc == 0)
-		rc = note_entry(v, seq, e);
-	json_decref(e);
+		rc = note_entry(v, c);
 	v->next_seq = seq + 1;
 	v->res->entries++;
 	return rc;
+}
+
+static int add_entry(void *ctx, uint64_t seq, const void *body, size_t len)
+{
+	struct vctx *v = ctx;
+
+	return entry_pool_add(v->pool, seq, body, len);
+}
+
+/* Pass 1: every entry, checked by the pool and consumed in order. */
+static int check_entries(struct vctx *v, struct error *err)
+{
+	struct error serr = { 0 };
+	int rc = entry_pool_start(v->config.alg, consume_entry, v, &v->pool);
+
+	if (rc)
+		return error_set(err, rc, "cannot start verify threads");
+	rc = store_entry_scan(v->s, 0, add_entry, v, &serr);
+	if (rc == 0)
+		rc = entry_pool_finish(v->pool, 1);
+	else
+		entry_pool_finish(v->pool, 0);
+	v->pool = NULL;
+	if (rc == CT_ENOMEM)
+		return error_set(err, rc, "out of memory");
+	if (rc)
+		problem(v, "database: entries cannot be read: %s",
+			serr.msg[0] ? serr.msg : ct_strerror(rc));
+	return 0;
 }
 
 struct stored_cp {
@@ -663,13 +655,9 @@ static int run_passes(struct vctx *v, struct error *err)
 	rc = plan_roots(v, &cps, &file, err);
 	if (rc)
 		goto out;
-	error_clear(&serr);
-	rc = store_entry_scan(v->s, 0, verify_entry, v, &serr);
-	if (rc == CT_ENOMEM)
-		goto out;
+	rc = check_entries(v, err);
 	if (rc)
-		problem(v, "database: entries cannot be read: %s",
-			serr.msg[0] ? serr.msg : ct_strerror(rc));
+		goto out;
 	check_extra_nodes(v);
 	check_checkpoints(v, &cps, keys, v->config.nkeys);
 	check_outside_notes(v, &file, &cps, keys, v->config.nkeys);
@@ -698,7 +686,6 @@ int ledger_verify(const char *dir, const struct verify_options *opt,
 	memset(result, 0, sizeof(*result));
 	v.opt = opt;
 	v.res = result;
-	buf_init(&v.canon, LEDGER_ENTRY_MAX * 2);
 	rc = config_load(dir, &v.config, err);
 	if (rc)
 		return rc;
@@ -721,6 +708,5 @@ int ledger_verify(const char *dir, const struct verify_options *opt,
 	free(v.refs);
 	free(v.expunged);
 	free(v.roots);
-	buf_release(&v.canon);
 	return rc;
 }
