@@ -4,6 +4,7 @@
 #include "common/common.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cases/cases.h"
@@ -97,6 +98,41 @@ static json_t *receipt_json(struct ledger *l, const struct ledger_receipt *r,
 	return out;
 }
 
+/*
+ * Opens every attachment before any is stored, so that a missing file or
+ * one named twice rejects the record with the store unchanged.
+ */
+static int open_attachments(const char *const *paths, size_t n, int *fds)
+{
+	struct stat st[MAX_ATTACH];
+
+	for (size_t i = 0; i < n; i++)
+		fds[i] = -1;
+	for (size_t i = 0; i < n; i++) {
+		fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (fds[i] < 0)
+			return cli_failf("cannot open --attach '%s': %s",
+					 paths[i], strerror(errno));
+		if (fstat(fds[i], &st[i]) != 0 || !S_ISREG(st[i].st_mode))
+			return cli_failf("--attach '%s' is not a regular file",
+					 paths[i]);
+		for (size_t j = 0; j < i; j++)
+			if (st[j].st_dev == st[i].st_dev &&
+			    st[j].st_ino == st[i].st_ino)
+				return cli_failf("--attach '%s' is given twice; "
+						 "attach each file once",
+						 paths[i]);
+	}
+	return 0;
+}
+
+static void close_attachments(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
 struct add_args {
 	const char *dir, *case_id, *kind, *fields, *actor;
 	const char *attach[MAX_ATTACH];
@@ -114,20 +150,29 @@ static int record_add(const struct add_args *a)
 	struct ledger_receipt receipt;
 	struct error err = { 0 };
 	struct ledger *l = NULL;
+	int fds[MAX_ATTACH];
 	json_t *fields;
 	int rc = EXIT_ERROR;
 
 	fields = read_fields(a->fields);
 	if (!fields)
 		return EXIT_ERROR;
-	if (record_kind_check(a->kind, fields, &err) != 0)
+	if (open_attachments(a->attach, a->nattach, fds) != 0) {
+		close_attachments(fds, a->nattach);
+		json_decref(fields);
+		return EXIT_ERROR;
+	}
+	rec.fields = fields;
+	/* Reject a bad record before any attachment is written. */
+	if (record_kind_check(a->kind, fields, &err) != 0 ||
+	    ledger_check_record(&rec, &err) != 0)
 		goto fail;
 	if (ledger_open(a->dir, 0, &l, &err) != 0)
 		goto fail;
 	for (size_t i = 0; i < a->nattach; i++)
-		if (ledger_attach_file(l, a->attach[i], &atts[i], &err) != 0)
+		if (ledger_attach_fd(l, fds[i], a->attach[i], &atts[i],
+				     &err) != 0)
 			goto fail;
-	rec.fields = fields;
 	rec.attachments = atts;
 	rec.nattachments = a->nattach;
 	if (ledger_append(l, &rec, &receipt, &err) != 0)
@@ -139,6 +184,7 @@ fail:
 	cli_fail(&err);
 out:
 	ledger_close(l);
+	close_attachments(fds, a->nattach);
 	json_decref(fields);
 	return rc;
 }

@@ -289,6 +289,21 @@ static int emit(struct walk *w, const char *s, size_t len)
  * Checks that a string or key is valid UTF-8 without NUL characters, so
  * that its canonical form parses back to the same value.
  */
+int jcs_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t cp;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_decode(u + i, len - i, &cp);
+
+		if (n == 0 || cp == 0)
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
 static int check_text(struct walk *w, const struct frame *f, const char *s,
 		      size_t len, const char *what)
 {

@@ -26,6 +26,13 @@
 #define JCS_MAX_DEPTH 64
 
 /*
+ * Returns whether len bytes are valid UTF-8 (no overlong forms, no UTF-16
+ * surrogates, nothing beyond U+10FFFF) without NUL, that is, whether they
+ * can stand in a JSON string that casetrail writes.
+ */
+int jcs_utf8_valid(const char *s, size_t len);
+
+/*
  * Parses len bytes of JSON text. Rejects duplicate keys, invalid UTF-8,
  * NUL characters, reals and integers outside the safe range. On error
  * returns NULL and sets err (CT_EINVAL) to a message giving line and

@@ -41,7 +41,7 @@ int64_t ledger_now_ms(void)
 	return (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
-static int check_record(const struct ledger_record *rec, struct error *err)
+int ledger_check_record(const struct ledger_record *rec, struct error *err)
 {
 	if (check_name("record kind", rec->kind, err))
 		return CT_EINVAL;
@@ -57,6 +57,15 @@ static int check_record(const struct ledger_record *rec, struct error *err)
 		return error_set(err, CT_EINVAL,
 				 "%zu attachments; a record takes at most 1000",
 				 rec->nattachments);
+	for (size_t i = 0; i < rec->nattachments; i++)
+		for (size_t j = 0; j < i; j++)
+			if (!strcmp(rec->attachments[i].hash,
+				    rec->attachments[j].hash))
+				return error_set(err, CT_EINVAL,
+						 "attachments %zu and %zu have "
+						 "the same content (%s); attach "
+						 "it once", j + 1, i + 1,
+						 rec->attachments[i].hash);
 	return 0;
 }
 
@@ -219,9 +228,15 @@ static void commit_batch(struct ledger *l, struct append_req *batch)
 	if (rc) {
 		store_end(l->writer);
 		l->frontier_ok = 0;
+		char quoted[ERROR_MSG_MAX + 16];
+		const char *msg = err.msg;
+
+		for (struct append_req *r = batch; !msg[0] && r; r = r->next)
+			if (r->rc)
+				msg = r->err.msg;
 		log_error("ledger", "append batch failed", "first_seq=%" PRIu64
-			  " error=\"%s\"", first, err.msg[0] ? err.msg
-			  : "see the request error");
+			  " error=%s", first,
+			  log_quote(msg, quoted, sizeof(quoted)));
 	}
 	if (rc == 0 && size > first)
 		signer_kick(l);
@@ -297,7 +312,7 @@ static int append_req_run(struct ledger *l, struct append_req *req,
 	if (l->flags & LEDGER_READONLY)
 		return error_set(err, CT_EPERM, "store '%s' is open read-only",
 				 l->config.dir);
-	rc = check_record(req->rec, err);
+	rc = ledger_check_record(req->rec, err);
 	if (rc == 0 && !req->rec->fields)
 		rc = error_set(err, CT_EINVAL, "record fields are missing");
 	if (rc == 0)
@@ -459,9 +474,16 @@ int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
 	if (rc == 0 && blob_hash)
 		rc = destroy_blob(l, blob_hash, err);
 	if (rc == 0) {
+		struct error werr = { 0 };
+
 		/* Deleted pages must leave the WAL as well as the database. */
 		writer_lock(l);
-		rc = store_wal_truncate(l->writer, err);
+		if (store_wal_truncate(l->writer, &werr) != 0)
+			log_warn("ledger", "expunged content may remain in the "
+				 "WAL until its next checkpoint, because a "
+				 "reader kept it from being truncated",
+				 "seq=%" PRIu64 " error=\"%s\"", seq,
+				 werr.msg);
 		writer_unlock(l);
 	}
 	if (rc == 0)
@@ -471,20 +493,14 @@ int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
 	return rc;
 }
 
-int ledger_attach_file(struct ledger *l, const char *path,
-		       struct ledger_attachment *att, struct error *err)
+int ledger_attach_fd(struct ledger *l, int fd, const char *name,
+		     struct ledger_attachment *att, struct error *err)
 {
 	struct blob_info info;
-	int fd, rc;
+	int rc;
 
 	memset(att, 0, sizeof(*att));
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
-	if (fd < 0)
-		return error_set(err, errno == ENOENT ? CT_ENOTFOUND : CT_EIO,
-				 "cannot open attachment '%s': %s", path,
-				 strerror(errno));
-	rc = blob_put_fd(l->blobs, fd, path, 0, &info, err);
-	close(fd);
+	rc = blob_put_fd(l->blobs, fd, name, 0, &info, err);
 	if (rc)
 		return rc;
 	snprintf(att->hash, sizeof(att->hash), "%s", info.hash);
@@ -493,4 +509,19 @@ int ledger_attach_file(struct ledger *l, const char *path,
 	sniff_media_type(info.head, info.head_len, att->type,
 			 sizeof(att->type));
 	return 0;
+}
+
+int ledger_attach_file(struct ledger *l, const char *path,
+		       struct ledger_attachment *att, struct error *err)
+{
+	int fd, rc;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
+	if (fd < 0)
+		return error_set(err, errno == ENOENT ? CT_ENOTFOUND : CT_EIO,
+				 "cannot open attachment '%s': %s", path,
+				 strerror(errno));
+	rc = ledger_attach_fd(l, fd, path, att, err);
+	close(fd);
+	return rc;
 }

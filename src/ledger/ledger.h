@@ -95,6 +95,11 @@ struct ledger_attachment {
 int ledger_attach_file(struct ledger *l, const char *path,
 		       struct ledger_attachment *att, struct error *err);
 
+/* Streams an open file from its current offset to its end the same way;
+ * name is used in messages. The caller keeps and closes fd. */
+int ledger_attach_fd(struct ledger *l, int fd, const char *name,
+		     struct ledger_attachment *att, struct error *err);
+
 struct ledger_record {
 	const char *kind;
 	const char *case_id;    /* NULL when the entry belongs to no case */
@@ -114,6 +119,13 @@ struct ledger_receipt {
 	char content[HASH_TEXT_MAX];
 	uint64_t tree_size; /* size of the tree right after the commit */
 };
+
+/*
+ * Checks the envelope fields of a record (names, times, counts) without
+ * touching the store, so that a caller can reject it before streaming
+ * its attachments. ledger_append checks the same again.
+ */
+int ledger_check_record(const struct ledger_record *rec, struct error *err);
 
 /*
  * Appends one record durably and fills receipt. Safe to call from several

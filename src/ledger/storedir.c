@@ -121,6 +121,10 @@ int check_name(const char *what, const char *name, struct error *err)
 				 "and . _ - @ :", what, name,
 				 c < 0x20 ? '?' : c);
 	}
+	if (!jcs_utf8_valid(name, n))
+		return error_set(err, CT_EINVAL,
+				 "%s is not valid UTF-8; send names in UTF-8",
+				 what);
 	if (strstr(name, "..") || name[0] == '.')
 		return error_set(err, CT_EINVAL,
 				 "%s '%s' must not start with '.' or contain "

@@ -840,6 +840,13 @@ int store_wal_truncate(struct store *s, struct error *err)
 {
 	int rc = SQLITE_BUSY;
 
+	/*
+	 * A truncating checkpoint waits for readers through the busy
+	 * handler; with the normal 30 s timeout one attempt could block that
+	 * long, so each attempt here fails fast and the loop bounds the
+	 * whole wait.
+	 */
+	sqlite3_busy_timeout(s->db, 0);
 	for (int i = 0; i < 50 && rc == SQLITE_BUSY; i++) {
 		int log_frames = 0, done = 0;
 
@@ -847,11 +854,13 @@ int store_wal_truncate(struct store *s, struct error *err)
 					       SQLITE_CHECKPOINT_TRUNCATE,
 					       &log_frames, &done);
 		if (rc == SQLITE_BUSY) {
-			log_info("store", "WAL checkpoint busy, retrying",
-				 "attempt=%d", i + 1);
+			if (i % 10 == 0)
+				log_info("store", "WAL checkpoint busy, "
+					 "retrying", "attempt=%d", i + 1);
 			usleep(100 * 1000);
 		}
 	}
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	if (rc != SQLITE_OK)
 		return db_error(s, err, rc, "truncating the WAL");
 	return 0;
