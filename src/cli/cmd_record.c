@@ -137,6 +137,7 @@ struct add_args {
 	const char *dir, *case_id, *kind, *fields, *actor;
 	const char *attach[MAX_ATTACH];
 	size_t nattach;
+	int has_at;
 	int64_t at_ms;
 };
 
@@ -146,7 +147,8 @@ static int record_add(const struct add_args *a)
 	struct ledger_record rec = { .kind = a->kind, .case_id = a->case_id,
 				     .actor = cli_actor(a->actor),
 				     .os_user = cli_os_user(),
-				     .at_ms = a->at_ms, .supersedes = -1 };
+				     .has_at = a->has_at, .at_ms = a->at_ms,
+				     .supersedes = -1 };
 	struct ledger_receipt receipt;
 	struct error err = { 0 };
 	struct ledger *l = NULL;
@@ -214,6 +216,7 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 		case 't':
 			if (cli_parse_time("--at", optarg, &a->at_ms) != 0)
 				return EXIT_ERROR;
+			a->has_at = 1;
 			break;
 		case 'a':
 			if (a->nattach == MAX_ATTACH)
@@ -403,12 +406,35 @@ int cmd_log(int argc, char **argv)
 static const char expunge_help[] =
 	"Usage: casetrail expunge SEQ --reason TEXT --approved-by USER\n"
 	"                         [--blob HASH] [--as USER] [--dir DIR]\n"
+	"       casetrail expunge --finish [--dir DIR]\n"
 	"\n"
 	"Destroys the content of entry SEQ (or, with --blob, one of its\n"
 	"attachments) and appends an expunge entry that records who approved\n"
 	"it and why. The entry and its commitment stay, so the log still\n"
 	"verifies; verify then accepts exactly that content as absent. The\n"
-	"approver must be another person than the actor.\n";
+	"approver must be another person than the actor.\n"
+	"\n"
+	"Old copies of the content leave the database files when no reader\n"
+	"holds an older snapshot. If one did, expunge exits 2 with the\n"
+	"expunge recorded; --finish removes the old copies later.\n";
+
+static int expunge_finish(const char *dir, int extra_args)
+{
+	struct error err = { 0 };
+	struct ledger *l;
+	int rc;
+
+	if (extra_args)
+		return cli_usage("expunge", "--finish takes no SEQ");
+	if (ledger_open(dir, 0, &l, &err) != 0)
+		return cli_fail(&err);
+	rc = ledger_wal_truncate(l, &err);
+	ledger_close(l);
+	if (rc)
+		return cli_fail(&err);
+	cli_print_json(json_pack("{s:b}", "finished", 1));
+	return EXIT_OK;
+}
 
 int cmd_expunge(int argc, char **argv)
 {
@@ -418,10 +444,12 @@ int cmd_expunge(int argc, char **argv)
 		{ "approved-by", required_argument, NULL, 'p' },
 		{ "blob", required_argument, NULL, 'b' },
 		{ "as", required_argument, NULL, 'u' },
+		{ "finish", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *reason = NULL, *approver = NULL;
+	int finish = 0;
 	const char *blob = NULL, *actor = NULL;
 	struct ledger_receipt r;
 	struct error err = { 0 };
@@ -436,10 +464,13 @@ int cmd_expunge(int argc, char **argv)
 		case 'p': approver = optarg; break;
 		case 'b': blob = optarg; break;
 		case 'u': actor = optarg; break;
+		case 'f': finish = 1; break;
 		case 'h': fputs(expunge_help, stdout); return EXIT_OK;
 		default: return cli_usage("expunge", "invalid option");
 		}
 	}
+	if (finish)
+		return expunge_finish(cli_store_dir(dir), optind < argc);
 	if (parse_seq_arg("expunge", argc, argv, &seq) != 0)
 		return EXIT_ERROR;
 	if (!reason || !approver)

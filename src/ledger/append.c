@@ -51,7 +51,7 @@ int ledger_check_record(const struct ledger_record *rec, struct error *err)
 		return CT_EINVAL;
 	if (rec->os_user && check_name("OS user", rec->os_user, err))
 		return CT_EINVAL;
-	if (rec->at_ms < 0)
+	if (rec->has_at && rec->at_ms < 0)
 		return error_set(err, CT_EINVAL, "event time is before 1970");
 	if (rec->nattachments > 1000)
 		return error_set(err, CT_EINVAL,
@@ -81,7 +81,7 @@ static int build_entry(const struct ledger *l, const struct append_req *req,
 	json_object_set_new(e, "v", json_integer(1));
 	json_object_set_new(e, "seq", json_integer((json_int_t)seq));
 	json_object_set_new(e, "ts", json_integer(ts));
-	if (rec->at_ms)
+	if (rec->has_at)
 		json_object_set_new(e, "at", json_integer(rec->at_ms));
 	json_object_set_new(e, "actor", json_string(rec->actor));
 	if (rec->os_user)
@@ -385,9 +385,9 @@ static int check_expunge_target(struct ledger *l, uint64_t seq,
 	atts = json_object_get(entry, "attachments");
 	for (i = 0; i < json_array_size(atts); i++) {
 		json_t *a = json_array_get(atts, i);
+		const char *h = json_string_value(json_object_get(a, "hash"));
 
-		if (!strcmp(json_string_value(json_object_get(a, "hash")),
-			    blob_hash)) {
+		if (h && !strcmp(h, blob_hash)) {
 			snprintf(att->hash, sizeof(att->hash), "%s", blob_hash);
 			att->size = (uint64_t)json_integer_value(
 				json_object_get(a, "size"));
@@ -404,6 +404,22 @@ out:
 	crypto_wipe(fields.data, fields.len);
 	buf_release(&fields);
 	buf_release(&salt);
+	return rc;
+}
+
+int ledger_wal_truncate(struct ledger *l, struct error *err)
+{
+	int rc;
+
+	if (l->flags & LEDGER_READONLY)
+		return error_set(err, CT_EPERM, "store '%s' is open read-only",
+				 l->config.dir);
+	writer_lock(l);
+	rc = store_wal_truncate(l->writer, err);
+	writer_unlock(l);
+	if (rc)
+		log_warn("ledger", "WAL not truncated: readers hold old pages",
+			 "dir=%s", l->config.dir);
 	return rc;
 }
 
@@ -476,15 +492,14 @@ int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
 	if (rc == 0) {
 		struct error werr = { 0 };
 
-		/* Deleted pages must leave the WAL as well as the database. */
-		writer_lock(l);
-		if (store_wal_truncate(l->writer, &werr) != 0)
-			log_warn("ledger", "expunged content may remain in the "
-				 "WAL until its next checkpoint, because a "
-				 "reader kept it from being truncated",
-				 "seq=%" PRIu64 " error=\"%s\"", seq,
-				 werr.msg);
-		writer_unlock(l);
+		rc = ledger_wal_truncate(l, &werr);
+		if (rc)
+			rc = error_set(err, rc, "the expunge is recorded as entry "
+				       "%" PRIu64 " and the content deleted, "
+				       "but a reader kept an old copy in the "
+				       "database files (%s); run 'casetrail "
+				       "expunge --finish' once readers are done",
+				       receipt->seq, werr.msg);
 	}
 	if (rc == 0)
 		log_info("ledger", "expunged", "seq=%" PRIu64 " by_seq=%" PRIu64

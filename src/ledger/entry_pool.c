@@ -201,17 +201,23 @@ static int consume_batch(struct entry_pool *p, struct batch *b, int call)
 	}
 	b->n = 0;
 	buf_reset(&b->bodies);
+	pthread_mutex_lock(&p->mu);
 	b->state = BATCH_FREE;
+	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
 
-/* Waits until the batch in slot i is checked. */
-static void wait_done(struct entry_pool *p, struct batch *b)
+/* Waits until batch b is checked; returns 0 when it was free. */
+static int wait_done(struct entry_pool *p, struct batch *b)
 {
+	int used;
+
 	pthread_mutex_lock(&p->mu);
 	while (b->state == BATCH_QUEUED || b->state == BATCH_BUSY)
 		pthread_cond_wait(&p->cond, &p->mu);
+	used = b->state != BATCH_FREE;
 	pthread_mutex_unlock(&p->mu);
+	return used;
 }
 
 /* Queues the head batch and makes the next slot free for filling. */
@@ -227,9 +233,8 @@ static int queue_head(struct entry_pool *p)
 	pthread_mutex_unlock(&p->mu);
 	p->head = (p->head + 1) % p->nslots;
 	next = &p->ring[p->head];
-	if (next->state == BATCH_FREE)
+	if (!wait_done(p, next))
 		return 0;
-	wait_done(p, next);
 	return consume_batch(p, next, 1);
 }
 
@@ -302,9 +307,8 @@ int entry_pool_finish(struct entry_pool *p, int consume_rest)
 	for (size_t k = 0; k < p->nslots; k++) {
 		struct batch *b = &p->ring[(p->head + k) % p->nslots];
 
-		if (b->state == BATCH_FREE)
+		if (!wait_done(p, b))
 			continue;
-		wait_done(p, b);
 		r = consume_batch(p, b, consume_rest && rc == 0);
 		if (rc == 0)
 			rc = r;

@@ -105,7 +105,8 @@ struct ledger_record {
 	const char *case_id;    /* NULL when the entry belongs to no case */
 	const char *actor;      /* the acting staff member or service */
 	const char *os_user;    /* NULL unless appended from the CLI */
-	int64_t at_ms;          /* 0 when the event time is the record time */
+	int has_at;             /* the event time differs from the record time */
+	int64_t at_ms;          /* the event time, when has_at */
 	const json_t *fields;   /* a JSON object: the content */
 	const struct ledger_attachment *attachments;
 	size_t nattachments;
@@ -141,12 +142,22 @@ int ledger_append(struct ledger *l, const struct ledger_record *rec,
  * attachment of seq: appends an expunge entry that supersedes seq, names
  * the approver and the reason in its content and, for a blob, lists the
  * blob among its attachments; then destroys what it names. The blob file
- * is deleted only when no other entry still references it.
+ * is deleted only when no other entry still references it. Returns
+ * CT_EBUSY, with the expunge recorded, when readers kept old pages in the
+ * database files; ledger_wal_truncate finishes the job later.
  */
 int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
 		   const char *reason, const char *approved_by,
 		   const char *actor, const char *os_user,
 		   struct ledger_receipt *receipt, struct error *err);
+
+/*
+ * Moves every committed page from the WAL into the database file and
+ * truncates the WAL, so that deleted content leaves both files. Waits up
+ * to about five seconds for readers of older snapshots; CT_EBUSY if they
+ * are still there.
+ */
+int ledger_wal_truncate(struct ledger *l, struct error *err);
 
 /* Reads the number of entries. */
 int ledger_size(struct ledger *l, uint64_t *size, struct error *err);

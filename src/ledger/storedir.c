@@ -98,8 +98,23 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 	return fsync_dir(dir, err);
 }
 
+/* Copies name for an error message, control characters replaced. */
+static const char *shown(const char *name, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && name[i]; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+	}
+	out[i] = '\0';
+	return out;
+}
+
 int check_name(const char *what, const char *name, struct error *err)
 {
+	char safe[LEDGER_NAME_MAX + 1];
 	size_t n;
 
 	if (!name || !*name)
@@ -118,8 +133,9 @@ int check_name(const char *what, const char *name, struct error *err)
 			continue;
 		return error_set(err, CT_EINVAL,
 				 "%s '%s' contains '%c'; use letters, digits "
-				 "and . _ - @ :", what, name,
-				 c < 0x20 ? '?' : c);
+				 "and . _ - @ :", what,
+				 shown(name, safe, sizeof(safe)),
+				 c < 0x20 || c == 0x7f ? '?' : c);
 	}
 	if (!jcs_utf8_valid(name, n))
 		return error_set(err, CT_EINVAL,
@@ -128,7 +144,7 @@ int check_name(const char *what, const char *name, struct error *err)
 	if (strstr(name, "..") || name[0] == '.')
 		return error_set(err, CT_EINVAL,
 				 "%s '%s' must not start with '.' or contain "
-				 "'..'", what, name);
+				 "'..'", what, shown(name, safe, sizeof(safe)));
 	return 0;
 }
 
@@ -455,9 +471,13 @@ void ledger_close(struct ledger *l)
 	if (!l)
 		return;
 	ledger_signer_stop(l);
-	store_close(l->writer);
+	/*
+	 * Readers close first: the last connection to close checkpoints the
+	 * WAL into the database and removes it, which only a writer can do.
+	 */
 	for (size_t i = 0; i < l->pool_count; i++)
 		store_close(l->pool[i]);
+	store_close(l->writer);
 	for (size_t i = 0; i < ARRAY_SIZE(l->keys); i++)
 		key_free(l->keys[i]);
 	blob_dir_free(l->blobs);

@@ -32,8 +32,17 @@ struct attref {
 struct level_reader {
 	struct store_node_reader *r;
 	int have, done;
+	int bad; /* the held node's hash is not HASH_LEN bytes */
 	uint64_t index;
 	uint8_t hash[HASH_LEN];
+};
+
+/* What one entry commits its content to. */
+struct commitment {
+	uint64_t seq;
+	uint8_t digest[HASH_LEN];
+	uint8_t valid; /* the entry carries a well-formed commitment */
+	uint8_t seen;  /* a content row was found for it */
 };
 
 struct sized_root {
@@ -53,8 +62,8 @@ struct vctx {
 	uint64_t next_seq;
 	struct level_reader levels[MERKLE_MAX_LEVELS];
 	int gap; /* an entry is missing: tree positions are off */
-	char (*commitments)[HASH_TEXT_MAX]; /* by seq; "" when none */
-	size_t ncommit, capcommit;
+	struct commitment *commits; /* in seq order, one per entry read */
+	size_t ncommits, capcommits;
 	struct attref *refs, *expunged;
 	size_t nrefs, caprefs, nexp, capexp;
 	struct sized_root *roots; /* wanted roots, sorted by size */
@@ -132,14 +141,19 @@ static int seek_stored(struct vctx *v, unsigned level, uint64_t index)
 	while (!lr->done && (!lr->have || lr->index < index)) {
 		int rc = store_node_reader_next(lr->r, &lr->index, lr->hash);
 
+		lr->have = rc == 0 || rc == CT_ECORRUPT;
+		lr->bad = rc == CT_ECORRUPT;
 		if (rc == CT_ENOTFOUND) {
 			lr->done = 1;
-		} else if (rc) {
+		} else if (rc == CT_EINVAL) {
+			problem(v, "tree: a stored node of level %u has a "
+				"negative index", level);
+		} else if (rc && rc != CT_ECORRUPT) {
 			problem(v, "tree: stored nodes of level %u cannot be "
-				"read: %s", level, ct_strerror(rc));
+				"read after index %" PRIu64 ": %s", level,
+				lr->index, ct_strerror(rc));
 			lr->done = 1;
 		}
-		lr->have = rc == 0;
 	}
 	return lr->have && lr->index == index;
 }
@@ -156,6 +170,9 @@ static int compare_node(void *ctx, unsigned level, uint64_t index,
 	if (!seek_stored(v, level, index))
 		problem(v, "tree: node (level %u, index %" PRIu64 ") is missing"
 			" from the stored tree", level, index);
+	else if (lr->bad)
+		problem(v, "tree: stored node (level %u, index %" PRIu64 ") is "
+			"not a %d-byte hash", level, index, HASH_LEN);
 	else if (memcmp(lr->hash, hash, HASH_LEN) != 0 && level == 0)
 		problem(v, "entry %" PRIu64 ": stored leaf hash does not match "
 			"the entry", index);
@@ -182,10 +199,21 @@ static int note_entry(struct vctx *v, const struct entry_check *c)
 {
 	int rc = 0;
 
-	if (grow((void **)&v->commitments, &v->capcommit, v->ncommit,
-		 sizeof(*v->commitments)))
+	struct commitment *k;
+	enum hash_alg alg;
+
+	if (grow((void **)&v->commits, &v->capcommits, v->ncommits,
+		 sizeof(*v->commits)))
 		return CT_ENOMEM;
-	memcpy(v->commitments[v->ncommit++], c->content, HASH_TEXT_MAX);
+	k = &v->commits[v->ncommits++];
+	memset(k, 0, sizeof(*k));
+	k->seq = c->seq;
+	k->valid = hash_parse(c->content, &alg, k->digest) == 0 &&
+		   alg == v->config.alg;
+	if (!k->valid)
+		problem(v, "entry %" PRIu64 ": content commitment '%.80s' is not "
+			"a %s hash", c->seq, c->content,
+			hash_alg_name(v->config.alg));
 	if (c->expunge && c->supersedes < 0)
 		return 0;
 	if (c->expunge && c->nrefs == 0)
@@ -236,13 +264,7 @@ static int consume_entry(void *ctx, struct entry_check *c)
 		 * nodes are no longer compared; the gap is the cause.
 		 */
 		v->gap = 1;
-		while (v->next_seq < seq) {
-			if (grow((void **)&v->commitments, &v->capcommit,
-				 v->ncommit, sizeof(*v->commitments)))
-				return CT_ENOMEM;
-			v->commitments[v->ncommit++][0] = '\0';
-			v->next_seq++;
-		}
+		v->next_seq = seq;
 	}
 	report_lines(v, c->problems, c->problems_len);
 	rc = merkle_frontier_push(&v->tree, c->leaf, compare_node, v);
@@ -471,63 +493,67 @@ static void check_extra_nodes(struct vctx *v)
 		}
 		if (extra)
 			problem(v, "tree: %" PRIu64 " stored node%s of level %u "
-				"from index %" PRIu64 " lie beyond the log's %"
+				"from index %" PRIu64 " %s beyond the log's %"
 				PRIu64 " entries (entries were removed from "
 				"the end)", extra, extra == 1 ? "" : "s", level,
-				first, v->next_seq);
+				first, extra == 1 ? "lies" : "lie", v->next_seq);
 	}
 }
 
-struct content_pass {
-	struct vctx *v;
-	uint8_t *seen; /* one byte per seq */
-};
+static int cmp_commitment(const void *key, const void *elem)
+{
+	uint64_t seq = *(const uint64_t *)key;
+	const struct commitment *c = elem;
+
+	return seq < c->seq ? -1 : seq > c->seq;
+}
 
 static int check_content_row(void *ctx, uint64_t seq, const void *salt,
 			     size_t salt_len, const void *fields, size_t len)
 {
-	struct content_pass *p = ctx;
-	struct vctx *v = p->v;
-	char got[HASH_TEXT_MAX];
+	struct vctx *v = ctx;
+	struct commitment *k;
+	char got[HASH_TEXT_MAX], want[HASH_TEXT_MAX];
 
 	v->res->contents++;
-	if (seq >= v->ncommit || v->commitments[seq][0] == '\0') {
+	k = bsearch(&seq, v->commits, v->ncommits, sizeof(*v->commits),
+		    cmp_commitment);
+	if (!k || !k->valid) {
 		problem(v, "content %" PRIu64 ": stored, but no entry commits "
 			"to it", seq);
 		return 0;
 	}
-	p->seen[seq] = 1;
+	k->seen = 1;
 	if (is_expunged(v, seq, NULL))
 		problem(v, "content %" PRIu64 ": expunged by the log but still "
 			"stored", seq);
 	content_commitment(v->config.alg, salt, salt_len, fields, len, got);
-	if (strcmp(got, v->commitments[seq]) != 0)
+	hash_format(v->config.alg, k->digest, want);
+	if (strcmp(got, want) != 0)
 		problem(v, "content %" PRIu64 ": does not match the entry's "
-			"commitment %s", seq, v->commitments[seq]);
+			"commitment %s", seq, want);
 	return 0;
 }
 
-static int check_contents(struct vctx *v, struct error *err)
+static void check_contents(struct vctx *v)
 {
-	struct content_pass p = { v, calloc(v->ncommit + 1, 1) };
-	int rc;
+	struct error err = { 0 };
 
-	if (!p.seen)
-		return error_set(err, CT_ENOMEM, "out of memory");
-	rc = store_content_scan(v->s, check_content_row, &p, err);
-	if (rc)
-		problem(v, "content: cannot be read: %s", err->msg);
-	for (uint64_t seq = 0; rc == 0 && seq < v->ncommit; seq++) {
-		if (p.seen[seq] || v->commitments[seq][0] == '\0')
+	if (store_content_scan(v->s, check_content_row, v, &err) != 0) {
+		problem(v, "content: cannot be read: %s", err.msg);
+		return;
+	}
+	for (size_t i = 0; i < v->ncommits; i++) {
+		const struct commitment *k = &v->commits[i];
+
+		if (k->seen || !k->valid)
 			continue;
-		if (is_expunged(v, seq, NULL))
+		if (is_expunged(v, k->seq, NULL))
 			v->res->expunged++;
 		else
 			problem(v, "content %" PRIu64 ": missing, and no "
-				"expunge entry removed it", seq);
+				"expunge entry removed it", k->seq);
 	}
-	free(p.seen);
-	return 0;
 }
 
 static int cmp_ref_hash(const void *a, const void *b)
@@ -603,8 +629,11 @@ static int plan_roots(struct vctx *v, const struct cp_list *cps,
 	struct checkpoint cp;
 	int rc = 0;
 
+	/* Roots at the sizes the notes state, whatever their rows say. */
 	for (size_t i = 0; i < cps->n && rc == 0; i++)
-		rc = want_root(v, cps->items[i].size);
+		if (checkpoint_parse(cps->items[i].note, cps->items[i].len, &cp,
+				     NULL, NULL) == 0)
+			rc = want_root(v, cp.size);
 	if (rc == 0 && file->len &&
 	    checkpoint_parse(file->data, file->len, &cp, NULL, NULL) == 0)
 		rc = want_root(v, cp.size);
@@ -650,7 +679,15 @@ static int run_passes(struct vctx *v, struct error *err)
 		problem(v, "database: checkpoints cannot be read: %s",
 			serr.msg);
 	path_join(path, sizeof(path), v->config.dir, CHECKPOINT_FILE);
-	if (read_file(path, file.max, &file, NULL) != 0)
+	error_clear(&serr);
+	rc = read_file(path, file.max, &file, &serr);
+	if (rc == CT_ENOTFOUND)
+		problem(v, "checkpoint file: '%s' is missing; it holds the "
+			"newest checkpoint, so a rolled-back database cannot be "
+			"told from a current one", path);
+	else if (rc)
+		problem(v, "checkpoint file: cannot be read: %s", serr.msg);
+	if (rc)
 		buf_reset(&file);
 	rc = plan_roots(v, &cps, &file, err);
 	if (rc)
@@ -662,8 +699,7 @@ static int run_passes(struct vctx *v, struct error *err)
 	check_checkpoints(v, &cps, keys, v->config.nkeys);
 	check_outside_notes(v, &file, &cps, keys, v->config.nkeys);
 	qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
-	error_clear(&serr);
-	check_contents(v, &serr);
+	check_contents(v);
 	check_blobs(v);
 	rc = 0;
 out:
@@ -704,7 +740,7 @@ int ledger_verify(const char *dir, const struct verify_options *opt,
 	store_end(v.s);
 	store_close(v.s);
 	blob_dir_free(v.blobs);
-	free(v.commitments);
+	free(v.commits);
 	free(v.refs);
 	free(v.expunged);
 	free(v.roots);

@@ -550,7 +550,9 @@ int store_node_reader_next(struct store_node_reader *r, uint64_t *index,
 	if (rc == SQLITE_DONE)
 		return CT_ENOTFOUND;
 	if (rc != SQLITE_ROW)
-		return rc == SQLITE_CORRUPT ? CT_ECORRUPT : CT_EIO;
+		return CT_EIO;
+	if (sqlite3_column_int64(r->st, 0) < 0)
+		return CT_EINVAL;
 	*index = (uint64_t)sqlite3_column_int64(r->st, 0);
 	if (sqlite3_column_bytes(r->st, 1) != 32)
 		return CT_ECORRUPT;
@@ -822,7 +824,13 @@ int store_checkpoint_scan(struct store *s, store_checkpoint_fn fn, void *ctx,
 	PREPARE(s, ST_CP_SCAN, err);
 	buf_init(&cp.note, 1 << 20);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		/* A note too large to be one is passed on empty, so that the
+		 * caller reports it and goes on with the others. */
 		r = read_checkpoint(st, &cp);
+		if (r == CT_ETOOBIG) {
+			buf_reset(&cp.note);
+			r = 0;
+		}
 		if (r == 0)
 			r = fn(ctx, &cp);
 		if (r)

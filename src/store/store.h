@@ -99,8 +99,11 @@ struct store_node_reader;
 int store_node_reader_open(struct store *s, unsigned level,
 			   struct store_node_reader **out, struct error *err);
 
-/* Reads the next node: 0, CT_ENOTFOUND past the last, or CT_ECORRUPT
- * for a hash that is not 32 bytes, or another error. */
+/*
+ * Reads the next node: 0; CT_ENOTFOUND past the last; CT_ECORRUPT with
+ * *index set for a hash that is not 32 bytes; CT_EINVAL for a row with a
+ * negative index, which is skipped; CT_EIO when the rows cannot be read.
+ */
 int store_node_reader_next(struct store_node_reader *r, uint64_t *index,
 			   uint8_t hash[32]);
 void store_node_reader_free(struct store_node_reader *r);
