@@ -306,7 +306,11 @@ int cmd_record(int argc, char **argv)
 	sub = argv[1];
 	if (!strcmp(sub, "add")) {
 		rc = parse_add(argc - 1, argv + 1, &a);
-		return rc < 0 ? EXIT_OK : rc ? rc : record_add(&a);
+		if (rc < 0)
+			return EXIT_OK;
+		if (rc)
+			return rc;
+		return record_add(&a);
 	}
 	if (strcmp(sub, "show") != 0)
 		return cli_usage("record", "unknown subcommand '%s'", sub);

@@ -4,8 +4,8 @@
  * Batches live in a ring one longer than the number of workers. The
  * caller fills the batch at the head; when it is full it is queued and
  * the head moves on. Before the caller refills a slot, it waits for that
- * slot's batch to be checked and consumes it; since slots are reused in
- * ring order, results are consumed exactly in the order they were added.
+ * slot's batch to be checked and consumes it. Slots are reused in ring
+ * order, so results are consumed exactly in the order they were added.
  */
 #include "common/common.h"
 

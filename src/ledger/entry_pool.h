@@ -22,8 +22,9 @@ struct entry_ref {
 };
 
 /*
- * What verify needs of one entry, taken out of its JSON by the worker so
- * that the parsed document is allocated and freed in one thread.
+ * The fields of one entry that verify needs. The worker takes them out of
+ * the parsed JSON, so that the document is allocated and freed in one
+ * thread.
  */
 struct entry_check {
 	uint64_t seq;

@@ -8,9 +8,9 @@
  *    "supersedes"}
  *
  * seq is the entry's 0-based leaf index in the RFC 9162 Merkle tree over
- * all entries; ts is the time it was recorded and at the time the event
- * happened, both UTC milliseconds; at, os_user, case, attachments and
- * supersedes are left out when they do not apply. An entry is at most
+ * all entries. ts is the time it was recorded and at the time the event
+ * happened, both in UTC milliseconds. The fields at, os_user, case,
+ * attachments and supersedes are left out when they do not apply. An entry is at most
  * LEDGER_ENTRY_MAX bytes.
  *
  * Appends from any number of threads share one transaction and one fsync
@@ -206,9 +206,9 @@ int ledger_checkpoint(struct ledger *l, int force, struct buf *note,
 
 /*
  * Starts the checkpoint signer, a thread that signs a checkpoint at most
- * 250 ms after the first entry that the latest one does not cover: it
- * wakes on every append of this process and polls the store every 50 ms
- * for appends by others, and signs at most once per 100 ms.
+ * 250 ms after the first entry that the latest one does not cover. It
+ * wakes on every append of this process, polls the store every 50 ms for
+ * appends by other processes, and signs at most once per 100 ms.
  */
 int ledger_signer_start(struct ledger *l, struct error *err);
 

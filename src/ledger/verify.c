@@ -37,7 +37,7 @@ struct level_reader {
 	uint8_t hash[HASH_LEN];
 };
 
-/* What one entry commits its content to. */
+/* The content commitment of one entry. */
 struct commitment {
 	uint64_t seq;
 	uint8_t digest[HASH_LEN];
@@ -629,7 +629,7 @@ static int plan_roots(struct vctx *v, const struct cp_list *cps,
 	struct checkpoint cp;
 	int rc = 0;
 
-	/* Roots at the sizes the notes state, whatever their rows say. */
+	/* Roots at the sizes stated in the notes, not in their rows. */
 	for (size_t i = 0; i < cps->n && rc == 0; i++)
 		if (checkpoint_parse(cps->items[i].note, cps->items[i].len, &cp,
 				     NULL, NULL) == 0)

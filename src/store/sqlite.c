@@ -850,7 +850,7 @@ int store_wal_truncate(struct store *s, struct error *err)
 
 	/*
 	 * A truncating checkpoint waits for readers through the busy
-	 * handler; with the normal 30 s timeout one attempt could block that
+	 * handler. With the normal 30 s timeout one attempt could block that
 	 * long, so each attempt here fails fast and the loop bounds the
 	 * whole wait.
 	 */
