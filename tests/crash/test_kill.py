@@ -73,7 +73,7 @@ class KillTest(ctest.StoreTest):
         self.rng = random.Random(SEED)
         self.acked = {}  # seq -> text, over all rounds
         self.counts = {}
-        self.calibrations = []  # "checkpoint/expunge" ms, in order
+        self.calibrations = {"checkpoint": [], "expunge": []}  # ms, in order
 
     def count(self, key):
         self.counts[key] = self.counts.get(key, 0) + 1
@@ -142,7 +142,8 @@ class KillTest(ctest.StoreTest):
             expunge.append(self.timed_ms("expunge", seq, "--reason", "calibration",
                                          "--approved-by", "reviewer", "--as", "crash-test"))
         self.run_ms = {"checkpoint": min(checkpoint), "expunge": min(expunge)}
-        self.calibrations.append("%.0f/%.0f" % (self.run_ms["checkpoint"], self.run_ms["expunge"]))
+        for command, ms in self.run_ms.items():
+            self.calibrations[command].append(ms)
 
     def kill_delay(self, command):
         return self.rng.uniform(*KILL_FRACTION) * self.run_ms[command]
@@ -257,7 +258,10 @@ class KillTest(ctest.StoreTest):
               % (SEED, ROUNDS, stores, acks, time.monotonic() - start))
         for key in sorted(self.counts):
             print("  %s: %d" % (key, self.counts[key]))
-        print("  whole runs of checkpoint --now/expunge, ms: %s" % " ".join(self.calibrations))
+        for command, runs in sorted(self.calibrations.items()):
+            runs = sorted(runs)
+            print("  whole %s runs at calibration: %.0f-%.0f ms, median %.0f ms"
+                  % (command, runs[0], runs[-1], runs[len(runs) // 2]))
 
 
 if __name__ == "__main__":
