@@ -171,14 +171,25 @@ static int record_add(const struct add_args *a)
 		goto fail;
 	if (ledger_open(a->dir, 0, &l, &err) != 0)
 		goto fail;
-	for (size_t i = 0; i < a->nattach; i++)
-		if (ledger_attach_fd(l, fds[i], a->attach[i], &atts[i],
-				     &err) != 0)
-			goto fail;
 	rec.attachments = atts;
 	rec.nattachments = a->nattach;
-	if (ledger_append(l, &rec, &receipt, &err) != 0)
-		goto fail;
+	/* A concurrent expunge of the same content makes one retry worth it. */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int r = 0;
+
+		error_clear(&err);
+		for (size_t i = 0; i < a->nattach && r == 0; i++) {
+			lseek(fds[i], 0, SEEK_SET);
+			r = ledger_attach_fd(l, fds[i], a->attach[i], &atts[i],
+					     &err);
+		}
+		if (r == 0)
+			r = ledger_append(l, &rec, &receipt, &err);
+		if (r == 0)
+			break;
+		if (r != CT_ESTATE || attempt == 1)
+			goto fail;
+	}
 	cli_print_json(receipt_json(l, &receipt, atts, a->nattach));
 	rc = EXIT_OK;
 	goto out;
@@ -432,7 +443,7 @@ static int expunge_finish(const char *dir, int extra_args)
 		return cli_usage("expunge", "--finish takes no SEQ");
 	if (ledger_open(dir, 0, &l, &err) != 0)
 		return cli_fail(&err);
-	rc = ledger_wal_truncate(l, &err);
+	rc = ledger_expunge_finish(l, &err);
 	ledger_close(l);
 	if (rc)
 		return cli_fail(&err);

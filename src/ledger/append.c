@@ -161,6 +161,16 @@ static int write_one(struct ledger *l, struct append_req *req, uint64_t seq,
 	rc = build_entry(l, req, seq, ts, entry, &req->err);
 	if (rc)
 		return rc;
+	/*
+	 * An expunge in another process may have destroyed a blob between
+	 * its streaming here and this transaction, which excludes that.
+	 */
+	for (size_t i = 0; !req->expunge && i < rec->nattachments; i++)
+		if (!blob_exists(l->blobs, rec->attachments[i].hash))
+			return error_set(&req->err, CT_ESTATE,
+					 "attachment %s was removed while this "
+					 "record was written; attach it again",
+					 rec->attachments[i].hash);
 	*fatal = 1;
 	rc = store_entry_put(s, seq, entry->data, entry->len, &req->err);
 	if (rc == 0)
@@ -423,27 +433,86 @@ int ledger_wal_truncate(struct ledger *l, struct error *err)
 	return rc;
 }
 
-/* Deletes the blob file once nothing references it any more. */
-static int destroy_blob(struct ledger *l, const char *hash, struct error *err)
+struct doomed {
+	struct ledger *l;
+	char (*paths)[PATH_MAX];
+	size_t n, cap;
+	struct error *err;
+};
+
+/* Moves one unreferenced blob aside; its wipe follows after the lock. */
+static int retire_one(void *ctx, const char *hash)
 {
+	struct doomed *d = ctx;
+	char (*p)[PATH_MAX];
+	int rc;
+
+	if (!blob_exists(d->l->blobs, hash))
+		return 0;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 8;
+
+		p = realloc(d->paths, cap * sizeof(*p));
+		if (!p)
+			return error_set(d->err, CT_ENOMEM, "out of memory");
+		d->paths = p;
+		d->cap = cap;
+	}
+	rc = blob_retire(d->l->blobs, hash, d->paths[d->n], d->err);
+	if (rc == 0)
+		d->n++;
+	return rc == CT_ENOTFOUND ? 0 : rc;
+}
+
+/*
+ * Destroys the blob files that no live reference needs: hash alone, or
+ * with hash NULL every one. The check and the move aside happen inside a
+ * write transaction, which an append referencing the same blob also
+ * needs, so an append never commits a reference to a file that is being
+ * destroyed. The slow overwrite comes after the lock is released.
+ */
+static int destroy_unreferenced(struct ledger *l, const char *hash,
+				struct error *err)
+{
+	struct doomed d = { .l = l, .err = err };
 	struct store_blob b;
 	int rc;
 
 	writer_lock(l);
-	rc = store_blob_get(l->writer, hash, &b, err);
+	rc = store_begin(l->writer, err);
+	if (rc == 0 && hash) {
+		rc = store_blob_get(l->writer, hash, &b, err);
+		if (rc == 0 && b.refs == 0)
+			rc = retire_one(&d, hash);
+		else if (rc == 0)
+			log_info("ledger", "blob kept: other entries reference "
+				 "it", "blob=%s refs=%" PRIu64, hash, b.refs);
+	} else if (rc == 0) {
+		rc = store_blob_scan_unreferenced(l->writer, retire_one, &d,
+						  err);
+	}
+	if (rc == 0)
+		rc = store_commit(l->writer, err);
+	store_end(l->writer);
 	writer_unlock(l);
-	if (rc)
-		return rc;
-	if (b.refs > 0) {
-		log_info("ledger", "blob kept: other entries reference it",
-			 "blob=%s refs=%" PRIu64, hash, b.refs);
-		return 0;
+	for (size_t i = 0; i < d.n; i++) {
+		int r = blob_wipe(d.paths[i], err);
+
+		if (rc == 0)
+			rc = r;
 	}
-	rc = blob_delete(l->blobs, hash, err);
-	if (rc == CT_ENOTFOUND) {
-		error_clear(err);
-		rc = 0;
-	}
+	free(d.paths);
+	return rc;
+}
+
+int ledger_expunge_finish(struct ledger *l, struct error *err)
+{
+	int rc = blob_clean_tmp(l->blobs, err);
+
+	if (rc >= 0)
+		rc = destroy_unreferenced(l, NULL, err);
+	if (rc == 0)
+		rc = ledger_wal_truncate(l, err);
 	return rc;
 }
 
@@ -488,7 +557,7 @@ int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
 	content_release(&req.content);
 	json_decref(fields);
 	if (rc == 0 && blob_hash)
-		rc = destroy_blob(l, blob_hash, err);
+		rc = destroy_unreferenced(l, blob_hash, err);
 	if (rc == 0) {
 		struct error werr = { 0 };
 

@@ -132,7 +132,9 @@ int ledger_check_record(const struct ledger_record *rec, struct error *err);
  * Appends one record durably and fills receipt. Safe to call from several
  * threads at once. Fails with CT_EINVAL for an invalid record (err names
  * the field), CT_ETOOBIG over a size limit, CT_EBUSY when another process
- * holds the write lock for longer than the busy timeout.
+ * holds the write lock for longer than the busy timeout, CT_ESTATE when
+ * an attachment was destroyed by a concurrent expunge after it was
+ * streamed (stream it again and retry).
  */
 int ledger_append(struct ledger *l, const struct ledger_record *rec,
 		  struct ledger_receipt *receipt, struct error *err);
@@ -158,6 +160,12 @@ int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
  * are still there.
  */
 int ledger_wal_truncate(struct ledger *l, struct error *err);
+
+/*
+ * Finishes what interrupted expunges left: wipes blob files that no live
+ * reference needs and retired files in blobs/tmp, and truncates the WAL.
+ */
+int ledger_expunge_finish(struct ledger *l, struct error *err);
 
 /* Reads the number of entries. */
 int ledger_size(struct ledger *l, uint64_t *size, struct error *err);

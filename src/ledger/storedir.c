@@ -428,6 +428,20 @@ static int check_db_matches(struct ledger *l, struct error *err)
 	return rc;
 }
 
+/* Removes what writers killed mid-way left in blobs/tmp. */
+static void clean_blob_tmp(struct ledger *l)
+{
+	struct error err = { 0 };
+	int removed = blob_clean_tmp(l->blobs, &err);
+
+	if (removed > 0)
+		log_info("ledger", "removed leftover temporary blob files",
+			 "dir=%s count=%d", l->config.dir, removed);
+	else if (removed < 0)
+		log_warn("ledger", "cannot clean blobs/tmp", "dir=%s error=%s",
+			 l->config.dir, err.msg);
+}
+
 int ledger_open(const char *dir, unsigned flags, struct ledger **out,
 		struct error *err)
 {
@@ -459,6 +473,8 @@ int ledger_open(const char *dir, unsigned flags, struct ledger **out,
 		rc = blob_dir_open(path, l->config.alg, &l->blobs, err);
 	if (rc)
 		goto fail;
+	if (!(flags & LEDGER_READONLY))
+		clean_blob_tmp(l);
 	*out = l;
 	return 0;
 fail:
@@ -576,7 +592,8 @@ static int backup_blob(void *ctx, uint64_t seq, const char *hash,
 	int rc;
 
 	(void)seq;
-	if (expunged_by >= 0)
+	/* Refs come in seq order, so one blob may be met several times. */
+	if (expunged_by >= 0 || blob_exists(b->dst, hash))
 		return 0;
 	rc = blob_copy_to(b->l->blobs, hash, b->dst, b->err);
 	if (rc == 0)
@@ -596,11 +613,31 @@ static int copy_small_file(const char *from, const char *to, int mode,
 	return rc;
 }
 
-/* Copies config.json, the checkpoint file and keys/ into the backup. */
+/*
+ * Writes the backup's checkpoint file from the copied database's latest
+ * checkpoint. The live file may already name a newer checkpoint than the
+ * snapshot holds, and a copy with that file would read as rolled back.
+ */
+static int backup_checkpoint_file(struct store *copy, const char *dir,
+				  struct error *err)
+{
+	struct store_checkpoint cp = { 0 };
+	char to[PATH_MAX];
+	int rc;
+
+	rc = store_checkpoint_latest(copy, &cp, err);
+	path_join(to, sizeof(to), dir, CHECKPOINT_FILE);
+	if (rc == 0)
+		rc = write_file_atomic(to, cp.note.data, cp.note.len, 0644,
+				       err);
+	buf_release(&cp.note);
+	return rc;
+}
+
+/* Copies config.json and keys/ into the backup. */
 static int backup_files(struct ledger *l, const char *dir, struct error *err)
 {
 	char from[PATH_MAX], to[PATH_MAX];
-	static const char *names[] = { CHECKPOINT_FILE };
 	int rc = 0;
 
 	path_join(to, sizeof(to), dir, KEY_DIR);
@@ -617,12 +654,6 @@ static int backup_files(struct ledger *l, const char *dir, struct error *err)
 			 strrchr(k->public_path, '/') + 1);
 		if (rc == 0)
 			rc = copy_small_file(k->public_path, to, 0644, err);
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(names) && rc == 0; i++) {
-		path_join(from, sizeof(from), l->config.dir, names[i]);
-		path_join(to, sizeof(to), dir, names[i]);
-		if (access(from, F_OK) == 0)
-			rc = copy_small_file(from, to, 0644, err);
 	}
 	/* config.json last, as in init: it marks the copy complete. */
 	path_join(from, sizeof(from), l->config.dir, CONFIG_FILE);
@@ -664,6 +695,8 @@ int ledger_backup(struct ledger *l, const char *dir, struct error *err)
 		rc = blob_dir_open(path, l->config.alg, &ctx.dst, err);
 	if (rc == 0)
 		rc = store_ref_scan(copy, backup_blob, &ctx, err);
+	if (rc == 0)
+		rc = backup_checkpoint_file(copy, dir, err);
 	if (rc == 0)
 		rc = backup_files(l, dir, err);
 	store_close(copy);

@@ -584,7 +584,8 @@ static void check_blob(struct vctx *v, const struct attref *refs, size_t n)
 	if (live == 0) {
 		if (access(path, F_OK) == 0)
 			problem(v, "blob %s: expunged by the log but still "
-				"stored", hash);
+				"stored; 'casetrail expunge --finish' destroys "
+				"it", hash);
 		return;
 	}
 	if (!v->opt->check_blobs) {

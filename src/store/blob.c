@@ -5,7 +5,9 @@
 #include "common/common.h"
 
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -93,6 +95,14 @@ int blob_path(const struct blob_dir *bd, const char *hash, char *out,
 			     hash_alg_name(alg), hex, hex + 2, hex) >= n)
 		return CT_EINVAL;
 	return 0;
+}
+
+int blob_exists(const struct blob_dir *bd, const char *hash)
+{
+	char path[PATH_MAX];
+
+	return blob_path(bd, hash, path, sizeof(path)) == 0 &&
+	       access(path, F_OK) == 0;
 }
 
 /* Creates the two prefix folders of a blob path. */
@@ -307,57 +317,137 @@ int blob_check(const struct blob_dir *bd, const char *hash,
 	return 0;
 }
 
-int blob_delete(const struct blob_dir *bd, const char *hash,
+int blob_retire(const struct blob_dir *bd, const char *hash, char *doomed,
 		struct error *err)
 {
-	char path[PATH_MAX], dir[PATH_MAX];
-	struct stat st;
-	int fd, rc = 0;
+	char path[PATH_MAX], tmp[PATH_MAX];
+	const char *hex;
 
 	if (blob_path(bd, hash, path, sizeof(path)) != 0)
 		return error_set(err, CT_EINVAL, "invalid blob hash '%s'",
 				 hash);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
+	hex = strchr(hash, ':') + 1;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s/tmp", bd->root) >=
+		    sizeof(tmp) ||
+	    (size_t)snprintf(doomed, PATH_MAX, "%s/expunged-%s", tmp, hex) >=
+		    PATH_MAX)
+		return error_set(err, CT_EINVAL, "blob directory path too long");
+	if (rename(path, doomed) != 0)
 		return errno == ENOENT
 			       ? error_set(err, CT_ENOTFOUND,
 					   "blob %s not found", hash)
-			       : error_set(err, CT_EIO, "cannot open '%s': %s",
-					   path, strerror(errno));
+			       : error_set(err, CT_EIO,
+					   "cannot move '%s' aside: %s", path,
+					   strerror(errno));
+	return fsync_dir(tmp, err);
+}
+
+/*
+ * Overwrites, fsyncs and unlinks an open file under an exclusive flock,
+ * which tells other processes' cleanup that this one is at work on it.
+ * With wait unset, returns 1 at once when another process holds it.
+ */
+static int wipe_locked(int fd, const char *path, int wait,
+		       struct error *err)
+{
+	static const char zeros[65536];
+	char dir[PATH_MAX];
+	struct stat st;
+	off_t left;
+
+	if (flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0)
+		return errno == EWOULDBLOCK ? 1
+					    : error_set(err, CT_EIO,
+							"cannot lock '%s': %s",
+							path, strerror(errno));
 	/*
 	 * Overwrite before unlinking, so that the content does not survive
 	 * in freed blocks. NOTE: on copy-on-write or log-structured file
 	 * systems the old blocks may still survive; there only encryption
 	 * of the content makes destruction certain.
 	 */
-	if (fstat(fd, &st) == 0) {
-		static const char zeros[65536];
-		off_t left = st.st_size;
+	if (fstat(fd, &st) != 0)
+		return error_set(err, CT_EIO, "cannot stat '%s': %s", path,
+				 strerror(errno));
+	if (st.st_nlink == 0)
+		return 0; /* another process finished it meanwhile */
+	for (left = st.st_size; left > 0;) {
+		size_t k = left < (off_t)sizeof(zeros) ? (size_t)left
+						       : sizeof(zeros);
+		ssize_t w = write(fd, zeros, k);
 
-		while (left > 0 && rc == 0) {
-			size_t k = left < (off_t)sizeof(zeros) ? (size_t)left
-							       : sizeof(zeros);
-			ssize_t w = write(fd, zeros, k);
-
-			if (w <= 0)
-				rc = error_set(err, CT_EIO,
-					       "cannot overwrite '%s': %s", path,
-					       strerror(errno));
-			else
-				left -= w;
-		}
-		if (rc == 0 && fsync(fd) != 0)
-			rc = error_set(err, CT_EIO, "fsync of '%s' failed: %s",
-				       path, strerror(errno));
+		if (w <= 0)
+			return error_set(err, CT_EIO,
+					 "cannot overwrite '%s': %s", path,
+					 strerror(errno));
+		left -= w;
 	}
-	close(fd);
-	if (rc)
-		return rc;
-	if (unlink(path) != 0)
+	if (fsync(fd) != 0)
+		return error_set(err, CT_EIO, "fsync of '%s' failed: %s", path,
+				 strerror(errno));
+	if (unlink(path) != 0 && errno != ENOENT)
 		return error_set(err, CT_EIO, "cannot delete '%s': %s", path,
 				 strerror(errno));
 	snprintf(dir, sizeof(dir), "%s", path);
 	return fsync_dir(dirname(dir), err);
+}
+
+static int wipe(const char *path, int wait, struct error *err)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+	int rc;
+
+	/* Gone already: another process's cleanup destroyed it. */
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0)
+		return error_set(err, CT_EIO, "cannot open '%s': %s", path,
+				 strerror(errno));
+	rc = wipe_locked(fd, path, wait, err);
+	close(fd);
+	return rc;
+}
+
+int blob_wipe(const char *path, struct error *err)
+{
+	return wipe(path, 1, err);
+}
+
+int blob_clean_tmp(const struct blob_dir *bd, struct error *err)
+{
+	char dir[PATH_MAX], path[PATH_MAX];
+	time_t now = time(NULL);
+	struct dirent *e;
+	struct stat st;
+	int removed = 0;
+	DIR *d;
+
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/tmp", bd->root) >=
+	    sizeof(dir))
+		return error_set(err, CT_EINVAL, "blob directory path too long");
+	d = opendir(dir);
+	if (!d)
+		return error_set(err, CT_EIO, "cannot open '%s': %s", dir,
+				 strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		int retired = !strncmp(e->d_name, "expunged-", 9);
+
+		if (!retired && strncmp(e->d_name, "blob-", 5) != 0)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
+				     e->d_name) >= sizeof(path) ||
+		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (retired) {
+			if (wipe(path, 0, err) == 0)
+				removed++;
+		} else if (now - st.st_mtime > 24 * 3600 &&
+			   unlink(path) == 0) {
+			removed++;
+		}
+	}
+	closedir(d);
+	return removed;
 }
 
 int blob_copy_to(const struct blob_dir *bd, const char *hash,

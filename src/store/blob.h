@@ -46,6 +46,9 @@ int blob_put_fd(struct blob_dir *bd, int fd, const char *name,
 int blob_path(const struct blob_dir *bd, const char *hash, char *out,
 	      size_t n);
 
+/* Returns whether the blob's file exists. */
+int blob_exists(const struct blob_dir *bd, const char *hash);
+
 /*
  * Re-hashes a stored blob and compares it with its hash name, the given
  * SHA-256 text (may be NULL) and size. Returns 0, CT_ENOTFOUND or
@@ -55,11 +58,28 @@ int blob_check(const struct blob_dir *bd, const char *hash,
 	       const char *sha256, uint64_t size, struct error *err);
 
 /*
- * Destroys a blob: overwrites it with zeros, fsyncs, unlinks it and fsyncs
- * its directory. CT_ENOTFOUND when it does not exist.
+ * Moves a blob out of its hash name to blobs/tmp/expunged-<hex>, so that
+ * it no longer exists as a blob, and writes that path into doomed (at
+ * least PATH_MAX bytes). Quick, so it can run under the write lock; the
+ * slow wipe follows with blob_wipe. CT_ENOTFOUND when it does not exist.
  */
-int blob_delete(const struct blob_dir *bd, const char *hash,
+int blob_retire(const struct blob_dir *bd, const char *hash, char *doomed,
 		struct error *err);
+
+/*
+ * Destroys a file: overwrites it with zeros, fsyncs, unlinks it and
+ * fsyncs its folder. A file that another process destroyed meanwhile
+ * counts as destroyed.
+ */
+int blob_wipe(const char *path, struct error *err);
+
+/*
+ * Wipes every retired blob left in blobs/tmp by a process that died
+ * before it could, and removes temporary blob files older than a day
+ * (a writer still streaming one refreshes its time). Returns the number
+ * of files removed, or a negative code.
+ */
+int blob_clean_tmp(const struct blob_dir *bd, struct error *err);
 
 /* Copies a blob into another store's blob directory (for backups). */
 int blob_copy_to(const struct blob_dir *bd, const char *hash,

@@ -72,6 +72,7 @@ enum stmt_id {
 	ST_REF_EXPUNGE,
 	ST_BLOB_SUBREF,
 	ST_REF_SCAN,
+	ST_BLOB_UNREFERENCED,
 	ST_EXPUNGE_PUT,
 	ST_EXPUNGE_GET,
 	ST_CP_PUT,
@@ -111,6 +112,7 @@ static const char *stmt_sql[ST_COUNT] = {
 			   " RETURNING refs",
 	[ST_REF_SCAN] = "SELECT seq, hash, expunged_by FROM refs"
 			" ORDER BY seq, hash",
+	[ST_BLOB_UNREFERENCED] = "SELECT hash FROM blobs WHERE refs <= 0",
 	[ST_EXPUNGE_PUT] = "INSERT INTO expunges VALUES (?1, ?2, ?3)",
 	[ST_EXPUNGE_GET] = "SELECT by_seq FROM expunges WHERE target_seq = ?1"
 			   " AND hash = ?2",
@@ -720,6 +722,24 @@ int store_blob_unref(struct store *s, uint64_t seq, const char *hash,
 	sqlite3_step(st);
 	sqlite3_reset(st);
 	return 0;
+}
+
+int store_blob_scan_unreferenced(struct store *s, store_blob_fn fn,
+				 void *ctx, struct error *err)
+{
+	int rc;
+
+	PREPARE(s, ST_BLOB_UNREFERENCED, err);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int r = fn(ctx, (const char *)sqlite3_column_text(st, 0));
+
+		if (r) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_error(s, err, rc, "reading blobs");
 }
 
 int store_ref_scan(struct store *s, store_ref_fn fn, void *ctx,

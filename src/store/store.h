@@ -155,6 +155,11 @@ int store_blob_get(struct store *s, const char *hash, struct store_blob *b,
 int store_blob_unref(struct store *s, uint64_t seq, const char *hash,
 		     uint64_t by_seq, uint64_t *refs, struct error *err);
 
+/* Calls fn for every blob row without live references. */
+typedef int (*store_blob_fn)(void *ctx, const char *hash);
+int store_blob_scan_unreferenced(struct store *s, store_blob_fn fn,
+				 void *ctx, struct error *err);
+
 /* Calls fn for every reference (seq, hash, expunged_by or -1). */
 typedef int (*store_ref_fn)(void *ctx, uint64_t seq, const char *hash,
 			    int64_t expunged_by);
