@@ -30,6 +30,7 @@ struct append_req {
 	int rc;
 	struct error err;
 	int done;
+	pthread_cond_t cond; /* signalled when done or when it is to lead */
 	struct append_req *next;
 };
 
@@ -134,6 +135,14 @@ static int apply_expunge(struct ledger *l, const struct append_req *req,
 	uint64_t target = (uint64_t)req->rec->supersedes, refs;
 	int rc;
 
+	/*
+	 * Marked in the same transaction: until the WAL is truncated the old
+	 * pages are still in the files, and a process killed before that
+	 * leaves the mark for the next writer and for verify.
+	 */
+	rc = store_meta_put(l->writer, META_WIPE_PENDING, "1", err);
+	if (rc)
+		return rc;
 	if (!req->expunge_blob) {
 		rc = store_content_delete(l->writer, target, err);
 		if (rc == 0)
@@ -261,11 +270,27 @@ static void commit_batch(struct ledger *l, struct append_req *batch)
 	buf_release(&entry);
 }
 
+/*
+ * Hands the writer on after a leader or a writer_lock holder is done:
+ * to the oldest queued append, which becomes the next leader, and to
+ * any writer_lock waiters. Called with l->mu held.
+ */
+static void release_writer(struct ledger *l)
+{
+	l->leader_active = 0;
+	if (l->queue_head)
+		pthread_cond_signal(&l->queue_head->cond);
+	if (l->lock_waiters)
+		pthread_cond_broadcast(&l->cond);
+}
+
 void writer_lock(struct ledger *l)
 {
 	pthread_mutex_lock(&l->mu);
+	l->lock_waiters++;
 	while (l->leader_active)
 		pthread_cond_wait(&l->cond, &l->mu);
+	l->lock_waiters--;
 	l->leader_active = 1;
 	pthread_mutex_unlock(&l->mu);
 }
@@ -273,14 +298,18 @@ void writer_lock(struct ledger *l)
 void writer_unlock(struct ledger *l)
 {
 	pthread_mutex_lock(&l->mu);
-	l->leader_active = 0;
-	pthread_cond_broadcast(&l->cond);
+	release_writer(l);
 	pthread_mutex_unlock(&l->mu);
 }
 
-/* Queues req and returns once some leader has committed it. */
+/*
+ * Queues req and returns once some leader has committed it. Each waiter
+ * sleeps on its own condition variable, so a finished batch wakes only
+ * its own requests and the next leader, not every waiting thread.
+ */
 static void run_queued(struct ledger *l, struct append_req *req)
 {
+	pthread_cond_init(&req->cond, NULL);
 	pthread_mutex_lock(&l->mu);
 	if (l->queue_tail)
 		l->queue_tail->next = req;
@@ -291,7 +320,7 @@ static void run_queued(struct ledger *l, struct append_req *req)
 		struct append_req *batch;
 
 		if (l->leader_active) {
-			pthread_cond_wait(&l->cond, &l->mu);
+			pthread_cond_wait(&req->cond, &l->mu);
 			continue;
 		}
 		l->leader_active = 1;
@@ -306,12 +335,14 @@ static void run_queued(struct ledger *l, struct append_req *req)
 			struct append_req *next = r->next;
 
 			r->done = 1;
+			if (r != req)
+				pthread_cond_signal(&r->cond);
 			r = next;
 		}
-		l->leader_active = 0;
-		pthread_cond_broadcast(&l->cond);
+		release_writer(l);
 	}
 	pthread_mutex_unlock(&l->mu);
+	pthread_cond_destroy(&req->cond);
 }
 
 static int append_req_run(struct ledger *l, struct append_req *req,
@@ -417,7 +448,20 @@ out:
 	return rc;
 }
 
-int ledger_wal_truncate(struct ledger *l, struct error *err)
+/* Clears the mark that an expunge's old pages may still be on disk. */
+static int clear_pending(struct store *s, struct error *err)
+{
+	int rc = store_begin(s, err);
+
+	if (rc == 0)
+		rc = store_meta_put(s, META_WIPE_PENDING, "0", err);
+	if (rc == 0)
+		rc = store_commit(s, err);
+	store_end(s);
+	return rc;
+}
+
+int wal_truncate_attempts(struct ledger *l, int attempts, struct error *err)
 {
 	int rc;
 
@@ -425,12 +469,19 @@ int ledger_wal_truncate(struct ledger *l, struct error *err)
 		return error_set(err, CT_EPERM, "store '%s' is open read-only",
 				 l->config.dir);
 	writer_lock(l);
-	rc = store_wal_truncate(l->writer, err);
+	rc = store_wal_truncate(l->writer, attempts, err);
+	if (rc == 0)
+		rc = clear_pending(l->writer, err);
 	writer_unlock(l);
 	if (rc)
 		log_warn("ledger", "WAL not truncated: readers hold old pages",
 			 "dir=%s", l->config.dir);
 	return rc;
+}
+
+int ledger_wal_truncate(struct ledger *l, struct error *err)
+{
+	return wal_truncate_attempts(l, 50, err);
 }
 
 struct doomed {

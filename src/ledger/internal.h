@@ -13,6 +13,8 @@
 #define KEY_DIR "keys"
 #define CHECKPOINT_FILE "checkpoint"
 #define READER_POOL 16
+/* Meta key set to "1" while an expunge's old pages may be on disk. */
+#define META_WIPE_PENDING "wipe_pending"
 
 struct append_req;
 
@@ -26,6 +28,7 @@ struct ledger {
 	pthread_cond_t cond;
 	struct append_req *queue_head, *queue_tail;
 	int leader_active;
+	int lock_waiters; /* threads waiting in writer_lock */
 	struct store *writer;
 	struct merkle_frontier frontier; /* valid when frontier_ok */
 	int frontier_ok;
@@ -43,6 +46,9 @@ struct ledger {
 	/* The checkpoint signer thread. */
 	pthread_t signer;
 	int signer_running, signer_stop, signer_kick;
+	uint64_t signer_failures;
+	int64_t signer_logged_ms;
+	char signer_error[ERROR_MSG_MAX]; /* the last failure, "" after success */
 	pthread_mutex_t signer_mu;
 	pthread_cond_t signer_cond;
 };
@@ -53,6 +59,9 @@ struct ledger {
  */
 void writer_lock(struct ledger *l);
 void writer_unlock(struct ledger *l);
+
+/* Truncates the WAL in up to attempts tries and clears the wipe mark. */
+int wal_truncate_attempts(struct ledger *l, int attempts, struct error *err);
 
 /* Wakes the checkpoint signer after an append. */
 void signer_kick(struct ledger *l);

@@ -220,6 +220,12 @@ int ledger_checkpoint(struct ledger *l, int force, struct buf *note,
  */
 int ledger_signer_start(struct ledger *l, struct error *err);
 
+/*
+ * Copies the signer's last error into out and returns 1 while signing
+ * fails, or returns 0 when the last attempt succeeded.
+ */
+int ledger_signer_error(struct ledger *l, char *out, size_t n);
+
 /* Stops the signer thread, if started; signs once more before it ends. */
 void ledger_signer_stop(struct ledger *l);
 

@@ -127,19 +127,42 @@ int ledger_checkpoint_latest(struct ledger *l, struct buf *note,
 }
 
 #define SIGNER_POLL_MS 50
+
+static void set_signer_error(struct ledger *l, const char *msg)
+{
+	pthread_mutex_lock(&l->signer_mu);
+	snprintf(l->signer_error, sizeof(l->signer_error), "%s",
+		 msg ? msg : "");
+	pthread_mutex_unlock(&l->signer_mu);
+}
+
+int ledger_signer_error(struct ledger *l, char *out, size_t n)
+{
+	int failing;
+
+	pthread_mutex_lock(&l->signer_mu);
+	failing = l->signer_error[0] != '\0';
+	snprintf(out, n, "%s", l->signer_error);
+	pthread_mutex_unlock(&l->signer_mu);
+	return failing;
+}
 #define SIGNER_MIN_INTERVAL_MS 100
 
 void signer_kick(struct ledger *l)
 {
-	if (!l->signer_running)
-		return;
 	pthread_mutex_lock(&l->signer_mu);
-	l->signer_kick = 1;
-	pthread_cond_signal(&l->signer_cond);
+	if (l->signer_running) {
+		l->signer_kick = 1;
+		pthread_cond_signal(&l->signer_cond);
+	}
 	pthread_mutex_unlock(&l->signer_mu);
 }
 
-static void wait_ms(struct ledger *l, int64_t ms)
+/*
+ * Waits up to ms for a kick or a stop; with until_deadline set, kicks do
+ * not end the wait early, so that the minimum interval holds.
+ */
+static void wait_ms(struct ledger *l, int64_t ms, int until_deadline)
 {
 	struct timespec until;
 
@@ -148,8 +171,11 @@ static void wait_ms(struct ledger *l, int64_t ms)
 	until.tv_sec += ms / 1000 + until.tv_nsec / 1000000000L;
 	until.tv_nsec %= 1000000000L;
 	pthread_mutex_lock(&l->signer_mu);
-	if (!l->signer_kick && !l->signer_stop)
-		pthread_cond_timedwait(&l->signer_cond, &l->signer_mu, &until);
+	while (!l->signer_stop && (until_deadline || !l->signer_kick)) {
+		if (pthread_cond_timedwait(&l->signer_cond, &l->signer_mu,
+					   &until) != 0)
+			break;
+	}
 	l->signer_kick = 0;
 	pthread_mutex_unlock(&l->signer_mu);
 }
@@ -159,16 +185,28 @@ static int64_t sign_if_needed(struct ledger *l, uint64_t *covered)
 {
 	struct error err = { 0 };
 	uint64_t size, signed_size;
+	char quoted[ERROR_MSG_MAX + 16];
+	int64_t now;
 
 	if (ledger_size(l, &size, &err) != 0 || size <= *covered)
 		return 0;
-	if (ledger_checkpoint(l, 0, NULL, &signed_size, &err) != 0) {
-		log_error("ledger", "checkpoint signing failed", "size=%" PRIu64
-			  " error=\"%s\"", size, err.msg);
-		return 0;
+	if (ledger_checkpoint(l, 0, NULL, &signed_size, &err) == 0) {
+		*covered = signed_size;
+		set_signer_error(l, NULL);
+		return ledger_now_ms();
 	}
-	*covered = signed_size;
-	return ledger_now_ms();
+	/* A broken key fails every attempt: log once a minute, counted. */
+	now = ledger_now_ms();
+	l->signer_failures++;
+	if (now - l->signer_logged_ms >= 60000) {
+		log_error("ledger", "checkpoint signing failed",
+			  "size=%" PRIu64 " failures=%" PRIu64 " error=%s", size,
+			  l->signer_failures,
+			  log_quote(err.msg, quoted, sizeof(quoted)));
+		l->signer_logged_ms = now;
+	}
+	set_signer_error(l, err.msg);
+	return 0;
 }
 
 static void *signer_main(void *arg)
@@ -187,7 +225,7 @@ static void *signer_main(void *arg)
 		int stop;
 
 		if (now - last < SIGNER_MIN_INTERVAL_MS)
-			wait_ms(l, SIGNER_MIN_INTERVAL_MS - (now - last));
+			wait_ms(l, SIGNER_MIN_INTERVAL_MS - (now - last), 1);
 		t = sign_if_needed(l, &covered);
 		if (t)
 			last = t;
@@ -196,7 +234,7 @@ static void *signer_main(void *arg)
 		pthread_mutex_unlock(&l->signer_mu);
 		if (stop)
 			break;
-		wait_ms(l, SIGNER_POLL_MS);
+		wait_ms(l, SIGNER_POLL_MS, 0);
 	}
 	sign_if_needed(l, &covered);
 	log_info("ledger", "checkpoint signer stopped", "covered=%" PRIu64,
@@ -212,7 +250,9 @@ int ledger_signer_start(struct ledger *l, struct error *err)
 	if (pthread_create(&l->signer, NULL, signer_main, l) != 0)
 		return error_set(err, CT_EIO, "cannot start the checkpoint "
 				 "signer thread: %s", strerror(errno));
+	pthread_mutex_lock(&l->signer_mu);
 	l->signer_running = 1;
+	pthread_mutex_unlock(&l->signer_mu);
 	return 0;
 }
 
@@ -225,5 +265,7 @@ void ledger_signer_stop(struct ledger *l)
 	pthread_cond_signal(&l->signer_cond);
 	pthread_mutex_unlock(&l->signer_mu);
 	pthread_join(l->signer, NULL);
+	pthread_mutex_lock(&l->signer_mu);
 	l->signer_running = 0;
+	pthread_mutex_unlock(&l->signer_mu);
 }

@@ -442,6 +442,19 @@ static void clean_blob_tmp(struct ledger *l)
 			 l->config.dir, err.msg);
 }
 
+/* Truncates the WAL if an expunge was killed before it could. */
+static void finish_pending_wipe(struct ledger *l)
+{
+	struct buf v = BUF_INIT_MAX(16);
+	struct error err = { 0 };
+
+	if (store_meta_get(l->writer, META_WIPE_PENDING, &v, NULL) == 0 &&
+	    !strcmp(v.data, "1") && wal_truncate_attempts(l, 1, &err) == 0)
+		log_info("ledger", "finished an interrupted expunge's wipe",
+			 "dir=%s", l->config.dir);
+	buf_release(&v);
+}
+
 int ledger_open(const char *dir, unsigned flags, struct ledger **out,
 		struct error *err)
 {
@@ -473,8 +486,10 @@ int ledger_open(const char *dir, unsigned flags, struct ledger **out,
 		rc = blob_dir_open(path, l->config.alg, &l->blobs, err);
 	if (rc)
 		goto fail;
-	if (!(flags & LEDGER_READONLY))
+	if (!(flags & LEDGER_READONLY)) {
 		clean_blob_tmp(l);
+		finish_pending_wipe(l);
+	}
 	*out = l;
 	return 0;
 fail:

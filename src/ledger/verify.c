@@ -516,8 +516,9 @@ static int check_content_row(void *ctx, uint64_t seq, const void *salt,
 	char got[HASH_TEXT_MAX], want[HASH_TEXT_MAX];
 
 	v->res->contents++;
-	k = bsearch(&seq, v->commits, v->ncommits, sizeof(*v->commits),
-		    cmp_commitment);
+	k = v->ncommits ? bsearch(&seq, v->commits, v->ncommits,
+				  sizeof(*v->commits), cmp_commitment)
+			: NULL;
 	if (!k || !k->valid) {
 		problem(v, "content %" PRIu64 ": stored, but no entry commits "
 			"to it", seq);
@@ -604,8 +605,10 @@ static void check_blobs(struct vctx *v)
 {
 	size_t i = 0;
 
-	qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
-	qsort(v->refs, v->nrefs, sizeof(*v->refs), cmp_ref_hash);
+	if (v->nexp)
+		qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
+	if (v->nrefs)
+		qsort(v->refs, v->nrefs, sizeof(*v->refs), cmp_ref_hash);
 	while (i < v->nrefs) {
 		size_t j = i + 1;
 
@@ -644,7 +647,8 @@ static int plan_roots(struct vctx *v, const struct cp_list *cps,
 		rc = want_root(v, cp.size);
 	if (rc)
 		return error_set(err, rc, "out of memory");
-	qsort(v->roots, v->nroots, sizeof(*v->roots), cmp_root);
+	if (v->nroots)
+		qsort(v->roots, v->nroots, sizeof(*v->roots), cmp_root);
 	capture_roots(v);
 	return 0;
 }
@@ -652,6 +656,12 @@ static int plan_roots(struct vctx *v, const struct cp_list *cps,
 static void check_store_id(struct vctx *v)
 {
 	struct buf id = BUF_INIT_MAX(256);
+
+	if (store_meta_get(v->s, META_WIPE_PENDING, &id, NULL) == 0 &&
+	    !strcmp(id.data, "1"))
+		problem(v, "database: an expunge has not finished removing old "
+			"copies of content from the database files; run "
+			"'casetrail expunge --finish'");
 
 	if (store_meta_get(v->s, "store_id", &id, NULL) != 0)
 		problem(v, "database: store id is missing");
@@ -699,7 +709,8 @@ static int run_passes(struct vctx *v, struct error *err)
 	check_extra_nodes(v);
 	check_checkpoints(v, &cps, keys, v->config.nkeys);
 	check_outside_notes(v, &file, &cps, keys, v->config.nkeys);
-	qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
+	if (v->nexp)
+		qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
 	check_contents(v);
 	check_blobs(v);
 	rc = 0;

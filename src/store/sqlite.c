@@ -864,7 +864,7 @@ int store_checkpoint_scan(struct store *s, store_checkpoint_fn fn, void *ctx,
 				 : db_error(s, err, rc, "reading checkpoints");
 }
 
-int store_wal_truncate(struct store *s, struct error *err)
+int store_wal_truncate(struct store *s, int attempts, struct error *err)
 {
 	int rc = SQLITE_BUSY;
 
@@ -875,13 +875,13 @@ int store_wal_truncate(struct store *s, struct error *err)
 	 * whole wait.
 	 */
 	sqlite3_busy_timeout(s->db, 0);
-	for (int i = 0; i < 50 && rc == SQLITE_BUSY; i++) {
+	for (int i = 0; i < attempts && rc == SQLITE_BUSY; i++) {
 		int log_frames = 0, done = 0;
 
 		rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
 					       SQLITE_CHECKPOINT_TRUNCATE,
 					       &log_frames, &done);
-		if (rc == SQLITE_BUSY) {
+		if (rc == SQLITE_BUSY && i + 1 < attempts) {
 			if (i % 10 == 0)
 				log_info("store", "WAL checkpoint busy, "
 					 "retrying", "attempt=%d", i + 1);

@@ -202,10 +202,10 @@ int store_checkpoint_scan(struct store *s, store_checkpoint_fn fn, void *ctx,
 
 /*
  * Checkpoints the WAL into the database and truncates it, so that deleted
- * pages are gone from both files. Retries while readers hold old pages,
- * for up to about 5 seconds; CT_EBUSY if they still do.
+ * pages are gone from both files. Makes up to attempts tries 100 ms apart
+ * while readers hold old pages; CT_EBUSY if they still do.
  */
-int store_wal_truncate(struct store *s, struct error *err);
+int store_wal_truncate(struct store *s, int attempts, struct error *err);
 
 /* Writes a consistent copy of the database to path (online backup API). */
 int store_backup(struct store *s, const char *path, struct error *err);
