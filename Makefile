@@ -35,13 +35,10 @@ test: all
 	@scripts/run-tests $(BUILD)
 
 soak: all
-	meson configure $(BUILD) -Dcrash_rounds=$(SOAK_ROUNDS)
-	meson test -C $(BUILD) --print-errorlogs --timeout-multiplier 20 \
-		crash/test_kill; \
-	status=$$?; meson configure $(BUILD) -Dcrash_rounds=200; exit $$status
+	CASETRAIL_BUILD=$(CURDIR)/$(BUILD) tests/crash/soak $(SOAK_ROUNDS)
 
 bench: all
-	bench/ledger $(BUILD)
+	bench/ledger --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -45,7 +45,10 @@ static json_t *read_fields(const char *path)
 	struct error err = { 0 };
 	char chunk[65536];
 	json_t *v = NULL;
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC |
+					  O_NONBLOCK)
+				   : 0;
+	struct stat st;
 	ssize_t n;
 
 	if (fd < 0) {
@@ -53,6 +56,14 @@ static json_t *read_fields(const char *path)
 			  strerror(errno));
 		return NULL;
 	}
+	if (fd > 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+		cli_failf("--fields '%s' is not a regular file; use - to read "
+			  "standard input", path);
+		close(fd);
+		return NULL;
+	}
+	if (fd > 0)
+		fcntl(fd, F_SETFL, 0);
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		if (buf_append(&text, chunk, (size_t)n) != 0) {
 			cli_failf("--fields '%s' is larger than the limit of %zu "
@@ -109,13 +120,15 @@ static int open_attachments(const char *const *paths, size_t n, int *fds)
 	for (size_t i = 0; i < n; i++)
 		fds[i] = -1;
 	for (size_t i = 0; i < n; i++) {
-		fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC);
+		/* Non-blocking, so that a FIFO is rejected, not waited on. */
+		fds[i] = open(paths[i], O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 		if (fds[i] < 0)
 			return cli_failf("cannot open --attach '%s': %s",
 					 paths[i], strerror(errno));
 		if (fstat(fds[i], &st[i]) != 0 || !S_ISREG(st[i].st_mode))
 			return cli_failf("--attach '%s' is not a regular file",
 					 paths[i]);
+		fcntl(fds[i], F_SETFL, 0);
 		for (size_t j = 0; j < i; j++)
 			if (st[j].st_dev == st[i].st_dev &&
 			    st[j].st_ino == st[i].st_ino)

@@ -17,7 +17,7 @@ static const char init_help[] =
 	"\n"
 	"Creates a new store: the SQLite database, the blob and key folders,\n"
 	"the signing keys (mode 0600) and config.json, and signs the first\n"
-	"checkpoint. Refuses a folder that is not empty (exit 2).\n"
+	"checkpoint. Rejects a folder that is not empty (exit 2).\n"
 	"\n" STORE_OPTIONS
 	"  --crypto gm        SM3 tree, SM2 and Ed25519 keys (default)\n"
 	"  --crypto standard  SHA-256 tree, Ed25519 key\n"

@@ -33,8 +33,8 @@ static void usage(FILE *out)
 			commands[i].summary);
 	fputs("\nEvery command takes --help. The store is --dir DIR, else "
 	      "$CASETRAIL_DIR,\nelse ./var/casetrail. Exit status: 0 ok, 1 "
-	      "verify found a problem,\n2 usage, input, permission or store "
-	      "error.\n", out);
+	      "verify (or record show) found\na problem, 2 usage, input, "
+	      "permission or store error.\n", out);
 }
 
 int main(int argc, char **argv)

@@ -42,7 +42,11 @@ const char *cli_store_dir(const char *option)
 {
 	const char *env = getenv("CASETRAIL_DIR");
 
-	if (option && *option)
+	if (option && !*option) {
+		cli_failf("--dir is empty; name the store's folder");
+		exit(EXIT_ERROR);
+	}
+	if (option)
 		return option;
 	if (env && *env)
 		return env;
@@ -67,7 +71,11 @@ const char *cli_os_user(void)
 
 const char *cli_actor(const char *option)
 {
-	return option && *option ? option : cli_os_user();
+	if (option && !*option) {
+		cli_failf("--as is empty; name the acting staff member");
+		exit(EXIT_ERROR);
+	}
+	return option ? option : cli_os_user();
 }
 
 int cli_parse_u64(const char *what, const char *text, uint64_t *out)
@@ -111,7 +119,7 @@ static int parse_offset(const char *p, int *offset_s)
 {
 	int sign, h, m;
 
-	if (p[0] == 'Z' && p[1] == '\0') {
+	if ((p[0] == 'Z' || p[0] == 'z') && p[1] == '\0') {
 		*offset_s = 0;
 		return 0;
 	}
@@ -134,7 +142,8 @@ int cli_parse_time(const char *what, const char *text, int64_t *out_ms)
 	time_t t;
 
 	if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) ||
-	    *p++ != '-' || digits(&p, 2, &d) || (*p != 'T' && *p != ' ') ||
+	    *p++ != '-' || digits(&p, 2, &d) ||
+	    (*p != 'T' && *p != 't' && *p != ' ') ||
 	    (p++, digits(&p, 2, &h)) || *p++ != ':' || digits(&p, 2, &mi) ||
 	    *p++ != ':' || digits(&p, 2, &s))
 		goto invalid;
@@ -168,6 +177,10 @@ int cli_parse_time(const char *what, const char *text, int64_t *out_ms)
 	*out_ms = ((int64_t)t - off) * 1000 + ms;
 	if (*out_ms < 0)
 		goto invalid;
+	/* Records describe what happened; allow a few minutes of skew. */
+	if (*out_ms > (int64_t)time(NULL) * 1000 + 5 * 60 * 1000)
+		return cli_failf("invalid %s '%s': it is in the future; give "
+				 "the time the event happened", what, text);
 	return 0;
 invalid:
 	return cli_failf("invalid %s '%s': expected an RFC 3339 time such as "

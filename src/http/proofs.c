@@ -41,6 +41,7 @@ static int query_index(struct MHD_Connection *c, const char *name,
 	struct arg_count args = { name, 0 };
 	char quoted[HTTP_QUOTE_MAX];
 	const char *value;
+	size_t value_len;
 
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, count_arg, &args);
 	*found = args.count == 1;
@@ -57,7 +58,16 @@ static int query_index(struct MHD_Connection *c, const char *name,
 				      "add %s=N with a decimal number",
 				      name, name))
 				: 0;
-	value = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
+	value = NULL;
+	value_len = 0;
+	MHD_lookup_connection_value_n(c, MHD_GET_ARGUMENT_KIND, name,
+				      strlen(name), &value, &value_len);
+	/* A decoded %00 would cut the value short unseen; reject it. */
+	if (value && strlen(value) != value_len)
+		return reply_rejected(reply_problem(
+		    r, MHD_HTTP_BAD_REQUEST,
+		    "query parameter '%s' contains a NUL byte; use a decimal "
+		    "number", name));
 	if (http_parse_index(value, out))
 		return reply_rejected(reply_problem(
 		    r, MHD_HTTP_BAD_REQUEST,

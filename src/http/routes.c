@@ -21,17 +21,25 @@
 static int serve_healthz(struct server *s, struct MHD_Connection *c,
 			 const char *rest, struct reply *r, struct error *err)
 {
+	char signer_error[ERROR_MSG_MAX];
 	uint64_t size;
+	json_t *body;
 	int rc;
 
 	(void)c, (void)rest;
 	rc = ledger_size(s->ledger, &size, err);
 	if (rc)
 		return rc;
-	return reply_json(r,
-			  json_pack("{s:s, s:I}", "status", "ok", "entries",
-				    (json_int_t)size),
-			  CACHE_NONE);
+	/* A server that cannot sign checkpoints still serves, degraded. */
+	if (ledger_signer_error(s->ledger, signer_error,
+				sizeof(signer_error)))
+		body = json_pack("{s:s, s:I, s:s}", "status", "degraded",
+				 "entries", (json_int_t)size,
+				 "checkpoint_error", signer_error);
+	else
+		body = json_pack("{s:s, s:I}", "status", "ok", "entries",
+				 (json_int_t)size);
+	return reply_json(r, body, CACHE_NONE);
 }
 
 static int serve_checkpoint(struct server *s, struct MHD_Connection *c,

@@ -126,7 +126,7 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c,
 	struct reply r;
 	int rc;
 
-	(void)url, (void)version, (void)upload_data;
+	(void)url, (void)upload_data;
 	if (!rq)
 		return MHD_NO; /* out of memory in request_begin */
 	if (!rq->method[0]) {
@@ -146,6 +146,16 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c,
 	}
 
 	reply_init(&r);
+	if (!strcmp(version, MHD_HTTP_VERSION_1_1) &&
+	    !MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_HOST)) {
+		rc = reply_problem(&r, MHD_HTTP_BAD_REQUEST,
+				   "the request has no Host header, which "
+				   "HTTP/1.1 requires; add one");
+		result = reply_send(c, rq, &r);
+		reply_release(&r);
+		return result;
+	}
 	rc = route_request(cls, c, rq, &r, &err);
 	if (rc)
 		rc = reply_failure(rq, rc, &err, &r);
@@ -319,9 +329,10 @@ int http_serve(const char *dir, const char *listen_addr, struct error *err)
 	/* Read-write, because the signer stores the checkpoints it signs. */
 	rc = ledger_open(dir, 0, &s->ledger, err);
 	if (rc == 0)
-		rc = ledger_signer_start(s->ledger, err);
-	if (rc == 0)
 		rc = daemon_start(s, &addr, err);
+	/* Sign only once serving works, so a failed start changes nothing. */
+	if (rc == 0)
+		rc = ledger_signer_start(s->ledger, err);
 	if (rc)
 		goto out_stop;
 

@@ -89,6 +89,11 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 /* Loads the configuration in dir/config.json. */
 int config_load(const char *dir, struct ledger_config *c, struct error *err);
 
+/* Checks that the database records the store id, hash and origin that
+ * the configuration states. */
+int check_db_matches(const struct ledger_config *c, struct store *s,
+		     struct error *err);
+
 /* Checks that name is a usable identifier (case, actor, kind). */
 int check_name(const char *what, const char *name, struct error *err);
 

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,12 +35,19 @@ int path_printf(char *out, size_t n, const char *fmt, ...)
 int read_file(const char *path, size_t max, struct buf *b, struct error *err)
 {
 	char chunk[8192];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* Non-blocking, so that a FIFO in a file's place cannot hang us. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
 	int rc = 0;
 
 	if (fd < 0)
 		return error_set(err, errno == ENOENT ? CT_ENOTFOUND : CT_EIO,
 				 "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_set(err, CT_EIO, "'%s' is not a regular file",
+				 path);
+	}
 	buf_reset(b);
 	for (;;) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
@@ -112,6 +120,34 @@ static const char *shown(const char *name, char *out, size_t n)
 	return out;
 }
 
+/*
+ * Returns whether valid UTF-8 text contains a zero-width or bidirectional
+ * formatting character: U+061C, U+180E, U+200B-U+200F, U+202A-U+202E,
+ * U+2060-U+2064, U+2066-U+2069 or U+FEFF.
+ */
+static int has_invisible(const char *name)
+{
+	const unsigned char *u = (const unsigned char *)name;
+
+	for (; *u; u++) {
+		if (u[0] == 0xd8 && u[1] == 0x9c)
+			return 1;
+		if (u[0] == 0xe1 && u[1] == 0xa0 && u[2] == 0x8e)
+			return 1;
+		if (u[0] == 0xef && u[1] == 0xbb && u[2] == 0xbf)
+			return 1;
+		if (u[0] != 0xe2 || !u[1] || !u[2])
+			continue;
+		if (u[1] == 0x80 && ((u[2] >= 0x8b && u[2] <= 0x8f) ||
+				     (u[2] >= 0xaa && u[2] <= 0xae)))
+			return 1;
+		if (u[1] == 0x81 && ((u[2] >= 0xa0 && u[2] <= 0xa4) ||
+				     (u[2] >= 0xa6 && u[2] <= 0xa9)))
+			return 1;
+	}
+	return 0;
+}
+
 int check_name(const char *what, const char *name, struct error *err)
 {
 	char safe[LEDGER_NAME_MAX + 1];
@@ -141,6 +177,12 @@ int check_name(const char *what, const char *name, struct error *err)
 		return error_set(err, CT_EINVAL,
 				 "%s is not valid UTF-8; send names in UTF-8",
 				 what);
+	if (has_invisible(name))
+		return error_set(err, CT_EINVAL,
+				 "%s '%s' contains an invisible or "
+				 "direction-changing character, which would "
+				 "let two different names look alike; type it "
+				 "again", what, shown(name, safe, sizeof(safe)));
 	if (strstr(name, "..") || name[0] == '.')
 		return error_set(err, CT_EINVAL,
 				 "%s '%s' must not start with '.' or contain "
@@ -182,6 +224,65 @@ static int key_from_json(json_t *k, const char *dir, struct ledger_key *out,
 	return 0;
 }
 
+/*
+ * Checks what config.json states against itself: the format, a known
+ * crypto mode with its hash, and an origin that names this store and
+ * hash. A store's hash and origin are fixed at init; an edit would make
+ * new entries or checkpoints disagree with the log for ever.
+ */
+static int check_config_fields(json_t *root, const char *path,
+			       struct error *err)
+{
+	const char *id = json_string_value(json_object_get(root, "store_id"));
+	const char *crypto = json_string_value(json_object_get(root, "crypto"));
+	const char *hash = json_string_value(json_object_get(root, "hash"));
+	const char *origin = json_string_value(json_object_get(root, "origin"));
+	json_t *format = json_object_get(root, "format");
+	char tail[128];
+	size_t n, k;
+
+	if (!json_is_integer(format) || json_integer_value(format) != 1)
+		return error_set(err, CT_ECORRUPT,
+				 "'%s': format must be 1; this casetrail reads "
+				 "no other", path);
+	if (!crypto || (strcmp(crypto, "gm") && strcmp(crypto, "standard")))
+		return error_set(err, CT_ECORRUPT,
+				 "'%s': crypto must be gm or standard", path);
+	if (!hash || strcmp(hash, !strcmp(crypto, "gm") ? "sm3" : "sha256"))
+		return error_set(err, CT_ECORRUPT,
+				 "'%s': hash does not match crypto '%s'", path,
+				 crypto);
+	snprintf(tail, sizeof(tail), "/casetrail/%s/%s", id, hash);
+	n = strlen(origin);
+	k = strlen(tail);
+	if (n <= k || strcmp(origin + n - k, tail) != 0 ||
+	    memchr(origin, '/', n - k) != NULL)
+		return error_set(err, CT_ECORRUPT,
+				 "'%s': origin must be <host>%s", path, tail);
+	return 0;
+}
+
+/* Checks the keys config.json lists: the ones its crypto mode needs. */
+static int check_config_keys(const struct ledger_config *c, const char *path,
+			     struct error *err)
+{
+	int gm = !strcmp(c->crypto, "gm");
+	size_t want = gm ? 2 : 1;
+
+	if (c->nkeys != want || (gm && c->keys[0].type != KEY_SM2) ||
+	    c->keys[want - 1].type != KEY_ED25519)
+		return error_set(err, CT_ECORRUPT,
+				 "'%s': a %s store signs with %s", path,
+				 c->crypto, gm ? "an sm2 and an ed25519 key"
+					       : "one ed25519 key");
+	for (size_t i = 0; i < c->nkeys; i++)
+		if (strcmp(c->keys[i].name, c->origin) != 0)
+			return error_set(err, CT_ECORRUPT,
+					 "'%s': key names must equal the "
+					 "origin", path);
+	return 0;
+}
+
 int config_load(const char *dir, struct ledger_config *c, struct error *err)
 {
 	struct buf text = BUF_INIT_MAX(1 << 16);
@@ -220,6 +321,9 @@ int config_load(const char *dir, struct ledger_config *c, struct error *err)
 			       path);
 		goto out;
 	}
+	rc = check_config_fields(root, path, err);
+	if (rc)
+		goto out;
 	snprintf(c->dir, sizeof(c->dir), "%s", dir);
 	snprintf(c->store_id, sizeof(c->store_id), "%s", id);
 	snprintf(c->crypto, sizeof(c->crypto), "%s", crypto);
@@ -232,6 +336,7 @@ int config_load(const char *dir, struct ledger_config *c, struct error *err)
 			goto out;
 		c->nkeys++;
 	}
+	rc = check_config_keys(c, path, err);
 out:
 	json_decref(root);
 	buf_release(&text);
@@ -399,6 +504,8 @@ int ledger_create(const char *dir, const char *crypto, const char *host,
 		rc = store_meta_put(s, "store_id", c.store_id, err);
 	if (rc == 0)
 		rc = store_meta_put(s, "hash", hash_alg_name(c.alg), err);
+	if (rc == 0)
+		rc = store_meta_put(s, "origin", c.origin, err);
 	store_close(s);
 	/* The config file goes last: its presence marks a complete store. */
 	if (rc == 0)
@@ -414,16 +521,26 @@ int ledger_create(const char *dir, const char *crypto, const char *host,
 	return rc;
 }
 
-static int check_db_matches(struct ledger *l, struct error *err)
+int check_db_matches(const struct ledger_config *c, struct store *s,
+		     struct error *err)
 {
+	const char *want[][2] = {
+		{ "store_id", c->store_id },
+		{ "hash", hash_alg_name(c->alg) },
+		{ "origin", c->origin },
+	};
 	struct buf v = BUF_INIT_MAX(256);
-	int rc = store_meta_get(l->writer, "store_id", &v, err);
+	int rc = 0;
 
-	if (rc == 0 && strcmp(v.data, l->config.store_id) != 0)
-		rc = error_set(err, CT_ECORRUPT,
-			       "database of '%s' belongs to store %s, but "
-			       "config.json names %s", l->config.dir, v.data,
-			       l->config.store_id);
+	for (size_t i = 0; i < ARRAY_SIZE(want) && rc == 0; i++) {
+		rc = store_meta_get(s, want[i][0], &v, err);
+		if (rc == 0 && strcmp(v.data, want[i][1]) != 0)
+			rc = error_set(err, CT_ECORRUPT,
+				       "the database of '%s' records %s '%s' "
+				       "but config.json says '%s'; restore "
+				       "config.json from a backup", c->dir,
+				       want[i][0], v.data, want[i][1]);
+	}
 	buf_release(&v);
 	return rc;
 }
@@ -480,7 +597,7 @@ int ledger_open(const char *dir, unsigned flags, struct ledger **out,
 	rc = store_open(path, flags & LEDGER_READONLY ? STORE_READONLY : 0,
 			&l->writer, err);
 	if (rc == 0)
-		rc = check_db_matches(l, err);
+		rc = check_db_matches(&l->config, l->writer, err);
 	path_join(path, sizeof(path), dir, BLOB_DIR);
 	if (rc == 0)
 		rc = blob_dir_open(path, l->config.alg, &l->blobs, err);
@@ -555,6 +672,54 @@ void reader_put(struct ledger *l, struct store *s)
 	store_close(s);
 }
 
+/*
+ * Loads a private key for signing after checking that only its owner can
+ * read the file and that it belongs to the public key beside it, since a
+ * checkpoint signed by any other key fails verify for good.
+ */
+static int load_signing_key(const struct ledger_key *lk, struct key **out,
+			    struct error *err)
+{
+	uint8_t mine[128], theirs[128];
+	struct buf pem = BUF_INIT_MAX(1 << 16);
+	struct key *pub = NULL;
+	struct stat st;
+	int rc, a, b;
+
+	if (stat(lk->private_path, &st) == 0 && !S_ISREG(st.st_mode))
+		return error_set(err, CT_EIO, "private key '%s' is not a "
+				 "regular file", lk->private_path);
+	if (stat(lk->private_path, &st) == 0 && (st.st_mode & 077))
+		return error_set(err, CT_EPERM,
+				 "private key '%s' is readable by others (mode "
+				 "%04o); run chmod 600 '%s'", lk->private_path,
+				 (unsigned)(st.st_mode & 07777),
+				 lk->private_path);
+	rc = key_load_private(lk->private_path, out, err);
+	if (rc == 0)
+		rc = read_file(lk->public_path, pem.max, &pem, err);
+	if (rc == 0)
+		rc = key_load_public_pem(pem.data, pem.len, &pub, err);
+	buf_release(&pem);
+	if (rc)
+		goto out;
+	a = key_public_raw(*out, mine, sizeof(mine));
+	b = key_public_raw(pub, theirs, sizeof(theirs));
+	if (a <= 0 || a != b || key_get_type(*out) != lk->type ||
+	    memcmp(mine, theirs, (size_t)a) != 0)
+		rc = error_set(err, CT_ECRYPTO,
+			       "private key '%s' does not belong to public key "
+			       "'%s'; restore the keys folder from a backup",
+			       lk->private_path, lk->public_path);
+out:
+	key_free(pub);
+	if (rc) {
+		key_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
 int ledger_note_keys(struct ledger *l, struct note_key *keys, size_t *n,
 		     int private_keys, struct error *err)
 {
@@ -570,8 +735,7 @@ int ledger_note_keys(struct ledger *l, struct note_key *keys, size_t *n,
 		key_free(l->keys[i]);
 		l->keys[i] = NULL;
 		if (private_keys) {
-			rc = key_load_private(lk->private_path, &l->keys[i],
-					      err);
+			rc = load_signing_key(lk, &l->keys[i], err);
 		} else {
 			rc = read_file(lk->public_path, pem.max, &pem, err);
 			if (rc == 0)
@@ -678,6 +842,13 @@ static int backup_files(struct ledger *l, const char *dir, struct error *err)
 	return rc;
 }
 
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
 int ledger_backup(struct ledger *l, const char *dir, struct error *err)
 {
 	struct backup_ctx ctx = { l, NULL, 0, err };
@@ -719,5 +890,9 @@ int ledger_backup(struct ledger *l, const char *dir, struct error *err)
 	if (rc == 0)
 		log_info("ledger", "backup written", "to=%s blobs=%" PRIu64, dir,
 			 ctx.copied);
+	/* A half-written copy must not be mistaken for a backup. */
+	else if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		log_warn("ledger", "cannot remove a failed backup", "to=%s",
+			 dir);
 	return rc;
 }

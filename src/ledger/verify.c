@@ -576,7 +576,10 @@ static void check_blob(struct vctx *v, const struct attref *refs, size_t n)
 
 	for (size_t i = 0; i < n; i++)
 		live += !is_expunged(v, refs[i].seq, hash);
-	v->res->blobs++;
+	if (live)
+		v->res->blobs++;
+	else
+		v->res->expunged++;
 	if (blob_path(v->blobs, hash, path, sizeof(path)) != 0) {
 		problem(v, "blob %s: invalid hash in entry %" PRIu64, hash,
 			refs[0].seq);
@@ -656,6 +659,7 @@ static int plan_roots(struct vctx *v, const struct cp_list *cps,
 static void check_store_id(struct vctx *v)
 {
 	struct buf id = BUF_INIT_MAX(256);
+	struct error err = { 0 };
 
 	if (store_meta_get(v->s, META_WIPE_PENDING, &id, NULL) == 0 &&
 	    !strcmp(id.data, "1"))
@@ -663,11 +667,9 @@ static void check_store_id(struct vctx *v)
 			"copies of content from the database files; run "
 			"'casetrail expunge --finish'");
 
-	if (store_meta_get(v->s, "store_id", &id, NULL) != 0)
-		problem(v, "database: store id is missing");
-	else if (strcmp(id.data, v->config.store_id) != 0)
-		problem(v, "database: belongs to store %s, not %s", id.data,
-			v->config.store_id);
+	error_clear(&err);
+	if (check_db_matches(&v->config, v->s, &err) != 0)
+		problem(v, "database: %s", err.msg);
 	buf_release(&id);
 }
 

@@ -598,6 +598,25 @@ class StandardStoreTest(ServerTestCase):
         expected = 'target="/x\\"y=1\\\\z"'
         self.assertIn(expected, self.wait_log(re.escape(expected)))
 
+    def raw_request(self, request):
+        with socket.create_connection((self.server.host, self.server.port),
+                                      timeout=10) as sock:
+            sock.sendall(request)
+            reply = b""
+            while chunk := sock.recv(65536):
+                reply += chunk
+        return reply
+
+    def test_missing_host_is_400(self):
+        reply = self.raw_request(b"GET /healthz HTTP/1.1\r\n"
+                                 b"Connection: close\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply[:100])
+        self.assertIn(b"Host header", reply)
+
+    def test_nul_in_query_is_400(self):
+        self.assert_problem("/api/v1/proof/inclusion?seq=1%00junk", (400,),
+                            "NUL")
+
     def test_concurrent_clients(self):
         tile = b"".join(self.leaves[:TILE_WIDTH])
         per_client = 32
@@ -774,6 +793,31 @@ class LifecycleTest(unittest.TestCase):
                 self.assertEqual(status, 200)
                 self.assertRegex(server.log(), r'msg="request failed" '
                                                r'target=/tile/0/000.p/3 ')
+            finally:
+                server.close()
+        finally:
+            store.close()
+
+    def test_signing_failure_degrades_health(self):
+        store = Store("standard")
+        try:
+            store.append(2)
+            # A private key that only its owner may not read any more
+            # because of its mode makes every signing attempt fail.
+            os.chmod(os.path.join(store.dir, "keys", "ed25519.key"), 0o644)
+            server = Server(store.dir)
+            try:
+                deadline = time.monotonic() + 5
+                while True:
+                    status, _, body = server.request("/healthz")
+                    health = json.loads(body)
+                    if health["status"] == "degraded" or \
+                            time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
+                self.assertEqual(status, 200)
+                self.assertEqual(health["status"], "degraded")
+                self.assertIn("chmod 600", health["checkpoint_error"])
             finally:
                 server.close()
         finally:
