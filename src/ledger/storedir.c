@@ -536,10 +536,10 @@ int check_db_matches(const struct ledger_config *c, struct store *s,
 		rc = store_meta_get(s, want[i][0], &v, err);
 		if (rc == 0 && strcmp(v.data, want[i][1]) != 0)
 			rc = error_set(err, CT_ECORRUPT,
-				       "the database of '%s' records %s '%s' "
-				       "but config.json says '%s'; restore "
-				       "config.json from a backup", c->dir,
-				       want[i][0], v.data, want[i][1]);
+				       "%s in '%s' records %s '%s' but "
+				       "config.json says '%s'; restore "
+				       "config.json from a backup", DB_FILE,
+				       c->dir, want[i][0], v.data, want[i][1]);
 	}
 	buf_release(&v);
 	return rc;

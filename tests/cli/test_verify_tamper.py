@@ -390,7 +390,7 @@ class TamperTest(unittest.TestCase):
     def test_store_id_changed_named(self):
         sql(self.dir, "UPDATE meta SET value = '00000000' WHERE key = 'store_id'")
         r = self.verify()
-        self.assert_problem(r, r"database: belongs to store 00000000")
+        self.assert_problem(r, r"database: casetrail.db in .* records store_id '00000000'")
 
     # Checkpoint notes changed, removed or replaced.
 
