@@ -301,7 +301,9 @@ class ExpungeTest(ctest.StoreTest):
         self.assert_absent(b"BOTH-GONE")
         summary = self.verify_json()
         self.assertTrue(summary["ok"])
-        self.assertEqual(summary["expunged"], 1)
+        # One content item and one blob.
+        self.assertEqual(summary["expunged"], 2)
+        self.assertEqual(summary["blobs"], 0)
 
     def test_expunge_beyond_log_rejected(self):
         self.add_filler(2)
