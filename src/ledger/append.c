@@ -23,6 +23,7 @@
 struct append_req {
 	const struct ledger_record *rec;
 	struct content content;
+	struct buf head; /* the envelope up to "seq", see build_head */
 	struct ledger_receipt *receipt;
 	/* For an expunge: what to destroy inside the transaction. */
 	int expunge;
@@ -70,18 +71,20 @@ int ledger_check_record(const struct ledger_record *rec, struct error *err)
 	return 0;
 }
 
-/* Builds the canonical entry envelope of req at seq into out. */
-static int build_entry(const struct ledger *l, const struct append_req *req,
-		       uint64_t seq, int64_t ts, struct buf *out,
-		       struct error *err)
+/*
+ * Writes the canonical form of every envelope member that sorts before
+ * "seq" (actor, at, attachments, case, content, kind, os_user) into
+ * req->head, as "{...," with the closing brace dropped. This runs in the
+ * caller's thread, so the group-commit leader only appends the members
+ * that depend on the commit: "seq", "supersedes", "ts" and "v", which in
+ * UTF-16 order come after all of those and in that order.
+ */
+static int build_head(struct append_req *req, struct error *err)
 {
 	const struct ledger_record *rec = req->rec;
 	json_t *e = json_object();
 	int rc;
 
-	json_object_set_new(e, "v", json_integer(1));
-	json_object_set_new(e, "seq", json_integer((json_int_t)seq));
-	json_object_set_new(e, "ts", json_integer(ts));
 	if (rec->has_at)
 		json_object_set_new(e, "at", json_integer(rec->at_ms));
 	json_object_set_new(e, "actor", json_string(rec->actor));
@@ -107,19 +110,43 @@ static int build_entry(const struct ledger *l, const struct append_req *req,
 		}
 		json_object_set_new(e, "attachments", atts);
 	}
-	if (rec->supersedes >= 0)
-		json_object_set_new(e, "supersedes",
-				    json_integer(rec->supersedes));
-	buf_reset(out);
-	rc = jcs_write(e, out, err);
+	buf_reset(&req->head);
+	rc = jcs_write(e, &req->head, err);
 	json_decref(e);
-	(void)l;
-	if (rc == 0 && out->len > LEDGER_ENTRY_MAX)
-		rc = error_set(err, CT_ETOOBIG,
-			       "the entry would be %zu bytes, over the limit "
-			       "of %d; use fewer attachments or shorter names",
-			       out->len, LEDGER_ENTRY_MAX);
+	if (rc == CT_ETOOBIG)
+		return error_set(err, rc, "the entry would be over the limit "
+				 "of %d bytes; use fewer attachments or "
+				 "shorter names", LEDGER_ENTRY_MAX);
+	if (rc == 0) {
+		/* The object is never empty: actor and content are there. */
+		req->head.data[req->head.len - 1] = ',';
+	}
 	return rc;
+}
+
+/* Builds the canonical entry envelope of req at seq into out. */
+static int build_entry(const struct append_req *req, uint64_t seq,
+		       int64_t ts, struct buf *out, struct error *err)
+{
+	int rc;
+
+	buf_reset(out);
+	rc = buf_append(out, req->head.data, req->head.len);
+	if (rc == 0)
+		rc = buf_printf(out, "\"seq\":%" PRIu64 ",", seq);
+	if (rc == 0 && req->rec->supersedes >= 0)
+		rc = buf_printf(out, "\"supersedes\":%" PRId64 ",",
+				req->rec->supersedes);
+	if (rc == 0)
+		rc = buf_printf(out, "\"ts\":%" PRId64 ",\"v\":1}", ts);
+	if (rc == 0 && out->len > LEDGER_ENTRY_MAX)
+		rc = CT_ETOOBIG;
+	if (rc == CT_ETOOBIG)
+		return error_set(err, CT_ETOOBIG,
+				 "the entry would be %zu bytes or more, over "
+				 "the limit of %d; use fewer attachments or "
+				 "shorter names", out->len, LEDGER_ENTRY_MAX);
+	return rc ? error_set(err, rc, "out of memory") : 0;
 }
 
 static int emit_node(void *ctx, unsigned level, uint64_t index,
@@ -167,7 +194,7 @@ static int write_one(struct ledger *l, struct append_req *req, uint64_t seq,
 	struct store *s = l->writer;
 	int rc;
 
-	rc = build_entry(l, req, seq, ts, entry, &req->err);
+	rc = build_entry(req, seq, ts, entry, &req->err);
 	if (rc)
 		return rc;
 	/*
@@ -359,9 +386,15 @@ static int append_req_run(struct ledger *l, struct append_req *req,
 	if (rc == 0)
 		rc = content_prepare(l->config.alg, req->rec->fields,
 				     &req->content, err);
-	if (rc)
+	buf_init(&req->head, LEDGER_ENTRY_MAX);
+	if (rc == 0)
+		rc = build_head(req, err);
+	if (rc) {
+		buf_release(&req->head);
 		return rc;
+	}
 	run_queued(l, req);
+	buf_release(&req->head);
 	if (req->rc)
 		error_set(err, req->rc, "%s", req->err.msg[0]
 			  ? req->err.msg : ct_strerror(req->rc));

@@ -107,7 +107,7 @@ class HardeningTest(ctest.StoreTest):
         r = self.ct("record", "add", "--case", "C-1", "--kind", "note",
                     "--fields", self.fields())
         self.assertEqual(r.code, 2, r)
-        self.assertIn("database", r.err)
+        self.assertIn("casetrail.db", r.err)
         r = self.ct("verify")
         self.assertEqual(r.code, 1, r)
 
