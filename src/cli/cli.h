@@ -41,6 +41,12 @@ int cli_failf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int cli_usage(const char *command, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * Reports the option getopt_long just rejected (unknown, or missing its
+ * argument), naming it; returns EXIT_ERROR.
+ */
+int cli_bad_option(const char *command, char **argv);
+
 /* The store directory: --dir, else $CASETRAIL_DIR, else ./var/casetrail. */
 const char *cli_store_dir(const char *option);
 

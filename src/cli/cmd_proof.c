@@ -111,7 +111,7 @@ int cmd_proof(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 's': size_text = optarg; break;
 		case 'h': fputs(proof_help, stdout); return EXIT_OK;
-		default: return cli_usage("proof", "invalid option");
+		default: return cli_bad_option("proof", argv);
 		}
 	}
 	nargs = argc - optind;
@@ -174,7 +174,7 @@ int cmd_checkpoint(int argc, char **argv)
 		case 'n': now = 1; break;
 		case 'j': as_json = 1; break;
 		case 'h': fputs(checkpoint_help, stdout); return EXIT_OK;
-		default: return cli_usage("checkpoint", "invalid option");
+		default: return cli_bad_option("checkpoint", argv);
 		}
 	}
 	if (optind < argc)

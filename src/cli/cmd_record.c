@@ -249,7 +249,7 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 			a->attach[a->nattach++] = optarg;
 			break;
 		case 'h': fputs(record_help, stdout); return -1;
-		default: return cli_usage("record", "invalid option");
+		default: return cli_bad_option("record", argv);
 		}
 	}
 	if (optind < argc)
@@ -355,7 +355,7 @@ int cmd_record(int argc, char **argv)
 			else if (c == 'h')
 				return fputs(record_help, stdout), EXIT_OK;
 			else
-				return cli_usage("record", "invalid option");
+				return cli_bad_option("record", argv);
 		}
 		if (parse_seq_arg("record", argc, argv, &seq) != 0)
 			return EXIT_ERROR;
@@ -403,7 +403,7 @@ int cmd_log(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'r': raw = 1; break;
 		case 'h': fputs(log_help, stdout); return EXIT_OK;
-		default: return cli_usage("log", "invalid option");
+		default: return cli_bad_option("log", argv);
 		}
 	}
 	if (parse_seq_arg("log", argc, argv, &seq) != 0)
@@ -494,7 +494,7 @@ int cmd_expunge(int argc, char **argv)
 		case 'u': actor = optarg; break;
 		case 'f': finish = 1; break;
 		case 'h': fputs(expunge_help, stdout); return EXIT_OK;
-		default: return cli_usage("expunge", "invalid option");
+		default: return cli_bad_option("expunge", argv);
 		}
 	}
 	if (finish)

@@ -32,7 +32,7 @@ int cmd_serve(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'l': listen = optarg; break;
 		case 'h': fputs(serve_help, stdout); return EXIT_OK;
-		default: return cli_usage("serve", "invalid option");
+		default: return cli_bad_option("serve", argv);
 		}
 	}
 	if (optind < argc)

@@ -44,7 +44,7 @@ int cmd_init(int argc, char **argv)
 		case 'c': crypto = optarg; break;
 		case 'H': host = optarg; break;
 		case 'h': fputs(init_help, stdout); return EXIT_OK;
-		default: return cli_usage("init", "invalid option");
+		default: return cli_bad_option("init", argv);
 		}
 	}
 	if (optind < argc)
@@ -128,7 +128,7 @@ int cmd_key(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'j': as_json = 1; break;
 		case 'h': fputs(key_help, stdout); return EXIT_OK;
-		default: return cli_usage("key", "invalid option");
+		default: return cli_bad_option("key", argv);
 		}
 	}
 	if (optind >= argc || strcmp(argv[optind], "show") != 0)
@@ -235,7 +235,7 @@ int cmd_verify(int argc, char **argv)
 			break;
 		case 'h': fputs(verify_help, stdout); buf_release(&against);
 			return EXIT_OK;
-		default: cli_usage("verify", "invalid option"); goto fail;
+		default: cli_bad_option("verify", argv); goto fail;
 		}
 	}
 	if (optind < argc) {
@@ -282,7 +282,7 @@ int cmd_backup(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 't': to = optarg; break;
 		case 'h': fputs(backup_help, stdout); return EXIT_OK;
-		default: return cli_usage("backup", "invalid option");
+		default: return cli_bad_option("backup", argv);
 		}
 	}
 	if (!to)

@@ -5,6 +5,8 @@
  */
 #include "common/common.h"
 
+#include <getopt.h>
+
 #include "cli.h"
 
 static const struct command {
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
 		puts("casetrail 0.1.0");
 		return EXIT_OK;
 	}
+	/* Commands report rejected options themselves, naming them. */
+	opterr = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
 		if (strcmp(argv[1], commands[i].name) == 0) {
 			cli_setup_logging(commands[i].fn == cmd_serve);

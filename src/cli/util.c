@@ -4,6 +4,8 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <getopt.h>
+
 #include "cli.h"
 #include "common/log.h"
 
@@ -36,6 +38,18 @@ int cli_usage(const char *command, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nRun 'casetrail %s --help' for usage.\n", command);
 	return EXIT_ERROR;
+}
+
+int cli_bad_option(const char *command, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (strncmp(arg, "--", 2) == 0 || optopt <= ' ' || optopt > '~')
+		return cli_usage(command, "option '%.*s' is invalid or lacks "
+				 "its value", (int)strcspn(arg, "="), arg);
+	return cli_usage(command, "option '-%c' is invalid; a negative "
+			 "number or a name starting with '-' goes after --",
+			 optopt);
 }
 
 const char *cli_store_dir(const char *option)
