@@ -29,13 +29,7 @@ def read_all_files(root):
     return contents
 
 
-def blob_files(store):
-    found = []
-    for dirpath, _, files in os.walk(os.path.join(store, "blobs")):
-        if os.path.basename(dirpath) == "tmp":
-            continue
-        found += [os.path.join(dirpath, name) for name in files]
-    return sorted(found)
+blob_files = ctest.blob_files
 
 
 class ExpungeTest(ctest.StoreTest):

@@ -19,13 +19,7 @@ import ctest  # noqa: E402
 from ctest import run  # noqa: E402
 
 
-def blob_files(store):
-    found = []
-    for dirpath, _, files in os.walk(os.path.join(store, "blobs")):
-        if os.path.basename(dirpath) == "tmp":
-            continue
-        found += [os.path.join(dirpath, name) for name in files]
-    return sorted(found)
+blob_files = ctest.blob_files
 
 
 class HardeningTest(ctest.StoreTest):

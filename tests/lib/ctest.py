@@ -91,6 +91,16 @@ class StoreTest(unittest.TestCase):
         return os.path.join(self.dir, *parts)
 
 
+def blob_files(store):
+    """Lists the blob files of a store, leaving out blobs/tmp."""
+    found = []
+    for dirpath, _, files in os.walk(os.path.join(store, "blobs")):
+        if os.path.basename(dirpath) == "tmp":
+            continue
+        found += [os.path.join(dirpath, name) for name in files]
+    return sorted(found)
+
+
 def hash_name(crypto):
     return "sm3" if crypto == "gm" else "sha256"
 
