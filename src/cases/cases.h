@@ -1,7 +1,7 @@
 /*
  * Record kinds. Each kind has a schema of fields; a record whose fields do
  * not fit its kind's schema is rejected before it reaches the ledger.
- * casetrail knows one kind so far:
+ * casetrail has one kind so far:
  *
  *   note (情况说明), an explanatory statement: {"text": non-empty string}
  */
@@ -12,7 +12,7 @@
 
 #include "common/error.h"
 
-/* Longest text of a note, in bytes of UTF-8. */
+/* Maximum text of a note, in bytes of UTF-8. */
 #define NOTE_TEXT_MAX (256 * 1024)
 
 /*

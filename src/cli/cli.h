@@ -57,8 +57,8 @@ const char *cli_actor(const char *option);
 const char *cli_os_user(void);
 
 /*
- * Parses a decimal number (no sign, no leading zeros except "0", at most
- * 2^63 - 1) named what; returns 0 or prints an error and returns
+ * Parses a decimal number named what: no sign, no leading zeros except
+ * "0", at most 2^63 - 1. Returns 0, or prints an error and returns
  * EXIT_ERROR.
  */
 int cli_parse_u64(const char *what, const char *text, uint64_t *out);

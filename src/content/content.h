@@ -52,7 +52,7 @@ int content_put(struct store *s, uint64_t seq, const struct content *c,
 
 /*
  * Reads the content of seq and checks it against commitment: returns 0,
- * CT_ENOTFOUND, or CT_ECORRUPT when it does not match (err says so).
+ * CT_ENOTFOUND, or CT_ECORRUPT when it does not match (err names both hashes).
  */
 int content_get(struct store *s, enum hash_alg alg, uint64_t seq,
 		const char *commitment, struct content *c, struct error *err);

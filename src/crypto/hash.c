@@ -23,9 +23,9 @@ struct hasher {
 
 /*
  * OpenSSL 3 looks an algorithm up in its provider table, under a lock,
- * every time a legacy EVP_sm3()-style handle is used; fetching each one
- * once and keeping one digest context per thread avoids that on every
- * hash, which the ledger and verify compute millions of.
+ * every time a legacy EVP_sm3()-style handle is used. Fetching each one
+ * once and keeping one digest context per thread avoids that lookup on
+ * every hash, and the ledger and verify compute millions of them.
  */
 static EVP_MD *fetched_md[3];
 static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;

@@ -19,7 +19,7 @@
  * others wait. Each commit reads the tree's right edge inside its write
  * transaction, so other processes may append to the same store.
  *
- * A store directory holds config.json, casetrail.db (SQLite, WAL), blobs/,
+ * A store directory contains config.json, casetrail.db (SQLite, WAL), blobs/,
  * keys/ and checkpoint (the latest signed checkpoint, kept outside the
  * database so that a database rolled back on its own is detected).
  */
@@ -131,19 +131,19 @@ int ledger_check_record(const struct ledger_record *rec, struct error *err);
 /*
  * Appends one record durably and fills receipt. Safe to call from several
  * threads at once. Fails with CT_EINVAL for an invalid record (err names
- * the field), CT_ETOOBIG over a size limit, CT_EBUSY when another process
- * holds the write lock for longer than the busy timeout, CT_ESTATE when
- * an attachment was destroyed by a concurrent expunge after it was
- * streamed (stream it again and retry).
+ * the field) and CT_ETOOBIG over a size limit. CT_EBUSY means another
+ * process kept the write lock past the busy timeout. CT_ESTATE means a
+ * concurrent expunge destroyed an attachment after it was streamed, so
+ * stream it again and retry.
  */
 int ledger_append(struct ledger *l, const struct ledger_record *rec,
 		  struct ledger_receipt *receipt, struct error *err);
 
 /*
  * Expunges the content of entry seq, or with blob_hash set, that blob
- * attachment of seq: appends an expunge entry that supersedes seq, names
- * the approver and the reason in its content and, for a blob, lists the
- * blob among its attachments; then destroys what it names. The blob file
+ * attachment of seq. It appends an expunge entry that supersedes seq and
+ * names the approver and the reason in its content. For a blob, the entry
+ * lists the blob among its attachments. Then it destroys what it names. The blob file
  * is deleted only when no other entry still references it. Returns
  * CT_EBUSY, with the expunge recorded, when readers kept old pages in the
  * database files; ledger_wal_truncate finishes the job later.

@@ -5,8 +5,8 @@
  *
  * The tree never lives in memory. Hashes of complete, aligned subtrees are
  * stored: the node at (level, index) covers leaves
- * [index * 2^level, (index + 1) * 2^level). Callers hand in a function
- * that reads those; any other subtree hash is computed from them, so a
+ * [index * 2^level, (index + 1) * 2^level). Callers pass a function
+ * that reads those. Any other subtree hash is computed from them, so a
  * root or a proof reads O(log n) stored hashes.
  */
 #ifndef CASETRAIL_MERKLE_H

@@ -159,8 +159,8 @@ void signer_kick(struct ledger *l)
 }
 
 /*
- * Waits up to ms for a kick or a stop; with until_deadline set, kicks do
- * not end the wait early, so that the minimum interval holds.
+ * Waits up to ms for a kick or a stop. With until_deadline set, kicks do
+ * not end the wait early, so that the minimum interval is kept.
  */
 static void wait_ms(struct ledger *l, int64_t ms, int until_deadline)
 {

@@ -2,9 +2,9 @@
  * Store verification (see verify.h). It runs in three passes over one
  * read snapshot of the database:
  *
- *  1. entries in seq order: canonical form, seq, leaf hash; the tree is
- *     recomputed with a frontier and every node it creates is compared
- *     with the stored one; roots are kept at every checkpoint size;
+ *  1. entries in seq order: canonical form, seq and leaf hash. The tree is
+ *     recomputed with a frontier, every node it creates is compared with
+ *     the stored one, and roots are kept at every checkpoint size;
  *  2. checkpoints: signatures, origin, root, consistency with the
  *     previous one, the checkpoint file and the --against note;
  *  3. content rows and blobs against what the entries commit to, minus

@@ -1,9 +1,11 @@
 /*
- * Verifying a store from scratch, trusting nothing it holds but its
- * public keys: every entry is re-hashed and the whole tree recomputed and
- * compared with the stored nodes; every stored checkpoint's signatures,
- * root and consistency with its predecessor are checked; every content
- * item is checked against its entry's commitment; every blob is re-hashed.
+ * Verifying a store from scratch, trusting nothing in it but its
+ * configuration and public keys, which --against and the key ids from
+ * 'key show' check from outside. Every entry is re-hashed and the whole
+ * tree recomputed and compared with the stored nodes. Every stored
+ * checkpoint's signatures, root and consistency with its predecessor are
+ * checked, every content item against its entry's commitment, and every
+ * blob is re-hashed.
  * What is missing is a problem unless an expunge entry in the log removed
  * it. Each problem is one line naming the entry, content, blob or
  * checkpoint.
@@ -33,8 +35,8 @@ struct verify_result {
 };
 
 /*
- * Verifies the store in dir. Returns 0 when it could be examined (then
- * result->problems says whether all holds), or an error when it could not
+ * Verifies the store in dir. Returns 0 when it could be examined, with
+ * result->problems counting what failed, or an error when it could not
  * be opened at all (no store, unreadable config).
  */
 int ledger_verify(const char *dir, const struct verify_options *opt,

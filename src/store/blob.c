@@ -344,7 +344,7 @@ int blob_retire(const struct blob_dir *bd, const char *hash, char *doomed,
 
 /*
  * Overwrites, fsyncs and unlinks an open file under an exclusive flock,
- * which tells other processes' cleanup that this one is at work on it.
+ * which shows other processes' cleanup that this one is at work on it.
  * With wait unset, returns 1 at once when another process holds it.
  */
 static int wipe_locked(int fd, const char *path, int wait,

@@ -1,10 +1,9 @@
 /*
  * The blob store: a directory of immutable files named by their content
- * hash, blobs/<alg>/<h0h1>/<h2h3>/<hex>. A file is written by streaming it
- * into blobs/tmp, hashing it with the store's hash and SHA-256 in the same
- * pass, fsyncing it, renaming it to its hash name and fsyncing the
- * directory, so that a blob either exists whole under its name or not at
- * all. Memory use does not depend on the file size.
+ * hash, blobs/<alg>/<h0h1>/<h2h3>/<hex>. A file is streamed into
+ * blobs/tmp and hashed with the store's hash and SHA-256 in the same pass.
+ * It is then fsynced, renamed to its hash name and the directory fsynced,
+ * so a blob either exists whole under its name or not at all. Memory use does not depend on the file size.
  */
 #ifndef CASETRAIL_BLOB_H
 #define CASETRAIL_BLOB_H

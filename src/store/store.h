@@ -2,7 +2,7 @@
  * The metadata store: one SQLite database in WAL mode that holds the
  * ledger's entries and stored Merkle nodes, the content that entries
  * commit to, the blob reference counts, the signed checkpoints and the
- * projections that answer queries. This is the only module that includes
+ * projections that serve queries. This is the only module that includes
  * sqlite3.h. Its interface is a set of typed operations, not SQL, so that
  * a PostgreSQL backend can implement the same calls.
  *

@@ -3,7 +3,7 @@
 
 Each case damages or misuses a store the way an operator, a crash or an
 attacker could, and checks that casetrail rejects it with a clear message
-(exit 2) or repairs it, and that verify tells the truth about it.
+(exit 2) or repairs it, and that verify reports it correctly.
 """
 
 import json

@@ -197,8 +197,8 @@ class KillTest(ctest.StoreTest):
         if code == 0:
             self.assertEqual(residue, [], "%s: expunge exited 0 but the text is still in %s"
                              % (context, residue))
-        # A killed expunge may leave old pages on disk and says so in
-        # verify; 'expunge --finish' (or any writer's next open) must
+        # A killed expunge may leave old pages on disk, which verify
+        # reports. 'expunge --finish', or any writer's next open, must
         # remove them.
         if code != 0:
             self.ok("expunge", "--finish")
