@@ -1,25 +1,187 @@
 /*
- * Record kinds. Each kind has a schema of fields; a record whose fields do
- * not fit its kind's schema is rejected before it reaches the ledger.
- * casetrail has one kind so far:
+ * The licensing workflow on the ledger: matters, cases, record kinds,
+ * stages, internal approval, users and tokens, findings and deadlines.
  *
- *   note (情况说明), an explanatory statement: {"text": non-empty string}
+ * Every change is a ledger entry. The tables that answer queries (cases,
+ * records, users, tokens, findings, imported calendar years) are
+ * projections of the log: a hook inside the ledger's write transaction
+ * checks each record against its case and updates them in the same
+ * commit, and `cases_rebuild` recreates them from the log alone.
+ *
+ * The bureau's data (docs/data.md) is loaded once by cases_open and never
+ * changes while it is open. Functions that return a json_t hand the
+ * caller one reference. Errors: CT_EINVAL names the missing or malformed
+ * field, CT_ENOTFOUND the unknown case, kind, matter, user or seq,
+ * CT_ESTATE a record that the case's stage does not allow, CT_EPERM a
+ * rule of who may act (self-approval), CT_EEXIST a duplicate name.
  */
 #ifndef CASETRAIL_CASES_H
 #define CASETRAIL_CASES_H
 
 #include <jansson.h>
+#include <stdint.h>
 
+#include "common/buf.h"
 #include "common/error.h"
+#include "ledger/ledger.h"
 
-/* Maximum text of a note, in bytes of UTF-8. */
-#define NOTE_TEXT_MAX (256 * 1024)
+struct cases;
+
+/* The acting staff member; os_user is NULL outside the CLI. */
+struct actor {
+	const char *user;
+	const char *os_user;
+};
 
 /*
- * Checks that kind is a known record kind and fields fit its schema.
- * Returns 0 or CT_EINVAL with err naming the kind or field.
+ * Loads the bureau data from data_dir (laws.json, matters.json,
+ * record-kinds.json, calendar/), installs the projection hook on l, and
+ * brings the projections up to the log's end. l stays owned by the
+ * caller and must outlive the returned handle.
  */
-int record_kind_check(const char *kind, const json_t *fields,
+int cases_open(struct ledger *l, const char *data_dir, struct cases **out,
+	       struct error *err);
+void cases_close(struct cases *c);
+
+/* The bureau data as loaded (borrowed references). */
+const json_t *cases_matters(const struct cases *c);
+const json_t *cases_kinds(const struct cases *c);
+const json_t *cases_laws(const struct cases *c);
+
+/* Users: {name, display_name, roles[], unit, superior, credential,
+ * credential_valid_until}. */
+int cases_user_add(struct cases *c, const json_t *user,
+		   const struct actor *by, json_t **out, struct error *err);
+int cases_user_get(struct cases *c, const char *name, json_t **out,
+		   struct error *err);
+int cases_user_list(struct cases *c, json_t **out, struct error *err);
+
+/*
+ * Creates a bearer token for user and writes it (NUL-terminated) to
+ * token; only its hash is stored. token needs CASES_TOKEN_MAX bytes.
+ */
+#define CASES_TOKEN_MAX 64
+int cases_token_create(struct cases *c, const char *user,
+		       const struct actor *by, char *token,
+		       struct error *err);
+
+/* Finds the user of a bearer token; CT_EPERM when it is unknown. */
+int cases_token_user(struct cases *c, const char *token, char *user,
+		     size_t n, struct error *err);
+
+/*
+ * Opens a case: {matter, applicant, applicant_id, received, channel,
+ * materials, contact, address}. received is an RFC 3339 time or a
+ * YYYY-MM-DD date. Returns the case as cases_show does.
+ */
+int cases_new(struct cases *c, const json_t *req, const struct actor *by,
+	      json_t **out, struct error *err);
+
+struct case_query {
+	const char *stage;   /* NULL for any */
+	const char *matter;  /* NULL for any */
+	const char *q;       /* applicant, credit code, case id or number */
+	int overdue;         /* only cases past a statutory deadline */
+	int due_within;      /* only cases due within n working days; -1 */
+	int open_only;
+	size_t offset, limit;
+};
+
+/* Returns {"items": [case summaries], "total", "offset", "limit"}. */
+int cases_list(struct cases *c, const struct case_query *q, json_t **out,
+	       struct error *err);
+
+/* Returns a case with its records, stage, people, deadlines, findings. */
+int cases_show(struct cases *c, const char *id, json_t **out,
+	       struct error *err);
+
+/*
+ * Writes the canonical JSON of cases_show into out, from a cache keyed by
+ * the case's last entry; *last_seq receives that entry's seq (an ETag).
+ */
+int cases_show_json(struct cases *c, const char *id, struct buf *out,
+		    uint64_t *last_seq, struct error *err);
+
+struct record_request {
+	const char *case_id;
+	const char *kind;
+	const json_t *fields;
+	const struct ledger_attachment *attachments;
+	size_t nattachments;
+	int has_at;     /* the event happened at at_ms, not now */
+	int64_t at_ms;
+};
+
+/*
+ * Checks a record against its kind's schema and its case, without the
+ * attachments, so that a caller can reject it before streaming any.
+ */
+int cases_record_check(struct cases *c, const struct record_request *r,
+		       const struct actor *by, struct error *err);
+
+/* Appends a record; returns {"seq", "case", "kind", "stage", "number"}. */
+int cases_record_add(struct cases *c, const struct record_request *r,
+		     const struct actor *by, json_t **out, struct error *err);
+
+/* Appends a correction of seq that supersedes it, with the new fields. */
+int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
+			 const json_t *fields, const struct actor *by,
+			 json_t **out, struct error *err);
+
+/* Returns one record with its fields, as in a case's timeline. */
+int cases_record_get(struct cases *c, uint64_t seq, json_t **out,
+		     struct error *err);
+
+struct finding_query {
+	const char *case_id; /* NULL for all */
+	const char *code;    /* NULL for all */
+	int open_only;
+	size_t offset, limit;
+};
+
+/*
+ * Re-evaluates the time-dependent rules of every open case at now, then
+ * returns {"items": [findings], "total", "offset", "limit"}.
+ */
+int cases_findings(struct cases *c, const struct finding_query *q,
+		   json_t **out, struct error *err);
+
+/* Re-evaluates deadlines and findings of open cases at the current time. */
+int cases_sweep(struct cases *c, struct error *err);
+
+/*
+ * Imports one holiday-cn year file into the calendar (an entry of kind
+ * calendar), recomputes the deadlines of open cases and records which
+ * changed. Returns {"year", "seq", "changed": [{case, deadline, from, to}]}.
+ */
+int cases_calendar_import(struct cases *c, const json_t *year_file,
+			  const char *source, const struct actor *by,
+			  json_t **out, struct error *err);
+
+/* Returns the calendar in use: {"years": [{year, published, source}]}. */
+int cases_calendar(struct cases *c, json_t **out, struct error *err);
+
+/* The calendar in use (borrowed; valid until cases_close). */
+const struct calendar *cases_calendar_get(struct cases *c);
+
+/*
+ * Imports one line of a JSON Lines migration file: {"op": "case",
+ * ...cases_new request..., "at"} or {"op": "record", "case", "kind",
+ * "fields", "at", "as"}. All or nothing per line.
+ */
+int cases_import_line(struct cases *c, const json_t *line,
+		      const struct actor *by, json_t **out,
 		      struct error *err);
+
+/*
+ * Recreates every projection from the log and compares it with what was
+ * there. Returns {"entries", "cases", "records", "users", "findings",
+ * "match": bool, "differences": [...]}.
+ */
+int cases_rebuild(struct cases *c, json_t **out, struct error *err);
+
+/* Checks a record's fields against its kind (no case needed). */
+int record_kind_check(const struct cases *c, const char *kind,
+		      const json_t *fields, struct error *err);
 
 #endif

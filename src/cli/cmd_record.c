@@ -179,7 +179,7 @@ static int record_add(const struct add_args *a)
 	}
 	rec.fields = fields;
 	/* Reject a bad record before any attachment is written. */
-	if (record_kind_check(a->kind, fields, &err) != 0 ||
+	if (record_kind_check(NULL, a->kind, fields, &err) != 0 ||
 	    ledger_check_record(&rec, &err) != 0)
 		goto fail;
 	if (ledger_open(a->dir, 0, &l, &err) != 0)

@@ -68,7 +68,7 @@ static void *append_loop(void *arg)
 		snprintf(text, sizeof(text), "%s-%u-%" PRIu64, a->prefix,
 			 a->index, i);
 		fields = json_pack("{s:s}", "text", text);
-		if (!fields || record_kind_check("note", fields, &err) != 0) {
+		if (!fields || record_kind_check(NULL, "note", fields, &err) != 0) {
 			fprintf(stderr, "appender: invalid note '%s': %s\n",
 				text, err.msg);
 			_exit(1);
