@@ -185,6 +185,27 @@ static int apply_expunge(struct ledger *l, const struct append_req *req,
 	return rc;
 }
 
+/*
+ * Runs the projection hook under a savepoint, so that a rejected record
+ * leaves nothing of what the hook wrote. An expunge entry is passed as
+ * NULL: the hook reads its target from the store.
+ */
+static int run_hook(struct ledger *l, struct append_req *req, uint64_t seq,
+		    int64_t ts)
+{
+	const struct ledger_record *rec = req->expunge ? NULL : req->rec;
+	int rc = store_savepoint(l->writer, &req->err);
+
+	if (rc)
+		return rc;
+	rc = l->hook(l->hook_ctx, l->writer, seq, ts, rec, &req->err);
+	if (rc) {
+		store_savepoint_rollback(l->writer);
+		return rc;
+	}
+	return store_savepoint_release(l->writer, &req->err);
+}
+
 /* Writes one record at seq; returns 0, or a code for this record alone
  * (nothing written) or, with *fatal set, one that fails the batch. */
 static int write_one(struct ledger *l, struct append_req *req, uint64_t seq,
@@ -207,6 +228,11 @@ static int write_one(struct ledger *l, struct append_req *req, uint64_t seq,
 					 "attachment %s was removed while this "
 					 "record was written; attach it again",
 					 rec->attachments[i].hash);
+	if (l->hook) {
+		rc = run_hook(l, req, seq, ts);
+		if (rc)
+			return rc;
+	}
 	*fatal = 1;
 	rc = store_entry_put(s, seq, entry->data, entry->len, &req->err);
 	if (rc == 0)
@@ -691,5 +717,31 @@ int ledger_attach_file(struct ledger *l, const char *path,
 				 strerror(errno));
 	rc = ledger_attach_fd(l, fd, path, att, err);
 	close(fd);
+	return rc;
+}
+
+void ledger_set_hook(struct ledger *l, ledger_hook_fn fn, void *ctx)
+{
+	l->hook = fn;
+	l->hook_ctx = ctx;
+}
+
+int ledger_write(struct ledger *l, ledger_write_fn fn, void *ctx,
+		 struct error *err)
+{
+	int rc;
+
+	if (l->flags & LEDGER_READONLY)
+		return error_set(err, CT_EPERM, "store '%s' is open read-only",
+				 l->config.dir);
+	writer_lock(l);
+	rc = store_begin(l->writer, err);
+	if (rc == 0)
+		rc = fn(ctx, l->writer, err);
+	if (rc == 0)
+		rc = store_commit(l->writer, err);
+	if (rc)
+		store_end(l->writer);
+	writer_unlock(l);
 	return rc;
 }

@@ -32,6 +32,8 @@ struct ledger {
 	struct store *writer;
 	struct merkle_frontier frontier; /* valid when frontier_ok */
 	int frontier_ok;
+	ledger_hook_fn hook;
+	void *hook_ctx;
 
 	/* Connections for reads, one per concurrent reader. */
 	pthread_mutex_t pool_mu;

@@ -111,6 +111,7 @@ struct ledger_record {
 	const struct ledger_attachment *attachments;
 	size_t nattachments;
 	int64_t supersedes;     /* -1 for none */
+	void *hook_data;        /* passed to the projection hook, if any */
 };
 
 struct ledger_receipt {
@@ -166,6 +167,38 @@ int ledger_wal_truncate(struct ledger *l, struct error *err);
  * reference needs and retired files in blobs/tmp, and truncates the WAL.
  */
 int ledger_expunge_finish(struct ledger *l, struct error *err);
+
+/*
+ * A projection hook: called inside the write transaction for every entry,
+ * after the ledger's own checks and before the entry is stored, with the
+ * writer connection, which shows the records before it in the same
+ * batch. rec is NULL when the entry was not appended by this process
+ * through ledger_append (an expunge); the hook then reads it from s.
+ * Returning an error rejects the record alone: everything the hook wrote
+ * for it is rolled back, and the other records of the batch go on.
+ */
+typedef int (*ledger_hook_fn)(void *ctx, struct store *s, uint64_t seq,
+			      int64_t ts_ms, const struct ledger_record *rec,
+			      struct error *err);
+
+/* Installs fn as the projection hook; call before any append. */
+void ledger_set_hook(struct ledger *l, ledger_hook_fn fn, void *ctx);
+
+/*
+ * Runs fn with the writer connection inside a write transaction that
+ * commits when fn returns 0 and rolls back otherwise. Appends wait
+ * meanwhile. For projection maintenance, numbering and rebuilds.
+ */
+typedef int (*ledger_write_fn)(void *ctx, struct store *s, struct error *err);
+int ledger_write(struct ledger *l, ledger_write_fn fn, void *ctx,
+		 struct error *err);
+
+/*
+ * Borrows a read connection inside a read transaction (one consistent
+ * snapshot) until ledger_read_end.
+ */
+int ledger_read_begin(struct ledger *l, struct store **s, struct error *err);
+void ledger_read_end(struct ledger *l, struct store *s);
 
 /* Reads the number of entries. */
 int ledger_size(struct ledger *l, uint64_t *size, struct error *err);

@@ -209,3 +209,25 @@ int ledger_tile(struct ledger *l, unsigned tile_level, uint64_t tile_index,
 				 ct_strerror(rc));
 	return 0;
 }
+
+int ledger_read_begin(struct ledger *l, struct store **s, struct error *err)
+{
+	int rc = reader_get(l, s, err);
+
+	if (rc)
+		return rc;
+	rc = store_begin_read(*s, err);
+	if (rc) {
+		reader_put(l, *s);
+		*s = NULL;
+	}
+	return rc;
+}
+
+void ledger_read_end(struct ledger *l, struct store *s)
+{
+	if (!s)
+		return;
+	store_end(s);
+	reader_put(l, s);
+}

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "internal.h"
 #include "store.h"
 
 #define SCHEMA_VERSION "1"
@@ -82,6 +83,8 @@ enum stmt_id {
 	ST_COUNT
 };
 
+_Static_assert(ST_COUNT <= 32, "struct store has room for 32 statements");
+
 static const char *stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_BEGIN_READ] = "BEGIN DEFERRED",
@@ -125,14 +128,7 @@ static const char *stmt_sql[ST_COUNT] = {
 		       " ORDER BY size",
 };
 
-struct store {
-	sqlite3 *db;
-	char *path;
-	sqlite3_stmt *stmts[ST_COUNT];
-	int in_txn;
-};
-
-static int db_error(struct store *s, struct error *err, int rc,
+int db_error(struct store *s, struct error *err, int rc,
 		    const char *what)
 {
 	int code = CT_EIO;
@@ -170,7 +166,7 @@ static sqlite3_stmt *stmt(struct store *s, enum stmt_id id, struct error *err)
 }
 
 /* Runs a statement that returns no rows; leaves it reset. */
-static int run(struct store *s, sqlite3_stmt *st, const char *what,
+int run(struct store *s, sqlite3_stmt *st, const char *what,
 	       struct error *err)
 {
 	int rc = sqlite3_step(st);
@@ -181,7 +177,7 @@ static int run(struct store *s, sqlite3_stmt *st, const char *what,
 	return 0;
 }
 
-static int exec_sql(struct store *s, const char *sql, struct error *err)
+int exec_sql(struct store *s, const char *sql, struct error *err)
 {
 	char *msg = NULL;
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
@@ -272,6 +268,8 @@ int store_open(const char *path, unsigned flags, struct store **out,
 		rc = exec_sql(s, schema_sql, err);
 	if (rc == 0)
 		rc = check_schema(s, err);
+	if (rc == 0 && !(flags & STORE_READONLY))
+		rc = proj_create(s, err);
 	if (rc)
 		goto fail;
 	*out = s;
@@ -287,6 +285,7 @@ void store_close(struct store *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->stmts[i]);
+	proj_finalize(s);
 	if (s->db)
 		sqlite3_close(s->db);
 	free(s->path);
@@ -344,8 +343,30 @@ void store_end(struct store *s)
 	s->in_txn = 0;
 }
 
+int store_savepoint(struct store *s, struct error *err)
+{
+	int rc = exec_sql(s, "SAVEPOINT record", err);
+
+	s->savepoint = rc == 0;
+	return rc;
+}
+
+int store_savepoint_release(struct store *s, struct error *err)
+{
+	s->savepoint = 0;
+	return exec_sql(s, "RELEASE record", err);
+}
+
+void store_savepoint_rollback(struct store *s)
+{
+	if (!s->savepoint)
+		return;
+	exec_sql(s, "ROLLBACK TO record; RELEASE record", NULL);
+	s->savepoint = 0;
+}
+
 /* Reads column col of the current row as bytes into b (replacing it). */
-static int column_buf(sqlite3_stmt *st, int col, struct buf *b)
+int column_buf(sqlite3_stmt *st, int col, struct buf *b)
 {
 	const void *p = sqlite3_column_blob(st, col);
 	int n = sqlite3_column_bytes(st, col);
@@ -355,7 +376,7 @@ static int column_buf(sqlite3_stmt *st, int col, struct buf *b)
 }
 
 /* Steps a single-row SELECT: 0 with a row, CT_ENOTFOUND, or an error. */
-static int step_row(struct store *s, sqlite3_stmt *st, const char *what,
+int step_row(struct store *s, sqlite3_stmt *st, const char *what,
 		    struct error *err)
 {
 	int rc = sqlite3_step(st);
@@ -368,7 +389,7 @@ static int step_row(struct store *s, sqlite3_stmt *st, const char *what,
 	return db_error(s, err, rc, what);
 }
 
-static int failed_code(const struct error *err)
+int failed_code(const struct error *err)
 {
 	return err && err->code ? err->code : CT_EIO;
 }

@@ -49,6 +49,14 @@ int store_commit(struct store *s, struct error *err);
 /* Rolls back or ends the open transaction, if any. */
 void store_end(struct store *s);
 
+/*
+ * A savepoint inside the open write transaction: release keeps what was
+ * written since, rollback undoes it. One at a time.
+ */
+int store_savepoint(struct store *s, struct error *err);
+int store_savepoint_release(struct store *s, struct error *err);
+void store_savepoint_rollback(struct store *s);
+
 /* Meta values: store id, hash algorithm, schema version. */
 int store_meta_get(struct store *s, const char *key, struct buf *value,
 		   struct error *err);
