@@ -18,14 +18,19 @@
 static const char record_help[] =
 	"Usage: casetrail record add --case ID --kind KIND --fields FILE|-\n"
 	"                            [--attach FILE]... [--at TIME] [--as USER]\n"
+	"       casetrail record correct SEQ --reason TEXT --fields FILE|-\n"
 	"       casetrail record show SEQ\n"
 	"\n"
 	"add appends a record: its fields (a JSON object read from FILE, or\n"
 	"standard input for -) go to the content store, and the ledger entry\n"
 	"carries their salted commitment. Each attachment is streamed into\n"
 	"the blob store under its content hash. Prints the new entry's seq and\n"
-	"leaf hash as JSON. The one record kind so far is note (情况说明),\n"
-	"with the field text.\n"
+	"leaf hash as JSON. The fields must fit the kind's schema (casetrail\n"
+	"kinds KIND) and the case's stage; an error names each missing or\n"
+	"malformed field. A note (情况说明) may belong to no case.\n"
+	"\n"
+	"correct appends a correction that supersedes record SEQ with new\n"
+	"fields; both stay readable, and the case shows both.\n"
 	"\n"
 	"show prints a record's entry and content, and checks the content\n"
 	"against the entry's commitment.\n"
@@ -36,7 +41,9 @@ static const char record_help[] =
 	"  --fields FILE      the record's fields as a JSON object; - for stdin\n"
 	"  --attach FILE      a file to attach (repeatable, at most 64)\n"
 	"  --at TIME          when the event happened, RFC 3339, if not now\n"
-	"  --as USER          the acting staff member (default the OS user)\n";
+	"  --as USER          the acting staff member (default the OS user)\n"
+	"  --data DIR         the bureau data (default $CASETRAIL_DATA, else data/)\n"
+	"  --reason TEXT      why a record is corrected\n";
 
 /* Reads FILE or stdin and parses it as JSON; errors name the file. */
 static json_t *read_fields(const char *path)
@@ -147,26 +154,73 @@ static void close_attachments(int *fds, size_t n)
 }
 
 struct add_args {
-	const char *dir, *case_id, *kind, *fields, *actor;
+	const char *dir, *data, *case_id, *kind, *fields, *actor;
 	const char *attach[MAX_ATTACH];
 	size_t nattach;
 	int has_at;
 	int64_t at_ms;
+	int64_t correct; /* record correct: the seq corrected, else -1 */
+	const char *reason;
 };
+
+/* Checks a record before any attachment is streamed. */
+static int precheck(struct cases *c, const struct add_args *a,
+		    const struct record_request *q, const struct actor *by,
+		    const struct ledger_record *rec, struct error *err)
+{
+	if (ledger_check_record(rec, err) != 0)
+		return err->code;
+	if (!a->case_id) {
+		if (strcmp(a->kind, "note"))
+			return error_set(err, CT_EINVAL, "a record of kind '%s' "
+					 "belongs to a case; give --case",
+					 a->kind);
+		return record_kind_check(c, a->kind, q->fields, err);
+	}
+	return cases_record_check(c, q, by, err);
+}
+
+/* Appends the record through the workflow, or a note of no case. */
+static int append_record(struct ledger *l, struct cases *c,
+			 const struct add_args *a,
+			 const struct record_request *q,
+			 const struct actor *by, struct ledger_record *rec,
+			 struct ledger_receipt *receipt, json_t **out,
+			 struct error *err)
+{
+	int rc;
+
+	if (!a->case_id)
+		return ledger_append(l, rec, receipt, err);
+	rc = cases_record_add(c, q, by, out, err);
+	if (rc == 0) {
+		receipt->seq = (uint64_t)json_integer_value(
+			json_object_get(*out, "seq"));
+		receipt->ts_ms = json_integer_value(json_object_get(*out, "ts"));
+		receipt->tree_size = (uint64_t)json_integer_value(
+			json_object_get(*out, "tree_size"));
+		rc = ledger_leaf(l, receipt->seq, receipt->leaf, err);
+	}
+	return rc;
+}
 
 static int record_add(const struct add_args *a)
 {
 	struct ledger_attachment atts[MAX_ATTACH];
+	struct actor by = { cli_actor(a->actor), cli_os_user() };
 	struct ledger_record rec = { .kind = a->kind, .case_id = a->case_id,
-				     .actor = cli_actor(a->actor),
-				     .os_user = cli_os_user(),
+				     .actor = by.user, .os_user = by.os_user,
 				     .has_at = a->has_at, .at_ms = a->at_ms,
 				     .supersedes = -1 };
+	struct record_request q = { .case_id = a->case_id, .kind = a->kind,
+				    .has_at = a->has_at, .at_ms = a->at_ms,
+				    .nattachments = a->nattach };
 	struct ledger_receipt receipt;
 	struct error err = { 0 };
 	struct ledger *l = NULL;
+	struct cases *c = NULL;
+	json_t *fields, *out = NULL, *printed;
 	int fds[MAX_ATTACH];
-	json_t *fields;
 	int rc = EXIT_ERROR;
 
 	fields = read_fields(a->fields);
@@ -178,14 +232,15 @@ static int record_add(const struct add_args *a)
 		return EXIT_ERROR;
 	}
 	rec.fields = fields;
+	q.fields = fields;
+	if (cli_open_cases(a->dir, a->data, 0, &l, &c) != 0)
+		goto out;
 	/* Reject a bad record before any attachment is written. */
-	if (record_kind_check(NULL, a->kind, fields, &err) != 0 ||
-	    ledger_check_record(&rec, &err) != 0)
-		goto fail;
-	if (ledger_open(a->dir, 0, &l, &err) != 0)
+	if (precheck(c, a, &q, &by, &rec, &err) != 0)
 		goto fail;
 	rec.attachments = atts;
 	rec.nattachments = a->nattach;
+	q.attachments = atts;
 	/* A concurrent expunge of the same content makes one retry worth it. */
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int r = 0;
@@ -197,22 +252,59 @@ static int record_add(const struct add_args *a)
 					     &err);
 		}
 		if (r == 0)
-			r = ledger_append(l, &rec, &receipt, &err);
+			r = append_record(l, c, a, &q, &by, &rec, &receipt,
+					  &out, &err);
 		if (r == 0)
 			break;
 		if (r != CT_ESTATE || attempt == 1)
 			goto fail;
 	}
-	cli_print_json(receipt_json(l, &receipt, atts, a->nattach));
+	printed = receipt_json(l, &receipt, atts, a->nattach);
+	if (out) {
+		json_object_set(printed, "case", json_object_get(out, "case"));
+		json_object_set(printed, "kind", json_object_get(out, "kind"));
+		if (json_object_get(out, "number"))
+			json_object_set(printed, "number",
+					json_object_get(out, "number"));
+	}
+	cli_print_json(printed);
 	rc = EXIT_OK;
 	goto out;
 fail:
 	cli_fail(&err);
 out:
-	ledger_close(l);
+	json_decref(out);
+	cli_close_cases(l, c);
 	close_attachments(fds, a->nattach);
 	json_decref(fields);
 	return rc;
+}
+
+/* Appends a correction that supersedes a->correct. */
+static int record_correct(const struct add_args *a)
+{
+	struct actor by = { cli_actor(a->actor), cli_os_user() };
+	struct error err = { 0 };
+	struct ledger *l;
+	struct cases *c;
+	json_t *fields, *out = NULL;
+	int rc;
+
+	fields = read_fields(a->fields);
+	if (!fields)
+		return EXIT_ERROR;
+	if (cli_open_cases(a->dir, a->data, 0, &l, &c) != 0) {
+		json_decref(fields);
+		return EXIT_ERROR;
+	}
+	rc = cases_record_correct(c, (uint64_t)a->correct, a->reason, fields,
+				  &by, &out, &err);
+	cli_close_cases(l, c);
+	json_decref(fields);
+	if (rc)
+		return cli_fail(&err);
+	cli_print_json(out);
+	return EXIT_OK;
 }
 
 static int parse_add(int argc, char **argv, struct add_args *a)
@@ -225,6 +317,8 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 		{ "attach", required_argument, NULL, 'a' },
 		{ "at", required_argument, NULL, 't' },
 		{ "as", required_argument, NULL, 'u' },
+		{ "data", required_argument, NULL, 'D' },
+		{ "reason", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -233,6 +327,8 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': a->dir = optarg; break;
+		case 'D': a->data = optarg; break;
+		case 'r': a->reason = optarg; break;
 		case 'c': a->case_id = optarg; break;
 		case 'k': a->kind = optarg; break;
 		case 'f': a->fields = optarg; break;
@@ -252,13 +348,26 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 		default: return cli_bad_option("record", argv);
 		}
 	}
+	if (a->correct >= 0) {
+		uint64_t seq;
+
+		if (optind + 1 != argc)
+			return cli_usage("record", "record correct takes one "
+					 "SEQ");
+		if (cli_parse_u64("seq", argv[optind], &seq) != 0)
+			return EXIT_ERROR;
+		a->correct = (int64_t)seq;
+		if (!a->reason || !a->fields)
+			return cli_usage("record", "record correct needs "
+					 "--reason and --fields");
+		return 0;
+	}
 	if (optind < argc)
 		return cli_usage("record", "unexpected argument '%s'",
 				 argv[optind]);
-	if (!a->case_id || !a->kind || !a->fields)
-		return cli_usage("record", "record add needs --case, --kind "
-				 "and --fields");
-	a->dir = cli_store_dir(a->dir);
+	if (!a->kind || !a->fields)
+		return cli_usage("record", "record add needs --kind and "
+				 "--fields, and --case for a case record");
 	return 0;
 }
 
@@ -328,13 +437,16 @@ int cmd_record(int argc, char **argv)
 				 "show'");
 	}
 	sub = argv[1];
-	if (!strcmp(sub, "add")) {
+	a.correct = -1;
+	if (!strcmp(sub, "add") || !strcmp(sub, "correct")) {
+		if (sub[0] == 'c')
+			a.correct = 0;
 		rc = parse_add(argc - 1, argv + 1, &a);
 		if (rc < 0)
 			return EXIT_OK;
 		if (rc)
 			return rc;
-		return record_add(&a);
+		return a.correct >= 0 ? record_correct(&a) : record_add(&a);
 	}
 	if (strcmp(sub, "show") != 0)
 		return cli_usage("record", "unknown subcommand '%s'", sub);

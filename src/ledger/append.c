@@ -187,13 +187,12 @@ static int apply_expunge(struct ledger *l, const struct append_req *req,
 
 /*
  * Runs the projection hook under a savepoint, so that a rejected record
- * leaves nothing of what the hook wrote. An expunge entry is passed as
- * NULL: the hook reads its target from the store.
+ * leaves nothing of what the hook wrote.
  */
 static int run_hook(struct ledger *l, struct append_req *req, uint64_t seq,
 		    int64_t ts)
 {
-	const struct ledger_record *rec = req->expunge ? NULL : req->rec;
+	const struct ledger_record *rec = req->rec;
 	int rc = store_savepoint(l->writer, &req->err);
 
 	if (rc)

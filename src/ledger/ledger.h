@@ -172,9 +172,7 @@ int ledger_expunge_finish(struct ledger *l, struct error *err);
  * A projection hook: called inside the write transaction for every entry,
  * after the ledger's own checks and before the entry is stored, with the
  * writer connection, which shows the records before it in the same
- * batch. rec is NULL when the entry was not appended by this process
- * through ledger_append (an expunge); the hook then reads it from s.
- * Returning an error rejects the record alone: everything the hook wrote
+ * batch; an expunge entry comes as a record of kind expunge. Returning an error rejects the record alone: everything the hook wrote
  * for it is rolled back, and the other records of the batch go on.
  */
 typedef int (*ledger_hook_fn)(void *ctx, struct store *s, uint64_t seq,

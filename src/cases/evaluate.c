@@ -1,0 +1,669 @@
+/*
+ * Deadlines and findings of one case, computed from its records, the
+ * matter's limits and the calendar at a given moment. The result depends
+ * on nothing else, so replaying the log gives the same findings with the
+ * same detection times: a finding raised by a record is detected when the
+ * record was written, one raised by time at 00:00 CST of the day after
+ * the deadline.
+ */
+#include "common/common.h"
+
+#include "internal.h"
+
+#define MAX_PAUSES 32
+
+static const struct finding_text {
+	const char *code, *severity, *rule;
+} finding_texts[] = {
+	{ "repeat-supplement-notice", "major",
+	  "一次性告知：补正通知须一次列明全部缺少的材料；后一次通知又要求首次通知时已缺的材料" },
+	{ "deemed-accepted", "major",
+	  "收到申请材料后五个工作日内未受理也未一次性告知补正，自收到材料之日起即为受理（行政许可法第三十二条）" },
+	{ "missing-time-limit-notice", "minor",
+	  "受理后未书面告知申请人作出决定的期限" },
+	{ "self-approval-attempt", "major",
+	  "内部审批须由承办人、审核人、批准人三人分别进行，任何人不得审批自己的拟办意见" },
+	{ "too-few-officers", "major",
+	  "现场核查须由两名以上持有效执法证件的人员进行（行政许可法第三十四条）" },
+	{ "missing-signature", "minor",
+	  "笔录每页须由当事人签名或者盖章" },
+	{ "missing-record", "minor",
+	  "本阶段应当制作的文书记录缺失" },
+	{ "overdue-decision", "major",
+	  "未在法定期限内作出行政许可决定（行政许可法第四十二条）" },
+	{ "overdue-delivery", "major",
+	  "作出准予许可决定后十个工作日内未颁发、送达许可证件（行政许可法第四十四条）" },
+	{ "late-extension", "major",
+	  "延长审批期限须在期限届满前经本机关负责人批准，并将理由告知申请人" },
+	{ "unlawful-suspension", "major",
+	  "期限中止仅限听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审，并须书面告知申请人所需时间（行政许可法第四十五条）" },
+};
+
+const char *finding_rule(const char *code)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(finding_texts); i++)
+		if (!strcmp(finding_texts[i].code, code))
+			return finding_texts[i].rule;
+	return "";
+}
+
+const char *finding_severity(const char *code)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(finding_texts); i++)
+		if (!strcmp(finding_texts[i].code, code))
+			return finding_texts[i].severity;
+	return "minor";
+}
+
+struct eval {
+	const struct case_state *cs;
+	const struct check_env *env;
+	int64_t now_ms;
+	int32_t today;
+	json_t *findings;
+	json_t *deadlines;
+};
+
+static const char *field_str(const struct rec *r, const char *name)
+{
+	return json_string_value(json_object_get(r->fields, name));
+}
+
+static int is_kind(const struct rec *r, const char *kind)
+{
+	return !strcmp(r->kind, kind);
+}
+
+/* A date field of r as a day, else the day the event happened. */
+static int32_t rec_day(const struct rec *r, const char *field)
+{
+	const char *text = field ? field_str(r, field) : NULL;
+	int32_t day;
+	int64_t ms;
+
+	if (text && day_parse(text, &day) == 0)
+		return day;
+	if (text && time_parse(text, &ms) == 0)
+		return day_of_ms(ms);
+	return day_of_ms(r->at_ms);
+}
+
+static const struct rec *first_of(const struct case_state *cs,
+				  const char *kind)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		if (is_kind(&cs->recs[i], kind) && cs->recs[i].fields)
+			return &cs->recs[i];
+	return NULL;
+}
+
+static const struct rec *last_of(const struct case_state *cs, const char *kind)
+{
+	for (size_t i = cs->n; i-- > 0;)
+		if (is_kind(&cs->recs[i], kind) && cs->recs[i].fields)
+			return &cs->recs[i];
+	return NULL;
+}
+
+/* The matter's limit by name and basis, or NULL. */
+static const json_t *limit_of(const struct case_state *cs, const char *name,
+			      const char *basis)
+{
+	json_t *l;
+	size_t i;
+
+	json_array_foreach(json_object_get(cs->matter, "limits"), i, l)
+		if (!strcmp(json_string_value(json_object_get(l, "name")) ?: "",
+			    name) &&
+		    !strcmp(json_string_value(json_object_get(l, "basis")) ?: "",
+			    basis))
+			return l;
+	return NULL;
+}
+
+static int limit_value(const json_t *limit, int def)
+{
+	json_t *v = json_object_get(limit, "value");
+
+	return json_is_integer(v) ? (int)json_integer_value(v) : def;
+}
+
+static enum limit_unit limit_unit(const json_t *limit)
+{
+	enum limit_unit u = UNIT_WORKING_DAYS;
+	const char *text = json_string_value(json_object_get(limit, "unit"));
+
+	if (text)
+		limit_unit_parse(text, &u);
+	return u;
+}
+
+/* The responsible person of a record and their superior. */
+static void set_people(struct eval *e, json_t *f, const char *user)
+{
+	json_t *u;
+	const char *superior;
+
+	if (!user || !user[0])
+		return;
+	json_object_set_new(f, "responsible", json_string(user));
+	u = e->env->user ? e->env->user(e->env->user_ctx, user) : NULL;
+	superior = json_string_value(json_object_get(u, "superior"));
+	if (superior)
+		json_object_set_new(f, "superior", json_string(superior));
+	json_decref(u);
+}
+
+/* Raises a finding; key tells apart findings of one code and record. */
+static void raise_finding(struct eval *e, const char *code,
+			  const struct rec *r, const char *key,
+			  int64_t detected_ms, const char *user,
+			  const char *detail)
+{
+	json_t *f = json_pack("{s:s, s:s, s:s, s:I, s:s, s:s}", "code", code,
+			      "severity", finding_severity(code), "case",
+			      e->cs->id, "detected", (json_int_t)detected_ms,
+			      "rule", finding_rule(code), "key", key ?: "");
+
+	json_object_set_new(f, "record",
+			    r ? json_integer((json_int_t)r->seq) : json_null());
+	if (detail)
+		json_object_set_new(f, "detail", json_string(detail));
+	set_people(e, f, user);
+	json_array_append_new(e->findings, f);
+}
+
+static json_t *due_json(int32_t day, int provisional, const char *basis,
+			const json_t *limit)
+{
+	char date[11];
+
+	day_format(day, date);
+	return json_pack("{s:s, s:b, s:s, s:i, s:s}", "date", date,
+			 "provisional", provisional, "basis", basis, "value",
+			 limit_value(limit, 0), "unit",
+			 limit_unit_name(limit_unit(limit)));
+}
+
+/* Counts a limit from trigger; fills *due. Returns 0 or an error code. */
+static int count_limit(struct eval *e, const json_t *limit, int def,
+		       int32_t trigger, int extra, const struct day_span *p,
+		       size_t np, struct due *due)
+{
+	int n = limit_value(limit, def) + extra;
+	enum limit_unit unit = limit ? limit_unit(limit) : UNIT_WORKING_DAYS;
+
+	return deadline_after(e->env->cal, trigger, day_start_ms(trigger), n,
+			      unit, p, np, due, NULL, NULL);
+}
+
+/* Sets deadline name: date, state and the promised limit beside it. */
+static void put_deadline(struct eval *e, const char *name, const json_t *lim,
+			 const struct due *due, const struct due *promised,
+			 const json_t *plim, int32_t met_day, int suspended)
+{
+	json_t *d = due_json(due->day, due->provisional, "statutory", lim);
+	const char *state = met_day != STORE_NO_DAY
+				    ? (met_day <= due->day ? "met" : "late")
+				    : suspended	       ? "suspended"
+				    : e->today > due->day ? "overdue"
+							 : "open";
+
+	json_object_set_new(d, "state", json_string(state));
+	if (met_day != STORE_NO_DAY) {
+		char date[11];
+
+		day_format(met_day, date);
+		json_object_set_new(d, "met_on", json_string(date));
+	}
+	if (promised) {
+		json_t *p = due_json(promised->day, promised->provisional,
+				     "promised", plim);
+
+		json_object_set_new(p, "warning",
+				    json_boolean(met_day == STORE_NO_DAY &&
+						 e->today > promised->day));
+		json_object_set_new(d, "promised", p);
+	}
+	json_object_set_new(e->deadlines, name, d);
+}
+
+/* --- acceptance -------------------------------------------------------- */
+
+/* The first answer to the application: acceptance, refusal or notice. */
+static int32_t first_answer(const struct case_state *cs,
+			    const struct rec **answer)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+
+		if (!r->fields)
+			continue;
+		*answer = r;
+		if (is_kind(r, "acceptance-notice"))
+			return rec_day(r, "accepted_on");
+		if (is_kind(r, "refusal"))
+			return rec_day(r, NULL);
+		if (is_kind(r, "supplement-notice"))
+			return rec_day(r, "notified_on");
+	}
+	*answer = NULL;
+	return STORE_NO_DAY;
+}
+
+/*
+ * Evaluates acceptance; returns the day the decision clock starts, or
+ * STORE_NO_DAY while the case is not accepted.
+ */
+static int32_t eval_acceptance(struct eval *e)
+{
+	const struct case_state *cs = e->cs;
+	const json_t *lim = limit_of(cs, "acceptance", "statutory");
+	const struct rec *answer, *accept = last_of(cs, "acceptance-notice");
+	const struct rec *app = first_of(cs, KIND_APPLICATION);
+	int32_t answered = first_answer(cs, &answer);
+	struct due due;
+
+	if (count_limit(e, lim, 5, cs->received_day, 0, NULL, 0, &due))
+		return STORE_NO_DAY;
+	put_deadline(e, "acceptance", lim, &due, NULL, NULL, answered, 0);
+	if (cs->licence && (answered == STORE_NO_DAY ? e->today > due.day
+						     : answered > due.day)) {
+		/* No answer in time: accepted on the day of receipt. */
+		raise_finding(e, "deemed-accepted", NULL, "",
+			      day_start_ms(due.day + 1),
+			      app ? app->actor : NULL, NULL);
+		json_object_set_new(json_object_get(e->deadlines, "acceptance"),
+				    "deemed_accepted_on",
+				    json_string(field_str(app, "received")
+							?: ""));
+		return cs->received_day;
+	}
+	return accept ? rec_day(accept, "accepted_on") : STORE_NO_DAY;
+}
+
+/* A later supplement notice that asks again for what was missing. */
+static void eval_supplements(struct eval *e)
+{
+	const struct case_state *cs = e->cs;
+	const struct rec *first = NULL;
+
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+		json_t *item, *asked;
+		size_t j, k;
+
+		if (!is_kind(r, "supplement-notice") || !r->fields)
+			continue;
+		if (!first) {
+			first = r;
+			continue;
+		}
+		asked = json_object_get(r->fields, "missing");
+		json_array_foreach(asked, j, item) {
+			json_t *before;
+
+			json_array_foreach(json_object_get(first->fields,
+							   "missing"), k,
+					   before) {
+				if (!json_equal(before, item))
+					continue;
+				raise_finding(e, "repeat-supplement-notice", r,
+					      json_string_value(item),
+					      r->ts_ms, r->actor,
+					      json_string_value(item));
+			}
+		}
+	}
+}
+
+static void eval_time_limit_notice(struct eval *e, int32_t accepted)
+{
+	const struct case_state *cs = e->cs;
+	const struct rec *acc = last_of(cs, "acceptance-notice");
+	const struct rec *tln = first_of(cs, "time-limit-notice");
+	const struct rec *dec = first_of(cs, "decision");
+	const char *clause = acc ? field_str(acc, "time_limit_clause") : NULL;
+
+	if (!cs->licence || accepted == STORE_NO_DAY)
+		return;
+	if (clause && clause[0])
+		return;
+	/* A licence decided on the spot needs no time-limit notice. */
+	if (dec && rec_day(dec, NULL) == accepted)
+		return;
+	if (tln)
+		return;
+	raise_finding(e, "missing-time-limit-notice", acc, "",
+		      acc ? acc->ts_ms : day_start_ms(accepted),
+		      acc ? acc->actor : NULL, NULL);
+}
+
+/* --- the decision clock ------------------------------------------------ */
+
+static int lawful_reason(const char *reason)
+{
+	static const char *const list[] = {
+		"hearing", "tender",	   "auction",  "testing",
+		"inspection", "quarantine", "appraisal", "expert-review",
+	};
+
+	for (size_t i = 0; reason && i < ARRAY_SIZE(list); i++)
+		if (!strcmp(reason, list[i]))
+			return 1;
+	return 0;
+}
+
+/*
+ * Collects the spans on which the clock stood still. A lawful suspension
+ * stops the clock after the day it starts and runs it again from the day
+ * after the resumption: the span is [start + 1, resume]. *open is set
+ * while a suspension has not ended.
+ */
+static size_t collect_pauses(struct eval *e, struct day_span *p, int *open)
+{
+	const struct case_state *cs = e->cs;
+	size_t n = 0;
+	int32_t start = STORE_NO_DAY;
+
+	*open = 0;
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+
+		if (!r->fields)
+			continue;
+		if (is_kind(r, "suspension")) {
+			const char *reason = field_str(r, "reason");
+
+			if (!lawful_reason(reason) ||
+			    !field_str(r, "notified_on")) {
+				raise_finding(e, "unlawful-suspension", r, "",
+					      r->ts_ms, r->actor,
+					      !lawful_reason(reason)
+						      ? reason
+						      : "no written notice");
+				start = STORE_NO_DAY;
+				continue;
+			}
+			start = rec_day(r, "started_on");
+		} else if (is_kind(r, "resumption") && start != STORE_NO_DAY) {
+			if (n < MAX_PAUSES)
+				p[n++] = (struct day_span){
+					start + 1, rec_day(r, "resumed_on")
+				};
+			start = STORE_NO_DAY;
+		}
+	}
+	if (start != STORE_NO_DAY) {
+		*open = 1;
+		if (n < MAX_PAUSES)
+			p[n++] = (struct day_span){ start + 1, INT32_MAX - 1 };
+	}
+	return n;
+}
+
+/* Extension days that count: approved in time and told to the applicant. */
+static int eval_extension(struct eval *e, int32_t due_day)
+{
+	const struct case_state *cs = e->cs;
+	const json_t *lim = limit_of(cs, "extension", "statutory");
+	int joint = json_is_true(json_object_get(cs->matter, "joint"));
+
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+
+		if (!is_kind(r, "extension") || !r->fields)
+			continue;
+		if (rec_day(r, "approved_on") > due_day ||
+		    !field_str(r, "notified_on")) {
+			raise_finding(e, "late-extension", r, "", r->ts_ms,
+				      r->actor,
+				      field_str(r, "notified_on")
+					      ? "approved after the limit"
+					      : "not told to the applicant");
+			continue;
+		}
+		return limit_value(lim, joint ? 15 : 10);
+	}
+	return 0;
+}
+
+static const char *handler_of(const struct case_state *cs)
+{
+	const struct rec *a = last_of(cs, "assignment");
+	const struct rec *p = first_of(cs, "proposed-decision");
+
+	if (a && field_str(a, "handler"))
+		return field_str(a, "handler");
+	return p ? p->actor : NULL;
+}
+
+static void eval_decision(struct eval *e, int32_t accepted)
+{
+	const struct case_state *cs = e->cs;
+	const json_t *lim = limit_of(cs, "decision", "statutory");
+	const json_t *plim = limit_of(cs, "decision", "promised");
+	const struct rec *dec = first_of(cs, "decision");
+	int joint = json_is_true(json_object_get(cs->matter, "joint"));
+	int32_t met = dec ? rec_day(dec, NULL) : STORE_NO_DAY;
+	struct day_span pauses[MAX_PAUSES];
+	struct due base, due, promised;
+	int open, extra;
+	size_t np = collect_pauses(e, pauses, &open);
+
+	if (accepted == STORE_NO_DAY)
+		return;
+	if (count_limit(e, lim, joint ? 45 : 20, accepted, 0, pauses, np,
+			&base))
+		return;
+	extra = eval_extension(e, base.day);
+	if (count_limit(e, lim, joint ? 45 : 20, accepted, extra, pauses, np,
+			&due))
+		return;
+	if (plim && count_limit(e, plim, 0, accepted, 0, pauses, np,
+				&promised) == 0)
+		put_deadline(e, "decision", lim, &due, &promised, plim, met,
+			     open);
+	else
+		put_deadline(e, "decision", lim, &due, NULL, NULL, met, open);
+	if (extra)
+		json_object_set_new(json_object_get(e->deadlines, "decision"),
+				    "extended_by", json_integer(extra));
+	/* Open while the decision is late; a late decision cures it. */
+	if (!open && met == STORE_NO_DAY && e->today > due.day)
+		raise_finding(e, "overdue-decision", NULL, "",
+			      day_start_ms(due.day + 1), handler_of(cs), NULL);
+}
+
+static void eval_delivery(struct eval *e)
+{
+	const struct case_state *cs = e->cs;
+	const struct rec *dec = last_of(cs, "decision");
+	const json_t *lim = limit_of(cs, "delivery", "statutory");
+	int32_t met = STORE_NO_DAY;
+	struct due due;
+
+	if (!dec || !strcmp(field_str(dec, "result") ?: "", "deny"))
+		return;
+	for (size_t i = 0; i < cs->n && met == STORE_NO_DAY; i++) {
+		const struct rec *r = &cs->recs[i];
+		const char *doc = field_str(r, "document");
+
+		if (!strncmp(r->kind, "service-", 8) && doc &&
+		    (!strcmp(doc, "licence") || !strcmp(doc, "decision")))
+			met = rec_day(r, "served_on");
+	}
+	if (count_limit(e, lim, 10, rec_day(dec, NULL), 0, NULL, 0, &due))
+		return;
+	put_deadline(e, "delivery", lim, &due, NULL, NULL, met, 0);
+	if (met == STORE_NO_DAY && e->today > due.day)
+		raise_finding(e, "overdue-delivery", dec, "",
+			      day_start_ms(due.day + 1), handler_of(cs), NULL);
+}
+
+/* --- records ------------------------------------------------------------ */
+
+static int credential_valid(struct eval *e, const json_t *officer, int32_t day)
+{
+	const char *name = json_string_value(json_object_get(officer, "user"));
+	const char *no = json_string_value(json_object_get(officer,
+							   "credential_no"));
+	json_t *u = name && e->env->user ? e->env->user(e->env->user_ctx, name)
+					 : NULL;
+	const char *have = json_string_value(json_object_get(u, "credential"));
+	const char *until = json_string_value(json_object_get(
+		u, "credential_valid_until"));
+	int32_t until_day;
+	int ok = have && no && !strcmp(have, no) && until &&
+		 day_parse(until, &until_day) == 0 && until_day >= day;
+
+	json_decref(u);
+	return ok;
+}
+
+static void eval_officers(struct eval *e, const struct rec *r)
+{
+	json_t *o;
+	size_t i;
+	int valid = 0;
+
+	json_array_foreach(json_object_get(r->fields, "officers"), i, o)
+		valid += credential_valid(e, o, rec_day(r, NULL));
+	if (valid < 2)
+		raise_finding(e, "too-few-officers", r, "", r->ts_ms, r->actor,
+			      valid ? "one officer with a valid credential"
+				    : "no officer with a valid credential");
+}
+
+/* Every page of a transcript signed by each per-page signer. */
+static void eval_pages(struct eval *e, const struct rec *r)
+{
+	const json_t *kind = catalogue_kind(e->env->cat, r->kind);
+	json_int_t pages = json_integer_value(json_object_get(r->fields,
+							      "pages"));
+	json_t *signer, *sig;
+	size_t i, j;
+
+	json_array_foreach(json_object_get(kind, "signers"), i, signer) {
+		const char *role = json_string_value(json_object_get(signer,
+								     "role"));
+		unsigned char seen[1001] = { 0 };
+		json_int_t missing = 0;
+
+		if (!json_is_true(json_object_get(signer, "per_page")) ||
+		    pages <= 0 || pages > 1000)
+			continue;
+		json_array_foreach(json_object_get(r->fields, "signatures"), j,
+				   sig) {
+			json_t *p;
+			size_t k;
+
+			if (strcmp(json_string_value(json_object_get(sig,
+								     "role"))
+					   ?: "", role ?: ""))
+				continue;
+			if (!strcmp(json_string_value(json_object_get(
+					    sig, "method")) ?: "", "refused"))
+				memset(seen, 1, sizeof(seen));
+			json_array_foreach(json_object_get(sig, "pages"), k, p)
+				if (json_integer_value(p) >= 1 &&
+				    json_integer_value(p) <= pages)
+					seen[json_integer_value(p)] = 1;
+		}
+		for (json_int_t p = 1; p <= pages; p++)
+			missing += !seen[p];
+		if (missing) {
+			char detail[96];
+
+			snprintf(detail, sizeof(detail), "role %s: %" JSON_INTEGER_FORMAT
+				 " of %" JSON_INTEGER_FORMAT " pages unsigned",
+				 role, missing, pages);
+			raise_finding(e, "missing-signature", r, role, r->ts_ms,
+				      r->actor, detail);
+		}
+	}
+}
+
+static void eval_records(struct eval *e)
+{
+	for (size_t i = 0; i < e->cs->n; i++) {
+		const struct rec *r = &e->cs->recs[i];
+
+		if (!r->fields)
+			continue;
+		if (is_kind(r, "onsite-verification"))
+			eval_officers(e, r);
+		eval_pages(e, r);
+		if (is_kind(r, KIND_FINDING))
+			raise_finding(e, field_str(r, "code") ?: "finding", r,
+				      "", r->ts_ms, field_str(r, "user"),
+				      field_str(r, "detail"));
+	}
+}
+
+/* --- required records of each stage ------------------------------------ */
+
+static void require(struct eval *e, const struct rec *end, const char *kind)
+{
+	if (last_of(e->cs, kind))
+		return;
+	raise_finding(e, "missing-record", end, kind, end->ts_ms, end->actor,
+		      kind);
+}
+
+static void eval_required(struct eval *e)
+{
+	const struct case_state *cs = e->cs;
+	const json_t *m = cs->matter;
+	const struct rec *acc = first_of(cs, "acceptance-notice");
+	const struct rec *prop = first_of(cs, "proposed-decision");
+	const struct rec *dec = first_of(cs, "decision");
+	const struct rec *served = NULL;
+
+	for (size_t i = 0; i < cs->n && !served; i++)
+		if (!strncmp(cs->recs[i].kind, "service-", 8) &&
+		    cs->recs[i].fields &&
+		    strcmp(field_str(&cs->recs[i], "document") ?: "",
+			   "decision") == 0)
+			served = &cs->recs[i];
+	if (acc)
+		require(e, acc, "material-receipt");
+	if (prop && json_is_true(json_object_get(m, "inspection")))
+		require(e, prop, "onsite-verification");
+	if (prop && cs->licence && json_is_true(json_object_get(m, "hearing")))
+		require(e, prop, "rights-notice");
+	if (prop && first_of(cs, "hearing-request")) {
+		require(e, prop, "hearing-notice");
+		require(e, prop, "hearing-record");
+		require(e, prop, "hearing-report");
+	}
+	if (dec && json_is_true(json_object_get(m, "collective_discussion")))
+		require(e, dec, "collective-discussion");
+	if (served)
+		require(e, served, "address-confirmation");
+	if (served && cs->licence && !strcmp(cs->status ?: "", "granted"))
+		require(e, served, "licence-issue");
+}
+
+int case_evaluate(const struct case_state *cs, const struct check_env *env,
+		  int64_t now_ms, json_t *deadlines, json_t *findings)
+{
+	struct eval e = { cs, env, now_ms, day_of_ms(now_ms), findings,
+			  deadlines };
+	int32_t accepted;
+
+	if (!cs->matter || cs->n == 0)
+		return 0;
+	accepted = eval_acceptance(&e);
+	eval_supplements(&e);
+	eval_time_limit_notice(&e, accepted);
+	if (strcmp(cs->status ?: "", "refused") &&
+	    strcmp(cs->status ?: "", "withdrawn") &&
+	    strcmp(cs->status ?: "", "terminated")) {
+		eval_decision(&e, accepted);
+		eval_delivery(&e);
+	}
+	eval_records(&e);
+	eval_required(&e);
+	return 0;
+}

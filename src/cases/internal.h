@@ -1,0 +1,168 @@
+/*
+ * Shared by the files of the workflow: the loaded bureau data, the
+ * folded state of one case, and the evaluation of its deadlines and
+ * findings.
+ */
+#ifndef CASETRAIL_CASES_INTERNAL_H
+#define CASETRAIL_CASES_INTERNAL_H
+
+#include <pthread.h>
+
+#include "cases.h"
+#include "deadlines/deadlines.h"
+#include "store/projection.h"
+
+/* Kinds the workflow writes itself; callers cannot add them. */
+#define KIND_USER "user"
+#define KIND_TOKEN "token"
+#define KIND_CALENDAR "calendar"
+#define KIND_RECOMPUTE "deadline-recompute"
+#define KIND_FINDING "finding"
+#define KIND_CORRECTION "correction"
+#define KIND_APPLICATION "application"
+
+#define CASE_ID_MAX 64
+#define USER_NAME_MAX 64
+
+enum stage {
+	STAGE_APPLICATION,
+	STAGE_ACCEPTANCE,
+	STAGE_INVESTIGATION,
+	STAGE_DECISION,
+	STAGE_SERVICE,
+	STAGE_ARCHIVE,
+	STAGE_COUNT,
+	STAGE_ANY = STAGE_COUNT,
+};
+
+struct catalogue {
+	json_t *laws, *matters, *kinds; /* the files as loaded */
+	json_t *matter_index;           /* code -> matter */
+	json_t *kind_index;             /* code -> kind */
+	json_t *law_index;              /* id -> law */
+	char stage_names[STAGE_COUNT][32];
+	char dir[4096];
+};
+
+int catalogue_load(struct catalogue *cat, const char *dir, struct error *err);
+void catalogue_release(struct catalogue *cat);
+const json_t *catalogue_matter(const struct catalogue *cat, const char *code);
+const json_t *catalogue_kind(const struct catalogue *cat, const char *code);
+/* Checks a law citation; CT_EINVAL naming path when it does not resolve. */
+int catalogue_check_citation(const struct catalogue *cat, const json_t *cite,
+			     const char *path, struct error *err);
+
+const char *stage_code(enum stage s);
+int stage_parse(const char *code, enum stage *out);
+/* The stage a kind may first be added in (STAGE_ANY for any). */
+enum stage kind_stage(const json_t *kind);
+
+/* One record of a case as the fold sees it, corrections applied. */
+struct rec {
+	uint64_t seq;
+	int64_t ts_ms, at_ms;   /* recorded; happened */
+	char kind[64];
+	char actor[USER_NAME_MAX + 1];
+	int64_t supersedes;     /* -1 for none */
+	int64_t superseded_by;  /* -1 for none */
+	int64_t corrected_by;   /* the correction now in force, -1 for none */
+	json_t *fields;         /* NULL when expunged */
+	json_t *attachments;    /* array of {hash, size, type}, may be empty */
+};
+
+struct case_state {
+	char id[CASE_ID_MAX + 1];
+	const json_t *matter;
+	int licence;            /* the Licensing Law's rules run */
+	enum stage stage;
+	const char *status;     /* open, refused, granted, denied, ... */
+	int64_t received_ms;
+	int32_t received_day;
+	struct rec *recs;
+	size_t n, cap;
+};
+
+void case_state_release(struct case_state *cs);
+
+/* Adds a record to the fold and moves the stage; never rejects. */
+int case_fold(struct case_state *cs, const struct catalogue *cat,
+	      struct rec *r, struct error *err);
+
+/* Looks up a user's projection for the rules (borrowed store). */
+typedef json_t *(*user_lookup_fn)(void *ctx, const char *name);
+
+struct check_env {
+	const struct catalogue *cat;
+	const struct calendar *cal;
+	user_lookup_fn user;
+	void *user_ctx;
+};
+
+/*
+ * Checks that a new record may be added to the case as it stands. On a
+ * rule of who may act, sets *finding to the finding code it raises.
+ */
+int case_check(const struct case_state *cs, const struct check_env *env,
+	       const struct rec *r, const char **finding, struct error *err);
+
+/* Checks fields against a kind's schema, signatures and AV included. */
+int schema_check(const struct check_env *env, const json_t *kind,
+		 const json_t *fields, size_t nattachments, struct error *err);
+
+/*
+ * Evaluates deadlines and findings of the case at now_ms. deadlines gets
+ * {"acceptance", "decision", "delivery", ...}; findings an array of
+ * {code, record, detected, cured, responsible, rule, severity}.
+ */
+int case_evaluate(const struct case_state *cs, const struct check_env *env,
+		  int64_t now_ms, json_t *deadlines, json_t *findings);
+
+/* The text of each finding code's rule, and its severity. */
+const char *finding_rule(const char *code);
+const char *finding_severity(const char *code);
+
+struct cases {
+	struct ledger *ledger;
+	struct catalogue cat;
+	struct calendar *cal;   /* data/calendar plus imported years */
+	pthread_mutex_t cal_mu; /* guards cal against imports */
+	enum hash_alg alg;
+	int replaying;          /* the hook projects without checking */
+
+	/* Cached renderings of cases_show_json, by case. */
+	pthread_mutex_t cache_mu;
+	json_t *cache; /* id -> {"seq": n, "text": "..."} */
+};
+
+/* The hook: checks and projects one entry (see ledger_hook_fn). */
+int project_entry(void *ctx, struct store *s, uint64_t seq, int64_t ts_ms,
+		  const struct ledger_record *rec, struct error *err);
+
+/* Projects the entries the projections do not include yet. */
+int project_catch_up(struct cases *c, struct store *s, struct error *err);
+
+/* Loads a case's state from the projections and the log. */
+int case_load(struct cases *c, struct store *s, const char *id,
+	      struct case_state *cs, struct error *err);
+
+/* Re-evaluates a case and writes its projection row and findings. */
+int case_project(struct cases *c, struct store *s, struct case_state *cs,
+		 int64_t now_ms, struct error *err);
+
+/* Renders the case as cases_show returns it. */
+int case_render(struct cases *c, struct store *s, const struct case_state *cs,
+		json_t **out, struct error *err);
+
+/* Draws the next value of a counter, durably, so it is never reused. */
+int cases_counter_next(struct cases *c, const char *name, uint64_t *value,
+		       struct error *err);
+
+/* Reads a user's projection as JSON; NULL when unknown. */
+json_t *user_read(struct store *s, const char *name);
+
+/* Formats a UTC millisecond time as RFC 3339 in CST (+08:00). */
+void time_format(int64_t ms, char out[32]);
+/* Parses RFC 3339 or YYYY-MM-DD (00:00 CST) into UTC milliseconds. */
+int time_parse(const char *text, int64_t *ms);
+
+#endif

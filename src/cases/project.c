@@ -1,0 +1,527 @@
+/*
+ * Projecting the log: the hook that checks each record against its case
+ * inside the append transaction and updates the query tables, catching
+ * up on entries appended without it, and loading a case's state back
+ * from the log.
+ */
+#include "common/common.h"
+
+#include "common/jcs.h"
+#include "common/log.h"
+#include "internal.h"
+
+json_t *user_read(struct store *s, const char *name)
+{
+	struct buf body = BUF_INIT_MAX(1 << 20);
+	json_t *u = NULL;
+
+	if (name && store_user_get(s, name, &body, NULL) == 0)
+		u = json_loadb(body.data, body.len, 0, NULL);
+	buf_release(&body);
+	return u;
+}
+
+static json_t *lookup_user(void *ctx, const char *name)
+{
+	return user_read(ctx, name);
+}
+
+static void env_init(struct cases *c, struct store *s, struct check_env *env)
+{
+	env->cat = &c->cat;
+	env->cal = c->cal;
+	env->user = lookup_user;
+	env->user_ctx = s;
+}
+
+/* Fills r from a stored entry and its content (NULL fields if none). */
+static int rec_from_entry(struct store *s, uint64_t seq, struct rec *r,
+			  char *case_id, size_t case_n, struct error *err)
+{
+	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	struct buf salt = BUF_INIT_MAX(64), fields = BUF_INIT_MAX(1 << 21);
+	json_t *e = NULL;
+	int rc = store_entry_get(s, seq, &body, err);
+
+	memset(r, 0, sizeof(*r));
+	if (rc == 0 && !(e = json_loadb(body.data, body.len, 0, NULL)))
+		rc = error_set(err, CT_ECORRUPT, "entry %" PRIu64 " is not "
+			       "JSON", seq);
+	if (rc == 0) {
+		json_t *at = json_object_get(e, "at");
+		json_t *sup = json_object_get(e, "supersedes");
+
+		r->seq = seq;
+		r->ts_ms = json_integer_value(json_object_get(e, "ts"));
+		r->at_ms = at ? json_integer_value(at) : r->ts_ms;
+		snprintf(r->kind, sizeof(r->kind), "%s",
+			 json_string_value(json_object_get(e, "kind")) ?: "");
+		snprintf(r->actor, sizeof(r->actor), "%s",
+			 json_string_value(json_object_get(e, "actor")) ?: "");
+		r->supersedes = sup ? json_integer_value(sup) : -1;
+		r->superseded_by = r->corrected_by = -1;
+		r->attachments = json_incref(json_object_get(e, "attachments"));
+		if (!r->attachments)
+			r->attachments = json_array();
+		if (case_id)
+			snprintf(case_id, case_n, "%s",
+				 json_string_value(json_object_get(e, "case"))
+					 ?: "");
+		if (store_content_get(s, seq, &salt, &fields, NULL) == 0)
+			r->fields = json_loadb(fields.data, fields.len, 0,
+					       NULL);
+	}
+	json_decref(e);
+	buf_release(&body);
+	buf_release(&salt);
+	buf_release(&fields);
+	return rc;
+}
+
+struct load_ctx {
+	struct cases *c;
+	struct store *s;
+	struct case_state *cs;
+	struct error *err;
+};
+
+static int load_one(void *ctx, uint64_t seq)
+{
+	struct load_ctx *lc = ctx;
+	struct rec r;
+	int rc = rec_from_entry(lc->s, seq, &r, NULL, 0, lc->err);
+
+	if (rc == 0 && !strcmp(r.kind, KIND_EXPUNGE)) {
+		json_decref(r.fields);
+		json_decref(r.attachments);
+		return 0;
+	}
+	if (rc == 0)
+		rc = case_fold(lc->cs, &lc->c->cat, &r, lc->err);
+	return rc;
+}
+
+int case_load(struct cases *c, struct store *s, const char *id,
+	      struct case_state *cs, struct error *err)
+{
+	struct load_ctx lc = { c, s, cs, err };
+	int rc;
+
+	memset(cs, 0, sizeof(*cs));
+	snprintf(cs->id, sizeof(cs->id), "%s", id);
+	rc = store_case_records(s, id, load_one, &lc, err);
+	if (rc == 0 && cs->n == 0)
+		rc = error_set(err, CT_ENOTFOUND, "case '%s' not found; list "
+			       "cases with 'casetrail case list'", id);
+	if (rc)
+		case_state_release(cs);
+	return rc;
+}
+
+/* --- findings ---------------------------------------------------------- */
+
+struct sync_ctx {
+	json_t *found;    /* findings the evaluation produced */
+	char *matched;    /* found[i] has an open stored row */
+	struct store *s;
+	int64_t now_ms;
+	int rc;
+	struct error *err;
+};
+
+static int same_finding(const json_t *f, const struct store_finding *row)
+{
+	json_t *body = json_loads(row->body, 0, NULL);
+	json_t *rec = json_object_get(f, "record");
+	int64_t seq = json_is_integer(rec) ? json_integer_value(rec) : -1;
+	int same = body && !strcmp(json_string_value(json_object_get(f, "code")),
+				   row->code) &&
+		   seq == row->record_seq &&
+		   !strcmp(json_string_value(json_object_get(f, "key")) ?: "",
+			   json_string_value(json_object_get(body, "key")) ?: "");
+
+	json_decref(body);
+	return same;
+}
+
+/* Matches an open stored finding to the evaluation, or cures it. */
+static int sync_row(void *ctx, const struct store_finding *row)
+{
+	struct sync_ctx *sc = ctx;
+	json_t *f;
+	size_t i;
+
+	if (row->cured_ms >= 0)
+		return 0;
+	json_array_foreach(sc->found, i, f) {
+		if (!sc->matched[i] && same_finding(f, row)) {
+			sc->matched[i] = 1;
+			return 0;
+		}
+	}
+	sc->rc = store_finding_cure(sc->s, row->id, sc->now_ms, sc->err);
+	return sc->rc;
+}
+
+static int sync_findings(struct store *s, const char *case_id, json_t *found,
+			 int64_t now_ms, struct error *err)
+{
+	struct sync_ctx sc = { found, calloc(json_array_size(found) + 1, 1),
+			       s, now_ms, 0, err };
+	json_t *f;
+	size_t i;
+	int rc;
+
+	if (!sc.matched)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	rc = store_case_findings(s, case_id, sync_row, &sc, err);
+	json_array_foreach(found, i, f) {
+		struct store_finding row = { 0 };
+		json_t *rec = json_object_get(f, "record");
+		char *body;
+
+		if (rc || sc.matched[i])
+			continue;
+		body = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
+		row.case_id = case_id;
+		row.code = json_string_value(json_object_get(f, "code"));
+		row.record_seq = json_is_integer(rec) ? json_integer_value(rec)
+						      : -1;
+		row.detected_ms = json_integer_value(json_object_get(f,
+								     "detected"));
+		row.cured_ms = -1;
+		row.body = body;
+		rc = body ? store_finding_add(s, &row, err) : CT_ENOMEM;
+		free(body);
+	}
+	free(sc.matched);
+	return rc;
+}
+
+/* --- the case row -------------------------------------------------------- */
+
+static void next_due(const json_t *deadlines, int32_t *due, int32_t *promised,
+		     int *overdue)
+{
+	const char *name;
+	json_t *d;
+
+	*due = *promised = STORE_NO_DAY;
+	*overdue = 0;
+	json_object_foreach((json_t *)deadlines, name, d) {
+		const char *state = json_string_value(json_object_get(d,
+								      "state"));
+		int32_t day;
+
+		if (!state || (strcmp(state, "open") && strcmp(state, "overdue")))
+			continue;
+		*overdue |= !strcmp(state, "overdue");
+		if (day_parse(json_string_value(json_object_get(d, "date")) ?: "",
+			      &day) == 0 &&
+		    (*due == STORE_NO_DAY || day < *due))
+			*due = day;
+		if (day_parse(json_string_value(json_object_get(
+				      json_object_get(d, "promised"), "date"))
+				      ?: "", &day) == 0 &&
+		    (*promised == STORE_NO_DAY || day < *promised))
+			*promised = day;
+	}
+}
+
+/* Collects the document numbers of the case, for search. */
+static void add_numbers(const struct case_state *cs, struct buf *search)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		const char *no = json_string_value(json_object_get(
+			cs->recs[i].fields, "number"));
+
+		if (no)
+			buf_printf(search, " %s", no);
+	}
+}
+
+static json_t *case_summary(struct cases *c, const struct case_state *cs,
+			    const json_t *app, json_t *deadlines,
+			    size_t open_findings)
+{
+	const json_t *m = cs->matter;
+	char received[32];
+
+	time_format(cs->received_ms, received);
+	return json_pack("{s:s, s:{s:s?, s:s?, s:s?}, s:s?, s:s?, s:s, s:s, "
+			 "s:s, s:s, s:I, s:O, s:I}",
+			 "id", cs->id, "matter", "code",
+			 json_string_value(json_object_get(m, "code")), "name",
+			 json_string_value(json_object_get(m, "name")), "type",
+			 json_string_value(json_object_get(m, "type")),
+			 "applicant",
+			 json_string_value(json_object_get(app, "applicant")),
+			 "applicant_id",
+			 json_string_value(json_object_get(app, "applicant_id")),
+			 "stage", stage_code(cs->stage), "stage_name",
+			 c->cat.stage_names[cs->stage < STAGE_COUNT ? cs->stage
+								    : 0],
+			 "status", cs->status ?: "open", "received", received,
+			 "last_seq", (json_int_t)cs->recs[cs->n - 1].seq,
+			 "deadlines", deadlines, "open_findings",
+			 (json_int_t)open_findings);
+}
+
+int case_project(struct cases *c, struct store *s, struct case_state *cs,
+		 int64_t now_ms, struct error *err)
+{
+	json_t *deadlines = json_object(), *found = json_array(), *summary;
+	const json_t *app = cs->n ? cs->recs[0].fields : NULL;
+	struct buf search = BUF_INIT_MAX(1 << 16);
+	struct store_case row = { 0 };
+	struct check_env env;
+	char *text = NULL;
+	int rc;
+
+	env_init(c, s, &env);
+	pthread_mutex_lock(&c->cal_mu);
+	rc = case_evaluate(cs, &env, now_ms, deadlines, found);
+	pthread_mutex_unlock(&c->cal_mu);
+	if (rc == 0)
+		rc = sync_findings(s, cs->id, found, now_ms, err);
+	summary = case_summary(c, cs, app, deadlines, json_array_size(found));
+	buf_printf(&search, "%s %s %s", cs->id,
+		   json_string_value(json_object_get(app, "applicant")) ?: "",
+		   json_string_value(json_object_get(app, "applicant_id"))
+			   ?: "");
+	add_numbers(cs, &search);
+	text = summary ? json_dumps(summary, JSON_COMPACT) : NULL;
+	if (rc == 0 && !text)
+		rc = error_set(err, CT_ENOMEM, "out of memory");
+	if (rc == 0) {
+		row.id = cs->id;
+		row.matter = json_string_value(json_object_get(app, "matter"));
+		row.applicant = json_string_value(json_object_get(app,
+								  "applicant"))
+					?: "";
+		row.applicant_id = json_string_value(
+			json_object_get(app, "applicant_id"));
+		row.stage = stage_code(cs->stage);
+		row.status = cs->status ?: "open";
+		row.received_ms = cs->received_ms;
+		row.opened_seq = cs->recs[0].seq;
+		row.last_seq = cs->recs[cs->n - 1].seq;
+		next_due(deadlines, &row.due_day, &row.promised_day,
+			 &row.overdue);
+		row.open = cs->stage < STAGE_ARCHIVE;
+		row.search = search.data ? search.data : cs->id;
+		row.summary = text;
+		rc = store_case_put(s, &row, err);
+	}
+	free(text);
+	json_decref(summary);
+	json_decref(deadlines);
+	json_decref(found);
+	buf_release(&search);
+	return rc;
+}
+
+/* --- the hook ------------------------------------------------------------ */
+
+static int project_user(struct store *s, uint64_t seq, const json_t *fields,
+			int check, struct error *err)
+{
+	const char *name = json_string_value(json_object_get(fields, "name"));
+	json_t *body, *old = user_read(s, name ?: "");
+	char *text;
+	int rc;
+
+	if (!name)
+		return error_set(err, CT_EINVAL, "user record has no name");
+	if (old && check) {
+		json_decref(old);
+		return error_set(err, CT_EEXIST, "user '%s' exists already",
+				 name);
+	}
+	json_decref(old);
+	body = json_deep_copy(fields);
+	json_object_set_new(body, "seq", json_integer((json_int_t)seq));
+	text = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+	rc = text ? store_user_put(s, name, seq, text, err) : CT_ENOMEM;
+	free(text);
+	json_decref(body);
+	return rc;
+}
+
+static int project_token(struct store *s, uint64_t seq, const json_t *fields,
+			 struct error *err)
+{
+	const char *user = json_string_value(json_object_get(fields, "user"));
+	const char *hash = json_string_value(json_object_get(fields, "hash"));
+
+	if (!user || !hash)
+		return error_set(err, CT_EINVAL, "token record lacks user or "
+				 "hash");
+	return store_token_put(s, hash, user, seq, err);
+}
+
+static int project_calendar(struct cases *c, struct store *s, uint64_t seq,
+			    const json_t *fields, struct error *err)
+{
+	const json_t *file = json_object_get(fields, "file");
+	char *text = json_dumps(fields, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	pthread_mutex_lock(&c->cal_mu);
+	rc = calendar_add_year(c->cal, file, err);
+	pthread_mutex_unlock(&c->cal_mu);
+	if (rc == 0)
+		rc = text ? store_calendar_put(s, (int)json_integer_value(
+						       json_object_get(file,
+								       "year")),
+					       seq, text, err)
+			  : CT_ENOMEM;
+	free(text);
+	return rc;
+}
+
+/* Checks a record of a case (unless replaying) and folds it in. */
+static int project_case_record(struct cases *c, struct store *s,
+			       struct rec *r, const char *case_id,
+			       struct error *err)
+{
+	struct case_state cs = { 0 };
+	struct check_env env;
+	const char *finding = NULL;
+	int fresh = !strcmp(r->kind, KIND_APPLICATION);
+	int rc;
+
+	env_init(c, s, &env);
+	if (fresh) {
+		if (store_case_get(s, case_id, NULL, NULL, NULL) == 0)
+			return error_set(err, CT_EEXIST, "case '%s' exists "
+					 "already", case_id);
+		snprintf(cs.id, sizeof(cs.id), "%s", case_id);
+	} else {
+		rc = case_load(c, s, case_id, &cs, err);
+		if (rc)
+			return rc;
+		/* Findings that time raised before this record. */
+		rc = case_project(c, s, &cs, r->ts_ms, err);
+		if (rc)
+			goto out;
+	}
+	if (!c->replaying && !fresh && strcmp(r->kind, KIND_FINDING) &&
+	    strcmp(r->kind, KIND_CORRECTION)) {
+		rc = case_check(&cs, &env, r, &finding, err);
+		if (rc)
+			goto out;
+	}
+	rc = case_fold(&cs, &c->cat, r, err);
+	if (rc)
+		goto out;
+	/* The state owns the fields now. */
+	r->fields = NULL;
+	r->attachments = NULL;
+	rc = case_project(c, s, &cs, r->ts_ms, err);
+out:
+	case_state_release(&cs);
+	return rc;
+}
+
+static int project_rec(struct cases *c, struct store *s, struct rec *r,
+		       const char *case_id, struct error *err)
+{
+	struct store_record row = { r->seq, case_id[0] ? case_id : NULL,
+				    r->kind, r->actor };
+	int rc = 0;
+
+	if (!strcmp(r->kind, KIND_USER))
+		rc = project_user(s, r->seq, r->fields, !c->replaying, err);
+	else if (!strcmp(r->kind, KIND_TOKEN))
+		rc = project_token(s, r->seq, r->fields, err);
+	else if (!strcmp(r->kind, KIND_CALENDAR))
+		rc = project_calendar(c, s, r->seq, r->fields, err);
+	else if (!strcmp(r->kind, KIND_EXPUNGE))
+		rc = 0;
+	else if (case_id[0])
+		rc = project_case_record(c, s, r, case_id, err);
+	if (rc == 0)
+		rc = store_record_put(s, &row, err);
+	if (rc == 0 && r->supersedes >= 0 && strcmp(r->kind, KIND_EXPUNGE))
+		rc = store_record_supersede(s, (uint64_t)r->supersedes, r->seq,
+					    err);
+	return rc;
+}
+
+/* Projects a stored entry without checks (catch-up and rebuild). */
+static int replay_one(struct cases *c, struct store *s, uint64_t seq,
+		      struct error *err)
+{
+	char case_id[CASE_ID_MAX + 1];
+	struct rec r;
+	int saved = c->replaying;
+	int rc = rec_from_entry(s, seq, &r, case_id, sizeof(case_id), err);
+
+	if (rc)
+		return rc;
+	/* The expunge names its target's case only through the target. */
+	if (!strcmp(r.kind, KIND_EXPUNGE) && r.supersedes >= 0)
+		store_record_get(s, (uint64_t)r.supersedes, case_id,
+				 sizeof(case_id), NULL, 0, NULL, NULL);
+	c->replaying = 1;
+	rc = project_rec(c, s, &r, case_id, err);
+	c->replaying = saved;
+	json_decref(r.fields);
+	json_decref(r.attachments);
+	return rc;
+}
+
+int project_catch_up(struct cases *c, struct store *s, struct error *err)
+{
+	uint64_t done, count;
+	int rc = store_projected_get(s, &done, err);
+
+	if (rc == 0)
+		rc = store_entry_count(s, &count, err);
+	for (uint64_t seq = done; rc == 0 && seq < count; seq++)
+		rc = replay_one(c, s, seq, err);
+	if (rc == 0 && count > done) {
+		rc = store_projected_put(s, count, err);
+		log_info("cases", "projected entries", "from=%" PRIu64
+			 " to=%" PRIu64, done, count);
+	}
+	return rc;
+}
+
+int project_entry(void *ctx, struct store *s, uint64_t seq, int64_t ts_ms,
+		  const struct ledger_record *rec, struct error *err)
+{
+	struct cases *c = ctx;
+	struct rec r = { 0 };
+	char case_id[CASE_ID_MAX + 1] = "";
+	int rc = project_catch_up(c, s, err);
+
+	if (rc)
+		return rc;
+	r.seq = seq;
+	r.ts_ms = ts_ms;
+	r.at_ms = rec->has_at ? rec->at_ms : ts_ms;
+	snprintf(r.kind, sizeof(r.kind), "%s", rec->kind);
+	snprintf(r.actor, sizeof(r.actor), "%s", rec->actor);
+	r.supersedes = rec->supersedes;
+	r.superseded_by = r.corrected_by = -1;
+	r.fields = json_deep_copy(rec->fields);
+	r.attachments = json_array();
+	for (size_t i = 0; i < rec->nattachments; i++)
+		json_array_append_new(r.attachments, json_pack(
+			"{s:s, s:I, s:s}", "hash", rec->attachments[i].hash,
+			"size", (json_int_t)rec->attachments[i].size, "type",
+			rec->attachments[i].type));
+	if (rec->case_id)
+		snprintf(case_id, sizeof(case_id), "%s", rec->case_id);
+	else if (!strcmp(r.kind, KIND_EXPUNGE) && r.supersedes >= 0)
+		store_record_get(s, (uint64_t)r.supersedes, case_id,
+				 sizeof(case_id), NULL, 0, NULL, NULL);
+	rc = project_rec(c, s, &r, case_id, err);
+	json_decref(r.fields);
+	json_decref(r.attachments);
+	if (rc == 0)
+		rc = store_projected_put(s, seq + 1, err);
+	return rc;
+}

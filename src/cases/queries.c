@@ -1,0 +1,368 @@
+/*
+ * Reading the workflow: a case with its timeline, lists of cases and
+ * findings, the sweep that re-evaluates open cases as time passes, the
+ * calendar, migration imports and the rebuild of every projection.
+ */
+#include "common/common.h"
+
+#include "common/jcs.h"
+#include "common/log.h"
+#include "internal.h"
+
+/* Cached case renderings; past this many, the cache starts over. */
+#define CACHE_MAX 4096
+
+void time_format(int64_t ms, char out[32])
+{
+	int64_t local = ms + 8 * 3600000LL;
+	int32_t day = day_of_ms(ms);
+	int64_t in_day = local - (int64_t)day * 86400000LL;
+	int y, m, d;
+
+	day_to_ymd(day, &y, &m, &d);
+	snprintf(out, 32, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, m, d,
+		 (int)(in_day / 3600000), (int)(in_day / 60000 % 60),
+		 (int)(in_day / 1000 % 60));
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		*out = *out * 10 + (s[i] - '0');
+	}
+	return 0;
+}
+
+int time_parse(const char *text, int64_t *ms)
+{
+	int32_t day;
+	int h, mi, se, oh, om, frac = 0;
+	char date[11];
+	const char *p;
+	int64_t offset;
+
+	if (!text || strlen(text) < 10)
+		return CT_EINVAL;
+	memcpy(date, text, 10);
+	date[10] = '\0';
+	if (day_parse(date, &day) != 0)
+		return CT_EINVAL;
+	if (text[10] == '\0') {
+		*ms = day_start_ms(day);
+		return 0;
+	}
+	p = text + 10;
+	if ((*p != 'T' && *p != 't' && *p != ' ') || strlen(p) < 9 ||
+	    digits(p + 1, 2, &h) || p[3] != ':' || digits(p + 4, 2, &mi) ||
+	    p[6] != ':' || digits(p + 7, 2, &se) || h > 23 || mi > 59 ||
+	    se > 60)
+		return CT_EINVAL;
+	p += 9;
+	if (*p == '.') {
+		int n = 0, v = 0;
+
+		for (p++; *p >= '0' && *p <= '9'; p++, n++)
+			if (n < 3)
+				v = v * 10 + (*p - '0');
+		if (n == 0)
+			return CT_EINVAL;
+		for (; n < 3; n++)
+			v *= 10;
+		frac = v;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0') {
+		offset = 0;
+	} else if ((*p == '+' || *p == '-') && strlen(p) == 6 &&
+		   !digits(p + 1, 2, &oh) && p[3] == ':' &&
+		   !digits(p + 4, 2, &om) && oh < 24 && om < 60) {
+		offset = (oh * 60 + om) * 60000LL * (*p == '-' ? -1 : 1);
+	} else {
+		return CT_EINVAL;
+	}
+	/* day_start_ms is 00:00 CST; the offset makes it the stated zone. */
+	*ms = day_start_ms(day) + 8 * 3600000LL - offset +
+	      ((h * 60 + mi) * 60 + (se > 59 ? 59 : se)) * 1000LL + frac;
+	return 0;
+}
+
+/* --- one case ------------------------------------------------------------ */
+
+static json_t *kind_name(const struct cases *c, const char *kind)
+{
+	const char *name = json_string_value(json_object_get(
+		catalogue_kind(&c->cat, kind), "name"));
+
+	return name ? json_string(name) : json_null();
+}
+
+static json_t *render_rec(const struct cases *c, const struct rec *r)
+{
+	char ts[32], at[32];
+	json_t *o;
+
+	time_format(r->ts_ms, ts);
+	time_format(r->at_ms, at);
+	o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:O, s:O}", "seq",
+		      (json_int_t)r->seq, "kind", r->kind, "name",
+		      kind_name(c, r->kind), "actor", r->actor, "recorded",
+		      ts, "happened", at, "fields",
+		      r->fields ? r->fields : json_null(), "attachments",
+		      r->attachments ? r->attachments : json_null());
+	if (!r->fields)
+		json_object_set_new(o, "expunged", json_true());
+	if (r->supersedes >= 0)
+		json_object_set_new(o, "supersedes",
+				    json_integer(r->supersedes));
+	if (r->superseded_by >= 0)
+		json_object_set_new(o, "superseded_by",
+				    json_integer(r->superseded_by));
+	return o;
+}
+
+static int add_finding(void *ctx, const struct store_finding *f)
+{
+	json_t *body = json_loads(f->body, 0, NULL);
+	char when[32];
+
+	if (!body)
+		return 0;
+	json_object_set_new(body, "id", json_integer(f->id));
+	time_format(f->detected_ms, when);
+	json_object_set_new(body, "detected_at", json_string(when));
+	if (f->cured_ms >= 0) {
+		time_format(f->cured_ms, when);
+		json_object_set_new(body, "cured", json_integer(f->cured_ms));
+		json_object_set_new(body, "cured_at", json_string(when));
+	} else {
+		json_object_set_new(body, "cured", json_null());
+	}
+	json_array_append_new(ctx, body);
+	return 0;
+}
+
+static json_t *people(const struct case_state *cs)
+{
+	json_t *p = json_object();
+
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+		const char *step = json_string_value(json_object_get(r->fields,
+								     "step"));
+
+		if (!strcmp(r->kind, KIND_APPLICATION))
+			json_object_set_new(p, "clerk", json_string(r->actor));
+		else if (!strcmp(r->kind, "assignment"))
+			json_object_update(p, r->fields);
+		else if (!strcmp(r->kind, "proposed-decision") &&
+			 !json_object_get(p, "handler"))
+			json_object_set_new(p, "handler", json_string(r->actor));
+		else if (!strcmp(r->kind, "approval-step") && step)
+			json_object_set_new(p, !strcmp(step, "review")
+						       ? "reviewed_by"
+						       : "approved_by",
+					    json_string(r->actor));
+	}
+	json_object_del(p, "signatures");
+	return p;
+}
+
+int case_render(struct cases *c, struct store *s, const struct case_state *cs,
+		json_t **out, struct error *err)
+{
+	struct buf summary = BUF_INIT_MAX(1 << 20);
+	json_t *o, *recs = json_array(), *findings = json_array();
+	int rc = store_case_get(s, cs->id, &summary, NULL, err);
+
+	if (rc == 0)
+		rc = store_case_findings(s, cs->id, add_finding, findings, err);
+	o = rc == 0 ? json_loadb(summary.data, summary.len, 0, NULL) : NULL;
+	buf_release(&summary);
+	if (!o) {
+		json_decref(recs);
+		json_decref(findings);
+		return rc ? rc : error_set(err, CT_ECORRUPT, "case '%s' has a "
+					   "damaged summary; run 'casetrail "
+					   "rebuild'", cs->id);
+	}
+	for (size_t i = 0; i < cs->n; i++)
+		json_array_append_new(recs, render_rec(c, &cs->recs[i]));
+	json_object_set_new(o, "people", people(cs));
+	json_object_set_new(o, "records", recs);
+	json_object_set_new(o, "findings", findings);
+	*out = o;
+	return 0;
+}
+
+int cases_show(struct cases *c, const char *id, json_t **out,
+	       struct error *err)
+{
+	struct case_state cs;
+	struct store *s;
+	int rc = ledger_read_begin(c->ledger, &s, err);
+
+	if (rc)
+		return rc;
+	rc = case_load(c, s, id, &cs, err);
+	if (rc == 0) {
+		rc = case_render(c, s, &cs, out, err);
+		case_state_release(&cs);
+	}
+	ledger_read_end(c->ledger, s);
+	return rc;
+}
+
+static int cached(struct cases *c, const char *id, uint64_t last,
+		  struct buf *out)
+{
+	json_t *hit;
+	int found = 0;
+
+	pthread_mutex_lock(&c->cache_mu);
+	hit = json_object_get(c->cache, id);
+	if (hit && (uint64_t)json_integer_value(json_object_get(hit, "seq")) ==
+			   last) {
+		const char *text = json_string_value(json_object_get(hit,
+								     "text"));
+
+		buf_reset(out);
+		found = buf_append(out, text, json_string_length(
+					     json_object_get(hit, "text"))) == 0;
+	}
+	pthread_mutex_unlock(&c->cache_mu);
+	return found;
+}
+
+static void cache_put(struct cases *c, const char *id, uint64_t last,
+		      const struct buf *text)
+{
+	pthread_mutex_lock(&c->cache_mu);
+	if (json_object_size(c->cache) >= CACHE_MAX)
+		json_object_clear(c->cache);
+	json_object_set_new(c->cache, id,
+			    json_pack("{s:I, s:s%}", "seq", (json_int_t)last,
+				      "text", text->data, text->len));
+	pthread_mutex_unlock(&c->cache_mu);
+}
+
+int cases_show_json(struct cases *c, const char *id, struct buf *out,
+		    uint64_t *last_seq, struct error *err)
+{
+	struct store *s;
+	json_t *v = NULL;
+	int rc = ledger_read_begin(c->ledger, &s, err);
+
+	if (rc)
+		return rc;
+	/* Records only append, so the last seq identifies the rendering. */
+	rc = store_case_get(s, id, NULL, last_seq, err);
+	ledger_read_end(c->ledger, s);
+	if (rc || cached(c, id, *last_seq, out))
+		return rc;
+	rc = cases_show(c, id, &v, err);
+	if (rc == 0) {
+		buf_reset(out);
+		rc = jcs_write(v, out, err);
+	}
+	if (rc == 0) {
+		*last_seq = (uint64_t)json_integer_value(json_object_get(
+			v, "last_seq"));
+		cache_put(c, id, *last_seq, out);
+	}
+	json_decref(v);
+	return rc;
+}
+
+int cases_record_get(struct cases *c, uint64_t seq, json_t **out,
+		     struct error *err)
+{
+	char case_id[CASE_ID_MAX + 1];
+	struct case_state cs;
+	struct store *s;
+	int rc = ledger_read_begin(c->ledger, &s, err);
+
+	if (rc)
+		return rc;
+	rc = store_record_get(s, seq, case_id, sizeof(case_id), NULL, 0, NULL,
+			      err);
+	if (rc == 0 && !case_id[0])
+		rc = error_set(err, CT_ENOTFOUND, "record %" PRIu64 " belongs "
+			       "to no case; read it with 'casetrail record "
+			       "show'", seq);
+	if (rc == 0)
+		rc = case_load(c, s, case_id, &cs, err);
+	ledger_read_end(c->ledger, s);
+	if (rc)
+		return rc;
+	rc = error_set(err, CT_ENOTFOUND, "record %" PRIu64 " not found", seq);
+	for (size_t i = 0; i < cs.n; i++)
+		if (cs.recs[i].seq == seq) {
+			*out = render_rec(c, &cs.recs[i]);
+			json_object_set_new(*out, "case", json_string(case_id));
+			error_clear(err);
+			rc = 0;
+		}
+	case_state_release(&cs);
+	return rc;
+}
+
+/* --- lists --------------------------------------------------------------- */
+
+static int collect_items(void *ctx, const char *text, size_t len)
+{
+	json_t *v = json_loadb(text, len, 0, NULL);
+
+	if (v)
+		json_array_append_new(ctx, v);
+	return 0;
+}
+
+static int page_limit(size_t limit)
+{
+	return limit == 0 ? 50 : limit > 500 ? 500 : (int)limit;
+}
+
+int cases_list(struct cases *c, const struct case_query *q, json_t **out,
+	       struct error *err)
+{
+	struct store_case_filter f = { q->stage, q->matter, q->q, q->overdue,
+				       STORE_NO_DAY, q->open_only, q->offset,
+				       (size_t)page_limit(q->limit) };
+	json_t *items = json_array();
+	enum stage st;
+	uint64_t total = 0;
+	struct store *s;
+	int rc;
+
+	if (q->stage && stage_parse(q->stage, &st) != 0)
+		return error_set(err, CT_EINVAL, "stage '%s' is unknown; use "
+				 "application, acceptance, investigation, "
+				 "decision, service or archive", q->stage);
+	if (q->due_within >= 0) {
+		struct due due;
+
+		pthread_mutex_lock(&c->cal_mu);
+		rc = deadline_after(c->cal, day_of_ms(ledger_now_ms()), 0,
+				    q->due_within, UNIT_WORKING_DAYS, NULL, 0,
+				    &due, NULL, err);
+		pthread_mutex_unlock(&c->cal_mu);
+		if (rc)
+			return rc;
+		f.due_by = due.day;
+	}
+	rc = ledger_read_begin(c->ledger, &s, err);
+	if (rc == 0) {
+		rc = store_case_list(s, &f, collect_items, items, &total, err);
+		ledger_read_end(c->ledger, s);
+	}
+	if (rc) {
+		json_decref(items);
+		return rc;
+	}
+	*out = json_pack("{s:o, s:I, s:I, s:i}", "items", items, "total",
+			 (json_int_t)total, "offset", (json_int_t)f.offset,
+			 "limit", page_limit(q->limit));
+	return 0;
+}

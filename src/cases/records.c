@@ -1,0 +1,360 @@
+/*
+ * Opening cases and adding records: the checks that can run before the
+ * append (schema, stage, numbering), the append itself, whose hook checks
+ * the case again inside the transaction, and corrections.
+ */
+#include "common/common.h"
+
+#include "common/log.h"
+#include "internal.h"
+
+#define FUTURE_SLACK_MS (5 * 60 * 1000)
+
+static void env_for(struct cases *c, struct store *s, struct check_env *env)
+{
+	env->cat = &c->cat;
+	env->cal = c->cal;
+	env->user = (user_lookup_fn)user_read;
+	env->user_ctx = s;
+}
+
+static int check_time(const char *what, int64_t ms, struct error *err)
+{
+	if (ms < day_start_ms(day_from_ymd(CAL_YEAR_MIN, 1, 1)))
+		return error_set(err, CT_EINVAL, "%s is before %d; give the "
+				 "real date", what, CAL_YEAR_MIN);
+	if (ms > ledger_now_ms() + FUTURE_SLACK_MS)
+		return error_set(err, CT_EINVAL, "%s lies in the future; a "
+				 "record states what has happened", what);
+	return 0;
+}
+
+int record_kind_check(const struct cases *c, const char *kind,
+		      const json_t *fields, struct error *err)
+{
+	const json_t *k = catalogue_kind(&c->cat, kind);
+	struct check_env env = { &c->cat, c->cal, NULL, NULL };
+
+	if (!k)
+		return error_set(err, CT_ENOTFOUND, "record kind '%s' is "
+				 "unknown; list the kinds with 'casetrail "
+				 "kinds'", kind);
+	return schema_check(&env, k, fields, 1000, err);
+}
+
+/* Draws a document number for kinds that have one: 曹审批受〔2026〕1号. */
+static int assign_number(struct cases *c, const json_t *kind, json_t *fields,
+			 int64_t at_ms, struct error *err)
+{
+	const char *prefix = json_string_value(json_object_get(kind, "number"));
+	char name[256], number[320];
+	uint64_t n;
+	int y, m, d, rc;
+
+	if (!prefix || !prefix[0])
+		return 0;
+	day_to_ymd(day_of_ms(at_ms), &y, &m, &d);
+	snprintf(name, sizeof(name), "number:%s:%d", prefix, y);
+	rc = cases_counter_next(c, name, &n, err);
+	if (rc)
+		return rc;
+	snprintf(number, sizeof(number), "%s〔%d〕%" PRIu64 "号", prefix, y, n);
+	json_object_set_new(fields, "number", json_string(number));
+	return 0;
+}
+
+struct check_ctx {
+	struct cases *c;
+	const struct rec *r;
+	const char *finding;
+	size_t nattachments;
+};
+
+/* Runs the case checks in a read transaction, before any append. */
+static int check_in_case(struct cases *c, const char *case_id,
+			 const struct rec *r, const char **finding,
+			 struct error *err)
+{
+	struct case_state cs;
+	struct check_env env;
+	struct store *s;
+	int rc = ledger_read_begin(c->ledger, &s, err);
+
+	if (rc)
+		return rc;
+	env_for(c, s, &env);
+	rc = case_load(c, s, case_id, &cs, err);
+	if (rc == 0) {
+		pthread_mutex_lock(&c->cal_mu);
+		rc = case_check(&cs, &env, r, finding, err);
+		pthread_mutex_unlock(&c->cal_mu);
+		case_state_release(&cs);
+	}
+	ledger_read_end(c->ledger, s);
+	return rc;
+}
+
+static int check_schema_now(struct cases *c, const json_t *kind,
+			    const json_t *fields, size_t natts,
+			    struct error *err)
+{
+	struct check_env env;
+	struct store *s;
+	int rc = ledger_read_begin(c->ledger, &s, err);
+
+	if (rc)
+		return rc;
+	env_for(c, s, &env);
+	rc = schema_check(&env, kind, fields, natts, err);
+	ledger_read_end(c->ledger, s);
+	return rc;
+}
+
+/* Records the finding a rejected act raised (self-approval). */
+static void record_finding(struct cases *c, const char *case_id,
+			   const char *code, const struct rec *r,
+			   const struct actor *by, const struct error *why)
+{
+	json_t *fields = json_pack("{s:s, s:s, s:s, s:s}", "code", code,
+				   "user", by->user, "attempted", r->kind,
+				   "detail", why->msg);
+	struct ledger_record rec = { .kind = KIND_FINDING, .case_id = case_id,
+				     .actor = by->user, .os_user = by->os_user,
+				     .fields = fields, .supersedes = -1 };
+	struct ledger_receipt receipt;
+	struct error err = { 0 };
+
+	if (ledger_append(c->ledger, &rec, &receipt, &err) != 0)
+		log_error("cases", "cannot record finding", "case=%s code=%s "
+			  "error=\"%s\"", case_id, code, err.msg);
+	else
+		log_warn("cases", "finding raised", "case=%s code=%s user=%s "
+			 "seq=%" PRIu64, case_id, code, by->user, receipt.seq);
+	json_decref(fields);
+}
+
+int cases_record_check(struct cases *c, const struct record_request *q,
+		       const struct actor *by, struct error *err)
+{
+	const json_t *kind = catalogue_kind(&c->cat, q->kind ?: "");
+	struct rec r = { 0 };
+	const char *finding = NULL;
+	int rc;
+
+	if (!q->case_id || !q->case_id[0])
+		return error_set(err, CT_EINVAL, "the case is missing; name it "
+				 "with --case");
+	if (!kind)
+		return error_set(err, CT_ENOTFOUND, "record kind '%s' is "
+				 "unknown; list the kinds with 'casetrail "
+				 "kinds'", q->kind ?: "");
+	if (json_object_get(q->fields, "number"))
+		return error_set(err, CT_EINVAL, "field 'number' is assigned "
+				 "by casetrail; leave it out");
+	if (q->has_at && check_time("the event time (--at)", q->at_ms, err))
+		return CT_EINVAL;
+	rc = check_schema_now(c, kind, q->fields, q->nattachments, err);
+	if (rc)
+		return rc;
+	r.seq = UINT64_MAX;
+	r.ts_ms = ledger_now_ms();
+	r.at_ms = q->has_at ? q->at_ms : r.ts_ms;
+	snprintf(r.kind, sizeof(r.kind), "%s", q->kind);
+	snprintf(r.actor, sizeof(r.actor), "%s", by->user);
+	r.supersedes = r.superseded_by = r.corrected_by = -1;
+	r.fields = (json_t *)q->fields;
+	rc = check_in_case(c, q->case_id, &r, &finding, err);
+	if (rc && finding)
+		record_finding(c, q->case_id, finding, &r, by, err);
+	return rc;
+}
+
+static json_t *receipt_json(const struct ledger_receipt *rc,
+			    const char *case_id, const char *kind,
+			    const json_t *fields)
+{
+	return json_pack("{s:I, s:s, s:s, s:I, s:s?, s:I}", "seq",
+			 (json_int_t)rc->seq, "case", case_id, "kind", kind,
+			 "ts", (json_int_t)rc->ts_ms, "number",
+			 json_string_value(json_object_get(fields, "number")),
+			 "tree_size", (json_int_t)rc->tree_size);
+}
+
+int cases_record_add(struct cases *c, const struct record_request *q,
+		     const struct actor *by, json_t **out, struct error *err)
+{
+	const json_t *kind = catalogue_kind(&c->cat, q->kind ?: "");
+	struct ledger_record rec = { 0 };
+	struct ledger_receipt receipt;
+	json_t *fields;
+	int rc = cases_record_check(c, q, by, err);
+
+	if (rc)
+		return rc;
+	fields = json_deep_copy(q->fields);
+	rc = assign_number(c, kind, fields, q->has_at ? q->at_ms
+						       : ledger_now_ms(), err);
+	rec.kind = q->kind;
+	rec.case_id = q->case_id;
+	rec.actor = by->user;
+	rec.os_user = by->os_user;
+	rec.has_at = q->has_at;
+	rec.at_ms = q->at_ms;
+	rec.fields = fields;
+	rec.attachments = q->attachments;
+	rec.nattachments = q->nattachments;
+	rec.supersedes = -1;
+	if (rc == 0)
+		rc = ledger_append(c->ledger, &rec, &receipt, err);
+	if (rc == 0) {
+		*out = receipt_json(&receipt, q->case_id, q->kind, fields);
+		log_info("cases", "record added", "case=%s kind=%s seq=%" PRIu64
+			 " user=%s", q->case_id, q->kind, receipt.seq,
+			 by->user);
+	}
+	json_decref(fields);
+	return rc;
+}
+
+/* The application's fields from a cases_new request. */
+static int application_fields(struct cases *c, const json_t *req,
+			      json_t **out, int64_t *received_ms,
+			      struct error *err)
+{
+	static const char *const allowed[] = {
+		"matter", "applicant", "applicant_id", "received", "channel",
+		"materials", "contact", "address",
+	};
+	const char *matter = json_string_value(json_object_get(req, "matter"));
+	const char *received = json_string_value(json_object_get(req,
+								 "received"));
+	const char *key;
+	char when[32];
+	json_t *v, *f;
+
+	json_object_foreach((json_t *)req, key, v) {
+		size_t i = 0;
+
+		while (i < ARRAY_SIZE(allowed) && strcmp(key, allowed[i]))
+			i++;
+		if (i == ARRAY_SIZE(allowed))
+			return error_set(err, CT_EINVAL, "'%s' is not a field of "
+					 "a new case; the fields are matter, "
+					 "applicant, applicant_id, received, "
+					 "channel, materials, contact and "
+					 "address", key);
+	}
+	if (!matter || !catalogue_matter(&c->cat, matter))
+		return error_set(err, CT_ENOTFOUND, "matter '%s' is not in the "
+				 "catalogue; list the matters with "
+				 "'casetrail matters'", matter ?: "");
+	if (!received || time_parse(received, received_ms) != 0)
+		return error_set(err, CT_EINVAL, "received '%s' must be the "
+				 "date (YYYY-MM-DD) or time (RFC 3339) the "
+				 "application arrived", received ?: "");
+	if (check_time("received", *received_ms, err))
+		return CT_EINVAL;
+	f = json_deep_copy(req);
+	time_format(*received_ms, when);
+	json_object_set_new(f, "received", json_string(when));
+	if (!json_object_get(f, "channel"))
+		json_object_set_new(f, "channel", json_string("window"));
+	*out = f;
+	return 0;
+}
+
+int cases_new(struct cases *c, const json_t *req, const struct actor *by,
+	      json_t **out, struct error *err)
+{
+	const json_t *kind = catalogue_kind(&c->cat, KIND_APPLICATION);
+	struct ledger_record rec = { 0 };
+	struct ledger_receipt receipt;
+	char name[64], id[CASE_ID_MAX + 1];
+	json_t *fields = NULL;
+	int64_t received_ms;
+	uint64_t n;
+	int y, m, d;
+	int rc;
+
+	if (!kind)
+		return error_set(err, CT_EINVAL, "record-kinds.json has no "
+				 "kind 'application'");
+	rc = application_fields(c, req, &fields, &received_ms, err);
+	if (rc == 0)
+		rc = check_schema_now(c, kind, fields, 0, err);
+	if (rc) {
+		json_decref(fields);
+		return rc;
+	}
+	day_to_ymd(day_of_ms(received_ms), &y, &m, &d);
+	snprintf(name, sizeof(name), "case:%d", y);
+	rc = cases_counter_next(c, name, &n, err);
+	snprintf(id, sizeof(id), "%d-%06" PRIu64, y, n);
+	rec.kind = KIND_APPLICATION;
+	rec.case_id = id;
+	rec.actor = by->user;
+	rec.os_user = by->os_user;
+	rec.has_at = 1;
+	rec.at_ms = received_ms;
+	rec.fields = fields;
+	rec.supersedes = -1;
+	if (rc == 0)
+		rc = ledger_append(c->ledger, &rec, &receipt, err);
+	json_decref(fields);
+	if (rc)
+		return rc;
+	log_info("cases", "case opened", "case=%s seq=%" PRIu64 " user=%s", id,
+		 receipt.seq, by->user);
+	return cases_show(c, id, out, err);
+}
+
+int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
+			 const json_t *fields, const struct actor *by,
+			 json_t **out, struct error *err)
+{
+	char case_id[CASE_ID_MAX + 1], kind_code[64];
+	const json_t *kind;
+	struct ledger_record rec = { 0 };
+	struct ledger_receipt receipt;
+	int64_t superseded_by;
+	struct store *s;
+	json_t *content;
+	int rc;
+
+	if (!reason || !reason[0])
+		return error_set(err, CT_EINVAL, "a correction needs a reason; "
+				 "give --reason");
+	rc = ledger_read_begin(c->ledger, &s, err);
+	if (rc)
+		return rc;
+	rc = store_record_get(s, seq, case_id, sizeof(case_id), kind_code,
+			      sizeof(kind_code), &superseded_by, err);
+	ledger_read_end(c->ledger, s);
+	if (rc)
+		return rc;
+	kind = catalogue_kind(&c->cat, kind_code);
+	if (!case_id[0] || !kind || !strcmp(kind_code, KIND_CORRECTION))
+		return error_set(err, CT_EINVAL, "record %" PRIu64 " (kind %s) "
+				 "is not a case record that can be corrected",
+				 seq, kind_code);
+	if (superseded_by >= 0)
+		return error_set(err, CT_ESTATE, "record %" PRIu64 " was "
+				 "superseded by record %" PRId64 "; correct "
+				 "that one", seq, superseded_by);
+	rc = check_schema_now(c, kind, fields, 1000, err);
+	if (rc)
+		return rc;
+	content = json_pack("{s:s, s:O, s:s}", "reason", reason, "fields",
+			    fields, "kind", kind_code);
+	rec.kind = KIND_CORRECTION;
+	rec.case_id = case_id;
+	rec.actor = by->user;
+	rec.os_user = by->os_user;
+	rec.fields = content;
+	rec.supersedes = (int64_t)seq;
+	rc = ledger_append(c->ledger, &rec, &receipt, err);
+	if (rc == 0)
+		*out = receipt_json(&receipt, case_id, KIND_CORRECTION, content);
+	json_decref(content);
+	return rc;
+}

@@ -1,0 +1,599 @@
+/*
+ * More workflow commands: user, token, findings, calendar import, import
+ * of historical cases, rebuild of the projections, and the listings of
+ * the bureau data (matters, kinds).
+ */
+#include "common/common.h"
+
+#include "cases/cases.h"
+#include "cli.h"
+
+/* Parses --dir, --data, --as, --json and --help; other options fail. */
+struct wf_opts {
+	const char *dir, *data, *as;
+	int json;
+};
+
+static int parse_common(const char *command, const char *help, int argc,
+			char **argv, struct wf_opts *o,
+			const struct option *extra, int (*on_extra)(int, void *),
+			void *ctx)
+{
+	struct option opts[24] = {
+		{ "dir", required_argument, NULL, 1000 },
+		{ "data", required_argument, NULL, 1001 },
+		{ "as", required_argument, NULL, 1002 },
+		{ "json", no_argument, NULL, 1003 },
+		{ "help", no_argument, NULL, 1004 },
+	};
+	size_t n = 5;
+	int ch;
+
+	for (; extra && extra[n - 5].name && n < 23; n++)
+		opts[n] = extra[n - 5];
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 1000: o->dir = optarg; break;
+		case 1001: o->data = optarg; break;
+		case 1002: o->as = optarg; break;
+		case 1003: o->json = 1; break;
+		case 1004: fputs(help, stdout); return -1;
+		default:
+			if (ch == '?' || ch == ':' || !on_extra ||
+			    on_extra(ch, ctx) != 0)
+				return ch == '?' || ch == ':'
+					       ? cli_bad_option(command, argv)
+					       : EXIT_ERROR;
+		}
+	}
+	return 0;
+}
+
+/* --- user and token ------------------------------------------------------ */
+
+static const char user_help[] =
+	"Usage: casetrail user add NAME --role ROLE[,ROLE...] [--unit UNIT]\n"
+	"                          [--display-name TEXT] [--superior NAME]\n"
+	"                          [--credential NO --credential-valid-until DATE]\n"
+	"       casetrail user list [--json]\n"
+	"       casetrail user show NAME\n"
+	"\n"
+	"add registers a staff member (an entry in the log). NAME is the login\n"
+	"name: a-z, 0-9, '.', '_' and '-'. Roles: clerk, handler, reviewer,\n"
+	"legal, approver, head, archivist, supervisor, sysadmin, secadmin,\n"
+	"auditor, case-auditor; the last three administration roles are never\n"
+	"held by one person. --credential is the enforcement credential\n"
+	"number (执法证号) and --credential-valid-until its expiry date.\n";
+
+struct user_args {
+	json_t *user;
+};
+
+static int user_extra(int ch, void *ctx)
+{
+	json_t *u = ((struct user_args *)ctx)->user;
+
+	switch (ch) {
+	case 'r': {
+		json_t *roles = json_array();
+		char *copy = strdup(optarg), *save = NULL, *tok;
+
+		for (tok = strtok_r(copy, ",", &save); tok;
+		     tok = strtok_r(NULL, ",", &save))
+			json_array_append_new(roles, json_string(tok));
+		free(copy);
+		json_object_set_new(u, "roles", roles);
+		return 0;
+	}
+	case 'u': json_object_set_new(u, "unit", json_string(optarg)); return 0;
+	case 'n': json_object_set_new(u, "display_name", json_string(optarg)); return 0;
+	case 's': json_object_set_new(u, "superior", json_string(optarg)); return 0;
+	case 'c': json_object_set_new(u, "credential", json_string(optarg)); return 0;
+	case 'v':
+		json_object_set_new(u, "credential_valid_until",
+				    json_string(optarg));
+		return 0;
+	}
+	return -1;
+}
+
+static int user_add(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "role", required_argument, NULL, 'r' },
+		{ "unit", required_argument, NULL, 'u' },
+		{ "display-name", required_argument, NULL, 'n' },
+		{ "superior", required_argument, NULL, 's' },
+		{ "credential", required_argument, NULL, 'c' },
+		{ "credential-valid-until", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct user_args ua = { json_object() };
+	struct wf_opts o = { 0 };
+	struct error err = { 0 };
+	json_t *out = NULL;
+	struct ledger *l;
+	struct cases *c;
+	int r = parse_common("user", user_help, argc, argv, &o, extra,
+			     user_extra, &ua);
+
+	if (r == 0 && optind + 1 != argc)
+		r = cli_usage("user", "user add takes one NAME");
+	if (r == 0 && !json_object_get(ua.user, "roles"))
+		r = cli_usage("user", "user add needs --role");
+	if (r) {
+		json_decref(ua.user);
+		return r < 0 ? EXIT_OK : r;
+	}
+	json_object_set_new(ua.user, "name", json_string(argv[optind]));
+	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0) {
+		json_decref(ua.user);
+		return EXIT_ERROR;
+	}
+	struct actor by = { cli_actor(o.as), cli_os_user() };
+
+	r = cases_user_add(c, ua.user, &by, &out, &err);
+	cli_close_cases(l, c);
+	json_decref(ua.user);
+	if (r)
+		return cli_fail(&err);
+	cli_print_json(out);
+	return EXIT_OK;
+}
+
+static int user_list(int argc, char **argv, int show)
+{
+	struct wf_opts o = { 0 };
+	struct error err = { 0 };
+	json_t *out = NULL, *u;
+	struct ledger *l;
+	struct cases *c;
+	size_t i;
+	int r = parse_common("user", user_help, argc, argv, &o, NULL, NULL,
+			     NULL);
+
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (optind + (show ? 1 : 0) != argc)
+		return cli_usage("user", show ? "user show takes one NAME"
+					      : "user list takes no argument");
+	if (cli_open_cases(o.dir, o.data, LEDGER_READONLY, &l, &c) != 0)
+		return EXIT_ERROR;
+	r = show ? cases_user_get(c, argv[optind], &out, &err)
+		 : cases_user_list(c, &out, &err);
+	cli_close_cases(l, c);
+	if (r)
+		return cli_fail(&err);
+	if (show || o.json) {
+		cli_print_json(out);
+		return EXIT_OK;
+	}
+	json_array_foreach(json_object_get(out, "items"), i, u) {
+		char *roles = json_dumps(json_object_get(u, "roles"),
+					 JSON_COMPACT);
+
+		printf("%-20s %-12s %s\n",
+		       json_string_value(json_object_get(u, "name")),
+		       json_string_value(json_object_get(u, "unit")) ?: "-",
+		       roles ? roles : "");
+		free(roles);
+	}
+	json_decref(out);
+	return EXIT_OK;
+}
+
+int cmd_user(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "--help")) {
+		fputs(user_help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_ERROR : EXIT_OK;
+	}
+	if (!strcmp(argv[1], "add"))
+		return user_add(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "list"))
+		return user_list(argc - 1, argv + 1, 0);
+	if (!strcmp(argv[1], "show"))
+		return user_list(argc - 1, argv + 1, 1);
+	return cli_usage("user", "unknown subcommand '%s'; use add, list or "
+			 "show", argv[1]);
+}
+
+static const char token_help[] =
+	"Usage: casetrail token create --user NAME\n"
+	"\n"
+	"Creates a bearer token for the HTTP API and prints it once. Only its\n"
+	"hash is stored; a lost token cannot be shown again, so create a new\n"
+	"one.\n";
+
+static int token_user_opt(int ch, void *ctx)
+{
+	if (ch != 'u')
+		return -1;
+	*(const char **)ctx = optarg;
+	return 0;
+}
+
+int cmd_token(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char token[CASES_TOKEN_MAX];
+	const char *user = NULL;
+	struct wf_opts o = { 0 };
+	struct error err = { 0 };
+	struct ledger *l;
+	struct cases *c;
+	int r;
+
+	if (argc < 2 || strcmp(argv[1], "create")) {
+		if (argc >= 2 && !strcmp(argv[1], "--help")) {
+			fputs(token_help, stdout);
+			return EXIT_OK;
+		}
+		return cli_usage("token", "expected 'token create'");
+	}
+	r = parse_common("token", token_help, argc - 1, argv + 1, &o, extra,
+			 token_user_opt, &user);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (!user || optind != argc - 1)
+		return cli_usage("token", "token create needs --user NAME");
+	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0)
+		return EXIT_ERROR;
+	struct actor by = { cli_actor(o.as), cli_os_user() };
+
+	r = cases_token_create(c, user, &by, token, &err);
+	cli_close_cases(l, c);
+	if (r)
+		return cli_fail(&err);
+	puts(token);
+	memset(token, 0, sizeof(token));
+	return EXIT_OK;
+}
+
+/* --- findings ------------------------------------------------------------ */
+
+static const char findings_help[] =
+	"Usage: casetrail findings [--case ID] [--code CODE] [--open]\n"
+	"                          [--offset N] [--limit N] [--json]\n"
+	"\n"
+	"Re-evaluates the deadlines of open cases, then lists compliance\n"
+	"findings, newest first: code, case, record, responsible person and\n"
+	"superior, the rule, and when it was detected and cured. --open keeps\n"
+	"the ones not cured.\n";
+
+struct findings_args {
+	struct finding_query q;
+	int bad;
+};
+
+static int findings_extra(int ch, void *ctx)
+{
+	struct findings_args *fa = ctx;
+	uint64_t v;
+
+	switch (ch) {
+	case 'c': fa->q.case_id = optarg; return 0;
+	case 'k': fa->q.code = optarg; return 0;
+	case 'o': fa->q.open_only = 1; return 0;
+	case 'f':
+		if (cli_parse_u64("--offset", optarg, &v))
+			return -1;
+		fa->q.offset = (size_t)v;
+		return 0;
+	case 'l':
+		if (cli_parse_u64("--limit", optarg, &v))
+			return -1;
+		if (v == 0 || v > 500) {
+			cli_usage("findings", "--limit takes 1 to 500");
+			return -1;
+		}
+		fa->q.limit = (size_t)v;
+		return 0;
+	}
+	return -1;
+}
+
+int cmd_findings(int argc, char **argv)
+{
+	static const struct option extra[] = {
+		{ "case", required_argument, NULL, 'c' },
+		{ "code", required_argument, NULL, 'k' },
+		{ "open", no_argument, NULL, 'o' },
+		{ "offset", required_argument, NULL, 'f' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct findings_args fa = { 0 };
+	struct wf_opts o = { 0 };
+	struct error err = { 0 };
+	json_t *out = NULL, *f;
+	struct ledger *l;
+	struct cases *c;
+	size_t i;
+	int r = parse_common("findings", findings_help, argc, argv, &o, extra,
+			     findings_extra, &fa);
+
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (optind != argc)
+		return cli_usage("findings", "unexpected argument '%s'",
+				 argv[optind]);
+	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0)
+		return EXIT_ERROR;
+	r = cases_findings(c, &fa.q, &out, &err);
+	cli_close_cases(l, c);
+	if (r)
+		return cli_fail(&err);
+	if (o.json) {
+		cli_print_json(out);
+		return EXIT_OK;
+	}
+	printf("%-6s %-12s %-26s %-6s %-12s %s\n", "ID", "CASE", "CODE",
+	       "RECORD", "RESPONSIBLE", "STATE");
+	json_array_foreach(json_object_get(out, "items"), i, f)
+		printf("%-6" JSON_INTEGER_FORMAT " %-12s %-26s %-6s %-12s %s\n",
+		       json_integer_value(json_object_get(f, "id")),
+		       json_string_value(json_object_get(f, "case")) ?: "-",
+		       json_string_value(json_object_get(f, "code")),
+		       json_is_integer(json_object_get(f, "record")) ? "yes"
+								     : "-",
+		       json_string_value(json_object_get(f, "responsible"))
+			       ?: "-",
+		       json_is_null(json_object_get(f, "cured")) ? "open"
+								 : "cured");
+	json_decref(out);
+	return EXIT_OK;
+}
+
+/* --- calendar, import, rebuild ------------------------------------------- */
+
+static const char calendar_help[] =
+	"Usage: casetrail calendar import FILE.json\n"
+	"       casetrail calendar show [--json]\n"
+	"\n"
+	"import adds or replaces one year of the official working-day\n"
+	"calendar (the holiday-cn format: {year, papers, days}) as an entry in\n"
+	"the log, recomputes the deadlines of open cases and records which\n"
+	"moved. A time-limit notice already given keeps its date.\n";
+
+int cmd_calendar(int argc, char **argv)
+{
+	struct wf_opts o = { 0 };
+	struct error err = { 0 };
+	json_t *file = NULL, *out = NULL;
+	struct ledger *l;
+	struct cases *c;
+	int show, r;
+
+	if (argc < 2 || (strcmp(argv[1], "import") && strcmp(argv[1], "show"))) {
+		if (argc >= 2 && !strcmp(argv[1], "--help")) {
+			fputs(calendar_help, stdout);
+			return EXIT_OK;
+		}
+		return cli_usage("calendar", "expected 'calendar import FILE' or "
+				 "'calendar show'");
+	}
+	show = !strcmp(argv[1], "show");
+	r = parse_common("calendar", calendar_help, argc - 1, argv + 1, &o,
+			 NULL, NULL, NULL);
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (optind + (show ? 0 : 1) != argc - 1)
+		return cli_usage("calendar", show ? "calendar show takes no "
+				 "argument" : "calendar import takes one FILE");
+	if (!show && cli_read_json("calendar file", argv[optind + 1],
+				    &file) != 0)
+		return EXIT_ERROR;
+	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0) {
+		json_decref(file);
+		return EXIT_ERROR;
+	}
+	struct actor by = { cli_actor(o.as), cli_os_user() };
+
+	r = show ? cases_calendar(c, &out, &err)
+		 : cases_calendar_import(c, file, argv[optind + 1], &by, &out,
+					 &err);
+	cli_close_cases(l, c);
+	json_decref(file);
+	if (r)
+		return cli_fail(&err);
+	cli_print_json(out);
+	return EXIT_OK;
+}
+
+static const char import_help[] =
+	"Usage: casetrail import FILE.jsonl\n"
+	"\n"
+	"Imports historical cases and records, one JSON object per line:\n"
+	"  {\"op\":\"case\",\"matter\",\"applicant\",\"received\",...,\"as\"}\n"
+	"  {\"op\":\"record\",\"case\",\"kind\",\"fields\",\"at\",\"as\"}\n"
+	"A \"case\" field of a record may be \"$N\": the case opened on line N.\n"
+	"Each line is applied whole or not at all; the report lists each\n"
+	"failed line with its error, and the exit status is 2 if any failed.\n";
+
+int cmd_import(int argc, char **argv)
+{
+	struct wf_opts o = { 0 };
+	json_t *opened = json_object();
+	size_t lineno = 0, ok = 0, failed = 0;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	struct ledger *l;
+	struct cases *c;
+	FILE *in;
+	int r = parse_common("import", import_help, argc, argv, &o, NULL, NULL,
+			     NULL);
+
+	if (r) {
+		json_decref(opened);
+		return r < 0 ? EXIT_OK : r;
+	}
+	if (optind + 1 != argc) {
+		json_decref(opened);
+		return cli_usage("import", "import takes one FILE.jsonl");
+	}
+	in = strcmp(argv[optind], "-") ? fopen(argv[optind], "re") : stdin;
+	if (!in) {
+		json_decref(opened);
+		return cli_failf("cannot open '%s': %s", argv[optind],
+				 strerror(errno));
+	}
+	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0) {
+		json_decref(opened);
+		if (in != stdin)
+			fclose(in);
+		return EXIT_ERROR;
+	}
+	struct actor by = { cli_actor(o.as), cli_os_user() };
+
+	while ((n = getline(&line, &cap, in)) > 0) {
+		struct error err = { 0 };
+		json_error_t jerr;
+		json_t *v, *out = NULL;
+		const char *ref;
+		char key[32];
+
+		lineno++;
+		if (n == 1 && line[0] == '\n')
+			continue;
+		v = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
+		if (!v) {
+			fprintf(stderr, "line %zu: invalid JSON: %s\n", lineno,
+				jerr.text);
+			failed++;
+			continue;
+		}
+		ref = json_string_value(json_object_get(v, "case"));
+		if (ref && ref[0] == '$') {
+			json_t *id = json_object_get(opened, ref + 1);
+
+			if (id)
+				json_object_set(v, "case", id);
+		}
+		if (cases_import_line(c, v, &by, &out, &err) != 0) {
+			fprintf(stderr, "line %zu: %s\n", lineno, err.msg);
+			failed++;
+		} else {
+			snprintf(key, sizeof(key), "%zu", lineno);
+			if (json_object_get(out, "id") &&
+			    !json_object_get(out, "seq"))
+				json_object_set(opened, key,
+						json_object_get(out, "id"));
+			ok++;
+		}
+		json_decref(out);
+		json_decref(v);
+	}
+	free(line);
+	if (in != stdin)
+		fclose(in);
+	cli_close_cases(l, c);
+	cli_print_json(json_pack("{s:I, s:I, s:I, s:o}", "lines",
+				 (json_int_t)lineno, "imported", (json_int_t)ok,
+				 "failed", (json_int_t)failed, "cases",
+				 opened));
+	return failed ? EXIT_ERROR : EXIT_OK;
+}
+
+static const char rebuild_help[] =
+	"Usage: casetrail rebuild\n"
+	"\n"
+	"Recreates every projection (cases, records, users, tokens, findings,\n"
+	"calendar) from the log alone, compares it with what was there and\n"
+	"prints whether they match, with the differing rows. Exit status 1\n"
+	"when they differ (the rebuilt projection is kept).\n";
+
+int cmd_rebuild(int argc, char **argv)
+{
+	struct wf_opts o = { 0 };
+	struct error err = { 0 };
+	json_t *out = NULL;
+	struct ledger *l;
+	struct cases *c;
+	int match, r = parse_common("rebuild", rebuild_help, argc, argv, &o,
+				    NULL, NULL, NULL);
+
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (optind != argc)
+		return cli_usage("rebuild", "rebuild takes no argument");
+	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0)
+		return EXIT_ERROR;
+	r = cases_rebuild(c, &out, &err);
+	cli_close_cases(l, c);
+	if (r)
+		return cli_fail(&err);
+	match = json_is_true(json_object_get(out, "match"));
+	cli_print_json(out);
+	return match ? EXIT_OK : EXIT_PROBLEM;
+}
+
+/* --- bureau data --------------------------------------------------------- */
+
+static const char data_help[] =
+	"Usage: casetrail matters [CODE] [--json]\n"
+	"       casetrail kinds [CODE] [--json]\n"
+	"\n"
+	"Lists the matter catalogue or the record kinds of the bureau data,\n"
+	"or prints one in full as JSON.\n";
+
+static int list_data(int argc, char **argv, int kinds)
+{
+	struct wf_opts o = { 0 };
+	const json_t *root, *item;
+	struct ledger *l;
+	struct cases *c;
+	size_t i;
+	int r = parse_common(argv[0], data_help, argc, argv, &o, NULL, NULL,
+			     NULL);
+
+	if (r)
+		return r < 0 ? EXIT_OK : r;
+	if (optind + 1 < argc)
+		return cli_usage(argv[0], "unexpected argument '%s'",
+				 argv[optind + 1]);
+	if (cli_open_cases(o.dir, o.data, LEDGER_READONLY, &l, &c) != 0)
+		return EXIT_ERROR;
+	root = json_object_get(kinds ? cases_kinds(c) : cases_matters(c),
+			       kinds ? "kinds" : "matters");
+	r = optind < argc ? EXIT_ERROR : EXIT_OK;
+	json_array_foreach(root, i, item) {
+		const char *code = json_string_value(json_object_get(item,
+								     "code"));
+
+		if (optind < argc) {
+			if (strcmp(code, argv[optind]))
+				continue;
+			cli_print_json(json_incref((json_t *)item));
+			r = EXIT_OK;
+			break;
+		}
+		if (o.json)
+			continue;
+		printf("%-28s %-14s %s\n", code,
+		       json_string_value(json_object_get(
+			       item, kinds ? "stage" : "type")),
+		       json_string_value(json_object_get(item, "name")));
+	}
+	if (optind == argc && o.json)
+		cli_print_json(json_incref((json_t *)root));
+	cli_close_cases(l, c);
+	if (r)
+		cli_failf("%s '%s' not found; run 'casetrail %s' for the list",
+			  kinds ? "kind" : "matter", argv[optind], argv[0]);
+	return r;
+}
+
+int cmd_matters(int argc, char **argv)
+{
+	return list_data(argc, argv, 0);
+}
+
+int cmd_kinds(int argc, char **argv)
+{
+	return list_data(argc, argv, 1);
+}
