@@ -1,10 +1,11 @@
 /*
- * The read-only HTTP server: what a witness, a monitor or an auditor needs
- * to check the log without access to any record's content. It serves the
- * latest signed checkpoint, the C2SP tlog-tiles resources (hash tiles and
- * entry bundles), single entry envelopes, inclusion and consistency
- * proofs, a health check and Prometheus metrics. Every resource is a
- * commitment, and no record content is served here.
+ * The HTTP server. Its public part serves a witness, a monitor or an
+ * auditor, who check the log without access to any record's content. It
+ * consists of the latest signed checkpoint, the C2SP tlog-tiles resources
+ * (hash tiles and entry bundles), single entry envelopes, inclusion and
+ * consistency proofs, a health check and Prometheus metrics. The workflow API under
+ * /api/v1 (cases, records, findings, the bureau's data) needs a bearer
+ * token and serves content.
  */
 #ifndef CASETRAIL_HTTP_H
 #define CASETRAIL_HTTP_H
@@ -12,10 +13,12 @@
 #include "common/error.h"
 
 /*
- * Opens the store in dir, starts its checkpoint signer and serves HTTP on
- * listen_addr until the process receives SIGINT or SIGTERM. listen_addr
- * is "127.0.0.1:8080" or "[::1]:8080", and port 0 picks a free port. Once
- * listening, it logs msg="listening" with the bound address and port.
+ * Opens the store in dir and the workflow with the bureau data in
+ * data_dir, starts the checkpoint signer and a thread that runs
+ * cases_sweep once a minute, and serves HTTP on listen_addr until the
+ * process receives SIGINT or SIGTERM. listen_addr is "127.0.0.1:8080" or
+ * "[::1]:8080", and port 0 picks a free port. Once listening, it logs
+ * msg="listening" with the bound address and port.
  *
  * The calling thread blocks both signals while the server runs and waits
  * for them with sigwait(), so no signal handler is installed. The
@@ -24,8 +27,9 @@
  *
  * Returns 0 after a clean stop, CT_EINVAL for an invalid listen address,
  * CT_EIO when the address cannot be bound, or the error of opening the
- * store, with detail in err.
+ * store or the bureau data, with detail in err.
  */
-int http_serve(const char *dir, const char *listen_addr, struct error *err);
+int http_serve(const char *dir, const char *data_dir,
+	       const char *listen_addr, struct error *err);
 
 #endif

@@ -1,20 +1,23 @@
 /*
  * Shared by the files of the HTTP server: the server state, the
- * per-request record used for the access log, and the reply that every
- * handler fills and reply_send() turns into one libmicrohttpd response.
- * This is the only header of casetrail that includes <microhttpd.h>.
+ * per-request record used for routing and the access log, and the reply
+ * that every handler fills and reply_send() turns into one libmicrohttpd
+ * response. This is the only header of casetrail that includes
+ * <microhttpd.h>.
  */
 #ifndef CASETRAIL_HTTP_INTERNAL_H
 #define CASETRAIL_HTTP_INTERNAL_H
 
 #include <arpa/inet.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "common/buf.h"
+#include "cases/cases.h"
 #include "common/error.h"
 #include "ledger/ledger.h"
 
@@ -24,43 +27,47 @@
 /* Room for "[" IPv6 "]:" port and the NUL, with some to spare. */
 #define HTTP_ADDR_MAX (INET6_ADDRSTRLEN + 16)
 
+/* JSON request bodies larger than this get a 413. */
+#define HTTP_JSON_BODY_MAX ((size_t)1 << 20)
+
+/* Route groups, counted apart in /metrics. */
+enum route_group {
+	GROUP_OTHER, /* no route matched */
+	GROUP_LOG,   /* checkpoint, tiles, entries, proofs */
+	GROUP_HEALTH,
+	GROUP_METRICS,
+	GROUP_CATALOGUE, /* matters, record kinds, laws, calendar, deadline */
+	GROUP_USERS,
+	GROUP_CASES,
+	GROUP_RECORDS,
+	GROUP_FINDINGS,
+	GROUP_COUNT
+};
+
+/* The thread that runs cases_sweep once a minute (sweep.c). */
+struct sweeper {
+	struct cases *cases;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool running;
+	bool stop;
+};
+
 struct server {
 	struct ledger *ledger;
+	struct cases *cases;
 	struct MHD_Daemon *daemon;
+	struct sweeper sweeper;
 	char addr[HTTP_ADDR_MAX]; /* the bound address, as logged */
 	_Atomic uint64_t requests[HTTP_STATUS_MAX]; /* by status code */
 	_Atomic uint64_t mhd_errors; /* messages libmicrohttpd logged */
+	_Atomic uint64_t group_requests[GROUP_COUNT];
+	_Atomic uint64_t group_us[GROUP_COUNT]; /* summed durations */
 };
 
-/*
- * One request from its request line to its completion. The target is the
- * request target exactly as the client sent it, before libmicrohttpd
- * decodes percent-escapes, and path is its part before any '?'.
- */
-struct request {
-	struct server *server;
-	struct timespec start; /* CLOCK_MONOTONIC */
-	char method[16];       /* empty until the handler runs */
-	size_t body_len;       /* body bytes sent, 0 for HEAD */
-	char remote[INET6_ADDRSTRLEN];
-	char *path;
-	char target[];
-};
-
-/*
- * A response under construction. Handlers set status, content type and
- * body, and header fields left NULL are not sent.
- */
-struct reply {
-	unsigned status;
-	const char *content_type;
-	const char *cache_control;
-	const char *allow;
-	struct buf body;
-};
-
-#define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
-#define CACHE_NONE "no-store"
+struct api_route;
+struct reply;
 
 /*
  * A resource handler. rest is the part of the path after the route's
@@ -70,6 +77,89 @@ struct reply {
  */
 typedef int (*handler_fn)(struct server *s, struct MHD_Connection *c,
 			  const char *rest, struct reply *r, struct error *err);
+
+/* Path parameters of a workflow route, such as the case id. */
+#define API_PARAMS_MAX 2
+
+/*
+ * One request from its request line to its completion. The target is the
+ * request target exactly as the client sent it, before libmicrohttpd
+ * decodes percent-escapes, and path is its part before any '?'. decoded
+ * has room for the percent-decoded path segments, which params point
+ * into.
+ */
+struct request {
+	struct server *server;
+	struct timespec start; /* CLOCK_MONOTONIC */
+	char method[16];       /* empty until the handler runs */
+	size_t body_len;       /* response body bytes sent, 0 for HEAD */
+	char remote[INET6_ADDRSTRLEN];
+	enum route_group group;
+	const char *problem; /* the problem type slug sent, for the log */
+	char user[LEDGER_NAME_MAX + 1]; /* the authenticated user, or "" */
+
+	/* Set by route_begin: what route_finish runs. */
+	bool routed;
+	handler_fn handler; /* a route of the public log */
+	const char *rest;
+	const struct api_route *api; /* a workflow route */
+	const char *params[API_PARAMS_MAX];
+
+	/* The request body of a workflow route that takes one. */
+	bool upload_open; /* body_begin accepted it */
+	struct buf upload;
+	uint64_t upload_seen; /* bytes received, kept or not */
+	bool upload_too_big;
+
+	char *path;
+	char *decoded;
+	char target[];
+};
+
+/*
+ * A response under construction. Handlers set status, content type and
+ * body, and header fields left NULL or empty are not sent.
+ */
+struct reply {
+	unsigned status;
+	const char *content_type;
+	const char *cache_control;
+	const char *allow;
+	const char *www_authenticate;
+	const char *retry_after;
+	const char *problem; /* the problem type slug, NULL for about:blank */
+	char allow_list[32]; /* room for an Allow value built per request */
+	char etag[32];
+	char location[512];
+	struct buf body;
+};
+
+#define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
+#define CACHE_NONE "no-store"
+/* Case content: kept by no shared cache, revalidated with its ETag. */
+#define CACHE_PRIVATE "private, no-cache"
+
+/*
+ * Problem types of the workflow API, each a URI under
+ * https://casetrail.invalid/problems/ with a fixed title. The problems of
+ * the public log endpoints and of routing carry no extra meaning beyond
+ * their status, so they keep type about:blank.
+ */
+enum problem {
+	PROBLEM_INVALID_JSON,      /* 400: the body is not acceptable JSON */
+	PROBLEM_INVALID_PARAMETER, /* 400: a query parameter */
+	PROBLEM_INVALID_PATH,      /* 400: a path segment */
+	PROBLEM_UNAUTHORIZED,      /* 401 */
+	PROBLEM_NOT_FOUND,         /* 404 */
+	PROBLEM_STAGE_CONFLICT,    /* 409: CT_ESTATE */
+	PROBLEM_ACTOR_NOT_ALLOWED, /* 409: CT_EPERM, such as self-approval */
+	PROBLEM_ALREADY_EXISTS,    /* 409: CT_EEXIST */
+	PROBLEM_BODY_TOO_LARGE,    /* 413 */
+	PROBLEM_UNSUPPORTED_MEDIA_TYPE, /* 415 */
+	PROBLEM_VALIDATION_FAILED, /* 422: CT_EINVAL */
+	PROBLEM_BUSY,              /* 503: CT_EBUSY, with Retry-After */
+	PROBLEM_COUNT
+};
 
 /* reply.c */
 void reply_init(struct reply *r);
@@ -84,6 +174,21 @@ int reply_problem(struct reply *r, unsigned status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /*
+ * Fills r with a problem of type p: its status, URI and title, and the
+ * formatted detail, which may contain UTF-8. Returns 0 or CT_ENOMEM.
+ */
+int reply_problem_of(struct reply *r, enum problem p, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Fills r with the problem that matches code, a CT_E* error of the
+ * workflow, with err's message as its detail, and returns 0. Returns code
+ * itself for the errors of the server (CT_EIO, CT_ECORRUPT, CT_ENOMEM,
+ * CT_ECRYPTO), for which the caller sends a 500.
+ */
+int reply_error(struct reply *r, int code, const struct error *err);
+
+/*
  * Returns CT_EINVAL when rc, the result of reply_problem(), is 0, else rc.
  * A parser that wrote a 400 into the reply returns this to stop its caller.
  */
@@ -96,8 +201,17 @@ static inline int reply_rejected(int rc)
 int reply_json(struct reply *r, json_t *v, const char *cache_control);
 
 /*
+ * Fills r with {"items", "total", "offset", "limit"}: the slice of the
+ * array items (borrowed) that starts at offset and contains at most limit
+ * elements.
+ */
+int reply_page(struct reply *r, const json_t *items, size_t offset,
+	       size_t limit);
+
+/*
  * Queues r as the response to the request and records its body length
- * in rq for the access log. The body moves into the response.
+ * and problem type in rq for the access log. The body moves into the
+ * response.
  */
 enum MHD_Result reply_send(struct MHD_Connection *c, struct request *rq,
 			   struct reply *r);
@@ -122,8 +236,22 @@ int http_parse_index(const char *s, uint64_t *out);
 json_t *http_json_base64(const uint8_t hash[HASH_LEN]);
 
 /* routes.c */
-int route_request(struct server *s, struct MHD_Connection *c,
-		  struct request *rq, struct reply *r, struct error *err);
+
+/* route_begin's result when the request goes on to route_finish. */
+#define ROUTE_CONTINUE 1
+
+/*
+ * Resolves the route of rq once its header is in: method, path,
+ * authorization and, for a request with a body, its type and length. It
+ * returns ROUTE_CONTINUE when route_finish should run once the body is
+ * in, 0 with a problem in r, or a negative code when the server failed.
+ */
+int route_begin(struct server *s, struct MHD_Connection *c,
+		struct request *rq, struct reply *r, struct error *err);
+
+/* Runs the handler that route_begin chose; returns as handler_fn does. */
+int route_finish(struct server *s, struct MHD_Connection *c,
+		 struct request *rq, struct reply *r, struct error *err);
 
 /* tiles.c */
 int serve_tile(struct server *s, struct MHD_Connection *c, const char *rest,
@@ -136,5 +264,9 @@ int serve_inclusion(struct server *s, struct MHD_Connection *c,
 		    const char *rest, struct reply *r, struct error *err);
 int serve_consistency(struct server *s, struct MHD_Connection *c,
 		      const char *rest, struct reply *r, struct error *err);
+
+/* sweep.c */
+int sweeper_start(struct server *s, struct error *err);
+void sweeper_stop(struct server *s);
 
 #endif

@@ -8,11 +8,43 @@
 
 #include <jansson.h>
 
+#include "common/jcs.h"
 #include "crypto/crypto.h"
 #include "internal.h"
 
 /* Problem bodies are short: a title, a status and a one-line detail. */
 #define PROBLEM_MAX 4096
+
+#define PROBLEM_BASE "https://casetrail.invalid/problems/"
+
+/* Seconds a client waits before it retries after a 503 busy. */
+#define BUSY_RETRY_AFTER "2"
+
+static const struct problem_type {
+	unsigned status;
+	const char *slug;
+	const char *title;
+} problem_types[PROBLEM_COUNT] = {
+    [PROBLEM_INVALID_JSON] = {400, "invalid-json", "Malformed JSON body"},
+    [PROBLEM_INVALID_PARAMETER] = {400, "invalid-parameter",
+				   "Invalid query parameter"},
+    [PROBLEM_INVALID_PATH] = {400, "invalid-path", "Invalid path"},
+    [PROBLEM_UNAUTHORIZED] = {401, "unauthorized",
+			      "Authentication required"},
+    [PROBLEM_NOT_FOUND] = {404, "not-found", "Not found"},
+    [PROBLEM_STAGE_CONFLICT] = {409, "stage-conflict",
+				"Not allowed in the case's stage"},
+    [PROBLEM_ACTOR_NOT_ALLOWED] = {409, "actor-not-allowed",
+				   "Not allowed for this actor"},
+    [PROBLEM_ALREADY_EXISTS] = {409, "already-exists", "Already exists"},
+    [PROBLEM_BODY_TOO_LARGE] = {413, "body-too-large",
+				"Request body too large"},
+    [PROBLEM_UNSUPPORTED_MEDIA_TYPE] = {415, "unsupported-media-type",
+					"Unsupported media type"},
+    [PROBLEM_VALIDATION_FAILED] = {422, "validation-failed",
+				   "Invalid request content"},
+    [PROBLEM_BUSY] = {503, "busy", "Store busy"},
+};
 
 void reply_init(struct reply *r)
 {
@@ -20,6 +52,12 @@ void reply_init(struct reply *r)
 	r->content_type = NULL;
 	r->cache_control = CACHE_NONE;
 	r->allow = NULL;
+	r->www_authenticate = NULL;
+	r->retry_after = NULL;
+	r->problem = NULL;
+	r->allow_list[0] = '\0';
+	r->etag[0] = '\0';
+	r->location[0] = '\0';
 	buf_init(&r->body, BUF_DEFAULT_MAX);
 }
 
@@ -28,22 +66,17 @@ void reply_release(struct reply *r)
 	buf_release(&r->body);
 }
 
-int reply_problem(struct reply *r, unsigned status, const char *fmt, ...)
+/* Replaces r's body with a problem document; detail must be UTF-8. */
+static int fill_problem(struct reply *r, unsigned status, const char *type,
+			const char *title, const char *detail)
 {
-	char detail[1024];
 	json_t *problem;
 	char *text;
-	va_list ap;
 	int rc;
 
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-
-	/* detail is ASCII because every value in it went through http_quote. */
-	problem = json_pack("{s:s, s:s, s:I, s:s}", "type", "about:blank",
-			    "title", MHD_get_reason_phrase_for(status),
-			    "status", (json_int_t)status, "detail", detail);
+	problem = json_pack("{s:s, s:s, s:I, s:s}", "type", type, "title",
+			    title, "status", (json_int_t)status, "detail",
+			    detail);
 	if (!problem)
 		return CT_ENOMEM;
 	text = json_dumps(problem, JSON_COMPACT);
@@ -58,7 +91,70 @@ int reply_problem(struct reply *r, unsigned status, const char *fmt, ...)
 	r->status = status;
 	r->content_type = "application/problem+json";
 	r->cache_control = CACHE_NONE;
+	r->etag[0] = '\0';
+	r->location[0] = '\0';
 	return rc;
+}
+
+int reply_problem(struct reply *r, unsigned status, const char *fmt, ...)
+{
+	char detail[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+
+	/* detail is ASCII because every value in it went through http_quote. */
+	r->problem = NULL;
+	return fill_problem(r, status, "about:blank",
+			    MHD_get_reason_phrase_for(status), detail);
+}
+
+/* Fills r with problem p and a finished detail. */
+static int problem_with_detail(struct reply *r, enum problem p,
+			       const char *detail)
+{
+	const struct problem_type *t = &problem_types[p];
+	char type[128], quoted[ERROR_MSG_MAX];
+
+	snprintf(type, sizeof(type), PROBLEM_BASE "%s", t->slug);
+	/* A message cut inside a character, or echoing bad bytes, is quoted. */
+	if (!jcs_utf8_valid(detail, strlen(detail)))
+		detail = http_quote(detail, quoted, sizeof(quoted));
+	r->problem = t->slug;
+	return fill_problem(r, t->status, type, t->title, detail);
+}
+
+int reply_problem_of(struct reply *r, enum problem p, const char *fmt, ...)
+{
+	char detail[ERROR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return problem_with_detail(r, p, detail);
+}
+
+int reply_error(struct reply *r, int code, const struct error *err)
+{
+	const char *detail = err && err->msg[0] ? err->msg : ct_strerror(code);
+	enum problem p;
+
+	switch (code) {
+	case CT_EINVAL: p = PROBLEM_VALIDATION_FAILED; break;
+	case CT_ENOTFOUND: p = PROBLEM_NOT_FOUND; break;
+	case CT_ESTATE: p = PROBLEM_STAGE_CONFLICT; break;
+	case CT_EPERM: p = PROBLEM_ACTOR_NOT_ALLOWED; break;
+	case CT_EEXIST: p = PROBLEM_ALREADY_EXISTS; break;
+	case CT_ETOOBIG: p = PROBLEM_BODY_TOO_LARGE; break;
+	case CT_EBUSY: p = PROBLEM_BUSY; break;
+	default: return code;
+	}
+	if (p == PROBLEM_BUSY)
+		r->retry_after = BUSY_RETRY_AFTER;
+	return problem_with_detail(r, p, detail);
 }
 
 int reply_json(struct reply *r, json_t *v, const char *cache_control)
@@ -81,6 +177,30 @@ int reply_json(struct reply *r, json_t *v, const char *cache_control)
 	return rc;
 }
 
+int reply_page(struct reply *r, const json_t *items, size_t offset,
+	       size_t limit)
+{
+	size_t total = json_array_size(items);
+	json_t *page = json_array();
+
+	for (size_t i = offset; page && i < total && i - offset < limit; i++) {
+		json_t *item = json_array_get(items, i);
+
+		if (json_array_append(page, item) != 0) {
+			json_decref(page);
+			page = NULL;
+		}
+	}
+	if (!page)
+		return CT_ENOMEM;
+	return reply_json(r,
+			  json_pack("{s:o, s:I, s:I, s:I}", "items", page,
+				    "total", (json_int_t)total, "offset",
+				    (json_int_t)offset, "limit",
+				    (json_int_t)limit),
+			  CACHE_NONE);
+}
+
 static int add_header(struct MHD_Response *resp, const char *name,
 		      const char *value)
 {
@@ -101,6 +221,16 @@ static int add_headers(struct MHD_Response *resp, const struct reply *r)
 				r->cache_control);
 	if (rc == 0)
 		rc = add_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+	if (rc == 0)
+		rc = add_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+				r->www_authenticate);
+	if (rc == 0)
+		rc = add_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+				r->retry_after);
+	if (rc == 0 && r->etag[0])
+		rc = add_header(resp, MHD_HTTP_HEADER_ETAG, r->etag);
+	if (rc == 0 && r->location[0])
+		rc = add_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (rc == 0)
 		rc = add_header(resp, "X-Content-Type-Options", "nosniff");
 	return rc;
@@ -131,6 +261,8 @@ enum MHD_Result reply_send(struct MHD_Connection *c, struct request *rq,
 	MHD_destroy_response(resp);
 	if (rq && strcmp(rq->method, MHD_HTTP_METHOD_HEAD) != 0)
 		rq->body_len = len;
+	if (rq)
+		rq->problem = r->problem;
 	return result;
 }
 

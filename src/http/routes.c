@@ -1,8 +1,9 @@
 /*
  * Routing and the small resources: /healthz, /checkpoint and /metrics.
- * Every resource is read-only, so any method but GET and HEAD gets 405
- * before the path is looked at. Paths are matched on the request target
- * as sent: none of casetrail's paths needs a percent-escape, so a path
+ * Paths of the workflow API go to api.c. Every other resource is a
+ * public, read-only view of the log, so any method but GET and HEAD gets
+ * 405 before the path is looked at. Those paths are matched on the
+ * request target as sent: none of them needs a percent-escape, so a path
  * that contains one is rejected rather than decoded, which keeps "%2e%2e"
  * and "%2f" from reaching the tile path parser in disguise.
  */
@@ -10,7 +11,16 @@
 
 #include <jansson.h>
 
+#include "api.h"
 #include "internal.h"
+
+static const char *const group_names[GROUP_COUNT] = {
+	[GROUP_OTHER] = "other",	 [GROUP_LOG] = "log",
+	[GROUP_HEALTH] = "health",	 [GROUP_METRICS] = "metrics",
+	[GROUP_CATALOGUE] = "catalogue", [GROUP_USERS] = "users",
+	[GROUP_CASES] = "cases",	 [GROUP_RECORDS] = "records",
+	[GROUP_FINDINGS] = "findings",
+};
 
 /*
  * A checkpoint note is a few short lines and at most NOTE_MAX_SIGS
@@ -66,6 +76,31 @@ static int serve_checkpoint(struct server *s, struct MHD_Connection *c,
 	return 0;
 }
 
+/* Writes the request count and summed duration of each route group. */
+static int write_group_metrics(struct server *s, struct buf *out)
+{
+	int rc;
+
+	rc = buf_puts(out, "# HELP casetrail_http_request_duration_seconds "
+			   "Time from request line to response, by route "
+			   "group.\n"
+			   "# TYPE casetrail_http_request_duration_seconds "
+			   "summary\n");
+	for (unsigned g = 0; g < GROUP_COUNT && rc == 0; g++) {
+		uint64_t n = atomic_load(&s->group_requests[g]);
+		uint64_t us = atomic_load(&s->group_us[g]);
+
+		rc = buf_printf(out,
+				"casetrail_http_request_duration_seconds_sum"
+				"{group=\"%s\"} %" PRIu64 ".%06" PRIu64 "\n"
+				"casetrail_http_request_duration_seconds_count"
+				"{group=\"%s\"} %" PRIu64 "\n",
+				group_names[g], us / 1000000, us % 1000000,
+				group_names[g], n);
+	}
+	return rc;
+}
+
 static int write_metrics(struct server *s, uint64_t entries,
 			 uint64_t checkpoint_size, struct buf *out)
 {
@@ -103,6 +138,8 @@ static int write_metrics(struct server *s, uint64_t entries,
 				"# TYPE casetrail_checkpoint_size gauge\n"
 				"casetrail_checkpoint_size %" PRIu64 "\n",
 				entries, checkpoint_size);
+	if (rc == 0)
+		rc = write_group_metrics(s, out);
 	return rc;
 }
 
@@ -134,15 +171,16 @@ static int serve_metrics(struct server *s, struct MHD_Connection *c,
 static const struct route {
 	const char *path;
 	bool prefix; /* path ends in '/' and the rest goes to the handler */
+	enum route_group group;
 	handler_fn handler;
 } routes[] = {
-    {"/healthz", false, serve_healthz},
-    {"/checkpoint", false, serve_checkpoint},
-    {"/metrics", false, serve_metrics},
-    {"/tile/", true, serve_tile},
-    {"/api/v1/entries/", true, serve_entry},
-    {"/api/v1/proof/inclusion", false, serve_inclusion},
-    {"/api/v1/proof/consistency", false, serve_consistency},
+    {"/healthz", false, GROUP_HEALTH, serve_healthz},
+    {"/checkpoint", false, GROUP_LOG, serve_checkpoint},
+    {"/metrics", false, GROUP_METRICS, serve_metrics},
+    {"/tile/", true, GROUP_LOG, serve_tile},
+    {"/api/v1/entries/", true, GROUP_LOG, serve_entry},
+    {"/api/v1/proof/inclusion", false, GROUP_LOG, serve_inclusion},
+    {"/api/v1/proof/consistency", false, GROUP_LOG, serve_consistency},
 };
 
 static const struct route *find_route(const char *path)
@@ -157,8 +195,8 @@ static const struct route *find_route(const char *path)
 	return NULL;
 }
 
-int route_request(struct server *s, struct MHD_Connection *c,
-		  struct request *rq, struct reply *r, struct error *err)
+/* route_begin for the public, read-only resources of the log. */
+static int begin_public(struct request *rq, struct reply *r)
 {
 	char quoted[HTTP_QUOTE_MAX];
 	const struct route *rt;
@@ -168,8 +206,8 @@ int route_request(struct server *s, struct MHD_Connection *c,
 		r->allow = "GET, HEAD";
 		return reply_problem(
 		    r, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "method '%s' is not allowed; this server "
-		    "is read-only and accepts GET and HEAD",
+		    "method '%s' is not allowed; the resources of the log "
+		    "are read-only and accept GET and HEAD",
 		    http_quote(rq->method, quoted, sizeof(quoted)));
 	}
 	if (strchr(rq->path, '%'))
@@ -186,8 +224,30 @@ int route_request(struct server *s, struct MHD_Connection *c,
 		    "no resource at '%s'; the server has "
 		    "/checkpoint, /tile/..., /api/v1/entries/"
 		    "SEQ, /api/v1/proof/inclusion, /api/v1/"
-		    "proof/consistency, /healthz and /metrics",
+		    "proof/consistency, /healthz, /metrics and the "
+		    "workflow API under /api/v1 (see docs/api.md)",
 		    http_quote(rq->path, quoted, sizeof(quoted)));
-	return rt->handler(s, c, rq->path + (rt->prefix ? strlen(rt->path) : 0),
-			   r, err);
+	rq->group = rt->group;
+	rq->handler = rt->handler;
+	rq->rest = rq->path + (rt->prefix ? strlen(rt->path) : 0);
+	return ROUTE_CONTINUE;
+}
+
+int route_begin(struct server *s, struct MHD_Connection *c,
+		struct request *rq, struct reply *r, struct error *err)
+{
+	int rc;
+
+	rc = api_path(rq->path) ? api_begin(s, c, rq, r, err)
+				: begin_public(rq, r);
+	rq->routed = rc == ROUTE_CONTINUE;
+	return rc;
+}
+
+int route_finish(struct server *s, struct MHD_Connection *c,
+		 struct request *rq, struct reply *r, struct error *err)
+{
+	if (rq->api)
+		return api_finish(s, c, rq, r, err);
+	return rq->handler(s, c, rq->rest, r, err);
 }

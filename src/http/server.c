@@ -1,21 +1,24 @@
 /*
  * The server's life cycle and its libmicrohttpd callbacks. http_serve()
- * opens the ledger, starts the checkpoint signer and the daemon, then
- * waits for SIGINT or SIGTERM with sigwait() and shuts down in reverse
- * order.
+ * opens the ledger and the workflow, starts the daemon, the checkpoint
+ * signer and the sweeper, then waits for SIGINT or SIGTERM with sigwait()
+ * and shuts down in reverse order.
  *
  * libmicrohttpd runs a pool of polling threads. Each request gets a struct
  * request in the URI log callback, which runs when the request line
  * arrives and is the only callback given the target before
- * percent-decoding. The access handler then fills and queues one reply,
- * and the completion callback writes the access log line, counts the
- * status and frees the request.
+ * percent-decoding. The access handler is called once when the header is
+ * in, once per piece of the body, and once more at the end. It routes the
+ * request when the header is in, collects a JSON body, then fills and
+ * queues one reply. The completion callback writes the access log line,
+ * counts the request and frees it.
  */
 #include "common/common.h"
 
 #include <pthread.h>
 #include <signal.h>
 
+#include "api.h"
 #include "common/log.h"
 #include "http.h"
 #include "internal.h"
@@ -33,10 +36,11 @@ static void *request_begin(void *cls, const char *uri, struct MHD_Connection *c)
 	size_t len = strlen(uri);
 	struct request *rq;
 
-	rq = calloc(1, sizeof(*rq) + 2 * (len + 1));
+	/* The target, its path and the decoded path, each NUL-terminated. */
+	rq = calloc(1, sizeof(*rq) + 3 * (len + 1));
 	if (!rq) {
 		log_error("http", "out of memory for a request", "bytes=%zu",
-			  sizeof(*rq) + 2 * (len + 1));
+			  sizeof(*rq) + 3 * (len + 1));
 		return NULL;
 	}
 	rq->server = cls;
@@ -44,6 +48,7 @@ static void *request_begin(void *cls, const char *uri, struct MHD_Connection *c)
 	memcpy(rq->target, uri, len + 1);
 	rq->path = rq->target + len + 1;
 	memcpy(rq->path, uri, strcspn(uri, "?"));
+	rq->decoded = rq->path + len + 1;
 
 	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(rq->remote, sizeof(rq->remote), "-");
@@ -59,24 +64,54 @@ static void *request_begin(void *cls, const char *uri, struct MHD_Connection *c)
 	return rq;
 }
 
-static double elapsed_ms(const struct timespec *start)
+/* Returns the microseconds since start. */
+static uint64_t elapsed_us(const struct timespec *start)
 {
 	struct timespec now;
+	int64_t us;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - start->tv_sec) * 1e3 +
-	       (double)(now.tv_nsec - start->tv_nsec) / 1e6;
+	us = (int64_t)(now.tv_sec - start->tv_sec) * 1000000 +
+	     (now.tv_nsec - start->tv_nsec) / 1000;
+	return us > 0 ? (uint64_t)us : 0;
 }
 
-/* Writes the access log line, counts the status and frees the request. */
+/*
+ * Writes the access log line: the authenticated user and the problem
+ * type follow when there are any. Client errors are logged here alone,
+ * at info, and server errors (5xx) at warn; the Authorization header is
+ * never logged.
+ */
+static void log_access(const struct request *rq, unsigned status,
+		       uint64_t us, bool completed)
+{
+	char method[sizeof(rq->method) + 8], target[LOG_TARGET_MAX];
+	char user[sizeof(rq->user) + 8], extra[sizeof(user) + 64] = "";
+
+	if (rq->user[0])
+		snprintf(extra, sizeof(extra), " user=%s",
+			 log_quote(rq->user, user, sizeof(user)));
+	if (rq->problem)
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 " problem=%s", rq->problem);
+	log_quote(rq->method[0] ? rq->method : "-", method, sizeof(method));
+	log_event(status >= 500 ? LOG_WARN : LOG_INFO, "http", "request",
+		  "method=%s target=%s status=%u bytes=%zu "
+		  "ms=%.3f remote=%s completed=%s%s",
+		  method, log_quote(rq->target, target, sizeof(target)), status,
+		  rq->body_len, (double)us / 1e3, rq->remote,
+		  completed ? "true" : "false", extra);
+}
+
+/* Writes the access log line, counts the request and frees it. */
 static void request_end(void *cls, struct MHD_Connection *c, void **req_cls,
 			enum MHD_RequestTerminationCode toe)
 {
 	struct server *s = cls;
 	struct request *rq = *req_cls;
 	const union MHD_ConnectionInfo *info;
-	char method[sizeof(rq->method) + 8], target[LOG_TARGET_MAX];
 	unsigned status = 0;
+	uint64_t us;
 
 	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_HTTP_STATUS);
 	if (info)
@@ -86,13 +121,12 @@ static void request_end(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (!rq)
 		return;
 
-	log_quote(rq->method[0] ? rq->method : "-", method, sizeof(method));
-	log_info("http", "request",
-		 "method=%s target=%s status=%u bytes=%zu "
-		 "ms=%.3f remote=%s completed=%s",
-		 method, log_quote(rq->target, target, sizeof(target)), status,
-		 rq->body_len, elapsed_ms(&rq->start), rq->remote,
-		 toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "true" : "false");
+	us = elapsed_us(&rq->start);
+	atomic_fetch_add(&s->group_requests[rq->group], 1);
+	atomic_fetch_add(&s->group_us[rq->group], us);
+	log_access(rq, status, us,
+		   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	buf_release(&rq->upload);
 	free(rq);
 	*req_cls = NULL;
 }
@@ -114,6 +148,56 @@ static int reply_failure(const struct request *rq, int code,
 			     ct_strerror(code));
 }
 
+/* Replies 400 to an HTTP/1.1 request without Host, as RFC 9112 requires. */
+static int check_host(struct MHD_Connection *c, const char *version,
+		      struct reply *r)
+{
+	if (strcmp(version, MHD_HTTP_VERSION_1_1) != 0 ||
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_HOST))
+		return ROUTE_CONTINUE;
+	return reply_problem(r, MHD_HTTP_BAD_REQUEST,
+			     "the request has no Host header, which "
+			     "HTTP/1.1 requires; add one");
+}
+
+/*
+ * Routes rq unless that is done, and runs its handler unless its body is
+ * still to come. Queues the reply, or returns MHD_YES to receive the body.
+ * A request rejected before its body is routed again once the body has
+ * been drained, so that the client reads the reply rather than a reset.
+ */
+static enum MHD_Result process(struct server *s, struct MHD_Connection *c,
+			       struct request *rq, const char *version,
+			       bool body_follows)
+{
+	struct error err = { 0 };
+	enum MHD_Result result;
+	struct reply r;
+	int rc = ROUTE_CONTINUE;
+
+	reply_init(&r);
+	if (!rq->routed)
+		rc = check_host(c, version, &r);
+	if (!rq->routed && rc == ROUTE_CONTINUE)
+		rc = route_begin(s, c, rq, &r, &err);
+	if (body_follows && (rc == ROUTE_CONTINUE ||
+			     (rc == 0 && body_drainable(c)))) {
+		reply_release(&r);
+		return MHD_YES;
+	}
+	if (rc == ROUTE_CONTINUE)
+		rc = route_finish(s, c, rq, &r, &err);
+	if (rc < 0)
+		rc = reply_failure(rq, rc, &err, &r);
+	result = rc < 0 ? MHD_NO : reply_send(c, rq, &r);
+	if (result != MHD_YES)
+		log_error("http", "cannot queue a response; closing the "
+			  "connection", "status=%u", r.status);
+	reply_release(&r);
+	return result;
+}
+
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c,
 				      const char *url, const char *method,
 				      const char *version,
@@ -121,12 +205,9 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c,
 				      size_t *upload_data_size, void **req_cls)
 {
 	struct request *rq = *req_cls;
-	struct error err = { 0 };
-	enum MHD_Result result;
-	struct reply r;
-	int rc;
+	size_t size = *upload_data_size;
 
-	(void)url, (void)upload_data;
+	(void)url;
 	if (!rq)
 		return MHD_NO; /* out of memory in request_begin */
 	if (!rq->method[0]) {
@@ -135,36 +216,20 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c,
 		 * libmicrohttpd 0.9.75 closes the connection after a reply
 		 * queued in this first call, made when the headers arrive.
 		 * GET and HEAD wait for the next call to keep it open. Other
-		 * methods get their 405 now, without reading a body.
+		 * methods are routed now, so that a body is kept only for a
+		 * route that takes it, and a client waiting for 100 Continue
+		 * gets its rejection before it sends the body.
 		 */
 		if (!strcmp(method, MHD_HTTP_METHOD_GET) ||
 		    !strcmp(method, MHD_HTTP_METHOD_HEAD))
 			return MHD_YES;
-	} else if (*upload_data_size > 0) {
-		*upload_data_size = 0; /* a body on GET means nothing here */
-		return MHD_YES;
+		return process(cls, c, rq, version, true);
 	}
-
-	reply_init(&r);
-	if (!strcmp(version, MHD_HTTP_VERSION_1_1) &&
-	    !MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-					 MHD_HTTP_HEADER_HOST)) {
-		rc = reply_problem(&r, MHD_HTTP_BAD_REQUEST,
-				   "the request has no Host header, which "
-				   "HTTP/1.1 requires; add one");
-		result = reply_send(c, rq, &r);
-		reply_release(&r);
-		return result;
+	if (size > 0) {
+		*upload_data_size = 0;
+		return body_receive(rq, upload_data, size);
 	}
-	rc = route_request(cls, c, rq, &r, &err);
-	if (rc)
-		rc = reply_failure(rq, rc, &err, &r);
-	result = rc ? MHD_NO : reply_send(c, rq, &r);
-	if (result != MHD_YES)
-		log_error("http", "cannot queue a response; closing the "
-			  "connection", "status=%u", r.status);
-	reply_release(&r);
-	return result;
+	return process(cls, c, rq, version, false);
 }
 
 /* Routes libmicrohttpd's own error messages into the event log. */
@@ -305,12 +370,50 @@ static int daemon_start(struct server *s, const struct sockaddr_storage *addr,
 	return 0;
 }
 
-int http_serve(const char *dir, const char *listen_addr, struct error *err)
+/*
+ * Opens the ledger and the workflow, then starts serving, signing and
+ * sweeping. Signing starts only once serving works, so that a failed
+ * start changes nothing in the store.
+ */
+static int server_start(struct server *s, const char *dir,
+			const char *data_dir,
+			const struct sockaddr_storage *addr, struct error *err)
+{
+	int rc;
+
+	/* Read-write, because the signer stores the checkpoints it signs. */
+	rc = ledger_open(dir, 0, &s->ledger, err);
+	if (rc == 0)
+		rc = cases_open(s->ledger, data_dir, &s->cases, err);
+	if (rc == 0)
+		rc = daemon_start(s, addr, err);
+	if (rc == 0)
+		rc = ledger_signer_start(s->ledger, err);
+	if (rc == 0)
+		rc = sweeper_start(s, err);
+	return rc;
+}
+
+/* Stops what server_start started, in reverse order; safe on a partial
+ * start. */
+static void server_stop(struct server *s)
+{
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	sweeper_stop(s);
+	if (s->ledger)
+		ledger_signer_stop(s->ledger);
+	cases_close(s->cases);
+	ledger_close(s->ledger);
+}
+
+int http_serve(const char *dir, const char *data_dir,
+	       const char *listen_addr, struct error *err)
 {
 	struct server *s = NULL;
 	struct sockaddr_storage addr;
 	sigset_t signals, saved;
-	char quoted[PATH_MAX + 8];
+	char quoted[PATH_MAX + 8], data_quoted[PATH_MAX + 8];
 	int rc, sig = 0;
 
 	rc = parse_listen(listen_addr, &addr, err);
@@ -326,29 +429,19 @@ int http_serve(const char *dir, const char *listen_addr, struct error *err)
 	sigaddset(&signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &signals, &saved);
 
-	/* Read-write, because the signer stores the checkpoints it signs. */
-	rc = ledger_open(dir, 0, &s->ledger, err);
-	if (rc == 0)
-		rc = daemon_start(s, &addr, err);
-	/* Sign only once serving works, so a failed start changes nothing. */
-	if (rc == 0)
-		rc = ledger_signer_start(s->ledger, err);
+	rc = server_start(s, dir, data_dir, &addr, err);
 	if (rc)
 		goto out_stop;
-
-	log_info("http", "listening", "addr=%s dir=%s", s->addr,
-		 log_quote(dir, quoted, sizeof(quoted)));
+	log_info("http", "listening", "addr=%s dir=%s data=%s", s->addr,
+		 log_quote(dir, quoted, sizeof(quoted)),
+		 log_quote(data_dir, data_quoted, sizeof(data_quoted)));
 	while (sigwait(&signals, &sig) != 0)
 		;
 	log_info("http", "stopping", "signal=%s",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 
 out_stop:
-	if (s->daemon)
-		MHD_stop_daemon(s->daemon);
-	if (s->ledger)
-		ledger_signer_stop(s->ledger);
-	ledger_close(s->ledger);
+	server_stop(s);
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	if (rc == 0)
 		log_info("http", "stopped", "addr=%s", s->addr);

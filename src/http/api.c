@@ -1,0 +1,352 @@
+/*
+ * Routing of the workflow API: /api/v1/{matters, record-kinds, laws,
+ * calendar, deadline, users, cases, records, findings}. Every route needs
+ * "Authorization: Bearer <token>", and the token's user is the actor of
+ * whatever the request records. The token is never echoed or logged.
+ *
+ * Paths are split into segments before they are decoded, so that an
+ * escaped "/" (%2F) stays inside its segment. A segment "." or "..",
+ * plain or escaped, a bad escape, an escaped NUL and invalid UTF-8 are
+ * rejected with a 400 that names the segment. Checks run in this order:
+ * path, route, method, token, then the body's type and length.
+ */
+#include "common/common.h"
+
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "common/jcs.h"
+#include "common/log.h"
+
+#define API_PREFIX "/api/v1/"
+
+/* "Bearer" and the realm; RFC 6750 adds error="invalid_token". */
+#define BEARER_MISSING "Bearer realm=\"casetrail\""
+#define BEARER_INVALID "Bearer realm=\"casetrail\", error=\"invalid_token\""
+
+static const struct api_route api_routes[] = {
+    {"GET", {"matters"}, GROUP_CATALOGUE, serve_matters},
+    {"GET", {"matters", "*"}, GROUP_CATALOGUE, serve_matter},
+    {"GET", {"record-kinds"}, GROUP_CATALOGUE, serve_kinds},
+    {"GET", {"record-kinds", "*"}, GROUP_CATALOGUE, serve_kind},
+    {"GET", {"laws"}, GROUP_CATALOGUE, serve_laws},
+    {"GET", {"laws", "*"}, GROUP_CATALOGUE, serve_law},
+    {"GET", {"calendar"}, GROUP_CATALOGUE, serve_calendar},
+    {"GET", {"deadline"}, GROUP_CATALOGUE, serve_deadline},
+    {"GET", {"users"}, GROUP_USERS, serve_users},
+    {"GET", {"users", "*"}, GROUP_USERS, serve_user},
+    {"GET", {"cases"}, GROUP_CASES, serve_cases},
+    {"POST", {"cases"}, GROUP_CASES, create_case},
+    {"GET", {"cases", "*"}, GROUP_CASES, serve_case},
+    {"GET", {"cases", "*", "records"}, GROUP_RECORDS, serve_timeline},
+    {"POST", {"cases", "*", "records"}, GROUP_RECORDS, add_record},
+    {"GET", {"records", "*"}, GROUP_RECORDS, serve_record},
+    {"POST", {"records", "*", "corrections"}, GROUP_RECORDS,
+     correct_record},
+    {"GET", {"findings"}, GROUP_FINDINGS, serve_findings},
+};
+
+bool api_path(const char *path)
+{
+	size_t len;
+
+	if (strncmp(path, API_PREFIX, strlen(API_PREFIX)) != 0)
+		return false;
+	path += strlen(API_PREFIX);
+	len = strcspn(path, "/");
+	for (size_t i = 0; i < ARRAY_SIZE(api_routes); i++) {
+		const char *first = api_routes[i].segments[0];
+
+		if (strlen(first) == len && !strncmp(path, first, len))
+			return true;
+	}
+	return false;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Decodes the len bytes of one segment into out (NUL-terminated). Returns
+ * NULL when it is acceptable, else the reason it is not.
+ */
+static const char *decode_segment(const char *s, size_t len, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int hi, lo;
+
+		if (s[i] != '%') {
+			out[o++] = s[i];
+			continue;
+		}
+		if (i + 2 >= len)
+			return "has an invalid percent-escape";
+		hi = hex_digit(s[i + 1]);
+		lo = hex_digit(s[i + 2]);
+		if (hi < 0 || lo < 0)
+			return "has an invalid percent-escape";
+		if (hi == 0 && lo == 0)
+			return "contains an escaped NUL byte (%00)";
+		out[o++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	out[o] = '\0';
+	if (!strcmp(out, ".") || !strcmp(out, ".."))
+		return "is a relative segment, which no resource has";
+	if (strchr(out, '/'))
+		return "contains an escaped '/'";
+	if (!jcs_utf8_valid(out, o))
+		return "is not valid UTF-8";
+	return NULL;
+}
+
+/*
+ * Splits the path after /api/v1/ into decoded segments in rq->decoded.
+ * Returns the number of segments (API_SEGMENTS_MAX + 1 when there are
+ * more), or -1 with a 400 in r.
+ */
+static int split_path(struct request *rq, const char **segs,
+		      struct reply *r)
+{
+	const char *p = rq->path + strlen(API_PREFIX);
+	char *out = rq->decoded, quoted[HTTP_QUOTE_MAX];
+	int n = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, "/");
+		const char *reason = decode_segment(p, len, out);
+
+		if (reason) {
+			char segment[HTTP_QUOTE_MAX];
+			size_t cut = len < sizeof(segment) ? len
+							  : sizeof(segment) - 1;
+
+			memcpy(segment, p, cut);
+			segment[cut] = '\0';
+			reply_problem_of(r, PROBLEM_INVALID_PATH,
+					 "path segment '%s' %s",
+					 http_quote(segment, quoted,
+						    sizeof(quoted)),
+					 reason);
+			return -1;
+		}
+		if (n < API_SEGMENTS_MAX + 1)
+			segs[n++] = out;
+		out += strlen(out) + 1;
+		if (!p[len])
+			return n;
+		p += len + 1;
+	}
+}
+
+/* Matches segs against rt, collecting its parameters. */
+static bool match_route(const struct api_route *rt, const char **segs, int n,
+			const char **params)
+{
+	int i, nparams = 0;
+
+	for (i = 0; i < n && rt->segments[i]; i++) {
+		if (!segs[i][0])
+			return false;
+		if (strcmp(rt->segments[i], "*") == 0)
+			params[nparams++] = segs[i];
+		else if (strcmp(rt->segments[i], segs[i]) != 0)
+			return false;
+	}
+	return i == n && !rt->segments[i];
+}
+
+/* Adds method to the Allow list in allow, once. */
+static void allow_method(char *allow, size_t n, const char *method)
+{
+	size_t used = strlen(allow);
+
+	if (!strcmp(method, "GET"))
+		method = "GET, HEAD";
+	if (strstr(allow, method))
+		return;
+	snprintf(allow + used, n - used, "%s%s", used ? ", " : "", method);
+}
+
+/*
+ * Finds the route of rq's path and method. Returns 0 with rq->api set, or
+ * with a 400, 404 or 405 in r.
+ */
+static int find_api_route(struct request *rq, struct reply *r)
+{
+	const char *segs[API_SEGMENTS_MAX + 1], *params[API_PARAMS_MAX];
+	const char *method = rq->method;
+	char quoted[HTTP_QUOTE_MAX], path[HTTP_QUOTE_MAX];
+	char *allow = r->allow_list;
+	int n = split_path(rq, segs, r);
+
+	if (n < 0)
+		return 0;
+	if (!strcmp(method, MHD_HTTP_METHOD_HEAD))
+		method = MHD_HTTP_METHOD_GET;
+	for (size_t i = 0; i < ARRAY_SIZE(api_routes); i++) {
+		const struct api_route *rt = &api_routes[i];
+
+		if (!match_route(rt, segs, n, params))
+			continue;
+		rq->group = rt->group;
+		if (strcmp(rt->method, method) != 0) {
+			allow_method(allow, sizeof(r->allow_list),
+				     rt->method);
+			continue;
+		}
+		rq->api = rt;
+		memcpy(rq->params, params, sizeof(params));
+		return 0;
+	}
+	if (!allow[0])
+		return reply_problem(r, MHD_HTTP_NOT_FOUND,
+				     "no resource at '%s'; see docs/api.md for "
+				     "the resources under /api/v1",
+				     http_quote(rq->path, quoted,
+						sizeof(quoted)));
+	r->allow = allow;
+	return reply_problem(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+			     "method '%s' is not allowed on '%s'; use %s",
+			     http_quote(rq->method, quoted, sizeof(quoted)),
+			     http_quote(rq->path, path, sizeof(path)), allow);
+}
+
+static int reply_unauthorized(struct reply *r, const char *challenge,
+			      const char *detail)
+{
+	int rc = reply_problem_of(r, PROBLEM_UNAUTHORIZED, "%s", detail);
+
+	r->www_authenticate = challenge;
+	return rc;
+}
+
+/*
+ * Checks the bearer token and stores its user in rq->user. Returns 0 with
+ * rq->user set or a 401 in r, or a negative code when the check failed.
+ */
+static int authenticate(struct server *s, struct MHD_Connection *c,
+			struct request *rq, struct reply *r,
+			struct error *err)
+{
+	struct error token_err = { 0 };
+	const char *header, *token;
+	int rc;
+
+	header = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+					     MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!header)
+		return reply_unauthorized(
+		    r, BEARER_MISSING,
+		    "the request has no Authorization header; send "
+		    "'Authorization: Bearer TOKEN' with a token from "
+		    "'casetrail token create'");
+	if (strncasecmp(header, "Bearer", 6) != 0 ||
+	    (header[6] != ' ' && header[6] != '\0'))
+		return reply_unauthorized(
+		    r, BEARER_MISSING,
+		    "the Authorization header does not use the Bearer "
+		    "scheme; send 'Authorization: Bearer TOKEN'");
+	for (token = header + 6; *token == ' '; token++)
+		;
+	if (!*token)
+		return reply_unauthorized(
+		    r, BEARER_MISSING,
+		    "the Authorization header has no token after 'Bearer'; "
+		    "send 'Authorization: Bearer TOKEN'");
+	rc = cases_token_user(s->cases, token, rq->user, sizeof(rq->user),
+			      &token_err);
+	if (rc == CT_EPERM || rc == CT_ENOTFOUND || rc == CT_EINVAL) {
+		rq->user[0] = '\0';
+		return reply_unauthorized(
+		    r, BEARER_INVALID,
+		    "the bearer token is invalid, expired or revoked; "
+		    "create a new one with 'casetrail token create'");
+	}
+	/* token_err's message is not passed on: it might quote the token. */
+	if (rc)
+		return error_set(err, rc, "cannot check the bearer token: %s",
+				 ct_strerror(rc));
+	return 0;
+}
+
+int api_begin(struct server *s, struct MHD_Connection *c,
+	      struct request *rq, struct reply *r, struct error *err)
+{
+	int rc = find_api_route(rq, r);
+
+	if (rc || !rq->api)
+		return rc;
+	rc = authenticate(s, c, rq, r, err);
+	if (rc || !rq->user[0])
+		return rc;
+	if (!strcmp(rq->api->method, MHD_HTTP_METHOD_POST))
+		return body_begin(c, rq, r);
+	return ROUTE_CONTINUE;
+}
+
+int api_finish(struct server *s, struct MHD_Connection *c,
+	       struct request *rq, struct reply *r, struct error *err)
+{
+	struct api_call call = {
+		.s = s,
+		.c = c,
+		.rq = rq,
+		.params = rq->params,
+		.actor = { rq->user, NULL },
+	};
+	int rc;
+
+	if (!strcmp(rq->api->method, MHD_HTTP_METHOD_POST)) {
+		rc = body_parse(rq, &call.body, r);
+		if (rc)
+			return rc == CT_EINVAL ? 0 : rc;
+	}
+	rc = rq->api->handler(&call, r, err);
+	json_decref(call.body);
+	return rc;
+}
+
+int api_query_error(struct reply *r, int code, const struct error *err)
+{
+	if (code != CT_EINVAL && code != CT_ENOTFOUND)
+		return reply_error(r, code, err);
+	return reply_problem_of(r, PROBLEM_INVALID_PARAMETER, "%s",
+				err->msg[0] ? err->msg : ct_strerror(code));
+}
+
+const json_t *api_items(const json_t *v, const char *member)
+{
+	if (json_is_array(v))
+		return v;
+	v = json_object_get(v, member);
+	return json_is_array(v) ? v : NULL;
+}
+
+const json_t *api_find(const json_t *items, const char *key,
+		       const char *value)
+{
+	size_t i;
+	json_t *item;
+
+	json_array_foreach(items, i, item)
+	{
+		const char *text = json_string_value(json_object_get(item, key));
+
+		if (text && !strcmp(text, value))
+			return item;
+	}
+	return NULL;
+}

@@ -1,0 +1,295 @@
+/*
+ * Records over HTTP: adding one to a case ({kind, fields, at?}), reading
+ * one by seq, and correcting one ({reason, fields}), which appends a new
+ * record that supersedes it. Records sent over HTTP carry fields only;
+ * attachments come by another route. Members other than those named are
+ * rejected, so that a misspelt "at" is never dropped silently.
+ */
+#include "common/common.h"
+
+#include <jansson.h>
+
+#include "api.h"
+
+/* Records describe what happened; allow this much clock skew ahead. */
+#define AT_SKEW_MS (5 * 60 * 1000)
+
+/* Reads exactly n digits at *p into *out and advances *p. */
+static bool read_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return false;
+		v = v * 10 + (**p - '0');
+	}
+	*out = v;
+	return true;
+}
+
+/* Parses "Z" or "+HH:MM" / "-HH:MM" into seconds east of UTC. */
+static bool read_offset(const char *p, int *seconds)
+{
+	int sign, h, m;
+
+	if ((*p == 'Z' || *p == 'z') && !p[1]) {
+		*seconds = 0;
+		return true;
+	}
+	if (*p != '+' && *p != '-')
+		return false;
+	sign = *p++ == '-' ? -1 : 1;
+	if (!read_digits(&p, 2, &h) || *p++ != ':' || !read_digits(&p, 2, &m) ||
+	    *p || h > 23 || m > 59)
+		return false;
+	*seconds = sign * (h * 3600 + m * 60);
+	return true;
+}
+
+/* Reads an optional fraction of a second as milliseconds. */
+static bool read_fraction(const char **p, int *ms)
+{
+	int digits = 0;
+
+	*ms = 0;
+	if (**p != '.')
+		return true;
+	for ((*p)++; **p >= '0' && **p <= '9'; (*p)++, digits++)
+		if (digits < 3)
+			*ms = *ms * 10 + (**p - '0');
+	for (int i = digits; i < 3; i++)
+		*ms *= 10;
+	return digits > 0;
+}
+
+/*
+ * Parses an RFC 3339 date-time such as 2026-12-04T09:30:00+08:00 into
+ * UTC milliseconds; a date that does not exist (February 30) fails.
+ */
+static bool parse_time(const char *text, int64_t *out)
+{
+	struct tm tm = { 0 };
+	const char *p = text;
+	int y, mo, d, h, mi, s, ms, offset;
+	time_t t;
+
+	if (!read_digits(&p, 4, &y) || *p++ != '-' ||
+	    !read_digits(&p, 2, &mo) || *p++ != '-' ||
+	    !read_digits(&p, 2, &d) || (*p != 'T' && *p != 't') ||
+	    (p++, !read_digits(&p, 2, &h)) || *p++ != ':' ||
+	    !read_digits(&p, 2, &mi) || *p++ != ':' ||
+	    !read_digits(&p, 2, &s) || !read_fraction(&p, &ms) ||
+	    !read_offset(p, &offset))
+		return false;
+	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 ||
+	    s > 59)
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = s;
+	t = timegm(&tm);
+	/* timegm normalises February 30 to March 2; reject that. */
+	if (tm.tm_mday != d || tm.tm_mon != mo - 1)
+		return false;
+	*out = ((int64_t)t - offset) * 1000 + ms;
+	return *out >= 0;
+}
+
+/* Replies 422 unless every member of body is in names. */
+static int check_members(const json_t *body, const char *const *names,
+			 const char *expected, struct reply *r)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach((json_t *)body, key, value)
+	{
+		size_t i;
+
+		for (i = 0; names[i] && strcmp(names[i], key) != 0; i++)
+			;
+		if (!names[i])
+			return reply_rejected(reply_problem_of(
+			    r, PROBLEM_VALIDATION_FAILED,
+			    "member '%s' is unknown; the body takes %s", key,
+			    expected));
+	}
+	return 0;
+}
+
+/* Reads member name of body, which must be of the given JSON type. */
+static int member_of_type(const json_t *body, const char *name,
+			  json_type type, bool required, const json_t **out,
+			  struct reply *r)
+{
+	static const char *const type_names[] = {
+		[JSON_OBJECT] = "an object", [JSON_ARRAY] = "an array",
+		[JSON_STRING] = "a string",  [JSON_INTEGER] = "an integer",
+		[JSON_REAL] = "a number",    [JSON_TRUE] = "a boolean",
+		[JSON_FALSE] = "a boolean",  [JSON_NULL] = "null",
+	};
+
+	*out = json_object_get(body, name);
+	if (!*out && !required)
+		return 0;
+	if (!*out)
+		return reply_rejected(reply_problem_of(
+		    r, PROBLEM_VALIDATION_FAILED, "member '%s' is missing",
+		    name));
+	if (json_typeof(*out) != type)
+		return reply_rejected(reply_problem_of(
+		    r, PROBLEM_VALIDATION_FAILED,
+		    "member '%s' must be %s, not %s", name, type_names[type],
+		    type_names[json_typeof(*out)]));
+	return 0;
+}
+
+/* Reads the optional event time "at" into req. */
+static int read_at(const json_t *at, struct record_request *req,
+		   struct reply *r)
+{
+	const char *text = json_string_value(at);
+
+	if (!at)
+		return 0;
+	if (!parse_time(text, &req->at_ms))
+		return reply_rejected(reply_problem_of(
+		    r, PROBLEM_VALIDATION_FAILED,
+		    "member 'at' = '%s' is not a valid time; give an RFC "
+		    "3339 time such as 2026-12-04T09:30:00+08:00",
+		    text));
+	if (req->at_ms > (int64_t)time(NULL) * 1000 + AT_SKEW_MS)
+		return reply_rejected(reply_problem_of(
+		    r, PROBLEM_VALIDATION_FAILED,
+		    "member 'at' = '%s' is in the future; give the time the "
+		    "event happened",
+		    text));
+	req->has_at = 1;
+	return 0;
+}
+
+/* Fills r with 201, the Location of the new record and out. */
+static int reply_created_record(struct reply *r, json_t *out,
+				struct error *err)
+{
+	json_t *seq = json_object_get(out, "seq");
+	int rc;
+
+	if (!json_is_integer(seq)) {
+		json_decref(out);
+		return error_set(err, CT_ECORRUPT, "the workflow returned a "
+				 "record without a seq");
+	}
+	snprintf(r->location, sizeof(r->location), "/api/v1/records/%" PRId64,
+		 (int64_t)json_integer_value(seq));
+	rc = reply_json(r, out, CACHE_NONE);
+	r->status = MHD_HTTP_CREATED;
+	return rc;
+}
+
+int add_record(struct api_call *call, struct reply *r, struct error *err)
+{
+	static const char *const members[] = { "kind", "fields", "at", NULL };
+	struct record_request req = { .case_id = call->params[0] };
+	const json_t *kind, *fields, *at;
+	json_t *out = NULL;
+	int rc;
+
+	rc = query_check(call->c, (const char *const[]){ NULL }, r);
+	if (rc == 0)
+		rc = check_members(call->body, members, "kind, fields and at",
+				   r);
+	if (rc == 0)
+		rc = member_of_type(call->body, "kind", JSON_STRING, true,
+				    &kind, r);
+	if (rc == 0)
+		rc = member_of_type(call->body, "fields", JSON_OBJECT, true,
+				    &fields, r);
+	if (rc == 0)
+		rc = member_of_type(call->body, "at", JSON_STRING, false, &at,
+				    r);
+	if (rc == 0)
+		rc = read_at(at, &req, r);
+	if (rc)
+		return rc == CT_EINVAL ? 0 : rc;
+
+	req.kind = json_string_value(kind);
+	req.fields = fields;
+	/* An unknown kind is bad input (422); a 404 is for the case alone. */
+	if (!api_find(api_items(cases_kinds(call->s->cases), "kinds"), "code",
+		      req.kind))
+		return reply_problem_of(r, PROBLEM_VALIDATION_FAILED,
+					"record kind '%s' is unknown; "
+					"GET /api/v1/record-kinds lists them",
+					req.kind);
+	rc = cases_record_add(call->s->cases, &req, &call->actor, &out, err);
+	if (rc)
+		return reply_error(r, rc, err);
+	return reply_created_record(r, out, err);
+}
+
+/* Parses the seq path parameter; replies 400 when it is malformed. */
+static int read_seq(const char *text, uint64_t *seq, struct reply *r)
+{
+	char quoted[HTTP_QUOTE_MAX];
+
+	if (http_parse_index(text, seq) == 0)
+		return 0;
+	return reply_rejected(reply_problem_of(
+	    r, PROBLEM_INVALID_PATH,
+	    "record seq '%s' is invalid; use a decimal number from 0 to "
+	    "2^63 - 1 without sign or leading zeros",
+	    http_quote(text, quoted, sizeof(quoted))));
+}
+
+int serve_record(struct api_call *call, struct reply *r, struct error *err)
+{
+	json_t *record = NULL;
+	uint64_t seq;
+	int rc;
+
+	rc = query_check(call->c, (const char *const[]){ NULL }, r);
+	if (rc == 0)
+		rc = read_seq(call->params[0], &seq, r);
+	if (rc)
+		return rc == CT_EINVAL ? 0 : rc;
+	rc = cases_record_get(call->s->cases, seq, &record, err);
+	if (rc)
+		return reply_error(r, rc, err);
+	return reply_json(r, record, CACHE_NONE);
+}
+
+int correct_record(struct api_call *call, struct reply *r,
+		   struct error *err)
+{
+	static const char *const members[] = { "reason", "fields", NULL };
+	const json_t *reason, *fields;
+	json_t *out = NULL;
+	uint64_t seq;
+	int rc;
+
+	rc = query_check(call->c, (const char *const[]){ NULL }, r);
+	if (rc == 0)
+		rc = read_seq(call->params[0], &seq, r);
+	if (rc == 0)
+		rc = check_members(call->body, members, "reason and fields", r);
+	if (rc == 0)
+		rc = member_of_type(call->body, "reason", JSON_STRING, true,
+				    &reason, r);
+	if (rc == 0)
+		rc = member_of_type(call->body, "fields", JSON_OBJECT, true,
+				    &fields, r);
+	if (rc)
+		return rc == CT_EINVAL ? 0 : rc;
+
+	rc = cases_record_correct(call->s->cases, seq,
+				  json_string_value(reason), fields,
+				  &call->actor, &out, err);
+	if (rc)
+		return reply_error(r, rc, err);
+	return reply_created_record(r, out, err);
+}

@@ -1,0 +1,139 @@
+/*
+ * The sweeper: a thread that runs cases_sweep once a minute, so that
+ * deadlines and findings that depend only on the passing of time are
+ * recorded without waiting for a request. The first sweep runs at start,
+ * because the server may have been down past a deadline.
+ *
+ * A failed sweep is retried after SWEEP_RETRY_S. The first failure is
+ * logged at once, repeats at most once per SWEEP_LOG_EVERY_S with their
+ * count, and the first success after them logs how many there were.
+ */
+#include "common/common.h"
+
+#include "common/log.h"
+#include "internal.h"
+
+#define SWEEP_INTERVAL_S 60
+#define SWEEP_RETRY_S 10
+#define SWEEP_LOG_EVERY_S 600
+
+static struct timespec after_seconds(int seconds)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += seconds;
+	return t;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	       (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* The failures since the last success, for rate-limited logging. */
+struct sweep_failures {
+	unsigned count;
+	unsigned unlogged;
+	struct timespec logged; /* when the last failure was logged */
+};
+
+/* Runs one sweep and logs its outcome; returns the seconds to the next. */
+static int sweep_once(struct cases *cases, struct sweep_failures *f)
+{
+	struct error err = { 0 };
+	struct timespec start;
+	char detail[ERROR_MSG_MAX + 64];
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	rc = cases_sweep(cases, &err);
+	if (rc == 0) {
+		if (f->count)
+			log_info("sweep", "sweep works again",
+				 "failures=%u", f->count);
+		f->count = f->unlogged = 0;
+		log_debug("sweep", "sweep finished", "ms=%.1f",
+			  seconds_since(&start) * 1e3);
+		return SWEEP_INTERVAL_S;
+	}
+
+	f->count++;
+	f->unlogged++;
+	if (f->count == 1 || seconds_since(&f->logged) >= SWEEP_LOG_EVERY_S) {
+		log_warn("sweep", "sweep failed; retrying",
+			 "error=%s failures=%u retry_s=%d",
+			 log_quote(err.msg[0] ? err.msg : ct_strerror(rc),
+				   detail, sizeof(detail)),
+			 f->unlogged, SWEEP_RETRY_S);
+		f->unlogged = 0;
+		clock_gettime(CLOCK_MONOTONIC, &f->logged);
+	}
+	return SWEEP_RETRY_S;
+}
+
+static void *sweeper_main(void *arg)
+{
+	struct sweeper *sw = arg;
+	struct sweep_failures failures = { 0 };
+	struct timespec next = after_seconds(0);
+
+	pthread_mutex_lock(&sw->lock);
+	while (!sw->stop) {
+		if (pthread_cond_timedwait(&sw->wake, &sw->lock, &next) !=
+		    ETIMEDOUT)
+			continue;
+		pthread_mutex_unlock(&sw->lock);
+		next = after_seconds(sweep_once(sw->cases, &failures));
+		pthread_mutex_lock(&sw->lock);
+	}
+	pthread_mutex_unlock(&sw->lock);
+	return NULL;
+}
+
+int sweeper_start(struct server *s, struct error *err)
+{
+	struct sweeper *sw = &s->sweeper;
+	pthread_condattr_t attr;
+	int rc;
+
+	sw->cases = s->cases;
+	sw->stop = false;
+	pthread_mutex_init(&sw->lock, NULL);
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&sw->wake, &attr);
+	pthread_condattr_destroy(&attr);
+
+	rc = pthread_create(&sw->thread, NULL, sweeper_main, sw);
+	if (rc) {
+		pthread_cond_destroy(&sw->wake);
+		pthread_mutex_destroy(&sw->lock);
+		return error_set(err, CT_ENOMEM, "cannot start the sweeper "
+				 "thread: %s", strerror(rc));
+	}
+	sw->running = true;
+	log_info("sweep", "sweeper started", "interval_s=%d",
+		 SWEEP_INTERVAL_S);
+	return 0;
+}
+
+void sweeper_stop(struct server *s)
+{
+	struct sweeper *sw = &s->sweeper;
+
+	if (!sw->running)
+		return;
+	pthread_mutex_lock(&sw->lock);
+	sw->stop = true;
+	pthread_cond_signal(&sw->wake);
+	pthread_mutex_unlock(&sw->lock);
+	pthread_join(sw->thread, NULL);
+	pthread_cond_destroy(&sw->wake);
+	pthread_mutex_destroy(&sw->lock);
+	sw->running = false;
+}
