@@ -1,0 +1,785 @@
+#!/usr/bin/env python3
+"""Check the bureau data files against the formats of docs/data.md.
+
+Usage: check_data.py DATA_DIR
+
+Reads laws.json, matters.json and record-kinds.json from DATA_DIR, and
+DATA_DIR/calendar when that folder exists. Prints nothing and exits 0 when
+every file is valid. Otherwise prints one line per problem to stderr, naming
+the file, the JSON path and the bad value, and exits 1. Exits 2 on a usage
+error.
+Standard library only, so that a bureau can run it without casetrail.
+"""
+
+import datetime
+import hashlib
+import json
+import os
+import re
+import sys
+
+CODE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SHA256_LINE = re.compile(r"^([0-9a-f]{64})  (\d{4}\.json)$")
+
+STAGES = ["application", "acceptance", "investigation", "decision", "service", "archive"]
+FIELD_TYPES = {
+    "string", "text", "integer", "boolean", "date", "datetime", "enum", "strings",
+    "user", "users", "law", "laws", "object", "objects", "seq",
+}
+# Types whose min and max bound a length or a value (docs/data.md).
+BOUNDED_TYPES = {"integer", "string", "text", "strings", "users", "laws", "objects"}
+# Members that every record may carry, so no field spec may use these names.
+RESERVED_FIELDS = {"signatures", "confirmation", "av", "av_exemption", "number"}
+SIGN_METHODS = {"staff", "pad", "paper", "seal", "refused"}
+CONFIDENTIALITY = {"public", "internal", "sensitive", "secret"}
+LIMIT_NAMES = {
+    "acceptance", "decision", "extension", "delivery", "hearing-request", "hearing",
+    "hearing-notice", "renewal",
+}
+LIMIT_UNITS = {"working_days", "calendar_days", "hours"}
+RETENTION = {"10y", "30y", "permanent"}
+MATTER_FLAGS = ["joint", "on_the_spot", "inspection", "hearing", "legal_review",
+                "collective_discussion"]
+
+# The record kinds the workflow code refers to by code.
+REQUIRED_KINDS = [
+    "application", "spot-correction", "material-receipt", "acceptance-notice", "refusal",
+    "supplement-notice", "time-limit-notice", "address-confirmation", "rights-notice",
+    "recusal-request", "recusal-decision", "interested-party-notice", "inquiry-transcript",
+    "evidence-collection-notice", "evidence-preservation-list", "onsite-verification",
+    "statement-transcript", "hearing-request", "hearing-notice", "hearing-record",
+    "hearing-report", "appraisal-opinion", "expert-opinion", "expert-panel-report",
+    "refusal-to-cooperate", "assignment", "proposed-decision", "legal-review",
+    "collective-discussion", "approval-step", "extension", "suspension", "resumption",
+    "decision", "licence-issue", "service-direct", "service-left", "service-mail",
+    "service-electronic", "service-announcement", "withdrawal", "termination",
+    "complaint", "note", "correction",
+]
+REQUIRED_ROLES = [
+    "clerk", "handler", "reviewer", "legal", "approver", "head", "archivist", "supervisor",
+    "sysadmin", "secadmin", "auditor", "case-auditor",
+]
+
+# The Administrative Licensing Law's limits that every licence carries:
+# name -> (value, unit, direction), from its articles 32, 42, 44, 47 and 48.
+LICENCE_LIMITS = {
+    "acceptance": (5, "working_days", "after"),
+    "delivery": (10, "working_days", "after"),
+    "hearing-request": (5, "calendar_days", "after"),
+    "hearing": (20, "working_days", "after"),
+    "hearing-notice": (7, "calendar_days", "before"),
+}
+# Joint handling (article 42, paragraph 2): 45 working days, extended by 15.
+JOINT_DECISION, JOINT_EXTENSION = 45, 15
+LICENCE_EXTENSION = 10
+
+
+class Problems:
+    """Collects problems as 'file: path: message' lines."""
+
+    def __init__(self):
+        self.lines = []
+
+    def add(self, where, message):
+        self.lines.append("%s: %s" % (where, message))
+
+
+def show(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def reject_duplicates(pairs):
+    seen = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError("member %s appears twice in one object" % show(key))
+        seen[key] = value
+    return seen
+
+
+def load(path, problems):
+    """Load a UTF-8 JSON file, rejecting duplicate members. Return None on failure."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f, object_pairs_hook=reject_duplicates)
+    except FileNotFoundError:
+        problems.add(path, "file not found")
+    except (UnicodeDecodeError, ValueError) as e:
+        problems.add(path, "invalid JSON: %s" % e)
+    return None
+
+
+def check_members(obj, where, required, optional, problems):
+    """Check that obj is an object with all required members and no others."""
+    if not isinstance(obj, dict):
+        problems.add(where, "must be an object, not %s" % show(obj))
+        return False
+    for name in required:
+        if name not in obj:
+            problems.add(where, "member %s is missing" % show(name))
+    for name in obj:
+        if name not in required and name not in optional:
+            problems.add(where, "unknown member %s" % show(name))
+    return True
+
+
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def is_date(value):
+    if not isinstance(value, str) or not DATE.match(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def check_file_version(value, where, problems):
+    if not is_date(value):
+        problems.add(where, "%s is not a YYYY-MM-DD date" % show(value))
+
+
+def check_text(value, where, problems):
+    if not isinstance(value, str) or not value.strip():
+        problems.add(where, "must be a non-empty string, not %s" % show(value))
+        return False
+    return True
+
+
+def check_code(value, where, problems):
+    if not isinstance(value, str) or not CODE.match(value):
+        problems.add(where, "%s is not a code (lower-case ASCII words joined by '-')"
+                     % show(value))
+        return False
+    return True
+
+
+def check_list(value, where, problems, allow_empty=False):
+    if not isinstance(value, list) or (not value and not allow_empty):
+        problems.add(where, "must be a%s list, not %s"
+                     % ("" if allow_empty else " non-empty", show(value)))
+        return []
+    return value
+
+
+def check_numbered(entries, where, problems):
+    """Check that entries carry no = 1, 2, 3 ... in order."""
+    for i, entry in enumerate(entries):
+        no = entry.get("no") if isinstance(entry, dict) else None
+        if no != i + 1:
+            problems.add("%s[%d].no" % (where, i),
+                         "is %s; expected %d (numbered from 1 in order)" % (show(no), i + 1))
+
+
+# laws.json
+
+
+def check_laws(data, problems):
+    """Check laws.json and return its index.
+
+    The index maps law id -> version -> article no -> paragraph no -> the set
+    of item numbers, which is what a citation needs to resolve.
+    """
+    where = "laws.json"
+    library = {}
+    if not check_members(data, where, ["version", "laws", "sources"], [], problems):
+        return library
+    check_file_version(data.get("version"), where + ": version", problems)
+    for i, law in enumerate(check_list(data.get("laws"), where + ": laws", problems)):
+        check_law(law, "%s: laws[%d]" % (where, i), library, problems)
+    check_sources(data.get("sources"), where + ": sources", library, problems)
+    return library
+
+
+def check_law(law, where, library, problems):
+    if not check_members(law, where, ["id", "title", "versions"], [], problems):
+        return
+    law_id = law.get("id")
+    if not check_code(law_id, where + ".id", problems):
+        return
+    if law_id in library:
+        problems.add(where + ".id", "%s is listed twice" % show(law_id))
+        return
+    where = "%s (%s)" % (where, law_id)
+    check_text(law.get("title"), where + ".title", problems)
+    versions = library[law_id] = {}
+    listed = check_list(law.get("versions"), where + ".versions", problems)
+    for j, version in enumerate(listed):
+        vwhere = "%s.versions[%d]" % (where, j)
+        members = ["version", "effective", "articles"]
+        if not check_members(version, vwhere, members, [], problems):
+            continue
+        label = version.get("version")
+        if not (is_date(label) or (isinstance(label, str) and CODE.match(label))):
+            problems.add(vwhere + ".version", "%s is neither a YYYY-MM-DD date nor a code"
+                         % show(label))
+            continue
+        if label in versions:
+            problems.add(vwhere + ".version", "%s is listed twice" % show(label))
+            continue
+        effective = version.get("effective")
+        if effective is not None and not is_date(effective):
+            problems.add(vwhere + ".effective", "%s is not a YYYY-MM-DD date or null"
+                         % show(effective))
+        versions[label] = check_articles(version.get("articles"), vwhere + ".articles",
+                                         problems)
+
+
+def check_articles(articles, where, problems):
+    """Check the articles of one version and return {article no: {paragraph no: item nos}}."""
+    found = {}
+    previous = 0
+    for k, article in enumerate(check_list(articles, where, problems)):
+        awhere = "%s[%d]" % (where, k)
+        if not check_members(article, awhere, ["no", "text", "paragraphs"], [], problems):
+            continue
+        no = article.get("no")
+        if not is_int(no) or no < 1 or no <= previous:
+            problems.add(awhere + ".no", "%s must be an integer above the article before "
+                         "it (%d)" % (show(no), previous))
+            continue
+        previous = no
+        check_text(article.get("text"), awhere + ".text", problems)
+        paragraphs = check_list(article.get("paragraphs"), awhere + ".paragraphs", problems)
+        check_numbered(paragraphs, awhere + ".paragraphs", problems)
+        entry = {}
+        for p, paragraph in enumerate(paragraphs):
+            pwhere = "%s.paragraphs[%d]" % (awhere, p)
+            if not check_members(paragraph, pwhere, ["no", "text"], ["items"], problems):
+                continue
+            check_text(paragraph.get("text"), pwhere + ".text", problems)
+            items = []
+            if "items" in paragraph:
+                items = check_list(paragraph["items"], pwhere + ".items", problems)
+            check_numbered(items, pwhere + ".items", problems)
+            for q, item in enumerate(items):
+                iwhere = "%s.items[%d]" % (pwhere, q)
+                if check_members(item, iwhere, ["no", "text"], [], problems):
+                    check_text(item.get("text"), iwhere + ".text", problems)
+            entry[paragraph.get("no")] = {item.get("no") for item in items
+                                          if isinstance(item, dict)}
+        found[no] = entry
+    return found
+
+
+def check_sources(sources, where, library, problems):
+    """Check that every law version has exactly one source entry."""
+    covered = set()
+    for i, source in enumerate(check_list(sources, where, problems)):
+        swhere = "%s[%d]" % (where, i)
+        members = ["law", "version", "published", "document", "official", "checked"]
+        if not check_members(source, swhere, members, [], problems):
+            continue
+        key = (source.get("law"), source.get("version"))
+        if key[0] not in library or key[1] not in library[key[0]]:
+            problems.add(swhere, "names law %s version %s, which the library does not have"
+                         % (show(key[0]), show(key[1])))
+            continue
+        if key in covered:
+            problems.add(swhere, "law %s version %s has a second source entry"
+                         % (show(key[0]), show(key[1])))
+        covered.add(key)
+        published = source.get("published")
+        if published is not None and not is_date(published):
+            problems.add(swhere + ".published", "%s is not a YYYY-MM-DD date or null"
+                         % show(published))
+        check_text(source.get("document"), swhere + ".document", problems)
+        if source.get("official") is not None:
+            check_text(source.get("official"), swhere + ".official", problems)
+        check_text(source.get("checked"), swhere + ".checked", problems)
+    for law_id, versions in library.items():
+        for label in versions:
+            if (law_id, label) not in covered:
+                problems.add(where, "law %s version %s has no source entry"
+                             % (show(law_id), show(label)))
+
+
+def check_citation(cite, where, library, problems):
+    """Check that a citation resolves to an article, paragraph or item."""
+    if not check_members(cite, where, ["law", "version", "article"], ["paragraph", "item"],
+                         problems):
+        return
+    law, version = cite.get("law"), cite.get("version")
+    if law not in library:
+        problems.add(where, "cites law %s, which is not in laws.json" % show(law))
+        return
+    if version not in library[law]:
+        problems.add(where, "cites version %s of law %s, which laws.json does not have"
+                     % (show(version), show(law)))
+        return
+    articles = library[law][version]
+    article, paragraph, item = cite.get("article"), cite.get("paragraph"), cite.get("item")
+    name = "%s %s" % (law, version)
+    if not is_int(article) or article not in articles:
+        problems.add(where, "cites article %s of %s, which laws.json does not have"
+                     % (show(article), name))
+        return
+    if "item" in cite and "paragraph" not in cite:
+        problems.add(where, "cites an item without its paragraph")
+        return
+    if "paragraph" in cite:
+        if not is_int(paragraph) or paragraph not in articles[article]:
+            problems.add(where, "cites paragraph %s of article %d of %s, which does not exist"
+                         % (show(paragraph), article, name))
+            return
+        if "item" in cite and (not is_int(item) or item not in articles[article][paragraph]):
+            problems.add(where, "cites item %s of article %d paragraph %d of %s, which does "
+                         "not exist" % (show(item), article, paragraph, name))
+
+
+# matters.json
+
+
+def check_matters(data, library, problems):
+    where = "matters.json"
+    if not check_members(data, where, ["version", "matters"], [], problems):
+        return
+    check_file_version(data.get("version"), where + ": version", problems)
+    codes = set()
+    for i, matter in enumerate(check_list(data.get("matters"), where + ": matters", problems)):
+        mwhere = "%s: matters[%d]" % (where, i)
+        code = matter.get("code") if isinstance(matter, dict) else None
+        if isinstance(code, str):
+            mwhere += " (%s)" % code
+            if code in codes:
+                problems.add(mwhere + ".code", "%s is listed twice" % show(code))
+            codes.add(code)
+        check_matter(matter, mwhere, library, problems)
+
+
+def check_matter(matter, where, library, problems):
+    members = ["code", "name", "type", "basis", "materials", "limits", "retention"]
+    if not check_members(matter, where, members + MATTER_FLAGS, [], problems):
+        return
+    check_code(matter.get("code"), where + ".code", problems)
+    check_text(matter.get("name"), where + ".name", problems)
+    mtype = matter.get("type")
+    if mtype not in ("licence", "confirmation"):
+        problems.add(where + ".type", "%s; use licence or confirmation" % show(mtype))
+    for i, cite in enumerate(check_list(matter.get("basis"), where + ".basis", problems)):
+        check_citation(cite, "%s.basis[%d]" % (where, i), library, problems)
+    check_materials(matter.get("materials"), where + ".materials", problems)
+    for flag in MATTER_FLAGS:
+        if not isinstance(matter.get(flag), bool):
+            problems.add("%s.%s" % (where, flag), "%s must be true or false"
+                         % show(matter.get(flag)))
+    if matter.get("retention") not in RETENTION:
+        problems.add(where + ".retention", "%s; use one of %s"
+                     % (show(matter.get("retention")), ", ".join(sorted(RETENTION))))
+
+    limits = check_limits(matter.get("limits"), where + ".limits", problems)
+    if mtype == "licence":
+        check_licence_limits(limits, matter.get("joint") is True, where + ".limits", problems)
+    elif mtype == "confirmation":
+        if matter.get("joint") is True:
+            problems.add(where + ".joint", "a confirmation is not handled under the Licensing "
+                         "Law's joint handling; set it false")
+        if ("decision", "statutory") not in limits:
+            problems.add(where + ".limits", "a confirmation needs the statutory decision "
+                         "limit of its own basis")
+
+
+def check_materials(materials, where, problems):
+    codes = set()
+    for i, material in enumerate(check_list(materials, where, problems)):
+        mwhere = "%s[%d]" % (where, i)
+        if not check_members(material, mwhere, ["code", "name", "required"], [], problems):
+            continue
+        code = material.get("code")
+        if check_code(code, mwhere + ".code", problems):
+            if code in codes:
+                problems.add(mwhere + ".code", "%s is used twice in this matter" % show(code))
+            codes.add(code)
+        check_text(material.get("name"), mwhere + ".name", problems)
+        if not isinstance(material.get("required"), bool):
+            problems.add(mwhere + ".required", "%s must be true or false"
+                         % show(material.get("required")))
+
+
+def check_limits(limits, where, problems):
+    """Check each limit and return them as {(name, basis): limit}."""
+    found = {}
+    for i, limit in enumerate(check_list(limits, where, problems)):
+        lwhere = "%s[%d]" % (where, i)
+        members = ["name", "value", "unit", "basis", "direction"]
+        if not check_members(limit, lwhere, members, [], problems):
+            continue
+        name, basis = limit.get("name"), limit.get("basis")
+        if name not in LIMIT_NAMES:
+            problems.add(lwhere + ".name", "%s; use one of %s"
+                         % (show(name), ", ".join(sorted(LIMIT_NAMES))))
+        if not is_int(limit.get("value")) or limit.get("value") < 0:
+            problems.add(lwhere + ".value", "%s must be an integer of 0 or more"
+                         % show(limit.get("value")))
+        if limit.get("unit") not in LIMIT_UNITS:
+            problems.add(lwhere + ".unit", "%s; use one of %s"
+                         % (show(limit.get("unit")), ", ".join(sorted(LIMIT_UNITS))))
+        if basis not in ("statutory", "promised"):
+            problems.add(lwhere + ".basis", "%s; use statutory or promised" % show(basis))
+        if limit.get("direction") not in ("after", "before"):
+            problems.add(lwhere + ".direction", "%s; use after or before"
+                         % show(limit.get("direction")))
+        if name == "renewal" and limit.get("direction") != "before":
+            problems.add(lwhere + ".direction", "a renewal limit is counted back from expiry; "
+                         "use before")
+        if (name, basis) in found:
+            problems.add(lwhere, "a second %s limit %s" % (basis, show(name)))
+        found[(name, basis)] = limit
+
+    # A promised limit (承诺时限) is the bureau's own, shorter commitment.
+    for (name, basis), limit in found.items():
+        if basis != "promised":
+            continue
+        statutory = found.get((name, "statutory"))
+        if statutory is None:
+            problems.add(where, "the promised %s limit has no statutory limit beside it"
+                         % show(name))
+        elif (statutory.get("unit") == limit.get("unit") and is_int(limit.get("value"))
+              and is_int(statutory.get("value")) and limit["value"] > statutory["value"]):
+            problems.add(where, "the promised %s limit (%d) is longer than the statutory one "
+                         "(%d)" % (show(name), limit["value"], statutory["value"]))
+    return found
+
+
+def check_licence_limits(limits, joint, where, problems):
+    """Check the limits the Licensing Law sets for every licence."""
+    expected = dict(LICENCE_LIMITS)
+    expected["extension"] = (JOINT_EXTENSION if joint else LICENCE_EXTENSION, "working_days",
+                             "after")
+    if joint:
+        expected["decision"] = (JOINT_DECISION, "working_days", "after")
+    elif ("decision", "statutory") not in limits:
+        problems.add(where, "a licence needs a statutory decision limit")
+    for name, want in sorted(expected.items()):
+        limit = limits.get((name, "statutory"))
+        if limit is None:
+            problems.add(where, "the statutory %s limit of the Licensing Law is missing"
+                         % show(name))
+            continue
+        have = (limit.get("value"), limit.get("unit"), limit.get("direction"))
+        if have != want:
+            problems.add(where, "the statutory %s limit is %s %s %s; the Licensing Law sets "
+                         "%d %s %s" % ((show(name), show(have[0])) + have[1:] + want))
+
+
+# record-kinds.json
+
+
+def check_kinds_file(data, problems):
+    where = "record-kinds.json"
+    members = ["version", "stages", "roles", "exemptions", "kinds"]
+    if not check_members(data, where, members, [], problems):
+        return
+    check_file_version(data.get("version"), where + ": version", problems)
+
+    stages = check_named_list(data.get("stages"), where + ": stages", problems)
+    if stages != STAGES:
+        problems.add(where + ": stages", "lists %s; it must list the six stages %s in order"
+                     % (show(stages), show(STAGES)))
+    roles = check_named_list(data.get("roles"), where + ": roles", problems)
+    for role in REQUIRED_ROLES:
+        if role not in roles:
+            problems.add(where + ": roles", "role %s is missing" % show(role))
+    exemptions = check_named_list(data.get("exemptions"), where + ": exemptions", problems)
+
+    kinds = check_kind_list(data.get("kinds"), where + ": kinds", set(roles), set(exemptions),
+                            problems)
+    for code in REQUIRED_KINDS:
+        if code not in kinds:
+            problems.add(where + ": kinds", "kind %s is missing; the workflow refers to it"
+                         % show(code))
+
+
+def check_kind_list(kinds, where, roles, exemptions, problems):
+    """Check every kind and return them by code."""
+    found = {}
+    numbers = {}
+    for i, kind in enumerate(check_list(kinds, where, problems)):
+        kwhere = "%s[%d]" % (where, i)
+        code = kind.get("code") if isinstance(kind, dict) else None
+        if isinstance(code, str):
+            kwhere += " (%s)" % code
+            if code in found:
+                problems.add(kwhere + ".code", "%s is listed twice" % show(code))
+            found[code] = kind
+        check_kind(kind, kwhere, roles, exemptions, problems)
+
+        # A prefix numbers one series of documents, so two kinds cannot share it.
+        number = kind.get("number") if isinstance(kind, dict) else None
+        if isinstance(number, str):
+            if number in numbers:
+                problems.add(kwhere + ".number", "prefix %s is also used by kind %s"
+                             % (show(number), show(numbers[number])))
+            numbers[number] = code
+    return found
+
+
+def check_named_list(entries, where, problems):
+    """Check a list of {code, name} and return the codes in order."""
+    codes = []
+    for i, entry in enumerate(check_list(entries, where, problems)):
+        ewhere = "%s[%d]" % (where, i)
+        if not check_members(entry, ewhere, ["code", "name"], [], problems):
+            continue
+        code = entry.get("code")
+        if check_code(code, ewhere + ".code", problems):
+            if code in codes:
+                problems.add(ewhere + ".code", "%s is listed twice" % show(code))
+            codes.append(code)
+        check_text(entry.get("name"), ewhere + ".name", problems)
+    return codes
+
+
+def check_kind(kind, where, roles, exemptions, problems):
+    members = ["code", "name", "stage", "fields", "signers", "confirmation", "av",
+               "confidentiality", "number"]
+    if not check_members(kind, where, members, [], problems):
+        return
+    check_code(kind.get("code"), where + ".code", problems)
+    check_text(kind.get("name"), where + ".name", problems)
+    if kind.get("stage") not in STAGES + ["any"]:
+        problems.add(where + ".stage", "%s; use one of the stages or \"any\""
+                     % show(kind.get("stage")))
+
+    fields = check_fields(kind.get("fields"), where + ".fields", problems, top=True)
+    check_signers(kind.get("signers"), where + ".signers", roles, fields, problems)
+    if not isinstance(kind.get("confirmation"), bool):
+        problems.add(where + ".confirmation", "%s must be true or false"
+                     % show(kind.get("confirmation")))
+    check_av(kind.get("av"), where + ".av", exemptions, problems)
+
+    if kind.get("confidentiality") not in CONFIDENTIALITY:
+        problems.add(where + ".confidentiality", "%s; use one of %s"
+                     % (show(kind.get("confidentiality")), ", ".join(sorted(CONFIDENTIALITY))))
+    number = kind.get("number")
+    if number is not None and (not isinstance(number, str) or not number.strip()
+                               or re.search(r"\s", number)):
+        problems.add(where + ".number", "%s must be null or a document-number prefix such as "
+                     "\"曹审批受\"" % show(number))
+
+
+def check_av(av, where, exemptions, problems):
+    if not check_members(av, where, ["required", "exemptions"], [], problems):
+        return
+    if not isinstance(av.get("required"), bool):
+        problems.add(where + ".required", "%s must be true or false"
+                     % show(av.get("required")))
+    listed = check_list(av.get("exemptions"), where + ".exemptions", problems,
+                        allow_empty=True)
+    for i, reason in enumerate(listed):
+        if reason not in exemptions:
+            problems.add("%s.exemptions[%d]" % (where, i),
+                         "%s is not in the exemptions list" % show(reason))
+    if len(set(map(show, listed))) != len(listed):
+        problems.add(where + ".exemptions", "lists a reason twice")
+
+
+def check_fields(fields, where, problems, top):
+    """Check a list of field specs and return {name: spec} of this level."""
+    found = {}
+    if fields is None:
+        return found  # check_members has reported the missing member
+    listed = check_list(fields, where, problems, allow_empty=top)
+    for i, spec in enumerate(listed):
+        fwhere = "%s[%d]" % (where, i)
+        members = ["name", "label", "type", "required"]
+        optional = ["min", "max", "values", "fields", "when"]
+        if not check_members(spec, fwhere, members, optional, problems):
+            continue
+        name = spec.get("name")
+        if not isinstance(name, str) or not FIELD_NAME.match(name):
+            problems.add(fwhere + ".name", "%s is not a field name (lower-case ASCII, digits "
+                         "and '_')" % show(name))
+            continue
+        fwhere += " (%s)" % name
+        if top and name in RESERVED_FIELDS:
+            problems.add(fwhere + ".name", "%s is reserved for every record" % show(name))
+        if name in found:
+            problems.add(fwhere + ".name", "%s is listed twice" % show(name))
+        found[name] = spec
+        check_field(spec, fwhere, problems)
+    for name, spec in found.items():
+        if "when" in spec:
+            check_when(spec["when"], "%s (%s).when" % (where, name), found, name, problems)
+            if spec.get("required") is not True:
+                problems.add("%s (%s).required" % (where, name),
+                             "must be true: \"when\" only limits when a required field is "
+                             "required")
+    return found
+
+
+def check_field(spec, where, problems):
+    ftype = spec.get("type")
+    if ftype not in FIELD_TYPES:
+        problems.add(where + ".type", "%s; use one of %s"
+                     % (show(ftype), ", ".join(sorted(FIELD_TYPES))))
+        return
+    check_text(spec.get("label"), where + ".label", problems)
+    if not isinstance(spec.get("required"), bool):
+        problems.add(where + ".required", "%s must be true or false"
+                     % show(spec.get("required")))
+    for bound in ("min", "max"):
+        if bound not in spec:
+            continue
+        if ftype not in BOUNDED_TYPES:
+            problems.add(where + "." + bound, "does not apply to type %s" % show(ftype))
+        elif not is_int(spec[bound]) or spec[bound] < 0:
+            problems.add(where + "." + bound, "%s must be an integer of 0 or more"
+                         % show(spec[bound]))
+    if is_int(spec.get("min")) and is_int(spec.get("max")) and spec["min"] > spec["max"]:
+        problems.add(where, "min %d is above max %d" % (spec["min"], spec["max"]))
+    if ftype == "enum":
+        values = check_list(spec.get("values"), where + ".values", problems)
+        for i, value in enumerate(values):
+            if not isinstance(value, str) or not value:
+                problems.add("%s.values[%d]" % (where, i), "%s must be a non-empty string"
+                             % show(value))
+        if len(set(map(show, values))) != len(values):
+            problems.add(where + ".values", "lists a value twice")
+    elif "values" in spec:
+        problems.add(where + ".values", "only an enum has values")
+    if ftype in ("object", "objects"):
+        if "fields" not in spec:
+            problems.add(where, "type %s needs sub-fields in \"fields\"" % show(ftype))
+        else:
+            check_fields(spec["fields"], where + ".fields", problems, top=False)
+    elif "fields" in spec:
+        problems.add(where + ".fields", "only an object or objects field has sub-fields")
+
+
+def check_when(when, where, fields, own_name, problems):
+    """Check a {"field", "equals"} condition against the fields of its level."""
+    if not check_members(when, where, ["field", "equals"], [], problems):
+        return
+    target = when.get("field")
+    if target == own_name or target not in fields:
+        problems.add(where + ".field", "%s is not another field of this kind" % show(target))
+        return
+    spec, equals = fields[target], when.get("equals")
+    ftype = spec.get("type")
+    if ftype == "enum" and equals not in (spec.get("values") or []):
+        problems.add(where + ".equals", "%s is not a value of enum field %s"
+                     % (show(equals), show(target)))
+    elif ftype == "boolean" and not isinstance(equals, bool):
+        problems.add(where + ".equals", "%s must be true or false, as field %s is boolean"
+                     % (show(equals), show(target)))
+    elif (ftype in ("string", "text", "user", "date", "datetime")
+          and not isinstance(equals, str)):
+        problems.add(where + ".equals", "%s must be a string, as field %s is %s"
+                     % (show(equals), show(target), ftype))
+    elif ftype in ("integer", "seq") and not is_int(equals):
+        problems.add(where + ".equals", "%s must be an integer, as field %s is %s"
+                     % (show(equals), show(target), ftype))
+    elif ftype not in ("enum", "boolean", "string", "text", "user", "date", "datetime",
+                       "integer", "seq"):
+        problems.add(where + ".field", "a condition cannot compare field %s of type %s"
+                     % (show(target), ftype))
+
+
+def check_signers(signers, where, roles, fields, problems):
+    seen = set()
+    for i, signer in enumerate(check_list(signers, where, problems, allow_empty=True)):
+        swhere = "%s[%d]" % (where, i)
+        if not check_members(signer, swhere, ["role", "methods", "required"],
+                             ["per_page", "when"], problems):
+            continue
+        role = signer.get("role")
+        if role not in roles:
+            problems.add(swhere + ".role", "%s is not in the roles list" % show(role))
+        elif role in seen:
+            problems.add(swhere + ".role", "%s has a second signer entry" % show(role))
+        seen.add(role)
+        methods = check_list(signer.get("methods"), swhere + ".methods", problems)
+        for j, method in enumerate(methods):
+            if method not in SIGN_METHODS:
+                problems.add("%s.methods[%d]" % (swhere, j), "%s; use one of %s"
+                             % (show(method), ", ".join(sorted(SIGN_METHODS))))
+        if len(set(map(show, methods))) != len(methods):
+            problems.add(swhere + ".methods", "lists a method twice")
+        if not isinstance(signer.get("required"), bool):
+            problems.add(swhere + ".required", "%s must be true or false"
+                         % show(signer.get("required")))
+        if "per_page" in signer and not isinstance(signer["per_page"], bool):
+            problems.add(swhere + ".per_page", "%s must be true or false"
+                         % show(signer["per_page"]))
+        if "when" in signer:
+            check_when(signer["when"], swhere + ".when", fields, None, problems)
+            if signer.get("required") is not True:
+                problems.add(swhere + ".required", "must be true: \"when\" only limits when a "
+                             "required signer is required")
+
+
+# data/calendar
+
+
+def check_calendar(folder, problems):
+    """Check the calendar copies against the checksums in SOURCE."""
+    where = os.path.join(folder, "SOURCE")
+    try:
+        with open(where, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except FileNotFoundError:
+        problems.add(where, "file not found; run scripts/update-calendar")
+        return
+    sums = {}
+    for line in lines:
+        m = SHA256_LINE.match(line)
+        if m:
+            sums[m.group(2)] = m.group(1)
+    years = sorted(n for n in os.listdir(folder) if re.match(r"^\d{4}\.json$", n))
+    if not years:
+        problems.add(folder, "has no YYYY.json calendar files")
+    if not os.path.exists(os.path.join(folder, "LICENSE")):
+        problems.add(folder, "LICENSE of the calendar's source is missing")
+    for name in years:
+        path = os.path.join(folder, name)
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        if name not in sums:
+            problems.add(where, "lists no sha256 for %s" % name)
+        elif sums[name] != digest:
+            problems.add(path, "sha256 %s differs from %s in SOURCE" % (digest, sums[name]))
+        data = load(path, problems)
+        if isinstance(data, dict) and data.get("year") != int(name[:4]):
+            problems.add(path + ": year", "%s does not match the file name"
+                         % show(data.get("year")))
+    for name in sums:
+        if name not in years:
+            problems.add(where, "lists %s, which is not in the folder" % name)
+
+
+def main(argv):
+    if len(argv) != 2 or argv[1] in ("-h", "--help"):
+        sys.stderr.write("usage: check_data.py DATA_DIR\n"
+                         "Checks laws.json, matters.json, record-kinds.json and calendar/ "
+                         "in DATA_DIR.\n")
+        return 2
+    folder = argv[1]
+    if not os.path.isdir(folder):
+        sys.stderr.write("check_data.py: %s is not a folder; pass the data folder, for "
+                         "example data/\n" % folder)
+        return 2
+    problems = Problems()
+    laws = load(os.path.join(folder, "laws.json"), problems)
+    library = check_laws(laws, problems) if laws is not None else {}
+    matters = load(os.path.join(folder, "matters.json"), problems)
+    if matters is not None:
+        check_matters(matters, library, problems)
+    kinds = load(os.path.join(folder, "record-kinds.json"), problems)
+    if kinds is not None:
+        check_kinds_file(kinds, problems)
+    calendar = os.path.join(folder, "calendar")
+    if os.path.isdir(calendar):
+        check_calendar(calendar, problems)
+    for line in problems.lines:
+        sys.stderr.write(line + "\n")
+    return 1 if problems.lines else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
