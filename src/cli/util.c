@@ -7,6 +7,7 @@
 #include <getopt.h>
 
 #include "cli.h"
+#include "cli/build_config.h"
 #include "common/log.h"
 
 int cli_fail(const struct error *err)
@@ -65,6 +66,21 @@ const char *cli_store_dir(const char *option)
 	if (env && *env)
 		return env;
 	return "./var/casetrail";
+}
+
+const char *cli_data_dir(const char *option)
+{
+	const char *env = getenv("CASETRAIL_DATA");
+
+	if (option && !*option) {
+		cli_failf("--data is empty; name the bureau data folder");
+		exit(EXIT_ERROR);
+	}
+	if (option)
+		return option;
+	if (env && *env)
+		return env;
+	return CASETRAIL_DATA_DIR;
 }
 
 const char *cli_os_user(void)
