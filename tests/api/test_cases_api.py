@@ -2,9 +2,9 @@
 """Bad input to the workflow API over HTTP, and the calls that succeed.
 
 Every rejected request must get the right status and an RFC 9457 problem
-whose detail names the value, and must leave the log as it was: the
-entry count from /healthz, `casetrail log show` of the next seq and the
-case list are checked after each one.
+whose detail names the value. It must also leave the log as it was, so
+the entry count from /healthz, `casetrail log show` of the next seq and
+the case list are checked after each one.
 
 Python 3 standard library only.
 """
@@ -430,8 +430,8 @@ class CasesApiTest(apitest.ApiTest):
         self.assertEqual(r.headers["Location"],
                          "/api/v1/cases/" + r.json["id"])
         self.assertEqual(self.entries(), self.baseline + 1)
-        shown = self.get_ok(r.headers["Location"])
-        self.assertEqual(shown["applicant"], "另一家公司")
+        opened = self.get_ok(r.headers["Location"])
+        self.assertEqual(opened["applicant"], "另一家公司")
 
     def test_record_add_get_correct(self):
         r = self.post(self.records_path(), self.note(
