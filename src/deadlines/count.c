@@ -32,6 +32,28 @@ static int is_paused(const struct walk *w, int32_t day)
 	return 0;
 }
 
+/*
+ * Returns 1 when day is paused and 0 when not, or CT_ESTATE when the span
+ * that pauses day runs past the calendar's last day (an open suspension),
+ * because the count could then never end.
+ */
+static int paused_in_count(const struct walk *w, int32_t day)
+{
+	char text[11];
+
+	for (size_t i = 0; i < w->npaused; i++) {
+		if (day < w->paused[i].first || day > w->paused[i].last)
+			continue;
+		if (w->paused[i].last <= w->last_day)
+			return 1;
+		day_format(w->paused[i].first, text);
+		return error_set(w->err, CT_ESTATE, "the clock is stopped from "
+				 "%s with no end, so the period has no due "
+				 "day until the suspension ends", text);
+	}
+	return 0;
+}
+
 static int out_of_range(const struct walk *w, int32_t day)
 {
 	char text[11];
@@ -90,7 +112,10 @@ static int count_working_days(const struct walk *w, int32_t trigger, int n,
 	for (int32_t d = trigger + 1; count < n && rc == 0; d++) {
 		if (d > w->last_day)
 			return out_of_range(w, d);
-		if (is_paused(w, d)) {
+		rc = paused_in_count(w, d);
+		if (rc < 0)
+			return rc;
+		if (rc) {
 			rc = explain_day(w, d, 0, NULL, why_paused, 0);
 			continue;
 		}
@@ -119,7 +144,10 @@ static int move_to_working_day(const struct walk *w, struct due *out)
 	for (int32_t d = out->day + 1; rc == 0; d++) {
 		if (d > w->last_day)
 			return out_of_range(w, d);
-		if (is_paused(w, d)) {
+		rc = paused_in_count(w, d);
+		if (rc < 0)
+			return rc;
+		if (rc) {
 			rc = explain_day(w, d, 0, NULL, why_paused, 0);
 			continue;
 		}
@@ -143,7 +171,10 @@ static int count_calendar_days(const struct walk *w, int32_t trigger, int n,
 	for (int32_t d = trigger + 1; count < n && rc == 0; d++) {
 		if (d > w->last_day)
 			return out_of_range(w, d);
-		if (is_paused(w, d)) {
+		rc = paused_in_count(w, d);
+		if (rc < 0)
+			return rc;
+		if (rc) {
 			rc = explain_day(w, d, 0, NULL, why_paused, 0);
 			continue;
 		}
@@ -180,7 +211,10 @@ static int count_hours(const struct walk *w, int64_t trigger_ms, int n,
 
 		if (d < w->first_day || d > w->last_day)
 			return out_of_range(w, d);
-		if (is_paused(w, d)) {
+		rc = paused_in_count(w, d);
+		if (rc < 0)
+			return rc;
+		if (rc) {
 			rc = explain_day(w, d, 0, NULL, why_paused, 0);
 			t = day_start_ms(++d);
 			continue;

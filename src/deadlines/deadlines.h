@@ -82,8 +82,8 @@ int calendar_read_file(const char *path, json_t **year_file,
 /*
  * Loads every YYYY.json of dir (other files are ignored). Each file's year
  * member must match its name. Every file is read and checked before any
- * is added, so a bad file leaves the calendar as it was. A missing dir is
- * CT_ENOTFOUND.
+ * is added, so a file that fails the checks leaves the calendar as it
+ * was. A missing dir is CT_ENOTFOUND.
  */
 int calendar_load_dir(struct calendar *cal, const char *dir,
 		      struct error *err);
@@ -156,7 +156,10 @@ struct due {
  * (from 00:00 CST of a span's first day to 00:00 CST after its last). With
  * n = 0 the due day is the trigger day. n is 0..LIMIT_DAYS_MAX for days,
  * 0..LIMIT_HOURS_MAX for hours; a period that would reach past
- * CAL_YEAR_MAX is rejected.
+ * CAL_YEAR_MAX is rejected (CT_EINVAL). When the count reaches a paused
+ * span that ends after CAL_YEAR_MAX, such as { start + 1, INT32_MAX - 1 }
+ * for a suspension not yet resumed, the period has no due day yet and the
+ * call returns CT_ESTATE.
  *
  * out->provisional is set when the due day depends on a provisional
  * calendar entry. For working days that is any day counted or skipped.

@@ -631,6 +631,10 @@ static void paused_spans(void **state)
 					      day_of("2026-03-05") };
 	const struct day_span empty = { day_of("2026-03-11"),
 					day_of("2026-03-10") };
+	/* A suspension started on 03-10 and not yet resumed. */
+	const struct day_span open = { day_of("2026-03-11"), INT32_MAX - 1 };
+	struct error err = { 0 };
+	int32_t from = day_of("2026-03-02");
 	json_t *explain;
 	struct due due;
 
@@ -665,6 +669,24 @@ static void paused_spans(void **state)
 	check_due("20 working days with an empty paused span", due,
 		  "2026-03-30", 0);
 
+	/* While the suspension is open the period has no due day. */
+	assert_int_equal(deadline_after(full, from, day_start_ms(from), 20,
+					UNIT_WORKING_DAYS, &open, 1, &due, NULL,
+					&err),
+			 CT_ESTATE);
+	assert_non_null(strstr(err.msg, "2026-03-11"));
+	error_clear(&err);
+	assert_int_equal(deadline_after(full, from, day_start_ms(from) +
+							 9 * HOUR_MS,
+					24 * 20, UNIT_HOURS, &open, 1, &due,
+					NULL, &err),
+			 CT_ESTATE);
+	/* A period that ends before the suspension starts has its day. */
+	due = count_after(full, "2026-03-02", 6, UNIT_WORKING_DAYS, &open, 1,
+			  NULL);
+	check_due("6 working days before an open suspension", due,
+		  "2026-03-10", 0);
+
 	/* 5 calendar days from Mon 03-02 with 03-04..05 paused: Mon 03-09. */
 	due = count_after(full, "2026-03-02", 5, UNIT_CALENDAR_DAYS,
 			  &short_pause, 1, NULL);
@@ -674,6 +696,9 @@ static void paused_spans(void **state)
 	assert_int_equal(working_days_between(full, day_of("2026-03-02"),
 					      day_of("2026-04-03"), &pause, 1),
 			 20);
+	assert_int_equal(working_days_between(full, day_of("2026-03-02"),
+					      day_of("2026-04-03"), &open, 1),
+			 6);
 	assert_int_equal(working_days_between(full, day_of("2026-03-02"),
 					      day_of("2026-04-03"), NULL, 0),
 			 24);
