@@ -110,7 +110,9 @@ int case_load(struct cases *c, struct store *s, const char *id,
 	memset(cs, 0, sizeof(*cs));
 	snprintf(cs->id, sizeof(cs->id), "%s", id);
 	rc = store_case_records(s, id, load_one, &lc, err);
-	if (rc == 0 && cs->n == 0)
+	/* Only an application opens a case. */
+	if (rc == 0 && (cs->n == 0 || strcmp(cs->recs[0].kind,
+					     KIND_APPLICATION)))
 		rc = error_set(err, CT_ENOTFOUND, "case '%s' not found; list "
 			       "cases with 'casetrail case list'", id);
 	if (rc)
@@ -399,6 +401,18 @@ static int project_case_record(struct cases *c, struct store *s,
 		snprintf(cs.id, sizeof(cs.id), "%s", case_id);
 	} else {
 		rc = case_load(c, s, case_id, &cs, err);
+		/*
+		 * An entry appended without the workflow (by the ledger alone)
+		 * may name a case that was never opened: it is kept in the
+		 * log and listed as a record, but no case is projected.
+		 */
+		if (rc == CT_ENOTFOUND && c->replaying) {
+			log_warn("cases", "record of an unknown case", "case=%s "
+				 "seq=%" PRIu64 " kind=%s", case_id, r->seq,
+				 r->kind);
+			error_clear(err);
+			return 0;
+		}
 		if (rc)
 			return rc;
 		/* Findings that time raised before this record. */

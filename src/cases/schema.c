@@ -69,16 +69,20 @@ static int check_string(const json_t *spec, const json_t *v, const char *path,
 	if (!s)
 		return error_set(err, CT_EINVAL, "field '%s' must be a string",
 				 path);
-	if (text && json_string_length(v) > TEXT_MAX_BYTES)
+	/* The max of a text field counts bytes; of a string, characters. */
+	if (text && (json_int_t)json_string_length(v) >
+			    spec_int(spec, "max", TEXT_MAX_BYTES))
 		return error_set(err, CT_EINVAL, "field '%s' is %zu bytes, over "
-				 "the limit of %d; attach long text as a file",
-				 path, json_string_length(v), TEXT_MAX_BYTES);
+				 "the limit of %" JSON_INTEGER_FORMAT "; attach "
+				 "long text as a file", path,
+				 json_string_length(v),
+				 spec_int(spec, "max", TEXT_MAX_BYTES));
 	if (!text && strchr(s, '\n'))
 		return error_set(err, CT_EINVAL, "field '%s' must be one line",
 				 path);
 	if ((json_int_t)utf8_chars(s) < min)
 		return error_set(err, CT_EINVAL, "field '%s' is empty", path);
-	if (max > 0 && (json_int_t)utf8_chars(s) > max)
+	if (!text && max > 0 && (json_int_t)utf8_chars(s) > max)
 		return error_set(err, CT_EINVAL, "field '%s' has %zu "
 				 "characters, over the limit of %" JSON_INTEGER_FORMAT,
 				 path, utf8_chars(s), max);

@@ -32,6 +32,30 @@ int cmd_expunge(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_deadline(int argc, char **argv);
+int cmd_case(int argc, char **argv);
+int cmd_user(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+int cmd_findings(int argc, char **argv);
+int cmd_calendar(int argc, char **argv);
+int cmd_import(int argc, char **argv);
+int cmd_rebuild(int argc, char **argv);
+int cmd_matters(int argc, char **argv);
+int cmd_kinds(int argc, char **argv);
+
+struct ledger;
+struct cases;
+
+/*
+ * Opens the store (--dir) and the workflow on the bureau data (--data),
+ * printing any error; returns 0 or EXIT_ERROR.
+ */
+int cli_open_cases(const char *dir, const char *data, unsigned flags,
+		   struct ledger **l, struct cases **c);
+void cli_close_cases(struct ledger *l, struct cases *c);
+
+/* Reads a JSON file, or standard input for "-"; errors name what. */
+int cli_read_json(const char *what, const char *path, json_t **out);
 
 /* Prints "casetrail: <message>" to stderr and returns EXIT_ERROR. */
 int cli_fail(const struct error *err);
@@ -49,6 +73,13 @@ int cli_bad_option(const char *command, char **argv);
 
 /* The store directory: --dir, else $CASETRAIL_DIR, else ./var/casetrail. */
 const char *cli_store_dir(const char *option);
+
+/*
+ * The bureau data folder (its calendar/ holds the year files): --data,
+ * else $CASETRAIL_DATA, else the data/ folder of the source tree that
+ * this program was built from.
+ */
+const char *cli_data_dir(const char *option);
 
 /* The acting user: --as, else the OS user. */
 const char *cli_actor(const char *option);

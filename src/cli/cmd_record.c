@@ -171,6 +171,10 @@ static int precheck(struct cases *c, const struct add_args *a,
 	if (ledger_check_record(rec, err) != 0)
 		return err->code;
 	if (!a->case_id) {
+		if (record_kind_check(c, a->kind, q->fields, err) &&
+		    err->code == CT_ENOTFOUND)
+			return err->code;
+		error_clear(err);
 		if (strcmp(a->kind, "note"))
 			return error_set(err, CT_EINVAL, "a record of kind '%s' "
 					 "belongs to a case; give --case",

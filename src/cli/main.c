@@ -24,6 +24,16 @@ static const struct command {
 	{ "verify", cmd_verify, "check a whole store from scratch" },
 	{ "backup", cmd_backup, "write a consistent online copy of a store" },
 	{ "serve", cmd_serve, "run the HTTP server" },
+	{ "case", cmd_case, "open, list and show cases" },
+	{ "user", cmd_user, "register and list staff" },
+	{ "token", cmd_token, "create a bearer token for the HTTP API" },
+	{ "findings", cmd_findings, "list compliance findings" },
+	{ "deadline", cmd_deadline, "count a statutory time limit" },
+	{ "calendar", cmd_calendar, "import or show the working-day calendar" },
+	{ "matters", cmd_matters, "list the matter catalogue" },
+	{ "kinds", cmd_kinds, "list the record kinds" },
+	{ "import", cmd_import, "import historical cases (JSON Lines)" },
+	{ "rebuild", cmd_rebuild, "recreate the projections from the log" },
 };
 
 static void usage(FILE *out)

@@ -73,8 +73,8 @@ class Store:
             n = len(self.receipts)
             with open(self.fields, "w", encoding="utf-8") as f:
                 json.dump({"text": f"record {n}: 情况说明"}, f)
-            out = run_cli("record", "add", "--dir", self.dir, "--case",
-                          "C1", "--kind", "note", "--fields", self.fields)
+            out = run_cli("record", "add", "--dir", self.dir, "--kind", "note",
+                          "--fields", self.fields)
             receipt = json.loads(out.stdout)
             if receipt["seq"] != n:
                 raise AssertionError(f"record add returned seq "

@@ -71,8 +71,9 @@ class BadInputTest(ctest.StoreTest):
         self.assertEqual(r.out, "")
         self.assert_unchanged()
 
-    def add(self, *extra, fields=None, case="C-2026-0001", kind="note", **kw):
-        return self.ct("record", "add", "--case", case, "--kind", kind,
+    def add(self, *extra, fields=None, case=None, kind="note", **kw):
+        where = ["--case", case] if case is not None else []
+        return self.ct("record", "add", *where, "--kind", kind,
                        "--fields", fields or self.good_fields, *extra, **kw)
 
     def add_json(self, text, **kw):
@@ -92,7 +93,7 @@ class BadInputTest(ctest.StoreTest):
     def test_missing_store_each_command(self):
         missing = os.path.join(self.tmp, "no-store")
         commands = [
-            ["record", "add", "--case", "C-1", "--kind", "note", "--fields", self.good_fields],
+            ["record", "add", "--kind", "note", "--fields", self.good_fields],
             ["record", "show", "0"],
             ["log", "show", "0"],
             ["proof", "inclusion", "0"],
@@ -165,7 +166,7 @@ class BadInputTest(ctest.StoreTest):
 
     def test_unknown_kind(self):
         r = self.add(kind="memo")
-        self.assert_rejected(r, "'memo'", "note")
+        self.assert_rejected(r, "'memo'", "casetrail kinds")
 
     def test_note_missing_text(self):
         r = self.add_json('{"title": "no text"}')
@@ -309,7 +310,7 @@ class BadInputTest(ctest.StoreTest):
         self.assert_rejected(r, "'some'")
 
     def test_fields_from_stdin(self):
-        r = self.ct("record", "add", "--case", "C-1", "--kind", "note", "--fields", "-",
+        r = self.ct("record", "add", "--kind", "note", "--fields", "-",
                     input='{"text": "from standard input 标准输入"}')
         self.assertEqual(r.code, 0, r)
         self.assertEqual(r.json["seq"], 3)
@@ -317,7 +318,7 @@ class BadInputTest(ctest.StoreTest):
         self.assertEqual(shown["fields"], {"text": "from standard input 标准输入"})
 
     def test_invalid_fields_from_stdin(self):
-        r = self.ct("record", "add", "--case", "C-1", "--kind", "note", "--fields", "-",
+        r = self.ct("record", "add", "--kind", "note", "--fields", "-",
                     input='{"text": "a",}')
         self.assert_rejected(r, "line 1")
 

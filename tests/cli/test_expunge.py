@@ -227,7 +227,7 @@ class ExpungeTest(ctest.StoreTest):
     def test_blob_stored_once(self):
         path = self.write("shared.txt", b"one file attached twice")
         first = self.add_note("first", attach=[path])
-        second = self.add_note("second", case="C-2026-0002", attach=[path])
+        second = self.add_note("second", attach=[path])
         self.assertEqual(first["attachments"][0]["hash"], second["attachments"][0]["hash"])
         self.assertEqual(len(blob_files(self.dir)), 1)
         summary = self.verify_json()

@@ -84,7 +84,7 @@ class HardeningTest(ctest.StoreTest):
         cfg = self.config()
         cfg["crypto"] = "rsa"
         self.write_config(cfg)
-        r = self.ct("record", "add", "--case", "C-1", "--kind", "note",
+        r = self.ct("record", "add", "--kind", "note",
                     "--fields", self.fields())
         self.assertEqual(r.code, 2, r)
         self.assertIn("crypto", r.err)
@@ -98,7 +98,7 @@ class HardeningTest(ctest.StoreTest):
         for k in cfg["keys"]:
             k["name"] = cfg["origin"]
         self.write_config(cfg)
-        r = self.ct("record", "add", "--case", "C-1", "--kind", "note",
+        r = self.ct("record", "add", "--kind", "note",
                     "--fields", self.fields())
         self.assertEqual(r.code, 2, r)
         self.assertIn("casetrail.db", r.err)
@@ -154,7 +154,7 @@ class HardeningTest(ctest.StoreTest):
         fifo = os.path.join(self.tmp, "pipe")
         os.mkfifo(fifo)
         started = time.monotonic()
-        r = self.ct("record", "add", "--case", "C-1", "--kind", "note",
+        r = self.ct("record", "add", "--kind", "note",
                     "--fields", self.fields(), "--attach", fifo, timeout=20)
         self.assertEqual(r.code, 2, r)
         self.assertIn("not a regular file", r.err)
@@ -163,7 +163,7 @@ class HardeningTest(ctest.StoreTest):
     def test_fifo_fields_rejected(self):
         fifo = os.path.join(self.tmp, "pipe")
         os.mkfifo(fifo)
-        r = self.ct("record", "add", "--case", "C-1", "--kind", "note",
+        r = self.ct("record", "add", "--kind", "note",
                     "--fields", fifo, timeout=20)
         self.assertEqual(r.code, 2, r)
         self.assertIn("not a regular file", r.err)
@@ -182,7 +182,7 @@ class HardeningTest(ctest.StoreTest):
             self.assertIn("invisible", r.err)
 
     def test_empty_actor_rejected(self):
-        r = self.ct("record", "add", "--case", "C-1", "--kind", "note",
+        r = self.ct("record", "add", "--kind", "note",
                     "--fields", self.fields(), "--as", "")
         self.assertEqual(r.code, 2, r)
         self.assertIn("--as", r.err)
@@ -193,19 +193,19 @@ class HardeningTest(ctest.StoreTest):
         self.assertIn("--dir", r.err)
 
     def test_future_event_time_rejected(self):
-        r = self.ct("record", "add", "--case", "C-1", "--kind", "note",
+        r = self.ct("record", "add", "--kind", "note",
                     "--fields", self.fields(), "--at", "2126-01-01T00:00:00Z")
         self.assertEqual(r.code, 2, r)
         self.assertIn("future", r.err)
 
     def test_lowercase_time_accepted(self):
-        r = self.ok("record", "add", "--case", "C-1", "--kind", "note",
+        r = self.ok("record", "add", "--kind", "note",
                     "--fields", self.fields(), "--at", "2026-12-04t01:30:00z")
         entry = self.ok("log", "show", r.json["seq"]).json["entry"]
         self.assertEqual(entry["at"], 1796347800000)
 
     def test_epoch_event_time_kept(self):
-        r = self.ok("record", "add", "--case", "C-1", "--kind", "note",
+        r = self.ok("record", "add", "--kind", "note",
                     "--fields", self.fields(), "--at", "1970-01-01T00:00:00Z")
         entry = self.ok("log", "show", r.json["seq"]).json["entry"]
         self.assertEqual(entry["at"], 0)

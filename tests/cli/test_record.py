@@ -129,7 +129,7 @@ class RecordTest(ctest.StoreTest):
             self.assertIn(b'"seq":%d' % seq, raw)
             self.assertEqual(entry["seq"], seq)
             self.assertEqual(entry["kind"], "note")
-            self.assertEqual(entry["case"], "C-2026-0001")
+            self.assertNotIn("case", entry)
             self.assertEqual(entry["content"], receipt["content"])
             self.assertEqual(entry["ts"], receipt["ts"])
             self.assertNotIn(b"RAW-ENTRY-MARKER", raw)
@@ -156,7 +156,7 @@ class RecordTest(ctest.StoreTest):
 
     def test_at_time_in_entry(self):
         path = self.write("f.json", b'{"text": "site visit"}')
-        r = self.ok("record", "add", "--case", "C-1", "--kind", "note", "--fields", path,
+        r = self.ok("record", "add", "--kind", "note", "--fields", path,
                     "--at", "2026-12-04T09:30:00+08:00")
         entry = json.loads(self.raw_entry(r.json["seq"]))
         self.assertEqual(entry["at"], 1796347800000)

@@ -101,8 +101,7 @@ class Fixture:
         assert r.code == 0, r
         self.receipts = []
         for seq in range(NOTES):
-            args = ["record", "add", "--dir", self.dir, "--case", "C-2026-%04d" % (seq % 4),
-                    "--kind", "note", "--fields", self.fields(seq)]
+            args = ["record", "add", "--dir", self.dir, "--kind", "note", "--fields", self.fields(seq)]
             if seq in ATTACHED:
                 args += ["--attach", self.attachment(seq)]
             r = run(*args)
@@ -191,7 +190,7 @@ class TamperTest(unittest.TestCase):
         path = os.path.join(self.tmp, "fields.json")
         with open(path, "w") as f:
             json.dump({"text": text}, f)
-        r = run("record", "add", "--dir", store, "--case", "C-9", "--kind", "note",
+        r = run("record", "add", "--dir", store, "--kind", "note",
                 "--fields", path)
         self.assertEqual(r.code, 0, r)
         return r.json

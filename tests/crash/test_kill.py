@@ -137,7 +137,7 @@ class KillTest(ctest.StoreTest):
         """Measure whole runs of checkpoint --now and expunge, keeping the fastest of a few."""
         checkpoint, expunge = [], []
         for i in range(CALIBRATION_RUNS):
-            seq = self.add_note("calibration-%d" % i, case="CRASH-1", actor="crash-test")["seq"]
+            seq = self.add_note("calibration-%d" % i, actor="crash-test")["seq"]
             checkpoint.append(self.timed_ms("checkpoint", "--now"))
             expunge.append(self.timed_ms("expunge", seq, "--reason", "calibration",
                                          "--approved-by", "reviewer", "--as", "crash-test"))
@@ -174,7 +174,7 @@ class KillTest(ctest.StoreTest):
 
     def expunge_round(self, rnd):
         secret = "EXPUNGE-%d-%016x" % (rnd, self.rng.getrandbits(64))
-        seq = self.add_note(secret, case="CRASH-1", actor="crash-test")["seq"]
+        seq = self.add_note(secret, actor="crash-test")["seq"]
         delay = self.kill_delay("expunge")
         code = self.kill_after([ctest.BIN, "expunge", str(seq), "--dir", self.dir,
                                 "--reason", "crash test", "--approved-by", "reviewer",

@@ -75,12 +75,12 @@ class StoreTest(unittest.TestCase):
         self.assertEqual(r.code, 0, r)
         return r
 
-    def add_note(self, text, case="C-2026-0001", attach=(), actor=None):
-        """Appends a note and returns the printed receipt."""
+    def add_note(self, text, attach=(), actor=None):
+        """Appends a note of no case and returns the printed receipt."""
         path = os.path.join(self.tmp, "fields.json")
         with open(path, "w", encoding="utf-8") as f:
             json.dump({"text": text}, f, ensure_ascii=False)
-        args = ["record", "add", "--case", case, "--kind", "note", "--fields", path]
+        args = ["record", "add", "--kind", "note", "--fields", path]
         for a in attach:
             args += ["--attach", a]
         if actor:
