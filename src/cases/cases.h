@@ -9,9 +9,10 @@
  * commit, and `cases_rebuild` recreates them from the log alone.
  *
  * The bureau's data (docs/data.md) is loaded once by cases_open and never
- * changes while it is open. Functions that return a json_t hand the
- * caller one reference. Errors: CT_EINVAL names the missing or malformed
- * field, CT_ENOTFOUND the unknown case, kind, matter, user or seq,
+ * changes while it is open. Every call is safe from several threads at
+ * once. Functions that return a json_t hand the caller one reference.
+ * Errors: CT_EINVAL names the missing or malformed field, or the unknown
+ * kind or matter; CT_ENOTFOUND the unknown case, user or seq;
  * CT_ESTATE a record that the case's stage does not allow, CT_EPERM a
  * rule of who may act (self-approval), CT_EEXIST a duplicate name.
  */
@@ -43,7 +44,9 @@ int cases_open(struct ledger *l, const char *data_dir, struct cases **out,
 	       struct error *err);
 void cases_close(struct cases *c);
 
-/* The bureau data as loaded (borrowed references). */
+/* The bureau data files as loaded, whole (borrowed references):
+ * {"version", "matters": [...]}, {"version", "stages", "roles",
+ * "exemptions", "kinds": [...]} and {"version", "sources", "laws"}. */
 const json_t *cases_matters(const struct cases *c);
 const json_t *cases_kinds(const struct cases *c);
 const json_t *cases_laws(const struct cases *c);
@@ -54,6 +57,7 @@ int cases_user_add(struct cases *c, const json_t *user,
 		   const struct actor *by, json_t **out, struct error *err);
 int cases_user_get(struct cases *c, const char *name, json_t **out,
 		   struct error *err);
+/* Returns {"items": [users], "total"}. */
 int cases_user_list(struct cases *c, json_t **out, struct error *err);
 
 /*
@@ -101,6 +105,10 @@ int cases_show(struct cases *c, const char *id, json_t **out,
  */
 int cases_show_json(struct cases *c, const char *id, struct buf *out,
 		    uint64_t *last_seq, struct error *err);
+
+/* Reads the seq of a case's last entry (cheap: one row). */
+int cases_last_seq(struct cases *c, const char *id, uint64_t *last_seq,
+		   struct error *err);
 
 struct record_request {
 	const char *case_id;

@@ -400,7 +400,9 @@ static int project_case_record(struct cases *c, struct store *s,
 					 "already", case_id);
 		snprintf(cs.id, sizeof(cs.id), "%s", case_id);
 	} else {
-		rc = case_load(c, s, case_id, &cs, err);
+		rc = store_case_get(s, case_id, NULL, NULL, err);
+		if (rc == 0)
+			rc = case_load(c, s, case_id, &cs, err);
 		/*
 		 * An entry appended without the workflow (by the ledger alone)
 		 * may name a case that was never opened: it is kept in the

@@ -247,6 +247,19 @@ static void cache_put(struct cases *c, const char *id, uint64_t last,
 	pthread_mutex_unlock(&c->cache_mu);
 }
 
+int cases_last_seq(struct cases *c, const char *id, uint64_t *last_seq,
+		   struct error *err)
+{
+	struct store *s;
+	int rc = ledger_read_begin(c->ledger, &s, err);
+
+	if (rc)
+		return rc;
+	rc = store_case_get(s, id, NULL, last_seq, err);
+	ledger_read_end(c->ledger, s);
+	return rc;
+}
+
 int cases_show_json(struct cases *c, const char *id, struct buf *out,
 		    uint64_t *last_seq, struct error *err)
 {

@@ -36,7 +36,7 @@ int record_kind_check(const struct cases *c, const char *kind,
 	struct check_env env = { &c->cat, c->cal, NULL, NULL };
 
 	if (!k)
-		return error_set(err, CT_ENOTFOUND, "record kind '%s' is "
+		return error_set(err, CT_EINVAL, "record kind '%s' is "
 				 "unknown; list the kinds with 'casetrail "
 				 "kinds'", kind);
 	return schema_check(&env, k, fields, 1000, err);
@@ -145,7 +145,7 @@ int cases_record_check(struct cases *c, const struct record_request *q,
 		return error_set(err, CT_EINVAL, "the case is missing; name it "
 				 "with --case");
 	if (!kind)
-		return error_set(err, CT_ENOTFOUND, "record kind '%s' is "
+		return error_set(err, CT_EINVAL, "record kind '%s' is "
 				 "unknown; list the kinds with 'casetrail "
 				 "kinds'", q->kind ?: "");
 	if (json_object_get(q->fields, "number"))
@@ -153,9 +153,6 @@ int cases_record_check(struct cases *c, const struct record_request *q,
 				 "by casetrail; leave it out");
 	if (q->has_at && check_time("the event time (--at)", q->at_ms, err))
 		return CT_EINVAL;
-	rc = check_schema_now(c, kind, q->fields, q->nattachments, err);
-	if (rc)
-		return rc;
 	r.seq = UINT64_MAX;
 	r.ts_ms = ledger_now_ms();
 	r.at_ms = q->has_at ? q->at_ms : r.ts_ms;
@@ -163,9 +160,12 @@ int cases_record_check(struct cases *c, const struct record_request *q,
 	snprintf(r.actor, sizeof(r.actor), "%s", by->user);
 	r.supersedes = r.superseded_by = r.corrected_by = -1;
 	r.fields = (json_t *)q->fields;
+	/* The stage first: a record the case cannot take yet is a 409. */
 	rc = check_in_case(c, q->case_id, &r, &finding, err);
 	if (rc && finding)
 		record_finding(c, q->case_id, finding, &r, by, err);
+	if (rc == 0)
+		rc = check_schema_now(c, kind, q->fields, q->nattachments, err);
 	return rc;
 }
 
@@ -245,7 +245,7 @@ static int application_fields(struct cases *c, const json_t *req,
 					 "address", key);
 	}
 	if (!matter || !catalogue_matter(&c->cat, matter))
-		return error_set(err, CT_ENOTFOUND, "matter '%s' is not in the "
+		return error_set(err, CT_EINVAL, "matter '%s' is not in the "
 				 "catalogue; list the matters with "
 				 "'casetrail matters'", matter ?: "");
 	if (!received || time_parse(received, received_ms) != 0)

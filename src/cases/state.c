@@ -437,7 +437,7 @@ int case_check(const struct case_state *cs, const struct check_env *env,
 					 "written only by casetrail itself",
 					 r->kind);
 	if (!kind)
-		return error_set(err, CT_ENOTFOUND, "record kind '%s' is "
+		return error_set(err, CT_EINVAL, "record kind '%s' is "
 				 "unknown; list the kinds with 'casetrail "
 				 "kinds'", r->kind);
 	if (check_stage(cs, kind, r, err))

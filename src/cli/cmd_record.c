@@ -172,7 +172,7 @@ static int precheck(struct cases *c, const struct add_args *a,
 		return err->code;
 	if (!a->case_id) {
 		if (record_kind_check(c, a->kind, q->fields, err) &&
-		    err->code == CT_ENOTFOUND)
+		    strstr(err->msg, "is unknown"))
 			return err->code;
 		error_clear(err);
 		if (strcmp(a->kind, "note"))
