@@ -64,6 +64,13 @@ int cases_open(struct ledger *l, const char *data_dir, struct cases **out,
 	c->ledger = l;
 	c->alg = ledger_config(l)->alg;
 	c->cache = json_object();
+	c->states = calloc(STATE_CACHE_SLOTS, sizeof(*c->states));
+	if (!c->cache || !c->states) {
+		json_decref(c->cache);
+		free(c->states);
+		free(c);
+		return error_set(err, CT_ENOMEM, "out of memory");
+	}
 	pthread_mutex_init(&c->cal_mu, NULL);
 	pthread_mutex_init(&c->cache_mu, NULL);
 	rc = catalogue_load(&c->cat, data_dir, err);
@@ -92,6 +99,8 @@ void cases_close(struct cases *c)
 		return;
 	if (c->ledger)
 		ledger_set_hook(c->ledger, NULL, NULL);
+	state_cache_clear(c);
+	free(c->states);
 	catalogue_release(&c->cat);
 	calendar_free(c->cal);
 	json_decref(c->cache);

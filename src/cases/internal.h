@@ -121,6 +121,16 @@ int case_evaluate(const struct case_state *cs, const struct check_env *env,
 const char *finding_rule(const char *code);
 const char *finding_severity(const char *code);
 
+/* Folded case states kept between appends, by hash of the case id. */
+#define STATE_CACHE_SLOTS 1024
+
+struct state_slot {
+	int valid;
+	uint64_t last_seq;     /* the state includes records up to this seq */
+	int32_t evaluated_day; /* the day its findings were last evaluated */
+	struct case_state cs;
+};
+
 struct cases {
 	struct ledger *ledger;
 	struct catalogue cat;
@@ -129,9 +139,22 @@ struct cases {
 	enum hash_alg alg;
 	int replaying;          /* the hook projects without checking */
 
+	/*
+	 * Used only under the ledger's writer lock (the hook, catch-up,
+	 * sweeps), so it needs no lock of its own. A slot is trusted only
+	 * while the case row's last seq matches it, which a rolled-back
+	 * batch breaks.
+	 */
+	struct state_slot *states;
+
 	/* Cached renderings of cases_show_json, by case. */
 	pthread_mutex_t cache_mu;
 	json_t *cache; /* id -> {"seq": n, "text": "..."} */
+};
+
+/* What the hook reports back through ledger_record.hook_data. */
+struct hook_result {
+	const char *finding; /* the finding a rejected act raises */
 };
 
 /* The hook: checks and projects one entry (see ledger_hook_fn). */
@@ -144,6 +167,15 @@ int project_catch_up(struct cases *c, struct store *s, struct error *err);
 /* Loads a case's state from the projections and the log. */
 int case_load(struct cases *c, struct store *s, const char *id,
 	      struct case_state *cs, struct error *err);
+
+/*
+ * Returns the cached state of a case, loading it when the cache does not
+ * hold its current state (writer lock held). NULL with err set on error.
+ */
+struct state_slot *state_get(struct cases *c, struct store *s,
+			     const char *id, struct error *err);
+void state_drop(struct state_slot *slot);
+void state_cache_clear(struct cases *c);
 
 /* Re-evaluates a case and writes its projection row and findings. */
 int case_project(struct cases *c, struct store *s, struct case_state *cs,

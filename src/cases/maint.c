@@ -21,15 +21,18 @@ struct sweep_ctx {
 static int sweep_case(void *ctx, const char *id, size_t len)
 {
 	struct sweep_ctx *sc = ctx;
-	struct case_state cs;
+	struct state_slot *slot;
 	int rc;
 
 	(void)len;
-	rc = case_load(sc->c, sc->s, id, &cs, sc->err);
+	slot = state_get(sc->c, sc->s, id, sc->err);
+	if (!slot)
+		return sc->err->code ? sc->err->code : CT_EIO;
+	rc = case_project(sc->c, sc->s, &slot->cs, sc->now_ms, sc->err);
 	if (rc)
-		return rc;
-	rc = case_project(sc->c, sc->s, &cs, sc->now_ms, sc->err);
-	case_state_release(&cs);
+		state_drop(slot);
+	else
+		slot->evaluated_day = day_of_ms(sc->now_ms);
 	sc->cases++;
 	return rc;
 }
@@ -342,6 +345,7 @@ static int rebuild_tx(void *ctx, struct store *s, struct error *err)
 		rc = store_projection_dump(s, &rb->before, err);
 	if (rc == 0)
 		rc = store_projection_clear(s, err);
+	state_cache_clear(rb->c);
 	if (rc == 0)
 		rc = store_entry_count(s, &rb->entries, err);
 	if (rc == 0)

@@ -120,6 +120,47 @@ int case_load(struct cases *c, struct store *s, const char *id,
 	return rc;
 }
 
+static uint32_t id_hash(const char *id)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h;
+}
+
+void state_drop(struct state_slot *slot)
+{
+	if (slot->valid)
+		case_state_release(&slot->cs);
+	slot->valid = 0;
+}
+
+void state_cache_clear(struct cases *c)
+{
+	for (size_t i = 0; c->states && i < STATE_CACHE_SLOTS; i++)
+		state_drop(&c->states[i]);
+}
+
+struct state_slot *state_get(struct cases *c, struct store *s,
+			     const char *id, struct error *err)
+{
+	struct state_slot *slot = &c->states[id_hash(id) % STATE_CACHE_SLOTS];
+	uint64_t last;
+
+	if (store_case_get(s, id, NULL, &last, err) != 0)
+		return NULL;
+	if (slot->valid && slot->last_seq == last && !strcmp(slot->cs.id, id))
+		return slot;
+	state_drop(slot);
+	if (case_load(c, s, id, &slot->cs, err) != 0)
+		return NULL;
+	slot->valid = 1;
+	slot->last_seq = last;
+	slot->evaluated_day = INT32_MIN;
+	return slot;
+}
+
 /* --- findings ---------------------------------------------------------- */
 
 struct sync_ctx {
@@ -382,66 +423,95 @@ static int project_calendar(struct cases *c, struct store *s, uint64_t seq,
 	return rc;
 }
 
-/* Checks a record of a case (unless replaying) and folds it in. */
-static int project_case_record(struct cases *c, struct store *s,
+/* Opens a case from its application (no state exists yet). */
+static int project_application(struct cases *c, struct store *s,
 			       struct rec *r, const char *case_id,
 			       struct error *err)
 {
 	struct case_state cs = { 0 };
-	struct check_env env;
-	const char *finding = NULL;
-	int fresh = !strcmp(r->kind, KIND_APPLICATION);
 	int rc;
 
-	env_init(c, s, &env);
-	if (fresh) {
-		if (store_case_get(s, case_id, NULL, NULL, NULL) == 0)
-			return error_set(err, CT_EEXIST, "case '%s' exists "
-					 "already", case_id);
-		snprintf(cs.id, sizeof(cs.id), "%s", case_id);
-	} else {
-		rc = store_case_get(s, case_id, NULL, NULL, err);
-		if (rc == 0)
-			rc = case_load(c, s, case_id, &cs, err);
-		/*
-		 * An entry appended without the workflow (by the ledger alone)
-		 * may name a case that was never opened: it is kept in the
-		 * log and listed as a record, but no case is projected.
-		 */
-		if (rc == CT_ENOTFOUND && c->replaying) {
-			log_warn("cases", "record of an unknown case", "case=%s "
-				 "seq=%" PRIu64 " kind=%s", case_id, r->seq,
-				 r->kind);
-			error_clear(err);
-			return 0;
-		}
-		if (rc)
-			return rc;
-		/* Findings that time raised before this record. */
-		rc = case_project(c, s, &cs, r->ts_ms, err);
-		if (rc)
-			goto out;
-	}
-	if (!c->replaying && !fresh && strcmp(r->kind, KIND_FINDING) &&
-	    strcmp(r->kind, KIND_CORRECTION)) {
-		rc = case_check(&cs, &env, r, &finding, err);
-		if (rc)
-			goto out;
-	}
+	if (store_case_get(s, case_id, NULL, NULL, NULL) == 0)
+		return error_set(err, CT_EEXIST, "case '%s' exists already",
+				 case_id);
+	snprintf(cs.id, sizeof(cs.id), "%s", case_id);
 	rc = case_fold(&cs, &c->cat, r, err);
-	if (rc)
-		goto out;
-	/* The state owns the fields now. */
-	r->fields = NULL;
-	r->attachments = NULL;
-	rc = case_project(c, s, &cs, r->ts_ms, err);
-out:
+	if (rc == 0) {
+		r->fields = NULL;
+		r->attachments = NULL;
+		rc = case_project(c, s, &cs, r->ts_ms, err);
+	}
 	case_state_release(&cs);
 	return rc;
 }
 
+/* Checks a record of a case (unless replaying) and folds it in. */
+static int project_case_record(struct cases *c, struct store *s,
+			       struct rec *r, const char *case_id,
+			       struct hook_result *hr, struct error *err)
+{
+	struct state_slot *slot;
+	struct check_env env;
+	const char *finding = NULL;
+	int32_t today = day_of_ms(r->ts_ms);
+	int rc;
+
+	if (!strcmp(r->kind, KIND_APPLICATION))
+		return project_application(c, s, r, case_id, err);
+	slot = state_get(c, s, case_id, err);
+	/*
+	 * An entry appended without the workflow (by the ledger alone) may
+	 * name a case that was never opened: it is kept in the log and
+	 * listed as a record, but no case is projected.
+	 */
+	if (!slot && err->code == CT_ENOTFOUND && c->replaying) {
+		log_warn("cases", "record of an unknown case", "case=%s "
+			 "seq=%" PRIu64 " kind=%s", case_id, r->seq, r->kind);
+		error_clear(err);
+		return 0;
+	}
+	if (!slot)
+		return err->code ? err->code : CT_EIO;
+	/* Findings that time raised before this record; days only. */
+	if (slot->evaluated_day != today) {
+		rc = case_project(c, s, &slot->cs, r->ts_ms, err);
+		if (rc)
+			goto fail;
+		slot->evaluated_day = today;
+	}
+	env_init(c, s, &env);
+	if (!c->replaying && strcmp(r->kind, KIND_FINDING) &&
+	    strcmp(r->kind, KIND_CORRECTION)) {
+		pthread_mutex_lock(&c->cal_mu);
+		rc = case_check(&slot->cs, &env, r, &finding, err);
+		pthread_mutex_unlock(&c->cal_mu);
+		/* The savepoint rollback undoes the evaluation above too. */
+		if (rc) {
+			slot->evaluated_day = INT32_MIN;
+			if (hr)
+				hr->finding = finding;
+			return rc;
+		}
+	}
+	rc = case_fold(&slot->cs, &c->cat, r, err);
+	if (rc)
+		goto fail;
+	/* The state owns the fields now. */
+	r->fields = NULL;
+	r->attachments = NULL;
+	rc = case_project(c, s, &slot->cs, r->ts_ms, err);
+	if (rc)
+		goto fail;
+	slot->last_seq = r->seq;
+	return 0;
+fail:
+	state_drop(slot);
+	return rc;
+}
+
 static int project_rec(struct cases *c, struct store *s, struct rec *r,
-		       const char *case_id, struct error *err)
+		       const char *case_id, struct hook_result *hr,
+		       struct error *err)
 {
 	struct store_record row = { r->seq, case_id[0] ? case_id : NULL,
 				    r->kind, r->actor };
@@ -456,7 +526,7 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 	else if (!strcmp(r->kind, KIND_EXPUNGE))
 		rc = 0;
 	else if (case_id[0])
-		rc = project_case_record(c, s, r, case_id, err);
+		rc = project_case_record(c, s, r, case_id, hr, err);
 	if (rc == 0)
 		rc = store_record_put(s, &row, err);
 	if (rc == 0 && r->supersedes >= 0 && strcmp(r->kind, KIND_EXPUNGE))
@@ -481,7 +551,7 @@ static int replay_one(struct cases *c, struct store *s, uint64_t seq,
 		store_record_get(s, (uint64_t)r.supersedes, case_id,
 				 sizeof(case_id), NULL, 0, NULL, NULL);
 	c->replaying = 1;
-	rc = project_rec(c, s, &r, case_id, err);
+	rc = project_rec(c, s, &r, case_id, NULL, err);
 	c->replaying = saved;
 	json_decref(r.fields);
 	json_decref(r.attachments);
@@ -534,7 +604,7 @@ int project_entry(void *ctx, struct store *s, uint64_t seq, int64_t ts_ms,
 	else if (!strcmp(r.kind, KIND_EXPUNGE) && r.supersedes >= 0)
 		store_record_get(s, (uint64_t)r.supersedes, case_id,
 				 sizeof(case_id), NULL, 0, NULL, NULL);
-	rc = project_rec(c, s, &r, case_id, err);
+	rc = project_rec(c, s, &r, case_id, rec->hook_data, err);
 	json_decref(r.fields);
 	json_decref(r.attachments);
 	if (rc == 0)

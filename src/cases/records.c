@@ -133,14 +133,10 @@ static void record_finding(struct cases *c, const char *case_id,
 	json_decref(fields);
 }
 
-int cases_record_check(struct cases *c, const struct record_request *q,
-		       const struct actor *by, struct error *err)
+/* The checks that need no case: kind, fields, number and time. */
+static int check_request(const struct record_request *q,
+			 const json_t *kind, struct error *err)
 {
-	const json_t *kind = catalogue_kind(&c->cat, q->kind ?: "");
-	struct rec r = { 0 };
-	const char *finding = NULL;
-	int rc;
-
 	if (!q->case_id || !q->case_id[0])
 		return error_set(err, CT_EINVAL, "the case is missing; name it "
 				 "with --case");
@@ -153,13 +149,33 @@ int cases_record_check(struct cases *c, const struct record_request *q,
 				 "by casetrail; leave it out");
 	if (q->has_at && check_time("the event time (--at)", q->at_ms, err))
 		return CT_EINVAL;
-	r.seq = UINT64_MAX;
-	r.ts_ms = ledger_now_ms();
-	r.at_ms = q->has_at ? q->at_ms : r.ts_ms;
-	snprintf(r.kind, sizeof(r.kind), "%s", q->kind);
-	snprintf(r.actor, sizeof(r.actor), "%s", by->user);
-	r.supersedes = r.superseded_by = r.corrected_by = -1;
-	r.fields = (json_t *)q->fields;
+	return 0;
+}
+
+static void rec_of_request(const struct record_request *q,
+			   const struct actor *by, struct rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = UINT64_MAX;
+	r->ts_ms = ledger_now_ms();
+	r->at_ms = q->has_at ? q->at_ms : r->ts_ms;
+	snprintf(r->kind, sizeof(r->kind), "%s", q->kind);
+	snprintf(r->actor, sizeof(r->actor), "%s", by->user);
+	r->supersedes = r->superseded_by = r->corrected_by = -1;
+	r->fields = (json_t *)q->fields;
+}
+
+int cases_record_check(struct cases *c, const struct record_request *q,
+		       const struct actor *by, struct error *err)
+{
+	const json_t *kind = catalogue_kind(&c->cat, q->kind ?: "");
+	const char *finding = NULL;
+	struct rec r;
+	int rc = check_request(q, kind, err);
+
+	if (rc)
+		return rc;
+	rec_of_request(q, by, &r);
 	/* The stage first: a record the case cannot take yet is a 409. */
 	rc = check_in_case(c, q->case_id, &r, &finding, err);
 	if (rc && finding)
@@ -184,11 +200,19 @@ int cases_record_add(struct cases *c, const struct record_request *q,
 		     const struct actor *by, json_t **out, struct error *err)
 {
 	const json_t *kind = catalogue_kind(&c->cat, q->kind ?: "");
+	struct hook_result hr = { NULL };
 	struct ledger_record rec = { 0 };
 	struct ledger_receipt receipt;
 	json_t *fields;
-	int rc = cases_record_check(c, q, by, err);
+	struct rec r;
+	int rc = check_request(q, kind, err);
 
+	/*
+	 * The case itself is checked by the hook inside the append, so
+	 * that concurrent records of one case cannot both pass.
+	 */
+	if (rc == 0)
+		rc = check_schema_now(c, kind, q->fields, q->nattachments, err);
 	if (rc)
 		return rc;
 	fields = json_deep_copy(q->fields);
@@ -204,8 +228,13 @@ int cases_record_add(struct cases *c, const struct record_request *q,
 	rec.attachments = q->attachments;
 	rec.nattachments = q->nattachments;
 	rec.supersedes = -1;
+	rec.hook_data = &hr;
 	if (rc == 0)
 		rc = ledger_append(c->ledger, &rec, &receipt, err);
+	if (rc && hr.finding) {
+		rec_of_request(q, by, &r);
+		record_finding(c, q->case_id, hr.finding, &r, by, err);
+	}
 	if (rc == 0) {
 		*out = receipt_json(&receipt, q->case_id, q->kind, fields);
 		log_info("cases", "record added", "case=%s kind=%s seq=%" PRIu64
