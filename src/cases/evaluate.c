@@ -121,6 +121,16 @@ static const json_t *limit_of(const struct case_state *cs, const char *name,
 	return NULL;
 }
 
+/*
+ * Whether a limit applies: the Licensing Law's limits stand in for those
+ * a licence's matter leaves out, but a confirmation has only the limits
+ * its matter lists.
+ */
+static int has_limit(const struct case_state *cs, const json_t *limit)
+{
+	return limit || cs->licence;
+}
+
 static int limit_value(const json_t *limit, int def)
 {
 	json_t *v = json_object_get(limit, "value");
@@ -264,6 +274,8 @@ static int32_t eval_acceptance(struct eval *e)
 	int32_t answered = first_answer(cs, &answer);
 	struct due due;
 
+	if (!has_limit(cs, lim))
+		return accept ? rec_day(accept, "accepted_on") : STORE_NO_DAY;
 	if (count_limit(e, lim, 5, cs->received_day, 0, NULL, 0, &due))
 		return STORE_NO_DAY;
 	put_deadline(e, "acceptance", lim, &due, NULL, NULL, answered, 0);
@@ -412,7 +424,8 @@ static int eval_extension(struct eval *e, int32_t due_day)
 	for (size_t i = 0; i < cs->n; i++) {
 		const struct rec *r = &cs->recs[i];
 
-		if (!is_kind(r, "extension") || !r->fields)
+		if (!is_kind(r, "extension") || !r->fields ||
+		    !has_limit(cs, lim))
 			continue;
 		if (rec_day(r, "approved_on") > due_day ||
 		    !field_str(r, "notified_on")) {
@@ -451,7 +464,7 @@ static void eval_decision(struct eval *e, int32_t accepted)
 	int open, extra;
 	size_t np = collect_pauses(e, pauses, &open);
 
-	if (accepted == STORE_NO_DAY)
+	if (accepted == STORE_NO_DAY || !has_limit(cs, lim))
 		return;
 	if (count_limit(e, lim, joint ? 45 : 20, accepted, 0, pauses, np,
 			&base))
@@ -483,7 +496,8 @@ static void eval_delivery(struct eval *e)
 	int32_t met = STORE_NO_DAY;
 	struct due due;
 
-	if (!dec || !strcmp(field_str(dec, "result") ?: "", "deny"))
+	if (!dec || !strcmp(field_str(dec, "result") ?: "", "deny") ||
+	    !has_limit(cs, lim))
 		return;
 	for (size_t i = 0; i < cs->n && met == STORE_NO_DAY; i++) {
 		const struct rec *r = &cs->recs[i];
