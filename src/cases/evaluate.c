@@ -414,15 +414,20 @@ static size_t collect_pauses(struct eval *e, struct day_span *p, int *open)
 	return n;
 }
 
-/* Extension days that count: approved in time and told to the applicant. */
+/*
+ * Extension days that count: those the head approved, up to the matter's
+ * limit, when approved in time and told to the applicant.
+ */
 static int eval_extension(struct eval *e, int32_t due_day)
 {
 	const struct case_state *cs = e->cs;
 	const json_t *lim = limit_of(cs, "extension", "statutory");
 	int joint = json_is_true(json_object_get(cs->matter, "joint"));
+	int max = limit_value(lim, joint ? 15 : 10);
 
 	for (size_t i = 0; i < cs->n; i++) {
 		const struct rec *r = &cs->recs[i];
+		json_int_t days;
 
 		if (!is_kind(r, "extension") || !r->fields ||
 		    !has_limit(cs, lim))
@@ -436,7 +441,8 @@ static int eval_extension(struct eval *e, int32_t due_day)
 					      : "not told to the applicant");
 			continue;
 		}
-		return limit_value(lim, joint ? 15 : 10);
+		days = json_integer_value(json_object_get(r->fields, "days"));
+		return days > 0 && days < max ? (int)days : max;
 	}
 	return 0;
 }
