@@ -370,7 +370,8 @@ static int lawful_reason(const char *reason)
  * Collects the spans on which the clock stood still. A lawful suspension
  * stops the clock after the day it starts and runs it again from the day
  * after the resumption: the span is [start + 1, resume]. *open is set
- * while a suspension has not ended.
+ * while a suspension has not ended; its span ends today, so that the
+ * decision deadline shown meanwhile is the one if the case resumed today.
  */
 static size_t collect_pauses(struct eval *e, struct day_span *p, int *open)
 {
@@ -409,7 +410,9 @@ static size_t collect_pauses(struct eval *e, struct day_span *p, int *open)
 	if (start != STORE_NO_DAY) {
 		*open = 1;
 		if (n < MAX_PAUSES)
-			p[n++] = (struct day_span){ start + 1, INT32_MAX - 1 };
+			p[n++] = (struct day_span){
+				start + 1, e->today > start ? e->today : start
+			};
 	}
 	return n;
 }
