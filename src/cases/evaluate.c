@@ -261,9 +261,26 @@ static int32_t first_answer(const struct case_state *cs,
 	return STORE_NO_DAY;
 }
 
+/* The day a withdrawal or termination ended the case, or STORE_NO_DAY. */
+static int32_t ended_day(const struct case_state *cs)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+
+		if (!r->fields)
+			continue;
+		if (is_kind(r, "withdrawal"))
+			return rec_day(r, "requested_on");
+		if (is_kind(r, "termination"))
+			return rec_day(r, "terminated_on");
+	}
+	return STORE_NO_DAY;
+}
+
 /*
  * Evaluates acceptance; returns the day the decision clock starts, or
- * STORE_NO_DAY while the case is not accepted.
+ * STORE_NO_DAY while the case is not accepted. A withdrawal or
+ * termination before any answer stops the acceptance clock.
  */
 static int32_t eval_acceptance(struct eval *e)
 {
@@ -272,6 +289,10 @@ static int32_t eval_acceptance(struct eval *e)
 	const struct rec *answer, *accept = last_of(cs, "acceptance-notice");
 	const struct rec *app = first_of(cs, KIND_APPLICATION);
 	int32_t answered = first_answer(cs, &answer);
+	int32_t ended = ended_day(cs);
+	int32_t until = answered != STORE_NO_DAY ? answered
+			: ended != STORE_NO_DAY	   ? ended
+						   : e->today;
 	struct due due;
 
 	if (!has_limit(cs, lim))
@@ -279,8 +300,10 @@ static int32_t eval_acceptance(struct eval *e)
 	if (count_limit(e, lim, 5, cs->received_day, 0, NULL, 0, &due))
 		return STORE_NO_DAY;
 	put_deadline(e, "acceptance", lim, &due, NULL, NULL, answered, 0);
-	if (cs->licence && (answered == STORE_NO_DAY ? e->today > due.day
-						     : answered > due.day)) {
+	if (answered == STORE_NO_DAY && ended != STORE_NO_DAY)
+		json_object_set_new(json_object_get(e->deadlines, "acceptance"),
+				    "state", json_string(cs->status));
+	if (cs->licence && until > due.day) {
 		/* No answer in time: accepted on the day of receipt. */
 		raise_finding(e, "deemed-accepted", NULL, "",
 			      day_start_ms(due.day + 1),
