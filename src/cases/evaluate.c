@@ -62,6 +62,7 @@ struct eval {
 	int32_t today;
 	json_t *findings;
 	json_t *deadlines;
+	int64_t deemed_ms; /* when deemed acceptance was detected, else -1 */
 };
 
 static const char *field_str(const struct rec *r, const char *name)
@@ -305,8 +306,8 @@ static int32_t eval_acceptance(struct eval *e)
 				    "state", json_string(cs->status));
 	if (cs->licence && until > due.day) {
 		/* No answer in time: accepted on the day of receipt. */
-		raise_finding(e, "deemed-accepted", NULL, "",
-			      day_start_ms(due.day + 1),
+		e->deemed_ms = day_start_ms(due.day + 1);
+		raise_finding(e, "deemed-accepted", NULL, "", e->deemed_ms,
 			      app ? app->actor : NULL, NULL);
 		json_object_set_new(json_object_get(e->deadlines, "acceptance"),
 				    "deemed_accepted_on",
@@ -358,6 +359,7 @@ static void eval_time_limit_notice(struct eval *e, int32_t accepted)
 	const struct rec *acc = last_of(cs, "acceptance-notice");
 	const struct rec *tln = first_of(cs, "time-limit-notice");
 	const struct rec *dec = first_of(cs, "decision");
+	const struct rec *app = first_of(cs, KIND_APPLICATION);
 	const char *clause = acc ? field_str(acc, "time_limit_clause") : NULL;
 
 	if (!cs->licence || accepted == STORE_NO_DAY)
@@ -369,9 +371,18 @@ static void eval_time_limit_notice(struct eval *e, int32_t accepted)
 		return;
 	if (tln)
 		return;
-	raise_finding(e, "missing-time-limit-notice", acc, "",
-		      acc ? acc->ts_ms : day_start_ms(accepted),
-		      acc ? acc->actor : NULL, NULL);
+	if (acc) {
+		raise_finding(e, "missing-time-limit-notice", acc, "",
+			      acc->ts_ms, acc->actor, NULL);
+		return;
+	}
+	/*
+	 * Deemed accepted with no notice: missing from the moment deemed
+	 * acceptance was detected, and the clerk who registered the
+	 * application answers for it.
+	 */
+	raise_finding(e, "missing-time-limit-notice", NULL, "", e->deemed_ms,
+		      app ? app->actor : NULL, NULL);
 }
 
 /* --- the decision clock ------------------------------------------------ */
@@ -695,7 +706,7 @@ int case_evaluate(const struct case_state *cs, const struct check_env *env,
 		  int64_t now_ms, json_t *deadlines, json_t *findings)
 {
 	struct eval e = { cs, env, now_ms, day_of_ms(now_ms), findings,
-			  deadlines };
+			  deadlines, -1 };
 	int32_t accepted;
 
 	if (!cs->matter || cs->n == 0)
