@@ -677,12 +677,16 @@ static void eval_required(struct eval *e)
 	const struct rec *dec = first_of(cs, "decision");
 	const struct rec *served = NULL;
 
-	for (size_t i = 0; i < cs->n && !served; i++)
+	/* The first service of the decision, the licence or a refusal. */
+	for (size_t i = 0; i < cs->n && !served; i++) {
+		const char *doc = field_str(&cs->recs[i], "document") ?: "";
+
 		if (!strncmp(cs->recs[i].kind, "service-", 8) &&
 		    cs->recs[i].fields &&
-		    strcmp(field_str(&cs->recs[i], "document") ?: "",
-			   "decision") == 0)
+		    (!strcmp(doc, "decision") || !strcmp(doc, "licence") ||
+		     !strcmp(doc, "refusal")))
 			served = &cs->recs[i];
+	}
 	if (acc)
 		require(e, acc, "material-receipt");
 	if (prop && json_is_true(json_object_get(m, "inspection")))
