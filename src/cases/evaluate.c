@@ -318,7 +318,61 @@ static int32_t eval_acceptance(struct eval *e)
 	return accept ? rec_day(accept, "accepted_on") : STORE_NO_DAY;
 }
 
-/* A later supplement notice that asks again for what was missing. */
+/* Whether a list of strings, or of objects with a "code", names code. */
+static int lists_code(const json_t *list, const char *code)
+{
+	json_t *x;
+	size_t i;
+
+	json_array_foreach(list, i, x) {
+		const char *have = json_is_string(x)
+					   ? json_string_value(x)
+					   : json_string_value(json_object_get(
+						     x, "code"));
+
+		if (have && !strcmp(have, code))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Whether a material was missing when the first supplement notice was
+ * given: that notice listed it, or the matter requires it and neither the
+ * application nor a material receipt before the notice handed it in.
+ */
+static int missing_at_first(const struct case_state *cs,
+			    const struct rec *first, const char *code)
+{
+	json_t *m;
+	size_t i;
+	int required = 0;
+
+	if (lists_code(json_object_get(first->fields, "missing"), code))
+		return 1;
+	json_array_foreach(json_object_get(cs->matter, "materials"), i, m)
+		if (!strcmp(json_string_value(json_object_get(m, "code")) ?: "",
+			    code))
+			required = json_is_true(json_object_get(m, "required"));
+	if (!required)
+		return 0;
+	for (size_t j = 0; j < cs->n && &cs->recs[j] != first; j++) {
+		const struct rec *r = &cs->recs[j];
+
+		if (is_kind(r, KIND_APPLICATION) &&
+		    lists_code(json_object_get(r->fields, "materials"), code))
+			return 0;
+		if (is_kind(r, "material-receipt") &&
+		    lists_code(json_object_get(r->fields, "received"), code))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * One-time notice: a later supplement notice that asks for a material
+ * already missing at the first notice, which should have listed it.
+ */
 static void eval_supplements(struct eval *e)
 {
 	const struct case_state *cs = e->cs;
@@ -326,8 +380,8 @@ static void eval_supplements(struct eval *e)
 
 	for (size_t i = 0; i < cs->n; i++) {
 		const struct rec *r = &cs->recs[i];
-		json_t *item, *asked;
-		size_t j, k;
+		json_t *item;
+		size_t j;
 
 		if (!is_kind(r, "supplement-notice") || !r->fields)
 			continue;
@@ -335,20 +389,13 @@ static void eval_supplements(struct eval *e)
 			first = r;
 			continue;
 		}
-		asked = json_object_get(r->fields, "missing");
-		json_array_foreach(asked, j, item) {
-			json_t *before;
+		json_array_foreach(json_object_get(r->fields, "missing"), j,
+				   item) {
+			const char *code = json_string_value(item);
 
-			json_array_foreach(json_object_get(first->fields,
-							   "missing"), k,
-					   before) {
-				if (!json_equal(before, item))
-					continue;
+			if (code && missing_at_first(cs, first, code))
 				raise_finding(e, "repeat-supplement-notice", r,
-					      json_string_value(item),
-					      r->ts_ms, r->actor,
-					      json_string_value(item));
-			}
+					      code, r->ts_ms, r->actor, code);
 		}
 	}
 }
@@ -494,6 +541,27 @@ static const char *handler_of(const struct case_state *cs)
 	return p ? p->actor : NULL;
 }
 
+/*
+ * The date the applicant was told in writing stays as told; when the
+ * calendar or a suspension has moved the deadline since, the difference
+ * is shown beside it.
+ */
+static void put_told(struct eval *e, int32_t due_day)
+{
+	const struct rec *tln = last_of(e->cs, "time-limit-notice");
+	const char *told = tln ? field_str(tln, "decision_due") : NULL;
+	json_t *d = json_object_get(e->deadlines, "decision");
+	int32_t day;
+
+	if (!told || day_parse(told, &day) != 0 || !d)
+		return;
+	json_object_set_new(d, "told", json_pack("{s:s, s:I, s:i}", "date",
+						 told, "record",
+						 (json_int_t)tln->seq,
+						 "difference_days",
+						 due_day - day));
+}
+
 static void eval_decision(struct eval *e, int32_t accepted)
 {
 	const struct case_state *cs = e->cs;
@@ -525,6 +593,7 @@ static void eval_decision(struct eval *e, int32_t accepted)
 	if (extra)
 		json_object_set_new(json_object_get(e->deadlines, "decision"),
 				    "extended_by", json_integer(extra));
+	put_told(e, due.day);
 	/* Open while the decision is late; a late decision cures it. */
 	if (!open && met == STORE_NO_DAY && e->today > due.day)
 		raise_finding(e, "overdue-decision", NULL, "",
@@ -706,6 +775,45 @@ static void eval_required(struct eval *e)
 		require(e, served, "licence-issue");
 }
 
+/*
+ * Hearings under the Licensing Law: requested within 5 days of being
+ * told of the right, held within 20 working days of the request, the
+ * parties notified 7 days before.
+ */
+static void eval_hearing(struct eval *e)
+{
+	const struct case_state *cs = e->cs;
+	const struct rec *req = first_of(cs, "hearing-request");
+	const struct rec *rights = first_of(cs, "rights-notice");
+	const struct rec *notice = last_of(cs, "hearing-notice");
+	const struct rec *held = first_of(cs, "hearing-record");
+	const json_t *lim = limit_of(cs, "hearing", "statutory");
+	const json_t *rlim = limit_of(cs, "hearing-request", "statutory");
+	const json_t *nlim = limit_of(cs, "hearing-notice", "statutory");
+	int32_t met = held ? rec_day(held, "start") : STORE_NO_DAY;
+	struct due due;
+	int64_t hearing_ms;
+
+	if (!cs->licence || !req)
+		return;
+	if (rights && deadline_after(e->env->cal, rec_day(rights, "told_on"),
+				     0, limit_value(rlim, 5),
+				     UNIT_CALENDAR_DAYS, NULL, 0, &due, NULL,
+				     NULL) == 0)
+		put_deadline(e, "hearing_request", rlim, &due, NULL, NULL,
+			     rec_day(req, "requested_on"), 0);
+	if (count_limit(e, lim, 20, rec_day(req, "requested_on"), 0, NULL, 0,
+			&due) == 0)
+		put_deadline(e, "hearing", lim, &due, NULL, NULL, met, 0);
+	if (notice &&
+	    time_parse(field_str(notice, "hearing_at") ?: "", &hearing_ms) == 0 &&
+	    deadline_before_bureau(e->env->cal, day_of_ms(hearing_ms),
+				   limit_value(nlim, 7), UNIT_CALENDAR_DAYS,
+				   &due, NULL) == 0)
+		put_deadline(e, "hearing_notice", nlim, &due, NULL, NULL,
+			     rec_day(notice, "notified_on"), 0);
+}
+
 int case_evaluate(const struct case_state *cs, const struct check_env *env,
 		  int64_t now_ms, json_t *deadlines, json_t *findings)
 {
@@ -723,6 +831,7 @@ int case_evaluate(const struct case_state *cs, const struct check_env *env,
 	    strcmp(cs->status ?: "", "terminated")) {
 		eval_decision(&e, accepted);
 		eval_delivery(&e);
+		eval_hearing(&e);
 	}
 	eval_records(&e);
 	eval_required(&e);
