@@ -209,9 +209,11 @@ static const struct rec *approval_chain(const struct case_state *cs,
 		} else if (is_kind(r, "approval-step") && step) {
 			int agree = opinion && strcmp(opinion, "disagree");
 
-			if (!strcmp(step, "review"))
+			/* A new review voids the approval of the last one. */
+			if (!strcmp(step, "review")) {
 				*review = agree ? r : NULL;
-			else if (!strcmp(step, "approve"))
+				*approve = NULL;
+			} else if (!strcmp(step, "approve"))
 				*approve = agree && *review ? r : NULL;
 		}
 	}
