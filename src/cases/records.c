@@ -337,6 +337,30 @@ int cases_new(struct cases *c, const json_t *req, const struct actor *by,
 	return cases_show(c, id, out, err);
 }
 
+/*
+ * Checks that corrected fields leave the document number alone: they may
+ * repeat the number of record seq, or leave it out to keep it.
+ */
+static int check_number_kept(struct cases *c, uint64_t seq,
+			     const json_t *fields, struct error *err)
+{
+	const json_t *number = json_object_get(fields, "number");
+	struct error unread = { 0 };
+	json_t *old = NULL;
+	int same;
+
+	if (!number)
+		return 0;
+	/* Content that cannot be read has no number to repeat. */
+	same = ledger_content(c->ledger, seq, &old, &unread) == 0 &&
+	       json_equal(number, json_object_get(old, "number"));
+	json_decref(old);
+	if (same)
+		return 0;
+	return error_set(err, CT_EINVAL, "field 'number' is assigned by "
+			 "casetrail and a correction keeps it; leave it out");
+}
+
 int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 			 const json_t *fields, const struct actor *by,
 			 json_t **out, struct error *err)
@@ -370,7 +394,9 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 		return error_set(err, CT_ESTATE, "record %" PRIu64 " was "
 				 "superseded by record %" PRId64 "; correct "
 				 "that one", seq, superseded_by);
-	rc = check_schema_now(c, kind, fields, 1000, err);
+	rc = check_number_kept(c, seq, fields, err);
+	if (rc == 0)
+		rc = check_schema_now(c, kind, fields, 1000, err);
 	if (rc)
 		return rc;
 	content = json_pack("{s:s, s:O, s:s}", "reason", reason, "fields",
