@@ -59,6 +59,15 @@ static int check_fields(const struct check_env *env, const json_t *specs,
 			const json_t *fields, const char *path,
 			const char *kind, struct error *err);
 
+/*
+ * Parses an RFC 3339 date-time. time_parse also takes a bare date, which
+ * names no moment, so a date-time must be longer than YYYY-MM-DD.
+ */
+static int parse_datetime(const char *text, int64_t *ms)
+{
+	return text && strlen(text) > 10 ? time_parse(text, ms) : CT_EINVAL;
+}
+
 static int check_string(const json_t *spec, const json_t *v, const char *path,
 			int text, struct error *err)
 {
@@ -214,8 +223,7 @@ static int check_value(const struct check_env *env, const json_t *spec,
 			       : error_set(err, CT_EINVAL, "field '%s' must be "
 					   "a real date as YYYY-MM-DD", path);
 	if (!strcmp(type, "datetime"))
-		return json_is_string(v) &&
-				       time_parse(json_string_value(v), &ms) == 0
+		return parse_datetime(json_string_value(v), &ms) == 0
 			       ? 0
 			       : error_set(err, CT_EINVAL, "field '%s' must be "
 					   "a time as RFC 3339, for example "
@@ -344,7 +352,7 @@ static int check_signature(const struct check_env *env, const json_t *sig,
 				 "role, person, method and at", path);
 	if (!person || !person[0])
 		return error_set(err, CT_EINVAL, "%s.person is missing", path);
-	if (!at || time_parse(at, &ms) != 0)
+	if (parse_datetime(at, &ms) != 0)
 		return error_set(err, CT_EINVAL, "%s.at must be the time of "
 				 "signing as RFC 3339", path);
 	if (!method)
