@@ -169,6 +169,59 @@ static json_t *people(const struct case_state *cs)
 	return p;
 }
 
+static int listed(const json_t *list, const char *code)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(list, i, v)
+		if (!strcmp(json_string_value(v) ?: "", code))
+			return 1;
+	return 0;
+}
+
+/*
+ * The required materials of the matter against what was handed in (the
+ * application and every material receipt): what a one-time supplement
+ * notice must list.
+ */
+static json_t *materials(const struct case_state *cs)
+{
+	json_t *received = json_array(), *missing = json_array(), *m;
+	size_t i, j;
+
+	for (i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+		json_t *item;
+
+		if (!strcmp(r->kind, KIND_APPLICATION))
+			json_array_foreach(json_object_get(r->fields,
+							   "materials"), j, item)
+				if (!listed(received, json_string_value(item) ?: ""))
+					json_array_append(received, item);
+		if (!strcmp(r->kind, "material-receipt"))
+			json_array_foreach(json_object_get(r->fields,
+							   "received"), j, item) {
+				json_t *code = json_object_get(item, "code");
+
+				if (json_is_string(code) &&
+				    !listed(received, json_string_value(code)))
+					json_array_append(received, code);
+			}
+	}
+	json_array_foreach(json_object_get(cs->matter, "materials"), i, m) {
+		const char *code = json_string_value(json_object_get(m, "code"));
+
+		if (code && json_is_true(json_object_get(m, "required")) &&
+		    !listed(received, code))
+			json_array_append_new(missing, json_pack(
+				"{s:s, s:O}", "code", code, "name",
+				json_object_get(m, "name")));
+	}
+	return json_pack("{s:o, s:o}", "received", received, "missing",
+			 missing);
+}
+
 int case_render(struct cases *c, struct store *s, const struct case_state *cs,
 		json_t **out, struct error *err)
 {
@@ -190,6 +243,7 @@ int case_render(struct cases *c, struct store *s, const struct case_state *cs,
 	for (size_t i = 0; i < cs->n; i++)
 		json_array_append_new(recs, render_rec(c, &cs->recs[i]));
 	json_object_set_new(o, "people", people(cs));
+	json_object_set_new(o, "materials", materials(cs));
 	json_object_set_new(o, "records", recs);
 	json_object_set_new(o, "findings", findings);
 	*out = o;
