@@ -144,6 +144,10 @@ static int check_request(const struct record_request *q,
 		return error_set(err, CT_EINVAL, "record kind '%s' is "
 				 "unknown; list the kinds with 'casetrail "
 				 "kinds'", q->kind ?: "");
+	if (!strcmp(q->kind, KIND_CORRECTION))
+		return error_set(err, CT_EINVAL, "a correction names the record "
+				 "it corrects; use 'casetrail record correct "
+				 "SEQ' or POST /api/v1/records/SEQ/corrections");
 	if (json_object_get(q->fields, "number"))
 		return error_set(err, CT_EINVAL, "field 'number' is assigned "
 				 "by casetrail; leave it out");
@@ -215,6 +219,14 @@ int cases_record_add(struct cases *c, const struct record_request *q,
 		rc = check_schema_now(c, kind, q->fields, q->nattachments, err);
 	if (rc)
 		return rc;
+	/* A number drawn for a case that does not exist would be lost. */
+	if (json_string_value(json_object_get(kind, "number"))) {
+		uint64_t last;
+
+		rc = cases_last_seq(c, q->case_id, &last, err);
+		if (rc)
+			return rc;
+	}
 	fields = json_deep_copy(q->fields);
 	rc = assign_number(c, kind, fields, q->has_at ? q->at_ms
 						       : ledger_now_ms(), err);
