@@ -358,10 +358,12 @@ static int check_signature(const struct check_env *env, const json_t *sig,
 	if (!method)
 		return error_set(err, CT_EINVAL, "%s.method is missing; use "
 				 "staff, pad, paper, seal or refused", path);
-	snprintf(sub, sizeof(sub), "%s.attachment", path);
-	if (!strcmp(method, "staff"))
+	if (!strcmp(method, "staff")) {
+		snprintf(sub, sizeof(sub), "%s.person", path);
 		return check_user(env, json_object_get(sig, "person"), sub,
 				  err);
+	}
+	snprintf(sub, sizeof(sub), "%s.attachment", path);
 	if (!strcmp(method, "pad") || !strcmp(method, "paper") ||
 	    !strcmp(method, "seal"))
 		return check_attachment_index(json_object_get(sig, "attachment"),
