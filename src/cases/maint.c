@@ -370,12 +370,17 @@ static void diff_lines(const struct buf *a, const struct buf *b,
 		size_t n = nl ? (size_t)(nl - p) : strlen(p);
 		char *line = strndup(p, n);
 		char *needle = NULL;
+		size_t cut = n > 300 ? 300 : n;
 
+		/* Cut before a UTF-8 continuation byte, or json_pack fails. */
+		while (line && cut > 0 && cut < n &&
+		       ((unsigned char)line[cut] & 0xc0) == 0x80)
+			cut--;
 		if (line && asprintf(&needle, "%s\n", line) > 0 &&
 		    !(b->data && strstr(b->data, needle)))
 			json_array_append_new(out, json_pack(
 				"{s:s, s:s%}", "only_in", side, "row", line,
-				n > 300 ? (size_t)300 : n));
+				cut));
 		free(needle);
 		free(line);
 		p += n + (nl ? 1 : 0);
