@@ -423,6 +423,18 @@ static int project_calendar(struct cases *c, struct store *s, uint64_t seq,
 	return rc;
 }
 
+/* Forgets a case's cached state: an expunge removes content it holds. */
+static void drop_case_state(struct cases *c, const char *case_id)
+{
+	struct state_slot *slot;
+
+	if (!case_id[0])
+		return;
+	slot = &c->states[id_hash(case_id) % STATE_CACHE_SLOTS];
+	if (slot->valid && !strcmp(slot->cs.id, case_id))
+		state_drop(slot);
+}
+
 /* Opens a case from its application (no state exists yet). */
 static int project_application(struct cases *c, struct store *s,
 			       struct rec *r, const char *case_id,
@@ -524,7 +536,7 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 	else if (!strcmp(r->kind, KIND_CALENDAR))
 		rc = project_calendar(c, s, r->seq, r->fields, err);
 	else if (!strcmp(r->kind, KIND_EXPUNGE))
-		rc = 0;
+		drop_case_state(c, case_id);
 	else if (case_id[0])
 		rc = project_case_record(c, s, r, case_id, hr, err);
 	if (rc == 0)
