@@ -177,6 +177,10 @@ struct state_slot *state_get(struct cases *c, struct store *s,
 void state_drop(struct state_slot *slot);
 void state_cache_clear(struct cases *c);
 
+/* Re-evaluates every open case at now_ms (writer lock held). */
+int sweep_open_cases(struct cases *c, struct store *s, int64_t now_ms,
+		     struct error *err);
+
 /* Re-evaluates a case and writes its projection row and findings. */
 int case_project(struct cases *c, struct store *s, struct case_state *cs,
 		 int64_t now_ms, struct error *err);

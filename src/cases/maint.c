@@ -60,6 +60,14 @@ static int sweep_all(struct sweep_ctx *sc)
 	return rc;
 }
 
+int sweep_open_cases(struct cases *c, struct store *s, int64_t now_ms,
+		     struct error *err)
+{
+	struct sweep_ctx sc = { c, s, now_ms, 0, err };
+
+	return sweep_all(&sc);
+}
+
 static int sweep_tx(void *ctx, struct store *s, struct error *err)
 {
 	struct sweep_ctx *sc = ctx;
@@ -166,17 +174,16 @@ static int snapshot(struct cases *c, json_t *out, struct error *err)
 /* Lists every deadline date that moved between two snapshots. */
 static json_t *moved(const json_t *before, const json_t *after)
 {
-	json_t *changed = json_array(), *old, *d;
+	json_t *changed = json_array(), *old, *deadlines, *d;
 	const char *id, *name;
 
-	json_object_foreach((json_t *)after, id, d) {
+	json_object_foreach((json_t *)after, id, deadlines) {
 		old = json_object_get(before, id);
-		json_object_foreach(d, name, d) {
+		json_object_foreach(deadlines, name, d) {
 			const char *from = json_string_value(json_object_get(
 				json_object_get(old, name), "date"));
-			const char *to = json_string_value(json_object_get(
-				json_object_get(json_object_get(after, id), name),
-				"date"));
+			const char *to = json_string_value(json_object_get(d,
+									   "date"));
 
 			if (from && to && strcmp(from, to))
 				json_array_append_new(changed, json_pack(
@@ -207,10 +214,9 @@ int cases_calendar_import(struct cases *c, const json_t *year_file,
 	fields = json_pack("{s:O, s:s}", "file", year_file, "source",
 			   source ?: "");
 	rec.fields = fields;
+	/* The hook re-evaluates every open case at the entry's time. */
 	if (rc == 0)
 		rc = ledger_append(c->ledger, &rec, &receipt, err);
-	if (rc == 0)
-		rc = cases_sweep(c, err);
 	if (rc == 0)
 		rc = snapshot(c, after, err);
 	changed = moved(before, after);

@@ -533,8 +533,15 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 		rc = project_user(s, r->seq, r->fields, !c->replaying, err);
 	else if (!strcmp(r->kind, KIND_TOKEN))
 		rc = project_token(s, r->seq, r->fields, err);
-	else if (!strcmp(r->kind, KIND_CALENDAR))
+	else if (!strcmp(r->kind, KIND_CALENDAR)) {
+		/*
+		 * Deadlines move with the calendar at this entry's time, the
+		 * same in a replay as when it was imported.
+		 */
 		rc = project_calendar(c, s, r->seq, r->fields, err);
+		if (rc == 0)
+			rc = sweep_open_cases(c, s, r->ts_ms, err);
+	}
 	else if (!strcmp(r->kind, KIND_EXPUNGE))
 		drop_case_state(c, case_id);
 	else if (case_id[0])
