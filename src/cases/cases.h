@@ -144,12 +144,15 @@ struct finding_query {
 	const char *case_id; /* NULL for all */
 	const char *code;    /* NULL for all */
 	int open_only;
+	int sweep;           /* re-evaluate open cases first (the CLI) */
 	size_t offset, limit;
 };
 
 /*
- * Re-evaluates the time-dependent rules of every open case at now, then
- * returns {"items": [findings], "total", "offset", "limit"}.
+ * Returns {"items": [findings], "total", "offset", "limit"}, newest
+ * first. With q->sweep, re-evaluates the time-dependent rules of every
+ * open case at the current time first; the server does that every
+ * minute instead.
  */
 int cases_findings(struct cases *c, const struct finding_query *q,
 		   json_t **out, struct error *err);

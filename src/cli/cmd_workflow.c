@@ -306,7 +306,7 @@ int cmd_findings(int argc, char **argv)
 		{ "limit", required_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct findings_args fa = { 0 };
+	struct findings_args fa = { .q.sweep = 1 };
 	struct wf_opts o = { 0 };
 	struct error err = { 0 };
 	json_t *out = NULL, *f;
