@@ -370,7 +370,7 @@ static int missing_at_first(const struct case_state *cs,
 }
 
 /*
- * One-time notice: a later supplement notice that asks for a material
+ * One-time notice: a later supplement notice that requests a material
  * already missing at the first notice, which should have listed it.
  */
 static void eval_supplements(struct eval *e)
@@ -451,7 +451,7 @@ static int lawful_reason(const char *reason)
  * Collects the spans on which the clock stood still. A lawful suspension
  * stops the clock after the day it starts and runs it again from the day
  * after the resumption: the span is [start + 1, resume]. *open is set
- * while a suspension has not ended; its span ends today, so that the
+ * while a suspension has not ended. Its span then ends today, so the
  * decision deadline shown meanwhile is the one if the case resumed today.
  */
 static size_t collect_pauses(struct eval *e, struct day_span *p, int *open)
@@ -500,7 +500,7 @@ static size_t collect_pauses(struct eval *e, struct day_span *p, int *open)
 
 /*
  * Extension days that count: those the head approved, up to the matter's
- * limit, when approved in time and told to the applicant.
+ * limit, when approved in time and notified to the applicant.
  */
 static int eval_extension(struct eval *e, int32_t due_day)
 {
