@@ -15,7 +15,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import ctest  # noqa: E402
 from casecheck import FixedDateCase, RECEIVED, offset  # noqa: E402
-from workflow import day, seal_sig, staff_sig  # noqa: E402
+from workflow import at, day, now_cst, seal_sig, staff_sig  # noqa: E402
 
 
 class FullCaseTest(FixedDateCase):
@@ -367,15 +367,21 @@ class RefusalTest(FixedDateCase):
 
 
 class NumberTest(FixedDateCase):
+    """Numbers are drawn in the year of the record's event, which is this
+    year unless --at gives an earlier time."""
+
+    def number(self, prefix, n, year=None):
+        return "%s〔%d〕%d号" % (prefix, year or now_cst().year, n)
+
     def test_numbers_sequential_per_prefix(self):
-        first, second = self.new_case(), self.new_case()
-        self.assertEqual(self.supplement(first, ["bjt"])["number"], "曹审批补〔2026〕1号",
+        first, second = self.new_case(received=at(0, 0)), self.new_case(received=at(0, 0))
+        self.assertEqual(self.supplement(first, ["bjt"], 0)["number"], self.number("曹审批补", 1),
                          "first supplement notice")
-        self.assertEqual(self.accept(second)["number"], "曹审批受〔2026〕1号",
+        self.assertEqual(self.accept(second, 0)["number"], self.number("曹审批受", 1),
                          "acceptance notices count apart from supplement notices")
-        self.assertEqual(self.accept(first)["number"], "曹审批受〔2026〕2号",
+        self.assertEqual(self.accept(first, 0)["number"], self.number("曹审批受", 2),
                          "second acceptance notice")
-        self.assertIsNone(self.receipt(first)["number"], "material receipts have no number")
+        self.assertIsNone(self.receipt(first, 0)["number"], "material receipts have no number")
 
     def test_numbers_follow_event_year(self):
         case = self.new_case(received="2025-12-29T09:00:00+08:00")
@@ -384,19 +390,20 @@ class NumberTest(FixedDateCase):
             "signatures": [staff_sig("clerk", "wang.clerk"), seal_sig(0)],
         }, "wang.clerk", attach=1, when="2025-12-30T10:00:00+08:00")
         self.assertEqual(receipt["number"], "曹审批受〔2025〕1号", "numbered in the event's year")
-        self.assertEqual(self.accept(self.new_case())["number"], "曹审批受〔2026〕1号",
-                         "2026 counts on its own")
+        self.assertEqual(self.accept(self.new_case(received=at(0, 0)), 0)["number"],
+                         self.number("曹审批受", 1), "this year counts on its own")
 
     def test_numbers_never_reused(self):
-        case = self.new_case()
-        self.assertEqual(self.accept(case)["number"], "曹审批受〔2026〕1号", "first number")
-        other = self.new_case()
+        case = self.new_case(received=at(0, 0))
+        self.assertEqual(self.accept(case, 0)["number"], self.number("曹审批受", 1),
+                         "first number")
+        other = self.new_case(received=at(0, 0))
         self.add_rejected(other, "acceptance-notice", {
             "signatures": [staff_sig("clerk", "wang.clerk"), seal_sig(0)],
         }, "wang.clerk", ["field 'accepted_on' (受理日期) is missing"], attach=1)
         rebuild = self.ct("rebuild")
         self.assertEqual(rebuild.code, 0, rebuild)
-        self.assertEqual(self.accept(other)["number"], "曹审批受〔2026〕2号",
+        self.assertEqual(self.accept(other, 0)["number"], self.number("曹审批受", 2),
                          "after a rejection and a rebuild")
 
 
