@@ -163,23 +163,32 @@ struct state_slot *state_get(struct cases *c, struct store *s,
 
 /* --- findings ---------------------------------------------------------- */
 
-struct sync_ctx {
-	json_t *found;    /* findings the evaluation produced */
-	char *matched;    /* found[i] has an open stored row */
-	struct store *s;
-	int64_t now_ms;
-	int rc;
-	struct error *err;
-};
-
-static int same_finding(const json_t *f, const struct store_finding *row)
+/* The open findings of a case as stored: {id, code, record, detected,
+ * body}, collected before any is changed. */
+static int collect_open(void *ctx, const struct store_finding *row)
 {
-	json_t *body = json_loads(row->body, 0, NULL);
+	if (row->cured_ms >= 0)
+		return 0;
+	json_array_append_new(ctx, json_pack(
+		"{s:I, s:s, s:I, s:I, s:s}", "id", (json_int_t)row->id, "code",
+		row->code, "record", (json_int_t)row->record_seq, "detected",
+		(json_int_t)row->detected_ms, "body", row->body ?: ""));
+	return 0;
+}
+
+/* A finding is the same when its code, record, key and detection match. */
+static int same_finding(const json_t *f, const json_t *row)
+{
 	json_t *rec = json_object_get(f, "record");
 	int64_t seq = json_is_integer(rec) ? json_integer_value(rec) : -1;
-	int same = body && !strcmp(json_string_value(json_object_get(f, "code")),
-				   row->code) &&
-		   seq == row->record_seq &&
+	json_t *body = json_loads(json_string_value(json_object_get(row, "body")),
+				  0, NULL);
+	int same = body &&
+		   !strcmp(json_string_value(json_object_get(f, "code")),
+			   json_string_value(json_object_get(row, "code"))) &&
+		   seq == json_integer_value(json_object_get(row, "record")) &&
+		   json_integer_value(json_object_get(f, "detected")) ==
+			   json_integer_value(json_object_get(row, "detected")) &&
 		   !strcmp(json_string_value(json_object_get(f, "key")) ?: "",
 			   json_string_value(json_object_get(body, "key")) ?: "");
 
@@ -187,57 +196,90 @@ static int same_finding(const json_t *f, const struct store_finding *row)
 	return same;
 }
 
-/* Matches an open stored finding to the evaluation, or cures it. */
-static int sync_row(void *ctx, const struct store_finding *row)
+/*
+ * Brings an open stored finding in line with the evaluation at now_ms:
+ * kept (its body refreshed, since the responsible person may be known
+ * only later), cured, or removed. A finding whose detection lies after
+ * now_ms was raised before a record dated earlier arrived, and that
+ * record shows it never arose; a replay of the log never raises it, so
+ * it is removed rather than cured.
+ */
+static int sync_row(struct store *s, const json_t *row, json_t *found,
+		    char *matched, int64_t now_ms, struct error *err)
 {
-	struct sync_ctx *sc = ctx;
+	int64_t id = json_integer_value(json_object_get(row, "id"));
+	const char *old = json_string_value(json_object_get(row, "body"));
 	json_t *f;
 	size_t i;
+	int rc = 0;
 
-	if (row->cured_ms >= 0)
-		return 0;
-	json_array_foreach(sc->found, i, f) {
-		if (!sc->matched[i] && same_finding(f, row)) {
-			sc->matched[i] = 1;
-			return 0;
-		}
+	json_array_foreach(found, i, f) {
+		char *body;
+
+		if (matched[i] || !same_finding(f, row))
+			continue;
+		matched[i] = 1;
+		body = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
+		if (!body)
+			return error_set(err, CT_ENOMEM, "out of memory");
+		if (strcmp(body, old))
+			rc = store_finding_update(s, id, body, err);
+		free(body);
+		return rc;
 	}
-	sc->rc = store_finding_cure(sc->s, row->id, sc->now_ms, sc->err);
-	return sc->rc;
+	if (json_integer_value(json_object_get(row, "detected")) > now_ms)
+		return store_finding_delete(s, id, err);
+	return store_finding_cure(s, id, now_ms, err);
+}
+
+static int add_finding_row(struct store *s, const char *case_id,
+			   const json_t *f, struct error *err)
+{
+	struct store_finding row = { 0 };
+	json_t *rec = json_object_get(f, "record");
+	char *body = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	if (!body)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	row.case_id = case_id;
+	row.code = json_string_value(json_object_get(f, "code"));
+	row.record_seq = json_is_integer(rec) ? json_integer_value(rec) : -1;
+	row.detected_ms = json_integer_value(json_object_get(f, "detected"));
+	row.cured_ms = -1;
+	row.body = body;
+	rc = store_finding_add(s, &row, err);
+	free(body);
+	return rc;
 }
 
 static int sync_findings(struct store *s, const char *case_id, json_t *found,
 			 int64_t now_ms, struct error *err)
 {
-	struct sync_ctx sc = { found, calloc(json_array_size(found) + 1, 1),
-			       s, now_ms, 0, err };
-	json_t *f;
+	char *matched = calloc(json_array_size(found) + 1, 1);
+	json_t *open = json_array(), *row, *f;
 	size_t i;
 	int rc;
 
-	if (!sc.matched)
+	if (!matched || !open) {
+		free(matched);
+		json_decref(open);
 		return error_set(err, CT_ENOMEM, "out of memory");
-	rc = store_case_findings(s, case_id, sync_row, &sc, err);
-	json_array_foreach(found, i, f) {
-		struct store_finding row = { 0 };
-		json_t *rec = json_object_get(f, "record");
-		char *body;
-
-		if (rc || sc.matched[i])
-			continue;
-		body = json_dumps(f, JSON_COMPACT | JSON_SORT_KEYS);
-		row.case_id = case_id;
-		row.code = json_string_value(json_object_get(f, "code"));
-		row.record_seq = json_is_integer(rec) ? json_integer_value(rec)
-						      : -1;
-		row.detected_ms = json_integer_value(json_object_get(f,
-								     "detected"));
-		row.cured_ms = -1;
-		row.body = body;
-		rc = body ? store_finding_add(s, &row, err) : CT_ENOMEM;
-		free(body);
 	}
-	free(sc.matched);
+	rc = store_case_findings(s, case_id, collect_open, open, err);
+	json_array_foreach(open, i, row) {
+		if (rc)
+			break;
+		rc = sync_row(s, row, found, matched, now_ms, err);
+	}
+	json_array_foreach(found, i, f) {
+		if (rc)
+			break;
+		if (!matched[i])
+			rc = add_finding_row(s, case_id, f, err);
+	}
+	free(matched);
+	json_decref(open);
 	return rc;
 }
 
@@ -423,6 +465,28 @@ static int project_calendar(struct cases *c, struct store *s, uint64_t seq,
 	return rc;
 }
 
+/*
+ * The earliest time a record states for its event: --at, or a date or
+ * time among its fields (accepted_on, served_on, ...) before it was
+ * written. A record typed in later says when it happened either way.
+ */
+static int64_t event_ms(const struct rec *r)
+{
+	int64_t earliest = r->at_ms < r->ts_ms ? r->at_ms : r->ts_ms;
+	const char *name;
+	json_t *v;
+
+	json_object_foreach(r->fields, name, v) {
+		const char *text = json_string_value(v);
+		int64_t ms;
+
+		if (text && time_parse(text, &ms) == 0 && ms < earliest &&
+		    ms >= day_start_ms(day_from_ymd(CAL_YEAR_MIN, 1, 1)))
+			earliest = ms;
+	}
+	return earliest;
+}
+
 /* Forgets a case's cached state: an expunge removes content it holds. */
 static void drop_case_state(struct cases *c, const char *case_id)
 {
@@ -466,6 +530,7 @@ static int project_case_record(struct cases *c, struct store *s,
 	struct check_env env;
 	const char *finding = NULL;
 	int32_t today = day_of_ms(r->ts_ms);
+	int64_t before = event_ms(r);
 	int rc;
 
 	if (!strcmp(r->kind, KIND_APPLICATION))
@@ -484,12 +549,17 @@ static int project_case_record(struct cases *c, struct store *s,
 	}
 	if (!slot)
 		return err->code ? err->code : CT_EIO;
-	/* Findings that time raised before this record; days only. */
-	if (slot->evaluated_day != today) {
-		rc = case_project(c, s, &slot->cs, r->ts_ms, err);
+	/*
+	 * Findings that time raised before the event this record states,
+	 * evaluated as of the event: a record typed in later with an earlier
+	 * time shows which findings never arose. Findings depend on the day,
+	 * so one evaluation a day is enough.
+	 */
+	if (slot->evaluated_day != day_of_ms(before)) {
+		rc = case_project(c, s, &slot->cs, before, err);
 		if (rc)
 			goto fail;
-		slot->evaluated_day = today;
+		slot->evaluated_day = day_of_ms(before);
 	}
 	env_init(c, s, &env);
 	if (!c->replaying && strcmp(r->kind, KIND_FINDING) &&
@@ -515,6 +585,7 @@ static int project_case_record(struct cases *c, struct store *s,
 	if (rc)
 		goto fail;
 	slot->last_seq = r->seq;
+	slot->evaluated_day = today;
 	return 0;
 fail:
 	state_drop(slot);

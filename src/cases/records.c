@@ -373,6 +373,68 @@ static int check_number_kept(struct cases *c, uint64_t seq,
 			 "casetrail and a correction keeps it; leave it out");
 }
 
+/* Reads the seq an entry supersedes (-1 for none). */
+static int64_t entry_supersedes(struct store *s, uint64_t seq)
+{
+	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	json_t *e = NULL, *sup;
+	int64_t out = -1;
+
+	if (store_entry_get(s, seq, &body, NULL) == 0)
+		e = json_loadb(body.data, body.len, 0, NULL);
+	sup = json_object_get(e, "supersedes");
+	if (json_is_integer(sup))
+		out = json_integer_value(sup);
+	json_decref(e);
+	buf_release(&body);
+	return out;
+}
+
+/*
+ * Follows a chain of corrections both ways: *seq becomes the original
+ * record (a correction names what it corrects) and *latest the newest
+ * correction of it, which a further correction supersedes.
+ */
+static int resolve_chain(struct store *s, uint64_t *seq, uint64_t *latest,
+			 char *case_id, size_t case_n, char *kind, size_t kind_n,
+			 struct error *err)
+{
+	int64_t by, back;
+	char by_kind[64];
+	int rc, hops = 0;
+
+	for (;;) {
+		rc = store_record_get(s, *seq, case_id, case_n, kind, kind_n,
+				      &by, err);
+		if (rc || strcmp(kind, KIND_CORRECTION))
+			break;
+		back = entry_supersedes(s, *seq);
+		if (back < 0 || ++hops > 10000)
+			return error_set(err, CT_ECORRUPT, "correction %" PRIu64
+					 " names no record it corrects", *seq);
+		*seq = (uint64_t)back;
+	}
+	if (rc)
+		return rc;
+	*latest = *seq;
+	while (by >= 0) {
+		rc = store_record_get(s, (uint64_t)by, NULL, 0, by_kind,
+				      sizeof(by_kind), NULL, err);
+		if (rc)
+			return rc;
+		if (strcmp(by_kind, KIND_CORRECTION))
+			return error_set(err, CT_ESTATE, "record %" PRIu64 " was "
+					 "superseded by record %" PRId64 " of "
+					 "kind %s and cannot be corrected",
+					 *latest, by, by_kind);
+		*latest = (uint64_t)by;
+		rc = store_record_get(s, *latest, NULL, 0, NULL, 0, &by, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 			 const json_t *fields, const struct actor *by,
 			 json_t **out, struct error *err)
@@ -381,7 +443,7 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 	const json_t *kind;
 	struct ledger_record rec = { 0 };
 	struct ledger_receipt receipt;
-	int64_t superseded_by;
+	uint64_t latest = seq;
 	struct store *s;
 	json_t *content;
 	int rc;
@@ -392,20 +454,16 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 	rc = ledger_read_begin(c->ledger, &s, err);
 	if (rc)
 		return rc;
-	rc = store_record_get(s, seq, case_id, sizeof(case_id), kind_code,
-			      sizeof(kind_code), &superseded_by, err);
+	rc = resolve_chain(s, &seq, &latest, case_id, sizeof(case_id),
+			   kind_code, sizeof(kind_code), err);
 	ledger_read_end(c->ledger, s);
 	if (rc)
 		return rc;
 	kind = catalogue_kind(&c->cat, kind_code);
-	if (!case_id[0] || !kind || !strcmp(kind_code, KIND_CORRECTION))
+	if (!case_id[0] || !kind)
 		return error_set(err, CT_EINVAL, "record %" PRIu64 " (kind %s) "
 				 "is not a case record that can be corrected",
 				 seq, kind_code);
-	if (superseded_by >= 0)
-		return error_set(err, CT_ESTATE, "record %" PRIu64 " was "
-				 "superseded by record %" PRId64 "; correct "
-				 "that one", seq, superseded_by);
 	rc = check_number_kept(c, seq, fields, err);
 	if (rc == 0)
 		rc = check_schema_now(c, kind, fields, 1000, err);
@@ -418,7 +476,7 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 	rec.actor = by->user;
 	rec.os_user = by->os_user;
 	rec.fields = content;
-	rec.supersedes = (int64_t)seq;
+	rec.supersedes = (int64_t)latest;
 	rc = ledger_append(c->ledger, &rec, &receipt, err);
 	if (rc == 0)
 		*out = receipt_json(&receipt, case_id, KIND_CORRECTION, content);

@@ -71,6 +71,12 @@ static void apply_correction(struct case_state *cs, const struct rec *r)
 	if (!target)
 		return;
 	target->superseded_by = (int64_t)r->seq;
+	/* A correction of a correction corrects the original record. */
+	while (is_kind(target, KIND_CORRECTION) && target->supersedes >= 0) {
+		target = find_seq(cs, (uint64_t)target->supersedes);
+		if (!target)
+			return;
+	}
 	fields = json_object_get(r->fields, "fields");
 	if (json_is_object(fields)) {
 		json_t *number = json_object_get(target->fields, "number");

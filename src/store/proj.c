@@ -53,6 +53,8 @@ enum proj_stmt {
 	PS_TOKEN_USER,
 	PS_FINDING_ADD,
 	PS_FINDING_CURE,
+	PS_FINDING_UPDATE,
+	PS_FINDING_DELETE,
 	PS_CASE_FINDINGS,
 	PS_ALL_FINDINGS,
 	PS_CAL_PUT,
@@ -86,6 +88,8 @@ static const char *proj_sql[PS_COUNT] = {
 			   " detected, cured, body) VALUES (?1, ?2, ?3, ?4,"
 			   " ?5, ?6) RETURNING id",
 	[PS_FINDING_CURE] = "UPDATE p_findings SET cured = ?2 WHERE id = ?1",
+	[PS_FINDING_UPDATE] = "UPDATE p_findings SET body = ?2 WHERE id = ?1",
+	[PS_FINDING_DELETE] = "DELETE FROM p_findings WHERE id = ?1",
 	[PS_CASE_FINDINGS] = "SELECT id, case_id, code, record_seq, detected,"
 			     " cured, body FROM p_findings WHERE case_id = ?1"
 			     " ORDER BY id",
@@ -461,6 +465,22 @@ int store_finding_cure(struct store *s, int64_t id, int64_t cured_ms,
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_int64(st, 2, cured_ms);
 	return run(s, st, "curing a finding", err);
+}
+
+int store_finding_update(struct store *s, int64_t id, const char *body,
+			 struct error *err)
+{
+	PREPARE(s, PS_FINDING_UPDATE, err);
+	sqlite3_bind_int64(st, 1, id);
+	bind_text(st, 2, body);
+	return run(s, st, "updating a finding", err);
+}
+
+int store_finding_delete(struct store *s, int64_t id, struct error *err)
+{
+	PREPARE(s, PS_FINDING_DELETE, err);
+	sqlite3_bind_int64(st, 1, id);
+	return run(s, st, "removing a finding", err);
 }
 
 static void read_finding(sqlite3_stmt *st, struct store_finding *f)

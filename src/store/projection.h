@@ -120,6 +120,10 @@ int store_finding_add(struct store *s, struct store_finding *f,
 		      struct error *err);
 int store_finding_cure(struct store *s, int64_t id, int64_t cured_ms,
 		       struct error *err);
+int store_finding_update(struct store *s, int64_t id, const char *body,
+			 struct error *err);
+/* Removes a finding that a record dated before its detection refuted. */
+int store_finding_delete(struct store *s, int64_t id, struct error *err);
 
 /* Calls fn for each finding of a case (all cases with NULL). */
 typedef int (*store_finding_fn)(void *ctx, const struct store_finding *f);

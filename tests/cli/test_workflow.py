@@ -254,30 +254,32 @@ class CorrectionTest(FixedDateCase):
         self.assertEqual(self.show(case)["records"][1]["fields"]["number"], receipt["number"],
                          "repeating the number keeps it")
 
-    def test_correcting_superseded_record_rejected(self):
-        case = self.new_case()
-        seq = self.receipt(case)["seq"]
-        fields = self.record_fields(seq)
-        fix = self.correct(seq, fields, "wang.clerk")["seq"]
-        self.assert_rejected(
-            ["record", "correct", seq, "--reason", "再次更正",
-             "--fields", self.fields_file(fields), "--as", "wang.clerk"],
-            ["record %d was superseded by record %d" % (seq, fix)], case)
-
-    def test_correction_corrected_again(self):
-        # A second correction of a record is rejected with the advice to
-        # correct its correction, so that has to work.
+    def test_second_correction_supersedes_first(self):
+        # Correcting a corrected record again chains: the new correction
+        # supersedes the first, and the latest fields are in force.
         case = self.new_case()
         seq = self.receipt(case)["seq"]
         fields = self.record_fields(seq)
         first = self.correct(seq, dict(fields, receipt_date=day(-2)), "wang.clerk")["seq"]
-        r = self.ct("record", "correct", seq, "--reason", "再次更正", "--fields",
-                    self.fields_file(dict(fields, receipt_date=day(-3))), "--as", "wang.clerk")
-        self.assertIn("correct that one", r.err, r)
+        second = self.correct(seq, dict(fields, receipt_date=day(-3)), "wang.clerk")["seq"]
+        records = {x["seq"]: x for x in self.show(case)["records"]}
+        self.assertEqual(records[first]["superseded_by"], second, "first superseded")
+        self.assertEqual(records[second]["supersedes"], first, "chain")
+        self.assertEqual(records[seq]["fields"]["receipt_date"], day(-3),
+                         "the latest correction is in force")
+
+    def test_correction_corrected_again(self):
+        # Naming the correction itself corrects the original record too.
+        case = self.new_case()
+        seq = self.receipt(case)["seq"]
+        fields = self.record_fields(seq)
+        first = self.correct(seq, dict(fields, receipt_date=day(-2)), "wang.clerk")["seq"]
         self.correct(first, dict(fields, receipt_date=day(-3)), "wang.clerk")
         records = {x["seq"]: x for x in self.show(case)["records"]}
         self.assertEqual(records[seq]["fields"]["receipt_date"], day(-3),
                          "the latest correction is in force")
+        r = self.ct("rebuild")
+        self.assertEqual(r.code, 0, r)
 
     def test_correction_checks_schema(self):
         case = self.new_case()
