@@ -177,12 +177,14 @@ const struct calendar *cases_calendar_get(struct cases *c);
 
 /*
  * Imports one line of a JSON Lines migration file: {"op": "case",
- * ...cases_new request..., "at"} or {"op": "record", "case", "kind",
- * "fields", "at", "as"}. All or nothing per line.
+ * ...cases_new request..., "as"} or {"op": "record", "case", "kind",
+ * "fields", "at", "as", "attach"}. The caller streams the files that
+ * "attach" names and passes them as attachments. All or nothing per line.
  */
 int cases_import_line(struct cases *c, const json_t *line,
-		      const struct actor *by, json_t **out,
-		      struct error *err);
+		      const struct ledger_attachment *attachments,
+		      size_t nattachments, const struct actor *by,
+		      json_t **out, struct error *err);
 
 /*
  * Recreates every projection from the log and compares it with what was

@@ -267,7 +267,9 @@ int cases_calendar(struct cases *c, json_t **out, struct error *err)
 /* --- migration ----------------------------------------------------------- */
 
 int cases_import_line(struct cases *c, const json_t *line,
-		      const struct actor *by, json_t **out, struct error *err)
+		      const struct ledger_attachment *attachments,
+		      size_t nattachments, const struct actor *by,
+		      json_t **out, struct error *err)
 {
 	const char *op = json_string_value(json_object_get(line, "op"));
 	const char *as = json_string_value(json_object_get(line, "as"));
@@ -295,6 +297,8 @@ int cases_import_line(struct cases *c, const json_t *line,
 	q.case_id = json_string_value(json_object_get(line, "case"));
 	q.kind = json_string_value(json_object_get(line, "kind"));
 	q.fields = json_object_get(line, "fields");
+	q.attachments = attachments;
+	q.nattachments = nattachments;
 	if (!json_is_object(q.fields))
 		return error_set(err, CT_EINVAL, "member 'fields' must be an "
 				 "object");

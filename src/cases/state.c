@@ -407,7 +407,8 @@ static int check_kind_rules(const struct case_state *cs,
 		return check_approval_step(cs, env, r, finding, err);
 	if (is_kind(r, "decision"))
 		return check_decision(cs, r, err);
-	if (is_kind(r, "hearing-notice"))
+	if (is_kind(r, "hearing-notice") || is_kind(r, "hearing-record") ||
+	    is_kind(r, "hearing-report"))
 		return check_hearing_notice(cs, r, err);
 	if (is_kind(r, "resumption") && !open_suspension(cs))
 		return error_set(err, CT_ESTATE, "case %s has no suspension to "

@@ -5,6 +5,11 @@
  */
 #include "common/common.h"
 
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "cases/cases.h"
 #include "cli.h"
 
@@ -409,94 +414,242 @@ static const char import_help[] =
 	"\n"
 	"Imports historical cases and records, one JSON object per line:\n"
 	"  {\"op\":\"case\",\"matter\",\"applicant\",\"received\",...,\"as\"}\n"
-	"  {\"op\":\"record\",\"case\",\"kind\",\"fields\",\"at\",\"as\"}\n"
+	"  {\"op\":\"record\",\"case\",\"kind\",\"fields\",\"at\",\"as\",\"attach\"}\n"
 	"A \"case\" field of a record may be \"$N\": the case opened on line N.\n"
-	"Each line is applied whole or not at all; the report lists each\n"
-	"failed line with its error, and the exit status is 2 if any failed.\n";
+	"\"attach\" lists files (scans, photos, recordings) by paths relative to\n"
+	"the folder of FILE.jsonl, which they may not leave. Each line is\n"
+	"applied whole or not at all; the report lists each failed line with\n"
+	"its error, and the exit status is 2 if any failed.\n";
+
+#define IMPORT_ATTACH_MAX 64
+
+/* Checks an attach path: relative, no "..", inside the import folder. */
+static int attach_path_ok(const char *path, struct error *err)
+{
+	const char *p = path;
+
+	if (!path[0] || path[0] == '/')
+		return error_set(err, CT_EINVAL, "attach path '%s' must be "
+				 "relative to the folder of the import file",
+				 path);
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && !strncmp(p, "..", 2))
+			return error_set(err, CT_EINVAL, "attach path '%s' "
+					 "leaves the folder of the import file "
+					 "('..'); move the file inside it",
+					 path);
+		p += n + (p[n] == '/');
+	}
+	return 0;
+}
+
+/*
+ * Opens path below dir_fd only: openat2 with RESOLVE_BENEATH refuses a
+ * symbolic link that leads out of the folder too. Kernels before 5.6
+ * lack it; there a symbolic link as the last component is refused.
+ */
+static int open_beneath(int dir_fd, const char *path)
+{
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
+				.resolve = RESOLVE_BENEATH };
+	long fd = syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
+
+	if (fd < 0 && errno == ENOSYS)
+		return openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	return (int)fd;
+}
+
+/* Streams the files a line's "attach" names into the blob store. */
+static int import_attach(struct ledger *l, const json_t *line, int dir_fd,
+			 struct ledger_attachment *atts, size_t *n,
+			 struct error *err)
+{
+	json_t *list = json_object_get(line, "attach"), *item;
+	size_t i;
+
+	*n = 0;
+	if (list && (!json_is_array(list) ||
+		     json_array_size(list) > IMPORT_ATTACH_MAX))
+		return error_set(err, CT_EINVAL, "member 'attach' must be a "
+				 "list of at most %d file paths",
+				 IMPORT_ATTACH_MAX);
+	json_array_foreach(list, i, item) {
+		const char *path = json_string_value(item);
+		int fd, rc;
+
+		if (!path)
+			return error_set(err, CT_EINVAL, "attach[%zu] must be a "
+					 "file path", i);
+		if (attach_path_ok(path, err))
+			return CT_EINVAL;
+		fd = open_beneath(dir_fd, path);
+		if (fd < 0 && errno == EXDEV)
+			return error_set(err, CT_EINVAL, "attach '%s' is a "
+					 "symbolic link out of the folder of "
+					 "the import file; copy the file in",
+					 path);
+		if (fd < 0)
+			return error_set(err, CT_EINVAL, "cannot open attach "
+					 "'%s': %s", path, strerror(errno));
+		rc = ledger_attach_fd(l, fd, path, &atts[i], err);
+		close(fd);
+		if (rc)
+			return rc;
+		(*n)++;
+	}
+	return 0;
+}
+
+struct import_run {
+	struct ledger *l;
+	struct cases *c;
+	struct actor by;
+	int dir_fd;
+	json_t *opened; /* line number -> case id */
+	size_t ok, failed;
+};
+
+/* Checks a record line that attaches files before they are streamed. */
+static int import_precheck(struct import_run *ir, const json_t *v,
+			   struct error *err)
+{
+	json_t *attach = json_object_get(v, "attach");
+	const char *as = json_string_value(json_object_get(v, "as"));
+	struct actor who = { as ? as : ir->by.user, ir->by.os_user };
+	struct record_request q = { 0 };
+
+	if (!json_is_array(attach) || json_array_size(attach) == 0 ||
+	    strcmp(json_string_value(json_object_get(v, "op")) ?: "",
+		   "record"))
+		return 0;
+	q.case_id = json_string_value(json_object_get(v, "case"));
+	q.kind = json_string_value(json_object_get(v, "kind"));
+	q.fields = json_object_get(v, "fields");
+	q.nattachments = json_array_size(attach);
+	if (!json_is_object(q.fields))
+		return error_set(err, CT_EINVAL, "member 'fields' must be an "
+				 "object");
+	/* The event time is checked by the import itself. */
+	return cases_record_check(ir->c, &q, &who, err);
+}
+
+static void import_one(struct import_run *ir, size_t lineno, json_t *v)
+{
+	struct ledger_attachment atts[IMPORT_ATTACH_MAX];
+	struct error err = { 0 };
+	const char *ref = json_string_value(json_object_get(v, "case"));
+	json_t *out = NULL;
+	size_t natts = 0;
+	char key[32];
+	int rc;
+
+	if (ref && ref[0] == '$') {
+		json_t *id = json_object_get(ir->opened, ref + 1);
+
+		if (id)
+			json_object_set(v, "case", id);
+	}
+	/* A record that will fail stores no attachment either. */
+	rc = import_precheck(ir, v, &err);
+	if (rc == 0)
+		rc = import_attach(ir->l, v, ir->dir_fd, atts, &natts, &err);
+	if (rc == 0)
+		rc = cases_import_line(ir->c, v, atts, natts, &ir->by, &out,
+				       &err);
+	if (rc) {
+		fprintf(stderr, "line %zu: %s\n", lineno, err.msg);
+		ir->failed++;
+		return;
+	}
+	snprintf(key, sizeof(key), "%zu", lineno);
+	if (json_object_get(out, "id") && !json_object_get(out, "seq"))
+		json_object_set(ir->opened, key, json_object_get(out, "id"));
+	ir->ok++;
+	json_decref(out);
+}
+
+/* Opens the folder that holds the import file, for its attachments. */
+static int open_import_dir(const char *file)
+{
+	char *copy = strdup(file);
+	char *slash = copy ? strrchr(copy, '/') : NULL;
+	int fd;
+
+	if (!copy)
+		return -1;
+	if (!strcmp(file, "-") || !slash)
+		fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else {
+		slash[1] = '\0';
+		fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	free(copy);
+	return fd;
+}
 
 int cmd_import(int argc, char **argv)
 {
 	struct wf_opts o = { 0 };
-	json_t *opened = json_object();
-	size_t lineno = 0, ok = 0, failed = 0;
+	struct import_run ir = { 0 };
+	size_t lineno = 0, cap = 0;
 	char *line = NULL;
-	size_t cap = 0;
 	ssize_t n;
-	struct ledger *l;
-	struct cases *c;
 	FILE *in;
 	int r = parse_common("import", import_help, argc, argv, &o, NULL, NULL,
 			     NULL);
 
-	if (r) {
-		json_decref(opened);
+	if (r)
 		return r < 0 ? EXIT_OK : r;
-	}
-	if (optind + 1 != argc) {
-		json_decref(opened);
+	if (optind + 1 != argc)
 		return cli_usage("import", "import takes one FILE.jsonl");
-	}
 	in = strcmp(argv[optind], "-") ? fopen(argv[optind], "re") : stdin;
-	if (!in) {
-		json_decref(opened);
+	if (!in)
 		return cli_failf("cannot open '%s': %s", argv[optind],
 				 strerror(errno));
-	}
-	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0) {
-		json_decref(opened);
+	ir.dir_fd = open_import_dir(argv[optind]);
+	if (ir.dir_fd < 0 ||
+	    cli_open_cases(o.dir, o.data, 0, &ir.l, &ir.c) != 0) {
+		if (ir.dir_fd < 0)
+			cli_failf("cannot open the folder of '%s': %s",
+				  argv[optind], strerror(errno));
+		else
+			close(ir.dir_fd);
 		if (in != stdin)
 			fclose(in);
 		return EXIT_ERROR;
 	}
-	struct actor by = { cli_actor(o.as), cli_os_user() };
-
+	ir.by.user = cli_actor(o.as);
+	ir.by.os_user = cli_os_user();
+	ir.opened = json_object();
 	while ((n = getline(&line, &cap, in)) > 0) {
-		struct error err = { 0 };
 		json_error_t jerr;
-		json_t *v, *out = NULL;
-		const char *ref;
-		char key[32];
+		json_t *v;
 
 		lineno++;
 		if (n == 1 && line[0] == '\n')
 			continue;
 		v = json_loadb(line, (size_t)n, JSON_REJECT_DUPLICATES, &jerr);
 		if (!v) {
-			fprintf(stderr, "line %zu: invalid JSON: %s\n", lineno,
-				jerr.text);
-			failed++;
+			fprintf(stderr, "line %zu: invalid JSON: %s (column "
+				"%d)\n", lineno, jerr.text, jerr.column);
+			ir.failed++;
 			continue;
 		}
-		ref = json_string_value(json_object_get(v, "case"));
-		if (ref && ref[0] == '$') {
-			json_t *id = json_object_get(opened, ref + 1);
-
-			if (id)
-				json_object_set(v, "case", id);
-		}
-		if (cases_import_line(c, v, &by, &out, &err) != 0) {
-			fprintf(stderr, "line %zu: %s\n", lineno, err.msg);
-			failed++;
-		} else {
-			snprintf(key, sizeof(key), "%zu", lineno);
-			if (json_object_get(out, "id") &&
-			    !json_object_get(out, "seq"))
-				json_object_set(opened, key,
-						json_object_get(out, "id"));
-			ok++;
-		}
-		json_decref(out);
+		import_one(&ir, lineno, v);
 		json_decref(v);
 	}
 	free(line);
 	if (in != stdin)
 		fclose(in);
-	cli_close_cases(l, c);
+	close(ir.dir_fd);
+	cli_close_cases(ir.l, ir.c);
 	cli_print_json(json_pack("{s:I, s:I, s:I, s:o}", "lines",
-				 (json_int_t)lineno, "imported", (json_int_t)ok,
-				 "failed", (json_int_t)failed, "cases",
-				 opened));
-	return failed ? EXIT_ERROR : EXIT_OK;
+				 (json_int_t)lineno, "imported",
+				 (json_int_t)ir.ok, "failed",
+				 (json_int_t)ir.failed, "cases", ir.opened));
+	return ir.failed ? EXIT_ERROR : EXIT_OK;
 }
 
 static const char rebuild_help[] =
