@@ -454,13 +454,18 @@ class CasesApiTest(apitest.ApiTest):
         self.assertIn(seq, seqs)
         self.assertIn(r.json["seq"], seqs)
 
+        # A second correction chains onto the first.
+        first = r.json["seq"]
         r = self.post("/api/v1/records/%d/corrections" % seq,
                       {"reason": "again", "fields": {"text": "z"}})
-        self.assert_problem(r, 409, "stage-conflict", str(seq))
+        self.assertEqual(r.status, 201, r)
+        record = self.get_ok("/api/v1/records/%d" % first)
+        self.assertEqual(record["superseded_by"], r.json["seq"])
+        self.assertEqual(self.get_ok("/api/v1/records/%d" % seq)["fields"]["text"], "z")
         r = self.post("/api/v1/records/%d/corrections" % seq,
                       {"fields": {"text": "z"}})
         self.assert_problem(r, 422, "validation-failed", "reason")
-        self.assertEqual(self.entries(), self.baseline + 2)
+        self.assertEqual(self.entries(), self.baseline + 3)
 
     def test_case_etag_and_304(self):
         path = "/api/v1/cases/" + self.case_id
