@@ -35,6 +35,8 @@ static const struct finding_text {
 	  "作出准予许可决定后十个工作日内未颁发、送达许可证件（行政许可法第四十四条）" },
 	{ "late-extension", "major",
 	  "延长审批期限须在期限届满前经本机关负责人批准，并将理由告知申请人" },
+	{ "deemed-renewed", "major",
+	  "延续申请在有效期届满三十日前提出，行政机关未在有效期届满前作出是否准予延续的决定的，视为准予延续（行政许可法第五十条）" },
 	{ "unlawful-suspension", "major",
 	  "期限中止仅限听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审，并须书面告知申请人所需时间（行政许可法第四十五条）" },
 };
@@ -814,6 +816,38 @@ static void eval_hearing(struct eval *e)
 			     rec_day(notice, "notified_on"), 0);
 }
 
+/*
+ * Renewal (行政许可法 art. 50): the application is due 30 days before the
+ * licence expires, and a renewal applied for in time that is not decided
+ * before the expiry counts as granted.
+ */
+static void eval_renewal(struct eval *e)
+{
+	const struct case_state *cs = e->cs;
+	const json_t *lim = limit_of(cs, "renewal", "statutory");
+	const struct rec *app = first_of(cs, KIND_APPLICATION);
+	const struct rec *dec = first_of(cs, "decision");
+	const char *expiry = app ? field_str(app, "licence_expiry") : NULL;
+	struct due due = { 0 };
+	int32_t end;
+
+	if (!lim || !expiry || day_parse(expiry, &end) != 0 ||
+	    deadline_before(e->env->cal, end, limit_value(lim, 30),
+			    limit_unit(lim), &due, NULL) != 0)
+		return;
+	put_deadline(e, "renewal_application", lim, &due, NULL, NULL,
+		     cs->received_day, 0);
+	if (cs->received_day > due.day)
+		return;
+	due.day = end;
+	due.provisional = 0;
+	put_deadline(e, "renewal_decision", lim, &due, NULL, NULL,
+		     dec ? rec_day(dec, NULL) : STORE_NO_DAY, 0);
+	if ((dec ? rec_day(dec, NULL) : e->today) >= end)
+		raise_finding(e, "deemed-renewed", NULL, "",
+			      day_start_ms(end), handler_of(cs), NULL);
+}
+
 int case_evaluate(const struct case_state *cs, const struct check_env *env,
 		  int64_t now_ms, json_t *deadlines, json_t *findings)
 {
@@ -832,6 +866,7 @@ int case_evaluate(const struct case_state *cs, const struct check_env *env,
 		eval_decision(&e, accepted);
 		eval_delivery(&e);
 		eval_hearing(&e);
+		eval_renewal(&e);
 	}
 	eval_records(&e);
 	eval_required(&e);

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Time limits of a case that depend on the calendar year and on renewal.
+
+A licence renewal must be applied for 30 calendar days before the licence
+expires (a last day on a rest day moves to the next working day); a
+renewal applied for in time and not decided before the expiry counts as
+granted (行政许可法 art. 50). A deadline that runs into a year whose
+holiday calendar is not yet published is provisional.
+"""
+
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import workflow  # noqa: E402
+
+
+class RenewalTest(workflow.WorkflowTest):
+
+    matter = "spjy-yx"
+
+    def renewal_case(self, received, expiry):
+        case = self.new_case(received=received + "T09:00:00+08:00")
+        # The expiry is a field of the application; correct it in.
+        app = self.show(case)["records"][0]
+        fields = dict(app["fields"], licence_expiry=expiry)
+        self.ok("record", "correct", str(app["seq"]), "--reason", "补录原许可有效期",
+                "--fields", self.fields_file(fields), "--as", "wang.clerk")
+        return case
+
+    def test_applied_in_time(self):
+        # Expiry 2026-11-30: 30 days before is 2026-10-31, a Saturday,
+        # so the last day moves to Monday 2026-11-02.
+        case = self.renewal_case("2026-10-30", "2026-11-30")
+        d = self.show(case)["deadlines"]
+        self.assertEqual(d["renewal_application"]["date"], "2026-11-02", d)
+        self.assertEqual(d["renewal_application"]["state"], "met", d)
+        self.assertEqual(d["renewal_decision"]["date"], "2026-11-30", d)
+
+    def test_undecided_renewal_deemed_granted(self):
+        case = self.renewal_case("2026-10-30", "2026-11-30")
+        found = [f for f in self.findings(case) if f["code"] == "deemed-renewed"]
+        self.assertEqual(len(found), 1, self.findings(case))
+        self.assertEqual(found[0]["detected"], workflow_ms("2026-11-30"))
+
+    def test_late_application_not_deemed(self):
+        # Applied on 2026-11-10, after the last day 2026-11-02: no
+        # renewal decision deadline, and no deemed renewal.
+        case = self.renewal_case("2026-11-10", "2026-11-30")
+        d = self.show(case)["deadlines"]
+        self.assertEqual(d["renewal_application"]["state"], "late", d)
+        self.assertNotIn("renewal_decision", d)
+        self.assertNotIn("deemed-renewed", self.codes(case, False))
+
+
+class ProvisionalTest(workflow.WorkflowTest):
+
+    def test_decision_provisional_in_unpublished_year(self):
+        # Accepted today: 20 working days reach past 2026-12-31 from any
+        # day after 2026-12-03, so the due date lies in the next year,
+        # which is provisional until its calendar is published.
+        case = self.new_case(received=workflow.at(0, 0))
+        self.accept(case, 0)
+        d = self.show(case)["deadlines"]["decision"]
+        year = int(d["date"][:4])
+        years = self.ok("calendar", "show").json["years"]
+        published = any(y["year"] == year and y["published"] for y in years)
+        self.assertEqual(d["provisional"], not published, d)
+        if year == 2027:
+            self.assertFalse(published, "2027 has no calendar in data/calendar")
+            self.assertTrue(d["provisional"], d)
+
+
+def workflow_ms(date):
+    import datetime
+    t = datetime.datetime.fromisoformat(date + "T00:00:00+08:00")
+    return int(t.timestamp() * 1000)
+
+
+if __name__ == "__main__":
+    unittest.main()
