@@ -1,8 +1,9 @@
 /*
  * Routing of the workflow API: /api/v1/{matters, record-kinds, laws,
- * calendar, deadline, users, cases, records, findings}. Every route needs
- * "Authorization: Bearer <token>", and the token's user is the actor of
- * whatever the request records. The token is never echoed or logged.
+ * calendar, deadline, users, cases, records, findings, uploads}. Every
+ * route needs "Authorization: Bearer <token>", and the token's user is
+ * the actor of whatever the request records. The token is never echoed
+ * or logged.
  *
  * Paths are split into segments before they are decoded, so that an
  * escaped "/" (%2F) stays inside its segment. A segment "." or "..",
@@ -46,6 +47,7 @@ static const struct api_route api_routes[] = {
     {"POST", {"records", "*", "corrections"}, GROUP_RECORDS,
      correct_record},
     {"GET", {"findings"}, GROUP_FINDINGS, serve_findings},
+    {"POST", {"uploads"}, GROUP_UPLOADS, create_upload, .file_body = true},
 };
 
 bool api_path(const char *path)
@@ -292,6 +294,8 @@ int api_begin(struct server *s, struct MHD_Connection *c,
 	rc = authenticate(s, c, rq, r, err);
 	if (rc || !rq->user[0])
 		return rc;
+	if (rq->api->file_body)
+		return upload_begin(s, c, rq, r, err);
 	if (!strcmp(rq->api->method, MHD_HTTP_METHOD_POST))
 		return body_begin(c, rq, r);
 	return ROUTE_CONTINUE;
@@ -309,7 +313,8 @@ int api_finish(struct server *s, struct MHD_Connection *c,
 	};
 	int rc;
 
-	if (!strcmp(rq->api->method, MHD_HTTP_METHOD_POST)) {
+	if (!strcmp(rq->api->method, MHD_HTTP_METHOD_POST) &&
+	    !rq->api->file_body) {
 		rc = body_parse(rq, &call.body, r);
 		if (rc)
 			return rc == CT_EINVAL ? 0 : rc;

@@ -35,6 +35,7 @@ struct api_route {
 	const char *segments[API_SEGMENTS_MAX + 1]; /* NULL-terminated */
 	enum route_group group;
 	api_fn handler;
+	bool file_body; /* a POST whose body is a file for uploads.c */
 };
 
 /* api.c */
@@ -67,6 +68,9 @@ const json_t *api_find(const json_t *items, const char *key,
 
 /* body.c */
 
+/* The maximum number of bytes of a rejected body read and dropped. */
+#define DRAIN_MAX ((uint64_t)8 << 20)
+
 /*
  * Checks the Content-Type and Content-Length of a request with a body
  * when its header arrives. Returns ROUTE_CONTINUE, or 0 with a problem
@@ -84,7 +88,8 @@ int body_begin(struct MHD_Connection *c, struct request *rq,
 bool body_drainable(struct MHD_Connection *c);
 
 /*
- * Takes size bytes of any request's body. A body that body_begin
+ * Takes size bytes of any request's body. The body of an upload that
+ * upload_begin accepted goes to upload_receive. A body that body_begin
  * accepted is kept up to HTTP_JSON_BODY_MAX; other bytes are dropped, so
  * that a reply can follow the whole body. Returns MHD_NO to close the
  * connection when memory runs out or more than DRAIN_MAX bytes would be
@@ -149,6 +154,39 @@ int serve_timeline(struct api_call *call, struct reply *r,
 		   struct error *err);
 int serve_findings(struct api_call *call, struct reply *r,
 		   struct error *err);
+
+/* uploads.c */
+
+/*
+ * Checks a file upload when its header arrives: the query and the
+ * declared length against the server's limit. Then it opens the
+ * temporary file that upload_receive writes to. Returns ROUTE_CONTINUE,
+ * 0 with a problem in r, or a negative code when no temporary file can
+ * be created.
+ */
+int upload_begin(struct server *s, struct MHD_Connection *c,
+		 struct request *rq, struct reply *r, struct error *err);
+
+/*
+ * Writes size bytes of an upload's body to its temporary file. Past the
+ * limit, the file is closed and the rest dropped, up to DRAIN_MAX bytes.
+ * Returns MHD_NO to close the connection when a write fails or more
+ * would be dropped.
+ */
+enum MHD_Result upload_receive(struct request *rq, const char *data,
+			       size_t size);
+
+/* Closes an upload's temporary file, if open, which removes it. */
+void upload_release(struct request *rq);
+
+/*
+ * Reads the limit of one upload from $CASETRAIL_UPLOAD_MAX (bytes), else
+ * HTTP_UPLOAD_MAX_DEFAULT. Returns 0 or CT_EINVAL for a malformed value.
+ */
+int upload_max_from_env(uint64_t *out, struct error *err);
+
+int create_upload(struct api_call *call, struct reply *r,
+		  struct error *err);
 
 /* records.c */
 int add_record(struct api_call *call, struct reply *r, struct error *err);

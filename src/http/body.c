@@ -20,9 +20,6 @@
 #include "common/jcs.h"
 #include "common/log.h"
 
-/* The maximum number of bytes of a rejected body read and dropped. */
-#define DRAIN_MAX ((uint64_t)8 << 20)
-
 /* Returns whether the media type of a Content-Type is application/json. */
 static bool is_json_type(const char *type)
 {
@@ -91,6 +88,8 @@ enum MHD_Result body_receive(struct request *rq, const char *data,
 	char target[HTTP_QUOTE_MAX];
 	int rc;
 
+	if (rq->file_open || rq->file_too_big)
+		return upload_receive(rq, data, size);
 	rq->upload_seen += size;
 	if (rq->upload_open && !rq->upload_too_big) {
 		rc = buf_append(&rq->upload, data, size);

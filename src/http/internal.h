@@ -30,6 +30,9 @@
 /* JSON request bodies larger than this get a 413. */
 #define HTTP_JSON_BODY_MAX ((size_t)1 << 20)
 
+/* The default maximum size of one uploaded file: 2 GiB. */
+#define HTTP_UPLOAD_MAX_DEFAULT ((uint64_t)2 << 30)
+
 /* Route groups, counted apart in /metrics. */
 enum route_group {
 	GROUP_OTHER, /* no route matched */
@@ -41,6 +44,7 @@ enum route_group {
 	GROUP_CASES,
 	GROUP_RECORDS,
 	GROUP_FINDINGS,
+	GROUP_UPLOADS,
 	GROUP_COUNT
 };
 
@@ -60,6 +64,8 @@ struct server {
 	struct MHD_Daemon *daemon;
 	struct sweeper sweeper;
 	char addr[HTTP_ADDR_MAX]; /* the bound address, as logged */
+	uint64_t upload_max;	  /* bytes; $CASETRAIL_UPLOAD_MAX */
+	char upload_dir[PATH_MAX]; /* where uploads are spooled: blobs/tmp */
 	_Atomic uint64_t requests[HTTP_STATUS_MAX]; /* by status code */
 	_Atomic uint64_t mhd_errors; /* messages libmicrohttpd logged */
 	_Atomic uint64_t group_requests[GROUP_COUNT];
@@ -110,6 +116,18 @@ struct request {
 	struct buf upload;
 	uint64_t upload_seen; /* bytes received, kept or not */
 	bool upload_too_big;
+
+	/*
+	 * The body of POST /api/v1/uploads, spooled to an unnamed temporary
+	 * file (uploads.c). It is closed, and so removed, once stored or when
+	 * the request ends.
+	 */
+	bool file_open;	   /* file_fd is open */
+	bool file_too_big; /* over the limit: further bytes are dropped */
+	int file_fd;
+	uint64_t file_size;    /* bytes written to file_fd */
+	uint64_t file_dropped; /* bytes dropped after file_too_big */
+	char file_name[256];   /* Content-Disposition filename, for the log */
 
 	char *path;
 	char *decoded;

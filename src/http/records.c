@@ -1,9 +1,12 @@
 /*
- * Records over HTTP: adding one to a case ({kind, fields, at?}), reading
- * one by seq, and correcting one ({reason, fields}), which appends a new
- * record that supersedes it. Records sent over HTTP carry fields only;
- * attachments come by another route. Members other than those named are
- * rejected, so that a misspelt "at" is never dropped silently.
+ * Records over HTTP: adding one to a case ({kind, fields, at?,
+ * attachments?}), reading one by seq, and correcting one ({reason,
+ * fields}), which appends a new record that supersedes it. Attachments
+ * are files uploaded first with POST /api/v1/uploads and named here by
+ * the hash it returned. Signature, seal and audio-visual fields refer to
+ * them by their index in that list, as with the CLI's --attach. Members
+ * other than those named are rejected, so that a misspelt "at" is never
+ * dropped silently.
  */
 #include "common/common.h"
 
@@ -13,6 +16,9 @@
 
 /* Records describe what happened; allow this much clock skew ahead. */
 #define AT_SKEW_MS (5 * 60 * 1000)
+
+/* The maximum number of attachments of one record, as with --attach. */
+#define RECORD_ATTACHMENTS_MAX 64
 
 /* Reads exactly n digits at *p into *out and advances *p. */
 static bool read_digits(const char **p, int n, int *out)
@@ -191,18 +197,104 @@ static int reply_created_record(struct reply *r, json_t *out,
 	return rc;
 }
 
-int add_record(struct api_call *call, struct reply *r, struct error *err)
+/*
+ * Checks the optional "attachments" member: an array of at most
+ * RECORD_ATTACHMENTS_MAX strings, none given twice. Sets *n.
+ */
+static int check_attachment_list(const json_t *list, size_t *n,
+				 struct reply *r)
 {
-	static const char *const members[] = { "kind", "fields", "at", NULL };
-	struct record_request req = { .case_id = call->params[0] };
+	char quoted[HTTP_QUOTE_MAX];
+	const json_t *item;
+	size_t i;
+
+	*n = 0;
+	if (!list)
+		return 0;
+	if (json_array_size(list) > RECORD_ATTACHMENTS_MAX)
+		return reply_rejected(reply_problem_of(
+		    r, PROBLEM_VALIDATION_FAILED,
+		    "member 'attachments' lists %zu files; a record takes at "
+		    "most %d",
+		    json_array_size(list), RECORD_ATTACHMENTS_MAX));
+	json_array_foreach(list, i, item)
+	{
+		if (!json_is_string(item))
+			return reply_rejected(reply_problem_of(
+			    r, PROBLEM_VALIDATION_FAILED,
+			    "attachments[%zu] must be a string: the hash that "
+			    "POST /api/v1/uploads returned",
+			    i));
+		for (size_t j = 0; j < i; j++)
+			if (json_equal(item, json_array_get(list, j)))
+				return reply_rejected(reply_problem_of(
+				    r, PROBLEM_VALIDATION_FAILED,
+				    "attachments[%zu] repeats attachments[%zu] "
+				    "('%s'); list each file once and refer to "
+				    "its index from every field that needs it",
+				    i, j,
+				    http_quote(json_string_value(item), quoted,
+					       sizeof(quoted))));
+	}
+	*n = json_array_size(list);
+	return 0;
+}
+
+/*
+ * Fills atts with the stored blob of each hash in list. A malformed or
+ * unknown hash gets a 422 that names it.
+ */
+static int load_attachments(struct api_call *call, const json_t *list,
+			    struct ledger_attachment *atts, struct reply *r,
+			    struct error *err)
+{
+	struct ledger *l = call->s->ledger;
+	char quoted[HTTP_QUOTE_MAX];
+	const json_t *item;
+	size_t i;
+
+	json_array_foreach(list, i, item)
+	{
+		const char *hash = json_string_value(item);
+		int rc = ledger_blob_info(l, hash, &atts[i], err);
+
+		http_quote(hash, quoted, sizeof(quoted));
+		if (rc == CT_EINVAL)
+			return reply_rejected(reply_problem_of(
+			    r, PROBLEM_VALIDATION_FAILED,
+			    "attachments[%zu] '%s' is not a hash of this "
+			    "store; give the hash that POST /api/v1/uploads "
+			    "returned (%s: and 64 hex digits)",
+			    i, quoted, hash_alg_name(ledger_config(l)->alg)));
+		if (rc == CT_ENOTFOUND)
+			return reply_rejected(reply_problem_of(
+			    r, PROBLEM_VALIDATION_FAILED,
+			    "attachments[%zu] %s is not stored; upload the "
+			    "file first with POST /api/v1/uploads",
+			    i, quoted));
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Reads the members of a new record into req, and its attachment hashes
+ * into *list (NULL when there are none).
+ */
+static int read_record_body(struct api_call *call,
+			    struct record_request *req, const json_t **list,
+			    struct reply *r)
+{
+	static const char *const members[] = { "kind", "fields", "at",
+					       "attachments", NULL };
 	const json_t *kind, *fields, *at;
-	json_t *out = NULL;
 	int rc;
 
 	rc = query_check(call->c, (const char *const[]){ NULL }, r);
 	if (rc == 0)
-		rc = check_members(call->body, members, "kind, fields and at",
-				   r);
+		rc = check_members(call->body, members,
+				   "kind, fields, at and attachments", r);
 	if (rc == 0)
 		rc = member_of_type(call->body, "kind", JSON_STRING, true,
 				    &kind, r);
@@ -213,12 +305,30 @@ int add_record(struct api_call *call, struct reply *r, struct error *err)
 		rc = member_of_type(call->body, "at", JSON_STRING, false, &at,
 				    r);
 	if (rc == 0)
-		rc = read_at(at, &req, r);
+		rc = read_at(at, req, r);
+	if (rc == 0)
+		rc = member_of_type(call->body, "attachments", JSON_ARRAY,
+				    false, list, r);
+	if (rc == 0)
+		rc = check_attachment_list(*list, &req->nattachments, r);
+	if (rc)
+		return rc;
+	req->kind = json_string_value(kind);
+	req->fields = fields;
+	return 0;
+}
+
+int add_record(struct api_call *call, struct reply *r, struct error *err)
+{
+	struct record_request req = { .case_id = call->params[0] };
+	struct ledger_attachment *atts = NULL;
+	const json_t *list = NULL;
+	json_t *out = NULL;
+	int rc;
+
+	rc = read_record_body(call, &req, &list, r);
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
-
-	req.kind = json_string_value(kind);
-	req.fields = fields;
 	/* An unknown kind is bad input (422); a 404 is for the case alone. */
 	if (!api_find(api_items(cases_kinds(call->s->cases), "kinds"), "code",
 		      req.kind))
@@ -226,10 +336,32 @@ int add_record(struct api_call *call, struct reply *r, struct error *err)
 					"record kind '%s' is unknown; "
 					"GET /api/v1/record-kinds lists them",
 					req.kind);
-	rc = cases_record_add(call->s->cases, &req, &call->actor, &out, err);
+	/* The stage and fields first: reading the files takes longer. */
+	rc = cases_record_check(call->s->cases, &req, &call->actor, err);
 	if (rc)
 		return reply_error(r, rc, err);
-	return reply_created_record(r, out, err);
+	if (req.nattachments) {
+		atts = calloc(req.nattachments, sizeof(*atts));
+		if (!atts)
+			return error_set(err, CT_ENOMEM, "out of memory");
+		req.attachments = atts;
+		rc = load_attachments(call, list, atts, r, err);
+	}
+	/*
+	 * NOTE: an expunge that destroys one of these blobs before the
+	 * append makes it fail with CT_ESTATE, which is sent as a 409
+	 * stage-conflict that names the attachment.
+	 */
+	if (rc == 0) {
+		rc = cases_record_add(call->s->cases, &req, &call->actor, &out,
+				      err);
+		rc = rc ? reply_error(r, rc, err)
+			: reply_created_record(r, out, err);
+	} else if (rc == CT_EINVAL) {
+		rc = 0; /* r contains the 422 of load_attachments */
+	}
+	free(atts);
+	return rc;
 }
 
 /* Parses the seq path parameter; replies 400 when it is malformed. */
@@ -275,6 +407,11 @@ int correct_record(struct api_call *call, struct reply *r,
 	rc = query_check(call->c, (const char *const[]){ NULL }, r);
 	if (rc == 0)
 		rc = read_seq(call->params[0], &seq, r);
+	if (rc == 0 && json_object_get(call->body, "attachments"))
+		rc = reply_rejected(reply_problem_of(
+		    r, PROBLEM_VALIDATION_FAILED,
+		    "member 'attachments' is not taken by corrections yet; "
+		    "add the new files with a new record of the case"));
 	if (rc == 0)
 		rc = check_members(call->body, members, "reason and fields", r);
 	if (rc == 0)

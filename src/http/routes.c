@@ -19,7 +19,7 @@ static const char *const group_names[GROUP_COUNT] = {
 	[GROUP_HEALTH] = "health",	 [GROUP_METRICS] = "metrics",
 	[GROUP_CATALOGUE] = "catalogue", [GROUP_USERS] = "users",
 	[GROUP_CASES] = "cases",	 [GROUP_RECORDS] = "records",
-	[GROUP_FINDINGS] = "findings",
+	[GROUP_FINDINGS] = "findings",	 [GROUP_UPLOADS] = "uploads",
 };
 
 /*

@@ -9,9 +9,10 @@
  * arrives and is the only callback given the target before
  * percent-decoding. The access handler is called once when the header is
  * in, once per piece of the body, and once more at the end. It routes the
- * request when the header is in, collects a JSON body, then fills and
- * queues one reply. The completion callback writes the access log line,
- * counts the request and frees it.
+ * request when the header is in, collects a JSON body or writes an upload
+ * to disk, then fills and queues one reply. The completion callback
+ * writes the access log line, counts the request, closes an unfinished
+ * upload's temporary file and frees the request.
  */
 #include "common/common.h"
 
@@ -126,6 +127,7 @@ static void request_end(void *cls, struct MHD_Connection *c, void **req_cls,
 	atomic_fetch_add(&s->group_us[rq->group], us);
 	log_access(rq, status, us,
 		   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	upload_release(rq);
 	buf_release(&rq->upload);
 	free(rq);
 	*req_cls = NULL;
@@ -371,6 +373,23 @@ static int daemon_start(struct server *s, const struct sockaddr_storage *addr,
 }
 
 /*
+ * Points uploads at the blob store's folder for temporary files,
+ * blobs/tmp in the store (docs/architecture.md, Storage), which
+ * ledger_open creates. Spooling there keeps an upload on the file system
+ * it will be stored on.
+ */
+static int upload_dir_set(struct server *s, struct error *err)
+{
+	const char *dir = ledger_config(s->ledger)->dir;
+
+	if ((size_t)snprintf(s->upload_dir, sizeof(s->upload_dir),
+			     "%s/blobs/tmp", dir) < sizeof(s->upload_dir))
+		return 0;
+	return error_set(err, CT_EINVAL, "store path '%s' is too long for "
+			 "its temporary folder", dir);
+}
+
+/*
  * Opens the ledger and the workflow, then starts serving, signing and
  * sweeping. Signing starts only once serving works, so that a failed
  * start changes nothing in the store.
@@ -383,6 +402,8 @@ static int server_start(struct server *s, const char *dir,
 
 	/* Read-write, because the signer stores the checkpoints it signs. */
 	rc = ledger_open(dir, 0, &s->ledger, err);
+	if (rc == 0)
+		rc = upload_dir_set(s, err);
 	if (rc == 0)
 		rc = cases_open(s->ledger, data_dir, &s->cases, err);
 	if (rc == 0)
@@ -422,6 +443,11 @@ int http_serve(const char *dir, const char *data_dir,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return error_set(err, CT_ENOMEM, "out of memory");
+	rc = upload_max_from_env(&s->upload_max, err);
+	if (rc) {
+		free(s);
+		return rc;
+	}
 
 	/* Block before any thread starts, so that every thread inherits it. */
 	sigemptyset(&signals);
@@ -432,9 +458,10 @@ int http_serve(const char *dir, const char *data_dir,
 	rc = server_start(s, dir, data_dir, &addr, err);
 	if (rc)
 		goto out_stop;
-	log_info("http", "listening", "addr=%s dir=%s data=%s", s->addr,
-		 log_quote(dir, quoted, sizeof(quoted)),
-		 log_quote(data_dir, data_quoted, sizeof(data_quoted)));
+	log_info("http", "listening", "addr=%s dir=%s data=%s upload_max=%"
+		 PRIu64, s->addr, log_quote(dir, quoted, sizeof(quoted)),
+		 log_quote(data_dir, data_quoted, sizeof(data_quoted)),
+		 s->upload_max);
 	while (sigwait(&signals, &sig) != 0)
 		;
 	log_info("http", "stopping", "signal=%s",

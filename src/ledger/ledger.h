@@ -100,6 +100,18 @@ int ledger_attach_file(struct ledger *l, const char *path,
 int ledger_attach_fd(struct ledger *l, int fd, const char *name,
 		     struct ledger_attachment *att, struct error *err);
 
+/*
+ * Fills att for a blob already in the store, such as an earlier upload:
+ * it reads the whole file to compute its hash, SHA-256 and size, and
+ * sniffs its media type from its first bytes. Its time grows with the
+ * file size. Fails with CT_EINVAL when hash is not a well-formed hash of
+ * the store's algorithm, CT_ENOTFOUND when no blob has that hash (never
+ * stored, or expunged), CT_ECORRUPT when the file's content no longer
+ * matches its hash, or CT_EIO.
+ */
+int ledger_blob_info(struct ledger *l, const char *hash,
+		     struct ledger_attachment *att, struct error *err);
+
 struct ledger_record {
 	const char *kind;
 	const char *case_id;    /* NULL when the entry belongs to no case */

@@ -1,14 +1,22 @@
 /*
- * Reading the ledger: entries, content, roots, proofs and tiles. Every
- * read borrows a connection from the pool, so readers never wait for the
- * writer (WAL) or for each other. Stored nodes never change, so a proof
- * needs no transaction once the tree size is fixed.
+ * Reading the ledger: entries, content, roots, proofs, tiles and the
+ * description of a stored blob. Every read of the database borrows a
+ * connection from the pool, so readers never wait for the writer (WAL)
+ * or for each other. Stored nodes never change, so a proof needs no
+ * transaction once the tree size is fixed.
  */
 #include "common/common.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "common/jcs.h"
 #include "content/content.h"
 #include "internal.h"
+#include "media/sniff.h"
+
+/* Blob files are read in pieces of this size, as blob_put_fd reads them. */
+#define BLOB_READ_CHUNK ((size_t)1 << 20)
 
 int ledger_size(struct ledger *l, uint64_t *size, struct error *err)
 {
@@ -230,4 +238,97 @@ void ledger_read_end(struct ledger *l, struct store *s)
 		return;
 	store_end(s);
 	reader_put(l, s);
+}
+
+/*
+ * Reads fd to its end into h and h256 (NULL when the store's hash is
+ * SHA-256 already), keeping its first bytes and its size in info.
+ */
+static int hash_blob_fd(int fd, const char *path, struct hasher *h,
+			struct hasher *h256, struct blob_info *info,
+			struct error *err)
+{
+	char *chunk = malloc(BLOB_READ_CHUNK);
+	int rc = 0;
+
+	if (!chunk)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	for (;;) {
+		ssize_t n = read(fd, chunk, BLOB_READ_CHUNK);
+		size_t room = sizeof(info->head) - info->head_len;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = error_set(err, CT_EIO, "cannot read blob file "
+				       "'%s': %s", path, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		if (room > (size_t)n)
+			room = (size_t)n;
+		memcpy(info->head + info->head_len, chunk, room);
+		info->head_len += room;
+		info->size += (uint64_t)n;
+		hasher_update(h, chunk, (size_t)n);
+		if (h256)
+			hasher_update(h256, chunk, (size_t)n);
+	}
+	free(chunk);
+	return rc;
+}
+
+int ledger_blob_info(struct ledger *l, const char *hash,
+		     struct ledger_attachment *att, struct error *err)
+{
+	enum hash_alg alg = l->config.alg;
+	struct hasher *h = NULL, *h256 = NULL;
+	struct blob_info info = { 0 };
+	uint8_t digest[HASH_LEN];
+	char path[PATH_MAX];
+	int fd, rc;
+
+	memset(att, 0, sizeof(*att));
+	if (blob_path(l->blobs, hash, path, sizeof(path)) != 0)
+		return error_set(err, CT_EINVAL, "'%s' is not a blob hash of "
+				 "this store; give %s: and 64 lowercase hex "
+				 "digits", hash, hash_alg_name(alg));
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, errno == ENOENT ? CT_ENOTFOUND : CT_EIO,
+				 "blob %s: cannot open '%s': %s", hash, path,
+				 strerror(errno));
+
+	/* Re-hash the file, so that what is recorded is what it contains. */
+	h = hasher_new(alg);
+	h256 = alg == HASH_SHA256 ? NULL : hasher_new(HASH_SHA256);
+	if (!h || (alg != HASH_SHA256 && !h256))
+		rc = error_set(err, CT_ENOMEM, "out of memory");
+	else
+		rc = hash_blob_fd(fd, path, h, h256, &info, err);
+	close(fd);
+	if (rc)
+		goto out;
+	hasher_final(h, digest);
+	hash_format(alg, digest, att->hash);
+	if (strcmp(att->hash, hash) != 0) {
+		rc = error_set(err, CT_ECORRUPT, "blob %s: content hashes to "
+			       "%s; the file was changed, run 'casetrail "
+			       "verify'", hash, att->hash);
+		goto out;
+	}
+	if (h256) {
+		hasher_final(h256, digest);
+		hash_format(HASH_SHA256, digest, att->sha256);
+	} else {
+		snprintf(att->sha256, sizeof(att->sha256), "%s", att->hash);
+	}
+	att->size = info.size;
+	sniff_media_type(info.head, info.head_len, att->type,
+			 sizeof(att->type));
+out:
+	hasher_free(h);
+	hasher_free(h256);
+	return rc;
 }

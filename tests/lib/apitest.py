@@ -49,12 +49,16 @@ class Response:
 
 
 class Server:
-    """A `casetrail serve` process with its log in a file."""
+    """A `casetrail serve` process with its log in a file.
 
-    def __init__(self, store_dir, data_dir=DATA):
+    env adds variables to the server's environment, such as
+    CASETRAIL_UPLOAD_MAX.
+    """
+
+    def __init__(self, store_dir, data_dir=DATA, env=None):
         self.log_file = tempfile.NamedTemporaryFile(
             prefix="casetrail-serve-", suffix=".log", delete=False)
-        env = dict(os.environ, CASETRAIL_LOG="info")
+        env = dict(os.environ, CASETRAIL_LOG="info", **(env or {}))
         self.proc = subprocess.Popen(
             [ctest.BIN, "serve", "--dir", store_dir, "--data", data_dir,
              "--listen", "127.0.0.1:0"],
@@ -174,6 +178,12 @@ class ApiTest(ctest.StoreTest):
 
     def post(self, path, body, **kw):
         return self.call("POST", path, body, **kw)
+
+    def upload(self, data, headers=None, **kw):
+        """Uploads data (bytes) as one file; returns the Response."""
+        headers = dict({"Content-Type": "application/octet-stream"},
+                       **(headers or {}))
+        return self.call("POST", "/api/v1/uploads", data, headers, **kw)
 
     def get_ok(self, path):
         r = self.get(path)
