@@ -64,9 +64,11 @@ int cases_open(struct ledger *l, const char *data_dir, struct cases **out,
 	c->ledger = l;
 	c->alg = ledger_config(l)->alg;
 	c->cache = json_object();
+	c->tokens = json_object();
 	c->states = calloc(STATE_CACHE_SLOTS, sizeof(*c->states));
-	if (!c->cache || !c->states) {
+	if (!c->cache || !c->tokens || !c->states) {
 		json_decref(c->cache);
+		json_decref(c->tokens);
 		free(c->states);
 		free(c);
 		return error_set(err, CT_ENOMEM, "out of memory");
@@ -104,6 +106,7 @@ void cases_close(struct cases *c)
 	catalogue_release(&c->cat);
 	calendar_free(c->cal);
 	json_decref(c->cache);
+	json_decref(c->tokens);
 	pthread_mutex_destroy(&c->cal_mu);
 	pthread_mutex_destroy(&c->cache_mu);
 	free(c);
@@ -385,19 +388,35 @@ int cases_token_user(struct cases *c, const char *token, char *user,
 {
 	char hash[HASH_TEXT_MAX];
 	struct buf name = BUF_INIT_MAX(256);
+	const char *known;
 	struct store *s;
 	int rc;
 
 	if (!token || strlen(token) > CASES_TOKEN_MAX)
 		return error_set(err, CT_EPERM, "the bearer token is invalid");
 	token_hash(c, token, hash);
+	/*
+	 * Tokens are never revoked or changed once created, so a token
+	 * found once is kept in memory for the life of the process.
+	 */
+	pthread_mutex_lock(&c->cache_mu);
+	known = json_string_value(json_object_get(c->tokens, hash));
+	if (known)
+		snprintf(user, n, "%s", known);
+	pthread_mutex_unlock(&c->cache_mu);
+	if (known)
+		return 0;
 	rc = ledger_read_begin(c->ledger, &s, err);
 	if (rc)
 		return rc;
 	rc = store_token_user(s, hash, &name, NULL);
 	ledger_read_end(c->ledger, s);
-	if (rc == 0)
+	if (rc == 0) {
 		snprintf(user, n, "%s", name.data);
+		pthread_mutex_lock(&c->cache_mu);
+		json_object_set_new(c->tokens, hash, json_string(name.data));
+		pthread_mutex_unlock(&c->cache_mu);
+	}
 	buf_release(&name);
 	if (rc == CT_ENOTFOUND)
 		return error_set(err, CT_EPERM, "the bearer token is invalid or "

@@ -95,6 +95,13 @@ struct case_query {
 int cases_list(struct cases *c, const struct case_query *q, json_t **out,
 	       struct error *err);
 
+/*
+ * Writes the same list as JSON text into out, from the stored summaries
+ * without parsing them, and from a cache while nothing was appended.
+ */
+int cases_list_json(struct cases *c, const struct case_query *q,
+		    struct buf *out, struct error *err);
+
 /* Returns a case with its records, stage, people, deadlines, findings. */
 int cases_show(struct cases *c, const char *id, json_t **out,
 	       struct error *err);

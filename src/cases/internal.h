@@ -122,7 +122,7 @@ const char *finding_rule(const char *code);
 const char *finding_severity(const char *code);
 
 /* Folded case states kept between appends, by hash of the case id. */
-#define STATE_CACHE_SLOTS 1024
+#define STATE_CACHE_SLOTS 16384
 
 struct state_slot {
 	int valid;
@@ -147,9 +147,10 @@ struct cases {
 	 */
 	struct state_slot *states;
 
-	/* Cached renderings of cases_show_json, by case. */
+	/* Cached renderings of cases_show_json and cases_list_json. */
 	pthread_mutex_t cache_mu;
-	json_t *cache; /* id -> {"seq": n, "text": "..."} */
+	json_t *cache;  /* id or list query -> {"seq", "size", "text"} */
+	json_t *tokens; /* token hash -> user, under cache_mu */
 };
 
 /* What the hook reports back through ledger_record.hook_data. */

@@ -91,11 +91,7 @@ static int load_one(void *ctx, uint64_t seq)
 	struct rec r;
 	int rc = rec_from_entry(lc->s, seq, &r, NULL, 0, lc->err);
 
-	if (rc == 0 && !strcmp(r.kind, KIND_EXPUNGE)) {
-		json_decref(r.fields);
-		json_decref(r.attachments);
-		return 0;
-	}
+	/* Expunges stay in the timeline: what was removed, and who approved. */
 	if (rc == 0)
 		rc = case_fold(lc->cs, &lc->c->cat, &r, lc->err);
 	return rc;
@@ -563,7 +559,7 @@ static int project_case_record(struct cases *c, struct store *s,
 	}
 	env_init(c, s, &env);
 	if (!c->replaying && strcmp(r->kind, KIND_FINDING) &&
-	    strcmp(r->kind, KIND_CORRECTION)) {
+	    strcmp(r->kind, KIND_CORRECTION) && strcmp(r->kind, KIND_EXPUNGE)) {
 		pthread_mutex_lock(&c->cal_mu);
 		rc = case_check(&slot->cs, &env, r, &finding, err);
 		pthread_mutex_unlock(&c->cal_mu);
@@ -613,9 +609,15 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 		if (rc == 0)
 			rc = sweep_open_cases(c, s, r->ts_ms, err);
 	}
-	else if (!strcmp(r->kind, KIND_EXPUNGE))
+	else if (!strcmp(r->kind, KIND_EXPUNGE) && case_id[0]) {
+		/*
+		 * The case's last seq moves to the expunge, which changes its
+		 * cached rendering; the folded state is dropped because it
+		 * holds the content the expunge destroys.
+		 */
+		rc = project_case_record(c, s, r, case_id, hr, err);
 		drop_case_state(c, case_id);
-	else if (case_id[0])
+	} else if (case_id[0])
 		rc = project_case_record(c, s, r, case_id, hr, err);
 	if (rc == 0)
 		rc = store_record_put(s, &row, err);

@@ -268,36 +268,53 @@ int cases_show(struct cases *c, const char *id, json_t **out,
 	return rc;
 }
 
-static int cached(struct cases *c, const char *id, uint64_t last,
-		  struct buf *out)
+/*
+ * Cached renderings, keyed by case id (or list query): {"seq": last seq,
+ * "size": the known tree size when last checked, "text"}. While the
+ * ledger's known size is unchanged no record was added anywhere, so the
+ * entry is served without reading the store.
+ */
+static int cached(struct cases *c, const char *key, uint64_t last,
+		  uint64_t known, int check_seq, struct buf *out,
+		  uint64_t *seq_out)
 {
 	json_t *hit;
 	int found = 0;
 
 	pthread_mutex_lock(&c->cache_mu);
-	hit = json_object_get(c->cache, id);
-	if (hit && (uint64_t)json_integer_value(json_object_get(hit, "seq")) ==
-			   last) {
-		const char *text = json_string_value(json_object_get(hit,
-								     "text"));
+	hit = json_object_get(c->cache, key);
+	if (hit && (check_seq
+		    ? (uint64_t)json_integer_value(json_object_get(hit, "seq")) ==
+			      last
+		    : known && (uint64_t)json_integer_value(json_object_get(
+				       hit, "size")) == known)) {
+		json_t *text = json_object_get(hit, "text");
 
 		buf_reset(out);
-		found = buf_append(out, text, json_string_length(
-					     json_object_get(hit, "text"))) == 0;
+		found = buf_append(out, json_string_value(text),
+				   json_string_length(text)) == 0;
+		if (seq_out)
+			*seq_out = (uint64_t)json_integer_value(
+				json_object_get(hit, "seq"));
+		/* The store agreed at this size, so trust it until it grows. */
+		if (found && check_seq)
+			json_object_set_new(hit, "size",
+					    json_integer((json_int_t)known));
 	}
 	pthread_mutex_unlock(&c->cache_mu);
 	return found;
 }
 
-static void cache_put(struct cases *c, const char *id, uint64_t last,
-		      const struct buf *text)
+static void cache_put(struct cases *c, const char *key, uint64_t last,
+		      uint64_t known, const struct buf *text)
 {
 	pthread_mutex_lock(&c->cache_mu);
 	if (json_object_size(c->cache) >= CACHE_MAX)
 		json_object_clear(c->cache);
-	json_object_set_new(c->cache, id,
-			    json_pack("{s:I, s:s%}", "seq", (json_int_t)last,
-				      "text", text->data, text->len));
+	json_object_set_new(c->cache, key,
+			    json_pack("{s:I, s:I, s:s%}", "seq", (json_int_t)last,
+				      "size", (json_int_t)known, "text",
+				      text->data, text->len));
 	pthread_mutex_unlock(&c->cache_mu);
 }
 
@@ -317,16 +334,20 @@ int cases_last_seq(struct cases *c, const char *id, uint64_t *last_seq,
 int cases_show_json(struct cases *c, const char *id, struct buf *out,
 		    uint64_t *last_seq, struct error *err)
 {
+	uint64_t known = ledger_known_size(c->ledger);
 	struct store *s;
 	json_t *v = NULL;
-	int rc = ledger_read_begin(c->ledger, &s, err);
+	int rc;
 
+	if (cached(c, id, 0, known, 0, out, last_seq))
+		return 0;
+	rc = ledger_read_begin(c->ledger, &s, err);
 	if (rc)
 		return rc;
 	/* Records only append, so the last seq identifies the rendering. */
 	rc = store_case_get(s, id, NULL, last_seq, err);
 	ledger_read_end(c->ledger, s);
-	if (rc || cached(c, id, *last_seq, out))
+	if (rc || cached(c, id, *last_seq, known, 1, out, NULL))
 		return rc;
 	rc = cases_show(c, id, &v, err);
 	if (rc == 0) {
@@ -336,7 +357,7 @@ int cases_show_json(struct cases *c, const char *id, struct buf *out,
 	if (rc == 0) {
 		*last_seq = (uint64_t)json_integer_value(json_object_get(
 			v, "last_seq"));
-		cache_put(c, id, *last_seq, out);
+		cache_put(c, id, *last_seq, known, out);
 	}
 	json_decref(v);
 	return rc;
@@ -389,6 +410,90 @@ static int collect_items(void *ctx, const char *text, size_t len)
 static int page_limit(size_t limit)
 {
 	return limit == 0 ? 50 : limit > 500 ? 500 : (int)limit;
+}
+
+struct raw_list {
+	struct buf *out;
+	int first;
+};
+
+/* Appends a stored case summary, already JSON, to the items array. */
+static int append_raw(void *ctx, const char *text, size_t len)
+{
+	struct raw_list *rl = ctx;
+
+	if ((!rl->first && buf_putc(rl->out, ',') != 0) ||
+	    buf_append(rl->out, text, len) != 0)
+		return CT_ENOMEM;
+	rl->first = 0;
+	return 0;
+}
+
+/* The filter of a list query, checking the stage and counting the day. */
+static int case_filter(struct cases *c, const struct case_query *q,
+		       struct store_case_filter *f, struct error *err)
+{
+	enum stage st;
+	int rc = 0;
+
+	*f = (struct store_case_filter){ q->stage, q->matter, q->q,
+					 q->overdue, STORE_NO_DAY,
+					 q->open_only, q->offset,
+					 (size_t)page_limit(q->limit) };
+	if (q->stage && stage_parse(q->stage, &st) != 0)
+		return error_set(err, CT_EINVAL, "stage '%s' is unknown; use "
+				 "application, acceptance, investigation, "
+				 "decision, service or archive", q->stage);
+	if (q->due_within >= 0) {
+		struct due due;
+
+		pthread_mutex_lock(&c->cal_mu);
+		rc = deadline_after(c->cal, day_of_ms(ledger_now_ms()), 0,
+				    q->due_within, UNIT_WORKING_DAYS, NULL, 0,
+				    &due, NULL, err);
+		pthread_mutex_unlock(&c->cal_mu);
+		f->due_by = due.day;
+	}
+	return rc;
+}
+
+int cases_list_json(struct cases *c, const struct case_query *q,
+		    struct buf *out, struct error *err)
+{
+	uint64_t known = ledger_known_size(c->ledger), total = 0;
+	struct raw_list rl = { out, 1 };
+	struct store_case_filter f;
+	struct store *s;
+	char key[1024];
+	int rc = case_filter(c, q, &f, err);
+
+	if (rc)
+		return rc;
+	/* Overdue states change with the day, so the day is in the key. */
+	snprintf(key, sizeof(key), "\x01list\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d"
+		 "\x1f%d\x1f%zu\x1f%zu\x1f%d", q->stage ?: "",
+		 q->matter ?: "", q->q ?: "", q->overdue, (int)f.due_by,
+		 q->open_only, f.offset, f.limit,
+		 (int)day_of_ms(ledger_now_ms()));
+	if (cached(c, key, 0, known, 0, out, NULL))
+		return 0;
+	buf_reset(out);
+	rc = buf_puts(out, "{\"items\":[") ? CT_ENOMEM : 0;
+	if (rc == 0)
+		rc = ledger_read_begin(c->ledger, &s, err);
+	if (rc == 0) {
+		rc = store_case_list(s, &f, append_raw, &rl, &total, err);
+		ledger_read_end(c->ledger, s);
+	}
+	if (rc == 0 && buf_printf(out, "],\"limit\":%zu,\"offset\":%zu,"
+				  "\"total\":%" PRIu64 "}", f.limit, f.offset,
+				  total) != 0)
+		rc = CT_ENOMEM;
+	if (rc == CT_ENOMEM)
+		return error_set(err, rc, "out of memory");
+	if (rc == 0)
+		cache_put(c, key, 0, known, out);
+	return rc;
 }
 
 int cases_list(struct cases *c, const struct case_query *q, json_t **out,

@@ -373,21 +373,55 @@ static int check_number_kept(struct cases *c, uint64_t seq,
 			 "casetrail and a correction keeps it; leave it out");
 }
 
-/* Reads the seq an entry supersedes (-1 for none). */
-static int64_t entry_supersedes(struct store *s, uint64_t seq)
+/* Reads entry seq as JSON; NULL when it cannot be read. */
+static json_t *entry_json(struct store *s, uint64_t seq)
 {
 	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
-	json_t *e = NULL, *sup;
-	int64_t out = -1;
+	json_t *e = NULL;
 
 	if (store_entry_get(s, seq, &body, NULL) == 0)
 		e = json_loadb(body.data, body.len, 0, NULL);
+	buf_release(&body);
+	return e;
+}
+
+/* Reads the seq an entry supersedes (-1 for none). */
+static int64_t entry_supersedes(struct store *s, uint64_t seq)
+{
+	json_t *e = entry_json(s, seq), *sup;
+	int64_t out = -1;
+
 	sup = json_object_get(e, "supersedes");
 	if (json_is_integer(sup))
 		out = json_integer_value(sup);
 	json_decref(e);
-	buf_release(&body);
 	return out;
+}
+
+/*
+ * Checks that the corrector wrote record seq, and counts its attachments.
+ * A correction speaks for the record's author: another user could
+ * otherwise turn a reviewer's disagreement into agreement, or sign an
+ * approval step in the reviewer's record.
+ */
+static int check_author(struct store *s, uint64_t seq, const char *user,
+			size_t *natts, struct error *err)
+{
+	json_t *e = entry_json(s, seq);
+	const char *author = json_string_value(json_object_get(e, "actor"));
+	int rc = 0;
+
+	if (!author)
+		rc = error_set(err, CT_ECORRUPT, "record %" PRIu64 " names no "
+			       "author", seq);
+	else if (strcmp(author, user))
+		rc = error_set(err, CT_EPERM, "record %" PRIu64 " was written "
+			       "by '%s', so only '%s' may correct it; ask them, "
+			       "or add a note that states the error", seq,
+			       author, author);
+	*natts = json_array_size(json_object_get(e, "attachments"));
+	json_decref(e);
+	return rc;
 }
 
 /*
@@ -444,6 +478,7 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 	struct ledger_record rec = { 0 };
 	struct ledger_receipt receipt;
 	uint64_t latest = seq;
+	size_t natts = 0;
 	struct store *s;
 	json_t *content;
 	int rc;
@@ -456,6 +491,8 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 		return rc;
 	rc = resolve_chain(s, &seq, &latest, case_id, sizeof(case_id),
 			   kind_code, sizeof(kind_code), err);
+	if (rc == 0)
+		rc = check_author(s, seq, by->user, &natts, err);
 	ledger_read_end(c->ledger, s);
 	if (rc)
 		return rc;
@@ -466,7 +503,7 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 				 seq, kind_code);
 	rc = check_number_kept(c, seq, fields, err);
 	if (rc == 0)
-		rc = check_schema_now(c, kind, fields, 1000, err);
+		rc = check_schema_now(c, kind, fields, natts, err);
 	if (rc)
 		return rc;
 	content = json_pack("{s:s, s:O, s:s}", "reason", reason, "fields",

@@ -273,8 +273,14 @@ static int check_decision(const struct case_state *cs,
 	const struct rec *review, *approve;
 	const struct rec *proposal = approval_chain(cs, &review, &approve);
 	const struct rec *legal = last_of(cs, "legal-review");
+	const struct rec *decided = last_of(cs, "decision");
 
 	(void)r;
+	if (decided)
+		return error_set(err, CT_ESTATE, "case %s was decided "
+				 "already by record %" PRIu64 "; correct that "
+				 "record instead of adding another decision",
+				 cs->id, decided->seq);
 	if (!proposal || !review || !approve)
 		return error_set(err, CT_ESTATE, "case %s cannot be decided "
 				 "before internal approval: %s", cs->id,

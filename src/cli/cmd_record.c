@@ -30,7 +30,8 @@ static const char record_help[] =
 	"malformed field. A note (情况说明) may belong to no case.\n"
 	"\n"
 	"correct appends a correction that supersedes record SEQ with new\n"
-	"fields; both stay readable, and the case shows both.\n"
+	"fields; both stay readable, and the case shows both. Only the\n"
+	"record's author may correct it.\n"
 	"\n"
 	"show prints a record's entry and content, and checks the content\n"
 	"against the entry's commitment.\n"
@@ -550,6 +551,7 @@ int cmd_log(int argc, char **argv)
 static const char expunge_help[] =
 	"Usage: casetrail expunge SEQ --reason TEXT --approved-by USER\n"
 	"                         [--blob HASH] [--as USER] [--dir DIR]\n"
+	"                         [--data DIR]\n"
 	"       casetrail expunge --finish [--dir DIR]\n"
 	"\n"
 	"Destroys the content of entry SEQ (or, with --blob, one of its\n"
@@ -589,10 +591,13 @@ int cmd_expunge(int argc, char **argv)
 		{ "blob", required_argument, NULL, 'b' },
 		{ "as", required_argument, NULL, 'u' },
 		{ "finish", no_argument, NULL, 'f' },
+		{ "data", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *reason = NULL, *approver = NULL;
+	const char *data = NULL;
+	struct cases *cases;
 	int finish = 0;
 	const char *blob = NULL, *actor = NULL;
 	struct ledger_receipt r;
@@ -609,6 +614,7 @@ int cmd_expunge(int argc, char **argv)
 		case 'b': blob = optarg; break;
 		case 'u': actor = optarg; break;
 		case 'f': finish = 1; break;
+		case 'D': data = optarg; break;
 		case 'h': fputs(expunge_help, stdout); return EXIT_OK;
 		default: return cli_bad_option("expunge", argv);
 		}
@@ -620,11 +626,12 @@ int cmd_expunge(int argc, char **argv)
 	if (!reason || !approver)
 		return cli_usage("expunge", "--reason and --approved-by are "
 				 "required");
-	if (ledger_open(cli_store_dir(dir), 0, &l, &err) != 0)
-		return cli_fail(&err);
+	/* With the workflow open, the case shows the expunge at once. */
+	if (cli_open_cases(dir, data, 0, &l, &cases) != 0)
+		return EXIT_ERROR;
 	rc = ledger_expunge(l, seq, blob, reason, approver, cli_actor(actor),
 			    cli_os_user(), &r, &err);
-	ledger_close(l);
+	cli_close_cases(l, cases);
 	if (rc)
 		return cli_fail(&err);
 	cli_print_json(json_pack("{s:I, s:I, s:s}", "seq", (json_int_t)r.seq,

@@ -21,7 +21,6 @@ int serve_cases(struct api_call *call, struct reply *r, struct error *err)
 	struct case_query q = { .due_within = -1 };
 	uint64_t due_within;
 	bool has_due = false;
-	json_t *out = NULL;
 	int rc;
 
 	rc = query_check(call->c, names, r);
@@ -45,10 +44,13 @@ int serve_cases(struct api_call *call, struct reply *r, struct error *err)
 	if (has_due)
 		q.due_within = (int)due_within;
 
-	rc = cases_list(call->s->cases, &q, &out, err);
+	rc = cases_list_json(call->s->cases, &q, &r->body, err);
 	if (rc)
 		return api_query_error(r, rc, err);
-	return reply_json(r, out, CACHE_NONE);
+	r->content_type = "application/json";
+	r->cache_control = CACHE_NONE;
+	r->status = MHD_HTTP_OK;
+	return 0;
 }
 
 /* Appends s to out with every byte outside RFC 3986 unreserved escaped. */

@@ -265,6 +265,23 @@ static int write_one(struct ledger *l, struct append_req *req, uint64_t seq,
 	return rc;
 }
 
+void note_size(struct ledger *l, uint64_t size)
+{
+	uint64_t seen = atomic_load(&l->known_size);
+
+	while (size > seen &&
+	       !atomic_compare_exchange_weak(&l->known_size, &seen, size))
+		;
+}
+
+uint64_t ledger_known_size(struct ledger *l)
+{
+	/* Without the signer's poll, other processes' appends go unseen. */
+	if (!l->signer_running)
+		return 0;
+	return atomic_load(&l->known_size);
+}
+
 /* Runs one transaction for the batch; sets each request's rc. */
 static void commit_batch(struct ledger *l, struct append_req *batch)
 {
@@ -309,8 +326,10 @@ static void commit_batch(struct ledger *l, struct append_req *batch)
 			  " error=%s", first,
 			  log_quote(msg, quoted, sizeof(quoted)));
 	}
-	if (rc == 0 && size > first)
+	if (rc == 0 && size > first) {
+		note_size(l, size);
 		signer_kick(l);
+	}
 	for (struct append_req *r = batch; r; r = r->next) {
 		if (rc && r->rc == 0) {
 			r->rc = rc;

@@ -3,6 +3,7 @@
 #define CASETRAIL_LEDGER_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "ledger/ledger.h"
 #include "store/blob.h"
@@ -35,6 +36,9 @@ struct ledger {
 	ledger_hook_fn hook;
 	void *hook_ctx;
 
+	/* The tree size this process last saw (see ledger_known_size). */
+	_Atomic uint64_t known_size;
+
 	/* Connections for reads, one per concurrent reader. */
 	pthread_mutex_t pool_mu;
 	struct store *pool[READER_POOL];
@@ -64,6 +68,9 @@ void writer_unlock(struct ledger *l);
 
 /* Truncates the WAL in up to attempts tries and clears the wipe mark. */
 int wal_truncate_attempts(struct ledger *l, int attempts, struct error *err);
+
+/* Raises the known tree size to size if it is larger. */
+void note_size(struct ledger *l, uint64_t size);
 
 /* Wakes the checkpoint signer after an append. */
 void signer_kick(struct ledger *l);

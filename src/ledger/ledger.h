@@ -210,6 +210,15 @@ int ledger_write(struct ledger *l, ledger_write_fn fn, void *ctx,
 int ledger_read_begin(struct ledger *l, struct store **s, struct error *err);
 void ledger_read_end(struct ledger *l, struct store *s);
 
+/*
+ * Returns the tree size as this process last saw it: its own commits at
+ * once, and, while the checkpoint signer runs, other processes' appends
+ * within its poll interval of 50 ms. Readers compare it with the size at
+ * which they cached something, to skip the store while nothing changed.
+ * Returns 0, meaning unknown, while the signer does not run.
+ */
+uint64_t ledger_known_size(struct ledger *l);
+
 /* Reads the number of entries. */
 int ledger_size(struct ledger *l, uint64_t *size, struct error *err);
 

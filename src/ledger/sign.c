@@ -188,7 +188,10 @@ static int64_t sign_if_needed(struct ledger *l, uint64_t *covered)
 	char quoted[ERROR_MSG_MAX + 16];
 	int64_t now;
 
-	if (ledger_size(l, &size, &err) != 0 || size <= *covered)
+	if (ledger_size(l, &size, &err) != 0)
+		return 0;
+	note_size(l, size);
+	if (size <= *covered)
 		return 0;
 	if (ledger_checkpoint(l, 0, NULL, &signed_size, &err) == 0) {
 		*covered = signed_size;
