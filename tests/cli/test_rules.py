@@ -435,6 +435,13 @@ class ApprovalRuleTest(FixedDateCase):
         self.propose(case)
         self.decision_rejected(case, ["the review step is missing"])
 
+    def test_second_decision_rejected(self):
+        case = self.approved_case()
+        first = self.decide(case)
+        self.decision_rejected(case, ["case %s was decided already by record %d"
+                                      % (case, first["seq"]),
+                                      "correct that record"])
+
     def test_legal_review_needed(self):
         # ylcs-xk (娱乐场所经营许可) is on the legal review list.
         case = self.approved_case(matter="ylcs-xk")
