@@ -442,6 +442,30 @@ class ApprovalRuleTest(FixedDateCase):
                                       % (case, first["seq"]),
                                       "correct that record"])
 
+    def test_correction_by_other_user_rejected(self):
+        case = self.proposed_case()
+        review = self.step(case, "review", "zhao.rev", opinion="disagree")
+        fields = {"step": "review", "opinion": "agree", "reasons": "同意。",
+                  "signatures": [staff_sig("reviewer", "zhao.rev")]}
+        args = ["record", "correct", review["seq"], "--reason", "笔误",
+                "--fields", self.fields_file(fields), "--as", "li.handler"]
+        self.assert_rejected(args, ["record %d was written by 'zhao.rev'" % review["seq"],
+                                    "only 'zhao.rev' may correct it"], case)
+        self.step_rejected(case, "approve", "zhang.head", ["has no agreeing review yet"],
+                           finding=False)
+
+    def test_correction_attachment_index_checked(self):
+        case = self.approved_case()
+        decision = self.decide(case)
+        fields = self.record_fields(decision["seq"])
+        del fields["number"]
+        fields["signatures"][1]["attachment"] = 1
+        args = ["record", "correct", decision["seq"], "--reason", "改印章",
+                "--fields", self.fields_file(fields), "--as", "zhang.head"]
+        self.assert_rejected(args, ["attachment"], case)
+        fields["signatures"][1]["attachment"] = 0
+        self.correct(decision["seq"], fields, "zhang.head")
+
     def test_legal_review_needed(self):
         # ylcs-xk (娱乐场所经营许可) is on the legal review list.
         case = self.approved_case(matter="ylcs-xk")
