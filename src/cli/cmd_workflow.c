@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -448,16 +449,19 @@ static int attach_path_ok(const char *path, struct error *err)
 /*
  * Opens path below dir_fd only: openat2 with RESOLVE_BENEATH refuses a
  * symbolic link that leads out of the folder too. Kernels before 5.6
- * lack it; there a symbolic link as the last component is refused.
+ * lack it; there a symbolic link as the last component is refused. The
+ * open does not block, so that a FIFO is rejected by the caller's check
+ * for a regular file instead of waiting for a writer.
  */
 static int open_beneath(int dir_fd, const char *path)
 {
-	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC,
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK,
 				.resolve = RESOLVE_BENEATH };
 	long fd = syscall(SYS_openat2, dir_fd, path, &how, sizeof(how));
 
 	if (fd < 0 && errno == ENOSYS)
-		return openat(dir_fd, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		return openat(dir_fd, path,
+			      O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	return (int)fd;
 }
 
@@ -477,6 +481,7 @@ static int import_attach(struct ledger *l, const json_t *line, int dir_fd,
 				 IMPORT_ATTACH_MAX);
 	json_array_foreach(list, i, item) {
 		const char *path = json_string_value(item);
+		struct stat st;
 		int fd, rc;
 
 		if (!path)
@@ -493,6 +498,13 @@ static int import_attach(struct ledger *l, const json_t *line, int dir_fd,
 		if (fd < 0)
 			return error_set(err, CT_EINVAL, "cannot open attach "
 					 "'%s': %s", path, strerror(errno));
+		if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return error_set(err, CT_EINVAL, "attach '%s' is not a "
+					 "regular file; attach files only",
+					 path);
+		}
+		fcntl(fd, F_SETFL, 0);
 		rc = ledger_attach_fd(l, fd, path, &atts[i], err);
 		close(fd);
 		if (rc)

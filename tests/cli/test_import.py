@@ -75,6 +75,17 @@ class ImportTest(workflow.WorkflowTest):
         case = r.json["cases"]["1"]
         self.assertEqual([x["kind"] for x in self.show(case)["records"]], ["application"])
 
+    def test_fifo_and_folder_rejected(self):
+        os.mkfifo(os.path.join(self.folder, "scans", "pipe.png"))
+        lines = [self.case_line(), self.receipt_line(["scans/pipe.png"]),
+                 self.receipt_line(["scans"])]
+        r = self.run_import(lines)  # a FIFO opened for reading would block
+        self.assertEqual(r.code, 2, r)
+        self.assertEqual(r.json["failed"], 2, r)
+        self.assertIn("line 2: attach 'scans/pipe.png' is not a regular file", r.err)
+        self.assertIn("line 3: attach 'scans' is not a regular file", r.err)
+        self.assertEqual(ctest.blob_files(self.dir), [], "no attachment stored")
+
     def test_failed_line_stores_nothing(self):
         line = self.receipt_line(["scans/seal.png"])
         del line["fields"]["receipt_date"]
