@@ -145,6 +145,8 @@ int query_flag(struct MHD_Connection *c, const char *name, int *out,
 int query_page(struct MHD_Connection *c, size_t *offset, size_t *limit,
 	       struct reply *r)
 {
+	char quoted[HTTP_QUOTE_MAX];
+	const char *text;
 	uint64_t value;
 	bool found;
 	int rc;
@@ -153,9 +155,21 @@ int query_page(struct MHD_Connection *c, size_t *offset, size_t *limit,
 	if (rc)
 		return rc;
 	*offset = found ? (size_t)value : 0;
-	rc = query_number(c, "limit", QUERY_LIMIT_MAX, &value, &found, r);
+	rc = query_text(c, "limit", &text, r);
 	if (rc)
 		return rc;
-	*limit = found ? (size_t)value : QUERY_LIMIT_DEFAULT;
+	*limit = QUERY_LIMIT_DEFAULT;
+	if (!text)
+		return 0;
+	/* A limit of 0 is rejected: the queries would read it as 50. */
+	if (http_parse_index(text, &value) || value < 1 ||
+	    value > QUERY_LIMIT_MAX)
+		return reply_rejected(reply_problem_of(
+		    r, PROBLEM_INVALID_PARAMETER,
+		    "query parameter limit='%s' is invalid; use a decimal "
+		    "number from 1 to %d without sign or leading zeros",
+		    http_quote(text, quoted, sizeof(quoted)),
+		    QUERY_LIMIT_MAX));
+	*limit = (size_t)value;
 	return 0;
 }

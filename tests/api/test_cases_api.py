@@ -344,6 +344,8 @@ class CasesApiTest(apitest.ApiTest):
             ("/api/v1/cases?stage=acceptance&stage=decision", "stage"),
             ("/api/v1/cases?limit=abc", "abc"),
             ("/api/v1/cases?limit=501", "501"),
+            ("/api/v1/cases?limit=0", "from 1 to 500"),
+            ("/api/v1/findings?limit=0", "limit='0'"),
             ("/api/v1/cases?limit=050", "050"),
             ("/api/v1/cases?offset=-1", "-1"),
             ("/api/v1/cases?due-within=soon", "soon"),
