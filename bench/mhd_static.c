@@ -3,9 +3,11 @@
  * from memory, with the daemon options of casetrail's server
  * (src/http/server.c) and none of its work per request.
  *
- *   mhd_static PORT URL_PATH FILE [URL_PATH FILE]...
+ *   mhd_static THREADS PORT URL_PATH FILE [URL_PATH FILE]...
  *
- * Listens on 127.0.0.1:PORT (0 picks a free port) and prints
+ * Runs a pool of THREADS polling threads, which bench/api sets to the
+ * POOL_THREADS of src/http/server.c. Listens on 127.0.0.1:PORT (0 picks
+ * a free port) and prints
  * "listening port=N" on standard output once bound. A GET or HEAD of
  * URL_PATH gets 200 with the bytes of FILE, read at start, as
  * application/json. The query string is ignored. Other paths get 404 and
@@ -21,7 +23,6 @@
 #include <sys/socket.h>
 
 /* The same values as casetrail's server, so that only the handler differs. */
-#define POOL_THREADS 4
 #define CONNECTION_LIMIT 512
 #define CONNECTION_TIMEOUT_S 30
 
@@ -39,7 +40,7 @@ struct routes {
 };
 
 static const char usage[] =
-	"Usage: mhd_static PORT URL_PATH FILE [URL_PATH FILE]...\n";
+	"Usage: mhd_static THREADS PORT URL_PATH FILE [URL_PATH FILE]...\n";
 
 /* Returns the whole file at path in a new buffer, or NULL on failure. */
 static char *read_file(const char *path, size_t *len)
@@ -125,12 +126,12 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c,
 /* Parses argv into routes. Returns 0, or -1 after printing the problem. */
 static int parse_routes(int argc, char **argv, struct routes *routes)
 {
-	if (argc < 4 || argc % 2 != 0 || (size_t)(argc - 2) / 2 > ROUTES_MAX) {
+	if (argc < 5 || argc % 2 == 0 || (size_t)(argc - 3) / 2 > ROUTES_MAX) {
 		fprintf(stderr, "%sGive 1 to %d URL_PATH FILE pairs.\n", usage,
 			ROUTES_MAX);
 		return -1;
 	}
-	for (int i = 2; i < argc; i += 2) {
+	for (int i = 3; i < argc; i += 2) {
 		struct route *r = &routes->items[routes->n++];
 		size_t len = 0;
 		char *data = read_file(argv[i + 1], &len);
@@ -155,19 +156,19 @@ static int parse_routes(int argc, char **argv, struct routes *routes)
 	return 0;
 }
 
-static int parse_port(const char *text, uint16_t *port)
+/* Parses a decimal number from min to max, or prints what is wrong. */
+static int parse_number(const char *name, const char *text, unsigned long min,
+			unsigned long max, unsigned long *out)
 {
 	char *end;
-	unsigned long v;
 
 	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno || end == text || *end || v > 65535) {
-		fprintf(stderr, "mhd_static: port '%s' is invalid; give 0 to "
-			"65535\n", text);
+	*out = strtoul(text, &end, 10);
+	if (errno || end == text || *end || *out < min || *out > max) {
+		fprintf(stderr, "mhd_static: %s '%s' is invalid; give %lu to "
+			"%lu\n", name, text, min, max);
 		return -1;
 	}
-	*port = (uint16_t)v;
 	return 0;
 }
 
@@ -177,14 +178,15 @@ int main(int argc, char **argv)
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	const union MHD_DaemonInfo *info;
 	struct MHD_Daemon *daemon;
+	unsigned long threads, port;
 	sigset_t signals;
-	uint16_t port;
 	int sig;
 
 	if (parse_routes(argc, argv, &routes) != 0 ||
-	    parse_port(argv[1], &port) != 0)
+	    parse_number("THREADS", argv[1], 1, 1024, &threads) != 0 ||
+	    parse_number("PORT", argv[2], 0, 65535, &port) != 0)
 		return 2;
-	addr.sin_port = htons(port);
+	addr.sin_port = htons((uint16_t)port);
 	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 
 	/* Blocked before the daemon's threads start, so that they inherit it. */
@@ -198,13 +200,13 @@ int main(int argc, char **argv)
 		MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 		MHD_USE_ERROR_LOG, 0, NULL, NULL, handle_request, &routes,
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)POOL_THREADS,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 		MHD_OPTION_END);
 	/* clang-format on */
 	if (!daemon) {
-		fprintf(stderr, "mhd_static: cannot listen on 127.0.0.1:%u; "
+		fprintf(stderr, "mhd_static: cannot listen on 127.0.0.1:%lu; "
 			"check that no other server uses the port\n", port);
 		return 1;
 	}
