@@ -298,3 +298,44 @@ int catalogue_check_citation(const struct catalogue *cat, const json_t *cite,
 				 json_integer_value(art), id);
 	return 0;
 }
+
+int matter_check_materials(const json_t *matter, const json_t *codes,
+			   const char *path, struct error *err)
+{
+	json_t *code, *m;
+	size_t i, j, k;
+
+	json_array_foreach(codes, i, code) {
+		const char *text = json_is_object(code)
+					   ? json_string_value(json_object_get(
+						     code, "code"))
+					   : json_string_value(code);
+		int known = 0;
+
+		json_array_foreach(json_object_get(matter, "materials"), j, m)
+			if (text && !strcmp(json_string_value(json_object_get(
+						    m, "code")) ?: "", text))
+				known = 1;
+		if (!known)
+			return error_set(err, CT_EINVAL, "%s[%zu] '%s' is not a "
+					 "material of matter '%s'; see "
+					 "'casetrail matters %s'", path, i,
+					 text ?: "", json_string_value(
+						 json_object_get(matter, "code")),
+					 json_string_value(json_object_get(
+						 matter, "code")));
+		for (k = 0; k < i; k++) {
+			json_t *prev = json_array_get(codes, k);
+			const char *p = json_is_object(prev)
+						? json_string_value(json_object_get(
+							  prev, "code"))
+						: json_string_value(prev);
+
+			if (p && !strcmp(p, text))
+				return error_set(err, CT_EINVAL, "%s lists "
+						 "material '%s' twice", path,
+						 text);
+		}
+	}
+	return 0;
+}

@@ -52,6 +52,13 @@ const json_t *catalogue_kind(const struct catalogue *cat, const char *code);
 int catalogue_check_citation(const struct catalogue *cat, const json_t *cite,
 			     const char *path, struct error *err);
 
+/*
+ * Checks that every code of a list (strings, or objects with "code") is
+ * a material of the matter, once; CT_EINVAL naming path otherwise.
+ */
+int matter_check_materials(const json_t *matter, const json_t *codes,
+			   const char *path, struct error *err);
+
 const char *stage_code(enum stage s);
 int stage_parse(const char *code, enum stage *out);
 /* The stage a kind may first be added in (STAGE_ANY for any). */

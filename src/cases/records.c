@@ -133,6 +133,21 @@ static void record_finding(struct cases *c, const char *case_id,
 	json_decref(fields);
 }
 
+/* Only a registered staff member acts on a case. */
+static int check_actor(struct cases *c, const struct actor *by,
+		       struct error *err)
+{
+	json_t *u = NULL;
+
+	if (by->user && cases_user_get(c, by->user, &u, NULL) == 0) {
+		json_decref(u);
+		return 0;
+	}
+	return error_set(err, CT_EPERM, "user '%s' is not registered; a case "
+			 "is acted on by staff added with 'casetrail user "
+			 "add' (name yourself with --as)", by->user ?: "");
+}
+
 /* The checks that need no case: kind, fields, number and time. */
 static int check_request(const struct record_request *q,
 			 const json_t *kind, struct error *err)
@@ -177,6 +192,8 @@ int cases_record_check(struct cases *c, const struct record_request *q,
 	struct rec r;
 	int rc = check_request(q, kind, err);
 
+	if (rc == 0)
+		rc = check_actor(c, by, err);
 	if (rc)
 		return rc;
 	rec_of_request(q, by, &r);
@@ -215,6 +232,8 @@ int cases_record_add(struct cases *c, const struct record_request *q,
 	 * The case itself is checked by the hook inside the append, so
 	 * that concurrent records of one case cannot both pass.
 	 */
+	if (rc == 0)
+		rc = check_actor(c, by, err);
 	if (rc == 0)
 		rc = check_schema_now(c, kind, q->fields, q->nattachments, err);
 	if (rc)
@@ -289,6 +308,11 @@ static int application_fields(struct cases *c, const json_t *req,
 		return error_set(err, CT_EINVAL, "matter '%s' is not in the "
 				 "catalogue; list the matters with "
 				 "'casetrail matters'", matter ?: "");
+	if (json_object_get(req, "materials") &&
+	    matter_check_materials(catalogue_matter(&c->cat, matter),
+				   json_object_get(req, "materials"),
+				   "materials", err))
+		return CT_EINVAL;
 	if (!received || time_parse(received, received_ms) != 0)
 		return error_set(err, CT_EINVAL, "received '%s' must be the "
 				 "date (YYYY-MM-DD) or time (RFC 3339) the "
@@ -320,7 +344,9 @@ int cases_new(struct cases *c, const json_t *req, const struct actor *by,
 	if (!kind)
 		return error_set(err, CT_EINVAL, "record-kinds.json has no "
 				 "kind 'application'");
-	rc = application_fields(c, req, &fields, &received_ms, err);
+	rc = check_actor(c, by, err);
+	if (rc == 0)
+		rc = application_fields(c, req, &fields, &received_ms, err);
 	if (rc == 0)
 		rc = check_schema_now(c, kind, fields, 0, err);
 	if (rc) {
@@ -371,6 +397,33 @@ static int check_number_kept(struct cases *c, uint64_t seq,
 		return 0;
 	return error_set(err, CT_EINVAL, "field 'number' is assigned by "
 			 "casetrail and a correction keeps it; leave it out");
+}
+
+/*
+ * Checks a corrected application: its matter is what the case is, so it
+ * stays, and a corrected receipt time is a real time in the past.
+ */
+static int check_application_kept(struct cases *c, uint64_t seq,
+				  const json_t *fields, struct error *err)
+{
+	const char *received = json_string_value(json_object_get(fields,
+								 "received"));
+	struct error unread = { 0 };
+	json_t *old = NULL;
+	int64_t ms;
+	int same;
+
+	same = ledger_content(c->ledger, seq, &old, &unread) == 0 &&
+	       json_equal(json_object_get(fields, "matter"),
+			  json_object_get(old, "matter"));
+	json_decref(old);
+	if (!same)
+		return error_set(err, CT_EINVAL, "the matter of a case cannot be "
+				 "corrected; withdraw the case and open a new "
+				 "one for the right matter");
+	if (received && time_parse(received, &ms) == 0)
+		return check_time("received", ms, err);
+	return 0;
 }
 
 /* Reads entry seq as JSON; NULL when it cannot be read. */
@@ -486,7 +539,9 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 	if (!reason || !reason[0])
 		return error_set(err, CT_EINVAL, "a correction needs a reason; "
 				 "give --reason");
-	rc = ledger_read_begin(c->ledger, &s, err);
+	rc = check_actor(c, by, err);
+	if (rc == 0)
+		rc = ledger_read_begin(c->ledger, &s, err);
 	if (rc)
 		return rc;
 	rc = resolve_chain(s, &seq, &latest, case_id, sizeof(case_id),
@@ -502,6 +557,8 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 				 "is not a case record that can be corrected",
 				 seq, kind_code);
 	rc = check_number_kept(c, seq, fields, err);
+	if (rc == 0 && !strcmp(kind_code, KIND_APPLICATION))
+		rc = check_application_kept(c, seq, fields, err);
 	if (rc == 0)
 		rc = check_schema_now(c, kind, fields, natts, err);
 	if (rc)

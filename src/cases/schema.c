@@ -35,6 +35,39 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
+/*
+ * Returns the first character of s that a record must not hold: a
+ * control character other than tab and newline, or an invisible or
+ * direction-changing one (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069,
+ * U+FEFF), which can make a name read differently from what is stored.
+ * Returns 0 when there is none.
+ */
+static uint32_t hidden_char(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		uint32_t cp = *p;
+		int n = 1;
+
+		if (cp >= 0xf0)
+			cp = (cp & 0x07) << 18 | (p[1] & 0x3f) << 12 |
+			     (p[2] & 0x3f) << 6 | (p[3] & 0x3f), n = 4;
+		else if (cp >= 0xe0)
+			cp = (cp & 0x0f) << 12 | (p[1] & 0x3f) << 6 |
+			     (p[2] & 0x3f), n = 3;
+		else if (cp >= 0xc0)
+			cp = (cp & 0x1f) << 6 | (p[1] & 0x3f), n = 2;
+		if ((cp < 0x20 && cp != '\t' && cp != '\n') || cp == 0x7f ||
+		    (cp >= 0x200b && cp <= 0x200f) ||
+		    (cp >= 0x202a && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
+			return cp;
+		p += n;
+	}
+	return 0;
+}
+
 static json_int_t spec_int(const json_t *spec, const char *key, json_int_t def)
 {
 	json_t *v = json_object_get(spec, key);
@@ -89,6 +122,10 @@ static int check_string(const json_t *spec, const json_t *v, const char *path,
 	if (!text && strchr(s, '\n'))
 		return error_set(err, CT_EINVAL, "field '%s' must be one line",
 				 path);
+	if (hidden_char(s))
+		return error_set(err, CT_EINVAL, "field '%s' contains the "
+				 "control or invisible character U+%04X; remove "
+				 "it", path, (unsigned)hidden_char(s));
 	if ((json_int_t)utf8_chars(s) < min)
 		return error_set(err, CT_EINVAL, "field '%s' is empty", path);
 	if (!text && max > 0 && (json_int_t)utf8_chars(s) > max)

@@ -87,6 +87,11 @@ static void apply_correction(struct case_state *cs, const struct rec *r)
 		json_decref(target->fields);
 		target->fields = json_incref(fields);
 		target->corrected_by = (int64_t)r->seq;
+		/* A corrected receipt time moves the clocks that start there. */
+		if (is_kind(target, KIND_APPLICATION) &&
+		    time_parse(field_str(target, "received") ?: "",
+			       &cs->received_ms) == 0)
+			cs->received_day = day_of_ms(cs->received_ms);
 	}
 }
 
@@ -409,6 +414,14 @@ static int check_kind_rules(const struct case_state *cs,
 		return error_set(err, CT_ESTATE, "case %s is in stage %s; a "
 				 "proposed decision needs an accepted case",
 				 cs->id, stage_code(cs->stage));
+	if (is_kind(r, "supplement-notice"))
+		return matter_check_materials(cs->matter, json_object_get(
+						      r->fields, "missing"),
+					      "missing", err);
+	if (is_kind(r, "material-receipt"))
+		return matter_check_materials(cs->matter, json_object_get(
+						      r->fields, "received"),
+					      "received", err);
 	if (is_kind(r, "approval-step"))
 		return check_approval_step(cs, env, r, finding, err);
 	if (is_kind(r, "decision"))

@@ -129,7 +129,7 @@ BASIS_ART32 = [{"law": "xzxkf", "version": "2019-04-23", "article": 32}]
 class FixedDateCase(CaseTest):
     """Builds cases received on RECEIVED, step by step."""
 
-    def accepted_case(self, accepted="2026-09-29", matter=None, materials="sqs,yyzz"):
+    def accepted_case(self, accepted="2026-09-29", matter=None, materials=None):
         """Opens, receipts, accepts on accepted and assigns a case."""
         case = self.new_case(received=RECEIVED, matter=matter, materials=materials)
         self.receipt(case, offset("2026-09-21"))

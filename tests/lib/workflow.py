@@ -100,8 +100,16 @@ class WorkflowTest(ctest.StoreTest):
             self.ok(*args)
         self.nfields = 0
 
-    def new_case(self, received=None, matter=None, materials="sqs,yyzz", channel="window"):
-        r = self.ok("case", "new", "--matter", matter or self.matter,
+    def materials_of(self, matter):
+        """The codes of a matter's first two materials, comma-joined."""
+        listed = self.ok("matters", matter).json["materials"]
+        return ",".join(m["code"] for m in listed[:2])
+
+    def new_case(self, received=None, matter=None, materials=None, channel="window"):
+        matter = matter or self.matter
+        if materials is None:
+            materials = "sqs,yyzz" if matter == "spjy-xk" else self.materials_of(matter)
+        r = self.ok("case", "new", "--matter", matter,
                     "--applicant", "某某餐饮管理有限公司",
                     "--applicant-id", "91320102MA1W8XYZ3K",
                     "--received", received or at(-1), "--contact", "13912345678",
