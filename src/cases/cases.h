@@ -61,15 +61,29 @@ int cases_user_get(struct cases *c, const char *name, json_t **out,
 int cases_user_list(struct cases *c, json_t **out, struct error *err);
 
 /*
- * Creates a bearer token for user and writes it (NUL-terminated) to
- * token; only its hash is stored. token needs CASES_TOKEN_MAX bytes.
+ * Creates a bearer token for user, valid for days days, and writes it
+ * (NUL-terminated) to token; only its hash is stored. token needs
+ * CASES_TOKEN_MAX bytes. *seq (may be NULL) gets the token's seq, which
+ * names it for cases_token_revoke.
  */
 #define CASES_TOKEN_MAX 64
-int cases_token_create(struct cases *c, const char *user,
-		       const struct actor *by, char *token,
+#define CASES_TOKEN_DAYS_MAX 3650
+int cases_token_create(struct cases *c, const char *user, int days,
+		       const struct actor *by, char *token, uint64_t *seq,
 		       struct error *err);
 
-/* Finds the user of a bearer token; CT_EPERM when it is unknown. */
+/* Revokes the token created by entry seq. */
+int cases_token_revoke(struct cases *c, uint64_t seq, const struct actor *by,
+		       struct error *err);
+
+/* Returns {"items": [{seq, user, expires, revoked}]}; never the hashes. */
+int cases_token_list(struct cases *c, json_t **out, struct error *err);
+
+/*
+ * Finds the user of a bearer token; CT_EPERM when it is unknown, expired
+ * or revoked. A revocation by another process takes effect within the
+ * ledger's poll interval (see ledger_known_size).
+ */
 int cases_token_user(struct cases *c, const char *token, char *user,
 		     size_t n, struct error *err);
 

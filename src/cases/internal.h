@@ -15,6 +15,7 @@
 /* Kinds the workflow writes itself; callers cannot add them. */
 #define KIND_USER "user"
 #define KIND_TOKEN "token"
+#define KIND_TOKEN_REVOKE "token-revoke"
 #define KIND_CALENDAR "calendar"
 #define KIND_RECOMPUTE "deadline-recompute"
 #define KIND_FINDING "finding"
@@ -157,7 +158,7 @@ struct cases {
 	/* Cached renderings of cases_show_json and cases_list_json. */
 	pthread_mutex_t cache_mu;
 	json_t *cache;  /* id or list query -> {"seq", "size", "text"} */
-	json_t *tokens; /* token hash -> user, under cache_mu */
+	json_t *tokens; /* token hash -> {user, expires, size}, cache_mu */
 };
 
 /* What the hook reports back through ledger_record.hook_data. */

@@ -435,10 +435,36 @@ static int project_token(struct store *s, uint64_t seq, const json_t *fields,
 	const char *user = json_string_value(json_object_get(fields, "user"));
 	const char *hash = json_string_value(json_object_get(fields, "hash"));
 
+	json_t *expires = json_object_get(fields, "expires");
+
 	if (!user || !hash)
 		return error_set(err, CT_EINVAL, "token record lacks user or "
 				 "hash");
-	return store_token_put(s, hash, user, seq, err);
+	return store_token_put(s, hash, user, seq,
+			       json_is_integer(expires)
+				       ? json_integer_value(expires)
+				       : INT64_MAX,
+			       err);
+}
+
+static int project_token_revoke(struct cases *c, struct store *s,
+				uint64_t seq, const json_t *fields,
+				struct error *err)
+{
+	json_t *token = json_object_get(fields, "token");
+	int rc;
+
+	if (!json_is_integer(token) || json_integer_value(token) < 0)
+		return error_set(err, CT_EINVAL, "token revocation names no "
+				 "token");
+	rc = store_token_revoke(s, (uint64_t)json_integer_value(token), seq,
+				err);
+	/* A replay keeps whatever the log holds. */
+	if (rc == CT_ENOTFOUND && c->replaying) {
+		error_clear(err);
+		rc = 0;
+	}
+	return rc;
 }
 
 static int project_calendar(struct cases *c, struct store *s, uint64_t seq,
@@ -600,6 +626,8 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 		rc = project_user(s, r->seq, r->fields, !c->replaying, err);
 	else if (!strcmp(r->kind, KIND_TOKEN))
 		rc = project_token(s, r->seq, r->fields, err);
+	else if (!strcmp(r->kind, KIND_TOKEN_REVOKE))
+		rc = project_token_revoke(c, s, r->seq, r->fields, err);
 	else if (!strcmp(r->kind, KIND_CALENDAR)) {
 		/*
 		 * Deadlines move with the calendar at this entry's time, the

@@ -455,7 +455,8 @@ int case_check(const struct case_state *cs, const struct check_env *env,
 	       const struct rec *r, const char **finding, struct error *err)
 {
 	const json_t *kind = catalogue_kind(env->cat, r->kind);
-	const char *author_kinds[] = { KIND_USER, KIND_TOKEN, KIND_CALENDAR,
+	const char *author_kinds[] = { KIND_USER, KIND_TOKEN,
+				       KIND_TOKEN_REVOKE, KIND_CALENDAR,
 				       KIND_RECOMPUTE, KIND_FINDING };
 
 	*finding = NULL;

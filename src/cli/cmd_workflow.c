@@ -205,58 +205,141 @@ int cmd_user(int argc, char **argv)
 }
 
 static const char token_help[] =
-	"Usage: casetrail token create --user NAME\n"
+	"Usage: casetrail token create --user NAME [--expires-in DAYS]\n"
+	"       casetrail token list [--json]\n"
+	"       casetrail token revoke SEQ\n"
 	"\n"
-	"Creates a bearer token for the HTTP API and prints it once. Only its\n"
-	"hash is stored; a lost token cannot be shown again, so create a new\n"
-	"one.\n";
+	"create makes a bearer token for the HTTP API and prints it once, with\n"
+	"the token's seq on standard error. Only its hash is stored; a lost\n"
+	"token cannot be shown again, so create a new one. --expires-in sets\n"
+	"how many days it is valid (default 90, at most 3650). list shows every\n"
+	"token by seq, user, expiry and revocation, never the token. revoke\n"
+	"ends the token created by entry SEQ; a running server stops taking it\n"
+	"within a fraction of a second.\n"
+	"\n"
+	"  --dir DIR      the store (default $CASETRAIL_DIR, else ./var/casetrail)\n"
+	"  --as USER      the acting staff member (default the OS user)\n";
 
-static int token_user_opt(int ch, void *ctx)
+struct token_args {
+	const char *user;
+	int days;
+};
+
+static int token_opt(int ch, void *ctx)
 {
-	if (ch != 'u')
-		return -1;
-	*(const char **)ctx = optarg;
-	return 0;
+	struct token_args *ta = ctx;
+	uint64_t v;
+
+	if (ch == 'u') {
+		ta->user = optarg;
+		return 0;
+	}
+	if (ch == 'e') {
+		if (cli_parse_u64("--expires-in", optarg, &v) != 0)
+			return -1;
+		if (v < 1 || v > CASES_TOKEN_DAYS_MAX) {
+			cli_usage("token", "--expires-in takes 1 to %d days",
+				  CASES_TOKEN_DAYS_MAX);
+			return -1;
+		}
+		ta->days = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+static int token_create(struct cases *c, const struct token_args *ta,
+			const struct actor *by)
+{
+	char token[CASES_TOKEN_MAX];
+	struct error err = { 0 };
+	uint64_t seq;
+
+	if (cases_token_create(c, ta->user, ta->days, by, token, &seq,
+			       &err) != 0)
+		return cli_fail(&err);
+	puts(token);
+	fprintf(stderr, "token seq %" PRIu64 ", valid for %d days\n", seq,
+		ta->days);
+	memset(token, 0, sizeof(token));
+	return EXIT_OK;
+}
+
+static int token_list(struct cases *c, int as_json)
+{
+	struct error err = { 0 };
+	json_t *out = NULL, *t;
+	size_t i;
+
+	if (cases_token_list(c, &out, &err) != 0)
+		return cli_fail(&err);
+	if (as_json) {
+		cli_print_json(out);
+		return EXIT_OK;
+	}
+	printf("%-8s %-20s %-26s %s\n", "SEQ", "USER", "EXPIRES", "STATE");
+	json_array_foreach(json_object_get(out, "items"), i, t)
+		printf("%-8" JSON_INTEGER_FORMAT " %-20s %-26s %s\n",
+		       json_integer_value(json_object_get(t, "seq")),
+		       json_string_value(json_object_get(t, "user")),
+		       json_string_value(json_object_get(t, "expires")) ?: "-",
+		       json_is_null(json_object_get(t, "revoked_by"))
+			       ? "live"
+			       : "revoked");
+	json_decref(out);
+	return EXIT_OK;
 }
 
 int cmd_token(int argc, char **argv)
 {
 	static const struct option extra[] = {
 		{ "user", required_argument, NULL, 'u' },
+		{ "expires-in", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char token[CASES_TOKEN_MAX];
-	const char *user = NULL;
+	struct token_args ta = { NULL, 90 };
 	struct wf_opts o = { 0 };
 	struct error err = { 0 };
+	const char *sub = argc >= 2 ? argv[1] : "";
 	struct ledger *l;
 	struct cases *c;
+	uint64_t seq = 0;
 	int r;
 
-	if (argc < 2 || strcmp(argv[1], "create")) {
-		if (argc >= 2 && !strcmp(argv[1], "--help")) {
-			fputs(token_help, stdout);
-			return EXIT_OK;
-		}
-		return cli_usage("token", "expected 'token create'");
+	if (!strcmp(sub, "--help")) {
+		fputs(token_help, stdout);
+		return EXIT_OK;
 	}
+	if (strcmp(sub, "create") && strcmp(sub, "list") &&
+	    strcmp(sub, "revoke"))
+		return cli_usage("token", "expected 'token create', 'token "
+				 "list' or 'token revoke SEQ'");
 	r = parse_common("token", token_help, argc - 1, argv + 1, &o, extra,
-			 token_user_opt, &user);
+			 token_opt, &ta);
 	if (r)
 		return r < 0 ? EXIT_OK : r;
-	if (!user || optind != argc - 1)
+	if (!strcmp(sub, "create") && (!ta.user || optind != argc - 1))
 		return cli_usage("token", "token create needs --user NAME");
+	if (!strcmp(sub, "list") && optind != argc - 1)
+		return cli_usage("token", "token list takes no argument");
+	if (!strcmp(sub, "revoke") &&
+	    (optind != argc - 2 ||
+	     cli_parse_u64("seq", argv[optind + 1], &seq) != 0))
+		return cli_usage("token", "token revoke takes one SEQ");
 	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0)
 		return EXIT_ERROR;
 	struct actor by = { cli_actor(o.as), cli_os_user() };
 
-	r = cases_token_create(c, user, &by, token, &err);
+	if (!strcmp(sub, "create"))
+		r = token_create(c, &ta, &by);
+	else if (!strcmp(sub, "list"))
+		r = token_list(c, o.json);
+	else if (cases_token_revoke(c, seq, &by, &err) != 0)
+		r = cli_fail(&err);
+	else
+		cli_print_json(json_pack("{s:I}", "revoked", (json_int_t)seq));
 	cli_close_cases(l, c);
-	if (r)
-		return cli_fail(&err);
-	puts(token);
-	memset(token, 0, sizeof(token));
-	return EXIT_OK;
+	return r;
 }
 
 /* --- findings ------------------------------------------------------------ */

@@ -27,7 +27,9 @@ static const char proj_schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS p_users (name TEXT PRIMARY KEY,"
 	" seq INTEGER NOT NULL, body TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS p_tokens (hash TEXT PRIMARY KEY,"
-	" user TEXT NOT NULL, seq INTEGER NOT NULL);"
+	" user TEXT NOT NULL, seq INTEGER NOT NULL, expires INTEGER NOT NULL,"
+	" revoked INTEGER);"
+	"CREATE INDEX IF NOT EXISTS p_tokens_seq ON p_tokens (seq);"
 	"CREATE TABLE IF NOT EXISTS p_findings (id INTEGER PRIMARY KEY,"
 	" case_id TEXT, code TEXT NOT NULL, record_seq INTEGER NOT NULL,"
 	" detected INTEGER NOT NULL, cured INTEGER NOT NULL,"
@@ -51,6 +53,8 @@ enum proj_stmt {
 	PS_USER_LIST,
 	PS_TOKEN_PUT,
 	PS_TOKEN_USER,
+	PS_TOKEN_REVOKE,
+	PS_TOKEN_LIST,
 	PS_FINDING_ADD,
 	PS_FINDING_CURE,
 	PS_FINDING_UPDATE,
@@ -82,8 +86,14 @@ static const char *proj_sql[PS_COUNT] = {
 	[PS_USER_PUT] = "INSERT OR REPLACE INTO p_users VALUES (?1, ?2, ?3)",
 	[PS_USER_GET] = "SELECT body FROM p_users WHERE name = ?1",
 	[PS_USER_LIST] = "SELECT body FROM p_users ORDER BY name",
-	[PS_TOKEN_PUT] = "INSERT OR REPLACE INTO p_tokens VALUES (?1, ?2, ?3)",
-	[PS_TOKEN_USER] = "SELECT user FROM p_tokens WHERE hash = ?1",
+	[PS_TOKEN_PUT] = "INSERT OR REPLACE INTO p_tokens VALUES (?1, ?2, ?3,"
+			 " ?4, NULL)",
+	[PS_TOKEN_USER] = "SELECT user, expires, revoked FROM p_tokens"
+			  " WHERE hash = ?1",
+	[PS_TOKEN_REVOKE] = "UPDATE p_tokens SET revoked = ?2 WHERE seq = ?1"
+			    " AND revoked IS NULL",
+	[PS_TOKEN_LIST] = "SELECT seq, user, expires, revoked FROM p_tokens"
+			  " ORDER BY seq",
 	[PS_FINDING_ADD] = "INSERT INTO p_findings (case_id, code, record_seq,"
 			   " detected, cured, body) VALUES (?1, ?2, ?3, ?4,"
 			   " ?5, ?6) RETURNING id",
@@ -104,9 +114,35 @@ static const char *proj_sql[PS_COUNT] = {
 			     " (name) DO UPDATE SET value = max(value, ?2)",
 };
 
+/*
+ * The version of the projection tables. A store whose tables are of
+ * another version has them dropped and rebuilt from the log on open,
+ * since they hold nothing the log does not.
+ */
+#define PROJ_VERSION "2"
+
 int proj_create(struct store *s, struct error *err)
 {
-	return exec_sql(s, proj_schema_sql, err);
+	struct buf v = BUF_INIT_MAX(32);
+	int rc = store_meta_get(s, "projection", &v, NULL);
+	int current = rc == 0 && !strcmp(v.data, PROJ_VERSION);
+
+	buf_release(&v);
+	if (!current) {
+		rc = exec_sql(s, "DROP TABLE IF EXISTS p_cases;"
+			      "DROP TABLE IF EXISTS p_records;"
+			      "DROP TABLE IF EXISTS p_users;"
+			      "DROP TABLE IF EXISTS p_tokens;"
+			      "DROP TABLE IF EXISTS p_findings;"
+			      "DROP TABLE IF EXISTS p_calendar;"
+			      "DELETE FROM meta WHERE key = 'projected';", err);
+		if (rc)
+			return rc;
+	}
+	rc = exec_sql(s, proj_schema_sql, err);
+	if (rc == 0 && !current)
+		rc = store_meta_put(s, "projection", PROJ_VERSION, err);
+	return rc;
 }
 
 void proj_finalize(struct store *s)
@@ -414,16 +450,18 @@ int store_user_list(struct store *s, store_text_fn fn, void *ctx,
 }
 
 int store_token_put(struct store *s, const char *hash, const char *user,
-		    uint64_t seq, struct error *err)
+		    uint64_t seq, int64_t expires_ms, struct error *err)
 {
 	PREPARE(s, PS_TOKEN_PUT, err);
 	bind_text(st, 1, hash);
 	bind_text(st, 2, user);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, 4, expires_ms);
 	return run(s, st, "writing a token", err);
 }
 
 int store_token_user(struct store *s, const char *hash, struct buf *user,
+		     int64_t *expires_ms, int64_t *revoked_by,
 		     struct error *err)
 {
 	int rc;
@@ -434,8 +472,51 @@ int store_token_user(struct store *s, const char *hash, struct buf *user,
 	if (rc)
 		return rc; /* CT_ENOTFOUND names no value: it is a secret */
 	rc = column_buf(st, 0, user);
+	*expires_ms = sqlite3_column_int64(st, 1);
+	*revoked_by = sqlite3_column_type(st, 2) == SQLITE_NULL
+			      ? -1
+			      : sqlite3_column_int64(st, 2);
 	sqlite3_reset(st);
 	return rc ? error_set(err, CT_ENOMEM, "out of memory") : 0;
+}
+
+int store_token_revoke(struct store *s, uint64_t seq, uint64_t by_seq,
+		       struct error *err)
+{
+	int rc;
+
+	PREPARE(s, PS_TOKEN_REVOKE, err);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)seq);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)by_seq);
+	rc = run(s, st, "revoking a token", err);
+	if (rc == 0 && sqlite3_changes(s->db) == 0)
+		return error_set(err, CT_ENOTFOUND, "token %" PRIu64 " not "
+				 "found or revoked already; list tokens with "
+				 "'casetrail token list'", seq);
+	return rc;
+}
+
+int store_token_list(struct store *s, store_token_fn fn, void *ctx,
+		     struct error *err)
+{
+	int rc;
+
+	PREPARE(s, PS_TOKEN_LIST, err);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *user = (const char *)sqlite3_column_text(st, 1);
+		int r = fn(ctx, (uint64_t)sqlite3_column_int64(st, 0),
+			   user ? user : "", sqlite3_column_int64(st, 2),
+			   sqlite3_column_type(st, 3) == SQLITE_NULL
+				   ? -1
+				   : sqlite3_column_int64(st, 3));
+
+		if (r) {
+			sqlite3_reset(st);
+			return r;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : db_error(s, err, rc, "listing tokens");
 }
 
 int store_finding_add(struct store *s, struct store_finding *f,
@@ -679,7 +760,8 @@ static const char *const dump_sql[] = {
 	"SELECT 'record', seq, case_id, kind, actor, superseded_by"
 	" FROM p_records ORDER BY seq",
 	"SELECT 'user', name, seq, body FROM p_users ORDER BY name",
-	"SELECT 'token', hash, user, seq FROM p_tokens ORDER BY hash",
+	"SELECT 'token', hash, user, seq, expires, revoked FROM p_tokens"
+	" ORDER BY hash",
 	"SELECT 'finding', case_id, code, record_seq, detected, cured, body"
 	" FROM p_findings ORDER BY case_id, code, record_seq, detected",
 	"SELECT 'calendar', year, seq, body FROM p_calendar ORDER BY year",

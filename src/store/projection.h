@@ -102,8 +102,20 @@ int store_user_get(struct store *s, const char *name, struct buf *body,
 int store_user_list(struct store *s, store_text_fn fn, void *ctx,
 		    struct error *err);
 int store_token_put(struct store *s, const char *hash, const char *user,
-		    uint64_t seq, struct error *err);
+		    uint64_t seq, int64_t expires_ms, struct error *err);
+
+/* Reads a token's user, expiry and revoking seq (-1 if live). */
 int store_token_user(struct store *s, const char *hash, struct buf *user,
+		     int64_t *expires_ms, int64_t *revoked_by,
+		     struct error *err);
+
+/* Marks token seq revoked by entry by_seq; CT_ENOTFOUND if no live one. */
+int store_token_revoke(struct store *s, uint64_t seq, uint64_t by_seq,
+		       struct error *err);
+
+typedef int (*store_token_fn)(void *ctx, uint64_t seq, const char *user,
+			      int64_t expires_ms, int64_t revoked_by);
+int store_token_list(struct store *s, store_token_fn fn, void *ctx,
 		     struct error *err);
 
 struct store_finding {
