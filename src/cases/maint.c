@@ -115,6 +115,17 @@ int cases_findings(struct cases *c, const struct finding_query *q,
 	struct store *s;
 	int rc;
 
+	if (q->code && !finding_rule(q->code)[0])
+		return error_set(err, CT_EINVAL, "finding code '%s' is unknown; "
+				 "the codes are listed in docs/findings.md",
+				 q->code);
+	if (q->case_id) {
+		uint64_t last;
+
+		rc = cases_last_seq(c, q->case_id, &last, err);
+		if (rc)
+			return rc;
+	}
 	/* A read-only store shows the findings as last evaluated. */
 	rc = q->sweep ? cases_sweep(c, err) : 0;
 	if (rc == CT_EPERM) {

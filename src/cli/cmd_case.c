@@ -301,7 +301,9 @@ static int case_list(int argc, char **argv)
 		case 'o': q.overdue = 1; break;
 		case 'O': q.open_only = 1; break;
 		case 'w':
-			if (parse_size("--due-within", optarg, &n) || n > 3650)
+			if (parse_size("--due-within", optarg, &n))
+				return EXIT_ERROR;
+			if (n > 3650)
 				return cli_usage("case", "--due-within takes "
 						 "0 to 3650 working days");
 			q.due_within = (int)n;
@@ -311,8 +313,9 @@ static int case_list(int argc, char **argv)
 				return EXIT_ERROR;
 			break;
 		case 'l':
-			if (parse_size("--limit", optarg, &q.limit) ||
-			    q.limit == 0 || q.limit > 500)
+			if (parse_size("--limit", optarg, &q.limit))
+				return EXIT_ERROR;
+			if (q.limit == 0 || q.limit > 500)
 				return cli_usage("case", "--limit takes 1 to "
 						 "500");
 			break;

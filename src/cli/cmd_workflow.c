@@ -643,8 +643,13 @@ static void import_one(struct import_run *ir, size_t lineno, json_t *v)
 	if (ref && ref[0] == '$') {
 		json_t *id = json_object_get(ir->opened, ref + 1);
 
-		if (id)
-			json_object_set(v, "case", id);
+		if (!id) {
+			fprintf(stderr, "line %zu: case '%s' names line %s, "
+				"which opened no case\n", lineno, ref, ref + 1);
+			ir->failed++;
+			return;
+		}
+		json_object_set(v, "case", id);
 	}
 	/* A record that will fail stores no attachment either. */
 	rc = import_precheck(ir, v, &err);

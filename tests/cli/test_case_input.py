@@ -77,6 +77,30 @@ class CaseInputTest(workflow.WorkflowTest):
         self.assertEqual(shown["deadlines"]["acceptance"]["date"], "2026-11-10")
         self.assertEqual(shown["received"], "2026-11-03T09:00:00+08:00")
 
+    def test_findings_unknown_code(self):
+        r = self.ct("findings", "--code", "nope")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("finding code 'nope' is unknown", r.err)
+
+    def test_findings_unknown_case(self):
+        r = self.ct("findings", "--case", "2026-999999")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("case '2026-999999' not found", r.err)
+
+    def test_import_reference_to_no_case(self):
+        path = self.fields_file({})
+        with open(path, "w", encoding="utf-8") as f:
+            f.write('{"op":"record","case":"$7","kind":"note","fields":{"text":"x"},'
+                    '"as":"wang.clerk"}\n')
+        r = self.ct("import", path)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("line 1: case '$7' names line 7, which opened no case", r.err)
+
+    def test_limit_error_printed_once(self):
+        r = self.ct("case", "list", "--limit", "-5")
+        self.assertEqual(r.code, 2, r)
+        self.assertEqual(r.err.count("casetrail:"), 1, r)
+
 
 if __name__ == "__main__":
     unittest.main()
