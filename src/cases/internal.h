@@ -88,6 +88,9 @@ struct case_state {
 	int32_t received_day;
 	struct rec *recs;
 	size_t n, cap;
+	/* The findings last written for this state, as sorted JSON text;
+	 * an evaluation that finds the same skips writing them again. */
+	char *found_sig;
 };
 
 void case_state_release(struct case_state *cs);

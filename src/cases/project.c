@@ -348,6 +348,25 @@ static json_t *case_summary(struct cases *c, const struct case_state *cs,
 			 (json_int_t)open_findings);
 }
 
+/* Writes the findings unless they are those last written for cs. */
+static int sync_found(struct store *s, struct case_state *cs, json_t *found,
+		      int64_t now_ms, struct error *err)
+{
+	char *sig = json_dumps(found, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc;
+
+	if (sig && cs->found_sig && !strcmp(sig, cs->found_sig)) {
+		free(sig);
+		return 0;
+	}
+	rc = sync_findings(s, cs->id, found, now_ms, err);
+	free(cs->found_sig);
+	cs->found_sig = rc == 0 ? sig : NULL;
+	if (rc)
+		free(sig);
+	return rc;
+}
+
 int case_project(struct cases *c, struct store *s, struct case_state *cs,
 		 int64_t now_ms, struct error *err)
 {
@@ -364,7 +383,7 @@ int case_project(struct cases *c, struct store *s, struct case_state *cs,
 	rc = case_evaluate(cs, &env, now_ms, deadlines, found);
 	pthread_mutex_unlock(&c->cal_mu);
 	if (rc == 0)
-		rc = sync_findings(s, cs->id, found, now_ms, err);
+		rc = sync_found(s, cs, found, now_ms, err);
 	summary = case_summary(c, cs, app, deadlines, json_array_size(found));
 	buf_printf(&search, "%s %s %s", cs->id,
 		   json_string_value(json_object_get(app, "applicant")) ?: "",
@@ -592,6 +611,8 @@ static int project_case_record(struct cases *c, struct store *s,
 		/* The savepoint rollback undoes the evaluation above too. */
 		if (rc) {
 			slot->evaluated_day = INT32_MIN;
+			free(slot->cs.found_sig);
+			slot->cs.found_sig = NULL;
 			if (hr)
 				hr->finding = finding;
 			return rc;

@@ -322,7 +322,7 @@ static int check_fields(const struct check_env *env, const json_t *specs,
 		if (!find_spec(specs, name))
 			return error_set(err, CT_EINVAL, "field '%s%s%s' is not a "
 					 "field of kind '%s'; see 'casetrail "
-					 "kinds show %s'", path, top ? "" : ".",
+					 "kinds %s'", path, top ? "" : ".",
 					 name, kind, kind);
 	}
 	json_array_foreach(specs, i, spec) {

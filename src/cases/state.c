@@ -23,6 +23,7 @@ void case_state_release(struct case_state *cs)
 		json_decref(cs->recs[i].attachments);
 	}
 	free(cs->recs);
+	free(cs->found_sig);
 	memset(cs, 0, sizeof(*cs));
 }
 

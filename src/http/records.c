@@ -336,10 +336,17 @@ int add_record(struct api_call *call, struct reply *r, struct error *err)
 					"record kind '%s' is unknown; "
 					"GET /api/v1/record-kinds lists them",
 					req.kind);
-	/* The stage and fields first: reading the files takes longer. */
-	rc = cases_record_check(call->s->cases, &req, &call->actor, err);
-	if (rc)
-		return reply_error(r, rc, err);
+	/*
+	 * With attachments, the stage and fields first: reading the files
+	 * takes longer. Without, the append checks the case itself, inside
+	 * its transaction.
+	 */
+	if (req.nattachments) {
+		rc = cases_record_check(call->s->cases, &req, &call->actor,
+					err);
+		if (rc)
+			return reply_error(r, rc, err);
+	}
 	if (req.nattachments) {
 		atts = calloc(req.nattachments, sizeof(*atts));
 		if (!atts)

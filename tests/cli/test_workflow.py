@@ -472,7 +472,7 @@ class ImportTest(FixedDateCase):
         for needle in ("line 2: field 'extra' is not a field of kind 'note'",
                        "line 3: invalid JSON",
                        "line 4: matter 'no-such-matter' is not in the catalogue",
-                       "line 5: case id '$4'"):
+                       "line 5: case '$4' names line 4, which opened no case"):
             self.assertIn(needle, r.err, r)
         self.assertEqual(self.log_size(), size + 2, "one case and one note stored")
         records = self.show(r.json["cases"]["1"])["records"]
