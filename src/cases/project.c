@@ -708,11 +708,9 @@ int project_catch_up(struct cases *c, struct store *s, struct error *err)
 		rc = store_entry_count(s, &count, err);
 	for (uint64_t seq = done; rc == 0 && seq < count; seq++)
 		rc = replay_one(c, s, seq, err);
-	if (rc == 0 && count > done) {
-		rc = store_projected_put(s, count, err);
+	if (rc == 0 && count > done)
 		log_info("cases", "projected entries", "from=%" PRIu64
 			 " to=%" PRIu64, done, count);
-	}
 	return rc;
 }
 
@@ -748,7 +746,5 @@ int project_entry(void *ctx, struct store *s, uint64_t seq, int64_t ts_ms,
 	rc = project_rec(c, s, &r, case_id, rec->hook_data, err);
 	json_decref(r.fields);
 	json_decref(r.attachments);
-	if (rc == 0)
-		rc = store_projected_put(s, seq + 1, err);
 	return rc;
 }

@@ -65,6 +65,7 @@ enum proj_stmt {
 	PS_CAL_SCAN,
 	PS_COUNTER_NEXT,
 	PS_COUNTER_RAISE,
+	PS_PROJECTED,
 	PS_COUNT
 };
 
@@ -110,6 +111,7 @@ static const char *proj_sql[PS_COUNT] = {
 	[PS_COUNTER_NEXT] = "INSERT INTO counters VALUES (?1, 1) ON CONFLICT"
 			    " (name) DO UPDATE SET value = value + 1"
 			    " RETURNING value",
+	[PS_PROJECTED] = "SELECT coalesce(max(seq) + 1, 0) FROM p_records",
 	[PS_COUNTER_RAISE] = "INSERT INTO counters VALUES (?1, ?2) ON CONFLICT"
 			     " (name) DO UPDATE SET value = max(value, ?2)",
 };
@@ -119,7 +121,7 @@ static const char *proj_sql[PS_COUNT] = {
  * another version has them dropped and rebuilt from the log on open,
  * since they hold nothing the log does not.
  */
-#define PROJ_VERSION "2"
+#define PROJ_VERSION "3"
 
 int proj_create(struct store *s, struct error *err)
 {
@@ -722,33 +724,28 @@ int store_counter_raise(struct store *s, const char *name, uint64_t value,
 	return run(s, st, "raising a counter", err);
 }
 
+/*
+ * Every projected entry has its row in p_records, so the rows count the
+ * entries the projections include without a mark to update per entry.
+ */
 int store_projected_get(struct store *s, uint64_t *count, struct error *err)
 {
-	struct buf v = BUF_INIT_MAX(32);
-	int rc = store_meta_get(s, "projected", &v, NULL);
+	int rc;
 
-	*count = 0;
-	if (rc == 0)
-		*count = strtoull(v.data, NULL, 10);
-	buf_release(&v);
-	return rc == CT_ENOTFOUND ? 0 : rc ? error_set(err, rc,
-			"cannot read the projection mark") : 0;
-}
-
-int store_projected_put(struct store *s, uint64_t count, struct error *err)
-{
-	char v[32];
-
-	snprintf(v, sizeof(v), "%" PRIu64, count);
-	return store_meta_put(s, "projected", v, err);
+	PREPARE(s, PS_PROJECTED, err);
+	rc = step_row(s, st, "reading the projection size", err);
+	if (rc)
+		return rc == CT_ENOTFOUND ? CT_EIO : rc;
+	*count = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
 }
 
 int store_projection_clear(struct store *s, struct error *err)
 {
 	return exec_sql(s, "DELETE FROM p_cases; DELETE FROM p_records;"
 			"DELETE FROM p_users; DELETE FROM p_tokens;"
-			"DELETE FROM p_findings; DELETE FROM p_calendar;"
-			"DELETE FROM meta WHERE key = 'projected';", err);
+			"DELETE FROM p_findings; DELETE FROM p_calendar;", err);
 }
 
 /* Each table's rows in key order; finding ids are left out because they

@@ -172,7 +172,6 @@ int store_counter_raise(struct store *s, const char *name, uint64_t value,
 
 /* The number of log entries the projections include. */
 int store_projected_get(struct store *s, uint64_t *count, struct error *err);
-int store_projected_put(struct store *s, uint64_t count, struct error *err);
 
 /* Deletes every projection row (counters stay). */
 int store_projection_clear(struct store *s, struct error *err);
