@@ -2,7 +2,7 @@
  * The licensing workflow on the ledger: matters, cases, record kinds,
  * stages, internal approval, users and tokens, findings and deadlines.
  *
- * Every change is a ledger entry. The tables that answer queries (cases,
+ * Every change is a ledger entry. The tables that serve queries (cases,
  * records, users, tokens, findings, imported calendar years) are
  * projections of the log: a hook inside the ledger's write transaction
  * checks each record against its case and updates them in the same

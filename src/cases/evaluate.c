@@ -167,7 +167,7 @@ static void set_people(struct eval *e, json_t *f, const char *user)
 	json_decref(u);
 }
 
-/* Raises a finding; key tells apart findings of one code and record. */
+/* Raises a finding. The key distinguishes findings of one code and record. */
 static void raise_finding(struct eval *e, const char *code,
 			  const struct rec *r, const char *key,
 			  int64_t detected_ms, const char *user,
@@ -243,7 +243,7 @@ static void put_deadline(struct eval *e, const char *name, const json_t *lim,
 
 /* --- acceptance -------------------------------------------------------- */
 
-/* The first answer to the application: acceptance, refusal or notice. */
+/* The first response to the application: acceptance, refusal or notice. */
 static int32_t first_answer(const struct case_state *cs,
 			    const struct rec **answer)
 {
@@ -307,7 +307,7 @@ static int32_t eval_acceptance(struct eval *e)
 		json_object_set_new(json_object_get(e->deadlines, "acceptance"),
 				    "state", json_string(cs->status));
 	if (cs->licence && until > due.day) {
-		/* No answer in time: accepted on the day of receipt. */
+		/* No response in time: accepted on the day of receipt. */
 		e->deemed_ms = day_start_ms(due.day + 1);
 		raise_finding(e, "deemed-accepted", NULL, "", e->deemed_ms,
 			      app ? app->actor : NULL, NULL);

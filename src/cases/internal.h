@@ -65,7 +65,7 @@ int stage_parse(const char *code, enum stage *out);
 /* The stage a kind may first be added in (STAGE_ANY for any). */
 enum stage kind_stage(const json_t *kind);
 
-/* One record of a case as the fold sees it, corrections applied. */
+/* One record of a case as folded, with corrections applied. */
 struct rec {
 	uint64_t seq;
 	int64_t ts_ms, at_ms;   /* recorded; happened */
@@ -110,7 +110,7 @@ struct check_env {
 };
 
 /*
- * Checks that a new record may be added to the case as it stands. On a
+ * Checks that a new record may be added to the case in its current state. On a
  * rule of who may act, sets *finding to the finding code it raises.
  */
 int case_check(const struct case_state *cs, const struct check_env *env,
@@ -164,7 +164,7 @@ struct cases {
 	json_t *tokens; /* token hash -> {user, expires, size}, cache_mu */
 };
 
-/* What the hook reports back through ledger_record.hook_data. */
+/* The result the hook reports back through ledger_record.hook_data. */
 struct hook_result {
 	const char *finding; /* the finding a rejected act raises */
 };

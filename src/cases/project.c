@@ -509,7 +509,7 @@ static int project_calendar(struct cases *c, struct store *s, uint64_t seq,
 /*
  * The earliest time a record states for its event: --at, or a date or
  * time among its fields (accepted_on, served_on, ...) before it was
- * written. A record typed in later says when it happened either way.
+ * written. A record typed in later states when it happened either way.
  */
 static int64_t event_ms(const struct rec *r)
 {

@@ -409,7 +409,11 @@ static int collect_items(void *ctx, const char *text, size_t len)
 
 static int page_limit(size_t limit)
 {
-	return limit == 0 ? 50 : limit > 500 ? 500 : (int)limit;
+	if (limit == 0)
+		return 50;
+	if (limit > 500)
+		return 500;
+	return (int)limit;
 }
 
 struct raw_list {

@@ -2,7 +2,7 @@
  * Record schemas: the fields of each kind, its signers, the party's
  * confirmation and the audio-visual record, checked against the kind's
  * definition in record-kinds.json. Every error names the field by its
- * path (officers[1].credential_no) and says what it must be.
+ * path (officers[1].credential_no) and states what it must be.
  */
 #include "common/common.h"
 

@@ -670,7 +670,7 @@ static void import_one(struct import_run *ir, size_t lineno, json_t *v)
 	json_decref(out);
 }
 
-/* Opens the folder that holds the import file, for its attachments. */
+/* Opens the folder of the import file, for its attachments. */
 static int open_import_dir(const char *file)
 {
 	char *copy = strdup(file);

@@ -1,5 +1,5 @@
 /*
- * Projection tables: what the workflow derives from the log to answer
+ * Projection tables: what the workflow derives from the log to serve
  * queries fast. Cases, the records of each case, users, token hashes,
  * findings and imported calendar years. They hold nothing that the log
  * does not, so they can be cleared and rebuilt from it; numbering
