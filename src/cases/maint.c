@@ -110,7 +110,7 @@ int cases_findings(struct cases *c, const struct finding_query *q,
 					  q->limit == 0    ? 50
 					  : q->limit > 500 ? 500
 							   : q->limit };
-	json_t *items = json_array();
+	json_t *items;
 	uint64_t total = 0;
 	struct store *s;
 	int rc;
@@ -128,6 +128,7 @@ int cases_findings(struct cases *c, const struct finding_query *q,
 	}
 	/* A read-only store shows the findings as last evaluated. */
 	rc = q->sweep ? cases_sweep(c, err) : 0;
+	items = json_array();
 	if (rc == CT_EPERM) {
 		error_clear(err);
 		rc = 0;

@@ -503,31 +503,15 @@ int cases_list_json(struct cases *c, const struct case_query *q,
 int cases_list(struct cases *c, const struct case_query *q, json_t **out,
 	       struct error *err)
 {
-	struct store_case_filter f = { q->stage, q->matter, q->q, q->overdue,
-				       STORE_NO_DAY, q->open_only, q->offset,
-				       (size_t)page_limit(q->limit) };
-	json_t *items = json_array();
-	enum stage st;
+	struct store_case_filter f;
+	json_t *items;
 	uint64_t total = 0;
 	struct store *s;
-	int rc;
+	int rc = case_filter(c, q, &f, err);
 
-	if (q->stage && stage_parse(q->stage, &st) != 0)
-		return error_set(err, CT_EINVAL, "stage '%s' is unknown; use "
-				 "application, acceptance, investigation, "
-				 "decision, service or archive", q->stage);
-	if (q->due_within >= 0) {
-		struct due due;
-
-		pthread_mutex_lock(&c->cal_mu);
-		rc = deadline_after(c->cal, day_of_ms(ledger_now_ms()), 0,
-				    q->due_within, UNIT_WORKING_DAYS, NULL, 0,
-				    &due, NULL, err);
-		pthread_mutex_unlock(&c->cal_mu);
-		if (rc)
-			return rc;
-		f.due_by = due.day;
-	}
+	if (rc)
+		return rc;
+	items = json_array();
 	rc = ledger_read_begin(c->ledger, &s, err);
 	if (rc == 0) {
 		rc = store_case_list(s, &f, collect_items, items, &total, err);
@@ -537,8 +521,8 @@ int cases_list(struct cases *c, const struct case_query *q, json_t **out,
 		json_decref(items);
 		return rc;
 	}
-	*out = json_pack("{s:o, s:I, s:I, s:i}", "items", items, "total",
+	*out = json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total",
 			 (json_int_t)total, "offset", (json_int_t)f.offset,
-			 "limit", page_limit(q->limit));
+			 "limit", (json_int_t)f.limit);
 	return 0;
 }
