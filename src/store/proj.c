@@ -265,6 +265,37 @@ int store_case_get(struct store *s, const char *id, struct buf *summary,
 	return rc ? error_set(err, CT_ENOMEM, "out of memory") : 0;
 }
 
+/*
+ * Prepares the query built in sql (built is the result of building it)
+ * and releases sql.
+ */
+static int prepare_built(struct store *s, struct buf *sql, int built,
+			 sqlite3_stmt **out, const char *what,
+			 struct error *err)
+{
+	int rc;
+
+	if (built) {
+		buf_release(sql);
+		return error_set(err, CT_ENOMEM, "out of memory");
+	}
+	rc = sqlite3_prepare_v2(s->db, sql->data, -1, out, NULL);
+	buf_release(sql);
+	return rc == SQLITE_OK ? 0 : db_error(s, err, rc, what);
+}
+
+/* Steps a count(*) query into *total and finalizes it. */
+static int read_count(struct store *s, sqlite3_stmt *st, const char *what,
+		      uint64_t *total, struct error *err)
+{
+	int rc = sqlite3_step(st);
+
+	*total = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	rc = rc == SQLITE_ROW ? 0 : db_error(s, err, rc, what);
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Appends " AND <cond>" with its text parameter to a query being built. */
 static int where(struct buf *sql, const char *cond)
 {
@@ -301,14 +332,9 @@ static int prepare_case_query(struct store *s, const struct store_case_filter *f
 	struct buf sql = BUF_INIT_MAX(1024);
 	int rc = build_case_query(&sql, f, count);
 
-	if (rc) {
-		buf_release(&sql);
-		return error_set(err, CT_ENOMEM, "out of memory");
-	}
-	rc = sqlite3_prepare_v2(s->db, sql.data, -1, out, NULL);
-	buf_release(&sql);
-	if (rc != SQLITE_OK)
-		return db_error(s, err, rc, "preparing a case query");
+	rc = prepare_built(s, &sql, rc, out, "preparing a case query", err);
+	if (rc)
+		return rc;
 	bind_text(*out, 1, f->stage);
 	bind_text(*out, 2, f->matter);
 	bind_text(*out, 3, f->q);
@@ -329,10 +355,7 @@ int store_case_list(struct store *s, const struct store_case_filter *f,
 
 	if (rc)
 		return rc;
-	rc = sqlite3_step(st);
-	*total = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	rc = rc == SQLITE_ROW ? 0 : db_error(s, err, rc, "counting cases");
-	sqlite3_finalize(st);
+	rc = read_count(s, st, "counting cases", total, err);
 	if (rc)
 		return rc;
 	rc = prepare_case_query(s, f, 0, &st, err);
@@ -629,14 +652,9 @@ static int prepare_finding_query(struct store *s,
 	if (rc == 0 && !count)
 		rc = buf_printf(&sql, " ORDER BY detected DESC, id DESC"
 				" LIMIT ?3 OFFSET ?4");
-	if (rc) {
-		buf_release(&sql);
-		return error_set(err, CT_ENOMEM, "out of memory");
-	}
-	rc = sqlite3_prepare_v2(s->db, sql.data, -1, out, NULL);
-	buf_release(&sql);
-	if (rc != SQLITE_OK)
-		return db_error(s, err, rc, "preparing a finding query");
+	rc = prepare_built(s, &sql, rc, out, "preparing a finding query", err);
+	if (rc)
+		return rc;
 	bind_text(*out, 1, f->case_id);
 	bind_text(*out, 2, f->code);
 	if (!count) {
@@ -655,10 +673,7 @@ int store_finding_list(struct store *s, const struct store_finding_filter *f,
 
 	if (rc)
 		return rc;
-	rc = sqlite3_step(st);
-	*total = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	rc = rc == SQLITE_ROW ? 0 : db_error(s, err, rc, "counting findings");
-	sqlite3_finalize(st);
+	rc = read_count(s, st, "counting findings", total, err);
 	if (rc)
 		return rc;
 	rc = prepare_finding_query(s, f, 0, &st, err);
