@@ -127,6 +127,13 @@ int cases_show(struct cases *c, const char *id, json_t **out,
 int cases_show_json(struct cases *c, const char *id, struct buf *out,
 		    uint64_t *last_seq, struct error *err);
 
+/*
+ * Returns how many sweeps this process has run. A sweep changes what a
+ * case shows without an entry (deadline states, findings raised by
+ * time), so an ETag names the last seq and this generation.
+ */
+uint64_t cases_generation(struct cases *c);
+
 /* Reads the seq of a case's last entry (cheap: one row). */
 int cases_last_seq(struct cases *c, const char *id, uint64_t *last_seq,
 		   struct error *err);

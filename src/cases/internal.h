@@ -7,6 +7,7 @@
 #define CASETRAIL_CASES_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "cases.h"
 #include "deadlines/deadlines.h"
@@ -162,6 +163,7 @@ struct cases {
 	pthread_mutex_t cache_mu;
 	json_t *cache;  /* id or list query -> {"seq", "size", "text"} */
 	json_t *tokens; /* token hash -> {user, expires, size}, cache_mu */
+	_Atomic uint64_t sweep_gen; /* sweeps run by this process */
 };
 
 /* The result the hook reports back through ledger_record.hook_data. */

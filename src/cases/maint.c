@@ -83,9 +83,24 @@ int cases_sweep(struct cases *c, struct error *err)
 	struct sweep_ctx sc = { c, NULL, ledger_now_ms(), 0, err };
 	int rc = ledger_write(c->ledger, sweep_tx, &sc, err);
 
-	if (rc == 0)
+	if (rc == 0) {
+		/*
+		 * A sweep changes what cases show (deadline states, findings
+		 * raised by time) without an entry, so the renderings go and
+		 * the generation in their ETags moves.
+		 */
+		pthread_mutex_lock(&c->cache_mu);
+		json_object_clear(c->cache);
+		pthread_mutex_unlock(&c->cache_mu);
+		atomic_fetch_add(&c->sweep_gen, 1);
 		log_debug("cases", "swept open cases", "cases=%zu", sc.cases);
+	}
 	return rc;
+}
+
+uint64_t cases_generation(struct cases *c)
+{
+	return atomic_load(&c->sweep_gen);
 }
 
 static int add_listed(void *ctx, const struct store_finding *f)

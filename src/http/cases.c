@@ -133,18 +133,21 @@ static bool etag_matches(const char *header, const char *etag)
 int serve_case(struct api_call *call, struct reply *r, struct error *err)
 {
 	const char *if_none_match;
-	uint64_t last_seq;
+	uint64_t last_seq, generation;
 	int rc;
 
 	rc = query_check(call->c, (const char *const[]){ NULL }, r);
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
+	/* Read first: a sweep during the rendering then moves the ETag. */
+	generation = cases_generation(call->s->cases);
 	rc = cases_show_json(call->s->cases, call->params[0], &r->body,
 			     &last_seq, err);
 	if (rc)
 		return reply_error(r, rc, err);
 
-	snprintf(r->etag, sizeof(r->etag), "\"%" PRIu64 "\"", last_seq);
+	snprintf(r->etag, sizeof(r->etag), "\"%" PRIu64 ".%" PRIu64 "\"",
+		 last_seq, generation);
 	r->content_type = "application/json";
 	r->cache_control = CACHE_PRIVATE;
 	r->status = MHD_HTTP_OK;

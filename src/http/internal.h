@@ -147,7 +147,7 @@ struct reply {
 	const char *retry_after;
 	const char *problem; /* the problem type slug, NULL for about:blank */
 	char allow_list[32]; /* room for an Allow value built per request */
-	char etag[32];
+	char etag[48];
 	char location[512];
 	struct buf body;
 };

@@ -474,7 +474,7 @@ class CasesApiTest(apitest.ApiTest):
         r = self.get(path)
         self.assertEqual(r.status, 200, r)
         etag = r.headers["ETag"]
-        self.assertRegex(etag, r'^"\d+"$')
+        self.assertRegex(etag, r'^"\d+\.\d+"$')
         self.assertEqual(r.headers["Cache-Control"], "private, no-cache")
         self.assertEqual(r.json["id"], self.case_id)
 
