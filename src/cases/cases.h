@@ -4,9 +4,9 @@
  *
  * Every change is a ledger entry. The tables that serve queries (cases,
  * records, users, tokens, findings, imported calendar years) are
- * projections of the log: a hook inside the ledger's write transaction
+ * projections of the log. A hook inside the ledger's write transaction
  * checks each record against its case and updates them in the same
- * commit, and `cases_rebuild` recreates them from the log alone.
+ * commit. `cases_rebuild` recreates them from the log alone.
  *
  * The bureau's data (docs/data.md) is loaded once by cases_open and never
  * changes while it is open. Every call is safe from several threads at

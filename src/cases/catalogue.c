@@ -1,8 +1,8 @@
 /*
  * The bureau's data: the law library, the matter catalogue and the record
- * kinds (docs/data.md). Loaded once and indexed by code; a file that does
- * not have the members the workflow relies on is rejected, naming the
- * file and the member.
+ * kinds (docs/data.md), loaded once and indexed by code. A file that
+ * lacks the members the workflow relies on is rejected, naming the file
+ * and the member.
  */
 #include "common/common.h"
 

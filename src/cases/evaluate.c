@@ -2,9 +2,9 @@
  * Deadlines and findings of one case, computed from its records, the
  * matter's limits and the calendar at a given moment. The result depends
  * on nothing else, so replaying the log gives the same findings with the
- * same detection times: a finding raised by a record is detected when the
- * record was written, one raised by time at 00:00 CST of the day after
- * the deadline.
+ * same detection times. A finding raised by a record is detected when the
+ * record was written. A finding raised by time is detected at 00:00 CST
+ * of the day after the deadline.
  */
 #include "common/common.h"
 
@@ -283,7 +283,7 @@ static int32_t ended_day(const struct case_state *cs)
 /*
  * Evaluates acceptance; returns the day the decision clock starts, or
  * STORE_NO_DAY while the case is not accepted. A withdrawal or
- * termination before any answer stops the acceptance clock.
+ * termination before any response stops the acceptance clock.
  */
 static int32_t eval_acceptance(struct eval *e)
 {
@@ -428,7 +428,7 @@ static void eval_time_limit_notice(struct eval *e, int32_t accepted)
 	/*
 	 * Deemed accepted with no notice: missing from the moment deemed
 	 * acceptance was detected, and the clerk who registered the
-	 * application answers for it.
+	 * application is responsible.
 	 */
 	raise_finding(e, "missing-time-limit-notice", NULL, "", e->deemed_ms,
 		      app ? app->actor : NULL, NULL);
@@ -544,11 +544,11 @@ static const char *handler_of(const struct case_state *cs)
 }
 
 /*
- * The date the applicant was told in writing stays as told; when the
- * calendar or a suspension has moved the deadline since, the difference
- * is shown beside it.
+ * The due date the applicant was given in writing stays as given. When
+ * the calendar or a suspension has moved the deadline since, the
+ * difference is shown beside it (member "told").
  */
-static void put_told(struct eval *e, int32_t due_day)
+static void put_notified_due(struct eval *e, int32_t due_day)
 {
 	const struct rec *tln = last_of(e->cs, "time-limit-notice");
 	const char *told = tln ? field_str(tln, "decision_due") : NULL;
@@ -595,7 +595,7 @@ static void eval_decision(struct eval *e, int32_t accepted)
 	if (extra)
 		json_object_set_new(json_object_get(e->deadlines, "decision"),
 				    "extended_by", json_integer(extra));
-	put_told(e, due.day);
+	put_notified_due(e, due.day);
 	/* Open while the decision is late; a late decision cures it. */
 	if (!open && met == STORE_NO_DAY && e->today > due.day)
 		raise_finding(e, "overdue-decision", NULL, "",
@@ -779,8 +779,8 @@ static void eval_required(struct eval *e)
 
 /*
  * Hearings under the Licensing Law: requested within 5 days of being
- * told of the right, held within 20 working days of the request, the
- * parties notified 7 days before.
+ * informed of the right, held within 20 working days of the request, with
+ * the parties notified 7 days before.
  */
 static void eval_hearing(struct eval *e)
 {

@@ -197,7 +197,7 @@ static int same_finding(const json_t *f, const json_t *row)
  * kept (its body refreshed, since the responsible person may be known
  * only later), cured, or removed. A finding whose detection lies after
  * now_ms was raised before a record dated earlier arrived, and that
- * record shows it never arose; a replay of the log never raises it, so
+ * record shows it never arose. A replay of the log never raises it, so
  * it is removed rather than cured.
  */
 static int sync_row(struct store *s, const json_t *row, json_t *found,
@@ -661,8 +661,8 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 	else if (!strcmp(r->kind, KIND_EXPUNGE) && case_id[0]) {
 		/*
 		 * The case's last seq moves to the expunge, which changes its
-		 * cached rendering; the folded state is dropped because it
-		 * holds the content the expunge destroys.
+		 * cached rendering. The folded state is dropped because it
+		 * contains the content the expunge destroys.
 		 */
 		rc = project_case_record(c, s, r, case_id, hr, err);
 		drop_case_state(c, case_id);

@@ -36,11 +36,11 @@ static size_t utf8_chars(const char *s)
 }
 
 /*
- * Returns the first character of s that a record must not hold: a
- * control character other than tab and newline, or an invisible or
- * direction-changing one (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069,
- * U+FEFF), which can make a name read differently from what is stored.
- * Returns 0 when there is none.
+ * Returns the first character of s that a record must not contain, or 0.
+ * Those are control characters other than tab and newline, and invisible
+ * or direction-changing ones (U+200B..U+200F, U+202A..U+202E,
+ * U+2066..U+2069, U+FEFF). They can make a name read differently from
+ * what is stored.
  */
 static uint32_t hidden_char(const char *s)
 {

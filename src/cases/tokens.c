@@ -1,6 +1,6 @@
 /*
  * Bearer tokens for the HTTP API. A token is 32 random bytes, base64url
- * with the prefix "ct_", shown once; the log keeps only its hash, its
+ * with the prefix "ct_", printed once. The log stores only its hash, its
  * user and its expiry, and a revocation is an entry of its own.
  */
 #include "common/common.h"
@@ -100,7 +100,7 @@ int cases_token_revoke(struct cases *c, uint64_t seq, const struct actor *by,
 	json_decref(fields);
 	if (rc)
 		return rc;
-	/* This process forgets every token it trusted. */
+	/* This process clears its cache of trusted tokens. */
 	pthread_mutex_lock(&c->cache_mu);
 	json_object_clear(c->tokens);
 	pthread_mutex_unlock(&c->cache_mu);

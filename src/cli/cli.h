@@ -75,7 +75,7 @@ int cli_bad_option(const char *command, char **argv);
 const char *cli_store_dir(const char *option);
 
 /*
- * The bureau data folder (its calendar/ holds the year files): --data,
+ * The bureau data folder (its calendar/ contains the year files): --data,
  * else $CASETRAIL_DATA, else the data/ folder of the source tree that
  * this program was built from.
  */

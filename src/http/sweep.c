@@ -5,8 +5,9 @@
  * because the server may have been down past a deadline.
  *
  * A failed sweep is retried after SWEEP_RETRY_S. The first failure is
- * logged at once, repeats at most once per SWEEP_LOG_EVERY_S with their
- * count, and the first success after them logs how many there were.
+ * logged at once. Later ones are logged at most once per
+ * SWEEP_LOG_EVERY_S, with their count, and the first success after them
+ * logs how many there were.
  */
 #include "common/common.h"
 

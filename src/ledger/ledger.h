@@ -181,11 +181,12 @@ int ledger_wal_truncate(struct ledger *l, struct error *err);
 int ledger_expunge_finish(struct ledger *l, struct error *err);
 
 /*
- * A projection hook: called inside the write transaction for every entry,
- * after the ledger's own checks and before the entry is stored, with the
- * writer connection, which shows the records before it in the same
- * batch; an expunge entry comes as a record of kind expunge. Returning an error rejects the record alone: everything the hook wrote
- * for it is rolled back, and the other records of the batch go on.
+ * A projection hook, called inside the write transaction for every entry
+ * after the ledger's own checks and before the entry is stored. It gets
+ * the writer connection, which shows the records before it in the same
+ * batch. An expunge entry comes as a record of kind expunge. Returning an
+ * error rejects the record alone: everything the hook wrote for it is
+ * rolled back, and the other records of the batch go on.
  */
 typedef int (*ledger_hook_fn)(void *ctx, struct store *s, uint64_t seq,
 			      int64_t ts_ms, const struct ledger_record *rec,

@@ -1,9 +1,9 @@
 /*
  * Projection tables: what the workflow derives from the log to serve
  * queries fast. Cases, the records of each case, users, token hashes,
- * findings and imported calendar years. They hold nothing that the log
- * does not, so they can be cleared and rebuilt from it; numbering
- * counters are the one exception and survive a rebuild, because a
+ * findings and imported calendar years. They contain nothing that the
+ * log does not, so they can be cleared and rebuilt from it. Numbering
+ * counters are the one exception: they survive a rebuild, because a
  * document number is never reused.
  *
  * Bodies are JSON text written and read by the caller. Row functions

@@ -3,8 +3,9 @@
 
 The server caches a case's JSON by its last entry. An approved expunge
 of a record's content, made from the command line while the server runs,
-must reach that cache: the case shows the record as expunged, with the
-expunge entry in its timeline, and the destroyed text appears in no reply.
+must reach that cache. The case then shows the record as expunged, with
+the expunge entry in its timeline, and the destroyed text appears in no
+reply.
 """
 
 import os
@@ -57,8 +58,8 @@ class CaseExpungeTest(workflow.WorkflowTest):
         self.assertTrue(records[seq].get("expunged"), records[seq])
         kinds = [x["kind"] for x in after.json["records"]]
         self.assertIn("expunge", kinds, "the expunge is in the timeline")
-        shown = self.show(case)
-        self.assertTrue({x["seq"]: x for x in shown["records"]}[seq].get("expunged"))
+        case_json = self.show(case)
+        self.assertTrue({x["seq"]: x for x in case_json["records"]}[seq].get("expunged"))
         r = self.ct("rebuild")
         self.assertEqual(r.code, 0, r)
         self.assertTrue(r.json["match"], r)

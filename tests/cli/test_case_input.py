@@ -73,9 +73,9 @@ class CaseInputTest(workflow.WorkflowTest):
         fields = dict(app["fields"], received="2026-11-03T09:00:00+08:00")
         self.ok("record", "correct", str(app["seq"]), "--reason", "收件时间录错",
                 "--fields", self.fields_file(fields), "--as", "wang.clerk")
-        shown = self.show(case)
-        self.assertEqual(shown["deadlines"]["acceptance"]["date"], "2026-11-10")
-        self.assertEqual(shown["received"], "2026-11-03T09:00:00+08:00")
+        case_json = self.show(case)
+        self.assertEqual(case_json["deadlines"]["acceptance"]["date"], "2026-11-10")
+        self.assertEqual(case_json["received"], "2026-11-03T09:00:00+08:00")
 
     def test_findings_unknown_code(self):
         r = self.ct("findings", "--code", "nope")

@@ -2,7 +2,7 @@
 """Time limits of a case that depend on the calendar year and on renewal.
 
 A licence renewal must be applied for 30 calendar days before the licence
-expires (a last day on a rest day moves to the next working day); a
+expires, and a last day on a rest day moves to the next working day. A
 renewal applied for in time and not decided before the expiry counts as
 granted (行政许可法 art. 50). A deadline that runs into a year whose
 holiday calendar is not yet published is provisional.
