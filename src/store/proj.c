@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "internal.h"
+#include "media.h"
 #include "projection.h"
 
 /*
@@ -121,7 +122,7 @@ static const char *proj_sql[PS_COUNT] = {
  * another version has them dropped and rebuilt from the log on open,
  * since they hold nothing the log does not.
  */
-#define PROJ_VERSION "3"
+#define PROJ_VERSION "4"
 
 int proj_create(struct store *s, struct error *err)
 {
@@ -137,11 +138,16 @@ int proj_create(struct store *s, struct error *err)
 			      "DROP TABLE IF EXISTS p_tokens;"
 			      "DROP TABLE IF EXISTS p_findings;"
 			      "DROP TABLE IF EXISTS p_calendar;"
+			      "DROP TABLE IF EXISTS p_media;"
+			      "DROP TABLE IF EXISTS p_custody;"
+			      "DROP TABLE IF EXISTS p_holds;"
 			      "DELETE FROM meta WHERE key = 'projected';", err);
 		if (rc)
 			return rc;
 	}
 	rc = exec_sql(s, proj_schema_sql, err);
+	if (rc == 0)
+		rc = media_proj_create(s, err);
 	if (rc == 0 && !current)
 		rc = store_meta_put(s, "projection", PROJ_VERSION, err);
 	return rc;
@@ -758,9 +764,12 @@ int store_projected_get(struct store *s, uint64_t *count, struct error *err)
 
 int store_projection_clear(struct store *s, struct error *err)
 {
-	return exec_sql(s, "DELETE FROM p_cases; DELETE FROM p_records;"
-			"DELETE FROM p_users; DELETE FROM p_tokens;"
-			"DELETE FROM p_findings; DELETE FROM p_calendar;", err);
+	int rc = exec_sql(s, "DELETE FROM p_cases; DELETE FROM p_records;"
+			  "DELETE FROM p_users; DELETE FROM p_tokens;"
+			  "DELETE FROM p_findings; DELETE FROM p_calendar;",
+			  err);
+
+	return rc ? rc : media_proj_clear(s, err);
 }
 
 /* Each table's rows in key order; finding ids are left out because they
@@ -777,6 +786,11 @@ static const char *const dump_sql[] = {
 	"SELECT 'finding', case_id, code, record_seq, detected, cured, body"
 	" FROM p_findings ORDER BY case_id, code, record_seq, detected",
 	"SELECT 'calendar', year, seq, body FROM p_calendar ORDER BY year",
+	"SELECT 'media', seq, hash, type, case_id, window, start_ms, end_ms,"
+	" ingested, purged_seq, body FROM p_media ORDER BY seq",
+	"SELECT 'custody', hash, seq FROM p_custody ORDER BY hash, seq",
+	"SELECT 'hold', id, seq, window, from_ms, to_ms, media_seq, case_id,"
+	" released_seq, body FROM p_holds ORDER BY id",
 };
 
 static int dump_rows(struct store *s, const char *sql, struct buf *out,
