@@ -25,8 +25,10 @@ struct append_req {
 	struct content content;
 	struct buf head; /* the envelope up to "seq", see build_head */
 	struct ledger_receipt *receipt;
-	/* For an expunge: what to destroy inside the transaction. */
+	/* For an expunge or a purge: what to destroy inside the transaction.
+	 * A purge sets both flags and removes every attachment it lists. */
 	int expunge;
+	int purge;
 	const char *expunge_blob;
 	int rc;
 	struct error err;
@@ -186,6 +188,49 @@ static int apply_expunge(struct ledger *l, const struct append_req *req,
 }
 
 /*
+ * Marks each blob a purge entry lists as no longer referenced by the
+ * purged entry, inside the transaction. The files go after the commit.
+ */
+static int apply_purge(struct ledger *l, const struct append_req *req,
+		       uint64_t seq, struct error *err)
+{
+	const struct ledger_record *rec = req->rec;
+	uint64_t target = (uint64_t)rec->supersedes, refs;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < rec->nattachments; i++) {
+		const char *hash = rec->attachments[i].hash;
+
+		rc = store_blob_unref(l->writer, target, hash, seq, &refs, err);
+		if (rc == 0)
+			rc = store_expunge_put(l->writer, target, hash, seq,
+					       err);
+	}
+	return rc;
+}
+
+/*
+ * Rejects a purge whose blobs another expunge or purge removed after
+ * ledger_purge checked them. It runs before anything is written, so the
+ * rejection fails this record alone and not its whole batch.
+ */
+static int check_purge_live(struct ledger *l, struct append_req *req)
+{
+	const struct ledger_record *rec = req->rec;
+	uint64_t target = (uint64_t)rec->supersedes, by;
+
+	for (size_t i = 0; i < rec->nattachments; i++)
+		if (store_expunge_get(l->writer, target,
+				      rec->attachments[i].hash, &by, NULL) == 0)
+			return error_set(
+			    &req->err, CT_ESTATE,
+			    "blob %s of entry %" PRIu64
+			    " was removed already by entry %" PRIu64,
+			    rec->attachments[i].hash, target, by);
+	return 0;
+}
+
+/*
  * Runs the projection hook under a savepoint, so that a rejected record
  * leaves nothing of what the hook wrote.
  */
@@ -227,6 +272,11 @@ static int write_one(struct ledger *l, struct append_req *req, uint64_t seq,
 					 "attachment %s was removed while this "
 					 "record was written; attach it again",
 					 rec->attachments[i].hash);
+	if (req->purge) {
+		rc = check_purge_live(l, req);
+		if (rc)
+			return rc;
+	}
 	if (l->hook) {
 		rc = run_hook(l, req, seq, ts);
 		if (rc)
@@ -247,7 +297,9 @@ static int write_one(struct ledger *l, struct append_req *req, uint64_t seq,
 		b.size = a->size;
 		rc = store_blob_ref(s, seq, &b, &req->err);
 	}
-	if (rc == 0 && req->expunge)
+	if (rc == 0 && req->purge)
+		rc = apply_purge(l, req, seq, &req->err);
+	else if (rc == 0 && req->expunge)
 		rc = apply_expunge(l, req, seq, &req->err);
 	if (rc == 0) {
 		merkle_leaf_hash(l->config.alg, entry->data, entry->len,
@@ -455,6 +507,11 @@ int ledger_append(struct ledger *l, const struct ledger_record *rec,
 		return error_set(err, CT_EINVAL,
 				 "record kind '%s' is written only by "
 				 "'casetrail expunge'", rec->kind);
+	if (rec->kind && !strcmp(rec->kind, KIND_PURGE))
+		return error_set(err, CT_EINVAL,
+				 "record kind '%s' is written only by the "
+				 "retention run ('casetrail retention run')",
+				 rec->kind);
 	content_init(&req.content);
 	rc = append_req_run(l, &req, err);
 	content_release(&req.content);
@@ -702,6 +759,159 @@ int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
 		log_info("ledger", "expunged", "seq=%" PRIu64 " by_seq=%" PRIu64
 			 " what=%s", seq, receipt->seq,
 			 blob_hash ? blob_hash : "content");
+	return rc;
+}
+
+/* Copies one attachment of a parsed entry into att. */
+static void attachment_from_entry(const json_t *a,
+				  struct ledger_attachment *att)
+{
+	memset(att, 0, sizeof(*att));
+	snprintf(att->hash, sizeof(att->hash), "%s",
+		 json_string_value(json_object_get(a, "hash")) ?: "");
+	att->size = (uint64_t)json_integer_value(json_object_get(a, "size"));
+	snprintf(att->type, sizeof(att->type), "%s",
+		 json_string_value(json_object_get(a, "type")) ?: "");
+}
+
+/*
+ * Checks that seq is neither an expunge nor a purge, that blob_hash is
+ * one of its attachments and not removed yet, and collects every
+ * attachment of seq still live into *atts (allocated), blob_hash first.
+ */
+static int check_purge_target(struct ledger *l, uint64_t seq,
+			      const char *blob_hash,
+			      struct ledger_attachment **atts, size_t *n,
+			      struct error *err)
+{
+	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	json_t *entry = NULL, *list;
+	const char *kind;
+	uint64_t by;
+	size_t count, i;
+	int rc, found = 0;
+
+	*atts = NULL;
+	*n = 0;
+	rc = store_entry_get(l->writer, seq, &body, err);
+	if (rc)
+		goto out;
+	entry = jcs_parse(body.data, body.len, err);
+	if (!entry) {
+		rc = CT_ECORRUPT;
+		goto out;
+	}
+	kind = json_string_value(json_object_get(entry, "kind")) ?: "";
+	if (!strcmp(kind, KIND_EXPUNGE) || !strcmp(kind, KIND_PURGE)) {
+		rc = error_set(err, CT_EINVAL, "entry %" PRIu64 " is of kind "
+			       "%s, which cannot be purged", seq, kind);
+		goto out;
+	}
+	list = json_object_get(entry, "attachments");
+	count = json_array_size(list);
+	for (i = 0; i < count; i++)
+		found |= !strcmp(json_string_value(json_object_get(
+				 json_array_get(list, i), "hash")) ?: "",
+				 blob_hash);
+	if (!found) {
+		rc = error_set(err, CT_ENOTFOUND, "entry %" PRIu64 " has no "
+			       "attachment %s", seq, blob_hash);
+		goto out;
+	}
+	if (store_expunge_get(l->writer, seq, blob_hash, &by, NULL) == 0) {
+		rc = error_set(err, CT_ESTATE, "blob %s of entry %" PRIu64
+			       " was removed already by entry %" PRIu64,
+			       blob_hash, seq, by);
+		goto out;
+	}
+	*atts = calloc(count, sizeof(**atts));
+	if (!*atts) {
+		rc = error_set(err, CT_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < count; i++) {
+		json_t *a = json_array_get(list, i);
+		const char *h = json_string_value(json_object_get(a, "hash"));
+
+		if (!h || store_expunge_get(l->writer, seq, h, &by, NULL) == 0)
+			continue;
+		if (!strcmp(h, blob_hash)) {
+			/* The content names this blob, so it goes first. */
+			memmove(&(*atts)[1], &(*atts)[0], *n * sizeof(**atts));
+			attachment_from_entry(a, &(*atts)[0]);
+		} else {
+			attachment_from_entry(a, &(*atts)[*n]);
+		}
+		(*n)++;
+	}
+out:
+	json_decref(entry);
+	buf_release(&body);
+	return rc;
+}
+
+/* The reason every purge entry states; the rule names the period. */
+#define PURGE_REASON "retention period ended"
+
+int ledger_purge(struct ledger *l, uint64_t seq, const char *blob_hash,
+		 const char *rule, const char *actor, const char *os_user,
+		 struct ledger_receipt *receipt, struct error *err)
+{
+	struct ledger_record rec = { .kind = KIND_PURGE, .actor = actor,
+				     .os_user = os_user,
+				     .supersedes = (int64_t)seq };
+	struct append_req req = { .rec = &rec, .receipt = receipt,
+				  .expunge = 1, .purge = 1 };
+	struct ledger_attachment *atts = NULL;
+	json_t *fields = NULL;
+	size_t n = 0;
+	int rc;
+
+	if (!blob_hash || !*blob_hash)
+		return error_set(err, CT_EINVAL, "a purge names the blob it "
+				 "purges");
+	if (check_name("purge rule", rule, err))
+		return CT_EINVAL;
+	if (l->flags & LEDGER_READONLY)
+		return error_set(err, CT_EPERM, "store '%s' is open read-only",
+				 l->config.dir);
+	writer_lock(l);
+	rc = check_purge_target(l, seq, blob_hash, &atts, &n, err);
+	writer_unlock(l);
+	if (rc)
+		goto out;
+	fields = json_pack("{s:s, s:s, s:s}", "rule", rule, "hash", blob_hash,
+			   "reason", PURGE_REASON);
+	if (!fields) {
+		rc = error_set(err, CT_ENOMEM, "out of memory");
+		goto out;
+	}
+	rec.fields = fields;
+	rec.attachments = atts;
+	rec.nattachments = n;
+	content_init(&req.content);
+	rc = append_req_run(l, &req, err);
+	content_release(&req.content);
+	/* A file that another live entry references stays. */
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct error derr = { 0 };
+
+		rc = destroy_unreferenced(l, atts[i].hash, &derr);
+		if (rc)
+			rc = error_set(err, rc,
+				       "the purge is recorded as entry "
+				       "%" PRIu64 ", but blob %s was not "
+				       "destroyed (%s); run 'casetrail expunge "
+				       "--finish'",
+				       receipt->seq, atts[i].hash, derr.msg);
+	}
+	if (rc == 0)
+		log_info("ledger", "purged", "seq=%" PRIu64 " by_seq=%" PRIu64
+			 " blob=%s rule=%s blobs=%zu", seq, receipt->seq,
+			 blob_hash, rule, n);
+out:
+	json_decref(fields);
+	free(atts);
 	return rc;
 }
 

@@ -89,11 +89,14 @@ static void extract(struct batch *b, struct entry_check *c, json_t *e)
 	json_t *atts = json_object_get(e, "attachments");
 
 	snprintf(c->content, sizeof(c->content), "%s", content ? content : "");
-	c->expunge = kind && !strcmp(kind, KIND_EXPUNGE);
+	c->purge = kind && !strcmp(kind, KIND_PURGE);
+	c->expunge = c->purge || (kind && !strcmp(kind, KIND_EXPUNGE));
 	c->supersedes = json_is_integer(sup) && json_integer_value(sup) >= 0
 				? json_integer_value(sup) : -1;
 	if (c->expunge && c->supersedes < 0)
-		note(b, "entry %" PRIu64 ": expunge names no entry", c->seq);
+		note(b, "entry %" PRIu64 ": %s names no entry", c->seq, kind);
+	if (c->purge && json_array_size(atts) == 0)
+		note(b, "entry %" PRIu64 ": purge lists no blob", c->seq);
 	for (size_t i = 0; i < json_array_size(atts); i++) {
 		json_t *a = json_array_get(atts, i);
 		const char *h = json_string_value(json_object_get(a, "hash"));
@@ -120,6 +123,7 @@ static void check_one(struct entry_pool *p, struct batch *b, size_t i)
 	c->nrefs = 0;
 	c->content[0] = '\0';
 	c->expunge = 0;
+	c->purge = 0;
 	c->supersedes = -1;
 	merkle_leaf_hash(p->alg, body, c->len, c->leaf);
 	if (c->len > LEDGER_ENTRY_MAX)
@@ -195,7 +199,8 @@ static int consume_batch(struct entry_pool *p, struct batch *b, int call)
 							b->problem_offsets[i]
 					      : "";
 			c->problems_len = end - b->problem_offsets[i];
-			c->refs = b->refs + b->ref_offsets[i];
+			/* A batch of entries without attachments has no refs. */
+			c->refs = b->refs ? b->refs + b->ref_offsets[i] : NULL;
 			rc = p->consume(p->ctx, c);
 		}
 	}

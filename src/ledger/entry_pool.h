@@ -15,7 +15,8 @@
 
 #include "crypto/crypto.h"
 
-/* An attachment an entry references, or for an expunge, removes. */
+/* An attachment an entry references, or for an expunge or purge,
+ * removes. */
 struct entry_ref {
 	char hash[HASH_TEXT_MAX];
 	uint64_t size;
@@ -32,7 +33,8 @@ struct entry_check {
 	size_t len;
 	uint8_t leaf[HASH_LEN];
 	char content[HASH_TEXT_MAX]; /* the commitment, "" when none */
-	int expunge;                 /* kind is expunge */
+	int expunge;                 /* kind is expunge or purge */
+	int purge;                   /* kind is purge */
 	int64_t supersedes;          /* -1 when absent or invalid */
 	const struct entry_ref *refs;
 	size_t nrefs;

@@ -41,6 +41,7 @@
 
 /* Kinds the ledger writes itself; callers cannot append them. */
 #define KIND_EXPUNGE "expunge"
+#define KIND_PURGE "purge"
 
 struct ledger_key {
 	enum key_type type;
@@ -167,6 +168,24 @@ int ledger_expunge(struct ledger *l, uint64_t seq, const char *blob_hash,
 		   struct ledger_receipt *receipt, struct error *err);
 
 /*
+ * Purges the file attachment blob_hash of entry seq at the end of its
+ * retention period, with every other attachment of seq still present (a
+ * media-ingest entry's thumbnail). It appends a purge entry that
+ * supersedes seq, lists those blobs as its attachments and has the
+ * content {"rule": rule, "hash": blob_hash, "reason": "retention period
+ * ended"}. The entry passes through the projection hook, which may reject
+ * it. After the commit each blob file is destroyed unless another live
+ * entry still references it (the same bytes as evidence of a case).
+ * Unlike an expunge, a purge deletes no content row, so the WAL is left
+ * alone. Fails with CT_ENOTFOUND when seq has no attachment blob_hash,
+ * CT_ESTATE when it was purged or expunged already, and CT_EINVAL for an
+ * expunge or purge entry.
+ */
+int ledger_purge(struct ledger *l, uint64_t seq, const char *blob_hash,
+		 const char *rule, const char *actor, const char *os_user,
+		 struct ledger_receipt *receipt, struct error *err);
+
+/*
  * Moves every committed page from the WAL into the database file and
  * truncates the WAL, so that deleted content leaves both files. Waits up
  * to about five seconds for readers of older snapshots; CT_EBUSY if they
@@ -184,7 +203,7 @@ int ledger_expunge_finish(struct ledger *l, struct error *err);
  * A projection hook, called inside the write transaction for every entry
  * after the ledger's own checks and before the entry is stored. It gets
  * the writer connection, which shows the records before it in the same
- * batch. An expunge entry comes as a record of kind expunge. Returning an
+ * batch. An expunge or purge entry comes as a record of its kind. Returning an
  * error rejects the record alone: everything the hook wrote for it is
  * rolled back, and the other records of the batch go on.
  */
@@ -219,6 +238,14 @@ void ledger_read_end(struct ledger *l, struct store *s);
  * Returns 0, meaning unknown, while the signer does not run.
  */
 uint64_t ledger_known_size(struct ledger *l);
+
+/*
+ * Writes the file path of a stored blob into out (PATH_MAX bytes).
+ * CT_EINVAL when hash is not a hash of the store's algorithm; the file
+ * itself may be missing (expunged or purged).
+ */
+int ledger_blob_path(struct ledger *l, const char *hash, char *out,
+		     size_t n, struct error *err);
 
 /* Reads the number of entries. */
 int ledger_size(struct ledger *l, uint64_t *size, struct error *err);

@@ -279,6 +279,16 @@ static int hash_blob_fd(int fd, const char *path, struct hasher *h,
 	return rc;
 }
 
+int ledger_blob_path(struct ledger *l, const char *hash, char *out,
+		     size_t n, struct error *err)
+{
+	if (blob_path(l->blobs, hash, out, n) != 0)
+		return error_set(err, CT_EINVAL, "'%s' is not a blob hash of "
+				 "this store; give %s: and 64 lowercase hex "
+				 "digits", hash, hash_alg_name(l->config.alg));
+	return 0;
+}
+
 int ledger_blob_info(struct ledger *l, const char *hash,
 		     struct ledger_attachment *att, struct error *err)
 {

@@ -8,7 +8,7 @@
  *  2. checkpoints: signatures, origin, root, consistency with the
  *     previous one, the checkpoint file and the --against note;
  *  3. content rows and blobs against what the entries commit to, minus
- *     what expunge entries removed.
+ *     what expunge and purge entries removed.
  */
 #include "common/common.h"
 
@@ -194,7 +194,8 @@ static void capture_roots(struct vctx *v)
 		}
 }
 
-/* Records what an entry commits to, and what an expunge entry removed. */
+/* Records what an entry commits to, and what an expunge or purge entry
+ * removed. */
 static int note_entry(struct vctx *v, const struct entry_check *c)
 {
 	int rc = 0;
@@ -215,6 +216,9 @@ static int note_entry(struct vctx *v, const struct entry_check *c)
 			"a %s hash", c->seq, c->content,
 			hash_alg_name(v->config.alg));
 	if (c->expunge && c->supersedes < 0)
+		return 0;
+	/* A purge removes blobs only; one that lists none is a problem. */
+	if (c->purge && c->nrefs == 0)
 		return 0;
 	if (c->expunge && c->nrefs == 0)
 		return add_ref(&v->expunged, &v->nexp, &v->capexp,
@@ -594,7 +598,8 @@ static void check_blob(struct vctx *v, const struct attref *refs, size_t n)
 	}
 	if (!v->opt->check_blobs) {
 		if (access(path, F_OK) != 0)
-			problem(v, "blob %s: file '%s' is missing (entry %"
+			problem(v, "blob %s: file '%s' is missing, and no "
+				"expunge or purge entry removed it (entry %"
 				PRIu64 ")", hash, path, refs[0].seq);
 		return;
 	}
