@@ -127,6 +127,11 @@ const json_t *cases_laws(const struct cases *c)
 	return c->cat.laws;
 }
 
+struct ledger *cases_ledger(struct cases *c)
+{
+	return c->ledger;
+}
+
 const struct calendar *cases_calendar_get(struct cases *c)
 {
 	return c->cal;

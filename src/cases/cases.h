@@ -26,6 +26,9 @@
 #include "common/error.h"
 #include "ledger/ledger.h"
 
+/* The maximum length of a case id in bytes. */
+#define CASE_ID_MAX 64
+
 struct cases;
 
 /* The acting staff member; os_user is NULL outside the CLI. */
@@ -224,5 +227,16 @@ int cases_rebuild(struct cases *c, json_t **out, struct error *err);
 /* Checks a record's fields against its kind (no case needed). */
 int record_kind_check(const struct cases *c, const char *kind,
 		      const json_t *fields, struct error *err);
+
+/*
+ * Times as the workflow writes them: RFC 3339 in China Standard Time, to
+ * the second. Parsing accepts any offset, a fraction and a date alone
+ * (00:00 CST). cases_time_parse returns 0 or CT_EINVAL.
+ */
+void cases_time_format(int64_t ms, char out[32]);
+int cases_time_parse(const char *text, int64_t *ms);
+
+/* The ledger the workflow appends to. */
+struct ledger *cases_ledger(struct cases *c);
 
 #endif

@@ -37,6 +37,12 @@ static const struct finding_text {
 	  "延长审批期限须在期限届满前经本机关负责人批准，并将理由告知申请人" },
 	{ "deemed-renewed", "major",
 	  "延续申请在有效期届满三十日前提出，行政机关未在有效期届满前作出是否准予延续的决定的，视为准予延续（行政许可法第五十条）" },
+	{ "late-av-upload", "major",
+	  "音像记录应当自录制结束之时起二十四小时内存储至执法信息系统，执法人员不得自行保存；逾期上传经批准说明理由的，记录理由但不消除本项" },
+	{ "missing-av", "major",
+	  "现场核查和听证应当同步进行音像记录；因涉及商业秘密、个人隐私、未成年人等不宜音像记录的，应当记录理由" },
+	{ "surveillance-gap", "major",
+	  "受理窗口应当实时音像记录并保存不少于六十日，录像不得中断或者缺失" },
 	{ "unlawful-suspension", "major",
 	  "期限中止仅限听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审，并须书面告知申请人所需时间（行政许可法第四十五条）" },
 };
@@ -729,6 +735,161 @@ static void eval_records(struct eval *e)
 	}
 }
 
+/* --- audio-visual records ----------------------------------------------- */
+
+/* The ingest seq an AV record of the case is about, or -1. */
+static int64_t av_media_seq(const struct rec *r)
+{
+	json_t *m;
+
+	if (is_kind(r, "media-ingest"))
+		return (int64_t)r->seq;
+	m = json_object_get(r->fields, "media");
+	if ((is_kind(r, "media-link") || is_kind(r, "media-capture")) &&
+	    json_is_integer(m))
+		return json_integer_value(m);
+	return -1;
+}
+
+/* The approved reason given for a late upload of media seq, or NULL. */
+static const struct rec *av_justified(const struct case_state *cs,
+				      int64_t media)
+{
+	for (size_t i = cs->n; i-- > 0;) {
+		const struct rec *r = &cs->recs[i];
+		json_t *m = json_object_get(r->fields, "media");
+
+		if (is_kind(r, "media-justify") && json_is_integer(m) &&
+		    json_integer_value(m) == media)
+			return r;
+	}
+	return NULL;
+}
+
+/* When a record about a file showed its delay: the ingest, the statement
+ * of its capture time, or (for a link) the ingest it copies. */
+static int64_t av_known_ms(const struct rec *r)
+{
+	json_t *ingested = json_object_get(r->fields, "ingested");
+
+	if (is_kind(r, "media-link") && json_is_integer(ingested))
+		return json_integer_value(ingested);
+	return r->ts_ms;
+}
+
+/*
+ * A file that reached the store more than 24 hours after its recording
+ * ended, by its own capture time or by one stated later: a statement can
+ * add lateness but never remove it. The finding is detected when the
+ * lateness was first known and stays; an approved reason is shown beside
+ * it. recs[i] is the first record of the case about the file.
+ */
+static void eval_late_av(struct eval *e, size_t i)
+{
+	const struct case_state *cs = e->cs;
+	int64_t media = av_media_seq(&cs->recs[i]);
+	int64_t delay = -1, detected = -1;
+	const struct rec *first = NULL, *why;
+	json_t *f;
+	char detail[256];
+
+	for (size_t k = i; k < cs->n; k++) {
+		const struct rec *r = &cs->recs[k];
+		json_t *d = json_object_get(r->fields, "delay_ms");
+
+		if (!r->fields || av_media_seq(r) != media || !json_is_integer(d))
+			continue;
+		if (json_integer_value(d) > delay)
+			delay = json_integer_value(d);
+		if (json_integer_value(d) > MEDIA_UPLOAD_LIMIT_MS && !first) {
+			first = r;
+			detected = av_known_ms(r);
+		}
+	}
+	if (!first)
+		return;
+	snprintf(detail, sizeof(detail), "设备 %s，录制结束后 %.1f 小时上传",
+		 field_str(first, "device") ?: "?", (double)delay / 3600000.0);
+	raise_finding(e, "late-av-upload", NULL, "", detected,
+		      field_str(first, "officer"), detail);
+	f = json_array_get(e->findings, json_array_size(e->findings) - 1);
+	json_object_set_new(f, "record", json_integer(media));
+	json_object_set_new(f, "delay_ms", json_integer(delay));
+	if (field_str(first, "device"))
+		json_object_set_new(f, "device",
+				    json_string(field_str(first, "device")));
+	why = av_justified(cs, media);
+	if (why)
+		json_object_set_new(f, "justified", json_pack(
+			"{s:I, s:s, s:s}", "seq", (json_int_t)why->seq,
+			"reason", field_str(why, "reason") ?: "",
+			"approved_by", field_str(why, "approved_by") ?: ""));
+}
+
+/* Whether an AV file of the case is linked to record seq. */
+static int av_linked(const struct case_state *cs, const struct rec *target)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+		json_t *rs = json_object_get(r->fields, "record");
+		int64_t seq = json_is_integer(rs) ? json_integer_value(rs) : -1;
+
+		if (av_media_seq(r) < 0 || seq < 0)
+			continue;
+		if (seq == (int64_t)target->seq)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * An inspection or hearing recorded without audio-visual evidence and
+ * without an approved exemption. The file may follow the record: the
+ * finding is detected when the 24 hours for uploading it have run out.
+ */
+static void eval_missing_av(struct eval *e, const struct rec *r)
+{
+	const json_t *kind = e->env->cat ? catalogue_kind(e->env->cat, r->kind)
+					 : NULL;
+	int64_t event = r->at_ms, t, due;
+
+	/* The event ends at the record's end or start field, if earlier. */
+	if ((time_parse(field_str(r, "end") ?: "", &t) == 0 ||
+	     time_parse(field_str(r, "start") ?: "", &t) == 0) && t < event)
+		event = t;
+	due = event + 24 * 3600 * 1000LL;
+
+	if (!kind || !json_is_true(json_object_get(json_object_get(kind, "av"),
+						   "required")))
+		return;
+	if (json_object_get(r->fields, "av") ||
+	    json_object_get(r->fields, "av_exemption") ||
+	    av_linked(e->cs, r) || e->now_ms < due)
+		return;
+	raise_finding(e, "missing-av", r, "", due, r->actor, r->kind);
+}
+
+static void eval_av(struct eval *e)
+{
+	for (size_t i = 0; i < e->cs->n; i++) {
+		const struct rec *r = &e->cs->recs[i];
+		int64_t media = av_media_seq(r);
+		size_t j = 0;
+
+		/* A corrected record contains its corrected fields. */
+		if (!r->fields)
+			continue;
+		eval_missing_av(e, r);
+		if (media < 0)
+			continue;
+		/* Each file once, from the first record about it. */
+		while (j < i && av_media_seq(&e->cs->recs[j]) != media)
+			j++;
+		if (j == i)
+			eval_late_av(e, i);
+	}
+}
+
 /* --- required records of each stage ------------------------------------ */
 
 static void require(struct eval *e, const struct rec *end, const char *kind)
@@ -869,6 +1030,7 @@ int case_evaluate(const struct case_state *cs, const struct check_env *env,
 		eval_renewal(&e);
 	}
 	eval_records(&e);
+	eval_av(&e);
 	eval_required(&e);
 	return 0;
 }

@@ -11,6 +11,7 @@
 
 #include "cases.h"
 #include "deadlines/deadlines.h"
+#include "media/media.h"
 #include "store/projection.h"
 
 /* Kinds the workflow writes itself; callers cannot add them. */
@@ -23,7 +24,6 @@
 #define KIND_CORRECTION "correction"
 #define KIND_APPLICATION "application"
 
-#define CASE_ID_MAX 64
 #define USER_NAME_MAX 64
 
 enum stage {
@@ -170,6 +170,13 @@ struct cases {
 struct hook_result {
 	const char *finding; /* the finding a rejected act raises */
 };
+
+/* Whether kind is one of the audio-visual entries (media/media.h). */
+int is_media_kind(const char *kind);
+
+/* Checks and projects an audio-visual entry (media_proj.c). */
+int media_project(struct cases *c, struct store *s, const struct rec *r,
+		  const char *case_id, struct error *err);
 
 /* The hook: checks and projects one entry (see ledger_hook_fn). */
 int project_entry(void *ctx, struct store *s, uint64_t seq, int64_t ts_ms,

@@ -517,6 +517,9 @@ static int64_t event_ms(const struct rec *r)
 	const char *name;
 	json_t *v;
 
+	/* A file's capture time is not the time of any act of the case. */
+	if (is_media_kind(r->kind))
+		return r->ts_ms;
 	json_object_foreach(r->fields, name, v) {
 		const char *text = json_string_value(v);
 		int64_t ms;
@@ -603,8 +606,10 @@ static int project_case_record(struct cases *c, struct store *s,
 		slot->evaluated_day = day_of_ms(before);
 	}
 	env_init(c, s, &env);
+	/* Audio-visual entries were checked by media_project. */
 	if (!c->replaying && strcmp(r->kind, KIND_FINDING) &&
-	    strcmp(r->kind, KIND_CORRECTION) && strcmp(r->kind, KIND_EXPUNGE)) {
+	    strcmp(r->kind, KIND_CORRECTION) && strcmp(r->kind, KIND_EXPUNGE) &&
+	    !is_media_kind(r->kind)) {
 		pthread_mutex_lock(&c->cal_mu);
 		rc = case_check(&slot->cs, &env, r, &finding, err);
 		pthread_mutex_unlock(&c->cal_mu);
@@ -658,7 +663,11 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 		if (rc == 0)
 			rc = sweep_open_cases(c, s, r->ts_ms, err);
 	}
-	else if (!strcmp(r->kind, KIND_EXPUNGE) && case_id[0]) {
+	else if (is_media_kind(r->kind)) {
+		rc = media_project(c, s, r, case_id, err);
+		if (rc == 0 && case_id[0])
+			rc = project_case_record(c, s, r, case_id, hr, err);
+	} else if (!strcmp(r->kind, KIND_EXPUNGE) && case_id[0]) {
 		/*
 		 * The case's last seq moves to the expunge, which changes its
 		 * cached rendering. The folded state is dropped because it
@@ -670,7 +679,8 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 		rc = project_case_record(c, s, r, case_id, hr, err);
 	if (rc == 0)
 		rc = store_record_put(s, &row, err);
-	if (rc == 0 && r->supersedes >= 0 && strcmp(r->kind, KIND_EXPUNGE))
+	if (rc == 0 && r->supersedes >= 0 && strcmp(r->kind, KIND_EXPUNGE) &&
+	    strcmp(r->kind, KIND_PURGE))
 		rc = store_record_supersede(s, (uint64_t)r->supersedes, r->seq,
 					    err);
 	return rc;
@@ -688,7 +698,8 @@ static int replay_one(struct cases *c, struct store *s, uint64_t seq,
 	if (rc)
 		return rc;
 	/* The expunge names its target's case only through the target. */
-	if (!strcmp(r.kind, KIND_EXPUNGE) && r.supersedes >= 0)
+	if ((!strcmp(r.kind, KIND_EXPUNGE) || !strcmp(r.kind, KIND_PURGE)) &&
+	    r.supersedes >= 0)
 		store_record_get(s, (uint64_t)r.supersedes, case_id,
 				 sizeof(case_id), NULL, 0, NULL, NULL);
 	c->replaying = 1;
@@ -740,7 +751,8 @@ int project_entry(void *ctx, struct store *s, uint64_t seq, int64_t ts_ms,
 			rec->attachments[i].type));
 	if (rec->case_id)
 		snprintf(case_id, sizeof(case_id), "%s", rec->case_id);
-	else if (!strcmp(r.kind, KIND_EXPUNGE) && r.supersedes >= 0)
+	else if ((!strcmp(r.kind, KIND_EXPUNGE) ||
+		  !strcmp(r.kind, KIND_PURGE)) && r.supersedes >= 0)
 		store_record_get(s, (uint64_t)r.supersedes, case_id,
 				 sizeof(case_id), NULL, 0, NULL, NULL);
 	rc = project_rec(c, s, &r, case_id, rec->hook_data, err);

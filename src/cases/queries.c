@@ -25,6 +25,11 @@ void time_format(int64_t ms, char out[32])
 		 (int)(in_day / 1000 % 60));
 }
 
+void cases_time_format(int64_t ms, char out[32])
+{
+	time_format(ms, out);
+}
+
 static int digits(const char *s, int n, int *out)
 {
 	*out = 0;
@@ -525,4 +530,9 @@ int cases_list(struct cases *c, const struct case_query *q, json_t **out,
 			 (json_int_t)total, "offset", (json_int_t)f.offset,
 			 "limit", (json_int_t)f.limit);
 	return 0;
+}
+
+int cases_time_parse(const char *text, int64_t *ms)
+{
+	return time_parse(text, ms);
 }
