@@ -1,9 +1,9 @@
 /*
  * Routing of the workflow API: /api/v1/{matters, record-kinds, laws,
- * calendar, deadline, users, cases, records, findings, uploads}. Every
- * route needs "Authorization: Bearer <token>", and the token's user is
- * the actor of whatever the request records. The token is never echoed
- * or logged.
+ * calendar, deadline, users, cases, records, findings, uploads, media}.
+ * Every route but the tus OPTIONS needs "Authorization: Bearer <token>",
+ * and the token's user is the actor of whatever the request records. The
+ * token is never echoed or logged.
  *
  * Paths are split into segments before they are decoded, so that an
  * escaped "/" (%2F) stays inside its segment. A segment "." or "..",
@@ -48,6 +48,27 @@ static const struct api_route api_routes[] = {
      correct_record},
     {"GET", {"findings"}, GROUP_FINDINGS, serve_findings},
     {"POST", {"uploads"}, GROUP_UPLOADS, create_upload, .file_body = true},
+    {"GET", {"media"}, GROUP_MEDIA, serve_media_list},
+    {"POST", {"media"}, GROUP_MEDIA, create_media,
+     .begin = media_form_begin},
+    {"OPTIONS", {"media", "tus"}, GROUP_MEDIA, tus_options,
+     .anonymous = true},
+    {"POST", {"media", "tus"}, GROUP_MEDIA, tus_create,
+     .begin = tus_create_begin},
+    {"OPTIONS", {"media", "tus", "*"}, GROUP_MEDIA, tus_options,
+     .anonymous = true},
+    {"HEAD", {"media", "tus", "*"}, GROUP_MEDIA, tus_head},
+    {"PATCH", {"media", "tus", "*"}, GROUP_MEDIA, tus_patch,
+     .begin = tus_patch_begin},
+    {"DELETE", {"media", "tus", "*"}, GROUP_MEDIA, tus_delete},
+    {"GET", {"media", "*"}, GROUP_MEDIA, serve_media},
+    {"GET", {"media", "*", "custody"}, GROUP_MEDIA, serve_media_custody},
+    {"POST", {"media", "*", "links"}, GROUP_MEDIA, link_media},
+    {"POST", {"media", "*", "capture"}, GROUP_MEDIA, state_media_capture},
+    {"POST", {"media", "*", "justification"}, GROUP_MEDIA, justify_media},
+    {"GET", {"media", "*", "content"}, GROUP_MEDIA, serve_media_content},
+    {"GET", {"media", "*", "thumbnail"}, GROUP_MEDIA,
+     serve_media_thumbnail},
 };
 
 bool api_path(const char *path)
@@ -182,6 +203,15 @@ static void allow_method(char *allow, size_t n, const char *method)
 	snprintf(allow + used, n - used, "%s%s", used ? ", " : "", method);
 }
 
+/* Returns whether route method serves request method: GET serves HEAD. */
+static bool method_matches(const char *route, const char *method)
+{
+	if (!strcmp(route, method))
+		return true;
+	return !strcmp(method, MHD_HTTP_METHOD_HEAD) &&
+	       !strcmp(route, MHD_HTTP_METHOD_GET);
+}
+
 /*
  * Finds the route of rq's path and method. Returns 0 with rq->api set, or
  * with a 400, 404 or 405 in r.
@@ -189,22 +219,19 @@ static void allow_method(char *allow, size_t n, const char *method)
 static int find_api_route(struct request *rq, struct reply *r)
 {
 	const char *segs[API_SEGMENTS_MAX + 1], *params[API_PARAMS_MAX];
-	const char *method = rq->method;
 	char quoted[HTTP_QUOTE_MAX], path[HTTP_QUOTE_MAX];
 	char *allow = r->allow_list;
 	int n = split_path(rq, segs, r);
 
 	if (n < 0)
 		return 0;
-	if (!strcmp(method, MHD_HTTP_METHOD_HEAD))
-		method = MHD_HTTP_METHOD_GET;
 	for (size_t i = 0; i < ARRAY_SIZE(api_routes); i++) {
 		const struct api_route *rt = &api_routes[i];
 
 		if (!match_route(rt, segs, n, params))
 			continue;
 		rq->group = rt->group;
-		if (strcmp(rt->method, method) != 0) {
+		if (!method_matches(rt->method, rq->method)) {
 			allow_method(allow, sizeof(r->allow_list),
 				     rt->method);
 			continue;
@@ -291,11 +318,15 @@ int api_begin(struct server *s, struct MHD_Connection *c,
 
 	if (rc || !rq->api)
 		return rc;
+	if (rq->api->anonymous)
+		return ROUTE_CONTINUE;
 	rc = authenticate(s, c, rq, r, err);
 	if (rc || !rq->user[0])
 		return rc;
 	if (rq->api->file_body)
 		return upload_begin(s, c, rq, r, err);
+	if (rq->api->begin)
+		return rq->api->begin(s, c, rq, r, err);
 	if (!strcmp(rq->api->method, MHD_HTTP_METHOD_POST))
 		return body_begin(c, rq, r);
 	return ROUTE_CONTINUE;
@@ -314,7 +345,7 @@ int api_finish(struct server *s, struct MHD_Connection *c,
 	int rc;
 
 	if (!strcmp(rq->api->method, MHD_HTTP_METHOD_POST) &&
-	    !rq->api->file_body) {
+	    !rq->api->file_body && !rq->api->begin) {
 		rc = body_parse(rq, &call.body, r);
 		if (rc)
 			return rc == CT_EINVAL ? 0 : rc;

@@ -30,12 +30,22 @@ typedef int (*api_fn)(struct api_call *call, struct reply *r,
 /* Path segments after /api/v1/; "*" matches one segment, a parameter. */
 #define API_SEGMENTS_MAX 4
 
+/*
+ * Checks a request whose body is not JSON once its header is in, and
+ * prepares to receive the body; returns as upload_begin does.
+ */
+typedef int (*api_begin_fn)(struct server *s, struct MHD_Connection *c,
+			    struct request *rq, struct reply *r,
+			    struct error *err);
+
 struct api_route {
 	const char *method; /* GET also serves HEAD */
 	const char *segments[API_SEGMENTS_MAX + 1]; /* NULL-terminated */
 	enum route_group group;
 	api_fn handler;
 	bool file_body; /* a POST whose body is a file for uploads.c */
+	api_begin_fn begin; /* else a POST body is JSON (body.c) */
+	bool anonymous;     /* served without a token: tus OPTIONS alone */
 };
 
 /* api.c */
@@ -185,8 +195,121 @@ void upload_release(struct request *rq);
  */
 int upload_max_from_env(uint64_t *out, struct error *err);
 
+/*
+ * Opens an unnamed temporary file for reading and writing in dir, the
+ * store's blobs/tmp. Returns the descriptor or a negative code.
+ */
+int upload_spool_open(const char *dir, struct error *err);
+
 int create_upload(struct api_call *call, struct reply *r,
 		  struct error *err);
+
+/* media.c: audio-visual files (docs/api.md, Media). */
+
+/*
+ * The metadata of a new file, from tus Upload-Metadata or multipart form
+ * fields, with the names of media_ingest_req; strings are NUL-terminated
+ * and empty when absent.
+ */
+struct media_fields {
+	char filename[256];
+	char case_id[CASE_ID_MAX + 1];
+	int64_t record; /* -1: none */
+	char type[16];
+	char device[256];
+	char officer[LEDGER_NAME_MAX + 1];
+	char window[256];
+	bool has_captured;
+	int64_t captured_ms;
+	char captured_reason[1024];
+	bool device_copy_deleted;
+	unsigned seen; /* bit per field, to reject one given twice */
+};
+
+void media_fields_init(struct media_fields *f);
+
+/*
+ * Sets field key to the len bytes of value, checking it. On bad input it
+ * fills r with problem p naming source (such as "Upload-Metadata") and
+ * the key, and returns CT_EINVAL.
+ */
+int media_fields_set(struct media_fields *f, const char *key,
+		     const char *value, size_t len, enum problem p,
+		     const char *source, struct reply *r);
+
+/* Checks the fields that depend on each other; as media_fields_set. */
+int media_fields_check(const struct media_fields *f, enum problem p,
+		       const char *source, struct reply *r);
+
+/*
+ * Checks fields f with the media module before any byte of the file
+ * arrives: options, officer, case and record. Returns 0; CT_EINVAL with a
+ * problem in r; or another code when the server failed.
+ */
+int media_fields_accept(struct api_call *call, const struct media_fields *f,
+		        struct reply *r, struct error *err);
+
+/*
+ * Ingests the file open at fd (read from offset 0) with fields f as the
+ * request's actor. Returns 0 with *out, 0 with a problem in r when the
+ * media module rejected the input, or a negative code when the server
+ * failed.
+ */
+int media_ingest_fd(struct api_call *call, int fd,
+		    const struct media_fields *f, json_t **out,
+		    struct reply *r, struct error *err);
+
+/* The playback sessions of media_access: created with the server. */
+int media_sessions_new(struct media_sessions **out, struct error *err);
+void media_sessions_free(struct media_sessions *ss);
+
+/* The multipart form of POST /api/v1/media. */
+int media_form_begin(struct server *s, struct MHD_Connection *c,
+		     struct request *rq, struct reply *r, struct error *err);
+enum MHD_Result media_form_receive(struct request *rq, const char *data,
+				   size_t size);
+void media_form_release(struct request *rq);
+
+int create_media(struct api_call *call, struct reply *r, struct error *err);
+int serve_media_list(struct api_call *call, struct reply *r,
+		     struct error *err);
+int serve_media(struct api_call *call, struct reply *r, struct error *err);
+int serve_media_custody(struct api_call *call, struct reply *r,
+			struct error *err);
+int link_media(struct api_call *call, struct reply *r, struct error *err);
+int state_media_capture(struct api_call *call, struct reply *r,
+			struct error *err);
+int justify_media(struct api_call *call, struct reply *r,
+		  struct error *err);
+int serve_media_content(struct api_call *call, struct reply *r,
+			struct error *err);
+int serve_media_thumbnail(struct api_call *call, struct reply *r,
+			  struct error *err);
+
+/* tus.c: resumable uploads of media (tus 1.0.0). */
+
+/*
+ * Loads the unfinished uploads that the spool folder dir contains, so
+ * that they resume after a restart. Returns 0 or a negative code.
+ */
+int tus_registry_open(const char *dir, struct tus_registry **out,
+		      struct error *err);
+void tus_registry_close(struct tus_registry *reg);
+
+/* The PATCH body: prepares, receives, and ends an unanswered PATCH. */
+int tus_patch_begin(struct server *s, struct MHD_Connection *c,
+		    struct request *rq, struct reply *r, struct error *err);
+int tus_create_begin(struct server *s, struct MHD_Connection *c,
+		     struct request *rq, struct reply *r, struct error *err);
+enum MHD_Result tus_patch_receive(struct request *rq, const char *data,
+				  size_t size);
+void tus_patch_release(struct request *rq);
+
+int tus_options(struct api_call *call, struct reply *r, struct error *err);
+int tus_create(struct api_call *call, struct reply *r, struct error *err);
+int tus_head(struct api_call *call, struct reply *r, struct error *err);
+int tus_patch(struct api_call *call, struct reply *r, struct error *err);
+int tus_delete(struct api_call *call, struct reply *r, struct error *err);
 
 /* records.c */
 int add_record(struct api_call *call, struct reply *r, struct error *err);

@@ -90,6 +90,10 @@ enum MHD_Result body_receive(struct request *rq, const char *data,
 
 	if (rq->file_open || rq->file_too_big)
 		return upload_receive(rq, data, size);
+	if (rq->tus_patch)
+		return tus_patch_receive(rq, data, size);
+	if (rq->form)
+		return media_form_receive(rq, data, size);
 	rq->upload_seen += size;
 	if (rq->upload_open && !rq->upload_too_big) {
 		rc = buf_append(&rq->upload, data, size);

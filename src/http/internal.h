@@ -20,6 +20,7 @@
 #include "cases/cases.h"
 #include "common/error.h"
 #include "ledger/ledger.h"
+#include "media/media.h"
 
 /* Status codes from 100 to 599 are counted one by one for /metrics. */
 #define HTTP_STATUS_MAX 600
@@ -45,12 +46,14 @@ enum route_group {
 	GROUP_RECORDS,
 	GROUP_FINDINGS,
 	GROUP_UPLOADS,
+	GROUP_MEDIA, /* audio-visual files, their tus uploads and content */
 	GROUP_COUNT
 };
 
 /* The thread that runs cases_sweep once a minute (sweep.c). */
 struct sweeper {
 	struct cases *cases;
+	struct media *media; /* purges due surveillance daily; NULL: none */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
@@ -58,9 +61,15 @@ struct sweeper {
 	bool stop;
 };
 
+struct tus_registry;
+struct media_sessions;
+
 struct server {
 	struct ledger *ledger;
 	struct cases *cases;
+	struct media *media;
+	struct tus_registry *tus;          /* resumable uploads (tus.c) */
+	struct media_sessions *sessions;   /* playback sessions (media.c) */
 	struct MHD_Daemon *daemon;
 	struct sweeper sweeper;
 	char addr[HTTP_ADDR_MAX]; /* the bound address, as logged */
@@ -129,10 +138,17 @@ struct request {
 	uint64_t file_dropped; /* bytes dropped after file_too_big */
 	char file_name[256];   /* Content-Disposition filename, for the log */
 
+	/* The body of a tus PATCH (tus.c) or of a multipart form (media.c). */
+	struct tus_patch *tus_patch;
+	struct media_form *form;
+
 	char *path;
 	char *decoded;
 	char target[];
 };
+
+/* Extra header fields of one reply: tus sends up to six. */
+#define REPLY_HEADERS_MAX 8
 
 /*
  * A response under construction. Handlers set status, content type and
@@ -147,9 +163,25 @@ struct reply {
 	const char *retry_after;
 	const char *problem; /* the problem type slug, NULL for about:blank */
 	char allow_list[32]; /* room for an Allow value built per request */
-	char etag[48];
+	char etag[96]; /* room for a quoted "sm3:" and 64 hex digits */
 	char location[512];
 	struct buf body;
+
+	/* Header fields beyond those above, such as Content-Range. */
+	struct reply_header {
+		const char *name;
+		char *value; /* owned by the reply */
+	} headers[REPLY_HEADERS_MAX];
+	size_t nheaders;
+
+	/*
+	 * A body read from file_fd instead of body: file_length bytes from
+	 * file_offset. The reply owns the descriptor until reply_send hands
+	 * it to libmicrohttpd, and a problem that replaces the reply closes
+	 * it.
+	 */
+	int file_fd; /* -1: none */
+	uint64_t file_offset, file_length;
 };
 
 #define CACHE_IMMUTABLE "public, max-age=31536000, immutable"
@@ -176,6 +208,12 @@ enum problem {
 	PROBLEM_UNSUPPORTED_MEDIA_TYPE, /* 415 */
 	PROBLEM_VALIDATION_FAILED, /* 422: CT_EINVAL */
 	PROBLEM_BUSY,              /* 503: CT_EBUSY, with Retry-After */
+	PROBLEM_INVALID_HEADER,    /* 400: a request header field */
+	PROBLEM_TUS_VERSION,       /* 412: a Tus-Resumable we do not speak */
+	PROBLEM_OFFSET_MISMATCH,   /* 409: Upload-Offset is not the upload's */
+	PROBLEM_RANGE_NOT_SATISFIABLE, /* 416 */
+	PROBLEM_UPLOAD_LOCKED,     /* 423: another request is using the upload */
+	PROBLEM_TOO_MANY_UPLOADS,  /* 429: the user's unfinished uploads */
 	PROBLEM_COUNT
 };
 
@@ -214,6 +252,20 @@ static inline int reply_rejected(int rc)
 {
 	return rc ? rc : CT_EINVAL;
 }
+
+/*
+ * Adds a header field to r; name must be a string constant and the value
+ * printable ASCII. Returns 0, or CT_ENOMEM when memory runs out or r has
+ * REPLY_HEADERS_MAX already.
+ */
+int reply_header(struct reply *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Makes r's body length bytes of the open file fd from offset, taking
+ * ownership of fd. Status and headers are the caller's to set.
+ */
+void reply_file(struct reply *r, int fd, uint64_t offset, uint64_t length);
 
 /* Fills r with status 200 and the compact JSON of v, taking v's reference. */
 int reply_json(struct reply *r, json_t *v, const char *cache_control);

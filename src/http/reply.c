@@ -6,6 +6,8 @@
  */
 #include "common/common.h"
 
+#include <unistd.h>
+
 #include <jansson.h>
 
 #include "common/jcs.h"
@@ -44,6 +46,17 @@ static const struct problem_type {
     [PROBLEM_VALIDATION_FAILED] = {422, "validation-failed",
 				   "Invalid request content"},
     [PROBLEM_BUSY] = {503, "busy", "Store busy"},
+    [PROBLEM_INVALID_HEADER] = {400, "invalid-header",
+				"Invalid request header"},
+    [PROBLEM_TUS_VERSION] = {412, "tus-version",
+			     "Unsupported tus protocol version"},
+    [PROBLEM_OFFSET_MISMATCH] = {409, "offset-mismatch",
+				 "Upload offset mismatch"},
+    [PROBLEM_RANGE_NOT_SATISFIABLE] = {416, "range-not-satisfiable",
+				       "Range not satisfiable"},
+    [PROBLEM_UPLOAD_LOCKED] = {423, "upload-locked", "Upload in use"},
+    [PROBLEM_TOO_MANY_UPLOADS] = {429, "too-many-uploads",
+				  "Too many unfinished uploads"},
 };
 
 void reply_init(struct reply *r)
@@ -58,12 +71,54 @@ void reply_init(struct reply *r)
 	r->allow_list[0] = '\0';
 	r->etag[0] = '\0';
 	r->location[0] = '\0';
+	r->nheaders = 0;
+	r->file_fd = -1;
+	r->file_offset = r->file_length = 0;
 	buf_init(&r->body, BUF_DEFAULT_MAX);
+}
+
+static void close_file(struct reply *r)
+{
+	if (r->file_fd >= 0)
+		close(r->file_fd);
+	r->file_fd = -1;
 }
 
 void reply_release(struct reply *r)
 {
+	close_file(r);
+	for (size_t i = 0; i < r->nheaders; i++)
+		free(r->headers[i].value);
+	r->nheaders = 0;
 	buf_release(&r->body);
+}
+
+int reply_header(struct reply *r, const char *name, const char *fmt, ...)
+{
+	char *value;
+	va_list ap;
+	int len;
+
+	if (r->nheaders == REPLY_HEADERS_MAX)
+		return CT_ENOMEM;
+	va_start(ap, fmt);
+	len = vasprintf(&value, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return CT_ENOMEM;
+	r->headers[r->nheaders].name = name;
+	r->headers[r->nheaders].value = value;
+	r->nheaders++;
+	return 0;
+}
+
+void reply_file(struct reply *r, int fd, uint64_t offset, uint64_t length)
+{
+	close_file(r);
+	buf_reset(&r->body);
+	r->file_fd = fd;
+	r->file_offset = offset;
+	r->file_length = length;
 }
 
 /* Replaces r's body with a problem document; detail must be UTF-8. */
@@ -84,6 +139,7 @@ static int fill_problem(struct reply *r, unsigned status, const char *type,
 	if (!text)
 		return CT_ENOMEM;
 
+	close_file(r);
 	buf_release(&r->body);
 	buf_init(&r->body, PROBLEM_MAX);
 	rc = buf_puts(&r->body, text);
@@ -233,7 +289,35 @@ static int add_headers(struct MHD_Response *resp, const struct reply *r)
 		rc = add_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (rc == 0)
 		rc = add_header(resp, "X-Content-Type-Options", "nosniff");
+	for (size_t i = 0; i < r->nheaders && rc == 0; i++)
+		rc = add_header(resp, r->headers[i].name, r->headers[i].value);
 	return rc;
+}
+
+/* Creates the response of r, whose body is its file or its buffer. */
+static struct MHD_Response *create_response(struct reply *r, size_t *len)
+{
+	struct MHD_Response *resp;
+	char *data;
+
+	if (r->file_fd >= 0 && r->file_length > 0) {
+		resp = MHD_create_response_from_fd_at_offset64(
+		    r->file_length, r->file_fd, r->file_offset);
+		/* libmicrohttpd closes the descriptor with the response. */
+		if (resp)
+			r->file_fd = -1;
+		*len = (size_t)r->file_length;
+		return resp;
+	}
+	close_file(r);
+	data = buf_detach(&r->body, len);
+	if (!data)
+		return NULL;
+	resp =
+	    MHD_create_response_from_buffer(*len, data, MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		free(data);
+	return resp;
 }
 
 enum MHD_Result reply_send(struct MHD_Connection *c, struct request *rq,
@@ -241,18 +325,11 @@ enum MHD_Result reply_send(struct MHD_Connection *c, struct request *rq,
 {
 	struct MHD_Response *resp;
 	enum MHD_Result result;
-	size_t len;
-	char *data;
+	size_t len = 0;
 
-	data = buf_detach(&r->body, &len);
-	if (!data)
+	resp = create_response(r, &len);
+	if (!resp)
 		return MHD_NO;
-	resp =
-	    MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(data);
-		return MHD_NO;
-	}
 	if (add_headers(resp, r)) {
 		MHD_destroy_response(resp);
 		return MHD_NO;

@@ -20,6 +20,7 @@ static const char *const group_names[GROUP_COUNT] = {
 	[GROUP_CATALOGUE] = "catalogue", [GROUP_USERS] = "users",
 	[GROUP_CASES] = "cases",	 [GROUP_RECORDS] = "records",
 	[GROUP_FINDINGS] = "findings",	 [GROUP_UPLOADS] = "uploads",
+	[GROUP_MEDIA] = "media",
 };
 
 /*

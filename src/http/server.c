@@ -1,7 +1,8 @@
 /*
  * The server's life cycle and its libmicrohttpd callbacks. http_serve()
- * opens the ledger and the workflow, starts the daemon, the checkpoint
- * signer and the sweeper, then waits for SIGINT or SIGTERM with sigwait()
+ * opens the ledger, the workflow and the media module, loads the
+ * unfinished tus uploads, starts the daemon, the checkpoint signer and
+ * the sweeper, then waits for SIGINT or SIGTERM with sigwait()
  * and shuts down in reverse order.
  *
  * libmicrohttpd runs a pool of polling threads. Each request gets a struct
@@ -133,6 +134,8 @@ static void request_end(void *cls, struct MHD_Connection *c, void **req_cls,
 	log_access(rq, status, us,
 		   toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	upload_release(rq);
+	tus_patch_release(rq);
+	media_form_release(rq);
 	buf_release(&rq->upload);
 	free(rq);
 	*req_cls = NULL;
@@ -401,6 +404,7 @@ static int upload_dir_set(struct server *s, struct error *err)
  */
 static int server_start(struct server *s, const char *dir,
 			const char *data_dir,
+			const struct media_config *media_cfg,
 			const struct sockaddr_storage *addr, struct error *err)
 {
 	int rc;
@@ -411,6 +415,12 @@ static int server_start(struct server *s, const char *dir,
 		rc = upload_dir_set(s, err);
 	if (rc == 0)
 		rc = cases_open(s->ledger, data_dir, &s->cases, err);
+	if (rc == 0)
+		rc = media_open(s->cases, s->ledger, media_cfg, &s->media, err);
+	if (rc == 0)
+		rc = tus_registry_open(s->upload_dir, &s->tus, err);
+	if (rc == 0)
+		rc = media_sessions_new(&s->sessions, err);
 	if (rc == 0)
 		rc = daemon_start(s, addr, err);
 	if (rc == 0)
@@ -429,12 +439,16 @@ static void server_stop(struct server *s)
 	sweeper_stop(s);
 	if (s->ledger)
 		ledger_signer_stop(s->ledger);
+	media_sessions_free(s->sessions);
+	tus_registry_close(s->tus);
+	media_close(s->media);
 	cases_close(s->cases);
 	ledger_close(s->ledger);
 }
 
 int http_serve(const char *dir, const char *data_dir,
-	       const char *listen_addr, struct error *err)
+	       const char *listen_addr, const struct media_config *media_cfg,
+	       struct error *err)
 {
 	struct server *s = NULL;
 	struct sockaddr_storage addr;
@@ -460,7 +474,7 @@ int http_serve(const char *dir, const char *data_dir,
 	sigaddset(&signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &signals, &saved);
 
-	rc = server_start(s, dir, data_dir, &addr, err);
+	rc = server_start(s, dir, data_dir, media_cfg, &addr, err);
 	if (rc)
 		goto out_stop;
 	log_info("http", "listening", "addr=%s dir=%s data=%s upload_max=%"

@@ -4,6 +4,13 @@
  * recorded without waiting for a request. The first sweep runs at start,
  * because the server may have been down past a deadline.
  *
+ * The same thread runs the retention of window surveillance at start and
+ * then daily at 00:10 CST, soon after segments become due at midnight,
+ * acting as "retention". Each purge and each run's totals are logged by
+ * the media module. A run that fails as a whole is retried after
+ * RETENTION_RETRY_S. A long run delays the next case sweep, because both
+ * share this thread.
+ *
  * A failed sweep is retried after SWEEP_RETRY_S. The first failure is
  * logged at once. Later ones are logged at most once per
  * SWEEP_LOG_EVERY_S, with their count, and the first success after them
@@ -17,6 +24,11 @@
 #define SWEEP_INTERVAL_S 60
 #define SWEEP_RETRY_S 10
 #define SWEEP_LOG_EVERY_S 600
+#define RETENTION_RETRY_S 600
+/* Retention runs this long after midnight in China Standard Time. */
+#define RETENTION_AT_S (10 * 60)
+#define CST_OFFSET_S (8 * 3600)
+#define DAY_S 86400
 
 static struct timespec after_seconds(int seconds)
 {
@@ -77,19 +89,78 @@ static int sweep_once(struct cases *cases, struct sweep_failures *f)
 	return SWEEP_RETRY_S;
 }
 
+/* Returns the seconds from now to the next 00:10 CST by the wall clock. */
+static int seconds_to_retention_time(void)
+{
+	int64_t local = ledger_now_ms() / 1000 + CST_OFFSET_S;
+	int64_t next = (local / DAY_S) * DAY_S + RETENTION_AT_S;
+
+	if (next <= local)
+		next += DAY_S;
+	return (int)(next - local);
+}
+
+/* Runs the retention once; returns the seconds to the next run. */
+static int retention_once(struct media *media)
+{
+	const struct retention_opts opts = { 0 };
+	const struct actor by = { "retention", NULL };
+	struct error err = { 0 };
+	char detail[ERROR_MSG_MAX + 64];
+	json_t *out = NULL;
+	int rc;
+
+	rc = media_retention_run(media, &opts, &by, &out, &err);
+	if (rc) {
+		log_warn("sweep", "retention run failed; retrying",
+			 "error=%s retry_s=%d",
+			 log_quote(err.msg[0] ? err.msg : ct_strerror(rc),
+				   detail, sizeof(detail)),
+			 RETENTION_RETRY_S);
+		return RETENTION_RETRY_S;
+	}
+	json_decref(out);
+	return seconds_to_retention_time();
+}
+
+static int is_due(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > t->tv_sec ||
+	       (now.tv_sec == t->tv_sec && now.tv_nsec >= t->tv_nsec);
+}
+
+static const struct timespec *earlier(const struct timespec *a,
+				      const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec ? a : b;
+	return a->tv_nsec <= b->tv_nsec ? a : b;
+}
+
 static void *sweeper_main(void *arg)
 {
 	struct sweeper *sw = arg;
 	struct sweep_failures failures = { 0 };
-	struct timespec next = after_seconds(0);
+	struct timespec next_sweep = after_seconds(0);
+	struct timespec next_retention = after_seconds(0);
 
 	pthread_mutex_lock(&sw->lock);
 	while (!sw->stop) {
-		if (pthread_cond_timedwait(&sw->wake, &sw->lock, &next) !=
+		const struct timespec *next = sw->media
+			? earlier(&next_sweep, &next_retention) : &next_sweep;
+
+		if (pthread_cond_timedwait(&sw->wake, &sw->lock, next) !=
 		    ETIMEDOUT)
 			continue;
 		pthread_mutex_unlock(&sw->lock);
-		next = after_seconds(sweep_once(sw->cases, &failures));
+		if (is_due(&next_sweep))
+			next_sweep = after_seconds(sweep_once(sw->cases,
+							      &failures));
+		if (sw->media && is_due(&next_retention))
+			next_retention = after_seconds(retention_once(sw->media));
 		pthread_mutex_lock(&sw->lock);
 	}
 	pthread_mutex_unlock(&sw->lock);
@@ -103,6 +174,7 @@ int sweeper_start(struct server *s, struct error *err)
 	int rc;
 
 	sw->cases = s->cases;
+	sw->media = s->media;
 	sw->stop = false;
 	pthread_mutex_init(&sw->lock, NULL);
 	pthread_condattr_init(&attr);
@@ -118,8 +190,8 @@ int sweeper_start(struct server *s, struct error *err)
 				 "thread: %s", strerror(rc));
 	}
 	sw->running = true;
-	log_info("sweep", "sweeper started", "interval_s=%d",
-		 SWEEP_INTERVAL_S);
+	log_info("sweep", "sweeper started", "interval_s=%d retention=%s",
+		 SWEEP_INTERVAL_S, sw->media ? "daily" : "off");
 	return 0;
 }
 

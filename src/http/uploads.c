@@ -124,12 +124,11 @@ static void disposition_filename(const char *value, char *out, size_t n)
 }
 
 /*
- * Opens an unnamed file for reading and writing in dir. Where the file
- * system lacks O_TMPFILE, a named file is created and unlinked at once.
- * Its "blob-" prefix lets blob_clean_tmp remove it a day later if the
- * process dies in between. Returns the descriptor or a negative code.
+ * Where the file system lacks O_TMPFILE, a named file is created and
+ * unlinked at once. Its "blob-" prefix lets blob_clean_tmp remove it a
+ * day later if the process dies in between.
  */
-static int open_spool_file(const char *dir, struct error *err)
+int upload_spool_open(const char *dir, struct error *err)
 {
 	char path[PATH_MAX];
 	int fd;
@@ -180,7 +179,7 @@ int upload_begin(struct server *s, struct MHD_Connection *c,
 	if (disposition)
 		disposition_filename(disposition, rq->file_name,
 				     sizeof(rq->file_name));
-	fd = open_spool_file(s->upload_dir, err);
+	fd = upload_spool_open(s->upload_dir, err);
 	if (fd < 0)
 		return fd;
 	rq->file_fd = fd;
