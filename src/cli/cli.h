@@ -42,6 +42,9 @@ int cmd_import(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);
 int cmd_matters(int argc, char **argv);
 int cmd_kinds(int argc, char **argv);
+int cmd_retention(int argc, char **argv);
+int cmd_media(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 
 struct ledger;
 struct cases;

@@ -220,7 +220,7 @@ static int record_add(const struct add_args *a)
 	struct record_request q = { .case_id = a->case_id, .kind = a->kind,
 				    .has_at = a->has_at, .at_ms = a->at_ms,
 				    .nattachments = a->nattach };
-	struct ledger_receipt receipt;
+	struct ledger_receipt receipt = { 0 };
 	struct error err = { 0 };
 	struct ledger *l = NULL;
 	struct cases *c = NULL;

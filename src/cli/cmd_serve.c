@@ -1,11 +1,20 @@
 /* The serve command: runs the HTTP server on a store and the bureau data. */
 #include "common/common.h"
 
+#include <limits.h>
+#include <unistd.h>
+
 #include "cli.h"
 #include "http/http.h"
 
+/* The longest --probe-seconds: one probe of a file, not a batch. */
+#define PROBE_SECONDS_MAX 3600
+/* 100 years: far beyond any retention rule, and well within an int. */
+#define SURVEILLANCE_DAYS_MAX 36500
+
 static const char serve_help[] =
 	"Usage: casetrail serve [--dir DIR] [--data DIR] [--listen ADDR:PORT]\n"
+	"                       [--surveillance-days N] [--probe-seconds N]\n"
 	"\n"
 	"Serves the store over HTTP until SIGINT or SIGTERM, signs a\n"
 	"checkpoint at most 250 ms after each append and re-evaluates the\n"
@@ -17,7 +26,66 @@ static const char serve_help[] =
 	"                     calendar (default $CASETRAIL_DATA, else the data/\n"
 	"                     folder of the source tree casetrail was built from)\n"
 	"  --listen ADDR:PORT the address to listen on (default 127.0.0.1:8080;\n"
-	"                     port 0 picks a free port; [::1]:PORT for IPv6)\n";
+	"                     port 0 picks a free port; [::1]:PORT for IPv6)\n"
+	"  --surveillance-days N\n"
+	"                     days window surveillance footage is kept before\n"
+	"                     it may be purged (default and minimum 60)\n"
+	"  --probe-seconds N  wall-clock limit in seconds of probing one\n"
+	"                     ingested file (default 20, at most 3600)\n";
+
+/* Parses a count of days or seconds from min to max into *out. */
+static int parse_count(const char *option, const char *text, uint64_t min,
+		       uint64_t max, int *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64(option, text, &v) != 0)
+		return EXIT_ERROR;
+	if (v < min || v > max)
+		return cli_usage("serve", "%s %s is out of range; give %" PRIu64
+				 " to %" PRIu64, option, text, min, max);
+	*out = (int)v;
+	return 0;
+}
+
+/* Parses --surveillance-days, which may not go below the legal minimum. */
+static int parse_surveillance_days(const char *text, int *out)
+{
+	uint64_t v;
+
+	if (cli_parse_u64("--surveillance-days", text, &v) != 0)
+		return EXIT_ERROR;
+	if (v < MEDIA_SURVEILLANCE_DAYS_MIN)
+		return cli_usage("serve", "--surveillance-days %s is below %d, "
+				 "the minimum number of days window "
+				 "surveillance footage must be kept; give %d "
+				 "or more",
+				 text, MEDIA_SURVEILLANCE_DAYS_MIN,
+				 MEDIA_SURVEILLANCE_DAYS_MIN);
+	return parse_count("--surveillance-days", text,
+			   MEDIA_SURVEILLANCE_DAYS_MIN, SURVEILLANCE_DAYS_MAX,
+			   out);
+}
+
+/*
+ * Resolves the running program, which probes ingested files in a child
+ * process, once at start: a later upgrade of the installed binary then
+ * does not mix two versions in one server.
+ */
+static int resolve_self(char *out, size_t n)
+{
+	ssize_t len = readlink("/proc/self/exe", out, n - 1);
+
+	if (len < 0)
+		return cli_failf("cannot resolve /proc/self/exe, the program "
+				 "that probes media files: %s; mount /proc",
+				 strerror(errno));
+	if ((size_t)len >= n - 1)
+		return cli_failf("the path of the casetrail program is longer "
+				 "than %zu bytes", n - 2);
+	out[len] = '\0';
+	return 0;
+}
 
 int cmd_serve(int argc, char **argv)
 {
@@ -25,27 +93,48 @@ int cmd_serve(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "data", required_argument, NULL, 'D' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "surveillance-days", required_argument, NULL, 's' },
+		{ "probe-seconds", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = NULL, *data = NULL, *listen = "127.0.0.1:8080";
+	struct media_config media_cfg = {
+		.surveillance_days = MEDIA_SURVEILLANCE_DAYS_MIN,
+		.utc_offset_min = 480,
+	};
+	static char self[PATH_MAX];
 	struct error err = { 0 };
-	int c;
+	int c, rc = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'D': data = optarg; break;
 		case 'l': listen = optarg; break;
+		case 's':
+			rc = parse_surveillance_days(
+			    optarg, &media_cfg.surveillance_days);
+			break;
+		case 'p':
+			rc = parse_count("--probe-seconds", optarg, 1,
+					 PROBE_SECONDS_MAX,
+					 &media_cfg.probe_seconds);
+			break;
 		case 'h': fputs(serve_help, stdout); return EXIT_OK;
 		default: return cli_bad_option("serve", argv);
 		}
+		if (rc)
+			return rc;
 	}
 	if (optind < argc)
 		return cli_usage("serve", "unexpected argument '%s'",
 				 argv[optind]);
-	if (http_serve(cli_store_dir(dir), cli_data_dir(data), listen, &err) !=
-	    0)
+	if (resolve_self(self, sizeof(self)) != 0)
+		return EXIT_ERROR;
+	media_cfg.probe_exe = self;
+	if (http_serve(cli_store_dir(dir), cli_data_dir(data), listen,
+		       &media_cfg, &err) != 0)
 		return cli_fail(&err);
 	return EXIT_OK;
 }

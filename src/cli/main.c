@@ -34,6 +34,9 @@ static const struct command {
 	{ "kinds", cmd_kinds, "list the record kinds" },
 	{ "import", cmd_import, "import historical cases (JSON Lines)" },
 	{ "rebuild", cmd_rebuild, "recreate the projections from the log" },
+	{ "retention", cmd_retention, "purge or hold window surveillance" },
+	{ "media", cmd_media, "ingest, link and trace audio-visual evidence" },
+	{ "probe", cmd_probe, "print what a media file states about itself" },
 };
 
 static void usage(FILE *out)
