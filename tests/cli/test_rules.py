@@ -301,16 +301,29 @@ class SchemaRuleTest(FixedDateCase):
                               "at": at(), "reason": "拒绝签字", "witness": "李四"}
         self.add(case, "onsite-verification", f, "li.handler", attach=2)
 
-    def test_av_missing_rejected(self):
+    def test_av_missing_is_a_finding_after_a_day(self):
         case = self.accepted_case()
         f = onsite_fields()
         del f["av"]
-        self.rejected("onsite-verification", f, ["the audio-visual record is missing",
-                                                 "kind 'onsite-verification'"],
-                      actor="li.handler", attach=2, case=case)
+        # The file may follow the record within 24 hours.
+        seq = self.add(case, "onsite-verification", f, "li.handler", attach=2,
+                       when=at(0, 0))["seq"]
+        self.assertNotIn("missing-av", self.codes(case),
+                         "no finding while the 24 hours for the upload run")
+        late = self.add(case, "onsite-verification", f, "li.handler", attach=2,
+                        when=at(-3))["seq"]
+        found = [x for x in self.findings(case, open_only=True) if x["code"] == "missing-av"]
+        self.assertEqual([x["record"] for x in found], [late], found)
+        self.assertNotEqual(late, seq)
         f["av"] = [{"attachment": 2}]
         self.rejected("onsite-verification", f, ["av[0].attachment must be the index"],
                       actor="li.handler", attach=2, case=case)
+        f = onsite_fields()
+        del f["av"]
+        f["av_exemption"] = {}
+        self.rejected("onsite-verification", f,
+                      ["av_exemption needs a 'reason'"], actor="li.handler", attach=2,
+                      case=case)
 
     def test_av_exemption_reason_checked(self):
         case = self.accepted_case()
