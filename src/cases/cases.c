@@ -55,6 +55,13 @@ static int read_imported(struct cases *c, struct error *err)
 int cases_open(struct ledger *l, const char *data_dir, struct cases **out,
 	       struct error *err)
 {
+	return cases_open_with(l, data_dir, NULL, out, err);
+}
+
+int cases_open_with(struct ledger *l, const char *data_dir,
+		    const struct cases_projector *extra, struct cases **out,
+		    struct error *err)
+{
 	struct cases *c = calloc(1, sizeof(*c));
 	int rc;
 
@@ -63,6 +70,8 @@ int cases_open(struct ledger *l, const char *data_dir, struct cases **out,
 		return error_set(err, CT_ENOMEM, "out of memory");
 	c->ledger = l;
 	c->alg = ledger_config(l)->alg;
+	if (extra)
+		c->extra = *extra;
 	c->cache = json_object();
 	c->tokens = json_object();
 	c->states = calloc(STATE_CACHE_SLOTS, sizeof(*c->states));

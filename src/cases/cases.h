@@ -45,6 +45,40 @@ struct actor {
  */
 int cases_open(struct ledger *l, const char *data_dir, struct cases **out,
 	       struct error *err);
+
+/* An entry as a projector above the workflow sees it. */
+struct cases_entry {
+	uint64_t seq;
+	int64_t ts_ms, at_ms;   /* recorded; happened (ts_ms when not stated) */
+	const char *kind;
+	const char *actor;
+	const char *case_id;    /* "" when the entry names no case */
+	int64_t supersedes;     /* -1 for none */
+	const json_t *fields;   /* NULL when the content is gone */
+	const json_t *attachments;
+	void *hook_data;        /* the appender's ledger_record.hook_data */
+	int replaying;          /* catch-up or rebuild: project, do not check */
+};
+
+/*
+ * The projection of a module above the workflow (accounts, marks, the
+ * access log, copy requests). owns tells which kinds are its own; the
+ * workflow neither checks nor folds them into a case, and calls fn for
+ * each inside the ledger's write transaction, on append, catch-up and
+ * rebuild alike. An error from fn rejects the entry.
+ */
+struct cases_projector {
+	int (*owns)(void *ctx, const char *kind);
+	int (*fn)(void *ctx, struct store *s, const struct cases_entry *e,
+		  struct error *err);
+	void *ctx;
+};
+
+/* cases_open with the projector extra (may be NULL), installed before
+ * the projections are brought up to the log's end. */
+int cases_open_with(struct ledger *l, const char *data_dir,
+		    const struct cases_projector *extra, struct cases **out,
+		    struct error *err);
 void cases_close(struct cases *c);
 
 /* The bureau data files as loaded, whole (borrowed references):
@@ -118,6 +152,14 @@ int cases_list(struct cases *c, const struct case_query *q, json_t **out,
  */
 int cases_list_json(struct cases *c, const struct case_query *q,
 		    struct buf *out, struct error *err);
+
+/*
+ * Returns the names of the people who took part in a case: the authors
+ * of its records and everyone its records name (assignment, approvals),
+ * as an array. Names are not checked against the staff list.
+ */
+int cases_members(struct cases *c, const char *id, json_t **out,
+		  struct error *err);
 
 /* Returns a case with its records, stage, people, deadlines, findings. */
 int cases_show(struct cases *c, const char *id, json_t **out,

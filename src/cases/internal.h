@@ -150,6 +150,7 @@ struct cases {
 	pthread_mutex_t cal_mu; /* guards cal against imports */
 	enum hash_alg alg;
 	int replaying;          /* the hook projects without checking */
+	struct cases_projector extra; /* kinds of the modules above */
 
 	/*
 	 * Used only under the ledger's writer lock (the hook, catch-up,

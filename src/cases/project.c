@@ -648,6 +648,16 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 				    r->kind, r->actor };
 	int rc = 0;
 
+	if (c->extra.owns && c->extra.owns(c->extra.ctx, r->kind)) {
+		struct cases_entry e = {
+			r->seq, r->ts_ms, r->at_ms, r->kind, r->actor,
+			case_id, r->supersedes, r->fields, r->attachments,
+			hr, c->replaying,
+		};
+
+		rc = c->extra.fn(c->extra.ctx, s, &e, err);
+		return rc ? rc : store_record_put(s, &row, err);
+	}
 	if (!strcmp(r->kind, KIND_USER))
 		rc = project_user(s, r->seq, r->fields, !c->replaying, err);
 	else if (!strcmp(r->kind, KIND_TOKEN))

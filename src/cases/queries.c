@@ -536,3 +536,49 @@ int cases_time_parse(const char *text, int64_t *ms)
 {
 	return time_parse(text, ms);
 }
+
+/* Adds every string inside v (objects and arrays walked) to set. */
+static void collect_names(json_t *set, const json_t *v)
+{
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (json_is_string(v))
+		json_object_set_new(set, json_string_value(v), json_true());
+	else if (json_is_array(v))
+		json_array_foreach(v, i, item)
+			collect_names(set, item);
+	else if (json_is_object(v))
+		json_object_foreach((json_t *)v, key, item)
+			collect_names(set, item);
+}
+
+int cases_members(struct cases *c, const char *id, json_t **out,
+		  struct error *err)
+{
+	struct case_state cs;
+	struct store *s;
+	json_t *set, *p, *v;
+	const char *name;
+	int rc = ledger_read_begin(c->ledger, &s, err);
+
+	if (rc)
+		return rc;
+	rc = case_load(c, s, id, &cs, err);
+	ledger_read_end(c->ledger, s);
+	if (rc)
+		return rc;
+	set = json_object();
+	for (size_t i = 0; i < cs.n; i++)
+		json_object_set_new(set, cs.recs[i].actor, json_true());
+	p = people(&cs);
+	collect_names(set, p);
+	json_decref(p);
+	case_state_release(&cs);
+	*out = json_array();
+	json_object_foreach(set, name, v)
+		json_array_append_new(*out, json_string(name));
+	json_decref(set);
+	return 0;
+}

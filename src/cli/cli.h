@@ -57,6 +57,9 @@ int cli_open_cases(const char *dir, const char *data, unsigned flags,
 		   struct ledger **l, struct cases **c);
 void cli_close_cases(struct ledger *l, struct cases *c);
 
+/* The access module that cli_open_cases opened with the workflow. */
+struct access *cli_access(void);
+
 /* Reads a JSON file, or standard input for "-"; errors name what. */
 int cli_read_json(const char *what, const char *path, json_t **out);
 

@@ -5,6 +5,7 @@
  */
 #include "common/common.h"
 
+#include "access/access.h"
 #include "cases/cases.h"
 #include "cli.h"
 #include "common/jcs.h"
@@ -23,6 +24,9 @@ int cli_read_json(const char *what, const char *path, json_t **out)
 	return 0;
 }
 
+/* The access module of the store cli_open_cases opened. */
+static struct access *cli_acc;
+
 int cli_open_cases(const char *dir, const char *data, unsigned flags,
 		   struct ledger **l, struct cases **c)
 {
@@ -32,18 +36,26 @@ int cli_open_cases(const char *dir, const char *data, unsigned flags,
 	*c = NULL;
 	if (ledger_open(cli_store_dir(dir), flags, l, &err) != 0)
 		return cli_fail(&err);
-	if (cases_open(*l, cli_data_dir(data), c, &err) != 0) {
+	if (access_open(*l, cli_data_dir(data), NULL, &cli_acc, &err) != 0) {
 		ledger_close(*l);
 		*l = NULL;
 		return cli_fail(&err);
 	}
+	*c = access_cases(cli_acc);
 	return 0;
 }
 
 void cli_close_cases(struct ledger *l, struct cases *c)
 {
-	cases_close(c);
+	(void)c;
+	access_close(cli_acc);
+	cli_acc = NULL;
 	ledger_close(l);
+}
+
+struct access *cli_access(void)
+{
+	return cli_acc;
 }
 
 /* Options every workflow command takes. */

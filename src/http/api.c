@@ -28,47 +28,69 @@
 #define BEARER_INVALID "Bearer realm=\"casetrail\", error=\"invalid_token\""
 
 static const struct api_route api_routes[] = {
-    {"GET", {"matters"}, GROUP_CATALOGUE, serve_matters},
-    {"GET", {"matters", "*"}, GROUP_CATALOGUE, serve_matter},
-    {"GET", {"record-kinds"}, GROUP_CATALOGUE, serve_kinds},
-    {"GET", {"record-kinds", "*"}, GROUP_CATALOGUE, serve_kind},
-    {"GET", {"laws"}, GROUP_CATALOGUE, serve_laws},
-    {"GET", {"laws", "*"}, GROUP_CATALOGUE, serve_law},
-    {"GET", {"calendar"}, GROUP_CATALOGUE, serve_calendar},
-    {"GET", {"deadline"}, GROUP_CATALOGUE, serve_deadline},
-    {"GET", {"users"}, GROUP_USERS, serve_users},
-    {"GET", {"users", "*"}, GROUP_USERS, serve_user},
-    {"GET", {"cases"}, GROUP_CASES, serve_cases},
-    {"POST", {"cases"}, GROUP_CASES, create_case},
-    {"GET", {"cases", "*"}, GROUP_CASES, serve_case},
-    {"GET", {"cases", "*", "records"}, GROUP_RECORDS, serve_timeline},
-    {"POST", {"cases", "*", "records"}, GROUP_RECORDS, add_record},
-    {"GET", {"records", "*"}, GROUP_RECORDS, serve_record},
+    {"GET", {"matters"}, GROUP_CATALOGUE, serve_matters,
+     .action = ACT_CATALOGUE_READ},
+    {"GET", {"matters", "*"}, GROUP_CATALOGUE, serve_matter,
+     .action = ACT_CATALOGUE_READ},
+    {"GET", {"record-kinds"}, GROUP_CATALOGUE, serve_kinds,
+     .action = ACT_CATALOGUE_READ},
+    {"GET", {"record-kinds", "*"}, GROUP_CATALOGUE, serve_kind,
+     .action = ACT_CATALOGUE_READ},
+    {"GET", {"laws"}, GROUP_CATALOGUE, serve_laws,
+     .action = ACT_CATALOGUE_READ},
+    {"GET", {"laws", "*"}, GROUP_CATALOGUE, serve_law,
+     .action = ACT_CATALOGUE_READ},
+    {"GET", {"calendar"}, GROUP_CATALOGUE, serve_calendar,
+     .action = ACT_CATALOGUE_READ},
+    {"GET", {"deadline"}, GROUP_CATALOGUE, serve_deadline,
+     .action = ACT_CATALOGUE_READ},
+    {"GET", {"users"}, GROUP_USERS, serve_users, .action = ACT_STAFF_READ},
+    {"GET", {"users", "*"}, GROUP_USERS, serve_user, .action = ACT_STAFF_READ},
+    {"GET", {"cases"}, GROUP_CASES, serve_cases, .action = ACT_CASE_LIST},
+    {"POST", {"cases"}, GROUP_CASES, create_case, .action = ACT_CASE_CREATE},
+    {"GET", {"cases", "*"}, GROUP_CASES, serve_case, .action = ACT_CASE_READ},
+    {"GET", {"cases", "*", "records"}, GROUP_RECORDS, serve_timeline,
+     .action = ACT_CASE_READ},
+    {"POST", {"cases", "*", "records"}, GROUP_RECORDS, add_record,
+     .action = ACT_RECORD_ADD},
+    {"GET", {"records", "*"}, GROUP_RECORDS, serve_record,
+     .action = ACT_RECORD_READ},
     {"POST", {"records", "*", "corrections"}, GROUP_RECORDS,
-     correct_record},
-    {"GET", {"findings"}, GROUP_FINDINGS, serve_findings},
-    {"POST", {"uploads"}, GROUP_UPLOADS, create_upload, .file_body = true},
-    {"GET", {"media"}, GROUP_MEDIA, serve_media_list},
+     correct_record, .action = ACT_RECORD_CORRECT},
+    {"GET", {"findings"}, GROUP_FINDINGS, serve_findings,
+     .action = ACT_FINDINGS_READ},
+    {"POST", {"uploads"}, GROUP_UPLOADS, create_upload, .file_body = true,
+     .action = ACT_UPLOAD},
+    {"GET", {"media"}, GROUP_MEDIA, serve_media_list,
+     .action = ACT_MEDIA_READ},
     {"POST", {"media"}, GROUP_MEDIA, create_media,
-     .begin = media_form_begin},
+     .begin = media_form_begin, .action = ACT_MEDIA_INGEST},
     {"OPTIONS", {"media", "tus"}, GROUP_MEDIA, tus_options,
-     .anonymous = true},
+     .anonymous = true, .action = ACT_PUBLIC},
     {"POST", {"media", "tus"}, GROUP_MEDIA, tus_create,
-     .begin = tus_create_begin},
+     .begin = tus_create_begin, .action = ACT_MEDIA_INGEST},
     {"OPTIONS", {"media", "tus", "*"}, GROUP_MEDIA, tus_options,
-     .anonymous = true},
-    {"HEAD", {"media", "tus", "*"}, GROUP_MEDIA, tus_head},
+     .anonymous = true, .action = ACT_PUBLIC},
+    {"HEAD", {"media", "tus", "*"}, GROUP_MEDIA, tus_head,
+     .action = ACT_MEDIA_INGEST},
     {"PATCH", {"media", "tus", "*"}, GROUP_MEDIA, tus_patch,
-     .begin = tus_patch_begin},
-    {"DELETE", {"media", "tus", "*"}, GROUP_MEDIA, tus_delete},
-    {"GET", {"media", "*"}, GROUP_MEDIA, serve_media},
-    {"GET", {"media", "*", "custody"}, GROUP_MEDIA, serve_media_custody},
-    {"POST", {"media", "*", "links"}, GROUP_MEDIA, link_media},
-    {"POST", {"media", "*", "capture"}, GROUP_MEDIA, state_media_capture},
-    {"POST", {"media", "*", "justification"}, GROUP_MEDIA, justify_media},
-    {"GET", {"media", "*", "content"}, GROUP_MEDIA, serve_media_content},
+     .begin = tus_patch_begin, .action = ACT_MEDIA_INGEST},
+    {"DELETE", {"media", "tus", "*"}, GROUP_MEDIA, tus_delete,
+     .action = ACT_MEDIA_INGEST},
+    {"GET", {"media", "*"}, GROUP_MEDIA, serve_media,
+     .action = ACT_MEDIA_READ},
+    {"GET", {"media", "*", "custody"}, GROUP_MEDIA, serve_media_custody,
+     .action = ACT_MEDIA_READ},
+    {"POST", {"media", "*", "links"}, GROUP_MEDIA, link_media,
+     .action = ACT_MEDIA_LINK},
+    {"POST", {"media", "*", "capture"}, GROUP_MEDIA, state_media_capture,
+     .action = ACT_MEDIA_LINK},
+    {"POST", {"media", "*", "justification"}, GROUP_MEDIA, justify_media,
+     .action = ACT_MEDIA_LINK},
+    {"GET", {"media", "*", "content"}, GROUP_MEDIA, serve_media_content,
+     .action = ACT_MEDIA_CONTENT},
     {"GET", {"media", "*", "thumbnail"}, GROUP_MEDIA,
-     serve_media_thumbnail},
+     serve_media_thumbnail, .action = ACT_MEDIA_CONTENT},
 };
 
 bool api_path(const char *path)
@@ -311,6 +333,48 @@ static int authenticate(struct server *s, struct MHD_Connection *c,
 	return 0;
 }
 
+/*
+ * Loads the principal of rq->user and asks the policy whether its roles
+ * allow the route's action at all; the case and the mark are checked by
+ * the handler once it knows them (api_allow). Returns ROUTE_CONTINUE, 0
+ * with a 403 in r, or a negative code.
+ */
+static int authorize(struct server *s, struct request *rq, struct reply *r,
+		     struct error *err)
+{
+	struct error why = { 0 };
+	int rc = access_principal(s->access, rq->user, rq->remote, &rq->who,
+				  &why);
+
+	if (rc == CT_EPERM || rc == CT_ENOTFOUND)
+		return reply_problem_of(r, PROBLEM_FORBIDDEN, "%s", why.msg);
+	if (rc)
+		return error_set(err, rc, "%s", why.msg);
+	rc = access_decide(s->access, &rq->who, rq->api->action, NULL, &why);
+	if (rc == CT_EPERM)
+		return reply_problem_of(r, PROBLEM_FORBIDDEN, "%s", why.msg);
+	return rc ? error_set(err, rc, "%s", why.msg) : ROUTE_CONTINUE;
+}
+
+int api_allow(struct api_call *call, enum access_action act,
+	      const struct access_target *t, struct reply *r, bool *denied,
+	      struct error *err)
+{
+	struct error why = { 0 };
+	int rc = access_decide(call->s->access, &call->rq->who, act, t, &why);
+
+	*denied = false;
+	if (rc == CT_EPERM) {
+		*denied = true;
+		return reply_problem_of(r, PROBLEM_FORBIDDEN, "%s", why.msg);
+	}
+	if (rc == CT_ENOTFOUND) {
+		*denied = true;
+		return reply_problem(r, MHD_HTTP_NOT_FOUND, "%s", why.msg);
+	}
+	return rc ? error_set(err, rc, "%s", why.msg) : 0;
+}
+
 int api_begin(struct server *s, struct MHD_Connection *c,
 	      struct request *rq, struct reply *r, struct error *err)
 {
@@ -322,6 +386,9 @@ int api_begin(struct server *s, struct MHD_Connection *c,
 		return ROUTE_CONTINUE;
 	rc = authenticate(s, c, rq, r, err);
 	if (rc || !rq->user[0])
+		return rc;
+	rc = authorize(s, rq, r, err);
+	if (rc != ROUTE_CONTINUE)
 		return rc;
 	if (rq->api->file_body)
 		return upload_begin(s, c, rq, r, err);
@@ -341,6 +408,7 @@ int api_finish(struct server *s, struct MHD_Connection *c,
 		.rq = rq,
 		.params = rq->params,
 		.actor = { rq->user, NULL },
+		.who = &rq->who,
 	};
 	int rc;
 

@@ -17,6 +17,7 @@ struct api_call {
 	const char *const *params; /* decoded path parameters, in order */
 	json_t *body;              /* the parsed JSON body, or NULL */
 	struct actor actor;
+	const struct principal *who; /* the actor's roles, unit, clearance */
 };
 
 /*
@@ -46,7 +47,18 @@ struct api_route {
 	bool file_body; /* a POST whose body is a file for uploads.c */
 	api_begin_fn begin; /* else a POST body is JSON (body.c) */
 	bool anonymous;     /* served without a token: tus OPTIONS alone */
+	enum access_action action; /* what access_decide is asked */
 };
+
+/*
+ * Asks access_decide whether the caller may do act on t. Returns 0 when
+ * allowed; else 0 with a 403 problem in r and *denied set, or a negative
+ * code when the check itself failed. Every handler that reads or changes
+ * a case's content calls it with the case (and the mark) it resolved.
+ */
+int api_allow(struct api_call *call, enum access_action act,
+	      const struct access_target *t, struct reply *r, bool *denied,
+	      struct error *err);
 
 /* api.c */
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "access/access.h"
 #include "cases/cases.h"
 #include "common/error.h"
 #include "ledger/ledger.h"
@@ -66,7 +67,8 @@ struct media_sessions;
 
 struct server {
 	struct ledger *ledger;
-	struct cases *cases;
+	struct access *access;
+	struct cases *cases;     /* the workflow the access module opened */
 	struct media *media;
 	struct tus_registry *tus;          /* resumable uploads (tus.c) */
 	struct media_sessions *sessions;   /* playback sessions (media.c) */
@@ -112,6 +114,7 @@ struct request {
 	enum route_group group;
 	const char *problem; /* the problem type slug sent, for the log */
 	char user[LEDGER_NAME_MAX + 1]; /* the authenticated user, or "" */
+	struct principal who;           /* loaded with user; released at end */
 
 	/* Set by route_begin: what route_finish runs. */
 	bool routed;
@@ -214,6 +217,7 @@ enum problem {
 	PROBLEM_RANGE_NOT_SATISFIABLE, /* 416 */
 	PROBLEM_UPLOAD_LOCKED,     /* 423: another request is using the upload */
 	PROBLEM_TOO_MANY_UPLOADS,  /* 429: the user's unfinished uploads */
+	PROBLEM_FORBIDDEN,         /* 403: the access policy refuses */
 	PROBLEM_COUNT
 };
 

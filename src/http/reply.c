@@ -57,6 +57,7 @@ static const struct problem_type {
     [PROBLEM_UPLOAD_LOCKED] = {423, "upload-locked", "Upload in use"},
     [PROBLEM_TOO_MANY_UPLOADS] = {429, "too-many-uploads",
 				  "Too many unfinished uploads"},
+    [PROBLEM_FORBIDDEN] = {403, "forbidden", "Forbidden"},
 };
 
 void reply_init(struct reply *r)

@@ -136,6 +136,7 @@ static void request_end(void *cls, struct MHD_Connection *c, void **req_cls,
 	upload_release(rq);
 	tus_patch_release(rq);
 	media_form_release(rq);
+	principal_release(&rq->who);
 	buf_release(&rq->upload);
 	free(rq);
 	*req_cls = NULL;
@@ -414,7 +415,9 @@ static int server_start(struct server *s, const char *dir,
 	if (rc == 0)
 		rc = upload_dir_set(s, err);
 	if (rc == 0)
-		rc = cases_open(s->ledger, data_dir, &s->cases, err);
+		rc = access_open(s->ledger, data_dir, NULL, &s->access, err);
+	if (rc == 0)
+		s->cases = access_cases(s->access);
 	if (rc == 0)
 		rc = media_open(s->cases, s->ledger, media_cfg, &s->media, err);
 	if (rc == 0)
@@ -442,7 +445,7 @@ static void server_stop(struct server *s)
 	media_sessions_free(s->sessions);
 	tus_registry_close(s->tus);
 	media_close(s->media);
-	cases_close(s->cases);
+	access_close(s->access);
 	ledger_close(s->ledger);
 }
 

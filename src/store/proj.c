@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "internal.h"
+#include "kv.h"
 #include "media.h"
 #include "projection.h"
 
@@ -122,7 +123,7 @@ static const char *proj_sql[PS_COUNT] = {
  * another version has them dropped and rebuilt from the log on open,
  * since they hold nothing the log does not.
  */
-#define PROJ_VERSION "4"
+#define PROJ_VERSION "5"
 
 int proj_create(struct store *s, struct error *err)
 {
@@ -141,6 +142,7 @@ int proj_create(struct store *s, struct error *err)
 			      "DROP TABLE IF EXISTS p_media;"
 			      "DROP TABLE IF EXISTS p_custody;"
 			      "DROP TABLE IF EXISTS p_holds;"
+			      "DROP TABLE IF EXISTS p_kv;"
 			      "DELETE FROM meta WHERE key = 'projected';", err);
 		if (rc)
 			return rc;
@@ -148,6 +150,8 @@ int proj_create(struct store *s, struct error *err)
 	rc = exec_sql(s, proj_schema_sql, err);
 	if (rc == 0)
 		rc = media_proj_create(s, err);
+	if (rc == 0)
+		rc = kv_proj_create(s, err);
 	if (rc == 0 && !current)
 		rc = store_meta_put(s, "projection", PROJ_VERSION, err);
 	return rc;
@@ -769,7 +773,9 @@ int store_projection_clear(struct store *s, struct error *err)
 			  "DELETE FROM p_findings; DELETE FROM p_calendar;",
 			  err);
 
-	return rc ? rc : media_proj_clear(s, err);
+	if (rc == 0)
+		rc = media_proj_clear(s, err);
+	return rc ? rc : kv_proj_clear(s, err);
 }
 
 /* Each table's rows in key order; finding ids are left out because they
@@ -791,6 +797,7 @@ static const char *const dump_sql[] = {
 	"SELECT 'custody', hash, seq FROM p_custody ORDER BY hash, seq",
 	"SELECT 'hold', id, seq, window, from_ms, to_ms, media_seq, case_id,"
 	" released_seq, body FROM p_holds ORDER BY id",
+	"SELECT 'kv', ns, key, seq, body FROM p_kv ORDER BY ns, key",
 };
 
 static int dump_rows(struct store *s, const char *sql, struct buf *out,
