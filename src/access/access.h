@@ -196,4 +196,24 @@ struct ledger *access_ledger(struct access *a);
 int access_principal(struct access *a, const char *user, const char *addr,
 		     struct principal *out, struct error *err);
 
+/* --- the access log (log.c) ------------------------------------------------ */
+
+/* One read of marked content, or one refused attempt. */
+struct access_event {
+	enum access_action action;
+	const char *case_id;   /* may be NULL */
+	const char *target;    /* "record:SEQ", "media:HASH", "user:NAME"... */
+	enum access_mark mark;
+	bool refused;
+	const char *reason;    /* why it was refused; NULL for a read */
+};
+
+/*
+ * Appends an "access" entry for ev by p (who, what, when, from where).
+ * Refusals are counted: repeated ones raise unauthorized-access. Returns
+ * 0 or a negative code; a failure to record a read must fail the read.
+ */
+int access_log(struct access *a, const struct principal *p,
+	       const struct access_event *ev, struct error *err);
+
 #endif

@@ -33,7 +33,18 @@ struct access_kind {
 	access_project_fn fn;
 };
 
-/* Namespaces of the p_kv rows the access module keeps. */
-#define NS_SESSION "session"   /* session hash -> {user, expires, ...} */
+/*
+ * Staff signing keys (keys.c). keys_issue draws a new SM2 key pair for
+ * user, wraps the private key under a key derived from password and
+ * appends it as a "staff-key" entry; an older key of the user stops
+ * signing. keys_rewrap re-wraps the current key under new_pw after a
+ * password change, appending a "staff-key-rewrap" entry. Both return 0
+ * or a negative code; old_pw that does not open the key is CT_EPERM.
+ */
+int keys_issue(struct access *a, const char *user, const char *password,
+	       const struct actor *by, struct error *err);
+int keys_rewrap(struct access *a, const char *user, const char *old_pw,
+		const char *new_pw, const struct actor *by,
+		struct error *err);
 
 #endif
