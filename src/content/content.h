@@ -12,6 +12,7 @@
 #define CASETRAIL_CONTENT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "common/buf.h"
@@ -56,5 +57,15 @@ int content_put(struct store *s, uint64_t seq, const struct content *c,
  */
 int content_get(struct store *s, enum hash_alg alg, uint64_t seq,
 		const char *commitment, struct content *c, struct error *err);
+
+/*
+ * Stores the content of seq encrypted at rest (encrypt true) or in the
+ * clear, whichever it is not yet, without changing what it commits to.
+ * A mark raised or lowered after the record was written calls it inside
+ * the caller's transaction. Returns 0, CT_ENOTFOUND when no content is
+ * stored, or a negative code.
+ */
+int content_reseal(struct store *s, uint64_t seq, bool encrypt,
+		   struct error *err);
 
 #endif
