@@ -14,9 +14,11 @@
 
 static const char serve_help[] =
 	"Usage: casetrail serve [--dir DIR] [--data DIR] [--listen ADDR:PORT]\n"
+	"                       [--tls-cert FILE --tls-key FILE]\n"
 	"                       [--surveillance-days N] [--probe-seconds N]\n"
 	"\n"
-	"Serves the store over HTTP until SIGINT or SIGTERM, signs a\n"
+	"Serves the store over HTTP, or HTTPS with a certificate, until\n"
+	"SIGINT or SIGTERM, signs a\n"
 	"checkpoint at most 250 ms after each append and re-evaluates the\n"
 	"deadlines of open cases once a minute. Logs go to stderr as logfmt\n"
 	"lines (level from $CASETRAIL_LOG: debug, info, warn, error).\n"
@@ -27,6 +29,11 @@ static const char serve_help[] =
 	"                     folder of the source tree casetrail was built from)\n"
 	"  --listen ADDR:PORT the address to listen on (default 127.0.0.1:8080;\n"
 	"                     port 0 picks a free port; [::1]:PORT for IPv6)\n"
+	"  --tls-cert FILE    serve HTTPS (TLS 1.2 and 1.3) with the PEM\n"
+	"                     certificate in FILE, followed by any\n"
+	"                     intermediate certificates; needs --tls-key\n"
+	"  --tls-key FILE     the certificate's unencrypted PEM private key;\n"
+	"                     only its owner may access FILE (chmod 600)\n"
 	"  --surveillance-days N\n"
 	"                     days window surveillance footage is kept before\n"
 	"                     it may be purged (default and minimum 60)\n"
@@ -93,6 +100,8 @@ int cmd_serve(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "data", required_argument, NULL, 'D' },
 		{ "listen", required_argument, NULL, 'l' },
+		{ "tls-cert", required_argument, NULL, 'c' },
+		{ "tls-key", required_argument, NULL, 'k' },
 		{ "surveillance-days", required_argument, NULL, 's' },
 		{ "probe-seconds", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -104,6 +113,7 @@ int cmd_serve(int argc, char **argv)
 		.utc_offset_min = 480,
 	};
 	static char self[PATH_MAX];
+	struct http_tls tls = { NULL, NULL };
 	struct error err = { 0 };
 	int c, rc = 0;
 
@@ -112,6 +122,8 @@ int cmd_serve(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'D': data = optarg; break;
 		case 'l': listen = optarg; break;
+		case 'c': tls.cert_path = optarg; break;
+		case 'k': tls.key_path = optarg; break;
 		case 's':
 			rc = parse_surveillance_days(
 			    optarg, &media_cfg.surveillance_days);
@@ -130,11 +142,15 @@ int cmd_serve(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("serve", "unexpected argument '%s'",
 				 argv[optind]);
+	if (!tls.cert_path != !tls.key_path)
+		return cli_usage("serve", "--tls-cert and --tls-key go "
+				 "together; give both to serve HTTPS, or "
+				 "neither to serve plain HTTP");
 	if (resolve_self(self, sizeof(self)) != 0)
 		return EXIT_ERROR;
 	media_cfg.probe_exe = self;
 	if (http_serve(cli_store_dir(dir), cli_data_dir(data), listen,
-		       &media_cfg, &err) != 0)
+		       tls.cert_path ? &tls : NULL, &media_cfg, &err) != 0)
 		return cli_fail(&err);
 	return EXIT_OK;
 }

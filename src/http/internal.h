@@ -75,6 +75,7 @@ struct server {
 	struct MHD_Daemon *daemon;
 	struct sweeper sweeper;
 	char addr[HTTP_ADDR_MAX]; /* the bound address, as logged */
+	bool tls; /* serves HTTPS: session cookies get the Secure attribute */
 	uint64_t upload_max;	  /* bytes; $CASETRAIL_UPLOAD_MAX */
 	char upload_dir[PATH_MAX]; /* where uploads are spooled: blobs/tmp */
 	_Atomic uint64_t requests[HTTP_STATUS_MAX]; /* by status code */
@@ -338,6 +339,42 @@ int serve_inclusion(struct server *s, struct MHD_Connection *c,
 		    const char *rest, struct reply *r, struct error *err);
 int serve_consistency(struct server *s, struct MHD_Connection *c,
 		      const char *rest, struct reply *r, struct error *err);
+
+/* tls.c */
+
+/* The GnuTLS priority string of HTTPS: TLS 1.2 and 1.3, AEAD, ECDHE. */
+extern const char tls_priorities[];
+
+/*
+ * The certificate chain and private key of HTTPS as PEM text, with what
+ * the start log line states about the certificate.
+ */
+struct tls_creds {
+	char *cert;
+	char *key; /* wiped by tls_creds_wipe_key */
+	size_t key_len;
+	unsigned chain_length; /* certificates in the cert file */
+	char subject[256];     /* of the first certificate, RFC 4514 */
+	time_t not_before, not_after;
+	char not_before_text[24], not_after_text[24]; /* RFC 3339 UTC */
+};
+
+/*
+ * Reads and checks the certificate file and the private key file into
+ * out. The key file must be a regular file that only its owner (the
+ * user the server runs as, or root) may access. The first certificate
+ * must carry the key's public key. Returns 0, or CT_EINVAL, CT_EPERM,
+ * CT_EIO or CT_ENOMEM with an error that names the file; out then holds
+ * nothing.
+ */
+int tls_creds_load(const char *cert_path, const char *key_path,
+		   struct tls_creds *out, struct error *err);
+
+/* Overwrites and frees the key text; the daemon has its own copy. */
+void tls_creds_wipe_key(struct tls_creds *c);
+
+/* Frees what c holds, wiping the key first. */
+void tls_creds_release(struct tls_creds *c);
 
 /* sweep.c */
 int sweeper_start(struct server *s, struct error *err);

@@ -341,18 +341,29 @@ static void format_host(const struct sockaddr_storage *addr, char *out,
 	}
 }
 
-/* Starts libmicrohttpd on addr and records the bound address in s. */
+/*
+ * Starts libmicrohttpd on addr, with TLS when creds is not NULL, and
+ * records the bound address in s.
+ */
 static int daemon_start(struct server *s, const struct sockaddr_storage *addr,
-			struct error *err)
+			const struct tls_creds *creds, struct error *err)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem tls_options[] = {
+		{ MHD_OPTION_HTTPS_MEM_CERT, 0, creds ? creds->cert : NULL },
+		{ MHD_OPTION_HTTPS_MEM_KEY, 0, creds ? creds->key : NULL },
+		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	const union MHD_DaemonInfo *info;
 	char host[INET6_ADDRSTRLEN + 2];
 	unsigned port;
 
 	if (addr->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	if (creds)
+		flags |= MHD_USE_TLS;
 	/* clang-format off */
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, log_mhd_message, s,
@@ -362,6 +373,7 @@ static int daemon_start(struct server *s, const struct sockaddr_storage *addr,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 		MHD_OPTION_URI_LOG_CALLBACK, request_begin, s,
 		MHD_OPTION_NOTIFY_COMPLETED, request_end, s,
+		MHD_OPTION_ARRAY, creds ? tls_options : &tls_options[3],
 		MHD_OPTION_END);
 	/* clang-format on */
 
@@ -372,12 +384,14 @@ static int daemon_start(struct server *s, const struct sockaddr_storage *addr,
 			     ((struct sockaddr_in *)addr)->sin_port);
 		return error_set(err, CT_EIO, "cannot listen on %s:%u; check "
 				 "that no other server uses the port and that "
-				 "the address belongs to this host", host,
-				 port);
+				 "the address belongs to this host%s", host,
+				 port, creds ? ", and the libmicrohttpd "
+				 "errors logged about TLS" : "");
 	}
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	port = info ? info->port : 0;
 	snprintf(s->addr, sizeof(s->addr), "%s:%u", host, port);
+	s->tls = creds != NULL;
 	return 0;
 }
 
@@ -406,7 +420,8 @@ static int upload_dir_set(struct server *s, struct error *err)
 static int server_start(struct server *s, const char *dir,
 			const char *data_dir,
 			const struct media_config *media_cfg,
-			const struct sockaddr_storage *addr, struct error *err)
+			const struct sockaddr_storage *addr,
+			struct tls_creds *creds, struct error *err)
 {
 	int rc;
 
@@ -425,7 +440,10 @@ static int server_start(struct server *s, const char *dir,
 	if (rc == 0)
 		rc = media_sessions_new(&s->sessions, err);
 	if (rc == 0)
-		rc = daemon_start(s, addr, err);
+		rc = daemon_start(s, addr, creds, err);
+	/* GnuTLS holds the key now; no other copy is kept. */
+	if (creds)
+		tls_creds_wipe_key(creds);
 	if (rc == 0)
 		rc = ledger_signer_start(s->ledger, err);
 	if (rc == 0)
@@ -449,12 +467,66 @@ static void server_stop(struct server *s)
 	ledger_close(s->ledger);
 }
 
+/* Whether addr is in 127.0.0.0/8 or is ::1, which no other host reaches. */
+static bool is_loopback(const struct sockaddr_storage *addr)
+{
+	const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)addr;
+	const struct sockaddr_in *v4 = (const struct sockaddr_in *)addr;
+
+	if (addr->ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&v6->sin6_addr);
+	return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;
+}
+
+/* The certificate's validity left, below which the start log warns. */
+#define TLS_EXPIRY_WARN_S (30 * 86400)
+
+/*
+ * Logs whether the server speaks TLS. With TLS it names the certificate
+ * and warns when it is not valid yet, has expired or expires within 30
+ * days. Without TLS on an address other hosts reach, it warns that
+ * something in front must encrypt the traffic.
+ */
+static void log_transport(const struct sockaddr_storage *addr,
+			  const struct tls_creds *creds)
+{
+	char subject[sizeof(creds->subject) + 8];
+	time_t now = time(NULL);
+
+	if (!creds) {
+		log_info("http", "TLS off", "scheme=http");
+		if (!is_loopback(addr))
+			log_warn("http", "serving plain HTTP on an address "
+				 "other hosts can reach; serve HTTPS with "
+				 "--tls-cert and --tls-key, or listen on "
+				 "127.0.0.1 behind a reverse proxy that "
+				 "terminates TLS", NULL);
+		return;
+	}
+	log_info("http", "TLS on", "scheme=https protocols=TLS1.2,TLS1.3 "
+		 "subject=%s not_before=%s not_after=%s chain=%u",
+		 log_quote(creds->subject, subject, sizeof(subject)),
+		 creds->not_before_text, creds->not_after_text,
+		 creds->chain_length);
+	if (creds->not_before != (time_t)-1 && now < creds->not_before)
+		log_warn("http", "TLS certificate is not valid yet",
+			 "not_before=%s", creds->not_before_text);
+	else if (creds->not_after != (time_t)-1 && now >= creds->not_after)
+		log_warn("http", "TLS certificate has expired; clients will "
+			 "reject it", "not_after=%s", creds->not_after_text);
+	else if (creds->not_after != (time_t)-1 &&
+		 creds->not_after - now < TLS_EXPIRY_WARN_S)
+		log_warn("http", "TLS certificate expires within 30 days",
+			 "not_after=%s", creds->not_after_text);
+}
+
 int http_serve(const char *dir, const char *data_dir,
-	       const char *listen_addr, const struct media_config *media_cfg,
-	       struct error *err)
+	       const char *listen_addr, const struct http_tls *tls,
+	       const struct media_config *media_cfg, struct error *err)
 {
 	struct server *s = NULL;
 	struct sockaddr_storage addr;
+	struct tls_creds creds = { 0 };
 	sigset_t signals, saved;
 	char quoted[PATH_MAX + 8], data_quoted[PATH_MAX + 8];
 	int rc, sig = 0;
@@ -462,11 +534,20 @@ int http_serve(const char *dir, const char *data_dir,
 	rc = parse_listen(listen_addr, &addr, err);
 	if (rc)
 		return rc;
+	if (tls) {
+		rc = tls_creds_load(tls->cert_path, tls->key_path, &creds,
+				    err);
+		if (rc)
+			return rc;
+	}
 	s = calloc(1, sizeof(*s));
-	if (!s)
+	if (!s) {
+		tls_creds_release(&creds);
 		return error_set(err, CT_ENOMEM, "out of memory");
+	}
 	rc = upload_max_from_env(&s->upload_max, err);
 	if (rc) {
+		tls_creds_release(&creds);
 		free(s);
 		return rc;
 	}
@@ -477,11 +558,14 @@ int http_serve(const char *dir, const char *data_dir,
 	sigaddset(&signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &signals, &saved);
 
-	rc = server_start(s, dir, data_dir, media_cfg, &addr, err);
+	rc = server_start(s, dir, data_dir, media_cfg, &addr,
+			  tls ? &creds : NULL, err);
 	if (rc)
 		goto out_stop;
-	log_info("http", "listening", "addr=%s dir=%s data=%s upload_max=%"
-		 PRIu64, s->addr, log_quote(dir, quoted, sizeof(quoted)),
+	log_transport(&addr, tls ? &creds : NULL);
+	log_info("http", "listening", "addr=%s scheme=%s dir=%s data=%s "
+		 "upload_max=%" PRIu64, s->addr, s->tls ? "https" : "http",
+		 log_quote(dir, quoted, sizeof(quoted)),
 		 log_quote(data_dir, data_quoted, sizeof(data_quoted)),
 		 s->upload_max);
 	while (sigwait(&signals, &sig) != 0)
@@ -491,6 +575,7 @@ int http_serve(const char *dir, const char *data_dir,
 
 out_stop:
 	server_stop(s);
+	tls_creds_release(&creds);
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	if (rc == 0)
 		log_info("http", "stopped", "addr=%s", s->addr);
