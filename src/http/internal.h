@@ -342,19 +342,18 @@ int serve_consistency(struct server *s, struct MHD_Connection *c,
 
 /* tls.c */
 
-/* The GnuTLS priority string of HTTPS: TLS 1.2 and 1.3, AEAD, ECDHE. */
-extern const char tls_priorities[];
+struct gnutls_pcert_st;
+struct gnutls_privkey_st;
 
 /*
- * The certificate chain and private key of HTTPS as PEM text, with what
- * the start log line states about the certificate.
+ * The certificate chain and private key of HTTPS, loaded into GnuTLS,
+ * with what the start log line states about the certificate.
  */
 struct tls_creds {
-	char *cert;
-	char *key; /* wiped by tls_creds_wipe_key */
-	size_t key_len;
-	unsigned chain_length; /* certificates in the cert file */
-	char subject[256];     /* of the first certificate, RFC 4514 */
+	struct gnutls_pcert_st *pcerts; /* the chain, the server's first */
+	unsigned chain_length;
+	struct gnutls_privkey_st *key;
+	char subject[256]; /* of the first certificate, RFC 4514 */
 	time_t not_before, not_after;
 	char not_before_text[24], not_after_text[24]; /* RFC 3339 UTC */
 };
@@ -362,19 +361,24 @@ struct tls_creds {
 /*
  * Reads and checks the certificate file and the private key file into
  * out. The key file must be a regular file that only its owner (the
- * user the server runs as, or root) may access. The first certificate
- * must carry the key's public key. Returns 0, or CT_EINVAL, CT_EPERM,
- * CT_EIO or CT_ENOMEM with an error that names the file; out then holds
- * nothing.
+ * user the server runs as, or root) may access, and an unencrypted PEM
+ * key of the first certificate. The key's text is wiped from memory
+ * before this returns. Returns 0, or CT_EINVAL, CT_EPERM, CT_EIO or
+ * CT_ENOMEM with an error that names the file; out then holds nothing.
  */
 int tls_creds_load(const char *cert_path, const char *key_path,
 		   struct tls_creds *out, struct error *err);
 
-/* Overwrites and frees the key text; the daemon has its own copy. */
-void tls_creds_wipe_key(struct tls_creds *c);
-
-/* Frees what c holds, wiping the key first. */
+/* Frees what c holds; GnuTLS clears the key as it frees it. */
 void tls_creds_release(struct tls_creds *c);
+
+/*
+ * Fills items with the libmicrohttpd options that serve c over TLS 1.2
+ * and 1.3 and returns their count, at most TLS_DAEMON_OPTIONS. c must
+ * outlive the daemon; the process serves one set of credentials.
+ */
+#define TLS_DAEMON_OPTIONS 2
+size_t tls_daemon_options(struct tls_creds *c, struct MHD_OptionItem *items);
 
 /* sweep.c */
 int sweeper_start(struct server *s, struct error *err);

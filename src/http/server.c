@@ -346,24 +346,23 @@ static void format_host(const struct sockaddr_storage *addr, char *out,
  * records the bound address in s.
  */
 static int daemon_start(struct server *s, const struct sockaddr_storage *addr,
-			const struct tls_creds *creds, struct error *err)
+			struct tls_creds *creds, struct error *err)
 {
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 			 MHD_USE_ERROR_LOG;
-	struct MHD_OptionItem tls_options[] = {
-		{ MHD_OPTION_HTTPS_MEM_CERT, 0, creds ? creds->cert : NULL },
-		{ MHD_OPTION_HTTPS_MEM_KEY, 0, creds ? creds->key : NULL },
-		{ MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)tls_priorities },
-		{ MHD_OPTION_END, 0, NULL },
-	};
+	struct MHD_OptionItem tls_options[TLS_DAEMON_OPTIONS + 1];
 	const union MHD_DaemonInfo *info;
+	size_t n = 0;
 	char host[INET6_ADDRSTRLEN + 2];
 	unsigned port;
 
 	if (addr->ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	if (creds)
+	if (creds) {
 		flags |= MHD_USE_TLS;
+		n = tls_daemon_options(creds, tls_options);
+	}
+	tls_options[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	/* clang-format off */
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, log_mhd_message, s,
@@ -373,7 +372,7 @@ static int daemon_start(struct server *s, const struct sockaddr_storage *addr,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
 		MHD_OPTION_URI_LOG_CALLBACK, request_begin, s,
 		MHD_OPTION_NOTIFY_COMPLETED, request_end, s,
-		MHD_OPTION_ARRAY, creds ? tls_options : &tls_options[3],
+		MHD_OPTION_ARRAY, tls_options,
 		MHD_OPTION_END);
 	/* clang-format on */
 
@@ -441,9 +440,6 @@ static int server_start(struct server *s, const char *dir,
 		rc = media_sessions_new(&s->sessions, err);
 	if (rc == 0)
 		rc = daemon_start(s, addr, creds, err);
-	/* GnuTLS holds the key now; no other copy is kept. */
-	if (creds)
-		tls_creds_wipe_key(creds);
 	if (rc == 0)
 		rc = ledger_signer_start(s->ledger, err);
 	if (rc == 0)
