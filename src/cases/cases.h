@@ -72,6 +72,14 @@ struct cases_projector {
 	int (*fn)(void *ctx, struct store *s, const struct cases_entry *e,
 		  struct error *err);
 	void *ctx;
+	/*
+	 * Optional: the time (UTC ms) of the SM2 signature that user made
+	 * in role over record seq, or -1 when there is none. With it, a
+	 * staff signature that a record names counts only once made; one
+	 * still missing raises unsigned-record (docs/findings.md).
+	 */
+	int64_t (*signed_at)(void *ctx, struct store *s, uint64_t seq,
+			     const char *user, const char *role);
 };
 
 /* cases_open with the projector extra (may be NULL), installed before
@@ -191,6 +199,9 @@ struct record_request {
 	size_t nattachments;
 	int has_at;     /* the event happened at at_ms, not now */
 	int64_t at_ms;
+	/* Under a confidentiality mark other than none, whatever the kind's
+	 * default: the content is encrypted at rest (content.h). */
+	int marked;
 };
 
 /*

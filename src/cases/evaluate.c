@@ -45,6 +45,8 @@ static const struct finding_text {
 	  "受理窗口应当实时音像记录并保存不少于六十日，录像不得中断或者缺失" },
 	{ "unlawful-suspension", "major",
 	  "期限中止仅限听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审，并须书面告知申请人所需时间（行政许可法第四十五条）" },
+	{ "unsigned-record", "minor",
+	  "工作人员签名须由本人以其签名密钥对记录作出可靠的电子签名（电子签名法第十三条、第十四条）" },
 };
 
 const char *finding_rule(const char *code)
@@ -718,6 +720,53 @@ static void eval_pages(struct eval *e, const struct rec *r)
 	}
 }
 
+/*
+ * A staff signature is an SM2 signature over the record's commitment,
+ * appended after the record (src/access/sign.c): the record must exist
+ * before it can be signed, so the append cannot demand it, and a staff
+ * signature named in the fields counts only once made. One still missing
+ * at the end of the day after the record (or the correction in force)
+ * was written raises unsigned-record; the signature cures it. Without a
+ * module that records signatures nothing is checked.
+ */
+static void eval_staff_signatures(struct eval *e, const struct rec *r)
+{
+	const struct rec *in_force = r;
+	int64_t due_ms;
+	json_t *sig;
+	size_t i;
+
+	if (!e->env->signed_at)
+		return;
+	for (i = 0; r->corrected_by >= 0 && i < e->cs->n; i++)
+		if (e->cs->recs[i].seq == (uint64_t)r->corrected_by)
+			in_force = &e->cs->recs[i];
+	due_ms = day_start_ms(day_of_ms(in_force->ts_ms) + 2);
+	if (e->now_ms < due_ms)
+		return;
+	json_array_foreach(json_object_get(r->fields, "signatures"), i, sig) {
+		const char *role = json_string_value(json_object_get(sig,
+								     "role"));
+		const char *who = json_string_value(json_object_get(sig,
+								    "person"));
+		char key[2 * USER_NAME_MAX + 64], detail[2 * USER_NAME_MAX + 96];
+		int64_t at;
+
+		if (!role || !who || strcmp(json_string_value(json_object_get(
+				     sig, "method")) ?: "", "staff"))
+			continue;
+		at = e->env->signed_at(e->env->signed_ctx, e->env->store,
+				       in_force->seq, who, role);
+		if (at >= 0 && at <= e->now_ms)
+			continue;
+		snprintf(key, sizeof(key), "%s/%s", role, who);
+		snprintf(detail, sizeof(detail), "role %s: no SM2 signature by "
+			 "%s over record %" PRIu64, role, who, in_force->seq);
+		raise_finding(e, "unsigned-record", r, key, due_ms, who,
+			      detail);
+	}
+}
+
 static void eval_records(struct eval *e)
 {
 	for (size_t i = 0; i < e->cs->n; i++) {
@@ -728,6 +777,7 @@ static void eval_records(struct eval *e)
 		if (is_kind(r, "onsite-verification"))
 			eval_officers(e, r);
 		eval_pages(e, r);
+		eval_staff_signatures(e, r);
 		if (is_kind(r, KIND_FINDING))
 			raise_finding(e, field_str(r, "code") ?: "finding", r,
 				      "", r->ts_ms, field_str(r, "user"),

@@ -108,6 +108,12 @@ struct check_env {
 	const struct calendar *cal;
 	user_lookup_fn user;
 	void *user_ctx;
+	/* Staff signatures made (cases_projector.signed_at, with its ctx
+	 * and the store); NULL when no module records them. */
+	int64_t (*signed_at)(void *ctx, struct store *s, uint64_t seq,
+			     const char *user, const char *role);
+	void *signed_ctx;
+	struct store *store;
 };
 
 /*
@@ -171,6 +177,12 @@ struct cases {
 struct hook_result {
 	const char *finding; /* the finding a rejected act raises */
 };
+
+/*
+ * Whether the content of a kind is encrypted at rest by default: its
+ * "confidentiality" names a mark, anything but none, public or internal.
+ */
+int kind_sealed(const json_t *kind);
 
 /* Whether kind is one of the audio-visual entries (media/media.h). */
 int is_media_kind(const char *kind);

@@ -8,6 +8,7 @@
 
 #include "common/jcs.h"
 #include "common/log.h"
+#include "content/content.h"
 #include "internal.h"
 
 json_t *user_read(struct store *s, const char *name)
@@ -32,6 +33,9 @@ static void env_init(struct cases *c, struct store *s, struct check_env *env)
 	env->cal = c->cal;
 	env->user = lookup_user;
 	env->user_ctx = s;
+	env->signed_at = c->extra.signed_at;
+	env->signed_ctx = c->extra.ctx;
+	env->store = s;
 }
 
 /* Fills r from a stored entry and its content (NULL fields if none). */
@@ -39,7 +43,7 @@ static int rec_from_entry(struct store *s, uint64_t seq, struct rec *r,
 			  char *case_id, size_t case_n, struct error *err)
 {
 	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
-	struct buf salt = BUF_INIT_MAX(64), fields = BUF_INIT_MAX(1 << 21);
+	struct content content;
 	json_t *e = NULL;
 	int rc = store_entry_get(s, seq, &body, err);
 
@@ -67,14 +71,15 @@ static int rec_from_entry(struct store *s, uint64_t seq, struct rec *r,
 			snprintf(case_id, case_n, "%s",
 				 json_string_value(json_object_get(e, "case"))
 					 ?: "");
-		if (store_content_get(s, seq, &salt, &fields, NULL) == 0)
-			r->fields = json_loadb(fields.data, fields.len, 0,
-					       NULL);
+		/* Sealed content is decrypted here (content.h). */
+		content_init(&content);
+		if (content_read(s, seq, &content, NULL) == 0)
+			r->fields = json_loadb(content.fields.data,
+					       content.fields.len, 0, NULL);
+		content_release(&content);
 	}
 	json_decref(e);
 	buf_release(&body);
-	buf_release(&salt);
-	buf_release(&fields);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "common/common.h"
 
 #include "common/log.h"
+#include "content/content.h"
 #include "internal.h"
 
 #define FUTURE_SLACK_MS (5 * 60 * 1000)
@@ -40,6 +41,15 @@ int record_kind_check(const struct cases *c, const char *kind,
 				 "unknown; list the kinds with 'casetrail "
 				 "kinds'", kind);
 	return schema_check(&env, k, fields, 1000, err);
+}
+
+int kind_sealed(const json_t *kind)
+{
+	const char *mark = json_string_value(json_object_get(kind,
+							     "confidentiality"));
+
+	return mark && strcmp(mark, "none") && strcmp(mark, "public") &&
+	       strcmp(mark, "internal");
 }
 
 /* Draws a document number for kinds that have one: 曹审批受〔2026〕1号. */
@@ -260,6 +270,7 @@ int cases_record_add(struct cases *c, const struct record_request *q,
 	rec.nattachments = q->nattachments;
 	rec.supersedes = -1;
 	rec.hook_data = &hr;
+	rec.seal = q->marked || kind_sealed(kind);
 	if (rc == 0)
 		rc = ledger_append(c->ledger, &rec, &receipt, err);
 	if (rc && hr.finding) {
@@ -365,6 +376,7 @@ int cases_new(struct cases *c, const json_t *req, const struct actor *by,
 	rec.at_ms = received_ms;
 	rec.fields = fields;
 	rec.supersedes = -1;
+	rec.seal = kind_sealed(kind);
 	if (rc == 0)
 		rc = ledger_append(c->ledger, &rec, &receipt, err);
 	json_decref(fields);
@@ -522,6 +534,19 @@ static int resolve_chain(struct store *s, uint64_t *seq, uint64_t *latest,
 	return 0;
 }
 
+/* Whether the content of seq is stored encrypted, whatever marked it. */
+static int stored_sealed(struct store *s, uint64_t seq)
+{
+	struct buf salt = BUF_INIT_MAX(1024);
+	struct buf raw = BUF_INIT_MAX(2 * CONTENT_MAX);
+	int sealed = store_content_get(s, seq, &salt, &raw, NULL) == 0 &&
+		     content_row_sealed(raw.data, raw.len);
+
+	buf_release(&salt);
+	buf_release(&raw);
+	return sealed;
+}
+
 int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 			 const json_t *fields, const struct actor *by,
 			 json_t **out, struct error *err)
@@ -534,7 +559,7 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 	size_t natts = 0;
 	struct store *s;
 	json_t *content;
-	int rc;
+	int rc, sealed = 0;
 
 	if (!reason || !reason[0])
 		return error_set(err, CT_EINVAL, "a correction needs a reason; "
@@ -548,6 +573,8 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 			   kind_code, sizeof(kind_code), err);
 	if (rc == 0)
 		rc = check_author(s, seq, by->user, &natts, err);
+	if (rc == 0)
+		sealed = stored_sealed(s, seq) || stored_sealed(s, latest);
 	ledger_read_end(c->ledger, s);
 	if (rc)
 		return rc;
@@ -571,6 +598,8 @@ int cases_record_correct(struct cases *c, uint64_t seq, const char *reason,
 	rec.os_user = by->os_user;
 	rec.fields = content;
 	rec.supersedes = (int64_t)latest;
+	/* The corrected fields stay as protected as what they correct. */
+	rec.seal = sealed || kind_sealed(kind);
 	rc = ledger_append(c->ledger, &rec, &receipt, err);
 	if (rc == 0)
 		*out = receipt_json(&receipt, case_id, KIND_CORRECTION, content);

@@ -137,6 +137,85 @@ void key_free(struct key *k);
 int sm2_za(const struct key *k, const char *id, uint8_t out[HASH_LEN]);
 
 /*
+ * SM2 signatures as OpenSSL and the openssl command line read them: a DER
+ * ECDSA-Sig-Value, at most SM2_SIG_DER_MAX bytes. sm2_sig_der converts
+ * the raw r||s of key_sign into that form and returns its length, or
+ * CT_ECRYPTO; sm2_sig_raw converts back and returns 0, or CT_EINVAL for
+ * bytes that are not one DER signature with 32-byte r and s.
+ */
+#define SM2_SIG_DER_MAX 72
+int sm2_sig_der(const uint8_t raw[SIG_MAX], uint8_t der[SM2_SIG_DER_MAX]);
+int sm2_sig_raw(const uint8_t *der, size_t len, uint8_t raw[SIG_MAX]);
+
+/*
+ * A private key as PKCS#8 DER in memory, for wrapping under another key:
+ * key_private_der writes it into der (room for max bytes) and returns its
+ * length, or a negative code; the caller wipes der. key_load_private_der
+ * reads it back, and accepts only SM2 (on the SM2 curve) and Ed25519.
+ */
+#define KEY_DER_MAX 256
+int key_private_der(const struct key *k, uint8_t *der, size_t max);
+int key_load_private_der(const uint8_t *der, size_t len, struct key **out,
+			 struct error *err);
+
+/*
+ * The bytes a staff member's SM2 key signs for a record (see
+ * docs/access.md): six lines, each ended by a newline,
+ *
+ *   casetrail-signature/v1
+ *   <origin of the store's checkpoints>
+ *   <seq of the signed record, decimal>
+ *   <role the member signs in>
+ *   <user name of the member>
+ *   <the record entry's content commitment, "<alg>:<hex>">
+ *
+ * Appends them to out; returns 0 or CT_EINVAL when a value is empty or
+ * contains a newline, or a buf error.
+ */
+int staff_statement(const char *origin, uint64_t seq, const char *role,
+		    const char *user, const char *commitment,
+		    struct buf *out);
+
+/*
+ * Symmetric crypto for keys and content at rest (cipher.c): SM4 (GB/T
+ * 32907) in counter mode, which encrypts and decrypts alike, and
+ * HMAC-SM3 for authenticating what was encrypted (encrypt-then-MAC, with
+ * a key of its own).
+ */
+#define SM4_KEY_LEN 16
+#define SM4_IV_LEN 16
+#define HMAC_SM3_LEN 32
+
+/* Runs SM4-CTR over len bytes of in into out (which may be in). Returns 0
+ * or CT_ECRYPTO. The pair (key, iv) must never be used twice. */
+int sm4_ctr(const uint8_t key[SM4_KEY_LEN], const uint8_t iv[SM4_IV_LEN],
+	    const void *in, size_t len, void *out);
+
+/* One piece of a message that hmac_sm3 authenticates. */
+struct crypto_part {
+	const void *data;
+	size_t len;
+};
+
+/* Computes HMAC-SM3 under key over the n parts in order. Returns 0 or
+ * CT_ECRYPTO. */
+int hmac_sm3(const void *key, size_t key_len, const struct crypto_part *parts,
+	     size_t n, uint8_t out[HMAC_SM3_LEN]);
+
+/* Compares n bytes in time that does not depend on where they differ;
+ * returns 1 when equal. */
+int crypto_equal(const void *a, const void *b, size_t n);
+
+/*
+ * Derives len bytes (at most 64) from a secret with HMAC-SM3 under a
+ * label: out = HMAC-SM3(secret, label || 0x01) || HMAC-SM3(secret, label
+ * || 0x02), cut to len. Keys for different uses come from different
+ * labels. Returns 0 or CT_ECRYPTO.
+ */
+int crypto_derive(const void *secret, size_t secret_len, const char *label,
+		  uint8_t *out, size_t len);
+
+/*
  * Signed notes (C2SP signed-note). A note is text ending in a newline,
  * followed by a blank line and one signature line per key:
  *

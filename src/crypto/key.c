@@ -602,6 +602,81 @@ out_free_ctx:
 	return ok ? 0 : CT_ECRYPTO;
 }
 
+int sm2_sig_der(const uint8_t raw[SIG_MAX], uint8_t der[SM2_SIG_DER_MAX])
+{
+	unsigned char *p = NULL;
+	size_t len = 0;
+	int rc = CT_ECRYPTO;
+
+	if (raw_to_der(raw, &p, &len) == 0 && len <= SM2_SIG_DER_MAX) {
+		memcpy(der, p, len);
+		rc = (int)len;
+	}
+	OPENSSL_free(p);
+	ERR_clear_error();
+	return rc;
+}
+
+int sm2_sig_raw(const uint8_t *der, size_t len, uint8_t raw[SIG_MAX])
+{
+	int rc = len <= SM2_SIG_DER_MAX && der_to_raw(der, len, raw) == 0
+			 ? 0
+			 : CT_EINVAL;
+
+	ERR_clear_error();
+	return rc;
+}
+
+int key_private_der(const struct key *k, uint8_t *der, size_t max)
+{
+	/* A secure-memory BIO wipes the encoding when it is freed. */
+	BIO *bio = BIO_new(BIO_s_secmem());
+	char *data;
+	long len;
+	int rc = CT_ECRYPTO;
+
+	if (bio && i2d_PKCS8PrivateKey_bio(bio, k->pkey, NULL, NULL, 0, NULL,
+					   NULL) == 1) {
+		len = BIO_get_mem_data(bio, &data);
+		if (len > 0 && (size_t)len <= max) {
+			memcpy(der, data, (size_t)len);
+			rc = (int)len;
+		} else {
+			rc = CT_ETOOBIG;
+		}
+	}
+	BIO_free(bio);
+	ERR_clear_error();
+	return rc;
+}
+
+int key_load_private_der(const uint8_t *der, size_t len, struct key **out,
+			 struct error *err)
+{
+	EVP_PKEY *pkey = NULL;
+	enum key_type type;
+	BIO *bio;
+	int rc;
+
+	*out = NULL;
+	if (len > KEY_DER_MAX)
+		return error_set(err, CT_EINVAL, "a private key of %zu bytes "
+				 "is longer than %d bytes", len, KEY_DER_MAX);
+	bio = BIO_new_mem_buf(der, (int)len);
+	if (bio)
+		pkey = d2i_PrivateKey_ex_bio(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	if (!pkey)
+		return openssl_error(err, CT_EINVAL,
+				     "not a PKCS#8 DER private key");
+	rc = classify(pkey, &type, "the private key", err);
+	if (rc) {
+		EVP_PKEY_free(pkey);
+		return rc;
+	}
+	return key_wrap(pkey, type, out, err);
+}
+
 /*
  * Parameters of the SM2 curve, GB/T 32918.5-2017 (identical to
  * GM/T 0003.5-2012): the coefficients a and b and the base point G.

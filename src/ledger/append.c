@@ -482,6 +482,7 @@ static int append_req_run(struct ledger *l, struct append_req *req,
 	if (rc == 0)
 		rc = content_prepare(l->config.alg, req->rec->fields,
 				     &req->content, err);
+	req->content.seal = req->rec->seal != 0;
 	buf_init(&req->head, LEDGER_ENTRY_MAX);
 	if (rc == 0)
 		rc = build_head(req, err);

@@ -44,6 +44,11 @@ struct ledger {
 	struct store *pool[READER_POOL];
 	size_t pool_count;
 
+	/* The content master key (keys/content.key), when the store has
+	 * one; every connection gets it (content.h). */
+	uint8_t content_key[STORE_CONTENT_KEY_LEN];
+	int has_content_key;
+
 	/* Loaded signing keys, under keys_mu. */
 	pthread_mutex_t keys_mu;
 	struct key *keys[2];
@@ -102,6 +107,17 @@ int config_load(const char *dir, struct ledger_config *c, struct error *err);
  * the configuration states. */
 int check_db_matches(const struct ledger_config *c, struct store *s,
 		     struct error *err);
+
+/*
+ * Checks every staff signature entry in s against the staff keys before
+ * it (sigcheck.c), calling fn with one line per problem. *checked gets
+ * the number of signature entries read. Returns 0 or a code when the
+ * entries cannot be read.
+ */
+typedef void (*sig_problem_fn)(void *ctx, const char *msg);
+int check_staff_signatures(struct store *s, const struct ledger_config *c,
+			   sig_problem_fn fn, void *ctx, uint64_t *checked,
+			   struct error *err);
 
 /* Checks that name is a usable identifier (case, actor, kind). */
 int check_name(const char *what, const char *name, struct error *err);

@@ -125,6 +125,7 @@ struct ledger_record {
 	size_t nattachments;
 	int64_t supersedes;     /* -1 for none */
 	void *hook_data;        /* passed to the projection hook, if any */
+	int seal;               /* encrypt the content at rest (content.h) */
 };
 
 struct ledger_receipt {

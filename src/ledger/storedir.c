@@ -12,6 +12,7 @@
 
 #include "common/jcs.h"
 #include "common/log.h"
+#include "content/content.h"
 #include "internal.h"
 
 int path_join(char *out, size_t n, const char *dir, const char *name)
@@ -572,6 +573,28 @@ static void finish_pending_wipe(struct ledger *l)
 	buf_release(&v);
 }
 
+/*
+ * Loads the content master key, creating it in a writable store that has
+ * none yet, and hands it to the writer connection. A read-only open of a
+ * store without one goes on: nothing in it can be sealed.
+ */
+static int open_content_key(struct ledger *l, struct error *err)
+{
+	char path[PATH_MAX];
+	int rc;
+
+	path_join(path, sizeof(path), l->config.dir, KEY_DIR);
+	rc = content_key_load(path, !(l->flags & LEDGER_READONLY),
+			      l->content_key, err);
+	if (rc == CT_ENOTFOUND && (l->flags & LEDGER_READONLY))
+		return 0;
+	if (rc)
+		return rc;
+	l->has_content_key = 1;
+	store_set_content_key(l->writer, l->content_key);
+	return 0;
+}
+
 int ledger_open(const char *dir, unsigned flags, struct ledger **out,
 		struct error *err)
 {
@@ -598,6 +621,8 @@ int ledger_open(const char *dir, unsigned flags, struct ledger **out,
 			&l->writer, err);
 	if (rc == 0)
 		rc = check_db_matches(&l->config, l->writer, err);
+	if (rc == 0)
+		rc = open_content_key(l, err);
 	path_join(path, sizeof(path), dir, BLOB_DIR);
 	if (rc == 0)
 		rc = blob_dir_open(path, l->config.alg, &l->blobs, err);
@@ -628,6 +653,7 @@ void ledger_close(struct ledger *l)
 	store_close(l->writer);
 	for (size_t i = 0; i < ARRAY_SIZE(l->keys); i++)
 		key_free(l->keys[i]);
+	crypto_wipe(l->content_key, sizeof(l->content_key));
 	blob_dir_free(l->blobs);
 	pthread_mutex_destroy(&l->mu);
 	pthread_cond_destroy(&l->cond);
@@ -646,6 +672,7 @@ const struct ledger_config *ledger_config(const struct ledger *l)
 int reader_get(struct ledger *l, struct store **s, struct error *err)
 {
 	char path[PATH_MAX];
+	int rc;
 
 	pthread_mutex_lock(&l->pool_mu);
 	if (l->pool_count > 0) {
@@ -655,7 +682,10 @@ int reader_get(struct ledger *l, struct store **s, struct error *err)
 	}
 	pthread_mutex_unlock(&l->pool_mu);
 	path_join(path, sizeof(path), l->config.dir, DB_FILE);
-	return store_open(path, STORE_READONLY, s, err);
+	rc = store_open(path, STORE_READONLY, s, err);
+	if (rc == 0 && l->has_content_key)
+		store_set_content_key(*s, l->content_key);
+	return rc;
 }
 
 void reader_put(struct ledger *l, struct store *s)
@@ -834,6 +864,13 @@ static int backup_files(struct ledger *l, const char *dir, struct error *err)
 		if (rc == 0)
 			rc = copy_small_file(k->public_path, to, 0644, err);
 	}
+	/* The content key: sealed content in the copy needs it. */
+	path_printf(from, sizeof(from), "%s/%s/%s", l->config.dir, KEY_DIR,
+		    CONTENT_KEY_FILE);
+	path_printf(to, sizeof(to), "%s/%s/%s", dir, KEY_DIR,
+		    CONTENT_KEY_FILE);
+	if (rc == 0 && l->has_content_key)
+		rc = copy_small_file(from, to, 0600, err);
 	/* config.json last, as in init: it marks the copy complete. */
 	path_join(from, sizeof(from), l->config.dir, CONFIG_FILE);
 	path_join(to, sizeof(to), dir, CONFIG_FILE);

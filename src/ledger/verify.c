@@ -532,7 +532,27 @@ static int check_content_row(void *ctx, uint64_t seq, const void *salt,
 	if (is_expunged(v, seq, NULL))
 		problem(v, "content %" PRIu64 ": expunged by the log but still "
 			"stored", seq);
-	content_commitment(v->config.alg, salt, salt_len, fields, len, got);
+	if (content_row_sealed(fields, len)) {
+		struct content c;
+		struct error e = { 0 };
+		int rc;
+
+		content_init(&c);
+		rc = content_from_row(v->s, seq, salt, salt_len, fields, len,
+				      &c, &e);
+		if (rc)
+			problem(v, "content %" PRIu64 ": %s", seq, e.msg);
+		else
+			content_commitment(v->config.alg, c.salt,
+					   CONTENT_SALT_LEN, c.fields.data,
+					   c.fields.len, got);
+		content_release(&c);
+		if (rc)
+			return 0;
+	} else {
+		content_commitment(v->config.alg, salt, salt_len, fields, len,
+				   got);
+	}
 	hash_format(v->config.alg, k->digest, want);
 	if (strcmp(got, want) != 0)
 		problem(v, "content %" PRIu64 ": does not match the entry's "
@@ -678,6 +698,41 @@ static void check_store_id(struct vctx *v)
 	buf_release(&id);
 }
 
+static void signature_problem(void *ctx, const char *msg)
+{
+	problem(ctx, "%s", msg);
+}
+
+static void check_signatures(struct vctx *v)
+{
+	struct error err = { 0 };
+
+	if (check_staff_signatures(v->s, &v->config, signature_problem, v,
+				   &v->res->signatures, &err) != 0)
+		problem(v, "signatures: cannot be read: %s", err.msg);
+}
+
+/*
+ * Hands the content key to the connection, so that sealed content can
+ * be checked. A store without one has no sealed content to check; one
+ * that cannot be read is a problem, and sealed rows then fail.
+ */
+static void load_content_key(struct vctx *v)
+{
+	uint8_t key[STORE_CONTENT_KEY_LEN];
+	struct error err = { 0 };
+	char path[PATH_MAX];
+	int rc;
+
+	path_join(path, sizeof(path), v->config.dir, KEY_DIR);
+	rc = content_key_load(path, false, key, &err);
+	if (rc == 0)
+		store_set_content_key(v->s, key);
+	else if (rc != CT_ENOTFOUND)
+		problem(v, "content key: %s", err.msg);
+	crypto_wipe(key, sizeof(key));
+}
+
 /* Runs the passes once the store is open and the snapshot taken. */
 static int run_passes(struct vctx *v, struct error *err)
 {
@@ -690,6 +745,7 @@ static int run_passes(struct vctx *v, struct error *err)
 	int rc;
 
 	check_store_id(v);
+	load_content_key(v);
 	rc = load_public_keys(v, k, keys, err);
 	if (rc)
 		goto out;
@@ -720,6 +776,7 @@ static int run_passes(struct vctx *v, struct error *err)
 		qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
 	check_contents(v);
 	check_blobs(v);
+	check_signatures(v);
 	rc = 0;
 out:
 	for (size_t i = 0; i < cps.n; i++)

@@ -31,6 +31,7 @@ struct verify_result {
 	uint64_t contents;
 	uint64_t expunged;
 	uint64_t blobs;
+	uint64_t signatures; /* staff signature entries checked */
 	uint64_t problems;
 };
 

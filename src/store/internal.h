@@ -9,6 +9,7 @@
 
 #include "common/buf.h"
 #include "common/error.h"
+#include "store.h"
 
 /* Statements of the projection tables, prepared on first use. */
 #define PROJ_STMT_MAX 48
@@ -20,6 +21,9 @@ struct store {
 	sqlite3_stmt *proj[PROJ_STMT_MAX];
 	int in_txn;
 	int savepoint; /* a savepoint is open */
+	/* The content master key (store_set_content_key), wiped on close. */
+	unsigned char content_key[STORE_CONTENT_KEY_LEN];
+	int has_content_key;
 };
 
 /* Sets err from a SQLite result code; returns the CT_E* code. */

@@ -289,7 +289,21 @@ void store_close(struct store *s)
 	if (s->db)
 		sqlite3_close(s->db);
 	free(s->path);
+	/* explicit_bzero is not dropped although s is freed next. */
+	explicit_bzero(s->content_key, sizeof(s->content_key));
 	free(s);
+}
+
+void store_set_content_key(struct store *s,
+			   const unsigned char key[STORE_CONTENT_KEY_LEN])
+{
+	memcpy(s->content_key, key, STORE_CONTENT_KEY_LEN);
+	s->has_content_key = 1;
+}
+
+const unsigned char *store_content_key(const struct store *s)
+{
+	return s->has_content_key ? s->content_key : NULL;
 }
 
 int store_begin(struct store *s, struct error *err)

@@ -116,6 +116,17 @@ int store_node_reader_next(struct store_node_reader *r, uint64_t *index,
 			   uint8_t hash[32]);
 void store_node_reader_free(struct store_node_reader *r);
 
+/*
+ * The content master key, which content.c wraps the key of each record
+ * encrypted at rest under. It lives in the store's keys folder, not in
+ * the database; the ledger hands it to each connection it opens, and
+ * store_close wipes it. store_content_key returns NULL when none was set.
+ */
+#define STORE_CONTENT_KEY_LEN 32
+void store_set_content_key(struct store *s,
+			   const unsigned char key[STORE_CONTENT_KEY_LEN]);
+const unsigned char *store_content_key(const struct store *s);
+
 /* Content: the salt and canonical fields an entry commits to. */
 int store_content_put(struct store *s, uint64_t seq, const void *salt,
 		      size_t salt_len, const void *fields, size_t len,

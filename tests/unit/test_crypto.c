@@ -2,7 +2,8 @@
  * Unit tests of the crypto module: SM3 and SHA-256 known answers, the
  * hash text form, base64, SM2 and Ed25519 keys against published vectors,
  * key files, and SM2 and Ed25519 signatures checked by the openssl command
- * in both directions.
+ * in both directions. SM4-CTR and HMAC-SM3 against known answers, the key
+ * derivation, and a staff signature checked with 'openssl pkeyutl'.
  */
 #include "common/common.h"
 
@@ -902,6 +903,190 @@ static void test_ed25519_openssl_command_cross_check(void **state)
 	key_free(k);
 }
 
+/* GB/T 32907 appendix A.1: the first counter block is the IV itself. */
+static void test_sm4_ctr_known_answers(void **state)
+{
+	static const char text[] = "casetrail SM4-CTR: two blocks and a tail.";
+	uint8_t key[SM4_KEY_LEN], iv[SM4_IV_LEN], want[64], buf[64];
+	uint8_t zero[16] = { 0 };
+	size_t n;
+
+	(void)state;
+	unhex("0123456789abcdeffedcba9876543210", key, sizeof(key));
+	memcpy(iv, key, sizeof(iv));
+	unhex("681edf34d206965e86b3e94f536e4246", want, sizeof(want));
+	assert_int_equal(sm4_ctr(key, iv, zero, sizeof(zero), buf), 0);
+	assert_memory_equal(buf, want, 16);
+
+	/* Two blocks and a tail, as 'openssl enc -sm4-ctr' gives them. */
+	unhex("000102030405060708090a0b0c0d0e0f", key, sizeof(key));
+	unhex("f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff", iv, sizeof(iv));
+	n = unhex("2d1f5a279501b2fadaafc3995778106f24f554c12f2de6e3450a820964"
+		  "0085545ba3b0256cb6df541a", want, sizeof(want));
+	assert_int_equal(n, strlen(text));
+	assert_int_equal(sm4_ctr(key, iv, text, n, buf), 0);
+	assert_memory_equal(buf, want, n);
+	/* In place, and back: counter mode is its own inverse. */
+	assert_int_equal(sm4_ctr(key, iv, buf, n, buf), 0);
+	assert_memory_equal(buf, text, n);
+}
+
+static void test_hmac_sm3(void **state)
+{
+	static const char fox[] = "The quick brown fox jumps over the lazy dog";
+	uint8_t want[HMAC_SM3_LEN], got[HMAC_SM3_LEN], key[32];
+	struct crypto_part one[] = { { fox, strlen(fox) } };
+	struct crypto_part three[] = { { fox, 4 }, { "", 0 },
+				       { fox + 4, strlen(fox) - 4 } };
+
+	(void)state;
+	/* From 'openssl mac -digest SM3 -macopt key:key HMAC'. */
+	unhex("bd4a34077888162b210645b8ebf74b9af357303789357a27c7fc457244eb"
+	      "d398", want, sizeof(want));
+	assert_int_equal(hmac_sm3("key", 3, one, 1, got), 0);
+	assert_memory_equal(got, want, HMAC_SM3_LEN);
+	assert_int_equal(hmac_sm3("key", 3, three, 3, got), 0);
+	assert_memory_equal(got, want, HMAC_SM3_LEN);
+	assert_true(crypto_equal(got, want, HMAC_SM3_LEN));
+	got[31] ^= 1;
+	assert_false(crypto_equal(got, want, HMAC_SM3_LEN));
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)i;
+	unhex("a8f95cf26f204957e7ca73c9602a25dda35f168b28103b51dfc968c81041"
+	      "6b63", want, sizeof(want));
+	one[0] = (struct crypto_part){ "abc", 3 };
+	assert_int_equal(hmac_sm3(key, sizeof(key), one, 1, got), 0);
+	assert_memory_equal(got, want, HMAC_SM3_LEN);
+}
+
+static void test_crypto_derive(void **state)
+{
+	uint8_t a[48], b[48], c[48], mac[HMAC_SM3_LEN];
+	struct crypto_part label[] = { { "use a\x01", 6 } };
+
+	(void)state;
+	assert_int_equal(crypto_derive("secret", 6, "use a", a, sizeof(a)), 0);
+	assert_int_equal(crypto_derive("secret", 6, "use a", b, sizeof(b)), 0);
+	assert_memory_equal(a, b, sizeof(a));
+	/* The first block is HMAC-SM3(secret, label || 0x01). */
+	assert_int_equal(hmac_sm3("secret", 6, label, 1, mac), 0);
+	assert_memory_equal(a, mac, HMAC_SM3_LEN);
+	assert_int_equal(crypto_derive("secret", 6, "use b", c, sizeof(c)), 0);
+	assert_memory_not_equal(a, c, sizeof(a));
+	assert_int_equal(crypto_derive("secreT", 6, "use a", c, sizeof(c)), 0);
+	assert_memory_not_equal(a, c, sizeof(a));
+	assert_int_equal(crypto_derive("secret", 6, "use a", c, 65), CT_EINVAL);
+}
+
+static void test_sm2_sig_der_and_private_der(void **state)
+{
+	static const char msg[] = "casetrail-signature/v1\n";
+	uint8_t der[SM2_SIG_DER_MAX], raw[SIG_MAX], back[SIG_MAX];
+	uint8_t pkey[KEY_DER_MAX], pub1[80], pub2[80];
+	struct error err = { 0 };
+	struct key *k = NULL, *k2 = NULL;
+	size_t siglen;
+	int n;
+
+	(void)state;
+	assert_int_equal(key_generate(KEY_SM2, &k, &err), 0);
+	assert_int_equal(key_sign(k, msg, strlen(msg), raw, &siglen, &err), 0);
+	n = sm2_sig_der(raw, der);
+	assert_true(n > 8 && n <= SM2_SIG_DER_MAX);
+	assert_int_equal(der[0], 0x30);
+	assert_int_equal(sm2_sig_raw(der, (size_t)n, back), 0);
+	assert_memory_equal(raw, back, SIG_MAX);
+	/* Trailing bytes and a cut signature are refused. */
+	assert_int_equal(sm2_sig_raw(der, (size_t)n - 1, back), CT_EINVAL);
+	der[n] = 0;
+	assert_int_equal(sm2_sig_raw(der, (size_t)n + 1, back), CT_EINVAL);
+
+	/* The private key through PKCS#8 DER signs what the first verifies. */
+	n = key_private_der(k, pkey, sizeof(pkey));
+	assert_true(n > 0);
+	assert_int_equal(key_load_private_der(pkey, (size_t)n, &k2, &err), 0);
+	assert_int_equal(key_get_type(k2), KEY_SM2);
+	assert_int_equal(key_public_raw(k, pub1, sizeof(pub1)),
+			 key_public_raw(k2, pub2, sizeof(pub2)));
+	assert_memory_equal(pub1, pub2, 65);
+	assert_int_equal(key_sign(k2, msg, strlen(msg), raw, &siglen, &err),
+			 0);
+	assert_int_equal(key_verify(k, msg, strlen(msg), raw, SIG_MAX), 0);
+	assert_int_equal(key_private_der(k, pkey, 16), CT_ETOOBIG);
+	pkey[10] ^= 0xff;
+	key_free(k2);
+	k2 = NULL;
+	assert_int_not_equal(key_load_private_der(pkey, 8, &k2, &err), 0);
+	assert_null(k2);
+	key_free(k);
+}
+
+static void test_staff_statement(void **state)
+{
+	struct buf b = BUF_INIT_MAX(1024);
+
+	(void)state;
+	assert_int_equal(staff_statement("h/casetrail/1/sm3", 42, "approver",
+					 "zhang.head", "sm3:00ff", &b), 0);
+	assert_string_equal(b.data, "casetrail-signature/v1\n"
+			    "h/casetrail/1/sm3\n42\napprover\nzhang.head\n"
+			    "sm3:00ff\n");
+	buf_reset(&b);
+	assert_int_equal(staff_statement("o", 1, "a\nb", "u", "c", &b),
+			 CT_EINVAL);
+	assert_int_equal(staff_statement("o", 1, "", "u", "c", &b), CT_EINVAL);
+	buf_release(&b);
+}
+
+/*
+ * An SM2 signature of a staff statement, made here and checked by
+ * 'openssl pkeyutl' as a reader of the public key and the statement
+ * would, with the distinguishing ID of GB/T 32918.
+ */
+static void test_staff_signature_openssl_pkeyutl(void **state)
+{
+	char pub[128], msgpath[128], sigpath[128];
+	struct buf text = BUF_INIT_MAX(1024), pem = BUF_INIT_MAX(4096);
+	uint8_t raw[SIG_MAX], der[SM2_SIG_DER_MAX];
+	struct error err = { 0 };
+	struct key *k = NULL;
+	size_t siglen;
+	int n;
+
+	(void)state;
+	if (!have_openssl_command())
+		skip();
+	tmp_path(pub, sizeof(pub), "staff.pub.pem");
+	tmp_path(msgpath, sizeof(msgpath), "staff.msg");
+	tmp_path(sigpath, sizeof(sigpath), "staff.sig");
+	assert_int_equal(key_generate(KEY_SM2, &k, &err), 0);
+	assert_int_equal(key_public_pem(k, &pem), 0);
+	write_file(pub, pem.data, pem.len);
+	assert_int_equal(staff_statement("t/casetrail/ab/sm3", 7, "legal",
+					 "li.legal", "sm3:0a0b", &text), 0);
+	write_file(msgpath, text.data, text.len);
+	assert_int_equal(key_sign(k, text.data, text.len, raw, &siglen, &err),
+			 0);
+	n = sm2_sig_der(raw, der);
+	assert_true(n > 0);
+	write_file(sigpath, der, (size_t)n);
+	assert_int_equal(run("openssl pkeyutl -verify -pubin -inkey %s -rawin "
+			     "-in %s -sigfile %s -digest sm3 -pkeyopt "
+			     "distid:%s >/dev/null", pub, msgpath, sigpath,
+			     SM2_DISTID), 0);
+	/* One changed byte of the statement fails. */
+	text.data[text.len - 2] ^= 1;
+	write_file(msgpath, text.data, text.len);
+	assert_int_not_equal(run("openssl pkeyutl -verify -pubin -inkey %s "
+				 "-rawin -in %s -sigfile %s -digest sm3 "
+				 "-pkeyopt distid:%s >/dev/null 2>&1", pub,
+				 msgpath, sigpath, SM2_DISTID), 0);
+	key_free(k);
+	buf_release(&text);
+	buf_release(&pem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -927,6 +1112,12 @@ int main(void)
 		cmocka_unit_test(test_key_load_public_raw_rejects),
 		cmocka_unit_test(test_sm2_openssl_command_cross_check),
 		cmocka_unit_test(test_ed25519_openssl_command_cross_check),
+		cmocka_unit_test(test_sm4_ctr_known_answers),
+		cmocka_unit_test(test_hmac_sm3),
+		cmocka_unit_test(test_crypto_derive),
+		cmocka_unit_test(test_sm2_sig_der_and_private_der),
+		cmocka_unit_test(test_staff_statement),
+		cmocka_unit_test(test_staff_signature_openssl_pkeyutl),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmpdir, remove_tmpdir);
