@@ -15,6 +15,7 @@
 static const char serve_help[] =
 	"Usage: casetrail serve [--dir DIR] [--data DIR] [--listen ADDR:PORT]\n"
 	"                       [--tls-cert FILE --tls-key FILE]\n"
+	"                       [--trusted-proxy ADDR]...\n"
 	"                       [--surveillance-days N] [--probe-seconds N]\n"
 	"\n"
 	"Serves the store over HTTP, or HTTPS with a certificate, until\n"
@@ -34,6 +35,12 @@ static const char serve_help[] =
 	"                     intermediate certificates; needs --tls-key\n"
 	"  --tls-key FILE     the certificate's unencrypted PEM private key;\n"
 	"                     only its owner may access FILE (chmod 600)\n"
+	"  --trusted-proxy ADDR\n"
+	"                     the numeric IP address of a reverse proxy in\n"
+	"                     front; a request from it counts as coming from\n"
+	"                     the last address of its X-Forwarded-For header\n"
+	"                     (in the access log and the access checks); may\n"
+	"                     be given up to 8 times\n"
 	"  --surveillance-days N\n"
 	"                     days window surveillance footage is kept before\n"
 	"                     it may be purged (default and minimum 60)\n"
@@ -74,6 +81,18 @@ static int parse_surveillance_days(const char *text, int *out)
 			   out);
 }
 
+/* Adds one --trusted-proxy; the server checks that it is an address. */
+static int add_trusted_proxy(struct http_options *http, const char *addr)
+{
+	if (http->trusted_proxy_count == HTTP_TRUSTED_PROXIES_MAX)
+		return cli_usage("serve", "--trusted-proxy is given more than "
+				 "%d times; name at most %d proxies",
+				 HTTP_TRUSTED_PROXIES_MAX,
+				 HTTP_TRUSTED_PROXIES_MAX);
+	http->trusted_proxies[http->trusted_proxy_count++] = addr;
+	return 0;
+}
+
 /*
  * Resolves the running program, which probes ingested files in a child
  * process, once at start: a later upgrade of the installed binary then
@@ -102,18 +121,19 @@ int cmd_serve(int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
+		{ "trusted-proxy", required_argument, NULL, 't' },
 		{ "surveillance-days", required_argument, NULL, 's' },
 		{ "probe-seconds", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *data = NULL, *listen = "127.0.0.1:8080";
+	const char *dir = NULL, *data = NULL;
+	struct http_options http = { .listen_addr = "127.0.0.1:8080" };
 	struct media_config media_cfg = {
 		.surveillance_days = MEDIA_SURVEILLANCE_DAYS_MIN,
 		.utc_offset_min = 480,
 	};
 	static char self[PATH_MAX];
-	struct http_tls tls = { NULL, NULL };
 	struct error err = { 0 };
 	int c, rc = 0;
 
@@ -121,9 +141,10 @@ int cmd_serve(int argc, char **argv)
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'D': data = optarg; break;
-		case 'l': listen = optarg; break;
-		case 'c': tls.cert_path = optarg; break;
-		case 'k': tls.key_path = optarg; break;
+		case 'l': http.listen_addr = optarg; break;
+		case 'c': http.tls_cert_path = optarg; break;
+		case 'k': http.tls_key_path = optarg; break;
+		case 't': rc = add_trusted_proxy(&http, optarg); break;
 		case 's':
 			rc = parse_surveillance_days(
 			    optarg, &media_cfg.surveillance_days);
@@ -142,15 +163,15 @@ int cmd_serve(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("serve", "unexpected argument '%s'",
 				 argv[optind]);
-	if (!tls.cert_path != !tls.key_path)
+	if (!http.tls_cert_path != !http.tls_key_path)
 		return cli_usage("serve", "--tls-cert and --tls-key go "
 				 "together; give both to serve HTTPS, or "
 				 "neither to serve plain HTTP");
 	if (resolve_self(self, sizeof(self)) != 0)
 		return EXIT_ERROR;
 	media_cfg.probe_exe = self;
-	if (http_serve(cli_store_dir(dir), cli_data_dir(data), listen,
-		       tls.cert_path ? &tls : NULL, &media_cfg, &err) != 0)
+	if (http_serve(cli_store_dir(dir), cli_data_dir(data), &http,
+		       &media_cfg, &err) != 0)
 		return cli_fail(&err);
 	return EXIT_OK;
 }

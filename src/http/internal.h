@@ -18,6 +18,7 @@
 
 #include "common/buf.h"
 #include "access/access.h"
+#include "http.h"
 #include "cases/cases.h"
 #include "common/error.h"
 #include "ledger/ledger.h"
@@ -76,6 +77,9 @@ struct server {
 	struct sweeper sweeper;
 	char addr[HTTP_ADDR_MAX]; /* the bound address, as logged */
 	bool tls; /* serves HTTPS: session cookies get the Secure attribute */
+	/* Reverse proxies whose X-Forwarded-For is believed; IPv4 mapped. */
+	struct in6_addr trusted_proxies[HTTP_TRUSTED_PROXIES_MAX];
+	size_t trusted_proxy_count;
 	uint64_t upload_max;	  /* bytes; $CASETRAIL_UPLOAD_MAX */
 	char upload_dir[PATH_MAX]; /* where uploads are spooled: blobs/tmp */
 	_Atomic uint64_t requests[HTTP_STATUS_MAX]; /* by status code */
@@ -111,7 +115,10 @@ struct request {
 	struct timespec start; /* CLOCK_MONOTONIC */
 	char method[16];       /* empty until the handler runs */
 	size_t body_len;       /* response body bytes sent, 0 for HEAD */
+	/* The client: the peer, or what a trusted proxy forwarded. */
 	char remote[INET6_ADDRSTRLEN];
+	bool from_proxy; /* the peer is a trusted proxy */
+	char proxy[INET6_ADDRSTRLEN]; /* the proxy, once remote is forwarded */
 	enum route_group group;
 	const char *problem; /* the problem type slug sent, for the log */
 	char user[LEDGER_NAME_MAX + 1]; /* the authenticated user, or "" */

@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <strings.h>
 
 #include "api.h"
 #include "common/log.h"
@@ -36,6 +37,45 @@
 
 /* The request target is cut at this length in the access log. */
 #define LOG_TARGET_MAX 512
+
+/* Writes v4 into out as the IPv4-mapped IPv6 address ::ffff:a.b.c.d. */
+static void map_ipv4(const struct in_addr *v4, struct in6_addr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->s6_addr[10] = 0xff;
+	out->s6_addr[11] = 0xff;
+	memcpy(&out->s6_addr[12], v4, 4);
+}
+
+/*
+ * Writes the IP address of sa into out as an IPv6 address, mapping an
+ * IPv4 one. Returns false for another address family.
+ */
+static bool peer_address(const struct sockaddr *sa, struct in6_addr *out)
+{
+	if (sa->sa_family == AF_INET6) {
+		*out = ((const struct sockaddr_in6 *)sa)->sin6_addr;
+		return true;
+	}
+	if (sa->sa_family != AF_INET)
+		return false;
+	map_ipv4(&((const struct sockaddr_in *)sa)->sin_addr, out);
+	return true;
+}
+
+/* Whether the peer sa is one of the trusted reverse proxies. */
+static bool from_trusted_proxy(const struct server *s,
+			       const struct sockaddr *sa)
+{
+	struct in6_addr peer;
+
+	if (!s->trusted_proxy_count || !peer_address(sa, &peer))
+		return false;
+	for (size_t i = 0; i < s->trusted_proxy_count; i++)
+		if (!memcmp(&peer, &s->trusted_proxies[i], sizeof(peer)))
+			return true;
+	return false;
+}
 
 static void *request_begin(void *cls, const char *uri, struct MHD_Connection *c)
 {
@@ -59,6 +99,8 @@ static void *request_begin(void *cls, const char *uri, struct MHD_Connection *c)
 
 	info = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	snprintf(rq->remote, sizeof(rq->remote), "-");
+	rq->from_proxy = info && from_trusted_proxy(rq->server,
+						    info->client_addr);
 	if (info && info->client_addr->sa_family == AF_INET)
 		inet_ntop(AF_INET,
 			  &((struct sockaddr_in *)info->client_addr)->sin_addr,
@@ -93,7 +135,8 @@ static void log_access(const struct request *rq, unsigned status,
 		       uint64_t us, bool completed)
 {
 	char method[sizeof(rq->method) + 8], target[LOG_TARGET_MAX];
-	char user[sizeof(rq->user) + 8], extra[sizeof(user) + 64] = "";
+	char user[sizeof(rq->user) + 8];
+	char extra[sizeof(user) + 64 + INET6_ADDRSTRLEN] = "";
 
 	if (rq->user[0])
 		snprintf(extra, sizeof(extra), " user=%s",
@@ -101,6 +144,9 @@ static void log_access(const struct request *rq, unsigned status,
 	if (rq->problem)
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 			 " problem=%s", rq->problem);
+	if (rq->proxy[0])
+		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			 " proxy=%s", rq->proxy);
 	log_quote(rq->method[0] ? rq->method : "-", method, sizeof(method));
 	log_event(status >= 500 ? LOG_WARN : LOG_INFO, "http", "request",
 		  "method=%s target=%s status=%u bytes=%zu "
@@ -209,6 +255,54 @@ static enum MHD_Result process(struct server *s, struct MHD_Connection *c,
 	return result;
 }
 
+/* Keeps the value of the last X-Forwarded-For field in *cls. */
+static enum MHD_Result find_forwarded(void *cls, enum MHD_ValueKind kind,
+				      const char *key, const char *value)
+{
+	(void)kind;
+	if (!strcasecmp(key, "X-Forwarded-For") && value)
+		*(const char **)cls = value;
+	return MHD_YES;
+}
+
+/*
+ * Takes the client address of a request from a trusted proxy from the
+ * last address of X-Forwarded-For: the one the proxy itself appended,
+ * which the client cannot choose. rq->proxy keeps the proxy's address. A
+ * request without the field, or whose last entry is no IP address, keeps
+ * the proxy's address as its client.
+ */
+static void use_forwarded(struct MHD_Connection *c, struct request *rq)
+{
+	const char *value = NULL, *last;
+	char text[INET6_ADDRSTRLEN], addr[INET6_ADDRSTRLEN];
+	unsigned char bin[sizeof(struct in6_addr)];
+	int family = AF_INET;
+	size_t len;
+
+	MHD_get_connection_values(c, MHD_HEADER_KIND, find_forwarded, &value);
+	if (!value)
+		return;
+	last = strrchr(value, ',');
+	last = last ? last + 1 : value;
+	last += strspn(last, " \t");
+	len = strcspn(last, " \t");
+	if (len == 0 || len >= sizeof(text) ||
+	    last[len + strspn(last + len, " \t")] != '\0')
+		return;
+	memcpy(text, last, len);
+	text[len] = '\0';
+	if (inet_pton(AF_INET, text, bin) != 1) {
+		family = AF_INET6;
+		if (inet_pton(AF_INET6, text, bin) != 1)
+			return;
+	}
+	if (!inet_ntop(family, bin, addr, sizeof(addr)))
+		return;
+	memcpy(rq->proxy, rq->remote, sizeof(rq->proxy));
+	memcpy(rq->remote, addr, sizeof(rq->remote));
+}
+
 static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c,
 				      const char *url, const char *method,
 				      const char *version,
@@ -223,6 +317,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *c,
 		return MHD_NO; /* out of memory in request_begin */
 	if (!rq->method[0]) {
 		snprintf(rq->method, sizeof(rq->method), "%s", method);
+		if (rq->from_proxy)
+			use_forwarded(c, rq);
 		/*
 		 * libmicrohttpd 0.9.75 closes the connection after a reply
 		 * queued in this first call, made when the headers arrive.
@@ -516,37 +612,85 @@ static void log_transport(const struct sockaddr_storage *addr,
 			 "not_after=%s", creds->not_after_text);
 }
 
+/* Parses the numeric addresses of the trusted reverse proxies into s. */
+static int parse_trusted_proxies(struct server *s,
+				 const struct http_options *opts,
+				 struct error *err)
+{
+	char quoted[HTTP_QUOTE_MAX];
+
+	if (opts->trusted_proxy_count > HTTP_TRUSTED_PROXIES_MAX)
+		return error_set(err, CT_EINVAL, "%zu trusted proxies given; "
+				 "give at most %d", opts->trusted_proxy_count,
+				 HTTP_TRUSTED_PROXIES_MAX);
+	for (size_t i = 0; i < opts->trusted_proxy_count; i++) {
+		const char *text = opts->trusted_proxies[i];
+		struct in_addr v4;
+
+		if (inet_pton(AF_INET, text, &v4) == 1)
+			map_ipv4(&v4, &s->trusted_proxies[i]);
+		else if (inet_pton(AF_INET6, text,
+				   &s->trusted_proxies[i]) != 1)
+			return error_set(err, CT_EINVAL, "trusted proxy "
+					 "address '%s' is invalid; give the "
+					 "numeric IPv4 or IPv6 address the "
+					 "proxy connects from, such as "
+					 "127.0.0.1 or ::1, without a port",
+					 http_quote(text, quoted,
+						    sizeof(quoted)));
+	}
+	s->trusted_proxy_count = opts->trusted_proxy_count;
+	return 0;
+}
+
+/*
+ * Checks the options and allocates the server: the listen address into
+ * addr, the TLS files into creds when HTTPS is asked for, the trusted
+ * proxies and the upload limit into *out.
+ */
+static int server_new(const struct http_options *opts,
+		      struct sockaddr_storage *addr, struct tls_creds *creds,
+		      struct server **out, struct error *err)
+{
+	struct server *s;
+	int rc;
+
+	*out = NULL;
+	rc = parse_listen(opts->listen_addr, addr, err);
+	if (rc)
+		return rc;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	rc = parse_trusted_proxies(s, opts, err);
+	if (rc == 0)
+		rc = upload_max_from_env(&s->upload_max, err);
+	if (rc == 0 && opts->tls_cert_path)
+		rc = tls_creds_load(opts->tls_cert_path, opts->tls_key_path,
+				    creds, err);
+	if (rc) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
 int http_serve(const char *dir, const char *data_dir,
-	       const char *listen_addr, const struct http_tls *tls,
+	       const struct http_options *opts,
 	       const struct media_config *media_cfg, struct error *err)
 {
 	struct server *s = NULL;
 	struct sockaddr_storage addr;
 	struct tls_creds creds = { 0 };
+	bool tls = opts->tls_cert_path != NULL;
 	sigset_t signals, saved;
 	char quoted[PATH_MAX + 8], data_quoted[PATH_MAX + 8];
 	int rc, sig = 0;
 
-	rc = parse_listen(listen_addr, &addr, err);
+	rc = server_new(opts, &addr, &creds, &s, err);
 	if (rc)
 		return rc;
-	if (tls) {
-		rc = tls_creds_load(tls->cert_path, tls->key_path, &creds,
-				    err);
-		if (rc)
-			return rc;
-	}
-	s = calloc(1, sizeof(*s));
-	if (!s) {
-		tls_creds_release(&creds);
-		return error_set(err, CT_ENOMEM, "out of memory");
-	}
-	rc = upload_max_from_env(&s->upload_max, err);
-	if (rc) {
-		tls_creds_release(&creds);
-		free(s);
-		return rc;
-	}
 
 	/* Block before any thread starts, so that every thread inherits it. */
 	sigemptyset(&signals);
@@ -559,6 +703,9 @@ int http_serve(const char *dir, const char *data_dir,
 	if (rc)
 		goto out_stop;
 	log_transport(&addr, tls ? &creds : NULL);
+	for (size_t i = 0; i < opts->trusted_proxy_count; i++)
+		log_info("http", "trusting X-Forwarded-For from a proxy",
+			 "proxy=%s", opts->trusted_proxies[i]);
 	log_info("http", "listening", "addr=%s scheme=%s dir=%s data=%s "
 		 "upload_max=%" PRIu64, s->addr, s->tls ? "https" : "http",
 		 log_quote(dir, quoted, sizeof(quoted)),

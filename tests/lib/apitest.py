@@ -52,16 +52,16 @@ class Server:
     """A `casetrail serve` process with its log in a file.
 
     env adds variables to the server's environment, such as
-    CASETRAIL_UPLOAD_MAX.
+    CASETRAIL_UPLOAD_MAX, and args adds options to `casetrail serve`.
     """
 
-    def __init__(self, store_dir, data_dir=DATA, env=None):
+    def __init__(self, store_dir, data_dir=DATA, env=None, args=()):
         self.log_file = tempfile.NamedTemporaryFile(
             prefix="casetrail-serve-", suffix=".log", delete=False)
         env = dict(os.environ, CASETRAIL_LOG="info", **(env or {}))
         self.proc = subprocess.Popen(
             [ctest.BIN, "serve", "--dir", store_dir, "--data", data_dir,
-             "--listen", "127.0.0.1:0"],
+             "--listen", "127.0.0.1:0", *args],
             stdout=subprocess.DEVNULL, stderr=self.log_file, env=env)
         self.port = self._wait_listening()
         self.base = "http://127.0.0.1:%d" % self.port
