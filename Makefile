@@ -4,7 +4,7 @@
 #   make run      create ./var/casetrail if missing and serve it on 127.0.0.1:8080
 #   make test     build and run every test
 #   make soak     long crash campaign (kill -9 rounds)
-#   make bench    ledger, HTTP API and media benchmarks (print figures)
+#   make bench    ledger, HTTP API, media and access benchmarks (print figures)
 #
 # Every target first installs missing Debian packages (scripts/install-deps).
 
@@ -41,6 +41,7 @@ bench: all
 	bench/ledger --build $(BUILD)
 	bench/api --build $(BUILD)
 	bench/media --build $(BUILD)
+	bench/access --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)
