@@ -9,6 +9,19 @@
 
 /* Entry kinds the access module owns, with their projectors. */
 static const struct access_kind kinds[] = {
+	{ KIND_PASSWORD, project_password },
+	{ KIND_ROLE_GRANT, project_role_grant },
+	{ KIND_ROLE_REVOKE, project_role_revoke },
+	{ KIND_UNIT, project_unit },
+	{ KIND_CLEARANCE, project_clearance },
+	{ KIND_DISABLE, project_disable },
+	{ KIND_ENABLE, project_enable },
+	{ KIND_TOTP_ENROL, project_totp_enrol },
+	{ KIND_TOTP_RESET, project_totp_reset },
+	{ KIND_LOGIN, project_login },
+	{ KIND_LOGIN_FACTOR, project_login_factor },
+	{ KIND_LOGIN_FAILURE, project_login_failure },
+	{ KIND_LOGOUT, project_logout },
 	{ NULL, NULL },
 };
 
@@ -54,7 +67,9 @@ int access_open(struct ledger *l, const char *data_dir,
 	if (!a->cfg.session_idle_ms)
 		a->cfg.session_idle_ms = 30 * 60 * 1000LL;
 	pthread_mutex_init(&a->mu, NULL);
-	rc = cases_open_with(l, data_dir, &proj, &a->cases, err);
+	rc = accounts_init(a, err);
+	if (rc == 0)
+		rc = cases_open_with(l, data_dir, &proj, &a->cases, err);
 	if (rc) {
 		access_close(a);
 		return rc;
@@ -68,6 +83,7 @@ void access_close(struct access *a)
 	if (!a)
 		return;
 	cases_close(a->cases);
+	accounts_release(a);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
 }

@@ -60,6 +60,14 @@ void cli_close_cases(struct ledger *l, struct cases *c);
 /* The access module that cli_open_cases opened with the workflow. */
 struct access *cli_access(void);
 
+/*
+ * Creates the store's first system administrator, name, with a one-time
+ * password (cmd_user.c). *out receives {user, one_time_password,
+ * must_change_password}. Returns 0, or EXIT_ERROR after printing why.
+ */
+int cli_init_admin(const char *dir, const char *data, const char *name,
+		   json_t **out);
+
 /* Reads a JSON file, or standard input for "-"; errors name what. */
 int cli_read_json(const char *what, const char *path, json_t **out);
 

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include "access/access.h"
 #include "cli.h"
 #include "common/log.h"
 #include "ledger/ledger.h"
@@ -14,15 +15,27 @@
 
 static const char init_help[] =
 	"Usage: casetrail init [--dir DIR] [--crypto gm|standard] [--host NAME]\n"
+	"                      [--admin NAME | --no-admin] [--data DIR]\n"
 	"\n"
 	"Creates a new store: the SQLite database, the blob and key folders,\n"
 	"the signing keys (mode 0600) and config.json, and signs the first\n"
-	"checkpoint. Rejects a folder that is not empty (exit 2).\n"
+	"checkpoint. Rejects a folder that is not empty (exit 2). Then it\n"
+	"creates the first system administrator and prints their one-time\n"
+	"password once, under \"admin\"; it must be changed at the first\n"
+	"sign-in.\n"
 	"\n" STORE_OPTIONS
 	"  --crypto gm        SM3 tree, SM2 and Ed25519 keys (default)\n"
 	"  --crypto standard  SHA-256 tree, Ed25519 key\n"
 	"  --host NAME        the host part of the checkpoint origin (default\n"
-	"                     the machine's host name)\n";
+	"                     the machine's host name)\n"
+	"  --admin NAME       the system administrator's login name (default\n"
+	"                     admin)\n"
+	"  --no-admin         create no account, leaving the log empty (a store\n"
+	"                     whose accounts come from an import)\n"
+	"  --data DIR         the bureau data (default $CASETRAIL_DATA, else\n"
+	"                     data/)\n";
+
+static const char init_admin_default[] = "admin";
 
 int cmd_init(int argc, char **argv)
 {
@@ -30,12 +43,18 @@ int cmd_init(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "crypto", required_argument, NULL, 'c' },
 		{ "host", required_argument, NULL, 'H' },
+		{ "admin", required_argument, NULL, 'a' },
+		{ "no-admin", no_argument, NULL, 'n' },
+		{ "data", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *dir = NULL, *crypto = "gm", *host = NULL;
+	const char *dir = NULL, *crypto = "gm", *host = NULL, *data = NULL;
+	const char *admin = init_admin_default;
 	char hostname[256] = "localhost";
 	struct error err = { 0 };
+	json_t *created, *account = NULL;
+	bool no_admin = false;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -43,6 +62,9 @@ int cmd_init(int argc, char **argv)
 		case 'd': dir = optarg; break;
 		case 'c': crypto = optarg; break;
 		case 'H': host = optarg; break;
+		case 'a': admin = optarg; break;
+		case 'n': no_admin = true; break;
+		case 'D': data = optarg; break;
 		case 'h': fputs(init_help, stdout); return EXIT_OK;
 		default: return cli_bad_option("init", argv);
 		}
@@ -50,6 +72,13 @@ int cmd_init(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage("init", "unexpected argument '%s'",
 				 argv[optind]);
+	if (no_admin && admin != init_admin_default)
+		return cli_usage("init", "--admin and --no-admin exclude each "
+				 "other");
+	if (!access_user_name_valid(admin))
+		return cli_usage("init", "--admin '%s' is not a valid login "
+				 "name; use 1 to 64 of a-z, 0-9, '.', '_' and "
+				 "'-'", admin);
 	if (!host) {
 		if (gethostname(hostname, sizeof(hostname) - 1) != 0)
 			snprintf(hostname, sizeof(hostname), "localhost");
@@ -58,8 +87,16 @@ int cmd_init(int argc, char **argv)
 	dir = cli_store_dir(dir);
 	if (ledger_create(dir, crypto, host, &err) != 0)
 		return cli_fail(&err);
-	cli_print_json(json_pack("{s:s, s:s}", "created", dir, "crypto",
-				 crypto));
+	/*
+	 * The first account is created by whoever runs init, as the OS
+	 * user: no account exists yet that could be checked.
+	 */
+	if (!no_admin && cli_init_admin(dir, data, admin, &account) != 0)
+		return EXIT_ERROR;
+	created = json_pack("{s:s, s:s}", "created", dir, "crypto", crypto);
+	if (account)
+		json_object_set_new(created, "admin", account);
+	cli_print_json(created);
 	return EXIT_OK;
 }
 

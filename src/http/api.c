@@ -1,9 +1,10 @@
 /*
  * Routing of the workflow API: /api/v1/{matters, record-kinds, laws,
- * calendar, deadline, users, cases, records, findings, uploads, media}.
- * Every route but the tus OPTIONS needs "Authorization: Bearer <token>",
- * and the token's user is the actor of whatever the request records. The
- * token is never echoed or logged.
+ * calendar, deadline, users, cases, records, findings, uploads, media,
+ * session}. Every route but the tus OPTIONS and signing in needs
+ * "Authorization: Bearer <token>" or a session cookie (session.c), and
+ * the token's or the session's user is the actor of whatever the request
+ * records. Tokens and cookies are never echoed or logged.
  *
  * Paths are split into segments before they are decoded, so that an
  * escaped "/" (%2F) stays inside its segment. A segment "." or "..",
@@ -90,7 +91,37 @@ static const struct api_route api_routes[] = {
     {"GET", {"media", "*", "content"}, GROUP_MEDIA, serve_media_content,
      .action = ACT_MEDIA_CONTENT},
     {"GET", {"media", "*", "thumbnail"}, GROUP_MEDIA,
-     serve_media_thumbnail, .action = ACT_MEDIA_CONTENT},
+     serve_media_thumbnail, .action = ACT_MEDIA_CONTENT},    {"POST", {"session"}, GROUP_USERS, create_session, .anonymous = true,
+     .secret_body = true, .action = ACT_PUBLIC},
+    {"GET", {"session"}, GROUP_USERS, serve_session, .action = ACT_SELF},
+    {"DELETE", {"session"}, GROUP_USERS, delete_session,
+     .action = ACT_SELF},
+    {"POST", {"session", "totp"}, GROUP_USERS, create_session_totp,
+     .secret_body = true, .action = ACT_SELF},
+    {"POST", {"session", "totp", "enrolment"}, GROUP_USERS,
+     create_session_enrolment, .action = ACT_SELF},
+    {"POST", {"session", "password"}, GROUP_USERS, create_session_password,
+     .secret_body = true, .action = ACT_SELF},
+    {"POST", {"users"}, GROUP_USERS, create_user,
+     .action = ACT_ACCOUNT_ADMIN},
+    {"GET", {"users", "*", "account"}, GROUP_USERS, serve_user_account,
+     .action = ACT_ACCOUNT_ADMIN},
+    {"POST", {"users", "*", "password"}, GROUP_USERS, reset_user_password,
+     .action = ACT_ACCOUNT_ADMIN},
+    {"POST", {"users", "*", "disable"}, GROUP_USERS, disable_user,
+     .action = ACT_ACCOUNT_ADMIN},
+    {"POST", {"users", "*", "enable"}, GROUP_USERS, enable_user,
+     .action = ACT_ACCOUNT_ADMIN},
+    {"DELETE", {"users", "*", "totp"}, GROUP_USERS, reset_user_totp,
+     .action = ACT_ACCOUNT_ADMIN},
+    {"POST", {"users", "*", "roles"}, GROUP_USERS, grant_user_role,
+     .action = ACT_GRANT},
+    {"DELETE", {"users", "*", "roles", "*"}, GROUP_USERS, revoke_user_role,
+     .action = ACT_GRANT},
+    {"POST", {"users", "*", "unit"}, GROUP_USERS, set_user_unit,
+     .action = ACT_GRANT},
+    {"POST", {"users", "*", "clearance"}, GROUP_USERS, set_user_clearance,
+     .action = ACT_GRANT},
 };
 
 bool api_path(const char *path)
@@ -285,8 +316,10 @@ static int reply_unauthorized(struct reply *r, const char *challenge,
 }
 
 /*
- * Checks the bearer token and stores its user in rq->user. Returns 0 with
- * rq->user set or a 401 in r, or a negative code when the check failed.
+ * Checks the bearer token, or without an Authorization header the
+ * session cookie (session.c), and stores its user in rq->user. Returns 0
+ * with rq->user set or a 401 (or a 403 for a missing CSRF token) in r,
+ * or a negative code when the check failed.
  */
 static int authenticate(struct server *s, struct MHD_Connection *c,
 			struct request *rq, struct reply *r,
@@ -298,12 +331,17 @@ static int authenticate(struct server *s, struct MHD_Connection *c,
 
 	header = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 					     MHD_HTTP_HEADER_AUTHORIZATION);
-	if (!header)
+	if (!header) {
+		rc = session_authenticate(s, c, rq, r, err);
+		if (rc != SESSION_NONE)
+			return rc;
 		return reply_unauthorized(
 		    r, BEARER_MISSING,
-		    "the request has no Authorization header; send "
-		    "'Authorization: Bearer TOKEN' with a token from "
-		    "'casetrail token create'");
+		    "the request has no Authorization header and no session "
+		    "cookie; send 'Authorization: Bearer TOKEN' with a token "
+		    "from 'casetrail token create', or sign in with POST "
+		    "/api/v1/session");
+	}
 	if (strncasecmp(header, "Bearer", 6) != 0 ||
 	    (header[6] != ' ' && header[6] != '\0'))
 		return reply_unauthorized(
@@ -350,7 +388,12 @@ static int authorize(struct server *s, struct request *rq, struct reply *r,
 		return reply_problem_of(r, PROBLEM_FORBIDDEN, "%s", why.msg);
 	if (rc)
 		return error_set(err, rc, "%s", why.msg);
-	rc = access_decide(s->access, &rq->who, rq->api->action, NULL, &why);
+	rq->who.cookie = rq->session.active;
+	rq->who.second_factor = rq->session.second_factor;
+	rc = access_session_limit(&rq->session, rq->api->action, &why);
+	if (rc == 0)
+		rc = access_decide(s->access, &rq->who, rq->api->action, NULL,
+				   &why);
 	if (rc == CT_EPERM)
 		return reply_problem_of(r, PROBLEM_FORBIDDEN, "%s", why.msg);
 	return rc ? error_set(err, rc, "%s", why.msg) : ROUTE_CONTINUE;
@@ -382,8 +425,11 @@ int api_begin(struct server *s, struct MHD_Connection *c,
 
 	if (rc || !rq->api)
 		return rc;
+	/* An anonymous POST (signing in) takes a JSON body all the same. */
 	if (rq->api->anonymous)
-		return ROUTE_CONTINUE;
+		return strcmp(rq->api->method, MHD_HTTP_METHOD_POST)
+			       ? ROUTE_CONTINUE
+			       : body_begin(c, rq, r);
 	rc = authenticate(s, c, rq, r, err);
 	if (rc || !rq->user[0])
 		return rc;
@@ -415,6 +461,13 @@ int api_finish(struct server *s, struct MHD_Connection *c,
 	if (!strcmp(rq->api->method, MHD_HTTP_METHOD_POST) &&
 	    !rq->api->file_body && !rq->api->begin) {
 		rc = body_parse(rq, &call.body, r);
+		/* The parser's message may quote the secret it choked on. */
+		if (rc == CT_EINVAL && rq->api->secret_body)
+			rc = reply_problem_of(r, PROBLEM_INVALID_JSON,
+					      "the request body is not a valid "
+					      "JSON object");
+		if (rc && rq->api->secret_body && rq->upload.data)
+			crypto_wipe(rq->upload.data, rq->upload.len);
 		if (rc)
 			return rc == CT_EINVAL ? 0 : rc;
 	}

@@ -46,7 +46,9 @@ struct api_route {
 	api_fn handler;
 	bool file_body; /* a POST whose body is a file for uploads.c */
 	api_begin_fn begin; /* else a POST body is JSON (body.c) */
-	bool anonymous;     /* served without a token: tus OPTIONS alone */
+	bool anonymous;     /* served without a token: tus OPTIONS, sign-in */
+	bool secret_body;   /* the body holds a password or a code: it is
+			       wiped after use and never quoted in a reply */
 	enum access_action action; /* what access_decide is asked */
 };
 
@@ -322,6 +324,95 @@ int tus_create(struct api_call *call, struct reply *r, struct error *err);
 int tus_head(struct api_call *call, struct reply *r, struct error *err);
 int tus_patch(struct api_call *call, struct reply *r, struct error *err);
 int tus_delete(struct api_call *call, struct reply *r, struct error *err);
+
+/* session.c: sign-in and browser sessions (docs/api.md, Sessions). */
+
+/* session_authenticate's result for a request without a session cookie. */
+#define SESSION_NONE 1
+
+/*
+ * Authenticates rq by its session cookie, and for a method other than
+ * GET, HEAD and OPTIONS by its X-CSRF-Token header. Returns SESSION_NONE
+ * without a cookie; 0 with rq->user and rq->session set, or with a 401
+ * (unknown or expired session, clearing the cookie) or 403 (CSRF) in r;
+ * or a negative code when the check failed.
+ */
+int session_authenticate(struct server *s, struct MHD_Connection *c,
+			 struct request *rq, struct reply *r,
+			 struct error *err);
+
+/*
+ * Replies 422 unless every member of body is in names (NULL-terminated);
+ * expected lists them for the message. Returns 0 or CT_EINVAL.
+ */
+int session_members(const json_t *body, const char *const *names,
+		    const char *expected, struct reply *r);
+
+/*
+ * Reads string member name of body into *out (NULL when absent and not
+ * required). Returns 0, or CT_EINVAL with a 422 in r; never quotes the
+ * value.
+ */
+int session_string(const json_t *body, const char *name, bool required,
+		   const char **out, struct reply *r);
+
+int create_session(struct api_call *call, struct reply *r,
+		   struct error *err);
+int serve_session(struct api_call *call, struct reply *r, struct error *err);
+int delete_session(struct api_call *call, struct reply *r,
+		   struct error *err);
+int create_session_totp(struct api_call *call, struct reply *r,
+			struct error *err);
+int create_session_enrolment(struct api_call *call, struct reply *r,
+			     struct error *err);
+int create_session_password(struct api_call *call, struct reply *r,
+			    struct error *err);
+
+/* accounts.c: account administration (docs/api.md, Accounts). */
+int create_user(struct api_call *call, struct reply *r, struct error *err);
+int serve_user_account(struct api_call *call, struct reply *r,
+		       struct error *err);
+int reset_user_password(struct api_call *call, struct reply *r,
+			struct error *err);
+int disable_user(struct api_call *call, struct reply *r, struct error *err);
+int enable_user(struct api_call *call, struct reply *r, struct error *err);
+int reset_user_totp(struct api_call *call, struct reply *r,
+		    struct error *err);
+int grant_user_role(struct api_call *call, struct reply *r,
+		    struct error *err);
+int revoke_user_role(struct api_call *call, struct reply *r,
+		     struct error *err);
+int set_user_unit(struct api_call *call, struct reply *r, struct error *err);
+int set_user_clearance(struct api_call *call, struct reply *r,
+		       struct error *err);
+
+/* signatures.c: staff signatures and signing keys (access/sign.h). */
+int create_signature(struct api_call *call, struct reply *r,
+		     struct error *err);
+int serve_signatures(struct api_call *call, struct reply *r,
+		     struct error *err);
+int serve_staff_keys(struct api_call *call, struct reply *r,
+		     struct error *err);
+int serve_staff_key(struct api_call *call, struct reply *r,
+		    struct error *err);
+int revoke_staff_key(struct api_call *call, struct reply *r,
+		     struct error *err);
+
+/*
+ * The "sign" member {password, role} of a new record. signature_begin
+ * checks it and opens the author's key before anything is appended:
+ * returns 0 with *out (NULL without "sign"), CT_EINVAL with a 403 or 422
+ * in r, or another code. signature_attach signs the stored record and
+ * adds "signature" (or "signature_error") to its reply. signature_end
+ * wipes the key; each takes NULL.
+ */
+struct sign_request;
+int signature_begin(struct api_call *call, const char *kind,
+		    const json_t *fields, struct sign_request **out,
+		    struct reply *r, struct error *err);
+void signature_attach(struct api_call *call, struct sign_request *sr,
+		      json_t *record);
+void signature_end(struct sign_request *sr);
 
 /* records.c */
 int add_record(struct api_call *call, struct reply *r, struct error *err);

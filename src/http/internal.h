@@ -123,6 +123,7 @@ struct request {
 	const char *problem; /* the problem type slug sent, for the log */
 	char user[LEDGER_NAME_MAX + 1]; /* the authenticated user, or "" */
 	struct principal who;           /* loaded with user; released at end */
+	struct access_session session;  /* the cookie session, if one is used */
 
 	/* Set by route_begin: what route_finish runs. */
 	bool routed;
@@ -226,6 +227,8 @@ enum problem {
 	PROBLEM_UPLOAD_LOCKED,     /* 423: another request is using the upload */
 	PROBLEM_TOO_MANY_UPLOADS,  /* 429: the user's unfinished uploads */
 	PROBLEM_FORBIDDEN,         /* 403: the access policy refuses */
+	PROBLEM_TOO_MANY_ATTEMPTS, /* 429: sign-ins from one address */
+	PROBLEM_ACCOUNT_LOCKED,    /* 423: failed sign-ins lock the account */
 	PROBLEM_COUNT
 };
 

@@ -58,6 +58,9 @@ static const struct problem_type {
     [PROBLEM_TOO_MANY_UPLOADS] = {429, "too-many-uploads",
 				  "Too many unfinished uploads"},
     [PROBLEM_FORBIDDEN] = {403, "forbidden", "Forbidden"},
+    [PROBLEM_TOO_MANY_ATTEMPTS] = {429, "too-many-attempts",
+				   "Too many sign-in attempts"},
+    [PROBLEM_ACCOUNT_LOCKED] = {423, "account-locked", "Account locked"},
 };
 
 void reply_init(struct reply *r)

@@ -183,6 +183,7 @@ static void request_end(void *cls, struct MHD_Connection *c, void **req_cls,
 	tus_patch_release(rq);
 	media_form_release(rq);
 	principal_release(&rq->who);
+	crypto_wipe(&rq->session, sizeof(rq->session));
 	buf_release(&rq->upload);
 	free(rq);
 	*req_cls = NULL;
@@ -518,6 +519,7 @@ static int server_start(struct server *s, const char *dir,
 			const struct sockaddr_storage *addr,
 			struct tls_creds *creds, struct error *err)
 {
+	struct access_config access_cfg = { 0 };
 	int rc;
 
 	/* Read-write, because the signer stores the checkpoints it signs. */
@@ -525,7 +527,10 @@ static int server_start(struct server *s, const char *dir,
 	if (rc == 0)
 		rc = upload_dir_set(s, err);
 	if (rc == 0)
-		rc = access_open(s->ledger, data_dir, NULL, &s->access, err);
+		rc = access_config_from_env(&access_cfg, err);
+	if (rc == 0)
+		rc = access_open(s->ledger, data_dir, &access_cfg, &s->access,
+				 err);
 	if (rc == 0)
 		s->cases = access_cases(s->access);
 	if (rc == 0)

@@ -66,7 +66,7 @@ class Store:
         self.fields = os.path.join(self.tmp.name, "fields.json")
         self.receipts = []
         run_cli("init", "--dir", self.dir, "--crypto", crypto,
-                "--host", "test.example")
+                "--host", "test.example", "--no-admin")
 
     def append(self, count):
         for _ in range(count):

@@ -97,7 +97,7 @@ class Fixture:
     def __init__(self):
         self.tmp = tempfile.mkdtemp(prefix="casetrail-tamper-")
         self.dir = os.path.join(self.tmp, "store")
-        r = run("init", "--dir", self.dir, "--host", "test.example")
+        r = run("init", "--dir", self.dir, "--host", "test.example", "--no-admin")
         assert r.code == 0, r
         self.receipts = []
         for seq in range(NOTES):
@@ -219,7 +219,7 @@ class TamperTest(unittest.TestCase):
 
     def test_checkpoints_thinned_per_minute(self):
         store = os.path.join(self.tmp, "fresh")
-        self.assertEqual(run("init", "--dir", store).code, 0)
+        self.assertEqual(run("init", "--dir", store, "--no-admin").code, 0)
         signed = []
         for size in range(1, 6):
             self.add_note(store, "thinning %d" % size)
@@ -525,7 +525,7 @@ class TamperTest(unittest.TestCase):
 
     def test_against_other_store_named(self):
         other = os.path.join(self.tmp, "other")
-        self.assertEqual(run("init", "--dir", other).code, 0)
+        self.assertEqual(run("init", "--dir", other, "--no-admin").code, 0)
         witness = os.path.join(self.tmp, "other.checkpoint")
         with open(witness, "w") as f:
             f.write(run("checkpoint", "--dir", other).out)

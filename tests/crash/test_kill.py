@@ -222,7 +222,8 @@ class KillTest(ctest.StoreTest):
 
     def new_store(self, rnd):
         self.dir = os.path.join(self.tmp, "store-%d" % rnd)
-        r = ctest.run("init", "--dir", self.dir, "--crypto", self.crypto, "--host", "test.example")
+        r = ctest.run("init", "--dir", self.dir, "--crypto", self.crypto, "--host", "test.example",
+                      "--no-admin")
         self.assertEqual(r.code, 0, r)
         self.acked = {}
 
