@@ -15,7 +15,7 @@
 static const char serve_help[] =
 	"Usage: casetrail serve [--dir DIR] [--data DIR] [--listen ADDR:PORT]\n"
 	"                       [--tls-cert FILE --tls-key FILE]\n"
-	"                       [--trusted-proxy ADDR]...\n"
+	"                       [--trusted-proxy ADDR]... [--proxy-tls]\n"
 	"                       [--surveillance-days N] [--probe-seconds N]\n"
 	"\n"
 	"Serves the store over HTTP, or HTTPS with a certificate, until\n"
@@ -41,6 +41,9 @@ static const char serve_help[] =
 	"                     the last address of its X-Forwarded-For header\n"
 	"                     (in the access log and the access checks); may\n"
 	"                     be given up to 8 times\n"
+	"  --proxy-tls        the trusted proxy terminates TLS for every\n"
+	"                     client: session cookies get the Secure\n"
+	"                     attribute although casetrail speaks HTTP\n"
 	"  --surveillance-days N\n"
 	"                     days window surveillance footage is kept before\n"
 	"                     it may be purged (default and minimum 60)\n"
@@ -122,6 +125,7 @@ int cmd_serve(int argc, char **argv)
 		{ "tls-cert", required_argument, NULL, 'c' },
 		{ "tls-key", required_argument, NULL, 'k' },
 		{ "trusted-proxy", required_argument, NULL, 't' },
+		{ "proxy-tls", no_argument, NULL, 'P' },
 		{ "surveillance-days", required_argument, NULL, 's' },
 		{ "probe-seconds", required_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
@@ -145,6 +149,7 @@ int cmd_serve(int argc, char **argv)
 		case 'c': http.tls_cert_path = optarg; break;
 		case 'k': http.tls_key_path = optarg; break;
 		case 't': rc = add_trusted_proxy(&http, optarg); break;
+		case 'P': http.proxy_tls = true; break;
 		case 's':
 			rc = parse_surveillance_days(
 			    optarg, &media_cfg.surveillance_days);

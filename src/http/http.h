@@ -10,6 +10,8 @@
 #ifndef CASETRAIL_HTTP_H
 #define CASETRAIL_HTTP_H
 
+#include <stdbool.h>
+
 #include "common/error.h"
 #include "media/media.h"
 
@@ -34,6 +36,12 @@ struct http_options {
 	 */
 	const char *trusted_proxies[HTTP_TRUSTED_PROXIES_MAX];
 	size_t trusted_proxy_count;
+	/*
+	 * A trusted proxy terminates TLS for every client, so session
+	 * cookies get the Secure attribute although this server speaks
+	 * plain HTTP. Needs a trusted proxy.
+	 */
+	bool proxy_tls;
 };
 
 /*

@@ -76,7 +76,11 @@ struct server {
 	struct MHD_Daemon *daemon;
 	struct sweeper sweeper;
 	char addr[HTTP_ADDR_MAX]; /* the bound address, as logged */
-	bool tls; /* serves HTTPS: session cookies get the Secure attribute */
+	/*
+	 * Clients reach the server over HTTPS, served here or terminated at
+	 * a trusted proxy, so session cookies get the Secure attribute.
+	 */
+	bool tls;
 	/* Reverse proxies whose X-Forwarded-For is believed; IPv4 mapped. */
 	struct in6_addr trusted_proxies[HTTP_TRUSTED_PROXIES_MAX];
 	size_t trusted_proxy_count;

@@ -487,7 +487,8 @@ static int daemon_start(struct server *s, const struct sockaddr_storage *addr,
 	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	port = info ? info->port : 0;
 	snprintf(s->addr, sizeof(s->addr), "%s:%u", host, port);
-	s->tls = creds != NULL;
+	if (creds)
+		s->tls = true;
 	return 0;
 }
 
@@ -585,13 +586,17 @@ static bool is_loopback(const struct sockaddr_storage *addr)
  * something in front must encrypt the traffic.
  */
 static void log_transport(const struct sockaddr_storage *addr,
-			  const struct tls_creds *creds)
+			  const struct tls_creds *creds, bool proxy_tls)
 {
 	char subject[sizeof(creds->subject) + 8];
 	time_t now = time(NULL);
 
 	if (!creds) {
-		log_info("http", "TLS off", "scheme=http");
+		if (proxy_tls)
+			log_info("http", "TLS terminated at the trusted proxy",
+				 "scheme=http secure_cookies=true");
+		else
+			log_info("http", "TLS off", "scheme=http");
 		if (!is_loopback(addr))
 			log_warn("http", "serving plain HTTP on an address "
 				 "other hosts can reach; serve HTTPS with "
@@ -645,6 +650,11 @@ static int parse_trusted_proxies(struct server *s,
 						    sizeof(quoted)));
 	}
 	s->trusted_proxy_count = opts->trusted_proxy_count;
+	if (opts->proxy_tls && !opts->trusted_proxy_count)
+		return error_set(err, CT_EINVAL, "--proxy-tls needs "
+				 "--trusted-proxy: name the reverse proxy that "
+				 "terminates TLS");
+	s->tls = opts->proxy_tls;
 	return 0;
 }
 
@@ -707,12 +717,12 @@ int http_serve(const char *dir, const char *data_dir,
 			  tls ? &creds : NULL, err);
 	if (rc)
 		goto out_stop;
-	log_transport(&addr, tls ? &creds : NULL);
+	log_transport(&addr, tls ? &creds : NULL, opts->proxy_tls);
 	for (size_t i = 0; i < opts->trusted_proxy_count; i++)
 		log_info("http", "trusting X-Forwarded-For from a proxy",
 			 "proxy=%s", opts->trusted_proxies[i]);
 	log_info("http", "listening", "addr=%s scheme=%s dir=%s data=%s "
-		 "upload_max=%" PRIu64, s->addr, s->tls ? "https" : "http",
+		 "upload_max=%" PRIu64, s->addr, tls ? "https" : "http",
 		 log_quote(dir, quoted, sizeof(quoted)),
 		 log_quote(data_dir, data_quoted, sizeof(data_quoted)),
 		 s->upload_max);

@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
-"""The client address behind a reverse proxy: `serve --trusted-proxy ADDR`.
+"""casetrail behind a reverse proxy: `serve --trusted-proxy ADDR`.
 
 A request from a trusted proxy is logged as coming from the last address
 of its X-Forwarded-For header, with proxy= naming the proxy. Without
 --trusted-proxy, or from any other peer, the header is ignored, and an
-entry that is no IP address cannot forge a log field. The tests send the
-header themselves from 127.0.0.1, which plays the proxy.
+entry that is no IP address cannot forge a log field. With --proxy-tls,
+the proxy terminates TLS, so session cookies get the Secure attribute.
+The tests send the header themselves from 127.0.0.1, which plays the
+proxy.
 """
 
 import http.client
+import json
 import os
 import re
 import sys
@@ -117,6 +120,47 @@ class ForwardedTest(ctest.StoreTest):
         line = self.access_line("203.0.113.7")
         self.assertIn("remote=127.0.0.1 ", line)
         self.assertNotIn("proxy=", line)
+
+    def sign_in_cookie(self):
+        """Signs wang.li in with a new one-time password; returns the
+        status and the Set-Cookie value."""
+        password = self.ok("user", "passwd", "wang.li").out.strip()
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port,
+                                          timeout=30)
+        try:
+            conn.request("POST", "/api/v1/session", body=json.dumps(
+                {"user": "wang.li", "password": password.splitlines()[-1]}),
+                headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            resp.read()
+            return resp.status, resp.getheader("Set-Cookie") or ""
+        finally:
+            conn.close()
+
+    def test_proxy_tls_secure_cookie(self):
+        self.start("--trusted-proxy", "127.0.0.1", "--proxy-tls")
+        status, cookie = self.sign_in_cookie()
+        self.assertIn(status, (200, 201), cookie)
+        self.assertTrue(cookie.startswith("__Host-"), cookie)
+        self.assertIn("; Secure", cookie)
+        self.assertIn("HttpOnly", cookie)
+        log = self.server.log()
+        self.assertIn('msg="TLS terminated at the trusted proxy"', log)
+        self.assertIn("scheme=http ", log)
+
+    def test_plain_cookie_without_proxy_tls(self):
+        self.start("--trusted-proxy", "127.0.0.1")
+        status, cookie = self.sign_in_cookie()
+        self.assertIn(status, (200, 201), cookie)
+        self.assertTrue(cookie, "no Set-Cookie")
+        self.assertFalse(cookie.startswith("__Host-"), cookie)
+        self.assertNotIn("Secure", cookie)
+
+    def test_proxy_tls_needs_trusted_proxy(self):
+        r = self.ct("serve", "--data", apitest.DATA, "--listen",
+                    "127.0.0.1:0", "--proxy-tls", timeout=30)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("--proxy-tls needs --trusted-proxy", r.err)
 
     def test_invalid_option_rejected(self):
         for value in ("localhost", "127.0.0.1:80", "10.0.0.0/8", "[::1]",

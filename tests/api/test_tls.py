@@ -12,6 +12,7 @@ and no error, and is gone from the server's memory once it serves.
 """
 
 import http.client
+import json
 import os
 import re
 import socket
@@ -225,6 +226,29 @@ class TlsTest(ctest.StoreTest):
         self.assertIn('subject="CN=casetrail-test-server"', log)
         self.assertIn("user=wang.li", log)
         self.assertNotIn(token, log)
+
+    def test_session_cookie_secure(self):
+        self.ok("user", "add", "wang.li", "--role", "clerk", "--data",
+                apitest.DATA)
+        password = self.ok("user", "passwd", "wang.li").out.strip()
+        server = self.start()
+        conn = http.client.HTTPSConnection(
+            "127.0.0.1", server.port, timeout=30,
+            context=client_context(self.cert))
+        try:
+            conn.request("POST", "/api/v1/session", body=json.dumps(
+                {"user": "wang.li", "password": password.splitlines()[-1]}),
+                headers={"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            body = resp.read()
+        finally:
+            conn.close()
+        self.assertIn(resp.status, (200, 201), body)
+        cookie = resp.getheader("Set-Cookie") or ""
+        self.assertTrue(cookie.startswith("__Host-"), cookie)
+        self.assertIn("; Secure", cookie)
+        self.assertIn("HttpOnly", cookie)
+        self.assertIn("SameSite=Strict", cookie)
 
     def test_tls12_and_tls13_accepted(self):
         server = self.start()
