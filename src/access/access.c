@@ -9,6 +9,9 @@
 
 /* Entry kinds the access module owns, with their projectors. */
 static const struct access_kind kinds[] = {
+	{ "mark", project_mark },
+	{ "access", project_access },
+	{ "expunge-approval", project_expunge_approval },
 	{ KIND_PASSWORD, project_password },
 	{ KIND_ROLE_GRANT, project_role_grant },
 	{ KIND_ROLE_REVOKE, project_role_revoke },
@@ -39,12 +42,19 @@ static int owns(void *ctx, const char *kind)
 	return find_kind(kind) != NULL;
 }
 
+bool access_owns(struct access *a, const char *kind)
+{
+	(void)a;
+	return find_kind(kind) != NULL;
+}
+
 static int project(void *ctx, struct store *s, const struct cases_entry *e,
 		   struct error *err)
 {
 	const struct access_kind *k = find_kind(e->kind);
+	int rc = k ? k->fn(ctx, s, e, err) : 0;
 
-	return k ? k->fn(ctx, s, e, err) : 0;
+	return rc ? rc : audit_note(ctx, s, e, err);
 }
 
 int access_open(struct ledger *l, const char *data_dir,
@@ -74,6 +84,7 @@ int access_open(struct ledger *l, const char *data_dir,
 		access_close(a);
 		return rc;
 	}
+	marks_attach(a);
 	*out = a;
 	return 0;
 }

@@ -53,6 +53,116 @@ const char *access_mark_code(enum access_mark m);
 int access_mark_parse(const char *code, enum access_mark *out,
 		      struct error *err);
 
+struct access;
+
+/*
+ * The default mark of records of kind: data/record-kinds.json's
+ * "confidentiality", MARK_NONE for a kind it does not list.
+ */
+enum access_mark access_kind_mark(struct access *a, const char *kind);
+
+/*
+ * The mark a record's content carries by itself: its kind's default,
+ * raised by the "mark" member of fields, and raised to sensitive-personal
+ * when a string among fields contains a resident identity card number. A
+ * correction carries the mark of the fields it gives. fields may be NULL
+ * (content gone).
+ */
+enum access_mark access_content_mark(struct access *a, const char *kind,
+				     const json_t *fields);
+
+/*
+ * Whether text contains a resident identity card number (GB 11643: 17
+ * digits and a check character, with a valid birth date and check)
+ * standing alone, not inside a longer run of letters or digits.
+ */
+bool access_has_resident_id(const char *text);
+
+/*
+ * The default mark of a media file of type: photo, video and surveillance
+ * (faces) and an unknown type (NULL) are sensitive-personal, audio is
+ * personal, and "other" (neither picture nor sound) is none.
+ */
+enum access_mark access_media_type_mark(const char *type);
+
+/*
+ * Reads the mark the security administrator gave target ("record:SEQ",
+ * "media:SEQ"). Returns 0, CT_ENOTFOUND (without a message) when none was
+ * given, or another code.
+ */
+int access_mark_override(struct access *a, const char *target,
+			 enum access_mark *out, struct error *err);
+
+/*
+ * Reads the mark of a media file, row as media_get returns it: the
+ * security administrator's, else its type's default raised by the mark
+ * given at ingest ("mark").
+ */
+int access_media_mark(struct access *a, const json_t *row,
+		      enum access_mark *out, struct error *err);
+
+/*
+ * Returns the marks the security administrator gave records of case_id,
+ * as an object from seq (decimal text) to mark code (caller's reference),
+ * with the seq of the newest change under the key "" when there is one.
+ */
+int access_case_overrides(struct access *a, const char *case_id,
+			  json_t **out, struct error *err);
+
+struct principal;
+
+/*
+ * Changes the mark of target ("record:SEQ" or "media:SEQ") to mark, for
+ * reason, as p (ACT_MARK_SET): appends a "mark" entry; os_user names the
+ * OS account of a command, NULL for the server. Returns the stored
+ * change {target, mark, previous, reason, by, seq, at, case} in *out.
+ * CT_EPERM when p may not, or for "state-secret"; CT_EINVAL for a
+ * malformed target, mark or reason; CT_ENOTFOUND for an unknown target.
+ */
+int access_mark_set(struct access *a, const struct principal *p,
+		    const char *os_user, const char *target, const char *mark,
+		    const char *reason, json_t **out, struct error *err);
+
+/*
+ * Reads the case (CASE_ID_MAX + 1 bytes, "" for none) and kind (64 bytes)
+ * of entry seq, either may be NULL. CT_ENOTFOUND for an unknown seq.
+ */
+int access_record_case(struct access *a, uint64_t seq, char *case_id,
+		       char *kind, struct error *err);
+
+/* Reads the last change of target's mark as access_mark_set returns it;
+ * CT_ENOTFOUND when there was none. */
+int access_mark_get(struct access *a, const char *target, json_t **out,
+		    struct error *err);
+
+/*
+ * Returns a record's stub: what anyone who may read the case sees of a
+ * record withheld from them (seq, kind, name, recorded, happened, case),
+ * with its mark m and why it is withheld.
+ */
+json_t *access_record_stub(const json_t *record, enum access_mark m,
+			   const char *why);
+
+/*
+ * Removes the applicant's personal members (applicant_id, contact,
+ * address) from a case summary unless p is cleared for personal
+ * information, or for sensitive personal information when one holds a
+ * resident identity card number. Returns the mark of what was left in:
+ * MARK_NONE when nothing was.
+ */
+enum access_mark access_redact_summary(const struct principal *p,
+				       json_t *summary);
+
+/*
+ * Replaces each record of the array records (as cases_show renders them,
+ * with "mark") whose mark is not in readable (bits from access_readable)
+ * with its stub. overrides (access_case_overrides, may be NULL) replaces
+ * the marks it names. *shown is raised to the highest mark left shown.
+ */
+int access_redact_records(struct access *a, const struct principal *p,
+			  json_t *records, const json_t *overrides,
+			  uint32_t readable, enum access_mark *shown);
+
 /* --- roles and principals ------------------------------------------------- */
 
 /* The roles of data/record-kinds.json that carry permissions. */
@@ -156,8 +266,6 @@ struct access_target {
 	const char *user;      /* an account acted on, for ACT_SELF */
 };
 
-struct access;
-
 /*
  * Decides whether p may do act on t. Returns 0, or CT_EPERM with err
  * saying what is missing in words a user can act on. Never appends: the
@@ -166,6 +274,34 @@ struct access;
 int access_decide(struct access *a, const struct principal *p,
 		  enum access_action act, const struct access_target *t,
 		  struct error *err);
+
+/*
+ * Fills *marks with a bit (1u << mark) for each mark whose content p may
+ * read under act in case_id (ACT_RECORD_READ, ACT_MEDIA_CONTENT): none
+ * when the role or the case refuses, else the marks p is cleared for.
+ * Returns 0, or CT_EPERM with err saying why p may not act at all, or
+ * another code (CT_ENOTFOUND for an unknown case).
+ */
+int access_readable(struct access *a, const struct principal *p,
+		    enum access_action act, const char *case_id,
+		    uint32_t *marks, struct error *err);
+
+/*
+ * Whether p's roles let it do act in every case, so that a list need not
+ * be filtered case by case: a rule of the whole bureau that p's roles
+ * meet, or a case rule that one of p's bureau-wide roles meets.
+ */
+bool access_bureau_wide(const struct principal *p, enum access_action act);
+
+/*
+ * Returns the policy table as docs/access.md lists it: {"actions":
+ * [{action, roles, scope, clearance, party}], "bureau_wide": [roles whose
+ * case scope is every case]}. scope is none, anyone, bureau or case.
+ */
+json_t *access_policy_json(void);
+
+/* Whether p is cleared for content marked m (MARK_NONE always). */
+bool access_cleared(const struct principal *p, enum access_mark m);
 
 /* --- the module ------------------------------------------------------------ */
 
@@ -442,18 +578,85 @@ int access_session_limit(const struct access_session *ss,
 struct access_event {
 	enum access_action action;
 	const char *case_id;   /* may be NULL */
-	const char *target;    /* "record:SEQ", "media:HASH", "user:NAME"... */
+	const char *target;    /* "record:SEQ", "media:SEQ", "case:ID"... */
 	enum access_mark mark;
 	bool refused;
 	const char *reason;    /* why it was refused; NULL for a read */
+	const char *os_user;   /* the OS account of a command; NULL */
 };
 
 /*
- * Appends an "access" entry for ev by p (who, what, when, from where).
- * Refusals are counted: repeated ones raise unauthorized-access. Returns
- * 0 or a negative code; a failure to record a read must fail the read.
+ * Appends an "access" entry for ev by p (who, what, when, from where):
+ * {user, action, case, target, mark, outcome "read" or "refused", from,
+ * reason}. Refusals are counted per user: ACCESS_REFUSALS_MAX of them
+ * within ACCESS_REFUSALS_WINDOW_MS raise the finding unauthorized-access,
+ * naming the user and their superior. Returns 0 or a negative code; a
+ * failure to record a read must fail the read.
  */
 int access_log(struct access *a, const struct principal *p,
 	       const struct access_event *ev, struct error *err);
+
+#define ACCESS_REFUSALS_MAX 5
+#define ACCESS_REFUSALS_WINDOW_MS (10 * 60 * 1000LL)
+
+struct access_log_query {
+	const char *case_id;  /* NULL for every case */
+	const char *user;     /* NULL for every user */
+	const char *outcome;  /* "read", "refused" or NULL for both */
+	size_t offset, limit; /* limit 0: 50; at most 500 */
+};
+
+/*
+ * Returns the access log, newest first: {"items": [{seq, at, user,
+ * action, case, target, mark, outcome, from, reason}], "total",
+ * "offset", "limit"}.
+ */
+int access_log_list(struct access *a, const struct access_log_query *q,
+		    json_t **out, struct error *err);
+
+/*
+ * Returns the acts of the system and security administrators (entries of
+ * the access module by a user holding sysadmin or secadmin when they
+ * were recorded), newest first, as {"items": [{seq, at, kind, actor,
+ * fields}], "total", "offset", "limit"}. user and kind (may be NULL)
+ * filter them.
+ */
+int access_audit_list(struct access *a, const char *user, const char *kind,
+		      size_t offset, size_t limit, json_t **out,
+		      struct error *err);
+
+/* --- expunge approvals (expunge.c) ----------------------------------------- */
+
+/*
+ * Records the security administrator's approval (ACT_EXPUNGE_APPROVE) to
+ * expunge the content of entry seq, or with blob set its attachment
+ * blob, for reason: an "expunge-approval" entry by p; os_user as for
+ * access_mark_set. Returns the approval as access_expunge_approval does.
+ */
+int access_expunge_approve(struct access *a, const struct principal *p,
+			   const char *os_user, uint64_t seq, const char *blob,
+			   const char *reason, json_t **out,
+			   struct error *err);
+
+/*
+ * Reads the approval to expunge seq (and blob): {seq, blob, reason,
+ * approval (its seq), by, at}. CT_EPERM, saying how to record one, when
+ * there is none.
+ */
+int access_expunge_approval(struct access *a, uint64_t seq,
+			    const char *blob, json_t **out,
+			    struct error *err);
+
+/*
+ * Expunges as ledger_expunge does, by by, once the security
+ * administrator approved exactly this: the approver is recorded as
+ * approved_by. approved_by (may be NULL) must name that approver.
+ * CT_EPERM without an approval, for another approver, or when the
+ * approver no longer holds secadmin.
+ */
+int access_expunge(struct access *a, uint64_t seq, const char *blob,
+		   const char *reason, const char *approved_by,
+		   const struct actor *by, struct ledger_receipt *receipt,
+		   struct error *err);
 
 #endif

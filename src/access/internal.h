@@ -232,4 +232,33 @@ int keys_rewrap(struct access *a, const char *user, const char *old_pw,
 		const char *new_pw, const struct actor *by,
 		struct error *err);
 
+/* Whether kind is an entry kind of the access module (access.c). */
+bool access_owns(struct access *a, const char *kind);
+
+/* Projectors of the kinds of marks.c, log.c and expunge.c. */
+int project_mark(struct access *a, struct store *s,
+		 const struct cases_entry *e, struct error *err);
+int project_access(struct access *a, struct store *s,
+		   const struct cases_entry *e, struct error *err);
+int project_expunge_approval(struct access *a, struct store *s,
+			     const struct cases_entry *e, struct error *err);
+
+/*
+ * Keeps e for the security auditor when its actor holds sysadmin or
+ * secadmin (log.c); called for every entry of the access module once its
+ * own projector accepted it.
+ */
+int audit_note(struct access *a, struct store *s, const struct cases_entry *e,
+	       struct error *err);
+
+/* Renders each case record's mark in cases_show (marks.c). */
+void marks_attach(struct access *a);
+
+/*
+ * Sets *has to whether user name holds role, as the projection stands
+ * inside the transaction of s; an unknown user holds none.
+ */
+int store_user_has_role(struct store *s, const char *name, const char *role,
+			bool *has, struct error *err);
+
 #endif

@@ -11,9 +11,10 @@
  *              name), or staff of the same unit as a member; roles in
  *              BUREAU_WIDE reach every case
  *
- * Reading content also needs clearance for its mark. The administration
- * roles (三员) reach no case content at all: they are not in any case
- * rule.
+ * Reading content also needs clearance for its mark. Clearance for
+ * sensitive personal information covers personal information too;
+ * clearance for commercial secrets is separate. The administration roles
+ * (三员) reach no case content at all: they are not in any case rule.
  */
 #include "common/common.h"
 
@@ -168,6 +169,15 @@ static int in_case(struct access *a, const struct principal *p,
 	return found;
 }
 
+/* Whether p is cleared for content marked m. */
+static bool cleared(const struct principal *p, enum access_mark m)
+{
+	if (m == MARK_NONE || (p->clearance & (1u << m)))
+		return true;
+	return m == MARK_PERSONAL &&
+	       (p->clearance & (1u << MARK_SENSITIVE_PERSONAL));
+}
+
 static int refuse_role(const struct rule *r, const struct principal *p,
 		       struct error *err)
 {
@@ -191,20 +201,18 @@ static int refuse_role(const struct rule *r, const struct principal *p,
 			 r->name, names[0] ? names : "(none)");
 }
 
-int access_decide(struct access *a, const struct principal *p,
-		  enum access_action act, const struct access_target *t,
-		  struct error *err)
+/*
+ * Checks everything of a rule but the clearance: the principal, its
+ * roles, and the scope of the case. Returns 0, CT_EPERM, or a negative
+ * code (CT_ENOTFOUND for an unknown case).
+ */
+static int decide_scope(struct access *a, const struct principal *p,
+			const struct rule *r, enum access_action act,
+			const struct access_target *t, struct error *err)
 {
-	static const struct access_target none = { 0 };
-	const struct rule *r;
 	bool staff_role, party_ok = false;
 	int rc;
 
-	if ((unsigned)act >= ACT_COUNT)
-		return error_set(err, CT_EPERM, "unknown action %d", (int)act);
-	r = &rules[act];
-	if (!t)
-		t = &none;
 	if (r->scope == SCOPE_NONE)
 		return 0;
 	if (!p || !p->user[0])
@@ -221,9 +229,13 @@ int access_decide(struct access *a, const struct principal *p,
 		return 0;
 	}
 	staff_role = (p->roles & r->roles) != 0;
+	/*
+	 * Without a case (the route's check before the handler knows it) a
+	 * party passes as staff do; the handler then names the case.
+	 */
 	if (r->party && (p->roles & ROLE_BIT(ROLE_PARTY)))
-		party_ok = r->scope == SCOPE_BUREAU ||
-			   (t->case_id && bound_to(p, t->case_id));
+		party_ok = r->scope == SCOPE_BUREAU || !t->case_id ||
+			   bound_to(p, t->case_id);
 	if (!staff_role && !party_ok) {
 		if (r->party && (p->roles & ROLE_BIT(ROLE_PARTY)))
 			return error_set(err, CT_EPERM, "'%s' is not a party "
@@ -242,10 +254,98 @@ int access_decide(struct access *a, const struct principal *p,
 					 "of unit '%s' is a member of it",
 					 p->user, t->case_id, p->unit);
 	}
-	if (r->clearance && !(p->clearance & (1u << t->mark)))
+	return 0;
+}
+
+int access_decide(struct access *a, const struct principal *p,
+		  enum access_action act, const struct access_target *t,
+		  struct error *err)
+{
+	static const struct access_target none = { 0 };
+	const struct rule *r;
+	int rc;
+
+	if ((unsigned)act >= ACT_COUNT)
+		return error_set(err, CT_EPERM, "unknown action %d", (int)act);
+	r = &rules[act];
+	if (!t)
+		t = &none;
+	rc = decide_scope(a, p, r, act, t, err);
+	if (rc)
+		return rc;
+	if (r->clearance && !cleared(p, t->mark))
 		return error_set(err, CT_EPERM, "'%s' is not cleared for "
 				 "content marked %s; ask the security "
 				 "administrator", p->user,
 				 access_mark_code(t->mark));
 	return 0;
+}
+
+int access_readable(struct access *a, const struct principal *p,
+		    enum access_action act, const char *case_id,
+		    uint32_t *marks, struct error *err)
+{
+	struct access_target t = { .case_id = case_id };
+	const struct rule *r;
+	int rc;
+
+	*marks = 0;
+	if ((unsigned)act >= ACT_COUNT)
+		return error_set(err, CT_EPERM, "unknown action %d", (int)act);
+	r = &rules[act];
+	rc = decide_scope(a, p, r, act, &t, err);
+	if (rc)
+		return rc;
+	for (int m = 0; m < MARK_COUNT; m++)
+		if (!r->clearance || cleared(p, (enum access_mark)m))
+			*marks |= 1u << m;
+	return 0;
+}
+
+bool access_bureau_wide(const struct principal *p, enum access_action act)
+{
+	const struct rule *r;
+
+	if ((unsigned)act >= ACT_COUNT || !p)
+		return false;
+	r = &rules[act];
+	if (r->scope != SCOPE_CASE)
+		return r->scope != SCOPE_BUREAU || (p->roles & r->roles);
+	return (p->roles & r->roles & BUREAU_WIDE) != 0;
+}
+
+json_t *access_policy_json(void)
+{
+	static const char *const scopes[] = {
+		[SCOPE_NONE] = "none", [SCOPE_ANYONE] = "anyone",
+		[SCOPE_BUREAU] = "bureau", [SCOPE_CASE] = "case",
+	};
+	json_t *out = json_object(), *actions = json_array();
+	json_t *wide = json_array();
+
+	for (int a = 0; a < ACT_COUNT; a++) {
+		const struct rule *r = &rules[a];
+		json_t *roles = json_array();
+
+		for (int i = 0; i < ROLE_COUNT; i++)
+			if (r->roles & ROLE_BIT(i))
+				json_array_append_new(roles, json_string(
+					access_role_code((enum access_role)i)));
+		json_array_append_new(actions, json_pack(
+			"{s:s, s:o, s:s, s:b, s:b}", "action", r->name, "roles",
+			roles, "scope", scopes[r->scope], "clearance",
+			r->clearance, "party", r->party));
+	}
+	for (int i = 0; i < ROLE_COUNT; i++)
+		if (BUREAU_WIDE & ROLE_BIT(i))
+			json_array_append_new(wide, json_string(access_role_code(
+						    (enum access_role)i)));
+	json_object_set_new(out, "actions", actions);
+	json_object_set_new(out, "bureau_wide", wide);
+	return out;
+}
+
+bool access_cleared(const struct principal *p, enum access_mark m)
+{
+	return cleared(p, m);
 }

@@ -187,6 +187,41 @@ int cases_show_json(struct cases *c, const char *id, struct buf *out,
  */
 uint64_t cases_generation(struct cases *c);
 
+/*
+ * cases_show_json that also returns, in *marks (caller's reference), the
+ * distinct marks of the rendered records other than "none", as an array
+ * of codes, kept in the same cache. It tells a caller whether the cached
+ * bytes may be served to a reader as they are.
+ */
+int cases_show_json_marks(struct cases *c, const char *id, struct buf *out,
+			  uint64_t *last_seq, json_t **marks,
+			  struct error *err);
+
+/*
+ * Returns the confidentiality mark code of a record of kind with fields
+ * (NULL when its content is gone). It must depend on nothing else, since
+ * renderings are cached by the case's last entry.
+ */
+typedef const char *(*cases_mark_fn)(void *ctx, const char *kind,
+				     const json_t *fields);
+
+/*
+ * Installs fn, which gives every record that cases_show and
+ * cases_record_get render a "mark" member; call before any rendering.
+ */
+void cases_set_marker(struct cases *c, cases_mark_fn fn, void *ctx);
+
+/*
+ * Raises a finding of no case from a projector above the workflow,
+ * inside its transaction s: code (docs/findings.md), the entry seq it
+ * concerns, the time it was detected, the responsible user (whose
+ * superior it names, when registered), its key and extra members of its
+ * body (borrowed, may be NULL).
+ */
+int cases_finding_raise(struct cases *c, struct store *s, const char *code,
+			uint64_t record, int64_t detected_ms, const char *user,
+			const char *key, json_t *extra, struct error *err);
+
 /* Reads the seq of a case's last entry (cheap: one row). */
 int cases_last_seq(struct cases *c, const char *id, uint64_t *last_seq,
 		   struct error *err);

@@ -43,6 +43,8 @@ static const struct finding_text {
 	  "现场核查和听证应当同步进行音像记录；因涉及商业秘密、个人隐私、未成年人等不宜音像记录的，应当记录理由" },
 	{ "surveillance-gap", "major",
 	  "受理窗口应当实时音像记录并保存不少于六十日，录像不得中断或者缺失" },
+	{ "unauthorized-access", "major",
+	  "涉及商业秘密和个人信息的记录仅限经授权的人员查阅；同一用户在十分钟内五次越权访问被拒绝" },
 	{ "unlawful-suspension", "major",
 	  "期限中止仅限听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审，并须书面告知申请人所需时间（行政许可法第四十五条）" },
 	{ "unsigned-record", "minor",

@@ -166,6 +166,9 @@ struct cases {
 	 */
 	struct state_slot *states;
 
+	cases_mark_fn marker; /* the "mark" of rendered records, or NULL */
+	void *marker_ctx;
+
 	/* Cached renderings of cases_show_json and cases_list_json. */
 	pthread_mutex_t cache_mu;
 	json_t *cache;  /* id or list query -> {"seq", "size", "text"} */

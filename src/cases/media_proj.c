@@ -124,6 +124,14 @@ static int add_free_finding(struct cases *c, struct store *s,
 	return rc;
 }
 
+int cases_finding_raise(struct cases *c, struct store *s, const char *code,
+			uint64_t record, int64_t detected_ms, const char *user,
+			const char *key, json_t *extra, struct error *err)
+{
+	return add_free_finding(c, s, code, record, detected_ms, user, key,
+				extra, err);
+}
+
 static int gap_finding(struct cases *c, struct store *s, const json_t *before,
 		       const json_t *after, int64_t ts_ms, struct error *err)
 {

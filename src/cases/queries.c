@@ -118,6 +118,9 @@ static json_t *render_rec(const struct cases *c, const struct rec *r)
 		      r->attachments ? r->attachments : json_null());
 	if (!r->fields)
 		json_object_set_new(o, "expunged", json_true());
+	if (c->marker)
+		json_object_set_new(o, "mark", json_string(c->marker(
+					   c->marker_ctx, r->kind, r->fields)));
 	if (r->supersedes >= 0)
 		json_object_set_new(o, "supersedes",
 				    json_integer(r->supersedes));
@@ -275,13 +278,14 @@ int cases_show(struct cases *c, const char *id, json_t **out,
 
 /*
  * Cached renderings, keyed by case id (or list query): {"seq": last seq,
- * "size": the known tree size when last checked, "text"}. While the
+ * "size": the known tree size when last checked, "text", and for a case
+ * "marks", the distinct marks of its records}. While the
  * ledger's known size is unchanged no record was added anywhere, so the
  * entry is served without reading the store.
  */
 static int cached(struct cases *c, const char *key, uint64_t last,
 		  uint64_t known, int check_seq, struct buf *out,
-		  uint64_t *seq_out)
+		  uint64_t *seq_out, json_t **marks)
 {
 	json_t *hit;
 	int found = 0;
@@ -301,6 +305,10 @@ static int cached(struct cases *c, const char *key, uint64_t last,
 		if (seq_out)
 			*seq_out = (uint64_t)json_integer_value(
 				json_object_get(hit, "seq"));
+		if (found && marks) {
+			*marks = json_deep_copy(json_object_get(hit, "marks"));
+			found = *marks != NULL;
+		}
 		/* The store agreed at this size, so trust it until it grows. */
 		if (found && check_seq)
 			json_object_set_new(hit, "size",
@@ -311,16 +319,42 @@ static int cached(struct cases *c, const char *key, uint64_t last,
 }
 
 static void cache_put(struct cases *c, const char *key, uint64_t last,
-		      uint64_t known, const struct buf *text)
+		      uint64_t known, const struct buf *text,
+		      const json_t *marks)
 {
+	json_t *entry = json_pack("{s:I, s:I, s:s%}", "seq", (json_int_t)last,
+				  "size", (json_int_t)known, "text",
+				  text->data, text->len);
+
+	if (entry && marks)
+		json_object_set_new(entry, "marks", json_deep_copy(marks));
 	pthread_mutex_lock(&c->cache_mu);
 	if (json_object_size(c->cache) >= CACHE_MAX)
 		json_object_clear(c->cache);
-	json_object_set_new(c->cache, key,
-			    json_pack("{s:I, s:I, s:s%}", "seq", (json_int_t)last,
-				      "size", (json_int_t)known, "text",
-				      text->data, text->len));
+	json_object_set_new(c->cache, key, entry);
 	pthread_mutex_unlock(&c->cache_mu);
+}
+
+/* The distinct "mark" codes other than "none" among a case's records. */
+static json_t *record_marks(const json_t *rendered)
+{
+	json_t *marks = json_array(), *rec;
+	size_t i;
+
+	json_array_foreach(json_object_get(rendered, "records"), i, rec) {
+		json_t *mark = json_object_get(rec, "mark");
+		const char *code = json_string_value(mark);
+
+		if (code && strcmp(code, "none") && !listed(marks, code))
+			json_array_append(marks, mark);
+	}
+	return marks;
+}
+
+void cases_set_marker(struct cases *c, cases_mark_fn fn, void *ctx)
+{
+	c->marker = fn;
+	c->marker_ctx = ctx;
 }
 
 int cases_last_seq(struct cases *c, const char *id, uint64_t *last_seq,
@@ -336,15 +370,18 @@ int cases_last_seq(struct cases *c, const char *id, uint64_t *last_seq,
 	return rc;
 }
 
-int cases_show_json(struct cases *c, const char *id, struct buf *out,
-		    uint64_t *last_seq, struct error *err)
+int cases_show_json_marks(struct cases *c, const char *id, struct buf *out,
+			  uint64_t *last_seq, json_t **marks,
+			  struct error *err)
 {
 	uint64_t known = ledger_known_size(c->ledger);
+	json_t *v = NULL, *found = NULL;
 	struct store *s;
-	json_t *v = NULL;
 	int rc;
 
-	if (cached(c, id, 0, known, 0, out, last_seq))
+	if (marks)
+		*marks = NULL;
+	if (cached(c, id, 0, known, 0, out, last_seq, marks))
 		return 0;
 	rc = ledger_read_begin(c->ledger, &s, err);
 	if (rc)
@@ -352,20 +389,31 @@ int cases_show_json(struct cases *c, const char *id, struct buf *out,
 	/* Records only append, so the last seq identifies the rendering. */
 	rc = store_case_get(s, id, NULL, last_seq, err);
 	ledger_read_end(c->ledger, s);
-	if (rc || cached(c, id, *last_seq, known, 1, out, NULL))
+	if (rc || cached(c, id, *last_seq, known, 1, out, NULL, marks))
 		return rc;
 	rc = cases_show(c, id, &v, err);
 	if (rc == 0) {
 		buf_reset(out);
 		rc = jcs_write(v, out, err);
 	}
+	if (rc == 0 && !(found = record_marks(v)))
+		rc = error_set(err, CT_ENOMEM, "out of memory");
 	if (rc == 0) {
 		*last_seq = (uint64_t)json_integer_value(json_object_get(
 			v, "last_seq"));
-		cache_put(c, id, *last_seq, known, out);
+		cache_put(c, id, *last_seq, known, out, found);
+		if (marks)
+			*marks = json_incref(found);
 	}
+	json_decref(found);
 	json_decref(v);
 	return rc;
+}
+
+int cases_show_json(struct cases *c, const char *id, struct buf *out,
+		    uint64_t *last_seq, struct error *err)
+{
+	return cases_show_json_marks(c, id, out, last_seq, NULL, err);
 }
 
 int cases_record_get(struct cases *c, uint64_t seq, json_t **out,
@@ -484,7 +532,7 @@ int cases_list_json(struct cases *c, const struct case_query *q,
 		 q->matter ?: "", q->q ?: "", q->overdue, (int)f.due_by,
 		 q->open_only, f.offset, f.limit,
 		 (int)day_of_ms(ledger_now_ms()));
-	if (cached(c, key, 0, known, 0, out, NULL))
+	if (cached(c, key, 0, known, 0, out, NULL, NULL))
 		return 0;
 	buf_reset(out);
 	rc = buf_puts(out, "{\"items\":[") ? CT_ENOMEM : 0;
@@ -501,7 +549,7 @@ int cases_list_json(struct cases *c, const struct case_query *q,
 	if (rc == CT_ENOMEM)
 		return error_set(err, rc, "out of memory");
 	if (rc == 0)
-		cache_put(c, key, 0, known, out);
+		cache_put(c, key, 0, known, out, NULL);
 	return rc;
 }
 

@@ -13,8 +13,55 @@
 
 /* Members of a record's fields that every kind may carry. */
 static const char *const reserved[] = {
-	"signatures", "confirmation", "av", "av_exemption", "number",
+	"signatures", "confirmation", "av", "av_exemption", "number", "mark",
 };
+
+/* Confidentiality marks, each raising the one before. */
+static const char *const mark_order[] = {
+	"none", "commercial-secret", "personal", "sensitive-personal",
+};
+
+static int mark_rank(const char *code)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(mark_order); i++)
+		if (code && !strcmp(code, mark_order[i]))
+			return (int)i;
+	return -1;
+}
+
+/*
+ * The "mark" member raises the kind's default confidentiality mark; only
+ * the security administrator lowers one, with a mark entry of its own.
+ */
+static int check_mark(const json_t *kind, const json_t *fields,
+		      struct error *err)
+{
+	json_t *v = json_object_get(fields, "mark");
+	const char *code = json_string_value(v);
+	const char *def = json_string_value(json_object_get(kind,
+							    "confidentiality"));
+
+	if (!v)
+		return 0;
+	if (code && (!strcmp(code, "state-secret") ||
+		     !strcmp(code, "国家秘密")))
+		return error_set(err, CT_EINVAL, "field 'mark' is "
+				 "state-secret: state secrets are never stored "
+				 "in casetrail; keep the material under the "
+				 "secrecy rules and add a "
+				 "'secret-material-note' record that says it "
+				 "exists and where it is kept");
+	if (mark_rank(code) < 0)
+		return error_set(err, CT_EINVAL, "field 'mark' must be none, "
+				 "commercial-secret, personal or "
+				 "sensitive-personal");
+	if (mark_rank(code) < mark_rank(def))
+		return error_set(err, CT_EINVAL, "field 'mark' = '%s' is below "
+				 "the kind's default '%s'; a record's author "
+				 "may only raise its mark, and the security "
+				 "administrator lowers one", code, def);
+	return 0;
+}
 
 static int is_reserved(const char *name)
 {
@@ -558,6 +605,8 @@ int schema_check(const struct check_env *env, const json_t *kind,
 	if (check_signatures(env, kind, fields, nattachments, err))
 		return CT_EINVAL;
 	if (check_confirmation(kind, fields, err))
+		return CT_EINVAL;
+	if (check_mark(kind, fields, err))
 		return CT_EINVAL;
 	return check_av(kind, fields, nattachments, err);
 }

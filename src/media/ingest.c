@@ -31,6 +31,32 @@ static const char *const types[] = { "photo", "audio", "video",
 				     "surveillance" };
 
 /*
+ * A mark given at ingest raises the default of the file's type (docs/
+ * access.md); state secrets are never stored.
+ */
+static int check_mark(const char *mark, struct error *err)
+{
+	static const char *const marks[] = { "none", "commercial-secret",
+					     "personal", "sensitive-personal" };
+
+	if (!mark)
+		return 0;
+	if (!strcmp(mark, "state-secret") || !strcmp(mark, "国家秘密"))
+		return error_set(err, CT_EPERM, "state secrets are never "
+				 "stored in casetrail, which is not a "
+				 "classified system; keep the material under "
+				 "the secrecy rules and add a "
+				 "'secret-material-note' record that says it "
+				 "exists and where it is kept");
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
+		if (!strcmp(mark, marks[i]))
+			return 0;
+	return error_set(err, CT_EINVAL, "mark '%s' is unknown; use none, "
+			 "commercial-secret, personal or sensitive-personal",
+			 mark);
+}
+
+/*
  * Checks a text option: valid UTF-8, and no control characters except,
  * with multiline, line feeds and tabs. what names the option.
  */
@@ -130,7 +156,7 @@ static int check_req(const struct media_ingest_req *q, struct error *err)
 		return error_set(err, CT_EINVAL, "window surveillance is not "
 				 "linked to a record at ingest; hold it for the "
 				 "case with 'casetrail retention hold'");
-	return 0;
+	return check_mark(q->mark, err);
 }
 
 /*
@@ -598,6 +624,8 @@ static int ingest_one(struct media *m, const struct media_ingest_req *q,
 	}
 	if (q->window)
 		json_object_set_new(fields, "window", json_string(q->window));
+	if (q->mark)
+		json_object_set_new(fields, "mark", json_string(q->mark));
 	if (q->record_seq >= 0)
 		json_object_set_new(fields, "record",
 				    json_integer(q->record_seq));

@@ -76,6 +76,8 @@ struct media_ingest_req {
 	int64_t captured_ms;
 	const char *captured_reason; /* why, when has_captured */
 	int device_copy_deleted; /* the device's copy was deleted */
+	const char *mark;        /* raises the type's confidentiality mark
+				    (docs/access.md); NULL: the default */
 	int64_t now_ms;          /* the ingest time for tests; 0: the clock */
 };
 

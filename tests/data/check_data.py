@@ -31,9 +31,13 @@ FIELD_TYPES = {
 # Types whose min and max bound a length or a value (docs/data.md).
 BOUNDED_TYPES = {"integer", "string", "text", "strings", "users", "laws", "objects"}
 # Members that every record may carry, so no field spec may use these names.
-RESERVED_FIELDS = {"signatures", "confirmation", "av", "av_exemption", "number"}
+RESERVED_FIELDS = {"signatures", "confirmation", "av", "av_exemption", "number", "mark"}
 SIGN_METHODS = {"staff", "pad", "paper", "seal", "refused"}
-CONFIDENTIALITY = {"public", "internal", "sensitive", "secret"}
+# The confidentiality marks of casetrail; state secrets are never stored.
+CONFIDENTIALITY = {"none", "commercial-secret", "personal", "sensitive-personal"}
+# Field names that hold a person's contact data or an identity number: a
+# kind that has one carries personal information and may not be "none".
+PERSONAL_FIELDS = {"phone", "email", "address"}
 LIMIT_NAMES = {
     "acceptance", "decision", "extension", "delivery", "hearing-request", "hearing",
     "hearing-notice", "renewal",
@@ -556,6 +560,13 @@ def check_kind(kind, where, roles, exemptions, problems):
     if kind.get("confidentiality") not in CONFIDENTIALITY:
         problems.add(where + ".confidentiality", "%s; use one of %s"
                      % (show(kind.get("confidentiality")), ", ".join(sorted(CONFIDENTIALITY))))
+    personal = sorted(f.get("name") for f in kind.get("fields") or []
+                      if isinstance(f, dict) and isinstance(f.get("name"), str)
+                      and (f["name"] in PERSONAL_FIELDS or f["name"].endswith("_id")))
+    if personal and kind.get("confidentiality") == "none":
+        problems.add(where + ".confidentiality", "is none, but fields %s hold "
+                     "personal information; use personal or sensitive-personal"
+                     % ", ".join(personal))
     number = kind.get("number")
     if number is not None and (not isinstance(number, str) or not number.strip()
                                or re.search(r"\s", number)):
