@@ -21,6 +21,7 @@
 #include "api.h"
 #include "common/jcs.h"
 #include "common/log.h"
+#include "http.h"
 
 #define API_PREFIX "/api/v1/"
 
@@ -91,7 +92,15 @@ static const struct api_route api_routes[] = {
     {"GET", {"media", "*", "content"}, GROUP_MEDIA, serve_media_content,
      .action = ACT_MEDIA_CONTENT},
     {"GET", {"media", "*", "thumbnail"}, GROUP_MEDIA,
-     serve_media_thumbnail, .action = ACT_MEDIA_CONTENT},    {"POST", {"session"}, GROUP_USERS, create_session, .anonymous = true,
+     serve_media_thumbnail, .action = ACT_MEDIA_CONTENT},
+    {"POST", {"records", "*", "mark"}, GROUP_RECORDS, mark_record,
+     .action = ACT_MARK_SET},
+    {"POST", {"media", "*", "mark"}, GROUP_MEDIA, mark_media,
+     .action = ACT_MARK_SET},
+    {"GET", {"access-log"}, GROUP_USERS, serve_access_log,
+     .action = ACT_AUDIT_READ},
+    {"GET", {"audit"}, GROUP_USERS, serve_audit, .action = ACT_AUDIT_READ},
+    {"POST", {"session"}, GROUP_USERS, create_session, .anonymous = true,
      .secret_body = true, .action = ACT_PUBLIC},
     {"GET", {"session"}, GROUP_USERS, serve_session, .action = ACT_SELF},
     {"DELETE", {"session"}, GROUP_USERS, delete_session,
@@ -123,6 +132,29 @@ static const struct api_route api_routes[] = {
     {"POST", {"users", "*", "clearance"}, GROUP_USERS, set_user_clearance,
      .action = ACT_GRANT},
 };
+
+json_t *http_api_routes(void)
+{
+	json_t *list = json_array();
+
+	for (size_t i = 0; list && i < ARRAY_SIZE(api_routes); i++) {
+		const struct api_route *rt = &api_routes[i];
+		char path[256] = "/api/v1";
+		size_t used = strlen(path);
+
+		for (size_t j = 0; rt->segments[j]; j++)
+			used += (size_t)snprintf(path + used, sizeof(path) - used,
+						 "/%s", rt->segments[j]);
+		if (json_array_append_new(list, json_pack(
+			    "{s:s, s:s, s:s, s:b}", "method", rt->method, "path",
+			    path, "action", access_action_name(rt->action),
+			    "anonymous", rt->anonymous)) != 0) {
+			json_decref(list);
+			list = NULL;
+		}
+	}
+	return list;
+}
 
 bool api_path(const char *path)
 {
@@ -372,10 +404,43 @@ static int authenticate(struct server *s, struct MHD_Connection *c,
 }
 
 /*
+ * Records a refused request in the access log, target naming the
+ * request. The refusal stands when it cannot be recorded, which is
+ * logged.
+ */
+static void log_refusal(struct server *s, struct request *rq,
+			enum access_action act, const char *case_id,
+			const char *reason)
+{
+	struct principal anonymous = { 0 };
+	const struct principal *p = &rq->who;
+	struct access_event ev = { .action = act, .case_id = case_id,
+				   .refused = true, .reason = reason };
+	struct error err = { 0 };
+	char target[HTTP_QUOTE_MAX + 16], path[HTTP_QUOTE_MAX];
+
+	/* A principal that failed to load is named by the token's user. */
+	if (!p->user[0]) {
+		snprintf(anonymous.user, sizeof(anonymous.user), "%s",
+			 rq->user);
+		snprintf(anonymous.addr, sizeof(anonymous.addr), "%s",
+			 rq->remote);
+		p = &anonymous;
+	}
+	snprintf(target, sizeof(target), "%s %s", rq->method,
+		 http_quote(rq->path, path, sizeof(path)));
+	ev.target = target;
+	if (access_log(s->access, p, &ev, &err) != 0)
+		log_error("http", "refusal not recorded", "user=%s code=%d",
+			  p->user, err.code);
+}
+
+/*
  * Loads the principal of rq->user and asks the policy whether its roles
  * allow the route's action at all; the case and the mark are checked by
- * the handler once it knows them (api_allow). Returns ROUTE_CONTINUE, 0
- * with a 403 in r, or a negative code.
+ * the handler once it knows them (api_allow). Every refusal is recorded
+ * in the access log. Returns ROUTE_CONTINUE, 0 with a 403 in r, or a
+ * negative code.
  */
 static int authorize(struct server *s, struct request *rq, struct reply *r,
 		     struct error *err)
@@ -384,8 +449,11 @@ static int authorize(struct server *s, struct request *rq, struct reply *r,
 	int rc = access_principal(s->access, rq->user, rq->remote, &rq->who,
 				  &why);
 
-	if (rc == CT_EPERM || rc == CT_ENOTFOUND)
+	if (rc == CT_EPERM || rc == CT_ENOTFOUND) {
+		memset(&rq->who, 0, sizeof(rq->who));
+		log_refusal(s, rq, rq->api->action, NULL, why.msg);
 		return reply_problem_of(r, PROBLEM_FORBIDDEN, "%s", why.msg);
+	}
 	if (rc)
 		return error_set(err, rc, "%s", why.msg);
 	rq->who.cookie = rq->session.active;
@@ -394,8 +462,10 @@ static int authorize(struct server *s, struct request *rq, struct reply *r,
 	if (rc == 0)
 		rc = access_decide(s->access, &rq->who, rq->api->action, NULL,
 				   &why);
-	if (rc == CT_EPERM)
+	if (rc == CT_EPERM) {
+		log_refusal(s, rq, rq->api->action, NULL, why.msg);
 		return reply_problem_of(r, PROBLEM_FORBIDDEN, "%s", why.msg);
+	}
 	return rc ? error_set(err, rc, "%s", why.msg) : ROUTE_CONTINUE;
 }
 
@@ -409,13 +479,40 @@ int api_allow(struct api_call *call, enum access_action act,
 	*denied = false;
 	if (rc == CT_EPERM) {
 		*denied = true;
+		log_refusal(call->s, call->rq, act, t ? t->case_id : NULL,
+			    why.msg);
 		return reply_problem_of(r, PROBLEM_FORBIDDEN, "%s", why.msg);
 	}
 	if (rc == CT_ENOTFOUND) {
 		*denied = true;
-		return reply_problem(r, MHD_HTTP_NOT_FOUND, "%s", why.msg);
+		return reply_problem_of(r, PROBLEM_NOT_FOUND, "%s", why.msg);
 	}
 	return rc ? error_set(err, rc, "%s", why.msg) : 0;
+}
+
+int api_refuse(struct api_call *call, enum access_action act,
+	       const char *case_id, const struct error *why, struct reply *r)
+{
+	log_refusal(call->s, call->rq, act, case_id, why->msg);
+	return reply_problem_of(r, PROBLEM_FORBIDDEN, "%s", why->msg);
+}
+
+void api_log_refusal(struct api_call *call, enum access_action act,
+		     const char *case_id, const char *reason)
+{
+	log_refusal(call->s, call->rq, act, case_id, reason);
+}
+
+int api_log_read(struct api_call *call, enum access_action act,
+		 const char *case_id, const char *target,
+		 enum access_mark mark, struct error *err)
+{
+	struct access_event ev = { .action = act, .case_id = case_id,
+				   .target = target, .mark = mark };
+
+	if (mark == MARK_NONE)
+		return 0;
+	return access_log(call->s->access, &call->rq->who, &ev, err);
 }
 
 int api_begin(struct server *s, struct MHD_Connection *c,

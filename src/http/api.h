@@ -62,6 +62,32 @@ int api_allow(struct api_call *call, enum access_action act,
 	      const struct access_target *t, struct reply *r, bool *denied,
 	      struct error *err);
 
+/*
+ * Fills r with a 403 problem whose detail is why's message, and records
+ * the refusal of act in case_id (may be NULL) in the access log. For a
+ * refusal that a handler decides itself, such as a state-secret mark.
+ * Returns 0 or CT_ENOMEM.
+ */
+int api_refuse(struct api_call *call, enum access_action act,
+	       const char *case_id, const struct error *why, struct reply *r);
+
+/*
+ * Records in the access log that the caller was refused act in case_id
+ * (may be NULL) for reason, where the reply is not a 403: a record shown
+ * as its stub. A failure to record is logged.
+ */
+void api_log_refusal(struct api_call *call, enum access_action act,
+		     const char *case_id, const char *reason);
+
+/*
+ * Records that the caller read content marked mark (nothing for
+ * MARK_NONE) under act: an access entry naming case_id and target.
+ * Returns 0 or a negative code, which must fail the read.
+ */
+int api_log_read(struct api_call *call, enum access_action act,
+		 const char *case_id, const char *target,
+		 enum access_mark mark, struct error *err);
+
 /* api.c */
 
 /* Returns whether path belongs to the workflow API. */
@@ -237,6 +263,7 @@ struct media_fields {
 	int64_t captured_ms;
 	char captured_reason[1024];
 	bool device_copy_deleted;
+	char mark[24]; /* a confidentiality mark's code, or empty */
 	unsigned seen; /* bit per field, to reject one given twice */
 };
 
@@ -284,6 +311,16 @@ enum MHD_Result media_form_receive(struct request *rq, const char *data,
 				   size_t size);
 void media_form_release(struct request *rq);
 
+/*
+ * Reads the row of media seq and asks whether the caller may do act on
+ * it, in its case and at its mark, which *mark (may be NULL) receives;
+ * the row gains "mark". Returns 0 with *row, CT_EINVAL with a problem
+ * (403, 404) in r, or a server error.
+ */
+int media_allow(struct api_call *call, enum access_action act, uint64_t seq,
+		json_t **row, enum access_mark *mark, struct reply *r,
+		struct error *err);
+
 int create_media(struct api_call *call, struct reply *r, struct error *err);
 int serve_media_list(struct api_call *call, struct reply *r,
 		     struct error *err);
@@ -324,6 +361,13 @@ int tus_create(struct api_call *call, struct reply *r, struct error *err);
 int tus_head(struct api_call *call, struct reply *r, struct error *err);
 int tus_patch(struct api_call *call, struct reply *r, struct error *err);
 int tus_delete(struct api_call *call, struct reply *r, struct error *err);
+
+/* marks.c: marks and the access log (docs/access.md) */
+int mark_record(struct api_call *call, struct reply *r, struct error *err);
+int mark_media(struct api_call *call, struct reply *r, struct error *err);
+int serve_access_log(struct api_call *call, struct reply *r,
+		     struct error *err);
+int serve_audit(struct api_call *call, struct reply *r, struct error *err);
 
 /* session.c: sign-in and browser sessions (docs/api.md, Sessions). */
 

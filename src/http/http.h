@@ -10,6 +10,7 @@
 #ifndef CASETRAIL_HTTP_H
 #define CASETRAIL_HTTP_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "common/error.h"
@@ -66,5 +67,12 @@ struct http_options {
 int http_serve(const char *dir, const char *data_dir,
 	       const struct http_options *opts,
 	       const struct media_config *media_cfg, struct error *err);
+
+/*
+ * Returns the routes of the workflow API as an array of {method, path,
+ * action, anonymous}: path under /api/v1 with '*' for a parameter, and
+ * the access policy's action (docs/access.md). The caller owns it.
+ */
+json_t *http_api_routes(void);
 
 #endif

@@ -43,6 +43,7 @@ enum field_id {
 	FIELD_CAPTURED,
 	FIELD_CAPTURED_REASON,
 	FIELD_DEVICE_COPY_DELETED,
+	FIELD_MARK,
 	FIELD_COUNT
 };
 
@@ -57,11 +58,12 @@ static const char *const field_names[FIELD_COUNT] = {
 	[FIELD_CAPTURED] = "captured",
 	[FIELD_CAPTURED_REASON] = "captured_reason",
 	[FIELD_DEVICE_COPY_DELETED] = "device_copy_deleted",
+	[FIELD_MARK] = "mark",
 };
 
 #define FIELD_LIST                                                         \
 	"filename, case, record, type, device, officer, window, captured, " \
-	"captured_reason and device_copy_deleted"
+	"captured_reason, device_copy_deleted and mark"
 
 void media_fields_init(struct media_fields *f)
 {
@@ -176,6 +178,17 @@ static int set_field(struct media_fields *f, enum field_id id,
 			    "invalid; give 1 or 0 (true or false)", source,
 			    text));
 		return 0;
+	case FIELD_MARK: {
+		struct error why = { 0 };
+		enum access_mark m;
+
+		/* state-secret: such material is never stored at all. */
+		if (access_mark_parse(text, &m, &why) != 0)
+			return reply_rejected(reply_problem_of(
+			    r, p, "%s 'mark': %s", source, why.msg));
+		return copy_text(f->mark, sizeof(f->mark), key,
+				 access_mark_code(m), p, source, r);
+	}
 	case FIELD_COUNT:
 		break;
 	}
@@ -254,7 +267,34 @@ static void fields_req(const struct media_fields *f, int fd,
 		.captured_reason = f->captured_reason[0] ? f->captured_reason
 							 : NULL,
 		.device_copy_deleted = f->device_copy_deleted,
+		.mark = f->mark[0] ? f->mark : NULL,
 	};
+}
+
+/*
+ * Evidence of a case is added by those who take part in it: the case of
+ * f, or of its record, needs ACT_MEDIA_LINK. Returns 0, CT_EINVAL with a
+ * problem in r, or a server error.
+ */
+static int allow_case(struct api_call *call, const struct media_fields *f,
+		      struct reply *r, struct error *err)
+{
+	struct access_target t = { 0 };
+	char case_id[CASE_ID_MAX + 1] = "";
+	bool denied;
+	int rc;
+
+	if (f->record >= 0) {
+		rc = access_record_case(call->s->access, (uint64_t)f->record,
+					case_id, NULL, err);
+		if (rc)
+			return reply_rejected(reply_error(r, rc, err));
+	}
+	t.case_id = f->case_id[0] ? f->case_id : case_id[0] ? case_id : NULL;
+	if (!t.case_id)
+		return 0;
+	rc = api_allow(call, ACT_MEDIA_LINK, &t, r, &denied, err);
+	return rc ? rc : denied ? CT_EINVAL : 0;
 }
 
 int media_fields_accept(struct api_call *call, const struct media_fields *f,
@@ -265,7 +305,9 @@ int media_fields_accept(struct api_call *call, const struct media_fields *f,
 
 	fields_req(f, -1, &req);
 	rc = media_ingest_check(call->s->media, &req, &call->actor, err);
-	return rc ? reply_rejected(reply_error(r, rc, err)) : 0;
+	if (rc)
+		return reply_rejected(reply_error(r, rc, err));
+	return allow_case(call, f, r, err);
 }
 
 int media_ingest_fd(struct api_call *call, int fd,
@@ -277,6 +319,9 @@ int media_ingest_fd(struct api_call *call, int fd,
 
 	fields_req(f, fd, &req);
 	*out = NULL;
+	rc = allow_case(call, f, r, err);
+	if (rc)
+		return rc == CT_EINVAL ? 0 : rc;
 	if (lseek(fd, 0, SEEK_SET) != 0)
 		return error_set(err, CT_EIO, "cannot rewind a file to ingest: "
 				 "%s", strerror(errno));
@@ -591,6 +636,112 @@ static int read_seq(const char *text, uint64_t *seq, struct reply *r)
 	    http_quote(text, quoted, sizeof(quoted))));
 }
 
+/*
+ * Reads the row of media seq and asks whether the caller may do act on
+ * it, in its case and, for its content, at its mark (*mark, may be NULL).
+ * Returns 0 with *row, CT_EINVAL with a problem in r, or a server error.
+ */
+int media_allow(struct api_call *call, enum access_action act, uint64_t seq,
+		json_t **row, enum access_mark *mark, struct reply *r,
+		struct error *err)
+{
+	struct access_target t = { 0 };
+	bool denied;
+	int rc = media_get(call->s->media, seq, row, err);
+
+	if (rc)
+		return reply_rejected(reply_error(r, rc, err));
+	t.case_id = json_string_value(json_object_get(*row, "case"));
+	rc = access_media_mark(call->s->access, *row, &t.mark, err);
+	if (rc == 0)
+		rc = api_allow(call, act, &t, r, &denied, err);
+	if (rc == 0 && denied)
+		rc = CT_EINVAL;
+	if (rc) {
+		json_decref(*row);
+		*row = NULL;
+		return rc;
+	}
+	json_object_set_new(*row, "mark", json_string(access_mark_code(
+						    t.mark)));
+	if (mark)
+		*mark = t.mark;
+	return 0;
+}
+
+/*
+ * Whether the caller may read the metadata of files of case_id (NULL: of
+ * no case), remembered per case in seen for one listing.
+ */
+static int may_list(struct api_call *call, const char *case_id, json_t *seen,
+		    bool *ok, struct error *err)
+{
+	struct access_target t = { .case_id = case_id };
+	struct error why = { 0 };
+	json_t *known = json_object_get(seen, case_id ? case_id : "");
+	int rc;
+
+	if (known) {
+		*ok = json_is_true(known);
+		return 0;
+	}
+	rc = access_decide(call->s->access, call->who, ACT_MEDIA_READ, &t,
+			   &why);
+	if (rc && rc != CT_EPERM && rc != CT_ENOTFOUND)
+		return error_set(err, rc, "%s", why.msg);
+	*ok = rc == 0;
+	json_object_set_new(seen, case_id ? case_id : "", json_boolean(*ok));
+	return 0;
+}
+
+/*
+ * Lists the files of q that the caller may see, for a caller whose
+ * scope is their cases: every page of the store's list is read, and the
+ * page asked for is cut from what remains.
+ */
+static int list_visible(struct api_call *call, const struct media_query *q,
+			json_t **out, struct error *err)
+{
+	struct media_query all = *q;
+	json_t *items = json_array(), *seen = json_object(), *page, *item;
+	size_t kept = 0, i, limit = q->limit ? q->limit : QUERY_LIMIT_DEFAULT;
+	uint64_t total;
+	int rc = 0;
+
+	all.limit = QUERY_LIMIT_MAX;
+	for (all.offset = 0;; all.offset += QUERY_LIMIT_MAX) {
+		rc = media_list(call->s->media, &all, &page, err);
+		if (rc)
+			break;
+		total = (uint64_t)json_integer_value(json_object_get(page,
+								     "total"));
+		json_array_foreach(json_object_get(page, "items"), i, item) {
+			bool ok = false;
+
+			rc = may_list(call, json_string_value(json_object_get(
+						    item, "case")),
+				      seen, &ok, err);
+			if (rc)
+				break;
+			if (ok && kept++ >= q->offset &&
+			    json_array_size(items) < limit)
+				json_array_append(items, item);
+		}
+		json_decref(page);
+		if (rc || all.offset + QUERY_LIMIT_MAX >= total)
+			break;
+	}
+	json_decref(seen);
+	if (rc) {
+		json_decref(items);
+		return rc;
+	}
+	*out = json_pack("{s:o, s:I, s:I, s:I}", "items", items, "total",
+			 (json_int_t)kept, "offset", (json_int_t)q->offset,
+			 "limit", (json_int_t)limit);
+	return *out ? 0 : error_set(err, CT_ENOMEM, "out of memory");
+}
+
 int serve_media_list(struct api_call *call, struct reply *r,
 		     struct error *err)
 {
@@ -614,7 +765,20 @@ int serve_media_list(struct api_call *call, struct reply *r,
 		rc = query_page(call->c, &q.offset, &q.limit, r);
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
-	rc = media_list(call->s->media, &q, &out, err);
+	/* A list of one case is that case's; any other is filtered. */
+	if (q.case_id) {
+		struct access_target t = { .case_id = q.case_id };
+		bool denied;
+
+		rc = api_allow(call, ACT_MEDIA_READ, &t, r, &denied, err);
+		if (rc || denied)
+			return rc;
+		rc = media_list(call->s->media, &q, &out, err);
+	} else if (access_bureau_wide(call->who, ACT_MEDIA_READ)) {
+		rc = media_list(call->s->media, &q, &out, err);
+	} else {
+		rc = list_visible(call, &q, &out, err);
+	}
 	if (rc)
 		return api_query_error(r, rc, err);
 	return reply_json(r, out, CACHE_NONE);
@@ -629,11 +793,10 @@ int serve_media(struct api_call *call, struct reply *r, struct error *err)
 	rc = query_check(call->c, (const char *const[]){ NULL }, r);
 	if (rc == 0)
 		rc = read_seq(call->params[0], &seq, r);
+	if (rc == 0)
+		rc = media_allow(call, ACT_MEDIA_READ, seq, &out, NULL, r, err);
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
-	rc = media_get(call->s->media, seq, &out, err);
-	if (rc)
-		return reply_error(r, rc, err);
 	return reply_json(r, out, CACHE_NONE);
 }
 
@@ -648,9 +811,10 @@ int serve_media_custody(struct api_call *call, struct reply *r,
 	rc = query_check(call->c, (const char *const[]){ NULL }, r);
 	if (rc == 0)
 		rc = read_seq(call->params[0], &seq, r);
+	if (rc == 0)
+		rc = media_allow(call, ACT_MEDIA_READ, seq, &row, NULL, r, err);
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
-	rc = media_get(call->s->media, seq, &row, err);
 	hash = json_string_value(json_object_get(row, "hash"));
 	if (rc == 0 && !hash)
 		rc = error_set(err, CT_ECORRUPT, "media %" PRIu64 " has no "
@@ -700,16 +864,25 @@ static int string_member(const json_t *body, const char *name,
 	      : "member '%s' is missing", name));
 }
 
-/* Reads the seq of the path and checks the members of the body. */
+/*
+ * Reads the seq of the path, checks the members of the body, and asks
+ * whether the caller may act on the file in its case (ACT_MEDIA_LINK).
+ */
 static int begin_act(struct api_call *call, const char *const *members,
-		     const char *expected, uint64_t *seq, struct reply *r)
+		     const char *expected, uint64_t *seq, struct reply *r,
+		     struct error *err)
 {
+	json_t *row = NULL;
 	int rc = query_check(call->c, (const char *const[]){ NULL }, r);
 
 	if (rc == 0)
 		rc = read_seq(call->params[0], seq, r);
 	if (rc == 0)
 		rc = check_members(call->body, members, expected, r);
+	if (rc == 0)
+		rc = media_allow(call, ACT_MEDIA_LINK, *seq, &row, NULL, r,
+				 err);
+	json_decref(row);
 	return rc;
 }
 
@@ -726,6 +899,27 @@ static int finish_act(int rc, json_t *out, uint64_t seq, struct reply *r,
 	return rc;
 }
 
+/* A link names a record: the caller must take part in its case too. */
+static int allow_record(struct api_call *call, uint64_t seq, struct reply *r,
+			struct error *err)
+{
+	char case_id[CASE_ID_MAX + 1];
+	struct access_target t = { .case_id = case_id };
+	bool denied;
+	int rc = access_record_case(call->s->access, seq, case_id, NULL, err);
+
+	if (rc == CT_ENOTFOUND) {
+		/* The media module names the unknown record itself. */
+		error_clear(err);
+		return 0;
+	}
+	if (rc == 0 && case_id[0])
+		rc = api_allow(call, ACT_MEDIA_LINK, &t, r, &denied, err);
+	if (rc == 0 && case_id[0] && denied)
+		rc = CT_EINVAL;
+	return rc;
+}
+
 int link_media(struct api_call *call, struct reply *r, struct error *err)
 {
 	static const char *const members[] = { "record", NULL };
@@ -734,7 +928,7 @@ int link_media(struct api_call *call, struct reply *r, struct error *err)
 	uint64_t seq;
 	int rc;
 
-	rc = begin_act(call, members, "record", &seq, r);
+	rc = begin_act(call, members, "record", &seq, r, err);
 	record = json_object_get(call->body, "record");
 	if (rc == 0 && (!json_is_integer(record) ||
 			json_integer_value(record) < 0))
@@ -742,6 +936,9 @@ int link_media(struct api_call *call, struct reply *r, struct error *err)
 		    r, PROBLEM_VALIDATION_FAILED,
 		    "member 'record' must be the seq of a record: an integer "
 		    "of 0 or more"));
+	if (rc == 0)
+		rc = allow_record(call, (uint64_t)json_integer_value(record), r,
+				  err);
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
 	rc = media_link(call->s->media, seq,
@@ -760,7 +957,7 @@ int state_media_capture(struct api_call *call, struct reply *r,
 	uint64_t seq;
 	int rc;
 
-	rc = begin_act(call, members, "start and reason", &seq, r);
+	rc = begin_act(call, members, "start and reason", &seq, r, err);
 	if (rc == 0)
 		rc = string_member(call->body, "start", &start, r);
 	if (rc == 0)
@@ -785,7 +982,8 @@ int justify_media(struct api_call *call, struct reply *r, struct error *err)
 	uint64_t seq;
 	int rc;
 
-	rc = begin_act(call, members, "reason and approved_by", &seq, r);
+	rc = begin_act(call, members, "reason and approved_by", &seq, r,
+		       err);
 	if (rc == 0)
 		rc = string_member(call->body, "reason", &reason, r);
 	if (rc == 0)

@@ -19,13 +19,16 @@
  * keeps their meaning (past the end, or the whole file) without
  * overflow.
  *
- * Each playback or download is recorded once as a media-access entry,
+ * Reading either needs a part in the file's case and clearance for its
+ * mark (docs/access.md). Each playback or download is recorded once as
+ * a media-access entry and, for a marked file, once in the access log,
  * however many Range requests it takes. A session is named by the
  * client's ?session=ID, or is the same user, file and mode within
  * SESSION_IDLE_MS of its last request; its id is returned in
  * Casetrail-Media-Session. Sessions live in memory only, so a restart
- * starts new ones. Thumbnails are not recorded: a list of files shows
- * one per file, which would add an entry per file to every listing.
+ * starts new ones. Thumbnails are no media-access sessions, since a list
+ * of files shows one per file; each read of a marked thumbnail is in the
+ * access log all the same.
  */
 #include "common/common.h"
 
@@ -196,13 +199,16 @@ static void session_settle(struct media_sessions *ss, struct session *s,
 
 /*
  * Records the access of the request unless its session has been
- * recorded, and writes the session id into id. Returns 0 or the error of
- * media_access.
+ * recorded, and writes the session id into id. A new session of a file
+ * marked mark is also recorded in the access log. Returns 0 or the error
+ * of media_access or access_log.
  */
 static int record_access(struct api_call *call, uint64_t seq,
 			 const char *mode, const char *client_id,
+			 const char *case_id, enum access_mark mark,
 			 char id[SESSION_ID_MAX + 1], struct error *err)
 {
+	char target[48];
 	struct media_sessions *ss = call->s->sessions;
 	struct session_key k = { seq, call->rq->user, mode, client_id };
 	uint8_t raw[16];
@@ -222,8 +228,12 @@ static int record_access(struct api_call *call, uint64_t seq,
 	s = session_claim(ss, &k, id);
 	if (!s)
 		return 0;
-	rc = media_access(call->s->media, seq, mode, id, &call->actor, &out,
+	snprintf(target, sizeof(target), "media:%" PRIu64, seq);
+	rc = api_log_read(call, ACT_MEDIA_CONTENT, case_id, target, mark,
 			  err);
+	if (rc == 0)
+		rc = media_access(call->s->media, seq, mode, id, &call->actor,
+				  &out, err);
 	json_decref(out);
 	session_settle(ss, s, rc == 0);
 	return rc;
@@ -455,6 +465,7 @@ struct content_request {
 	const char *session;
 	int download;
 	json_t *row;
+	enum access_mark mark;
 	int fd;
 	uint64_t size;
 	char type[128];
@@ -477,12 +488,25 @@ static int open_content(struct api_call *call, struct content_request *q,
 		    http_quote(call->params[0], quoted, sizeof(quoted))));
 	if (rc)
 		return rc;
-	rc = media_get(call->s->media, q->seq, &q->row, err);
+	rc = media_allow(call, ACT_MEDIA_CONTENT, q->seq, &q->row, &q->mark,
+			 r, err);
 	if (rc)
-		return reply_rejected(reply_error(r, rc, err));
+		return rc;
 	file_etag(q->row, q->which, q->etag, sizeof(q->etag));
 	return open_stored(call, q->seq, q->which, &q->fd, &q->size, q->type,
 			   sizeof(q->type), r, err);
+}
+
+/* Records the read of a marked thumbnail in the access log. */
+static int log_thumbnail(struct api_call *call, uint64_t seq,
+			 const char *case_id, enum access_mark mark,
+			 struct error *err)
+{
+	char target[64];
+
+	snprintf(target, sizeof(target), "media:%" PRIu64 "/thumbnail", seq);
+	return api_log_read(call, ACT_MEDIA_CONTENT, case_id, target, mark,
+			    err);
 }
 
 static int serve_stored(struct api_call *call, const char *which,
@@ -490,7 +514,7 @@ static int serve_stored(struct api_call *call, const char *which,
 {
 	struct content_request q = { .which = which, .fd = -1 };
 	bool get = !strcmp(call->rq->method, MHD_HTTP_METHOD_GET);
-	const char *mode, *range_header;
+	const char *mode, *range_header, *case_id;
 	enum range_result range = RANGE_WHOLE;
 	char session[SESSION_ID_MAX + 1] = "", quoted[HTTP_QUOTE_MAX];
 	uint64_t start = 0, length;
@@ -519,8 +543,12 @@ static int serve_stored(struct api_call *call, const char *which,
 	}
 
 	mode = q.download ? "download" : "playback";
+	case_id = json_string_value(json_object_get(q.row, "case"));
 	if (get && !strcmp(which, "file"))
-		rc = record_access(call, q.seq, mode, q.session, session, err);
+		rc = record_access(call, q.seq, mode, q.session, case_id,
+				   q.mark, session, err);
+	else if (get)
+		rc = log_thumbnail(call, q.seq, case_id, q.mark, err);
 	if (rc) {
 		rc = reply_error(r, rc, err);
 		goto out;

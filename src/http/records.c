@@ -7,6 +7,12 @@
  * them by their index in that list, as with the CLI's --attach. Members
  * other than those named are rejected, so that a misspelt "at" is never
  * dropped silently.
+ *
+ * A new record may carry "mark" to raise its kind's confidentiality mark
+ * (it is kept as the "mark" member of its fields); "state-secret" is
+ * rejected, since such material is never stored. Reading a record needs
+ * a part in its case, and clearance for its mark: without it the reply
+ * is the record's stub, and the refusal is recorded in the access log.
  */
 #include "common/common.h"
 
@@ -278,6 +284,9 @@ static int load_attachments(struct api_call *call, const json_t *list,
 	return 0;
 }
 
+static int read_mark(const json_t *mark, const json_t *fields,
+		     struct reply *r);
+
 /*
  * Reads the members of a new record into req, and its attachment hashes
  * into *list (NULL when there are none).
@@ -287,14 +296,14 @@ static int read_record_body(struct api_call *call,
 			    struct reply *r)
 {
 	static const char *const members[] = { "kind", "fields", "at",
-					       "attachments", NULL };
-	const json_t *kind, *fields, *at;
+					       "attachments", "mark", NULL };
+	const json_t *kind, *fields, *at, *mark;
 	int rc;
 
 	rc = query_check(call->c, (const char *const[]){ NULL }, r);
 	if (rc == 0)
 		rc = check_members(call->body, members,
-				   "kind, fields, at and attachments", r);
+				   "kind, fields, at, attachments and mark", r);
 	if (rc == 0)
 		rc = member_of_type(call->body, "kind", JSON_STRING, true,
 				    &kind, r);
@@ -311,6 +320,11 @@ static int read_record_body(struct api_call *call,
 				    false, list, r);
 	if (rc == 0)
 		rc = check_attachment_list(*list, &req->nattachments, r);
+	if (rc == 0)
+		rc = member_of_type(call->body, "mark", JSON_STRING, false,
+				    &mark, r);
+	if (rc == 0)
+		rc = read_mark(mark, fields, r);
 	if (rc)
 		return rc;
 	req->kind = json_string_value(kind);
@@ -318,12 +332,49 @@ static int read_record_body(struct api_call *call,
 	return 0;
 }
 
+/*
+ * Checks the record's "mark", as a member of the body or of its fields
+ * (both must agree). state-secret gets the rule's explanation.
+ */
+static int read_mark(const json_t *mark, const json_t *fields,
+		     struct reply *r)
+{
+	const json_t *inner = json_object_get(fields, "mark");
+	struct error why = { 0 };
+	enum access_mark m;
+
+	if (mark && inner && !json_equal(mark, inner))
+		return reply_rejected(reply_problem_of(
+		    r, PROBLEM_VALIDATION_FAILED,
+		    "member 'mark' and fields.mark differ; give the mark "
+		    "once"));
+	if (!mark)
+		mark = inner;
+	if (!mark)
+		return 0;
+	if (!json_is_string(mark))
+		return reply_rejected(reply_problem_of(
+		    r, PROBLEM_VALIDATION_FAILED,
+		    "member 'mark' must be a string: none, commercial-secret, "
+		    "personal or sensitive-personal"));
+	if (access_mark_parse(json_string_value(mark), &m, &why) != 0)
+		return reply_rejected(reply_problem_of(
+		    r, PROBLEM_VALIDATION_FAILED, "member 'mark': %s",
+		    why.msg));
+	return 0;
+}
+
+static int append_record(struct api_call *call, struct record_request *req,
+			 const json_t *list, struct reply *r,
+			 struct error *err);
+
 int add_record(struct api_call *call, struct reply *r, struct error *err)
 {
 	struct record_request req = { .case_id = call->params[0] };
-	struct ledger_attachment *atts = NULL;
-	const json_t *list = NULL;
-	json_t *out = NULL;
+	struct access_target t = { .case_id = call->params[0] };
+	const json_t *list = NULL, *mark;
+	json_t *fields = NULL;
+	bool denied;
 	int rc;
 
 	rc = read_record_body(call, &req, &list, r);
@@ -336,22 +387,54 @@ int add_record(struct api_call *call, struct reply *r, struct error *err)
 					"record kind '%s' is unknown; "
 					"GET /api/v1/record-kinds lists them",
 					req.kind);
+	t.kind = req.kind;
+	rc = api_allow(call, ACT_RECORD_ADD, &t, r, &denied, err);
+	if (rc || denied)
+		return rc;
+	/* The mark is kept with the fields, under the same commitment. */
+	mark = json_object_get(call->body, "mark");
+	if (mark) {
+		fields = json_deep_copy(req.fields);
+		if (!fields || json_object_set(fields, "mark",
+					       (json_t *)mark) != 0) {
+			json_decref(fields);
+			return error_set(err, CT_ENOMEM, "out of memory");
+		}
+		req.fields = fields;
+	}
+	/* Content under any mark is encrypted at rest from the start. */
+	req.marked = access_content_mark(call->s->access, req.kind,
+					 req.fields) != MARK_NONE;
+	rc = append_record(call, &req, list, r, err);
+	json_decref(fields);
+	return rc;
+}
+
+/* Checks and appends req, whose attachments list names. */
+static int append_record(struct api_call *call, struct record_request *req,
+			 const json_t *list, struct reply *r,
+			 struct error *err)
+{
+	struct ledger_attachment *atts = NULL;
+	json_t *out = NULL;
+	int rc = 0;
+
 	/*
 	 * With attachments, the stage and fields first: reading the files
 	 * takes longer. Without, the append checks the case itself, inside
 	 * its transaction.
 	 */
-	if (req.nattachments) {
-		rc = cases_record_check(call->s->cases, &req, &call->actor,
+	if (req->nattachments) {
+		rc = cases_record_check(call->s->cases, req, &call->actor,
 					err);
 		if (rc)
 			return reply_error(r, rc, err);
 	}
-	if (req.nattachments) {
-		atts = calloc(req.nattachments, sizeof(*atts));
+	if (req->nattachments) {
+		atts = calloc(req->nattachments, sizeof(*atts));
 		if (!atts)
 			return error_set(err, CT_ENOMEM, "out of memory");
-		req.attachments = atts;
+		req->attachments = atts;
 		rc = load_attachments(call, list, atts, r, err);
 	}
 	/*
@@ -360,7 +443,7 @@ int add_record(struct api_call *call, struct reply *r, struct error *err)
 	 * stage-conflict that names the attachment.
 	 */
 	if (rc == 0) {
-		rc = cases_record_add(call->s->cases, &req, &call->actor, &out,
+		rc = cases_record_add(call->s->cases, req, &call->actor, &out,
 				      err);
 		rc = rc ? reply_error(r, rc, err)
 			: reply_created_record(r, out, err);
@@ -385,10 +468,19 @@ static int read_seq(const char *text, uint64_t *seq, struct reply *r)
 	    http_quote(text, quoted, sizeof(quoted))));
 }
 
+static int record_mark(struct api_call *call, const char *target,
+		       const json_t *record, enum access_mark *out,
+		       struct error *err);
+
 int serve_record(struct api_call *call, struct reply *r, struct error *err)
 {
+	struct access_target t = { 0 };
+	struct error why = { 0 };
 	json_t *record = NULL;
+	char target[32];
+	enum access_mark mark;
 	uint64_t seq;
+	bool denied;
 	int rc;
 
 	rc = query_check(call->c, (const char *const[]){ NULL }, r);
@@ -399,16 +491,68 @@ int serve_record(struct api_call *call, struct reply *r, struct error *err)
 	rc = cases_record_get(call->s->cases, seq, &record, err);
 	if (rc)
 		return reply_error(r, rc, err);
+	/* The case first: a record of another case is refused outright. */
+	t.case_id = json_string_value(json_object_get(record, "case"));
+	rc = api_allow(call, ACT_RECORD_READ, &t, r, &denied, err);
+	snprintf(target, sizeof(target), "record:%" PRIu64, seq);
+	if (rc == 0 && !denied)
+		rc = record_mark(call, target, record, &mark, err);
+	if (rc || denied) {
+		json_decref(record);
+		return rc;
+	}
+	t.mark = mark;
+	rc = access_decide(call->s->access, call->who, ACT_RECORD_READ, &t,
+			   &why);
+	if (rc == CT_EPERM) {
+		api_log_refusal(call, ACT_RECORD_READ, t.case_id, why.msg);
+		json_t *stub = access_record_stub(record, mark, why.msg);
+
+		json_decref(record);
+		return reply_json(r, stub, CACHE_NONE);
+	}
+	if (rc == 0)
+		rc = api_log_read(call, ACT_RECORD_READ, t.case_id, target,
+				  mark, err);
+	else
+		rc = error_set(err, rc, "%s", why.msg);
+	if (rc) {
+		json_decref(record);
+		return rc;
+	}
+	json_object_set_new(record, "mark", json_string(access_mark_code(mark)));
 	return reply_json(r, record, CACHE_NONE);
+}
+
+/* The mark of a rendered record: the security administrator's, else its
+ * own. */
+static int record_mark(struct api_call *call, const char *target,
+		       const json_t *record, enum access_mark *out,
+		       struct error *err)
+{
+	struct error ignored = { 0 };
+	int rc = access_mark_override(call->s->access, target, out, err);
+
+	if (rc != CT_ENOTFOUND)
+		return rc;
+	error_clear(err);
+	if (access_mark_parse(json_string_value(json_object_get(record, "mark"))
+				      ?: "none",
+			      out, &ignored) != 0)
+		*out = MARK_SENSITIVE_PERSONAL;
+	return 0;
 }
 
 int correct_record(struct api_call *call, struct reply *r,
 		   struct error *err)
 {
 	static const char *const members[] = { "reason", "fields", NULL };
+	char case_id[CASE_ID_MAX + 1];
+	struct access_target t = { 0 };
 	const json_t *reason, *fields;
 	json_t *out = NULL;
 	uint64_t seq;
+	bool denied;
 	int rc;
 
 	rc = query_check(call->c, (const char *const[]){ NULL }, r);
@@ -429,6 +573,13 @@ int correct_record(struct api_call *call, struct reply *r,
 				    &fields, r);
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
+	rc = access_record_case(call->s->access, seq, case_id, NULL, err);
+	if (rc)
+		return reply_error(r, rc, err);
+	t.case_id = case_id[0] ? case_id : NULL;
+	rc = api_allow(call, ACT_RECORD_CORRECT, &t, r, &denied, err);
+	if (rc || denied)
+		return rc;
 
 	rc = cases_record_correct(call->s->cases, seq,
 				  json_string_value(reason), fields,

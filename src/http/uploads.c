@@ -12,6 +12,10 @@
  * is complete, ledger_attach_fd copies it into the blob store under its
  * hash, where the same bytes uploaded twice are one file.
  *
+ * ?mark=MARK names the confidentiality mark the file will have as part
+ * of its record; "state-secret" is rejected before any byte is stored,
+ * since such material is never kept in casetrail.
+ *
  * NOTE: libmicrohttpd 0.9.75 in epoll mode may notice that a client
  * closed the connection mid-upload only at the connection timeout
  * (CONNECTION_TIMEOUT_S, 30 s). That happens when the close arrives
@@ -155,13 +159,21 @@ fail:
 int upload_begin(struct server *s, struct MHD_Connection *c,
 		 struct request *rq, struct reply *r, struct error *err)
 {
-	const char *length, *disposition;
+	const char *length, *disposition, *mark = NULL;
+	struct error why = { 0 };
+	enum access_mark m;
 	uint64_t declared;
 	int rc, fd;
 
-	rc = query_check(c, (const char *const[]){ NULL }, r);
+	rc = query_check(c, (const char *const[]){ "mark", NULL }, r);
+	if (rc == 0)
+		rc = query_text(c, "mark", &mark, r);
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
+	/* A file marked state secret is never stored, not even spooled. */
+	if (mark && access_mark_parse(mark, &m, &why) != 0)
+		return reply_problem_of(r, PROBLEM_VALIDATION_FAILED,
+					"query parameter mark: %s", why.msg);
 
 	/* A declared length over the limit is rejected before any byte. */
 	length = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -278,6 +290,7 @@ int create_upload(struct api_call *call, struct reply *r, struct error *err)
 {
 	struct request *rq = call->rq;
 	struct ledger_attachment att;
+	const char *mark = NULL;
 	json_t *out;
 	int rc;
 
@@ -307,6 +320,10 @@ int create_upload(struct api_call *call, struct reply *r, struct error *err)
 	out = json_pack("{s:s, s:s, s:I, s:s}", "hash", att.hash, "sha256",
 			att.sha256, "size", (json_int_t)att.size, "type",
 			att.type);
+	/* The mark belongs to the record that names the file; it is echoed
+	 * so that the client can give it there. */
+	if (out && query_text(call->c, "mark", &mark, r) == 0 && mark)
+		json_object_set_new(out, "mark", json_string(mark));
 	rc = reply_json(r, out, CACHE_NONE);
 	r->status = MHD_HTTP_CREATED;
 	return rc;
