@@ -12,6 +12,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "access/access.h"
 #include "common/error.h"
 
 enum cli_exit {
@@ -67,6 +68,65 @@ struct access *cli_access(void);
  */
 int cli_init_admin(const char *dir, const char *data, const char *name,
 		   json_t **out);
+
+/* cmd_access.c: marks, the access log, expunge approvals, routes. */
+int cmd_mark(int argc, char **argv);
+int cmd_access(int argc, char **argv);
+int cmd_routes(int argc, char **argv);
+/* casetrail expunge approve ...: the security administrator's approval. */
+int cli_expunge_approve(int argc, char **argv);
+
+/*
+ * Who a command that shows content shows it to: the registered user that
+ * --as names, to whom the access policy applies, or the operators'
+ * console (console set), which sees everything (docs/access.md). Reads
+ * of marked content are recorded either way.
+ */
+struct cli_viewer {
+	struct principal p;
+	bool console;
+	const char *os_user;
+};
+
+/* Loads the viewer of --as (may be NULL); returns 0 or EXIT_ERROR. */
+int cli_viewer_open(struct access *a, const char *as, struct cli_viewer *v);
+void cli_viewer_release(struct cli_viewer *v);
+
+/*
+ * Asks whether v may do act on t; a refusal is recorded and printed.
+ * Returns 0 or EXIT_ERROR.
+ */
+int cli_viewer_allow(struct access *a, const struct cli_viewer *v,
+		     enum access_action act, const struct access_target *t);
+
+/* Records v's read of content marked mark (nothing for MARK_NONE);
+ * returns 0 or EXIT_ERROR. */
+int cli_viewer_read(struct access *a, const struct cli_viewer *v,
+		    enum access_action act, const char *case_id,
+		    const char *target, enum access_mark mark);
+
+/*
+ * Checks that v may read case id and withholds from case_json (as
+ * cases_show returns it) what v may not read, recording the read.
+ * Returns 0 or EXIT_ERROR.
+ */
+int cli_view_case(struct access *a, const struct cli_viewer *v,
+		  const char *id, json_t *case_json);
+
+/* Checks that v may list cases and withholds from list (as cases_list
+ * returns it) what v may not see. Returns 0 or EXIT_ERROR. */
+int cli_view_list(struct access *a, const struct cli_viewer *v, json_t *list);
+
+/*
+ * Applies the access policy to 'record show SEQ' of entry (its envelope)
+ * with fields, for the viewer --as names: *mark receives the record's
+ * mark; a refusal and a read of marked content are recorded. Opens the
+ * store in dir itself. Returns 0 to show it, or EXIT_ERROR after printing
+ * why not.
+ */
+int cli_view_record(const char *dir, const char *data, const char *as,
+		    uint64_t seq, const json_t *entry, const json_t *fields,
+		    enum access_mark *mark);
 
 /* Reads a JSON file, or standard input for "-"; errors name what. */
 int cli_read_json(const char *what, const char *path, json_t **out);

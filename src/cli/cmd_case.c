@@ -121,6 +121,9 @@ static const char case_help[] =
 	"credit code, the case id and document numbers; --due-within N keeps\n"
 	"open cases due within N working days. show prints the timeline of\n"
 	"records, stage, people, deadlines and findings.\n"
+	"With --as naming a registered user, list and show show only what\n"
+	"that user may see (docs/access.md); reads of marked content are\n"
+	"recorded in the access log.\n"
 	"\n"
 	"  --dir DIR      the store (default $CASETRAIL_DIR, else ./var/casetrail)\n"
 	"  --data DIR     the bureau data (default $CASETRAIL_DATA, else data/)\n"
@@ -277,6 +280,18 @@ done:
 	return EXIT_OK;
 }
 
+/* What the viewer that --as names may see of a case list. */
+static int view_list(const char *as, json_t *out)
+{
+	struct cli_viewer v;
+	int r = cli_viewer_open(cli_access(), as, &v);
+
+	if (r == 0)
+		r = cli_view_list(cli_access(), &v, out);
+	cli_viewer_release(&v);
+	return r;
+}
+
 static int case_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -337,9 +352,15 @@ static int case_list(int argc, char **argv)
 	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0)
 		return EXIT_ERROR;
 	r = cases_list(c, &q, &out, &err);
+	if (r == 0)
+		r = view_list(o.as, out);
+	else
+		r = cli_fail(&err);
 	cli_close_cases(l, c);
-	if (r)
-		return cli_fail(&err);
+	if (r) {
+		json_decref(out);
+		return r;
+	}
 	if (o.json) {
 		cli_print_json(out);
 	} else {
@@ -347,6 +368,18 @@ static int case_list(int argc, char **argv)
 		json_decref(out);
 	}
 	return EXIT_OK;
+}
+
+/* What the viewer that --as names may see of case id (docs/access.md). */
+static int view_case(const char *id, const char *as, json_t *out)
+{
+	struct cli_viewer v;
+	int r = cli_viewer_open(cli_access(), as, &v);
+
+	if (r == 0)
+		r = cli_view_case(cli_access(), &v, id, out);
+	cli_viewer_release(&v);
+	return r;
 }
 
 static int case_show(int argc, char **argv)
@@ -371,9 +404,15 @@ static int case_show(int argc, char **argv)
 	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0)
 		return EXIT_ERROR;
 	r = cases_show(c, argv[optind], &out, &err);
+	if (r == 0)
+		r = view_case(argv[optind], o.as, out);
+	else
+		r = cli_fail(&err);
 	cli_close_cases(l, c);
-	if (r)
-		return cli_fail(&err);
+	if (r) {
+		json_decref(out);
+		return r;
+	}
 	if (o.json) {
 		cli_print_json(out);
 	} else {

@@ -15,6 +15,7 @@ static const char media_help[] =
 	"                 [--record SEQ] [--type photo|audio|video|surveillance]\n"
 	"                 [--window W] [--officer USER] [--captured TIME\n"
 	"                 --captured-reason TEXT] [--device-copy-deleted]\n"
+	"                 [--mark MARK]\n"
 	"       casetrail media import-dir DIR --device ID [--officer USER]\n"
 	"                 [--case ID] [--type T] [--device-copy-deleted]\n"
 	"       casetrail media list [--case ID] [--type T] [--window W]\n"
@@ -34,7 +35,9 @@ static const char media_help[] =
 	"--captured states the capture start when the file's own time cannot\n"
 	"be trusted. --device-copy-deleted records that the device's copy was\n"
 	"deleted. import-dir ingests a camera's folder and, run again, adds\n"
-	"only the files not yet stored from that device.\n"
+	"only the files not yet stored from that device. --mark raises the\n"
+	"file's confidentiality mark above its type's default (audio:\n"
+	"personal; photo, video, surveillance: sensitive-personal).\n"
 	"\n"
 	"SEQ is the seq of a file's media-ingest entry. custody prints every\n"
 	"entry that touched the file: ingest, links, sessions, holds, purge.\n";
@@ -52,7 +55,7 @@ enum {
 	OPT_DIR = 1000, OPT_DATA, OPT_AS, OPT_JSON, OPT_HELP, OPT_CASE,
 	OPT_RECORD, OPT_TYPE, OPT_DEVICE, OPT_OFFICER, OPT_WINDOW,
 	OPT_CAPTURED, OPT_CAPTURED_REASON, OPT_DELETED, OPT_HASH, OPT_OFFSET,
-	OPT_LIMIT, OPT_START, OPT_REASON, OPT_APPROVED_BY,
+	OPT_LIMIT, OPT_START, OPT_REASON, OPT_APPROVED_BY, OPT_MARK,
 };
 
 static const struct option options[] = {
@@ -76,6 +79,7 @@ static const struct option options[] = {
 	{ "start", required_argument, NULL, OPT_START },
 	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "approved-by", required_argument, NULL, OPT_APPROVED_BY },
+	{ "mark", required_argument, NULL, OPT_MARK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -107,6 +111,7 @@ static int parse(int argc, char **argv, struct media_opts *o)
 		case OPT_START: o->start = optarg; break;
 		case OPT_REASON: o->reason = optarg; break;
 		case OPT_APPROVED_BY: o->approved_by = optarg; break;
+		case OPT_MARK: o->req.mark = optarg; break;
 		default: return cli_bad_option("media", argv);
 		}
 	}

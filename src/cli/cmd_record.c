@@ -18,8 +18,9 @@
 static const char record_help[] =
 	"Usage: casetrail record add --case ID --kind KIND --fields FILE|-\n"
 	"                            [--attach FILE]... [--at TIME] [--as USER]\n"
+	"                            [--mark MARK]\n"
 	"       casetrail record correct SEQ --reason TEXT --fields FILE|-\n"
-	"       casetrail record show SEQ\n"
+	"       casetrail record show SEQ [--as USER]\n"
 	"\n"
 	"add appends a record: its fields (a JSON object read from FILE, or\n"
 	"standard input for -) go to the content store, and the ledger entry\n"
@@ -34,7 +35,9 @@ static const char record_help[] =
 	"record's author may correct it.\n"
 	"\n"
 	"show prints a record's entry and content, and checks the content\n"
-	"against the entry's commitment.\n"
+	"against the entry's commitment. With --as naming a registered user,\n"
+	"it shows only what that user may read (docs/access.md); a read of\n"
+	"marked content is recorded in the access log either way.\n"
 	"\n"
 	"  --dir DIR          the store (default $CASETRAIL_DIR, else ./var/casetrail)\n"
 	"  --case ID          the case the record belongs to\n"
@@ -44,7 +47,9 @@ static const char record_help[] =
 	"  --at TIME          when the event happened, RFC 3339, if not now\n"
 	"  --as USER          the acting staff member (default the OS user)\n"
 	"  --data DIR         the bureau data (default $CASETRAIL_DATA, else data/)\n"
-	"  --reason TEXT      why a record is corrected\n";
+	"  --reason TEXT      why a record is corrected\n"
+	"  --mark MARK        raise the kind's confidentiality mark: commercial-secret,\n"
+	"                     personal or sensitive-personal\n";
 
 /* Reads FILE or stdin and parses it as JSON; errors name the file. */
 static json_t *read_fields(const char *path)
@@ -155,7 +160,7 @@ static void close_attachments(int *fds, size_t n)
 }
 
 struct add_args {
-	const char *dir, *data, *case_id, *kind, *fields, *actor;
+	const char *dir, *data, *case_id, *kind, *fields, *actor, *mark;
 	const char *attach[MAX_ATTACH];
 	size_t nattach;
 	int has_at;
@@ -209,6 +214,25 @@ static int append_record(struct ledger *l, struct cases *c,
 	return rc;
 }
 
+/*
+ * Puts --mark into fields as their "mark" member; state-secret gets the
+ * rule's explanation. Returns 0 or EXIT_ERROR.
+ */
+static int set_mark(json_t *fields, const char *mark)
+{
+	const char *given = json_string_value(json_object_get(fields, "mark"));
+	struct error err = { 0 };
+	enum access_mark m;
+
+	if (access_mark_parse(mark, &m, &err) != 0)
+		return cli_fail(&err);
+	if (given && strcmp(given, access_mark_code(m)))
+		return cli_failf("--mark %s differs from the fields' mark '%s'; "
+				 "give the mark once", mark, given);
+	json_object_set_new(fields, "mark", json_string(access_mark_code(m)));
+	return 0;
+}
+
 static int record_add(const struct add_args *a)
 {
 	struct ledger_attachment atts[MAX_ATTACH];
@@ -231,6 +255,10 @@ static int record_add(const struct add_args *a)
 	fields = read_fields(a->fields);
 	if (!fields)
 		return EXIT_ERROR;
+	if (a->mark && set_mark(fields, a->mark) != 0) {
+		json_decref(fields);
+		return EXIT_ERROR;
+	}
 	if (open_attachments(a->attach, a->nattach, fds) != 0) {
 		close_attachments(fds, a->nattach);
 		json_decref(fields);
@@ -240,6 +268,10 @@ static int record_add(const struct add_args *a)
 	q.fields = fields;
 	if (cli_open_cases(a->dir, a->data, 0, &l, &c) != 0)
 		goto out;
+	/* Content under any mark is encrypted at rest from the start. */
+	q.marked = access_content_mark(cli_access(), a->kind, fields) !=
+		   MARK_NONE;
+	rec.seal = q.marked;
 	/* Reject a bad record before any attachment is written. */
 	if (precheck(c, a, &q, &by, &rec, &err) != 0)
 		goto fail;
@@ -324,6 +356,7 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 		{ "as", required_argument, NULL, 'u' },
 		{ "data", required_argument, NULL, 'D' },
 		{ "reason", required_argument, NULL, 'r' },
+		{ "mark", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -332,6 +365,7 @@ static int parse_add(int argc, char **argv, struct add_args *a)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': a->dir = optarg; break;
+		case 'm': a->mark = optarg; break;
 		case 'D': a->data = optarg; break;
 		case 'r': a->reason = optarg; break;
 		case 'c': a->case_id = optarg; break;
@@ -393,16 +427,25 @@ static json_t *entry_json(const struct buf *body)
 	return json_loadb(body->data, body->len, 0, NULL);
 }
 
-static int record_show(struct ledger *l, uint64_t seq)
+/* The options of record show that say who reads and where. */
+struct show_args {
+	const char *dir, *data, *as;
+};
+
+/* Prints record seq for the viewer of sa; closes l. */
+static int record_show(struct ledger *l, uint64_t seq,
+		       const struct show_args *sa)
 {
 	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	enum access_mark mark = MARK_NONE;
 	struct error err = { 0 };
-	json_t *fields = NULL;
+	json_t *fields = NULL, *entry;
 	int rc;
 
 	rc = ledger_entry(l, seq, &body, &err);
 	if (rc == 0)
 		rc = ledger_content(l, seq, &fields, &err);
+	ledger_close(l);
 	if (rc == CT_ENOTFOUND && body.len) {
 		/* Expunged or missing content: the entry stays readable. */
 		cli_print_json(json_pack("{s:I, s:o, s:n, s:s}", "seq",
@@ -417,10 +460,19 @@ static int record_show(struct ledger *l, uint64_t seq)
 		return rc == CT_ECORRUPT ? (cli_fail(&err), EXIT_PROBLEM)
 					 : cli_fail(&err);
 	}
-	cli_print_json(json_pack("{s:I, s:o, s:o, s:b}", "seq",
-				 (json_int_t)seq, "entry", entry_json(&body),
-				 "fields", fields, "content_verified", 1));
+	entry = entry_json(&body);
 	buf_release(&body);
+	rc = cli_view_record(sa->dir, sa->data, sa->as, seq, entry, fields,
+			     &mark);
+	if (rc) {
+		json_decref(entry);
+		json_decref(fields);
+		return rc;
+	}
+	cli_print_json(json_pack("{s:I, s:o, s:o, s:b, s:s}", "seq",
+				 (json_int_t)seq, "entry", entry, "fields",
+				 fields, "content_verified", 1, "mark",
+				 access_mark_code(mark)));
 	return EXIT_OK;
 }
 
@@ -458,17 +510,23 @@ int cmd_record(int argc, char **argv)
 	{
 		static const struct option opts[] = {
 			{ "dir", required_argument, NULL, 'd' },
+			{ "data", required_argument, NULL, 'D' },
+			{ "as", required_argument, NULL, 'u' },
 			{ "help", no_argument, NULL, 'h' },
 			{ NULL, 0, NULL, 0 },
 		};
-		const char *dir = NULL;
+		struct show_args sa = { 0 };
 		int c;
 
 		argc--;
 		argv++;
 		while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 			if (c == 'd')
-				dir = optarg;
+				sa.dir = optarg;
+			else if (c == 'D')
+				sa.data = optarg;
+			else if (c == 'u')
+				sa.as = optarg;
 			else if (c == 'h')
 				return fputs(record_help, stdout), EXIT_OK;
 			else
@@ -476,12 +534,11 @@ int cmd_record(int argc, char **argv)
 		}
 		if (parse_seq_arg("record", argc, argv, &seq) != 0)
 			return EXIT_ERROR;
-		if (ledger_open(cli_store_dir(dir), LEDGER_READONLY, &l,
+		if (ledger_open(cli_store_dir(sa.dir), LEDGER_READONLY, &l,
 				&err) != 0)
 			return cli_fail(&err);
+		rc = record_show(l, seq, &sa);
 	}
-	rc = record_show(l, seq);
-	ledger_close(l);
 	return rc;
 }
 
@@ -549,7 +606,9 @@ int cmd_log(int argc, char **argv)
 }
 
 static const char expunge_help[] =
-	"Usage: casetrail expunge SEQ --reason TEXT --approved-by USER\n"
+	"Usage: casetrail expunge approve SEQ [--blob HASH] --reason TEXT\n"
+	"                         --as SECADMIN\n"
+	"       casetrail expunge SEQ --reason TEXT [--approved-by SECADMIN]\n"
 	"                         [--blob HASH] [--as USER] [--dir DIR]\n"
 	"                         [--data DIR]\n"
 	"       casetrail expunge --finish [--dir DIR]\n"
@@ -557,12 +616,18 @@ static const char expunge_help[] =
 	"Destroys the content of entry SEQ (or, with --blob, one of its\n"
 	"attachments) and appends an expunge entry that records who approved\n"
 	"it and why. The entry and its commitment stay, so the log still\n"
-	"verifies; verify then accepts exactly that content as absent. The\n"
+	"verifies; verify then accepts exactly that content as absent.\n"
+	"\n"
+	"The security administrator approves first: 'expunge approve' records\n"
+	"the approval of exactly that content or attachment, and the expunge\n"
+	"names that approver (--approved-by, when given, must match). The\n"
 	"approver must be another person than the actor.\n"
 	"\n"
 	"Old copies of the content leave the database files when no reader\n"
 	"holds an older snapshot. If one did, expunge exits 2 with the\n"
 	"expunge recorded; --finish removes the old copies later.\n";
+
+static int expunge(int argc, char **argv);
 
 static int expunge_finish(const char *dir, int extra_args)
 {
@@ -583,6 +648,13 @@ static int expunge_finish(const char *dir, int extra_args)
 }
 
 int cmd_expunge(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "approve"))
+		return cli_expunge_approve(argc - 1, argv + 1);
+	return expunge(argc, argv);
+}
+
+static int expunge(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "dir", required_argument, NULL, 'd' },
@@ -623,14 +695,15 @@ int cmd_expunge(int argc, char **argv)
 		return expunge_finish(cli_store_dir(dir), optind < argc);
 	if (parse_seq_arg("expunge", argc, argv, &seq) != 0)
 		return EXIT_ERROR;
-	if (!reason || !approver)
-		return cli_usage("expunge", "--reason and --approved-by are "
-				 "required");
+	if (!reason)
+		return cli_usage("expunge", "--reason is required");
 	/* With the workflow open, the case shows the expunge at once. */
 	if (cli_open_cases(dir, data, 0, &l, &cases) != 0)
 		return EXIT_ERROR;
-	rc = ledger_expunge(l, seq, blob, reason, approver, cli_actor(actor),
-			    cli_os_user(), &r, &err);
+	struct actor by = { cli_actor(actor), cli_os_user() };
+
+	rc = access_expunge(cli_access(), seq, blob, reason, approver, &by, &r,
+			    &err);
 	cli_close_cases(l, cases);
 	if (rc)
 		return cli_fail(&err);

@@ -37,6 +37,9 @@ static const struct command {
 	{ "retention", cmd_retention, "purge or hold window surveillance" },
 	{ "media", cmd_media, "ingest, link and trace audio-visual evidence" },
 	{ "probe", cmd_probe, "print what a media file states about itself" },
+	{ "mark", cmd_mark, "change a record's or file's confidentiality mark" },
+	{ "access", cmd_access, "list the access log and administrators' acts" },
+	{ "routes", cmd_routes, "list the HTTP API's routes and their actions" },
 };
 
 static void usage(FILE *out)
