@@ -6,6 +6,7 @@
 
 #include "common/log.h"
 #include "internal.h"
+#include "keys_internal.h"
 
 /* Entry kinds the access module owns, with their projectors. */
 static const struct access_kind kinds[] = {
@@ -25,6 +26,10 @@ static const struct access_kind kinds[] = {
 	{ KIND_LOGIN_FACTOR, project_login_factor },
 	{ KIND_LOGIN_FAILURE, project_login_failure },
 	{ KIND_LOGOUT, project_logout },
+	{ KIND_STAFF_KEY, project_staff_key },
+	{ KIND_STAFF_KEY_REWRAP, project_staff_key_rewrap },
+	{ KIND_STAFF_KEY_REVOKE, project_staff_key_revoke },
+	{ KIND_SIGNATURE, project_signature },
 	{ NULL, NULL },
 };
 
@@ -62,7 +67,7 @@ int access_open(struct ledger *l, const char *data_dir,
 		struct error *err)
 {
 	struct access *a = calloc(1, sizeof(*a));
-	struct cases_projector proj = { owns, project, a };
+	struct cases_projector proj = { owns, project, a, keys_signed_at };
 	int rc;
 
 	*out = NULL;

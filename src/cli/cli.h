@@ -25,6 +25,7 @@ typedef int (*cli_command_fn)(int argc, char **argv);
 
 int cmd_init(int argc, char **argv);
 int cmd_key(int argc, char **argv);
+int cmd_staff_key(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_proof(int argc, char **argv);

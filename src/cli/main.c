@@ -16,6 +16,7 @@ static const struct command {
 } commands[] = {
 	{ "init", cmd_init, "create a new store" },
 	{ "key", cmd_key, "show the store's public signing keys" },
+	{ "staff-key", cmd_staff_key, "staff signing keys and record signatures" },
 	{ "record", cmd_record, "add a record, or show one with its content" },
 	{ "log", cmd_log, "show a ledger entry" },
 	{ "proof", cmd_proof, "print an inclusion or consistency proof" },

@@ -108,14 +108,14 @@ int content_read(struct store *s, uint64_t seq, struct content *c,
 /*
  * Fills c with the clear salt and fields of a content row as
  * store_content_scan hands it, decrypting a sealed one with the key of
- * store s; c->seal tells which it was. Returns 0, CT_EPERM when s has no
+ * store s. c->seal records which it was. Returns 0, CT_EPERM when s has no
  * content key, or CT_ECORRUPT when the row is malformed or fails its MAC.
  */
 int content_from_row(struct store *s, uint64_t seq, const void *salt,
 		     size_t salt_len, const void *fields, size_t len,
 		     struct content *c, struct error *err);
 
-/* Whether the fields column of a content row holds sealed content. */
+/* Whether the fields column of a content row contains sealed content. */
 bool content_row_sealed(const void *fields, size_t len);
 
 /*

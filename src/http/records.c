@@ -13,6 +13,10 @@
  * rejected, since such material is never stored. Reading a record needs
  * a part in its case, and clearance for its mark: without it the reply
  * is the record's stub, and the refusal is recorded in the access log.
+ *
+ * "sign": {password, role} makes the author's SM2 signature of the new
+ * record in the same request (signatures.c). A wrong password or a key
+ * that may not sign is refused before anything is appended.
  */
 #include "common/common.h"
 
@@ -296,14 +300,16 @@ static int read_record_body(struct api_call *call,
 			    struct reply *r)
 {
 	static const char *const members[] = { "kind", "fields", "at",
-					       "attachments", "mark", NULL };
+					       "attachments", "mark", "sign",
+					       NULL };
 	const json_t *kind, *fields, *at, *mark;
 	int rc;
 
 	rc = query_check(call->c, (const char *const[]){ NULL }, r);
 	if (rc == 0)
 		rc = check_members(call->body, members,
-				   "kind, fields, at, attachments and mark", r);
+				   "kind, fields, at, attachments, mark and "
+				   "sign", r);
 	if (rc == 0)
 		rc = member_of_type(call->body, "kind", JSON_STRING, true,
 				    &kind, r);
@@ -365,14 +371,15 @@ static int read_mark(const json_t *mark, const json_t *fields,
 }
 
 static int append_record(struct api_call *call, struct record_request *req,
-			 const json_t *list, struct reply *r,
-			 struct error *err);
+			 const json_t *list, struct sign_request *sign,
+			 struct reply *r, struct error *err);
 
 int add_record(struct api_call *call, struct reply *r, struct error *err)
 {
 	struct record_request req = { .case_id = call->params[0] };
 	struct access_target t = { .case_id = call->params[0] };
 	const json_t *list = NULL, *mark;
+	struct sign_request *sign = NULL;
 	json_t *fields = NULL;
 	bool denied;
 	int rc;
@@ -405,15 +412,20 @@ int add_record(struct api_call *call, struct reply *r, struct error *err)
 	/* Content under any mark is encrypted at rest from the start. */
 	req.marked = access_content_mark(call->s->access, req.kind,
 					 req.fields) != MARK_NONE;
-	rc = append_record(call, &req, list, r, err);
+	/* The author's signature: its password and role are checked
+	 * before anything is appended. */
+	rc = signature_begin(call, req.kind, req.fields, &sign, r, err);
+	if (rc == 0)
+		rc = append_record(call, &req, list, sign, r, err);
+	signature_end(sign);
 	json_decref(fields);
-	return rc;
+	return rc == CT_EINVAL ? 0 : rc;
 }
 
 /* Checks and appends req, whose attachments list names. */
 static int append_record(struct api_call *call, struct record_request *req,
-			 const json_t *list, struct reply *r,
-			 struct error *err)
+			 const json_t *list, struct sign_request *sign,
+			 struct reply *r, struct error *err)
 {
 	struct ledger_attachment *atts = NULL;
 	json_t *out = NULL;
@@ -445,6 +457,8 @@ static int append_record(struct api_call *call, struct record_request *req,
 	if (rc == 0) {
 		rc = cases_record_add(call->s->cases, req, &call->actor, &out,
 				      err);
+		if (rc == 0)
+			signature_attach(call, sign, out);
 		rc = rc ? reply_error(r, rc, err)
 			: reply_created_record(r, out, err);
 	} else if (rc == CT_EINVAL) {
