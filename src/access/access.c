@@ -5,6 +5,7 @@
 #include "common/common.h"
 
 #include "common/log.h"
+#include "copies_internal.h"
 #include "internal.h"
 #include "keys_internal.h"
 
@@ -13,6 +14,10 @@ static const struct access_kind kinds[] = {
 	{ "mark", project_mark },
 	{ "access", project_access },
 	{ "expunge-approval", project_expunge_approval },
+	{ KIND_COPY_REQUEST, copies_project_request },
+	{ KIND_COPY_DECISION, copies_project_decision },
+	{ KIND_COPY_OVERDUE, copies_project_overdue },
+	{ KIND_COPY_MADE, copies_project_made },
 	{ KIND_PASSWORD, project_password },
 	{ KIND_ROLE_GRANT, project_role_grant },
 	{ KIND_ROLE_REVOKE, project_role_revoke },
@@ -84,6 +89,8 @@ int access_open(struct ledger *l, const char *data_dir,
 	pthread_mutex_init(&a->mu, NULL);
 	rc = accounts_init(a, err);
 	if (rc == 0)
+		rc = copies_open(a, data_dir, &a->copies, err);
+	if (rc == 0)
 		rc = cases_open_with(l, data_dir, &proj, &a->cases, err);
 	if (rc) {
 		access_close(a);
@@ -99,6 +106,7 @@ void access_close(struct access *a)
 	if (!a)
 		return;
 	cases_close(a->cases);
+	copies_close(a->copies);
 	accounts_release(a);
 	pthread_mutex_destroy(&a->mu);
 	free(a);

@@ -41,6 +41,7 @@ struct access {
 	enum hash_alg alg;
 	pthread_mutex_t mu; /* guards the in-memory state below */
 	struct access_accounts acct; /* guarded by acct.mu */
+	struct copies *copies; /* copy requests and the inquiry */
 };
 
 /*

@@ -871,6 +871,15 @@ static int backup_files(struct ledger *l, const char *dir, struct error *err)
 		    CONTENT_KEY_FILE);
 	if (rc == 0 && l->has_content_key)
 		rc = copy_small_file(from, to, 0600, err);
+	/*
+	 * The inquiry key, once drawn: the codes printed on receipts are
+	 * derived from it (access/inquiry.c).
+	 */
+	path_printf(from, sizeof(from), "%s/%s/inquiry.key", l->config.dir,
+		    KEY_DIR);
+	path_printf(to, sizeof(to), "%s/%s/inquiry.key", dir, KEY_DIR);
+	if (rc == 0 && access(from, F_OK) == 0)
+		rc = copy_small_file(from, to, 0600, err);
 	/* config.json last, as in init: it marks the copy complete. */
 	path_join(from, sizeof(from), l->config.dir, CONFIG_FILE);
 	path_join(to, sizeof(to), dir, CONFIG_FILE);
