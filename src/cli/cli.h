@@ -47,6 +47,10 @@ int cmd_kinds(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
 int cmd_media(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_copy(int argc, char **argv);
+int cmd_inquiry(int argc, char **argv);
+/* casetrail case inquiry-code ID: the inquiry code of a case. */
+int cmd_case_inquiry_code(int argc, char **argv);
 
 struct ledger;
 struct cases;

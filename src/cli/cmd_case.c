@@ -115,12 +115,14 @@ static const char case_help[] =
 	"                           [--q TEXT] [--matter CODE] [--open]\n"
 	"                           [--offset N] [--limit N] [--json]\n"
 	"       casetrail case show ID [--json]\n"
+	"       casetrail case inquiry-code ID\n"
 	"\n"
 	"new opens a case with its application registration and prints its\n"
 	"id. list shows cases, newest first; --q matches the applicant, the\n"
 	"credit code, the case id and document numbers; --due-within N keeps\n"
 	"open cases due within N working days. show prints the timeline of\n"
-	"records, stage, people, deadlines and findings.\n"
+	"records, stage, people, deadlines and findings. inquiry-code prints\n"
+	"the code the applicant's receipt shows for the status inquiry.\n"
 	"With --as naming a registered user, list and show show only what\n"
 	"that user may see (docs/access.md); reads of marked content are\n"
 	"recorded in the access log.\n"
@@ -434,6 +436,8 @@ int cmd_case(int argc, char **argv)
 		return case_list(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "show"))
 		return case_show(argc - 1, argv + 1);
-	return cli_usage("case", "unknown subcommand '%s'; use new, list or "
-			 "show", argv[1]);
+	if (!strcmp(argv[1], "inquiry-code"))
+		return cmd_case_inquiry_code(argc - 1, argv + 1);
+	return cli_usage("case", "unknown subcommand '%s'; use new, list, "
+			 "show or inquiry-code", argv[1]);
 }

@@ -41,6 +41,8 @@ static const struct command {
 	{ "mark", cmd_mark, "change a record's or file's confidentiality mark" },
 	{ "access", cmd_access, "list the access log and administrators' acts" },
 	{ "routes", cmd_routes, "list the HTTP API's routes and their actions" },
+	{ "copy", cmd_copy, "request, decide and make copies of case records" },
+	{ "inquiry", cmd_inquiry, "the applicants' status inquiry and its code" },
 };
 
 static void usage(FILE *out)

@@ -369,6 +369,17 @@ int serve_access_log(struct api_call *call, struct reply *r,
 		     struct error *err);
 int serve_audit(struct api_call *call, struct reply *r, struct error *err);
 
+/* copies.c: copy requests (docs/copies.md) */
+int create_copy_request(struct api_call *call, struct reply *r,
+			struct error *err);
+int serve_copy_requests(struct api_call *call, struct reply *r,
+			struct error *err);
+int serve_copy_request(struct api_call *call, struct reply *r,
+		       struct error *err);
+int decide_copy_request(struct api_call *call, struct reply *r,
+			struct error *err);
+int serve_copy(struct api_call *call, struct reply *r, struct error *err);
+
 /* session.c: sign-in and browser sessions (docs/api.md, Sessions). */
 
 /* session_authenticate's result for a request without a session cookie. */

@@ -68,6 +68,24 @@ int http_serve(const char *dir, const char *data_dir,
 	       const struct http_options *opts,
 	       const struct media_config *media_cfg, struct error *err);
 
+/* Where the status inquiry listens; borrowed for the call. */
+struct inquiry_options {
+	const char *listen_addr; /* as http_options.listen_addr */
+	const char *trusted_proxies[HTTP_TRUSTED_PROXIES_MAX];
+	size_t trusted_proxy_count;
+};
+
+/*
+ * Opens the store in dir and the bureau data in data_dir and serves the
+ * applicants' status inquiry alone (http/inquiry.c) on opts->listen_addr
+ * until SIGINT or SIGTERM, as http_serve does for the staff server. Once
+ * listening, it logs mod=inquiry msg=listening with the bound address.
+ * Returns 0 after a clean stop, CT_EINVAL for an invalid address, CT_EIO
+ * when it cannot be bound, or the error of opening the store.
+ */
+int inquiry_serve(const char *dir, const char *data_dir,
+		  const struct inquiry_options *opts, struct error *err);
+
 /*
  * Returns the routes of the workflow API as an array of {method, path,
  * action, anonymous}: path under /api/v1 with '*' for a parameter, and

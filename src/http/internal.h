@@ -49,12 +49,14 @@ enum route_group {
 	GROUP_FINDINGS,
 	GROUP_UPLOADS,
 	GROUP_MEDIA, /* audio-visual files, their tus uploads and content */
+	GROUP_COPIES, /* copy requests and copy sets */
 	GROUP_COUNT
 };
 
 /* The thread that runs cases_sweep once a minute (sweep.c). */
 struct sweeper {
 	struct cases *cases;
+	struct access *access; /* raises overdue copy requests */
 	struct media *media; /* purges due surveillance daily; NULL: none */
 	pthread_t thread;
 	pthread_mutex_t lock;

@@ -21,6 +21,7 @@ static const char *const group_names[GROUP_COUNT] = {
 	[GROUP_CASES] = "cases",	 [GROUP_RECORDS] = "records",
 	[GROUP_FINDINGS] = "findings",	 [GROUP_UPLOADS] = "uploads",
 	[GROUP_MEDIA] = "media",
+	[GROUP_COPIES] = "copies",
 };
 
 /*

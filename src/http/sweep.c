@@ -4,6 +4,9 @@
  * recorded without waiting for a request. The first sweep runs at start,
  * because the server may have been down past a deadline.
  *
+ * After each case sweep it raises copy-request-overdue for undecided copy
+ * requests past their time limit (access/copies.h).
+ *
  * The same thread runs the retention of window surveillance at start and
  * then daily at 00:10 CST, soon after segments become due at midnight,
  * acting as "retention". Each purge and each run's totals are logged by
@@ -18,6 +21,7 @@
  */
 #include "common/common.h"
 
+#include "access/copies.h"
 #include "common/log.h"
 #include "internal.h"
 
@@ -89,6 +93,27 @@ static int sweep_once(struct cases *cases, struct sweep_failures *f)
 	return SWEEP_RETRY_S;
 }
 
+/*
+ * Raises copy-request-overdue for undecided copy requests past their
+ * time limit. A failure is logged and tried again at the next sweep.
+ */
+static void sweep_copies(struct access *access)
+{
+	struct error err = { 0 };
+	char detail[ERROR_MSG_MAX + 64];
+	size_t raised = 0;
+	int rc = copies_sweep(access, ledger_now_ms(), &raised, &err);
+
+	if (rc)
+		log_warn("sweep", "copy request sweep failed; retrying at the "
+			 "next sweep", "error=%s",
+			 log_quote(err.msg[0] ? err.msg : ct_strerror(rc),
+				   detail, sizeof(detail)));
+	else if (raised)
+		log_info("sweep", "overdue copy requests raised", "count=%zu",
+			 raised);
+}
+
 /* Returns the seconds from now to the next 00:10 CST by the wall clock. */
 static int seconds_to_retention_time(void)
 {
@@ -156,9 +181,11 @@ static void *sweeper_main(void *arg)
 		    ETIMEDOUT)
 			continue;
 		pthread_mutex_unlock(&sw->lock);
-		if (is_due(&next_sweep))
+		if (is_due(&next_sweep)) {
 			next_sweep = after_seconds(sweep_once(sw->cases,
 							      &failures));
+			sweep_copies(sw->access);
+		}
 		if (sw->media && is_due(&next_retention))
 			next_retention = after_seconds(retention_once(sw->media));
 		pthread_mutex_lock(&sw->lock);
@@ -174,6 +201,7 @@ int sweeper_start(struct server *s, struct error *err)
 	int rc;
 
 	sw->cases = s->cases;
+	sw->access = s->access;
 	sw->media = s->media;
 	sw->stop = false;
 	pthread_mutex_init(&sw->lock, NULL);
