@@ -3,11 +3,11 @@
 
 Usage: check_data.py DATA_DIR
 
-Reads laws.json, matters.json and record-kinds.json from DATA_DIR, and
-DATA_DIR/calendar when that folder exists. Prints nothing and exits 0 when
-every file is valid. Otherwise prints one line per problem to stderr, naming
-the file, the JSON path and the bad value, and exits 1. Exits 2 on a usage
-error.
+Reads laws.json, matters.json, record-kinds.json and access.json from
+DATA_DIR, and DATA_DIR/calendar when that folder exists. Prints nothing
+and exits 0 when every file is valid. Otherwise prints one line per
+problem to stderr, naming the file, the JSON path and the bad value, and
+exits 1. Exits 2 on a usage error.
 Standard library only, so that a bureau can run it without casetrail.
 """
 
@@ -728,6 +728,113 @@ def check_signers(signers, where, roles, fields, problems):
 # data/calendar
 
 
+# data/access.json: copy requests and the status inquiry.
+COPY_MEMBERS = ["number_prefix", "time_limit", "withhold_kinds", "withhold_marks",
+                "subject_fields", "person_fields", "id_fields", "phone_fields",
+                "address_fields", "email_fields", "organization_words"]
+FIELD_LISTS = ["person_fields", "id_fields", "phone_fields", "address_fields",
+               "email_fields"]
+INQUIRY_MEMBERS = ["requests_per_minute", "lockout_after", "lockout_minutes",
+                   "document_titles"]
+WITHHOLD_UNLESS = {"applicant", "subject"}
+
+
+def check_int_range(value, where, low, high, problems):
+    if not is_int(value) or not low <= value <= high:
+        problems.add(where, "%s must be an integer from %d to %d" % (show(value), low, high))
+
+
+def field_paths(kinds):
+    """Every field name of every kind, and parent.child for sub-fields."""
+    paths = {"signatures", "signatures.person"}
+    for kind in kinds.values():
+        for spec in kind.get("fields") or []:
+            if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+                continue
+            paths.add(spec["name"])
+            for sub in spec.get("fields") or []:
+                if isinstance(sub, dict) and isinstance(sub.get("name"), str):
+                    paths.add(spec["name"] + "." + sub["name"])
+    return paths
+
+
+def check_withhold(entries, where, key, known, problems):
+    for i, entry in enumerate(check_list(entries, where, problems)):
+        at = "%s[%d]" % (where, i)
+        optional = ["unless"] if key == "mark" else []
+        if not check_members(entry, at, [key, "reason"], optional, problems):
+            continue
+        if entry.get(key) not in known:
+            problems.add(at + "." + key, "%s is not one of %s"
+                         % (show(entry.get(key)), ", ".join(sorted(known))))
+        check_text(entry.get("reason"), at + ".reason", problems)
+        if "unless" in entry and entry["unless"] not in WITHHOLD_UNLESS:
+            problems.add(at + ".unless", "%s; use %s" % (show(entry["unless"]),
+                                                         " or ".join(sorted(WITHHOLD_UNLESS))))
+
+
+def check_copy_requests(req, where, kinds, problems):
+    if not check_members(req, where, COPY_MEMBERS, [], problems):
+        return
+    limit = req["time_limit"]
+    if check_members(limit, where + ".time_limit", ["value", "unit"], [], problems):
+        check_int_range(limit["value"], where + ".time_limit.value", 1, 365, problems)
+        if limit["unit"] not in ("working_days", "calendar_days"):
+            problems.add(where + ".time_limit.unit", "%s; use working_days or calendar_days"
+                         % show(limit["unit"]))
+    if check_text(req["number_prefix"], where + ".number_prefix", problems) and \
+            len(req["number_prefix"].encode()) > 60:
+        problems.add(where + ".number_prefix", "is longer than 60 bytes")
+    check_withhold(req["withhold_kinds"], where + ".withhold_kinds", "kind", set(kinds),
+                   problems)
+    check_withhold(req["withhold_marks"], where + ".withhold_marks", "mark",
+                   CONFIDENTIALITY - {"none"}, problems)
+    paths = field_paths(kinds)
+    subjects = req["subject_fields"]
+    if not isinstance(subjects, dict):
+        problems.add(where + ".subject_fields", "must map record kinds to field names")
+        subjects = {}
+    for kind, field in subjects.items():
+        at = where + ".subject_fields." + kind
+        if kind not in kinds:
+            problems.add(at, "names the unknown record kind %s" % show(kind))
+        elif field not in {f.get("name") for f in kinds[kind].get("fields") or []
+                           if isinstance(f, dict)}:
+            problems.add(at, "%s is not a field of kind %s" % (show(field), kind))
+    for name in FIELD_LISTS:
+        for i, path in enumerate(check_list(req[name], where + "." + name, problems)):
+            if path not in paths:
+                problems.add("%s.%s[%d]" % (where, name, i),
+                             "%s is no field of any record kind" % show(path))
+    for i, word in enumerate(check_list(req["organization_words"],
+                                        where + ".organization_words", problems)):
+        check_text(word, "%s.organization_words[%d]" % (where, i), problems)
+
+
+def check_access(data, kinds, problems):
+    """Check data/access.json against the record kinds it names."""
+    where = "access.json"
+    if not check_members(data, where, ["version", "copy_requests", "inquiry"], [], problems):
+        return
+    check_file_version(data["version"], where + ".version", problems)
+    check_copy_requests(data["copy_requests"], where + ".copy_requests", kinds, problems)
+    inq = data["inquiry"]
+    if not check_members(inq, where + ".inquiry", INQUIRY_MEMBERS, [], problems):
+        return
+    check_int_range(inq["requests_per_minute"], where + ".inquiry.requests_per_minute",
+                    1, 10000, problems)
+    check_int_range(inq["lockout_after"], where + ".inquiry.lockout_after", 1, 1000,
+                    problems)
+    check_int_range(inq["lockout_minutes"], where + ".inquiry.lockout_minutes", 1, 10080,
+                    problems)
+    titles = inq["document_titles"]
+    if not isinstance(titles, dict):
+        problems.add(where + ".inquiry.document_titles", "must be an object")
+        return
+    for key, title in titles.items():
+        check_text(title, where + ".inquiry.document_titles." + key, problems)
+
+
 def check_calendar(folder, problems):
     """Check the calendar copies against the checksums in SOURCE."""
     where = os.path.join(folder, "SOURCE")
@@ -767,8 +874,8 @@ def check_calendar(folder, problems):
 def main(argv):
     if len(argv) != 2 or argv[1] in ("-h", "--help"):
         sys.stderr.write("usage: check_data.py DATA_DIR\n"
-                         "Checks laws.json, matters.json, record-kinds.json and calendar/ "
-                         "in DATA_DIR.\n")
+                         "Checks laws.json, matters.json, record-kinds.json, access.json "
+                         "and calendar/ in DATA_DIR.\n")
         return 2
     folder = argv[1]
     if not os.path.isdir(folder):
@@ -784,6 +891,11 @@ def main(argv):
     kinds = load(os.path.join(folder, "record-kinds.json"), problems)
     if kinds is not None:
         check_kinds_file(kinds, problems)
+    access = load(os.path.join(folder, "access.json"), problems)
+    if access is not None:
+        by_code = {k.get("code"): k for k in (kinds or {}).get("kinds") or []
+                   if isinstance(k, dict)}
+        check_access(access, by_code, problems)
     calendar = os.path.join(folder, "calendar")
     if os.path.isdir(calendar):
         check_calendar(calendar, problems)
