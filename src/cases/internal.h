@@ -12,6 +12,7 @@
 #include "cases.h"
 #include "deadlines/deadlines.h"
 #include "media/media.h"
+#include "store/kv.h"
 #include "store/projection.h"
 
 /* Kinds the workflow writes itself; callers cannot add them. */
@@ -186,6 +187,14 @@ struct hook_result {
  * "confidentiality" names a mark, anything but none, public or internal.
  */
 int kind_sealed(const json_t *kind);
+
+/*
+ * The people of a case (authors of its records and everyone they name),
+ * as an array. case_project keeps it in p_kv under NS_MEMBERS, so that an
+ * access check reads one short row instead of loading the case.
+ */
+#define NS_MEMBERS "case-members"
+json_t *case_member_names(const struct case_state *cs);
 
 /* Whether kind is one of the audio-visual entries (media/media.h). */
 int is_media_kind(const char *kind);

@@ -372,6 +372,19 @@ static int sync_found(struct store *s, struct case_state *cs, json_t *found,
 	return rc;
 }
 
+static int put_members(struct store *s, const struct case_state *cs,
+		       uint64_t seq, struct error *err)
+{
+	json_t *names = case_member_names(cs);
+	char *text = names ? json_dumps(names, JSON_COMPACT) : NULL;
+	int rc = text ? store_kv_put(s, NS_MEMBERS, cs->id, seq, text, err)
+		      : error_set(err, CT_ENOMEM, "out of memory");
+
+	free(text);
+	json_decref(names);
+	return rc;
+}
+
 int case_project(struct cases *c, struct store *s, struct case_state *cs,
 		 int64_t now_ms, struct error *err)
 {
@@ -418,6 +431,8 @@ int case_project(struct cases *c, struct store *s, struct case_state *cs,
 		row.summary = text;
 		rc = store_case_put(s, &row, err);
 	}
+	if (rc == 0)
+		rc = put_members(s, cs, row.last_seq, err);
 	free(text);
 	json_decref(summary);
 	json_decref(deadlines);

@@ -602,31 +602,42 @@ static void collect_names(json_t *set, const json_t *v)
 			collect_names(set, item);
 }
 
+json_t *case_member_names(const struct case_state *cs)
+{
+	json_t *set = json_object(), *names = json_array(), *p, *v;
+	const char *name;
+
+	for (size_t i = 0; i < cs->n; i++)
+		json_object_set_new(set, cs->recs[i].actor, json_true());
+	p = people(cs);
+	collect_names(set, p);
+	json_decref(p);
+	json_object_foreach(set, name, v)
+		json_array_append_new(names, json_string(name));
+	json_decref(set);
+	return names;
+}
+
 int cases_members(struct cases *c, const char *id, json_t **out,
 		  struct error *err)
 {
-	struct case_state cs;
+	struct buf body = BUF_INIT_MAX(1 << 20);
 	struct store *s;
-	json_t *set, *p, *v;
-	const char *name;
 	int rc = ledger_read_begin(c->ledger, &s, err);
 
 	if (rc)
 		return rc;
-	rc = case_load(c, s, id, &cs, err);
+	rc = store_kv_get(s, NS_MEMBERS, id, &body, NULL, err);
 	ledger_read_end(c->ledger, s);
+	if (rc == CT_ENOTFOUND) {
+		buf_release(&body);
+		return error_set(err, CT_ENOTFOUND, "case '%s' not found", id);
+	}
+	*out = rc == 0 ? json_loadb(body.data, body.len, 0, NULL) : NULL;
+	buf_release(&body);
 	if (rc)
 		return rc;
-	set = json_object();
-	for (size_t i = 0; i < cs.n; i++)
-		json_object_set_new(set, cs.recs[i].actor, json_true());
-	p = people(&cs);
-	collect_names(set, p);
-	json_decref(p);
-	case_state_release(&cs);
-	*out = json_array();
-	json_object_foreach(set, name, v)
-		json_array_append_new(*out, json_string(name));
-	json_decref(set);
-	return 0;
+	return *out ? 0 : error_set(err, CT_ECORRUPT, "the members of case "
+				    "'%s' are damaged; run 'casetrail "
+				    "rebuild'", id);
 }

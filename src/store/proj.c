@@ -123,7 +123,7 @@ static const char *proj_sql[PS_COUNT] = {
  * another version has them dropped and rebuilt from the log on open,
  * since they hold nothing the log does not.
  */
-#define PROJ_VERSION "5"
+#define PROJ_VERSION "6"
 
 int proj_create(struct store *s, struct error *err)
 {
