@@ -202,6 +202,18 @@ class StaffKeyTest(ctest.StoreTest):
         self.assertIn("signature %d" % sig["seq"], r.out)
         self.assertIn("does not verify", r.out)
 
+    def test_verify_after_key_entry_expunged(self):
+        seq = self.note("签署后密钥条目被删除的说明")
+        self.assertEqual(self.sign(seq, "author", "li.clerk", self.password).code, 0)
+        key, = self.keys("li.clerk")
+        self.add_user("zhou.sec", "secadmin")
+        self.ok("expunge", "approve", key["seq"], "--reason", "错误签发",
+                "--as", "zhou.sec")
+        self.ok("expunge", key["seq"], "--reason", "错误签发",
+                "--approved-by", "zhou.sec", "--as", "li.clerk")
+        summary = self.ok("verify", "--json").json
+        self.assertEqual((summary["problems"], summary["expunged"]), (0, 1))
+
 
 class EncryptionAtRestTest(ctest.StoreTest):
     def setUp(self):
