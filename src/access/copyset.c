@@ -24,11 +24,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "copies_internal.h"
 #include "media/stamp.h"
 #include "store/media.h"
 
 #define COPY_FILE_MAX ((size_t)512 << 20)
+/*
+ * The time one audio or video file may take to be remuxed with its
+ * mark. Packets are only copied, so this is about the time of reading
+ * and writing the file once.
+ */
+#define STAMP_AV_SECONDS 300
 
 static const char *str_of(const json_t *o, const char *key)
 {
@@ -455,6 +462,7 @@ static const char *extension_of(const char *media_type)
 		{ "video/x-msvideo", "avi" }, { "video/MP2T", "mts" },
 		{ "audio/mpeg", "mp3" }, { "audio/x-wav", "wav" },
 		{ "audio/mp4", "m4a" }, { "audio/amr", "amr" },
+		{ "video/x-matroska", "mkv" },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
@@ -463,7 +471,50 @@ static const char *extension_of(const char *media_type)
 	return "bin";
 }
 
-/* Writes a file of the request, stamped when it is a JPEG photo. */
+/* Whether the container of ext can carry a "comment" tag. */
+static bool taggable(const char *ext)
+{
+	static const char *const exts[] = {
+		"mp4", "mov", "m4a", "mp3", "avi", "mkv",
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(exts); i++)
+		if (!strcmp(exts[i], ext))
+			return true;
+	return false;
+}
+
+/*
+ * Writes an audio or video file with the mark in its metadata, remuxed
+ * by a separate process. Returns 0 with *done set when it was written,
+ * 0 with *done clear when the file could not be remuxed (the caller
+ * copies it as stored), or an error of the archive.
+ */
+static int put_av(struct copyset *cs, const char *path, const char *name,
+		  const char *ext, int64_t seq, bool *done)
+{
+	char out[PATH_MAX + 64];
+	struct error why = { 0 };
+	char quoted[ERROR_MSG_MAX + 64];
+	int rc;
+
+	*done = false;
+	snprintf(out, sizeof(out), "%s/blobs/tmp/stamp-%s-%" PRId64 ".%s",
+		 ledger_config(cs->a->ledger)->dir, cs->in->copy_id, seq, ext);
+	if (stamp_av_run(NULL, path, out, cs->mark, STAMP_AV_SECONDS,
+			 &why) != 0) {
+		log_warn("copies", "media file copied without an embedded "
+			 "mark", "seq=%" PRId64 " error=%s", seq,
+			 log_quote(why.msg, quoted, sizeof(quoted)));
+		return 0;
+	}
+	rc = put_file(cs, name, out);
+	unlink(out);
+	*done = rc == 0;
+	return rc;
+}
+
+/* Writes a file of the request, with the mark inside when it can. */
 static int put_media(struct copyset *cs, const json_t *row, const char *name,
 		     const char **how)
 {
@@ -475,6 +526,9 @@ static int put_media(struct copyset *cs, const json_t *row, const char *name,
 	int rc = ledger_blob_path(cs->a->ledger, str_of(row, "hash") ?: "",
 				  path, sizeof(path), cs->err);
 
+	const char *ext = extension_of(type);
+	bool done = false;
+
 	if (rc)
 		return rc;
 	*how = "name";
@@ -482,8 +536,16 @@ static int put_media(struct copyset *cs, const json_t *row, const char *name,
 	    stamp_jpeg(path, cs->mark, orientation, &stamped, cs->err) == 0) {
 		*how = "exif";
 		rc = put_bytes(cs, name, stamped.data, stamped.len);
-	} else {
-		/* An unreadable JPEG is copied as stored, marked by name. */
+		done = true;
+	} else if (taggable(ext)) {
+		error_clear(cs->err);
+		rc = put_av(cs, path, name, ext, json_integer_value(
+				    json_object_get(row, "seq")), &done);
+		if (done)
+			*how = "metadata";
+	}
+	/* A file that cannot be marked inside is copied as stored. */
+	if (rc == 0 && !done) {
 		error_clear(cs->err);
 		rc = put_file(cs, name, path);
 	}
@@ -537,6 +599,16 @@ static int add_media(struct copyset *cs, const json_t *item)
 
 /* --- the manifest ---------------------------------------------------------------- */
 
+/* Where the manifest says a file carries the mark. */
+static const char *marked_where(const char *how)
+{
+	if (how && !strcmp(how, "exif"))
+		return "文件名和 EXIF 图像说明";
+	if (how && !strcmp(how, "metadata"))
+		return "文件名和文件元数据（comment）";
+	return "文件名";
+}
+
 static void manifest_item(struct buf *b, size_t i, const json_t *it)
 {
 	const char *item = str_of(it, "item") ?: "";
@@ -553,9 +625,7 @@ static void manifest_item(struct buf *b, size_t i, const json_t *it)
 			   "原件 SHA-256 %s；标记：%s\n", i + 1, seq,
 			   str_of(it, "name") ?: "", str_of(it, "file") ?: "",
 			   str_of(it, "sha256_of_original") ?: "",
-			   !strcmp(str_of(it, "marked") ?: "", "exif")
-				   ? "文件名和 EXIF 图像说明"
-				   : "文件名");
+			   marked_where(str_of(it, "marked")));
 }
 
 static void manifest_withheld(struct buf *b, size_t i, const json_t *it)

@@ -12,7 +12,8 @@ read the tar that comes back: what is in it, what is withheld and why,
 what is masked, and the mark at the head of every file. Each request,
 decision and copy must be an entry of the log.
 
-Python 3 standard library only (ffmpeg makes the photo).
+Python 3 standard library only (ffmpeg makes the photo and the clip,
+ffprobe reads the clip back).
 """
 
 import datetime
@@ -20,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import subprocess
 import sys
 import tarfile
 
@@ -465,6 +467,39 @@ class CopiesTest(apitest.ApiTest):
         self.assertEqual(item["marked"], "exif")
         self.assertEqual(item["sha256_of_original"],
                          "sha256:" + hashlib.sha256(original).hexdigest())
+
+    def test_video_marked_in_its_metadata(self):
+        start = datetime.datetime.now(CST).replace(microsecond=0)
+        clip = os.path.join(self.tmp, "clip.mp4")
+        mediafiles.mp4(clip, start)
+        seq = self.ok("media", "ingest", clip, "--device", "BWC-1", "--case",
+                      self.case, "--device-copy-deleted", "--as", "wang.li",
+                      "--json").json["items"][0]["seq"]
+        self.ok("mark", "media", str(seq), "personal", "--reason", "不含人像",
+                "--as", "sec.admin")
+        rid = self.request_copies("zhang.san", [self.seq["application"]],
+                                  media=[seq]).json["id"]
+        self.assertEqual(self.decide(rid).status, 200)
+        r = self.download(rid, "zhang.san")
+        files = self.members(r.body)
+        mark = json.loads(files["manifest.json"])["mark"]
+        names = [n for n in files if n.startswith("media/")]
+        self.assertEqual(len(names), 1, files.keys())
+        self.assertTrue(names[0].endswith(".mp4"))
+        copied = os.path.join(self.tmp, "copied.mp4")
+        with open(copied, "wb") as f:
+            f.write(files[names[0]])
+        probe = subprocess.run(
+            ["ffprobe", "-v", "error", "-show_entries",
+             "format_tags=comment:format=duration:stream=codec_name", "-of", "json",
+             copied], capture_output=True, text=True, check=True, timeout=60)
+        info = json.loads(probe.stdout)
+        self.assertEqual(info["format"]["tags"]["comment"], mark)
+        self.assertAlmostEqual(float(info["format"]["duration"]), 2.0, delta=0.5)
+        self.assertEqual([st["codec_name"] for st in info["streams"]], ["h264"])
+        item = [i for i in json.loads(files["manifest.json"])["included"]
+                if i["item"] == "media"][0]
+        self.assertEqual(item["marked"], "metadata")
 
 
 def apitest_png():
