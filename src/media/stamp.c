@@ -175,25 +175,25 @@ static bool dropped(int marker)
 }
 
 /*
- * Copies the segments of jpeg (len bytes) after SOI to out, leaving out
- * the dropped ones, and from SOS on everything to the end. Returns 0 or
- * CT_EINVAL for a malformed segment.
+ * Copies the segments of jpeg (len bytes) after SOI to out, which starts
+ * empty, leaving out the dropped ones, and from SOS on everything to the
+ * end. *app0_len is the length of a leading APP0 segment as copied to
+ * out, else 0. Returns 0, CT_EINVAL for a malformed segment, or a buf
+ * error.
  */
 static int copy_segments(const unsigned char *jpeg, size_t len,
-			 struct buf *out, bool *app0_first, size_t *app0_end)
+			 struct buf *out, size_t *app0_len)
 {
 	size_t p = 2;
 	bool first = true;
 	int rc = 0;
 
-	*app0_first = false;
-	*app0_end = 2;
+	*app0_len = 0;
 	while (rc == 0) {
 		size_t seg;
 		int marker;
 
-		while (p < len && jpeg[p] == 0xff && p + 1 < len &&
-		       jpeg[p + 1] == 0xff)
+		while (p + 1 < len && jpeg[p] == 0xff && jpeg[p + 1] == 0xff)
 			p++; /* fill bytes */
 		if (p + 4 > len || jpeg[p] != 0xff)
 			return CT_EINVAL;
@@ -203,42 +203,31 @@ static int copy_segments(const unsigned char *jpeg, size_t len,
 		seg = (size_t)jpeg[p + 2] << 8 | jpeg[p + 3];
 		if (seg < 2 || p + 2 + seg > len)
 			return CT_EINVAL;
-		if (first && marker == M_APP0) {
-			*app0_first = true;
-			*app0_end = p + 2 + seg;
-		}
-		first = false;
 		if (!dropped(marker))
 			rc = buf_append(out, jpeg + p, 2 + seg);
+		if (rc == 0 && first && marker == M_APP0)
+			*app0_len = out->len;
+		first = false;
 		p += 2 + seg;
 	}
 	return rc;
 }
 
-int stamp_jpeg(const char *path, const char *mark, int orientation,
-	       struct buf *out, struct error *err)
+int stamp_jpeg_data(const uint8_t *jpeg, size_t len, const char *mark,
+		    int orientation, struct buf *out, struct error *err)
 {
 	static const unsigned char soi[2] = { 0xff, M_SOI };
-	struct buf in = BUF_INIT_MAX(out->max);
 	struct buf rest = BUF_INIT_MAX(out->max);
 	unsigned char *exif = NULL;
 	unsigned int exif_len = 0;
-	const unsigned char *j;
-	size_t app0_end;
-	bool app0;
-	int rc = read_all(path, &in, err);
+	size_t app0 = 0;
+	int rc = 0;
 
-	if (rc)
-		return rc;
-	j = (const unsigned char *)in.data;
-	if (in.len < 4 || j[0] != 0xff || j[1] != M_SOI) {
-		rc = error_set(err, CT_EINVAL, "'%s' is not a JPEG file", path);
-		goto out;
-	}
-	rc = copy_segments(j, in.len, &rest, &app0, &app0_end);
+	if (len < 4 || jpeg[0] != 0xff || jpeg[1] != M_SOI)
+		return error_set(err, CT_EINVAL, "the file is not a JPEG");
+	rc = copy_segments(jpeg, len, &rest, &app0);
 	if (rc == CT_EINVAL)
-		rc = error_set(err, rc, "'%s' has a malformed JPEG segment",
-			       path);
+		rc = error_set(err, rc, "the file has a malformed JPEG segment");
 	if (rc == 0 && build_exif(mark, orientation, &exif, &exif_len) != 0)
 		rc = error_set(err, CT_ENOMEM, "cannot build the EXIF block "
 			       "of the mark");
@@ -247,21 +236,33 @@ int stamp_jpeg(const char *path, const char *mark, int orientation,
 	/* JFIF wants its APP0 right after SOI, EXIF its APP1 after that. */
 	rc = buf_append(out, soi, sizeof(soi));
 	if (rc == 0 && app0)
-		rc = buf_append(out, rest.data, app0_end - 2);
+		rc = buf_append(out, rest.data, app0);
 	if (rc == 0)
 		rc = put_segment(out, M_APP1, exif, exif_len);
 	if (rc == 0 && strlen(mark) <= SEGMENT_MAX)
 		rc = put_segment(out, M_COM, mark, strlen(mark));
 	if (rc == 0)
-		rc = app0 ? buf_append(out, rest.data + app0_end - 2,
-				       rest.len - (app0_end - 2))
-			  : buf_append(out, rest.data, rest.len);
+		rc = buf_append(out, rest.data + app0, rest.len - app0);
 	if (rc)
-		rc = error_set(err, rc, "cannot mark '%s': %s", path,
+		rc = error_set(err, rc, "cannot write the marked JPEG: %s",
 			       ct_strerror(rc));
 out:
 	free(exif);
-	buf_release(&in);
 	buf_release(&rest);
 	return rc;
+}
+
+int stamp_jpeg(const char *path, const char *mark, int orientation,
+	       struct buf *out, struct error *err)
+{
+	struct buf in = BUF_INIT_MAX(out->max);
+	int rc = read_all(path, &in, err);
+
+	if (rc == 0)
+		rc = stamp_jpeg_data((const uint8_t *)in.data, in.len, mark,
+				     orientation, out, err);
+	buf_release(&in);
+	if (rc)
+		return error_set(err, rc, "cannot mark '%s'", path);
+	return 0;
 }

@@ -7,6 +7,9 @@
 #ifndef CASETRAIL_MEDIA_STAMP_H
 #define CASETRAIL_MEDIA_STAMP_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "common/buf.h"
 #include "common/error.h"
 
@@ -22,6 +25,10 @@
  */
 int stamp_jpeg(const char *path, const char *mark, int orientation,
 	       struct buf *out, struct error *err);
+
+/* stamp_jpeg on the len bytes of a JPEG file in memory at jpeg. */
+int stamp_jpeg_data(const uint8_t *jpeg, size_t len, const char *mark,
+		    int orientation, struct buf *out, struct error *err);
 
 /*
  * Writes a copy of the audio or video file at in_path to out_path, whose
