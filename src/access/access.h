@@ -561,6 +561,12 @@ int access_session_totp_enrol(struct access *a,
 			      const struct access_session *ss, char *secret,
 			      char *uri, struct error *err);
 
+/*
+ * Counts the end of a request as activity of ss, so that a long request
+ * (an upload) does not make the session look idle.
+ */
+void access_session_touch(struct access *a, const struct access_session *ss);
+
 /* Ends ss ("logout" entry from addr). */
 int access_logout(struct access *a, const struct access_session *ss,
 		  const char *addr, struct error *err);

@@ -552,6 +552,12 @@ int access_session_totp_enrol(struct access *a,
 	return access_totp_enrol(a, ss->user, &by, secret, uri, err);
 }
 
+void access_session_touch(struct access *a, const struct access_session *ss)
+{
+	if (ss->active)
+		last_seen_set(a, ss->hash, ledger_now_ms());
+}
+
 int access_logout(struct access *a, const struct access_session *ss,
 		  const char *addr, struct error *err)
 {

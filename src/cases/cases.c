@@ -214,7 +214,10 @@ static int known_role(const struct cases *c, const char *role)
 	return 0;
 }
 
-/* The three administration roles are never held by one person. */
+/*
+ * The three administration roles are never held by one person. A user
+ * may have no role yet: the security administrator grants them later.
+ */
 static int check_roles(const struct cases *c, const json_t *roles,
 		       struct error *err)
 {
@@ -223,9 +226,9 @@ static int check_roles(const struct cases *c, const json_t *roles,
 	json_t *r;
 	size_t i;
 
-	if (!json_is_array(roles) || json_array_size(roles) == 0)
-		return error_set(err, CT_EINVAL, "a user needs at least one "
-				 "role, for example --role handler");
+	if (roles && !json_is_array(roles))
+		return error_set(err, CT_EINVAL, "a user's roles are a list, "
+				 "for example --role handler,reviewer");
 	json_array_foreach(roles, i, r) {
 		const char *code = json_string_value(r);
 

@@ -149,10 +149,10 @@ static int parse(const char *sub, int argc, char **argv, struct user_opts *o)
 		{ NULL, 0, NULL, 0 },
 	};
 	bool add = !strcmp(sub, "add");
-	int ch;
+	const struct option *table = add ? add_opts : opts;
+	int ch, index = 0;
 
-	while ((ch = getopt_long(argc, argv, "", add ? add_opts : opts,
-				 NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "", table, &index)) != -1) {
 		switch (ch) {
 		case OPT_DIR: o->dir = optarg; continue;
 		case OPT_DATA: o->data = optarg; continue;
@@ -182,8 +182,8 @@ static int parse(const char *sub, int argc, char **argv, struct user_opts *o)
 			o->reset = true;
 			continue;
 		}
-		return cli_usage("user", "user %s does not take %s", sub,
-				 argv[optind - 1]);
+		return cli_usage("user", "user %s does not take --%s", sub,
+				 table[index].name);
 	}
 	return 0;
 }

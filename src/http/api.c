@@ -578,18 +578,19 @@ int api_finish(struct server *s, struct MHD_Connection *c,
 	if (!strcmp(rq->api->method, MHD_HTTP_METHOD_POST) &&
 	    !rq->api->file_body && !rq->api->begin) {
 		rc = body_parse(rq, &call.body, r);
-		/* The parser's message may quote the secret it choked on. */
-		if (rc == CT_EINVAL && rq->api->secret_body)
-			rc = reply_problem_of(r, PROBLEM_INVALID_JSON,
-					      "the request body is not a valid "
-					      "JSON object");
 		if (rc && rq->api->secret_body && rq->upload.data)
 			crypto_wipe(rq->upload.data, rq->upload.len);
+		/* The parser's message may quote the secret it choked on. */
+		if (rc == CT_EINVAL && rq->api->secret_body)
+			return reply_problem_of(r, PROBLEM_INVALID_JSON,
+						"the request body is not a "
+						"valid JSON object");
 		if (rc)
 			return rc == CT_EINVAL ? 0 : rc;
 	}
 	rc = rq->api->handler(&call, r, err);
 	json_decref(call.body);
+	access_session_touch(s->access, &rq->session);
 	return rc;
 }
 

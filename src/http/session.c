@@ -284,6 +284,7 @@ int delete_session(struct api_call *call, struct reply *r, struct error *err)
 	/* A session another request ended meanwhile is ended all the same. */
 	if (rc && rc != CT_ENOTFOUND)
 		return error_set(err, rc, "%s", e.msg);
+	call->rq->session.active = false;
 	rc = set_cookie(call->s, r, "", 0);
 	if (rc == 0)
 		rc = reply_json(r, json_pack("{s:s, s:b}", "user",
