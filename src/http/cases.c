@@ -183,6 +183,33 @@ static void percent_encode(const char *s, char *out, size_t n)
 	out[o] = '\0';
 }
 
+static int readable_marks(struct api_call *call, const char *id,
+			  uint32_t *readable, struct error *err);
+
+/*
+ * Withholds from a new case v what its creator may not read, and
+ * records the read of what is left marked.
+ */
+static int view_new_case(struct api_call *call, const char *id, json_t *v,
+			 struct error *err)
+{
+	enum access_mark shown = MARK_NONE, summary;
+	uint32_t readable = 0;
+	char target[CASE_ID_MAX + 8];
+	int rc = readable_marks(call, id, &readable, err);
+
+	if (rc == 0)
+		rc = access_redact_records(call->s->access, call->who,
+					   json_object_get(v, "records"), NULL,
+					   readable, &shown);
+	summary = access_redact_summary(call->who, v);
+	if (summary > shown)
+		shown = summary;
+	snprintf(target, sizeof(target), "case:%s", id);
+	return rc ? rc : api_log_read(call, ACT_CASE_READ, id, target, shown,
+				      err);
+}
+
 int create_case(struct api_call *call, struct reply *r, struct error *err)
 {
 	json_t *out = NULL;
@@ -207,6 +234,12 @@ int create_case(struct api_call *call, struct reply *r, struct error *err)
 	}
 	snprintf(r->location, sizeof(r->location), "/api/v1/cases/");
 	percent_encode(id, r->location, sizeof(r->location));
+	/* The new case as its creator may read it, like any other case. */
+	rc = view_new_case(call, id, out, err);
+	if (rc) {
+		json_decref(out);
+		return rc;
+	}
 	rc = reply_json(r, out, CACHE_NONE);
 	r->status = MHD_HTTP_CREATED;
 	return rc;

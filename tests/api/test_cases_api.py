@@ -175,6 +175,16 @@ class CasesApiTest(apitest.ApiTest):
                               r"user=wang\.li")
 
     def test_token_user_is_actor(self):
+        # zhao.min, of another unit, takes part once assigned.
+        r = self.post(self.records_path(), self.note(),
+                      token=self.other_token)
+        self.assert_problem(r, 403, "forbidden", "zhao.min")
+        kind = next(k for k in self.kinds if k["code"] == "assignment")
+        fields = dict(sample_fields(kind["fields"]), handler="zhao.min",
+                      signatures=sample_signatures(kind))
+        r = self.post(self.records_path(), {"kind": "assignment",
+                                            "fields": fields})
+        self.assertEqual(r.status, 201, r)
         r = self.post(self.records_path(), self.note(),
                       token=self.other_token)
         self.assertEqual(r.status, 201, r)
@@ -470,13 +480,16 @@ class CasesApiTest(apitest.ApiTest):
         self.assertEqual(self.entries(), self.baseline + 3)
 
     def test_case_etag_and_304(self):
+        # wang.li is not cleared for the application's personal data, so
+        # the case comes without it, and with an ETag.
         path = "/api/v1/cases/" + self.case_id
         r = self.get(path)
         self.assertEqual(r.status, 200, r)
         etag = r.headers["ETag"]
-        self.assertRegex(etag, r'^"\d+\.\d+"$')
+        self.assertRegex(etag, r'^"\d+\.\d+\.[0-9a-f]+\.[0-9a-f]+\.\d+"$')
         self.assertEqual(r.headers["Cache-Control"], "private, no-cache")
         self.assertEqual(r.json["id"], self.case_id)
+        self.assertIn("withheld", r.json["records"][0])
 
         for value in (etag, "W/" + etag, '"x", ' + etag, "*"):
             with self.subTest(if_none_match=value):

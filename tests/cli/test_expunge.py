@@ -33,13 +33,27 @@ blob_files = ctest.blob_files
 
 
 class ExpungeTest(ctest.StoreTest):
+    def setUp(self):
+        super().setUp()
+        self.secadmins = set()
+
     def write(self, name, data):
         path = os.path.join(self.tmp, name)
         with open(path, "wb") as f:
             f.write(data)
         return path
 
+    def approve(self, seq, *args, approver="chief.wang"):
+        """The security administrator's approval: a user entry the first
+        time, then an approval entry (none when it is rejected)."""
+        if approver not in self.secadmins:
+            self.ok("user", "add", approver, "--role", "secadmin")
+            self.secadmins.add(approver)
+        return self.ct("expunge", "approve", seq, *args, "--reason", "approved",
+                       "--as", approver)
+
     def expunge(self, seq, *args, approver="chief.wang", actor="clerk.li", reason="wrong case"):
+        self.approve(seq, *args, approver=approver)
         return self.ct("expunge", seq, "--reason", reason, "--approved-by", approver,
                        "--as", actor, *args)
 
@@ -101,9 +115,10 @@ class ExpungeTest(ctest.StoreTest):
         self.assertEqual(r.code, 0, r)
         summary = self.verify_json()
         self.assertTrue(summary["ok"])
-        self.assertEqual(summary["entries"], 6)
+        # Five notes, the approver, the approval and the expunge.
+        self.assertEqual(summary["entries"], 8)
         self.assertEqual(summary["expunged"], 1)
-        self.assertEqual(summary["content"], 5)
+        self.assertEqual(summary["content"], 7)
 
     def test_other_content_unchanged(self):
         receipts = self.add_filler(6)
@@ -121,7 +136,8 @@ class ExpungeTest(ctest.StoreTest):
         r = self.expunge(1, reason="scanned the wrong applicant")
         self.assertEqual(r.code, 0, r)
         seq = r.json["seq"]
-        self.assertEqual(seq, 3)
+        # After three notes, the approver's account and the approval.
+        self.assertEqual(seq, 5)
         entry = self.entry(seq)
         self.assertEqual(entry["kind"], "expunge")
         self.assertEqual(entry["supersedes"], 1)
@@ -139,7 +155,8 @@ class ExpungeTest(ctest.StoreTest):
         self.assertEqual(again.code, 2, again)
         self.assertIn("already", again.err)
         self.assertIn("entry %d" % first.json["seq"], again.err)
-        self.assertEqual(self.ok("verify", "--json").json["entries"], 3)
+        # Two notes, the approver, two approvals and one expunge.
+        self.assertEqual(self.ok("verify", "--json").json["entries"], 6)
 
     def test_expunge_of_expunge_rejected(self):
         self.add_filler(2)
@@ -159,11 +176,13 @@ class ExpungeTest(ctest.StoreTest):
         self.assertIn("clerk.li", r.err)
         self.assertIn("approve", r.err)
         self.assertIs(self.ok("record", "show", 1).json["content_verified"], True)
-        self.assertEqual(self.ok("verify", "--json").json["entries"], 2)
+        # Two notes, the approver's account and the approval, no expunge.
+        self.assertEqual(self.ok("verify", "--json").json["entries"], 4)
 
     def test_self_approval_os_user_rejected(self):
         self.add_filler(1)
         me = self.ok("log", "show", 0).json["entry"]["os_user"]
+        self.approve(0, approver=me)
         r = self.ct("expunge", 0, "--reason", "r", "--approved-by", me)
         self.assertEqual(r.code, 2, r)
         self.assertIn(me, r.err)
@@ -178,11 +197,59 @@ class ExpungeTest(ctest.StoreTest):
         self.assertIn("reason", empty.err)
         self.assertIs(self.ok("record", "show", 1).json["content_verified"], True)
 
-    def test_missing_approver_rejected(self):
+    def test_missing_approval_rejected(self):
         self.add_filler(2)
         r = self.ct("expunge", 1, "--reason", "r")
         self.assertEqual(r.code, 2, r)
-        self.assertIn("--approved-by", r.err)
+        self.assertIn("security administrator's approval", r.err)
+        self.assertIn("expunge approve 1", r.err)
+        self.assertIs(self.ok("record", "show", 1).json["content_verified"], True)
+
+    def test_approval_by_other_user_rejected(self):
+        self.add_filler(2)
+        self.approve(1, approver="chief.wang")
+        r = self.ct("expunge", 1, "--reason", "r", "--approved-by", "deputy.zhao",
+                    "--as", "clerk.li")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("chief.wang", r.err)
+        self.assertIn("deputy.zhao", r.err)
+        self.assertIs(self.ok("record", "show", 1).json["content_verified"], True)
+
+    def test_approval_needs_secadmin(self):
+        self.add_filler(2)
+        self.ok("user", "add", "clerk.li", "--role", "clerk")
+        r = self.ct("expunge", "approve", 1, "--reason", "r", "--as", "clerk.li")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("secadmin", r.err)
+        r = self.ct("expunge", 1, "--reason", "r", "--as", "clerk.li")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("approval", r.err)
+
+    def test_approval_names_blob(self):
+        path = self.write("a.txt", b"an attachment approved as content only")
+        receipt = self.add_note("attached", attach=[path])
+        blob = receipt["attachments"][0]["hash"]
+        self.approve(receipt["seq"])
+        r = self.ct("expunge", receipt["seq"], "--blob", blob, "--reason", "r",
+                    "--as", "clerk.li")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("attachment", r.err)
+        self.assertEqual(len(blob_files(self.dir)), 1)
+        approval = self.approve(receipt["seq"], "--blob", blob)
+        self.assertEqual(approval.code, 0, approval)
+        self.assertEqual(approval.json["blob"], blob)
+        r = self.ct("expunge", receipt["seq"], "--blob", blob, "--reason", "r",
+                    "--as", "clerk.li")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(blob_files(self.dir), [])
+
+    def test_approver_who_lost_role_rejected(self):
+        self.add_filler(2)
+        self.approve(1, approver="chief.wang")
+        self.ok("user", "revoke", "chief.wang", "secadmin")
+        r = self.ct("expunge", 1, "--reason", "r", "--as", "clerk.li")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("no longer", r.err)
 
     def test_blob_expunge_deletes_file(self):
         data = b"BLOB-MARKER-scan of an ID card\n"
@@ -304,7 +371,8 @@ class ExpungeTest(ctest.StoreTest):
         r = self.expunge(7)
         self.assertEqual(r.code, 2, r)
         self.assertIn("7", r.err)
-        self.assertEqual(self.verify_json()["entries"], 2)
+        # The approver's account; the approval of entry 7 was rejected.
+        self.assertEqual(self.verify_json()["entries"], 3)
 
     def test_busy_reader_bounded_wait(self):
         """store.h bounds the WAL truncation retries at about 5 seconds."""

@@ -48,6 +48,9 @@ class HardeningTest(ctest.StoreTest):
         self.assertEqual(len(stored), 1)
         kept = os.path.join(self.tmp, "kept")
         shutil.copyfile(stored[0], kept)
+        self.ok("user", "add", "chief", "--role", "secadmin")
+        self.ok("expunge", "approve", receipt["seq"], "--blob", blob, "--reason",
+                "misfiled", "--as", "chief")
         r = self.ct("expunge", receipt["seq"], "--blob", blob, "--reason",
                     "misfiled", "--approved-by", "chief", "--as", "clerk")
         self.assertEqual(r.code, 0, r)

@@ -138,6 +138,7 @@ class KillTest(ctest.StoreTest):
         checkpoint, expunge = [], []
         for i in range(CALIBRATION_RUNS):
             seq = self.add_note("calibration-%d" % i, actor="crash-test")["seq"]
+            self.approve(seq)
             checkpoint.append(self.timed_ms("checkpoint", "--now"))
             expunge.append(self.timed_ms("expunge", seq, "--reason", "calibration",
                                          "--approved-by", "reviewer", "--as", "crash-test"))
@@ -172,9 +173,16 @@ class KillTest(ctest.StoreTest):
                 pass
         return found
 
+    def approve(self, seq):
+        """The security administrator's approval of expunging seq."""
+        if self.ct("user", "show", "reviewer").code != 0:
+            self.ok("user", "add", "reviewer", "--role", "secadmin")
+        self.ok("expunge", "approve", seq, "--reason", "crash test", "--as", "reviewer")
+
     def expunge_round(self, rnd):
         secret = "EXPUNGE-%d-%016x" % (rnd, self.rng.getrandbits(64))
         seq = self.add_note(secret, actor="crash-test")["seq"]
+        self.approve(seq)
         delay = self.kill_delay("expunge")
         code = self.kill_after([ctest.BIN, "expunge", str(seq), "--dir", self.dir,
                                 "--reason", "crash test", "--approved-by", "reviewer",

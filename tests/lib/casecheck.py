@@ -41,8 +41,10 @@ class CaseTest(workflow.WorkflowTest):
         needle in its error, and that the log and the case are unchanged
         (but for finding_entries entries of kind finding). Returns the
         Result."""
-        size = self.log_size()
+        # Showing a case records the read of its marked content, so the
+        # size is taken after it.
         before = self.show(case) if case else None
+        size = self.log_size()
         r = self.ct(*args)
         self.assertEqual(r.code, 2, r)
         for needle in needles:
