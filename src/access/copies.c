@@ -40,7 +40,7 @@ static json_int_t int_of(const json_t *o, const char *key, json_int_t def)
 	return json_is_integer(v) ? json_integer_value(v) : def;
 }
 
-/* --- ids, numbers and time limits ---------------------------------------- */
+/* --- ids, numbers and time limits ----------------------------------------- */
 
 int copy_id_key(const char *id, char key[32], struct error *err)
 {
@@ -104,7 +104,7 @@ static int draw_number(struct access *a, int year, uint64_t *n,
 	return rc;
 }
 
-/* --- rows ------------------------------------------------------------------ */
+/* --- rows ----------------------------------------------------------------- */
 
 static int row_get(struct access *a, const char *id, json_t **row,
 		   struct error *err)
@@ -161,7 +161,7 @@ int copies_get(struct access *a, const char *id, json_t **out,
 	return rc;
 }
 
-/* --- who may act ------------------------------------------------------------ */
+/* --- who may act ---------------------------------------------------------- */
 
 #define COPY_STAFF                                                       \
 	(ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_HANDLER) |                 \
@@ -275,7 +275,7 @@ static int check_party(const json_t *view, const char *name,
 	return rc;
 }
 
-/* --- the request ------------------------------------------------------------ */
+/* --- the request ---------------------------------------------------------- */
 
 static bool view_has_record(const json_t *view, json_int_t seq)
 {
@@ -430,8 +430,8 @@ static int check_text(const char *what, const char *text, size_t max,
 		return error_set(err, CT_EINVAL, "%s is missing; give it as "
 				 "text", what);
 	if (strlen(text) > max)
-		return error_set(err, CT_EINVAL, "%s is %zu bytes long; at most "
-				 "%zu", what, strlen(text), max);
+		return error_set(err, CT_EINVAL, "%s is %zu bytes long; at "
+				 "most %zu", what, strlen(text), max);
 	return 0;
 }
 
@@ -557,7 +557,7 @@ out:
 	return rc;
 }
 
-/* --- the decision ------------------------------------------------------------ */
+/* --- the decision --------------------------------------------------------- */
 
 static int check_withhold(const json_t *withhold, const json_t *row,
 			  struct error *err)
@@ -581,8 +581,8 @@ static int check_withhold(const json_t *withhold, const json_t *row,
 		if (!json_is_integer(json_object_get(w, "record")) ||
 		    !in_seqs(json_object_get(row, "records"),
 			     int_of(w, "record", -1)))
-			return error_set(err, CT_EINVAL, "%s.record must be one "
-					 "of the records the request names",
+			return error_set(err, CT_EINVAL, "%s.record must be "
+					 "one of the records the request names",
 					 at);
 		rc = check_text("withhold reason", str_of(w, "reason"),
 				REASONS_MAX, true, err);
@@ -744,7 +744,7 @@ int copies_decide(struct access *a, const struct principal *who,
 	return rc;
 }
 
-/* --- the overdue sweep --------------------------------------------------------- */
+/* --- the overdue sweep ---------------------------------------------------- */
 
 struct sweep_ctx {
 	json_t *rows;
@@ -850,7 +850,7 @@ int copies_sweep(struct access *a, int64_t now_ms, size_t *raised,
 	return rc;
 }
 
-/* --- lists ------------------------------------------------------------------- */
+/* --- lists ---------------------------------------------------------------- */
 
 static bool status_matches(const json_t *row, const char *status)
 {
@@ -909,7 +909,7 @@ int copies_list(struct access *a, const struct principal *who,
 	return 0;
 }
 
-/* --- making a copy set --------------------------------------------------------- */
+/* --- making a copy set ---------------------------------------------------- */
 
 /* Opens an unnamed temporary file in the store's blobs/tmp. */
 static int spool_open(struct access *a, struct error *err)
@@ -917,7 +917,8 @@ static int spool_open(struct access *a, struct error *err)
 	char dir[PATH_MAX + 16], path[PATH_MAX + 48];
 	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/blobs/tmp", ledger_config(a->ledger)->dir);
+	snprintf(dir, sizeof(dir), "%s/blobs/tmp",
+		 ledger_config(a->ledger)->dir);
 	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
 	if (fd >= 0)
 		return fd;
@@ -942,58 +943,120 @@ static int check_makeable(struct access *a, const struct principal *who,
 				 "decides it first", str_of(row, "id"));
 	if (strcmp(status, "approved"))
 		return error_set(err, CT_ESTATE, "copy request '%s' was "
-				 "rejected; no copy is made", str_of(row, "id"));
+				 "rejected; no copy is made",
+				 str_of(row, "id"));
 	return copies_visible(a, who, row, err);
 }
 
-/* Builds the tar for row into a spooled file and stores it as a blob. */
-static int build_and_store(struct access *a, const json_t *row,
-			   const char *copy_id, int64_t made_ms,
-			   json_t **manifest, struct ledger_attachment *att,
-			   struct error *err)
+/* The hashes of a copy set: the store's and SHA-256. */
+struct copy_hashes {
+	char hash[HASH_TEXT_MAX];
+	char sha256[HASH_TEXT_MAX];
+	uint64_t size;
+};
+
+/* Hashes the file open at fd from its start and rewinds it. */
+static int hash_copy(struct access *a, int fd, struct copy_hashes *h,
+		     struct error *err)
+{
+	struct hasher *store = hasher_new(a->alg);
+	struct hasher *sha = hasher_new(HASH_SHA256);
+	uint8_t digest[HASH_LEN];
+	char chunk[65536];
+	ssize_t n = 0;
+	int rc = store && sha ? 0 : error_set(err, CT_ENOMEM, "out of memory");
+
+	h->size = 0;
+	if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0)
+		rc = error_set(err, CT_EIO, "cannot rewind the copy set: %s",
+			       strerror(errno));
+	while (rc == 0 && (n = read(fd, chunk, sizeof(chunk))) > 0) {
+		hasher_update(store, chunk, (size_t)n);
+		hasher_update(sha, chunk, (size_t)n);
+		h->size += (uint64_t)n;
+	}
+	if (rc == 0 && (n < 0 || lseek(fd, 0, SEEK_SET) != 0))
+		rc = error_set(err, CT_EIO, "cannot read the copy set back: %s",
+			       strerror(errno));
+	if (rc == 0) {
+		hasher_final(store, digest);
+		hash_format(a->alg, digest, h->hash);
+		hasher_final(sha, digest);
+		hash_format(HASH_SHA256, digest, h->sha256);
+	}
+	hasher_free(store);
+	hasher_free(sha);
+	return rc;
+}
+
+/*
+ * Builds the tar for row in an unnamed temporary file and hashes it.
+ * Returns the file's descriptor, rewound, or a negative code.
+ */
+static int build_copy(struct access *a, const json_t *row,
+		      const char *copy_id, int64_t made_ms, json_t **manifest,
+		      struct copy_hashes *h, struct error *err)
 {
 	struct copy_set_in in = { row, NULL, copy_id, made_ms };
 	json_t *view = NULL;
-	char name[96];
 	int fd, rc = cases_show(a->cases, str_of(row, "case"), &view, err);
 
 	if (rc)
 		return rc;
 	in.case_view = view;
 	fd = spool_open(a, err);
-	if (fd < 0) {
-		json_decref(view);
-		return fd;
-	}
-	rc = copyset_write(a, &in, fd, manifest, err);
-	if (rc == 0 && lseek(fd, 0, SEEK_SET) != 0)
-		rc = error_set(err, CT_EIO, "cannot rewind the copy set: %s",
-			       strerror(errno));
-	snprintf(name, sizeof(name), "copy set %s/%s", str_of(row, "id"),
-		 copy_id);
+	rc = fd < 0 ? fd : copyset_write(a, &in, fd, manifest, err);
 	if (rc == 0)
-		rc = ledger_attach_fd(a->ledger, fd, name, att, err);
-	close(fd);
+		rc = hash_copy(a, fd, h, err);
 	json_decref(view);
-	return rc;
+	if (rc && fd >= 0)
+		close(fd);
+	return rc ? rc : fd;
 }
 
-int copies_make(struct access *a, const struct principal *who,
-		const struct actor *by, const char *id, json_t **out,
-		struct error *err)
+/* Appends the copy-made entry of a copy set; fills *seq. */
+static int record_copy(struct access *a, const struct actor *by,
+		       const json_t *row, const char *copy_id, int64_t made_ms,
+		       const json_t *manifest, const struct copy_hashes *h,
+		       uint64_t *seq, struct error *err)
 {
 	struct ledger_record rec = { .kind = KIND_COPY_MADE,
 				     .actor = by->user,
 				     .os_user = by->os_user,
 				     .supersedes = -1 };
-	struct ledger_attachment att;
 	struct ledger_receipt receipt;
-	json_t *row = NULL, *manifest = NULL, *fields = NULL;
-	char copy_id[9], path[PATH_MAX], name[128];
+	json_t *fields = json_pack(
+		"{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, s:O}", "request",
+		str_of(row, "id") ?: "", "case", str_of(row, "case") ?: "",
+		"copy", copy_id, "requester", str_of(row, "requester") ?: "",
+		"sha256", h->sha256, "hash", h->hash, "size",
+		(json_int_t)h->size, "made", (json_int_t)made_ms, "included",
+		json_object_get(manifest, "included"), "withheld",
+		json_object_get(manifest, "withheld"));
+	int rc;
+
+	if (!fields)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	rec.fields = fields;
+	rc = ledger_append(a->ledger, &rec, &receipt, err);
+	json_decref(fields);
+	*seq = receipt.seq;
+	return rc;
+}
+
+int copies_make(struct access *a, const struct principal *who,
+		const struct actor *by, const char *id, int *fd,
+		json_t **out, struct error *err)
+{
+	json_t *row = NULL, *manifest = NULL;
+	struct copy_hashes h;
+	char copy_id[9], name[128];
 	uint8_t raw[4];
+	uint64_t seq = 0;
 	int64_t now = ledger_now_ms();
 	int rc = copies_need_config(a->copies, err);
 
+	*fd = -1;
 	if (rc == 0)
 		rc = row_get(a, id, &row, err);
 	if (rc == 0)
@@ -1003,41 +1066,31 @@ int copies_make(struct access *a, const struct principal *who,
 	snprintf(copy_id, sizeof(copy_id), "%02x%02x%02x%02x", raw[0], raw[1],
 		 raw[2], raw[3]);
 	if (rc == 0)
-		rc = build_and_store(a, row, copy_id, now, &manifest, &att,
-				     err);
-	if (rc)
-		goto out;
-	fields = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:O, "
-			   "s:O}", "request", id, "case",
-			   str_of(row, "case") ?: "", "copy", copy_id,
-			   "requester", str_of(row, "requester") ?: "",
-			   "sha256", att.sha256, "hash", att.hash, "size",
-			   (json_int_t)att.size, "made", (json_int_t)now,
-			   "included", json_object_get(manifest, "included"),
-			   "withheld", json_object_get(manifest, "withheld"));
-	rec.fields = fields;
-	rec.attachments = &att;
-	rec.nattachments = 1;
-	rc = ledger_append(a->ledger, &rec, &receipt, err);
-	if (rc == 0)
-		rc = ledger_blob_path(a->ledger, att.hash, path, sizeof(path),
-				      err);
-	if (rc)
-		goto out;
-	snprintf(name, sizeof(name), "copy-%s-%s.tar", id, copy_id);
-	*out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:O, s:O}",
-			 "seq", (json_int_t)receipt.seq, "request", id, "copy",
-			 copy_id, "hash", att.hash, "sha256", att.sha256,
-			 "size", (json_int_t)att.size, "path", path, "name",
-			 name, "included", json_object_get(manifest,
-							  "included"),
-			 "withheld", json_object_get(manifest, "withheld"));
-	log_info("copies", "copy set made", "id=%s copy=%s seq=%" PRIu64
-		 " user=%s bytes=%" PRIu64, id, copy_id, receipt.seq, by->user,
-		 att.size);
-out:
+		rc = build_copy(a, row, copy_id, now, &manifest, &h, err);
+	if (rc >= 0) {
+		*fd = rc;
+		rc = record_copy(a, by, row, copy_id, now, manifest, &h, &seq,
+				 err);
+	}
+	if (rc == 0) {
+		snprintf(name, sizeof(name), "copy-%s-%s.tar", id, copy_id);
+		*out = json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:O, "
+				 "s:O}", "seq", (json_int_t)seq, "request", id,
+				 "copy", copy_id, "hash", h.hash, "sha256",
+				 h.sha256, "size", (json_int_t)h.size, "name",
+				 name, "included", json_object_get(manifest,
+								  "included"),
+				 "withheld", json_object_get(manifest,
+							     "withheld"));
+		log_info("copies", "copy set made", "id=%s copy=%s seq=%"
+			 PRIu64 " user=%s bytes=%" PRIu64, id, copy_id, seq,
+			 by->user, h.size);
+	}
+	if (rc && *fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
 	json_decref(row);
 	json_decref(manifest);
-	json_decref(fields);
 	return rc;
 }

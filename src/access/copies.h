@@ -12,7 +12,7 @@
  *   copy-request   the request: records, files, requester, purpose
  *   copy-decision  approval or rejection, with reasons
  *   copy-overdue   the request went past its time limit undecided
- *   copy-made      one copy set was made; the tar is its attachment
+ *   copy-made      one copy set was made, with the tar's hashes
  *
  * A request is named by its id "<year>-<n>" (2026-1) and its number
  * 复制〔2026〕1号, drawn from a counter that never reuses a number.
@@ -110,16 +110,18 @@ int copies_sweep(struct access *a, int64_t now_ms, size_t *raised,
 		 struct error *err);
 
 /*
- * Makes one copy set of approved request id for who: builds the tar,
- * stores it as a blob and appends a copy-made entry. Returns {"seq",
- * "copy", "hash", "sha256", "size", "path" (the stored tar), "name" (a
- * file name for it), "included", "withheld"}.
+ * Makes one copy set of approved request id for who: builds the tar in
+ * an unnamed temporary file, hashes it and appends a copy-made entry
+ * with its hashes. The tar itself is not stored. Sets *fd to the tar,
+ * open for reading at its start (the caller closes it), and returns
+ * {"seq", "request", "copy", "hash", "sha256", "size", "name" (a file
+ * name for it), "included", "withheld"}.
  */
 int copies_make(struct access *a, const struct principal *who,
-		const struct actor *by, const char *id, json_t **out,
+		const struct actor *by, const char *id, int *fd, json_t **out,
 		struct error *err);
 
-/* --- the status inquiry (inquiry.c) ---------------------------------------- */
+/* --- the status inquiry (inquiry.c) --------------------------------------- */
 
 /* An inquiry code: 8 characters of Crockford's base32, and the NUL. */
 #define INQUIRY_CODE_LEN 8

@@ -149,8 +149,8 @@ static int check_copy_settings(struct copies *cp, struct error *err)
 			       "must be a text of 1 to 60 bytes");
 	if (rc == 0)
 		rc = check_reasons(json_object_get(r, "withhold_kinds"),
-				   "copy_requests.withhold_kinds", "kind", false,
-				   err);
+				   "copy_requests.withhold_kinds", "kind",
+				   false, err);
 	if (rc == 0)
 		rc = check_reasons(json_object_get(r, "withhold_marks"),
 				   "copy_requests.withhold_marks", "mark", true,
@@ -194,8 +194,9 @@ static int check_inquiry_settings(struct copies *cp, struct error *err)
 			       "be an object");
 	json_object_foreach(json_object_get(q, "document_titles"), key, v)
 		if (rc == 0 && !json_is_string(v))
-			rc = error_set(err, CT_EINVAL, "inquiry.document_titles."
-				       "%s must be a text", key);
+			rc = error_set(err, CT_EINVAL, "inquiry."
+				       "document_titles.%s must be a text",
+				       key);
 	return rc;
 }
 

@@ -88,7 +88,7 @@ int copy_id_key(const char *id, char key[32], struct error *err);
 int copy_due(struct access *a, int64_t received_ms, const json_t *limit,
 	     struct due *due, struct error *err);
 
-/* --- the copy set (copyset.c) ---------------------------------------------- */
+/* --- the copy set (copyset.c) --------------------------------------------- */
 
 /* The input of a copy set: the request row and the case as shown. */
 struct copy_set_in {
@@ -106,7 +106,7 @@ struct copy_set_in {
 int copyset_write(struct access *a, const struct copy_set_in *in, int fd,
 		  json_t **manifest, struct error *err);
 
-/* --- masking (mask.c) ------------------------------------------------------- */
+/* --- masking (mask.c) ----------------------------------------------------- */
 
 struct masker;
 

@@ -273,8 +273,8 @@ int copies_project_overdue(struct access *a, struct store *s,
 		json_object_set_new(row, "overdue_entry", json_pack(
 			"{s:I, s:s}", "seq", (json_int_t)e->seq, "due",
 			str_of(e->fields, "due") ?: ""));
-		rc = copy_row_write(s, key, (uint64_t)int_of(row, "seq", 0), row,
-			       err);
+		rc = copy_row_write(s, key, (uint64_t)int_of(row, "seq", 0),
+				    row, err);
 	}
 	json_decref(row);
 	return rc;
@@ -283,7 +283,7 @@ int copies_project_overdue(struct access *a, struct store *s,
 int copies_project_made(struct access *a, struct store *s,
 			const struct cases_entry *e, struct error *err)
 {
-	json_t *row = NULL, *att;
+	json_t *row = NULL;
 	char key[32], when[32];
 	int rc;
 
@@ -297,14 +297,13 @@ int copies_project_made(struct access *a, struct store *s,
 			       "approved", str_of(row, "id"));
 	if (rc)
 		goto out;
-	att = json_array_get(e->attachments, 0);
 	cases_time_format(e->ts_ms, when);
 	json_array_append_new(json_object_get(row, "copies"), json_pack(
 		"{s:I, s:s, s:s, s:s, s:s, s:I, s:s}", "seq",
 		(json_int_t)e->seq, "copy", str_of(e->fields, "copy") ?: "",
-		"hash", str_of(att, "hash") ?: "", "sha256",
+		"hash", str_of(e->fields, "hash") ?: "", "sha256",
 		str_of(e->fields, "sha256") ?: "", "made", when, "size",
-		int_of(att, "size", 0), "actor", e->actor));
+		int_of(e->fields, "size", 0), "actor", e->actor));
 	rc = copy_row_write(s, key, (uint64_t)int_of(row, "seq", 0), row, err);
 out:
 	json_decref(row);

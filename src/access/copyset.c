@@ -55,7 +55,7 @@ struct copyset {
 	struct error *err;
 };
 
-/* --- writing entries ---------------------------------------------------------- */
+/* --- writing entries ------------------------------------------------------ */
 
 static int archive_failed(struct copyset *cs, const char *what)
 {
@@ -121,7 +121,7 @@ static int put_file(struct copyset *cs, const char *name, const char *path)
 	return rc;
 }
 
-/* --- what is withheld ------------------------------------------------------------ */
+/* --- what is withheld ----------------------------------------------------- */
 
 static void withhold(struct copyset *cs, const char *item, json_int_t seq,
 		     const char *name, const char *reason)
@@ -234,7 +234,7 @@ static const char *record_withheld(struct copyset *cs, const json_t *r)
 	return reason ? reason : mark_withheld(cs, record_mark(cs, r), r);
 }
 
-/* --- records as text ----------------------------------------------------------- */
+/* --- records as text ------------------------------------------------------ */
 
 static const json_t *kind_def(struct copyset *cs, const char *code)
 {
@@ -354,7 +354,7 @@ static void render_record(struct copyset *cs, struct buf *b, const json_t *r,
 	render_members(b, json_object_get(kind, "fields"), masked, 0);
 }
 
-/* --- records and files ---------------------------------------------------------- */
+/* --- records and files ---------------------------------------------------- */
 
 static const json_t *find_record(const json_t *view, json_int_t seq)
 {
@@ -411,7 +411,8 @@ static int add_record(struct copyset *cs, json_int_t seq)
 			"mark", cs->mark, "request",
 			str_of(cs->in->request, "number") ?: "", "copy",
 			cs->in->copy_id, "record", seq, "kind",
-			str_of(r, "kind") ?: "", "name", str_of(r, "name") ?: "",
+			str_of(r, "kind") ?: "", "name",
+			str_of(r, "name") ?: "",
 			"happened", str_of(r, "happened") ?: "", "recorded",
 			str_of(r, "recorded") ?: "", "fields", masked);
 	json_text = json_dumps(doc, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
@@ -597,7 +598,7 @@ static int add_media(struct copyset *cs, const json_t *item)
 	return rc;
 }
 
-/* --- the manifest ---------------------------------------------------------------- */
+/* --- the manifest --------------------------------------------------------- */
 
 /* Where the manifest says a file carries the mark. */
 static const char *marked_where(const char *how)
@@ -639,7 +640,8 @@ static void manifest_withheld(struct buf *b, size_t i, const json_t *it)
 		buf_printf(b, "%zu. %s %" JSON_INTEGER_FORMAT " %s：%s\n", i + 1,
 			   !strcmp(item, "record") ? "记录" : "文件",
 			   json_integer_value(json_object_get(it, "seq")),
-			   str_of(it, "name") ?: "", str_of(it, "reason") ?: "");
+			   str_of(it, "name") ?: "",
+			   str_of(it, "reason") ?: "");
 }
 
 static int put_manifest(struct copyset *cs, const char *date)
@@ -701,7 +703,7 @@ static int put_manifest(struct copyset *cs, const char *date)
 	return rc;
 }
 
-/* --- the whole set ----------------------------------------------------------------- */
+/* --- the whole set -------------------------------------------------------- */
 
 static int write_items(struct copyset *cs)
 {

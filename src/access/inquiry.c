@@ -34,7 +34,7 @@ static const char *str_of(const json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* --- the key ------------------------------------------------------------------ */
+/* --- the key -------------------------------------------------------------- */
 
 static int hex_value(char c)
 {
@@ -64,7 +64,8 @@ static int read_key(const char *path, uint8_t key[KEY_LEN],
 			       "%d hex digits; restore it from a backup",
 			       path, 2 * KEY_LEN);
 	for (int i = 0; rc == 0 && i < KEY_LEN; i++) {
-		int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
+		int hi = hex_value(text[2 * i]);
+		int lo = hex_value(text[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			rc = error_set(err, CT_ECORRUPT, "'%s' does not hold a "
@@ -88,7 +89,8 @@ static int create_key(const char *dir, const char *path, struct error *err)
 	int fd, rc = 0;
 
 	if (crypto_random(raw, sizeof(raw)) != 0)
-		return error_set(err, CT_ECRYPTO, "cannot draw the inquiry key");
+		return error_set(err, CT_ECRYPTO, "cannot draw the inquiry "
+				 "key");
 	for (int i = 0; i < KEY_LEN; i++)
 		snprintf(text + 2 * i, 3, "%02x", raw[i]);
 	text[2 * KEY_LEN] = '\n';
@@ -137,7 +139,7 @@ out:
 	return rc;
 }
 
-/* --- codes ----------------------------------------------------------------------- */
+/* --- codes ---------------------------------------------------------------- */
 
 static int derive_code(struct access *a, const char *case_id,
 		       char code[INQUIRY_CODE_LEN + 1], struct error *err)
@@ -204,7 +206,7 @@ static bool normalise_code(const char *in, char out[INQUIRY_CODE_LEN + 1])
 	return n == INQUIRY_CODE_LEN;
 }
 
-/* --- lockouts ----------------------------------------------------------------------- */
+/* --- lockouts ------------------------------------------------------------- */
 
 /*
  * Returns the seconds the case's inquiry stays locked (0 when open).
@@ -283,7 +285,7 @@ static int count_wrong(struct copies *cp, const char *case_id, int64_t now)
 	return cp->lockout_minutes * 60;
 }
 
-/* --- the status --------------------------------------------------------------------- */
+/* --- the status ----------------------------------------------------------- */
 
 static const char *kind_name(struct access *a, const char *code)
 {

@@ -24,7 +24,7 @@ struct masker {
 	json_t *staff;  /* object: login -> true, for persons who are staff */
 };
 
-/* --- UTF-8 and the masked forms --------------------------------------------- */
+/* --- UTF-8 and the masked forms ------------------------------------------- */
 
 /* The length of the UTF-8 sequence at s, cut short at a NUL. */
 static size_t utf8_step(const char *s)
@@ -149,7 +149,7 @@ static char *mask_address(const char *v)
 	return buf_detach(&b, NULL);
 }
 
-/* --- field classes ----------------------------------------------------------- */
+/* --- field classes -------------------------------------------------------- */
 
 enum field_class {
 	FIELD_OTHER, FIELD_PERSON, FIELD_ID, FIELD_PHONE, FIELD_ADDRESS,
@@ -252,7 +252,7 @@ static bool foreign(struct masker *m, enum field_class cls, const char *v)
 	       !copies_is_organization(m->cp, v) && !is_staff(m, v);
 }
 
-/* --- collecting what to mask ------------------------------------------------- */
+/* --- collecting what to mask ---------------------------------------------- */
 
 typedef void (*value_fn)(struct masker *m, enum field_class cls,
 			 const char *value);
@@ -354,7 +354,7 @@ void masker_free(struct masker *m)
 	free(m);
 }
 
-/* --- masking text -------------------------------------------------------------- */
+/* --- masking text --------------------------------------------------------- */
 
 /* Replaces every known third-party value in text, longest first. */
 static char *replace_known(struct masker *m, const char *text, size_t *count)

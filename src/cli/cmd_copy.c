@@ -23,7 +23,8 @@
 static const char copy_help[] =
 	"Usage: casetrail copy request --case ID --records SEQ[,SEQ...]\n"
 	"                             --purpose TEXT [--media SEQ|HASH[,...]]\n"
-	"                             [--requester NAME] [--on-behalf-of NAME]\n"
+	"                             [--requester NAME]\n"
+	"                             [--on-behalf-of NAME]\n"
 	"                             [--received DATE]\n"
 	"       casetrail copy decide ID --approve|--reject [--reasons TEXT]\n"
 	"                             [--withhold SEQ:REASON]...\n"
@@ -191,7 +192,8 @@ static int split_list(const char *what, const char *text, bool hashes,
 		if (hashes && strchr(p, ':'))
 			json_array_append_new(*out, json_string(p));
 		else if (cli_parse_u64(what, p, &v) == 0)
-			json_array_append_new(*out, json_integer((json_int_t)v));
+			json_array_append_new(*out,
+					      json_integer((json_int_t)v));
 		else
 			rc = EXIT_ERROR;
 		p = comma ? comma + 1 : p + strlen(p);
@@ -230,7 +232,8 @@ static void print_request(const json_t *v)
 	       json_is_true(json_object_get(v, "overdue")) ? " (overdue)" : "");
 	if (json_is_object(decision))
 		printf("  decided by %s on %s%s%s\n",
-		       json_string_value(json_object_get(decision, "actor")) ?: "",
+		       json_string_value(json_object_get(decision, "actor"))
+			       ?: "",
 		       json_string_value(json_object_get(decision, "decided"))
 			       ?: "",
 		       json_string_value(json_object_get(decision, "reasons"))
@@ -364,19 +367,17 @@ static int do_show(struct access *a, const struct principal *p,
 	return rc;
 }
 
-/* Copies the stored tar to a new file. */
-static int write_copy(const char *from, const char *to, struct error *err)
+/* Copies the tar open at in to a new file. */
+static int write_copy(int in, const char *to, struct error *err)
 {
 	char chunk[65536];
 	ssize_t n = 0;
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = 0;
+	int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	int rc = 0;
 
-	if (in >= 0)
-		out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (in < 0 || out < 0)
-		rc = error_set(err, CT_EIO, "cannot %s '%s': %s",
-			       in < 0 ? "read" : "create", in < 0 ? from : to,
-			       strerror(errno));
+	if (out < 0)
+		return error_set(err, CT_EIO, "cannot create '%s': %s", to,
+				 strerror(errno));
 	while (rc == 0 && (n = read(in, chunk, sizeof(chunk))) > 0)
 		if (write(out, chunk, (size_t)n) != n)
 			rc = error_set(err, CT_EIO, "cannot write '%s': %s",
@@ -384,10 +385,9 @@ static int write_copy(const char *from, const char *to, struct error *err)
 	if (rc == 0 && (n < 0 || fsync(out) != 0))
 		rc = error_set(err, CT_EIO, "cannot write '%s': %s", to,
 			       strerror(errno));
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
+	close(out);
+	if (rc)
+		unlink(to);
 	return rc;
 }
 
@@ -397,18 +397,23 @@ static int do_make(struct access *a, const struct principal *p,
 {
 	json_t *row = NULL;
 	struct access_target t = { 0 };
-	int rc = copies_get(a, id, &row, err);
+	int fd = -1, rc = copies_get(a, id, &row, err);
 
 	if (rc == 0)
 		t.case_id = json_string_value(json_object_get(row, "case"));
 	if (rc == 0)
 		rc = access_decide(a, p, ACT_COPY_READ, &t, err);
 	json_decref(row);
+	/* Before a copy is recorded, which a file in the way would waste. */
+	if (rc == 0 && access(o->out, F_OK) == 0)
+		rc = error_set(err, CT_EEXIST, "'%s' exists; copy make writes "
+			       "a new file", o->out);
 	if (rc == 0)
-		rc = copies_make(a, p, by, id, out, err);
+		rc = copies_make(a, p, by, id, &fd, out, err);
 	if (rc == 0)
-		rc = write_copy(json_string_value(json_object_get(*out, "path")),
-				o->out, err);
+		rc = write_copy(fd, o->out, err);
+	if (fd >= 0)
+		close(fd);
 	return rc;
 }
 
@@ -469,8 +474,9 @@ int cmd_copy(int argc, char **argv)
 		;
 	if (i == ARRAY_SIZE(subs)) {
 		json_decref(o.withhold);
-		return cli_usage("copy", "unknown subcommand '%s'; use request, "
-				 "decide, list, show or make", argv[1]);
+		return cli_usage("copy", "unknown subcommand '%s'; use "
+				 "request, decide, list, show or make",
+				 argv[1]);
 	}
 	rc = parse_copy(argc - 1, argv + 1, &o);
 	if (rc == 0 && subs[i].takes_id) {
@@ -499,7 +505,7 @@ int cmd_copy(int argc, char **argv)
 	return rc < 0 ? EXIT_OK : rc;
 }
 
-/* --- the status inquiry ------------------------------------------------------ */
+/* --- the status inquiry --------------------------------------------------- */
 
 static const char inquiry_help[] =
 	"Usage: casetrail inquiry code CASE\n"

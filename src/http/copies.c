@@ -7,12 +7,11 @@
  * can be traced to its request.
  *
  * The route checks the role (api.c); the handlers check the case and,
- * for a party, that the request is their own.
+ * for a party, that the request is their own. The tar is sent from an
+ * unnamed temporary file and not kept: its hashes are in the log.
  */
 #include "common/common.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -233,9 +232,7 @@ static int add_copy_headers(struct reply *r, const json_t *made)
 int serve_copy(struct api_call *call, struct reply *r, struct error *err)
 {
 	json_t *row = NULL, *made = NULL;
-	const char *path;
-	struct stat st;
-	int fd, rc = visible_request(call, &row, r, err);
+	int fd = -1, rc = visible_request(call, &row, r, err);
 
 	if (rc || !row)
 		return rc;
@@ -248,30 +245,21 @@ int serve_copy(struct api_call *call, struct reply *r, struct error *err)
 		return 0;
 	}
 	rc = copies_make(call->s->access, call->who, &call->actor,
-			 call->params[0], &made, err);
+			 call->params[0], &fd, &made, err);
 	if (rc)
 		return copies_failed(r, rc, err);
-	path = json_string_value(json_object_get(made, "path")) ?: "";
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		rc = error_set(err, CT_EIO, "cannot open the stored copy set "
-			       "'%s': %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		json_decref(made);
-		return rc;
-	}
 	rc = add_disposition(r, made);
 	if (rc == 0)
 		rc = add_copy_headers(r, made);
-	json_decref(made);
-	if (rc) {
+	if (rc == 0) {
+		r->status = MHD_HTTP_OK;
+		r->content_type = "application/x-tar";
+		r->cache_control = CACHE_NONE;
+		reply_file(r, fd, 0, (uint64_t)json_integer_value(
+					     json_object_get(made, "size")));
+	} else {
 		close(fd);
-		return rc;
 	}
-	r->status = MHD_HTTP_OK;
-	r->content_type = "application/x-tar";
-	r->cache_control = CACHE_NONE;
-	reply_file(r, fd, 0, (uint64_t)st.st_size);
-	return 0;
+	json_decref(made);
+	return rc;
 }

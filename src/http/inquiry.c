@@ -66,7 +66,7 @@ struct inquiry_request {
 	bool too_big;
 };
 
-/* --- addresses ------------------------------------------------------------------ */
+/* --- addresses ------------------------------------------------------------ */
 
 static void to_v6(const struct sockaddr *sa, struct in6_addr *out)
 {
@@ -161,7 +161,7 @@ static void set_client(struct inquiry_server *s, struct MHD_Connection *c,
 		}
 }
 
-/* --- the rate limit ----------------------------------------------------------------- */
+/* --- the rate limit ------------------------------------------------------- */
 
 /*
  * Takes one token from the client's bucket. Returns 0, or the seconds
@@ -203,7 +203,7 @@ static int take_token(struct inquiry_server *s, const struct in6_addr *a)
 	return wait;
 }
 
-/* --- replies ---------------------------------------------------------------------- */
+/* --- replies -------------------------------------------------------------- */
 
 /* Escapes text for HTML element content and attribute values. */
 static void html_put(struct buf *b, const char *text)
@@ -369,7 +369,8 @@ static enum MHD_Result respond(struct MHD_Connection *c, unsigned status,
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
 	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
 	MHD_add_response_header(resp, "Content-Security-Policy",
-				"default-src 'none'; style-src 'unsafe-inline'; "
+				"default-src 'none'; "
+				"style-src 'unsafe-inline'; "
 				"form-action 'self'; frame-ancestors 'none'");
 	if (retry_s > 0) {
 		snprintf(seconds, sizeof(seconds), "%d", retry_s);
@@ -420,7 +421,7 @@ static enum MHD_Result send_html(struct MHD_Connection *c, unsigned status,
 	return respond(c, status, "text/html; charset=utf-8", &b, retry_s);
 }
 
-/* --- lookups ------------------------------------------------------------------------ */
+/* --- lookups -------------------------------------------------------------- */
 
 /*
  * Reads case and code from a form body (application/x-www-form-urlencoded)
@@ -617,7 +618,7 @@ static void request_done(void *cls, struct MHD_Connection *c, void **req_cls,
 	*req_cls = NULL;
 }
 
-/* --- the server ----------------------------------------------------------------------- */
+/* --- the server ----------------------------------------------------------- */
 
 static int parse_listen(const char *text, struct sockaddr_storage *addr,
 			struct error *err)

@@ -227,7 +227,8 @@ int stamp_jpeg_data(const uint8_t *jpeg, size_t len, const char *mark,
 		return error_set(err, CT_EINVAL, "the file is not a JPEG");
 	rc = copy_segments(jpeg, len, &rest, &app0);
 	if (rc == CT_EINVAL)
-		rc = error_set(err, rc, "the file has a malformed JPEG segment");
+		rc = error_set(err, rc, "the file has a malformed JPEG "
+			       "segment");
 	if (rc == 0 && build_exif(mark, orientation, &exif, &exif_len) != 0)
 		rc = error_set(err, CT_ENOMEM, "cannot build the EXIF block "
 			       "of the mark");

@@ -108,7 +108,7 @@ int stamp_av(const char *in_path, const char *out_path, const char *mark,
 			 in_path, out_path, why);
 }
 
-/* --- the separate process --------------------------------------------------- */
+/* --- the separate process ------------------------------------------------- */
 
 static int64_t now_ms(void)
 {

@@ -284,16 +284,20 @@ class CopiesTest(apitest.ApiTest):
         self.assertEqual(application["contact"], "13812345678")
 
         # The copy is an entry with the tar's hashes; the request and the
-        # decision are entries too.
+        # decision are entries too. The tar itself is not kept.
         sha = "sha256:" + hashlib.sha256(r.body).hexdigest()
+        sm3 = "sm3:" + apitest.ctest.store_hash("gm", r.body).hex()
         self.assertEqual(r.headers["Casetrail-Copy-SHA256"], sha)
         made = self.entry(int(r.headers["Casetrail-Copy-Entry"]))
         self.assertEqual(made["kind"], "copy-made")
-        self.assertEqual(made["attachments"][0]["size"], len(r.body))
+        self.assertNotIn("attachments", made)
         row = self.as_user("zhang.san", "GET", "/api/v1/copy-requests/" + rid).json
+        self.assertEqual(row["copies"][0]["seq"], made["seq"])
         self.assertEqual(row["copies"][0]["sha256"], sha)
-        self.assertEqual(row["copies"][0]["hash"], made["attachments"][0]["hash"])
+        self.assertEqual(row["copies"][0]["hash"], sm3)
+        self.assertEqual(row["copies"][0]["size"], len(r.body))
         self.assertEqual(row["copies"][0]["copy"], copy_id)
+        self.assertEqual(row["copies"][0]["actor"], "zhang.san")
         self.assertEqual(self.entry(row["seq"])["kind"], "copy-request")
         self.assertEqual(self.entry(row["decision"]["seq"])["kind"], "copy-decision")
 
