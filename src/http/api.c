@@ -113,6 +113,8 @@ static const struct api_route api_routes[] = {
      decide_copy_request, .action = ACT_COPY_DECIDE},
     {"GET", {"copy-requests", "*", "copy"}, GROUP_COPIES, serve_copy,
      .action = ACT_COPY_READ},
+    {"GET", {"cases", "*", "inquiry-code"}, GROUP_COPIES,
+     serve_inquiry_code, .action = ACT_CASE_READ},
     {"POST", {"records", "*", "mark"}, GROUP_RECORDS, mark_record,
      .action = ACT_MARK_SET},
     {"POST", {"media", "*", "mark"}, GROUP_MEDIA, mark_media,

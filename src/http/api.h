@@ -379,6 +379,8 @@ int serve_copy_request(struct api_call *call, struct reply *r,
 int decide_copy_request(struct api_call *call, struct reply *r,
 			struct error *err);
 int serve_copy(struct api_call *call, struct reply *r, struct error *err);
+int serve_inquiry_code(struct api_call *call, struct reply *r,
+		       struct error *err);
 
 /* session.c: sign-in and browser sessions (docs/api.md, Sessions). */
 

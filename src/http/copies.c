@@ -202,6 +202,27 @@ int decide_copy_request(struct api_call *call, struct reply *r,
 	return reply_json(r, out, CACHE_NONE);
 }
 
+/*
+ * GET /api/v1/cases/{id}/inquiry-code: the code the applicant's receipt
+ * prints, for those who may read the case.
+ */
+int serve_inquiry_code(struct api_call *call, struct reply *r,
+		       struct error *err)
+{
+	struct access_target t = { .case_id = call->params[0] };
+	char code[INQUIRY_CODE_LEN + 1];
+	bool denied;
+	int rc = api_allow(call, ACT_CASE_READ, &t, r, &denied, err);
+
+	if (rc || denied)
+		return rc;
+	rc = inquiry_code(call->s->access, call->params[0], code, err);
+	if (rc)
+		return copies_failed(r, rc, err);
+	return reply_json(r, json_pack("{s:s, s:s}", "case", call->params[0],
+				       "code", code), CACHE_NONE);
+}
+
 /* Adds Content-Disposition with the copy set's file name (ASCII). */
 static int add_disposition(struct reply *r, const json_t *made)
 {

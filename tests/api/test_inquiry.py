@@ -191,6 +191,17 @@ class InquiryTest(ctest.StoreTest):
         r = self.ct("case", "inquiry-code", "2026-999999", "--data", self.data)
         self.assertEqual(r.code, 2, r)
         self.assertIn("not found", r.err)
+        # The staff API gives the clerk the same code for the receipt.
+        token = self.ok("token", "create", "--user", "wang.li", "--data",
+                        self.data).out.strip().splitlines()[-1]
+        server = apitest.Server(self.dir, self.data)
+        try:
+            r = server.request("GET", "/api/v1/cases/%s/inquiry-code"
+                               % self.open_case, token=token)
+        finally:
+            server.close()
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json, {"case": self.open_case, "code": code})
         # The key survives a backup, so a restored store prints the same.
         backup = os.path.join(self.tmp, "backup")
         self.ok("backup", "--to", backup)
