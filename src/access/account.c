@@ -120,6 +120,9 @@ int account_append(struct access *a, const char *kind, const json_t *fields,
 		.os_user = by->os_user,
 		.fields = fields,
 		.supersedes = -1,
+		/* A password hash or a TOTP secret is encrypted at rest. */
+		.seal = !strcmp(kind, KIND_PASSWORD) ||
+			!strcmp(kind, KIND_TOTP_ENROL),
 	};
 	struct ledger_receipt receipt;
 	int rc = ledger_append(a->ledger, &rec, &receipt, err);
@@ -155,6 +158,37 @@ int account_rows_read(struct access *a, const char *user, bool need_user,
 				 "the account with 'casetrail user add'", user);
 	}
 	return 0;
+}
+
+int account_secret(struct access *a, const json_t *row, const char *name,
+		   char **out, struct error *err)
+{
+	json_int_t seq = json_integer_value(json_object_get(row, "seq"));
+	json_t *fields = NULL;
+	const char *text;
+	int rc;
+
+	*out = NULL;
+	if (!row)
+		return CT_ENOTFOUND;
+	rc = ledger_content(a->ledger, (uint64_t)seq, &fields, err);
+	text = json_string_value(json_object_get(fields, name));
+	if (rc == 0 && !text)
+		rc = CT_ENOTFOUND; /* expunged, or not of this kind */
+	if (rc == 0 && !(*out = strdup(text)))
+		rc = error_set(err, CT_ENOMEM, "out of memory");
+	if (text)
+		crypto_wipe((char *)text, strlen(text));
+	json_decref(fields);
+	return rc;
+}
+
+void account_secret_free(char *secret)
+{
+	if (secret) {
+		crypto_wipe(secret, strlen(secret));
+		free(secret);
+	}
 }
 
 void account_rows_release(struct account_rows *r)

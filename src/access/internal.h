@@ -81,14 +81,15 @@ struct access_kind {
  * The rows of accounts in p_kv (store/kv.h). Each namespace is keyed by
  * user name, except NS_SESSION, which is keyed by session hash:
  *
- *   password  {hash, must_change, reason, set, seq}: the argon2id
- *             encoded hash of the current password
+ *   password  {must_change, reason, set, seq}: the current password,
+ *             whose argon2id hash is in the content of entry seq
  *   failures  {times: [ms, ...]}: failed sign-ins since the last
  *             successful one or password change, oldest first, at most
  *             FAILURES_KEPT; lockout is computed from them
- *   totp      {secret, confirmed, last_step, seq}: the base32 secret,
- *             whether a code was ever accepted, and the time step of
- *             the last accepted code (replays are refused)
+ *   totp      {confirmed, last_step, seq}: the enrolment, whose secret
+ *             is in the content of entry seq; whether a code was ever
+ *             accepted, and the time step of the last accepted code
+ *             (replays are refused)
  *   session   {user, created, expires, last, second_factor, seq}: a live
  *             session; last is the time of its last entry
  *   signin    {at, addr, seq}: the last successful sign-in
@@ -140,6 +141,18 @@ struct account_rows {
 int account_rows_read(struct access *a, const char *user, bool need_user,
 		      struct account_rows *out, struct error *err);
 void account_rows_release(struct account_rows *r);
+
+/*
+ * Reads member name ("hash", "secret") of the content of the entry that
+ * row names by its "seq" into *out, which the caller frees with
+ * account_secret_free (it wipes it). CT_ENOTFOUND when row is NULL or
+ * the content was expunged. The entries that carry a password hash or a
+ * TOTP secret are sealed (encrypted at rest, content.h) and the rows
+ * keep only their seq, so neither is readable from the database file.
+ */
+int account_secret(struct access *a, const json_t *row, const char *name,
+		   char **out, struct error *err);
+void account_secret_free(char *secret);
 
 /* password.c */
 

@@ -426,18 +426,20 @@ int access_password_change(struct access *a, const char *user,
 			   const struct actor *by, struct error *err)
 {
 	struct account_rows rows = { 0 };
+	char *hash = NULL;
 	int64_t until;
 	int rc = account_rows_read(a, user, true, &rows, err);
-	const char *hash;
 
 	if (rc)
 		return rc;
-	hash = json_string_value(json_object_get(rows.password, "hash"));
+	rc = account_secret(a, rows.password, "hash", &hash, err);
+	if (rc == CT_ENOTFOUND)
+		rc = 0;
 	until = lock_until(&a->cfg, rows.failures);
-	if (!hash)
+	if (rc == 0 && !hash)
 		rc = error_set(err, CT_EPERM, "'%s' has no password; ask the "
 			       "system administrator to set one", user);
-	else if (until > ledger_now_ms())
+	else if (rc == 0 && until > ledger_now_ms())
 		rc = error_set(err, CT_EPERM, "the account '%s' is locked "
 			       "after repeated failed sign-ins; try again in "
 			       "%" PRId64 " minutes", user,
@@ -450,6 +452,7 @@ int access_password_change(struct access *a, const char *user,
 		failure_record(a, user, addr, "password-change", &ignored);
 		rc = error_set(err, CT_EPERM, "the current password is wrong");
 	}
+	account_secret_free(hash);
 	account_rows_release(&rows);
 	if (rc)
 		return rc;
@@ -530,8 +533,7 @@ int project_password(struct access *a, struct store *s,
 	if (!u && !e->replaying)
 		return error_set(err, CT_ENOTFOUND, "user '%s' not found; add "
 				 "the account first", user);
-	row = json_pack("{s:s, s:b, s:s, s:I, s:I}", "hash", hash,
-			"must_change",
+	row = json_pack("{s:b, s:s, s:I, s:I}", "must_change",
 			json_is_true(json_object_get(e->fields, "must_change")),
 			"reason", reason, "set", (json_int_t)e->ts_ms, "seq",
 			(json_int_t)e->seq);

@@ -310,7 +310,7 @@ int access_login(struct access *a, const char *user, const char *password,
 		 struct error *err)
 {
 	struct account_rows rows = { 0 };
-	const char *hash;
+	char *hash = NULL;
 	int64_t until;
 	int rc;
 
@@ -335,9 +335,10 @@ int access_login(struct access *a, const char *user, const char *password,
 				   err);
 		goto out;
 	}
-	hash = rows.user ? json_string_value(json_object_get(rows.password,
-							     "hash"))
-			 : NULL;
+	rc = rows.user ? account_secret(a, rows.password, "hash", &hash, err)
+		       : CT_ENOTFOUND;
+	if (rc && rc != CT_ENOTFOUND)
+		goto out;
 	rc = password_verify(a, hash, password, err);
 	if (rc == CT_EPERM) {
 		struct error ignored = { 0 };
@@ -364,6 +365,7 @@ int access_login(struct access *a, const char *user, const char *password,
 	if (rc == 0)
 		session_fill(out, &rows);
 out:
+	account_secret_free(hash);
 	account_rows_release(&rows);
 	if (rc)
 		crypto_wipe(out, sizeof(*out));
@@ -476,7 +478,7 @@ int access_session_second_factor(struct access *a, struct access_session *ss,
 	uint64_t step = 0, last;
 	int64_t until;
 	json_t *fields;
-	const char *secret;
+	char *secret = NULL;
 	int rc;
 
 	*why = ACCESS_REFUSED_NONE;
@@ -489,17 +491,19 @@ int access_session_second_factor(struct access *a, struct access_session *ss,
 	if (rc)
 		return rc;
 	until = lock_until(&a->cfg, rows.failures);
-	secret = json_string_value(json_object_get(rows.totp, "secret"));
 	last = (uint64_t)json_integer_value(json_object_get(rows.totp,
 							    "last_step"));
 	if (until > ledger_now_ms())
 		rc = refuse_locked(a, ss->user, addr, until, why,
 				   retry_after_ms, err);
-	else if (!secret)
+	else
+		rc = account_secret(a, rows.totp, "secret", &secret, err);
+	if (rc == CT_ENOTFOUND)
 		rc = error_set(err, CT_ESTATE, "'%s' has no TOTP enrolled; "
 			       "enrol first", ss->user);
-	else
+	if (rc == 0)
 		rc = totp_check(secret, code, &step, err);
+	account_secret_free(secret);
 	account_rows_release(&rows);
 	if (rc == 0 && step <= last) {
 		failure_record(a, ss->user, addr, "totp-replay", &ignored);

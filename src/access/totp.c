@@ -5,8 +5,9 @@
  * 20 random bytes (the HMAC-SHA1 key length RFC 4226 recommends), shown
  * once in base32 and as an otpauth:// URI.
  *
- * The secret is kept in the "totp-enrol" entry's content and the "totp"
- * row, beside the password hashes; no API returns it after enrolment.
+ * The secret is kept in the "totp-enrol" entry's content only, sealed
+ * (encrypted at rest) like the password hashes, and the "totp" row
+ * names that entry; no API returns the secret after enrolment.
  * The row also keeps the time step of the last accepted code, and the
  * projector of "login-second-factor" refuses a step that is not later,
  * so a code is accepted at most once, even by two requests at once.
@@ -173,9 +174,8 @@ int project_totp_enrol(struct access *a, struct store *s,
 	json_decref(u);
 	if (!u && !e->replaying)
 		return error_set(err, CT_ENOTFOUND, "user '%s' not found", user);
-	row = json_pack("{s:s, s:b, s:I, s:I}", "secret", secret, "confirmed",
-			0, "last_step", (json_int_t)0, "seq",
-			(json_int_t)e->seq);
+	row = json_pack("{s:b, s:I, s:I}", "confirmed", 0, "last_step",
+			(json_int_t)0, "seq", (json_int_t)e->seq);
 	rc = row ? account_kv_put(s, NS_TOTP, user, e->seq, row, err)
 		 : error_set(err, CT_ENOMEM, "out of memory");
 	json_decref(row);

@@ -357,6 +357,22 @@ class GrantTest(AccountsTest):
         self.assertFalse(status["totp_enrolled"])
         self.refused("no TOTP enrolled", "user", "totp", "sys2", "--reset")
 
+    def test_secrets_sealed_in_database(self):
+        """Password hashes and TOTP secrets are not in the store's files."""
+        self.ok("user", "add", "sys2", "--role", "sysadmin")
+        self.secrets.append(self.ok("user", "passwd", "sys2").out.strip())
+        secret = self.ok("user", "totp", "sys2").json["secret"]
+        self.secrets.append(secret)
+        found = b""
+        for name in os.listdir(self.dir):
+            path = os.path.join(self.dir, name)
+            if name.startswith("casetrail.db") and os.path.isfile(path):
+                with open(path, "rb") as f:
+                    found += f.read()
+        self.assertIn(b"totp-enrol", found)
+        self.assertNotIn(secret.encode(), found)
+        self.assertNotIn(b"$argon2id$", found)
+
     def test_usage_errors(self):
         for args, needle in ((["user", "grant", "admin"], "NAME and ROLE"),
                              (["user", "passwd"], "one NAME"),
