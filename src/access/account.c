@@ -644,7 +644,11 @@ static bool in_array(const json_t *list, const char *text)
 	return false;
 }
 
-/* Derives roles and cases of body from its grants. */
+/*
+ * Derives roles and cases of body from its grants.
+ * NOTE: access_principal reads the user's one "unit"; a grant's unit is
+ * recorded for the administrators' view but widens no case scope yet.
+ */
 static void derive_roles(json_t *body)
 {
 	json_t *roles = json_array(), *cases = json_array(), *g;

@@ -565,6 +565,10 @@ int project_login_failure(struct access *a, struct store *s,
 	/* Attempts refused for a lock or a disabled account add nothing. */
 	if (!strcmp(reason, "locked") || !strcmp(reason, "disabled"))
 		return 0;
+	/*
+	 * NOTE: names that are no account get a row too, so that they lock
+	 * alike; the per-address limit is all that bounds how many.
+	 */
 	row = account_kv_get(s, NS_FAILURES, user);
 	if (!row)
 		row = json_pack("{s:[]}", "times");

@@ -329,8 +329,8 @@ class SignInTest(AccountTest):
                 problem = self.assert_problem(r, 422, "validation-failed",
                                               message)
                 self.assertNotIn(password, problem["detail"])
-        # Characters, not bytes, count: twelve Chinese characters and a
-        # digit and a letter meet the length and class rules.
+        # Characters, not bytes, count: thirteen Chinese characters, a
+        # letter and a digit meet the length and class rules.
         good = "行政审批全过程记录系统安全A1"
         self.secrets.append(good)
         self.assertEqual(b.change_password(otp, good).status, 200)
