@@ -72,7 +72,8 @@ int access_open(struct ledger *l, const char *data_dir,
 		struct error *err)
 {
 	struct access *a = calloc(1, sizeof(*a));
-	struct cases_projector proj = { owns, project, a, keys_signed_at };
+	struct cases_projector proj = { owns, project, a, keys_signed_at,
+					audit_observe };
 	int rc;
 
 	*out = NULL;

@@ -1,8 +1,8 @@
 /*
  * Expunge needs the security administrator's approval. The approval is
- * an "expunge-approval" entry by a user holding secadmin, {target
- * "record:SEQ", blob (the attachment's hash, when one file is to go),
- * reason}, appended before the expunge. access_expunge then destroys
+ * an "expunge-approval" entry by a user holding secadmin, {seq (of the
+ * entry whose content is to go), blob (the attachment's hash, when one
+ * file is to go instead), reason}, appended before the expunge. access_expunge then destroys
  * exactly what an approval names, and the expunge entry records the
  * approver as "approved_by". An entry can be expunged only once, so one
  * approval serves one expunge.
@@ -18,7 +18,7 @@
 
 #define NS_APPROVAL "expunge-approval"
 
-/* The longest reason of an approval, in bytes. */
+/* The maximum length of an approval's reason, in bytes. */
 #define APPROVAL_REASON_MAX 2000
 
 static void approval_key(uint64_t seq, const char *blob, char *out,

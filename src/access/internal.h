@@ -265,6 +265,11 @@ int project_expunge_approval(struct access *a, struct store *s,
 int audit_note(struct access *a, struct store *s, const struct cases_entry *e,
 	       struct error *err);
 
+/* audit_note for the entries of the workflow's own kinds (accounts made
+ * with 'user add', tokens, calendar years): cases_projector.observe. */
+int audit_observe(void *ctx, struct store *s, const struct cases_entry *e,
+		  struct error *err);
+
 /* Renders each case record's mark in cases_show (marks.c). */
 void marks_attach(struct access *a);
 

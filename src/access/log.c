@@ -13,11 +13,11 @@
  * and start the count again. Counting happens in the projection, so a
  * rebuild from the log raises the same findings at the same times.
  *
- * The acts of the system and security administrators (any entry of the
+ * The acts of the system and security administrators are kept too
+ * ("audit", "audit-user"), for the security auditor: every entry of the
  * access module by a user who held sysadmin or secadmin when it was
- * recorded) are kept too ("audit", "audit-user"), for the security
- * auditor, with only the members of their content that name what was
- * done: never a password hash, key or token.
+ * recorded. Only the members of its content that name what was done are
+ * kept, never a password hash, key or token.
  */
 #include "common/common.h"
 
@@ -33,7 +33,7 @@
 #define NS_AUDIT "audit"
 #define NS_AUDIT_USER "audit-user"
 
-/* The longest reason or target kept in an access entry, in bytes. */
+/* The maximum length of a reason or target in an access entry, in bytes. */
 #define EVENT_TEXT_MAX 1000
 
 #define LIST_LIMIT_DEFAULT 50
@@ -281,6 +281,12 @@ int audit_note(struct access *a, struct store *s, const struct cases_entry *e,
 		rc = put_json(s, NS_AUDIT_USER, key, e->seq, row, err);
 	json_decref(row);
 	return rc;
+}
+
+int audit_observe(void *ctx, struct store *s, const struct cases_entry *e,
+		  struct error *err)
+{
+	return audit_note(ctx, s, e, err);
 }
 
 /* --- reading -------------------------------------------------------------- */

@@ -34,7 +34,7 @@
 #define NS_MARK "mark"
 #define NS_MARK_CASE "mark-case"
 
-/* The longest reason of a mark change, in bytes. */
+/* The maximum length of a mark change's reason, in bytes. */
 #define MARK_REASON_MAX 2000
 
 /* --- what content carries by itself -------------------------------------- */
@@ -75,8 +75,9 @@ static bool digit(char c)
 
 /*
  * Whether the 18 bytes at s are a resident identity card number of GB
- * 11643-1999: an area code whose first digit is 1 to 8, a birth date
- * from 1900, a sequence number and the ISO 7064 MOD 11-2 check character.
+ * 11643-1999. It has an area code whose first digit is 1 to 8, a birth
+ * date from 1900, a sequence number and the ISO 7064 MOD 11-2 check
+ * character.
  */
 static bool resident_id_at(const char *s)
 {
@@ -282,7 +283,7 @@ int access_case_overrides(struct access *a, const char *case_id,
 	return rc;
 }
 
-/* Parses "record:SEQ" or "media:SEQ"; *is_media tells which. */
+/* Parses "record:SEQ" or "media:SEQ", setting *is_media for the latter. */
 static int parse_target(const char *target, bool *is_media, uint64_t *seq,
 			struct error *err)
 {

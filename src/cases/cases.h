@@ -80,6 +80,13 @@ struct cases_projector {
 	 */
 	int64_t (*signed_at)(void *ctx, struct store *s, uint64_t seq,
 			     const char *user, const char *role);
+	/*
+	 * Optional: called, after the workflow projected it, for every
+	 * entry of a kind the workflow owns (users, tokens, calendar
+	 * years, records), in the same transaction; an error rejects it.
+	 */
+	int (*observe)(void *ctx, struct store *s, const struct cases_entry *e,
+		       struct error *err);
 };
 
 /* cases_open with the projector extra (may be NULL), installed before

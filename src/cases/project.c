@@ -713,6 +713,15 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 	    strcmp(r->kind, KIND_PURGE))
 		rc = store_record_supersede(s, (uint64_t)r->supersedes, r->seq,
 					    err);
+	if (rc == 0 && c->extra.observe) {
+		struct cases_entry e = {
+			r->seq, r->ts_ms, r->at_ms, r->kind, r->actor,
+			case_id, r->supersedes, r->fields, r->attachments,
+			hr, c->replaying,
+		};
+
+		rc = c->extra.observe(c->extra.ctx, s, &e, err);
+	}
 	return rc;
 }
 

@@ -259,8 +259,8 @@ static int parse_target(const char *command, int argc, char **argv,
 	if (first + 1 >= argc)
 		return cli_usage(command, "give record|media and SEQ");
 	if (strcmp(argv[first], "record") && strcmp(argv[first], "media"))
-		return cli_usage(command, "'%s' is no target; give record or "
-				 "media", argv[first]);
+		return cli_usage(command, "target '%s' is invalid; give record "
+				 "or media", argv[first]);
 	if (cli_parse_u64("seq", argv[first + 1], &seq) != 0)
 		return EXIT_ERROR;
 	snprintf(target, n, "%s:%" PRIu64, argv[first], seq);
