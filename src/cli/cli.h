@@ -133,6 +133,13 @@ int cli_view_record(const char *dir, const char *data, const char *as,
 		    uint64_t seq, const json_t *entry, const json_t *fields,
 		    enum access_mark *mark);
 
+/*
+ * Checks that the viewer --as names may read the metadata of the media
+ * file row (as media_get returns it) and adds its "mark". Returns 0 or
+ * EXIT_ERROR after printing why not.
+ */
+int cli_view_media(struct access *a, const char *as, json_t *row);
+
 /* Reads a JSON file, or standard input for "-"; errors name what. */
 int cli_read_json(const char *what, const char *path, json_t **out);
 

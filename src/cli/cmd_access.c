@@ -665,3 +665,24 @@ int cli_view_record(const char *dir, const char *data, const char *as,
 	cli_viewer_release(&v);
 	return rc;
 }
+
+/* --- media show ----------------------------------------------------------- */
+
+int cli_view_media(struct access *a, const char *as, json_t *row)
+{
+	struct access_target t = { 0 };
+	struct error err = { 0 };
+	struct cli_viewer v;
+	int rc = cli_viewer_open(a, as, &v);
+
+	t.case_id = json_string_value(json_object_get(row, "case"));
+	if (rc == 0)
+		rc = cli_viewer_allow(a, &v, ACT_MEDIA_READ, &t);
+	if (rc == 0 && access_media_mark(a, row, &t.mark, &err) != 0)
+		rc = cli_fail(&err);
+	if (rc == 0)
+		json_object_set_new(row, "mark",
+				    json_string(access_mark_code(t.mark)));
+	cli_viewer_release(&v);
+	return rc;
+}

@@ -364,6 +364,10 @@ static int dispatch(struct media *m, const char *sub, struct media_opts *o,
 		return rc;
 	if (!strcmp(sub, "show")) {
 		rc = media_get(m, seq, &out, &err);
+		if (rc == 0 && cli_view_media(cli_access(), o->as, out) != 0) {
+			json_decref(out);
+			return EXIT_ERROR;
+		}
 	} else if (!strcmp(sub, "link")) {
 		uint64_t record;
 

@@ -91,6 +91,23 @@ class AccessCliTest(ctest.StoreTest):
         self.ok("record", "show", seq, "--as", "wang.li")
         self.assertEqual(self.ok("checkpoint", "--now", "--json").json["size"], before)
 
+    def test_media_show_checks_as(self):
+        clip = os.path.join(self.tmp, "clip.mp4")
+        with open(clip, "wb") as f:
+            f.write(b"not really a video" * 8)
+        seq = self.ok("media", "ingest", clip, "--device", "cam", "--type", "audio",
+                      "--case", self.case, "--as", "wang.li",
+                      "--json").json["items"][0]["seq"]
+        shown = self.ok("media", "show", seq, "--as", "wang.li").json
+        self.assertEqual(shown["mark"], "personal")
+        r = self.ct("media", "show", seq, "--as", "zhao.min")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("takes no part", r.err)
+        r = self.ct("media", "ingest", clip, "--device", "cam", "--mark", "state-secret",
+                    "--as", "wang.li")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("secret-material-note", r.err)
+
     def test_record_add_mark(self):
         seq = self.note("经营数据", "--mark", "commercial-secret")
         self.assertEqual(self.ok("record", "show", seq).json["mark"], "commercial-secret")
