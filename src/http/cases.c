@@ -394,8 +394,12 @@ int serve_case(struct api_call *call, struct reply *r, struct error *err)
 		summary = access_has_resident_id(r->body.data)
 				  ? MARK_SENSITIVE_PERSONAL
 				  : MARK_PERSONAL;
-	/* The cached bytes go out only to a reader cleared for all of them. */
-	as_cached = !changed && (present & ~readable) == 0 &&
+	/*
+	 * The cached bytes go out only to a reader who may read every record
+	 * in them: records at all (a party may not), and each mark present.
+	 */
+	as_cached = !changed && (readable & (1u << MARK_NONE)) &&
+		    (present & ~readable) == 0 &&
 		    access_cleared(call->who, summary);
 	if (as_cached && summary > shown)
 		shown = summary;

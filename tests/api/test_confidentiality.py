@@ -18,6 +18,7 @@ Python 3 standard library only.
 import base64
 import json
 import os
+import shutil
 import sqlite3
 import sys
 import time
@@ -440,6 +441,33 @@ class ConfidentialityTest(apitest.ApiTest):
         case = self.as_("party.a", "GET", "/api/v1/cases/" + self.case_a)
         self.assertEqual(case.status, 200, case)
         self.assertTrue(all("withheld" in r for r in case.json["records"]))
+
+    def test_party_never_served_cache(self):
+        # With bureau data whose applications carry no mark, nothing in
+        # case A is marked, so a cleared reader gets the cached bytes; a
+        # party, who reads no record's content, must not.
+        data = os.path.join(self.tmp, "data")
+        shutil.copytree(DATA, data)
+        kinds_path = os.path.join(data, "record-kinds.json")
+        with open(kinds_path, encoding="utf-8") as f:
+            kinds = json.load(f)
+        for kind in kinds["kinds"]:
+            if kind["code"] == "application":
+                kind["confidentiality"] = "none"
+        with open(kinds_path, "w", encoding="utf-8") as f:
+            json.dump(kinds, f, ensure_ascii=False)
+        self.server.close()
+        self.server = apitest.Server(self.dir, data)
+        self.add(self.case_a, {"text": "只给工作人员看的说明"})
+        path = "/api/v1/cases/" + self.case_a
+        full = self.as_("li.cleared", "GET", path)
+        self.assertIn("只给工作人员看的说明", full.body.decode())
+        self.assertIsNotNone(full.headers.get("ETag"))
+        r = self.as_("party.a", "GET", path)
+        self.assertEqual(r.status, 200, r)
+        self.assertNotIn("只给工作人员看的说明", r.body.decode())
+        self.assertTrue(all("withheld" in x for x in r.json["records"]))
+        self.assertNotEqual(r.headers["ETag"], full.headers["ETag"])
 
     def test_guessed_case_of_other_party(self):
         for case in (self.case_b, "2026-999999", self.case_b + "' OR '1'='1"):
