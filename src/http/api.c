@@ -532,7 +532,9 @@ int api_log_read(struct api_call *call, enum access_action act,
 	struct access_event ev = { .action = act, .case_id = case_id,
 				   .target = target, .mark = mark };
 
-	if (mark == MARK_NONE)
+	/* A HEAD reply carries no content, so nothing was read. */
+	if (mark == MARK_NONE ||
+	    !strcmp(call->rq->method, MHD_HTTP_METHOD_HEAD))
 		return 0;
 	return access_log(call->s->access, &call->rq->who, &ev, err);
 }

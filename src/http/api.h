@@ -81,8 +81,9 @@ void api_log_refusal(struct api_call *call, enum access_action act,
 
 /*
  * Records that the caller read content marked mark (nothing for
- * MARK_NONE) under act: an access entry naming case_id and target.
- * Returns 0 or a negative code, which must fail the read.
+ * MARK_NONE, or for a HEAD request, whose reply has no content) under
+ * act: an access entry naming case_id and target. Returns 0 or a
+ * negative code, which must fail the read.
  */
 int api_log_read(struct api_call *call, enum access_action act,
 		 const char *case_id, const char *target,

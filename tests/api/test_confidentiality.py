@@ -236,6 +236,15 @@ class ConfidentialityTest(apitest.ApiTest):
 
     # Cached reads
 
+    def test_head_reads_nothing(self):
+        before = self.entries()
+        r = self.as_("li.cleared", "HEAD", "/api/v1/cases/" + self.case_a)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.headers["Cache-Control"], "no-store")
+        self.assertEqual(self.entries(), before)
+        self.as_("li.cleared", "GET", "/api/v1/cases/" + self.case_a)
+        self.assertEqual(self.entries(), before + 1)
+
     def test_marked_reply_not_cached(self):
         path = "/api/v1/cases/" + self.case_a
         r = self.as_("li.cleared", "GET", path)
