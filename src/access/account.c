@@ -690,27 +690,40 @@ static bool same_grant(const json_t *g, const json_t *fields, bool exact)
 	return true;
 }
 
-/* Refuses a second administration role (三员分立). */
+/*
+ * Refuses a second administration role (三员分立), and any case role
+ * beside an administration role: the administrators read no case
+ * content, which a case role would let them do.
+ */
 static int check_separation(const json_t *body, const char *user,
 			    const char *role, struct error *err)
 {
 	int r = access_role_parse(role);
+	bool admin = r >= 0 && (ROLE_BIT(r) & ROLES_ADMIN);
 	json_t *v;
 	size_t i;
 
-	if (r < 0 || !(ROLE_BIT(r) & ROLES_ADMIN))
-		return 0;
 	json_array_foreach(json_object_get(body, "roles"), i, v) {
-		int held = access_role_parse(json_string_value(v) ?: "");
+		const char *code = json_string_value(v) ?: "";
+		int held = access_role_parse(code);
+		bool held_admin = held >= 0 && (ROLE_BIT(held) & ROLES_ADMIN);
 
-		if (held >= 0 && held != r && (ROLE_BIT(held) & ROLES_ADMIN))
+		if (held == r || !strcmp(code, role))
+			continue;
+		if (admin && held_admin)
 			return error_set(err, CT_EPERM, "'%s' holds the %s "
 					 "role, and no person may hold two of "
 					 "the system administrator, security "
 					 "administrator and security auditor "
 					 "roles (三员分立); revoke %s first",
-					 user, json_string_value(v),
-					 json_string_value(v));
+					 user, code, code);
+		if (admin || held_admin)
+			return error_set(err, CT_EPERM, "'%s' holds the %s "
+					 "role, and an administration role "
+					 "(sysadmin, secadmin, auditor) is "
+					 "never held with another role, since "
+					 "administrators read no case content; "
+					 "revoke %s first", user, code, code);
 	}
 	return 0;
 }

@@ -239,6 +239,11 @@ static int check_roles(const struct cases *c, const json_t *roles,
 		for (size_t j = 0; j < ARRAY_SIZE(admin); j++)
 			admins += !strcmp(code, admin[j]);
 	}
+	if (admins && json_array_size(roles) > 1 && admins == 1)
+		return error_set(err, CT_EINVAL, "an administration role "
+				 "(sysadmin, secadmin, auditor) is never held "
+				 "with another role, since administrators read "
+				 "no case content");
 	if (admins > 1)
 		return error_set(err, CT_EINVAL, "the system administrator, "
 				 "security administrator and security auditor "

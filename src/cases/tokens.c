@@ -46,6 +46,22 @@ static int draw_token(char *token, struct error *err)
 	return 0;
 }
 
+/* Whether user u holds sysadmin, secadmin or auditor. */
+static bool holds_admin_role(const json_t *u)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(u, "roles"), i, v) {
+		const char *code = json_string_value(v) ?: "";
+
+		if (!strcmp(code, "sysadmin") || !strcmp(code, "secadmin") ||
+		    !strcmp(code, "auditor"))
+			return true;
+	}
+	return false;
+}
+
 int cases_token_create(struct cases *c, const char *user, int days,
 		       const struct actor *by, char *token, uint64_t *seq,
 		       struct error *err)
@@ -62,6 +78,11 @@ int cases_token_create(struct cases *c, const char *user, int days,
 		return error_set(err, CT_EINVAL, "a token is valid for 1 to %d "
 				 "days, not %d", CASES_TOKEN_DAYS_MAX, days);
 	rc = cases_user_get(c, user, &u, err);
+	if (rc == 0 && holds_admin_role(u))
+		rc = error_set(err, CT_EPERM, "'%s' holds an administration "
+			       "role, and administrators sign in with a "
+			       "password and a TOTP code; bearer tokens are "
+			       "for scripts of other staff", user);
 	json_decref(u);
 	if (rc == 0)
 		rc = draw_token(token, err);

@@ -481,6 +481,13 @@ static int authorize(struct server *s, struct request *rq, struct reply *r,
 	rq->who.cookie = rq->session.active;
 	rq->who.second_factor = rq->session.second_factor;
 	rc = access_session_limit(&rq->session, rq->api->action, &why);
+	/* A token skips the second factor the administrators must give. */
+	if (rc == 0 && !rq->session.active && (rq->who.roles & ROLES_ADMIN) &&
+	    rq->api->action != ACT_PUBLIC)
+		rc = error_set(&why, CT_EPERM, "'%s' holds an administration "
+			       "role and must sign in with a password and a "
+			       "TOTP code; bearer tokens are not accepted "
+			       "for administrators", rq->user);
 	if (rc == 0)
 		rc = access_decide(s->access, &rq->who, rq->api->action, NULL,
 				   &why);

@@ -421,6 +421,20 @@ class SignInTest(AccountTest):
         r = self.server.request("DELETE", "/api/v1/session", token=token)
         self.assertEqual(r.status, 400, r)
 
+    def test_bearer_token_of_a_later_administrator_refused(self):
+        """A token skips TOTP, so an account that becomes an administrator
+        after its token was made cannot use the token any more."""
+        self.ok("user", "add", "zhou.new", "--data", apitest.DATA)
+        token = self.ok("token", "create", "--user", "zhou.new", "--data",
+                        apitest.DATA).out.strip()
+        self.secrets.append(token)
+        self.assertEqual(self.server.request(
+            "GET", "/api/v1/session", token=token).status, 200)
+        self.ok("user", "grant", "zhou.new", "sysadmin", "--data",
+                apitest.DATA)
+        r = self.server.request("GET", "/api/v1/users", token=token)
+        self.assert_problem(r, 403, "forbidden", "TOTP")
+
     def test_session_survives_restart(self):
         b, _ = self.signed_in("wang.li", self.add_user("wang.li", "clerk"))
         self.restart()
@@ -746,8 +760,9 @@ class ExpiryTest(AccountTest):
 
     def test_session_expires_while_active(self):
         otp = self.add_user("wang.li", "clerk")
-        start = time.monotonic()
         b, _ = self.signed_in("wang.li", otp)
+        # The session began before this moment, so it ends by start + ttl.
+        start = time.monotonic()
         # Requests closer than the idle timeout keep it from ending early.
         while time.monotonic() < start + self.ttl - 1:
             self.assertEqual(b.request("GET", "/api/v1/cases").status, 200)

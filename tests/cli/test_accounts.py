@@ -217,10 +217,11 @@ class PermissionTest(AccountsTest):
     def test_operator_without_account(self):
         # Neither --as nor the OS user names an account: the operator.
         self.ok("user", "add", "boot.sec", "--role", "secadmin")
-        self.ok("user", "grant", "boot.sec", "case-auditor")
+        self.ok("user", "add", "boot.clerk")
+        self.ok("user", "grant", "boot.clerk", "clerk")
         self.ok("user", "passwd", "boot.sec").out  # noqa: B018
-        self.assertEqual(self.user("boot.sec")["roles"],
-                         ["secadmin", "case-auditor"])
+        self.assertEqual(self.user("boot.sec")["roles"], ["secadmin"])
+        self.assertEqual(self.user("boot.clerk")["roles"], ["clerk"])
 
 
 class SeparationTest(AccountsTest):
@@ -249,16 +250,34 @@ class SeparationTest(AccountsTest):
                 self.refused("different people", "user", "add", name,
                              "--role", "%s,%s" % (first, second))
                 self.refused("not found", "user", "show", name)
-                self.ok("user", "add", name, "--role", first + ",clerk")
+                self.refused("never held with another role", "user",
+                             "add", name, "--role", first + ",clerk")
+                self.ok("user", "add", name, "--role", first)
                 self.refused("三员分立", "user", "grant", name, second)
-                # Other roles may be added, and the first taken back.
-                self.ok("user", "grant", name, "case-auditor")
+                # No case role beside an administration role either.
+                self.refused("never held with another role", "user",
+                             "grant", name, "case-auditor")
                 self.ok("user", "revoke", name, first)
                 self.ok("user", "grant", name, second)
                 self.refused("三员分立", "user", "grant", name, first)
                 roles = self.user(name)["roles"]
                 self.assertEqual(sorted(r for r in roles
                                         if r in ADMIN_ROLES), [second])
+
+    def test_no_case_role_beside_an_administration_role(self):
+        self.ok("user", "add", "mixed", "--role", "handler")
+        for role in ADMIN_ROLES:
+            with self.subTest(role=role):
+                self.refused("never held with another role", "user",
+                             "grant", "mixed", role)
+        self.assertEqual(self.user("mixed")["roles"], ["handler"])
+
+    def test_no_bearer_token_for_administrators(self):
+        self.staff()
+        for name in ("sys", "sec", "aud"):
+            with self.subTest(name=name):
+                self.refused("TOTP", "token", "create", "--user", name)
+        self.ok("token", "create", "--user", "clerk.wang")
 
     def test_concurrent_grants(self):
         """Two grants racing from two processes: one of them wins."""
