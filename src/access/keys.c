@@ -546,20 +546,24 @@ int access_key_issue(struct access *a, const char *user, const char *password,
 		     json_t **out, struct error *err)
 {
 	struct account_rows rows = { 0 };
-	const char *hash;
+	char *hash = NULL;
 	char id[KEY_ID_LEN + 1];
 	int rc = account_rows_read(a, user, true, &rows, err);
 
 	if (rc)
 		return rc;
-	hash = json_string_value(json_object_get(rows.password, "hash"));
-	if (hash) {
+	/* An account without a password yet takes any: it has no key. */
+	rc = account_secret(a, rows.password, "hash", &hash, err);
+	if (rc == CT_ENOTFOUND)
+		rc = 0;
+	if (rc == 0 && hash) {
 		rc = password_verify(a, hash, password, err);
 		if (rc == CT_EPERM)
 			rc = error_set(err, CT_EPERM, "the password is not the "
 				       "one '%s' signs in with; a signing key "
 				       "is wrapped under that", user);
 	}
+	account_secret_free(hash);
 	account_rows_release(&rows);
 	if (rc == 0)
 		rc = issue(a, user, password, valid_until_ms, by, id, err);
