@@ -94,8 +94,15 @@ static int load_one(void *ctx, uint64_t seq)
 {
 	struct load_ctx *lc = ctx;
 	struct rec r;
+	struct cases_projector *x = &lc->c->extra;
 	int rc = rec_from_entry(lc->s, seq, &r, NULL, 0, lc->err);
 
+	/* An entry of a module above names the case but is not its record. */
+	if (rc == 0 && x->owns && x->owns(x->ctx, r.kind)) {
+		json_decref(r.fields);
+		json_decref(r.attachments);
+		return 0;
+	}
 	/* Expunges stay in the timeline: what was removed, and who approved. */
 	if (rc == 0)
 		rc = case_fold(lc->cs, &lc->c->cat, &r, lc->err);
