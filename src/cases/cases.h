@@ -150,7 +150,8 @@ int cases_new(struct cases *c, const json_t *req, const struct actor *by,
 struct case_query {
 	const char *stage;   /* NULL for any */
 	const char *matter;  /* NULL for any */
-	const char *q;       /* applicant, credit code, case id or number */
+	const char *q;       /* applicant, case id or document number */
+	int q_ids;           /* q also matches the applicant's ID number */
 	int overdue;         /* only cases past a statutory deadline */
 	int due_within;      /* only cases due within n working days; -1 */
 	int open_only;

@@ -410,10 +410,12 @@ int case_project(struct cases *c, struct store *s, struct case_state *cs,
 	if (rc == 0)
 		rc = sync_found(s, cs, found, now_ms, err);
 	summary = case_summary(c, cs, app, deadlines, json_array_size(found));
-	buf_printf(&search, "%s %s %s", cs->id,
-		   json_string_value(json_object_get(app, "applicant")) ?: "",
-		   json_string_value(json_object_get(app, "applicant_id"))
-			   ?: "");
+	/*
+	 * The ID number is left out: it is personal information, matched
+	 * only for readers cleared for it (store_case_filter.q_ids).
+	 */
+	buf_printf(&search, "%s %s", cs->id,
+		   json_string_value(json_object_get(app, "applicant")) ?: "");
 	add_numbers(cs, &search);
 	text = summary ? json_dumps(summary, JSON_COMPACT) : NULL;
 	if (rc == 0 && !text)

@@ -496,7 +496,7 @@ static int case_filter(struct cases *c, const struct case_query *q,
 	*f = (struct store_case_filter){ q->stage, q->matter, q->q,
 					 q->overdue, STORE_NO_DAY,
 					 q->open_only, q->offset,
-					 (size_t)page_limit(q->limit) };
+					 (size_t)page_limit(q->limit), q->q_ids };
 	if (q->stage && stage_parse(q->stage, &st) != 0)
 		return error_set(err, CT_EINVAL, "stage '%s' is unknown; use "
 				 "application, acceptance, investigation, "
@@ -527,8 +527,8 @@ int cases_list_json(struct cases *c, const struct case_query *q,
 	if (rc)
 		return rc;
 	/* Overdue states change with the day, so the day is in the key. */
-	snprintf(key, sizeof(key), "\x01list\x1f%s\x1f%s\x1f%s\x1f%d\x1f%d"
-		 "\x1f%d\x1f%zu\x1f%zu\x1f%d", q->stage ?: "",
+	snprintf(key, sizeof(key), "\x01list\x1f%d\x1f%s\x1f%s\x1f%s\x1f%d"
+		 "\x1f%d\x1f%d\x1f%zu\x1f%zu\x1f%d", q->q_ids, q->stage ?: "",
 		 q->matter ?: "", q->q ?: "", q->overdue, (int)f.due_by,
 		 q->open_only, f.offset, f.limit,
 		 (int)day_of_ms(ledger_now_ms()));

@@ -56,6 +56,23 @@ static int by_id_desc(const void *x, const void *y)
 	return strcmp(b, a);
 }
 
+/* Whether a party's case summary matches the text q (NULL: any). */
+static bool matches(const json_t *item, const char *q)
+{
+	static const char *const fields[] = { "id", "applicant", "number" };
+
+	if (!q || !q[0])
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		const char *v = json_string_value(json_object_get(item,
+								  fields[i]));
+
+		if (v && strstr(v, q))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Lists the cases a party is bound to that match q, newest first: each
  * is looked up by its id, so no other case is ever read.
@@ -82,7 +99,8 @@ static int serve_bound_cases(struct api_call *call,
 			break;
 		json_array_foreach(json_object_get(one, "items"), j, item)
 			if (!strcmp(json_string_value(json_object_get(
-					    item, "id")) ?: "", by_id.q))
+					    item, "id")) ?: "", by_id.q) &&
+			    matches(item, q->q))
 				json_array_append(found, item);
 		json_decref(one);
 	}
@@ -144,6 +162,9 @@ int serve_cases(struct api_call *call, struct reply *r, struct error *err)
 		return rc == CT_EINVAL ? 0 : rc;
 	if (has_due)
 		q.due_within = (int)due_within;
+	/* Only a reader cleared for ID numbers may find a case by one. */
+	q.q_ids = access_cleared(call->who, MARK_PERSONAL) &&
+		  access_cleared(call->who, MARK_SENSITIVE_PERSONAL);
 
 	if (only_bound(call->who))
 		return serve_bound_cases(call, &q, r, err);

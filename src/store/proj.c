@@ -323,7 +323,9 @@ static int build_case_query(struct buf *sql, const struct store_case_filter *f,
 	if (rc == 0 && f->matter)
 		rc = where(sql, "matter = ?2");
 	if (rc == 0 && f->q)
-		rc = where(sql, "instr(search, ?3) > 0");
+		rc = where(sql, f->q_ids ? "(instr(search, ?3) > 0 OR"
+			   " instr(coalesce(applicant_id, ''), ?3) > 0)"
+			   : "instr(search, ?3) > 0");
 	if (rc == 0 && f->overdue)
 		rc = where(sql, "overdue");
 	if (rc == 0 && f->due_by != STORE_NO_DAY)

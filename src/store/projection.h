@@ -57,6 +57,7 @@ struct store_case_filter {
 	int32_t due_by; /* due on or before this day; STORE_NO_DAY for any */
 	int open_only;
 	size_t offset, limit;
+	int q_ids;      /* q also matches the applicant's ID number */
 };
 
 /* Calls fn with the summary of each matching case, newest first, and

@@ -243,6 +243,12 @@ class ConfidentialityTest(apitest.ApiTest):
                 self.assertEqual(len(items), 1, items)
                 self.assertEqual("applicant_id" in items[0], shown, items)
                 self.assertEqual(items[0]["applicant"], "王五")
+                # Nor can a reader not cleared for it find a case by a part
+                # of its ID number, which would spell the number out.
+                for part in (RESIDENT_ID, RESIDENT_ID[:8], RESIDENT_ID[-6:]):
+                    found = self.as_(user, "GET", "/api/v1/cases?q=" +
+                                     part).json["total"]
+                    self.assertEqual(found, 1 if shown else 0, (user, part))
 
     def test_personal_clearance_reads_personal(self):
         seq = self.add(self.case_a, {"text": "联系人电话"}, mark="personal")
@@ -457,6 +463,16 @@ class ConfidentialityTest(apitest.ApiTest):
         self.assert_problem(r, 403, "forbidden")
 
     # Parties
+
+    def test_party_search_matches_own_cases(self):
+        items = self.as_("party.a", "GET", "/api/v1/cases?q=" +
+                         urllib.parse.quote("张三")).json
+        self.assertEqual(items["total"], 1, items)
+        for q in ("zzzz", "李四", self.case_b):
+            with self.subTest(q=q):
+                r = self.as_("party.a", "GET", "/api/v1/cases?q=" +
+                             urllib.parse.quote(q))
+                self.assertEqual(r.json["total"], 0, r)
 
     def test_party_lists_own_cases(self):
         items = self.as_("party.a", "GET", "/api/v1/cases").json
