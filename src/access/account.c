@@ -901,3 +901,49 @@ int project_enable(struct access *a, struct store *s,
 	json_decref(body);
 	return rc;
 }
+
+/* Whether user u (its p_users row) holds an administration role. */
+static bool row_holds_admin(const json_t *u)
+{
+	json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(u, "roles"), i, v) {
+		int r = access_role_parse(json_string_value(v) ?: "");
+
+		if (r >= 0 && (ROLE_BIT(r) & ROLES_ADMIN))
+			return true;
+	}
+	return false;
+}
+
+int account_check_admin_reset(struct access *a, const char *user,
+			      const struct actor *by, const char *what,
+			      struct error *err)
+{
+	struct error ignored = { 0 };
+	json_t *u = NULL;
+	bool admin;
+	int rc;
+
+	if (!by->user || !strcmp(by->user, user))
+		return 0;
+	if (cases_user_get(a->cases, user, &u, &ignored) != 0)
+		return 0;
+	admin = row_holds_admin(u);
+	json_decref(u);
+	if (!admin)
+		return 0;
+	/* An actor without an account is the operator at the console. */
+	u = NULL;
+	error_clear(&ignored);
+	rc = cases_user_get(a->cases, by->user, &u, &ignored);
+	json_decref(u);
+	if (rc == CT_ENOTFOUND)
+		return 0;
+	return error_set(err, CT_EPERM, "'%s' holds an administration role, "
+			 "so '%s' may not reset their %s: one administrator "
+			 "could then take over another's account; the "
+			 "operators reset it at the console, without --as "
+			 "naming an account", user, by->user, what);
+}

@@ -138,6 +138,17 @@ int account_append(struct access *a, const char *kind, const json_t *fields,
 struct account_rows {
 	json_t *user, *password, *failures, *totp, *signin;
 };
+/*
+ * Refuses a reset of what (a password, a TOTP) of user when user holds an
+ * administration role and by is another account: the system
+ * administrator could otherwise take over the security administrator's
+ * or the auditor's account. Such a reset is the operators' act at the
+ * console (an actor without an account). Returns 0 or CT_EPERM.
+ */
+int account_check_admin_reset(struct access *a, const char *user,
+			      const struct actor *by, const char *what,
+			      struct error *err);
+
 int account_rows_read(struct access *a, const char *user, bool need_user,
 		      struct account_rows *out, struct error *err);
 void account_rows_release(struct account_rows *r);

@@ -417,7 +417,8 @@ int access_password_reset(struct access *a, const char *user,
 		return rc;
 	reason = rows.password ? "reset" : "initial";
 	account_rows_release(&rows);
-	return password_one_time(a, user, reason, by, otp, err);
+	rc = account_check_admin_reset(a, user, by, "password", err);
+	return rc ? rc : password_one_time(a, user, reason, by, otp, err);
 }
 
 int access_password_change(struct access *a, const char *user,

@@ -140,6 +140,9 @@ int access_totp_reset(struct access *a, const char *user,
 		return rc;
 	enrolled = rows.totp != NULL;
 	account_rows_release(&rows);
+	rc = account_check_admin_reset(a, user, by, "TOTP", err);
+	if (rc)
+		return rc;
 	if (!enrolled)
 		return error_set(err, CT_ENOTFOUND, "'%s' has no TOTP enrolled",
 				 user);

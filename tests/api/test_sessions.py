@@ -551,11 +551,8 @@ class SecondFactorTest(AccountTest):
         self.assertEqual(other.sign_in("admin", password).status, 200)
         r = other.request("POST", "/api/v1/session/totp/enrolment", {})
         self.assert_problem(r, 403, "forbidden", "has TOTP already")
-        # After a reset by another system administrator, enrol again.
-        ops, _, _ = self.admin("ops.admin")
-        r = ops.request("DELETE", "/api/v1/users/admin/totp")
-        self.assertEqual(r.status, 200, r)
-        self.assertFalse(r.json["totp_enrolled"])
+        # After a reset by the operators at the console, enrol again.
+        self.ok("user", "totp", "admin", "--reset", "--data", apitest.DATA)
         self.enrol(other)
 
     def test_cli_enrolment(self):
@@ -573,6 +570,24 @@ class SecondFactorTest(AccountTest):
 
 
 class AdministrationTest(AccountTest):
+
+    def test_no_administrator_resets_another(self):
+        """The system administrator takes over no other administrator's
+        account: resetting their password or TOTP is the console's act."""
+        b, _, _ = self.admin()
+        self.admin("aud.wu", "auditor")
+        for path, method in (("/api/v1/users/aud.wu/password", "POST"),
+                             ("/api/v1/users/aud.wu/totp", "DELETE")):
+            with self.subTest(path=path):
+                r = b.request(method, path, {} if method == "POST" else None)
+                self.assert_problem(r, 403, None, "administration role")
+        r = self.ct("user", "passwd", "aud.wu", "--as", "admin", "--data",
+                    apitest.DATA)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("at the console", r.err)
+        # The operators, with no account named, may.
+        r = self.ok("user", "passwd", "aud.wu", "--data", apitest.DATA)
+        self.secrets.append(r.out.strip())
 
     def test_system_administrator_acts(self):
         b, _, _ = self.admin()
