@@ -379,6 +379,27 @@ static int sync_found(struct store *s, struct case_state *cs, json_t *found,
 	return rc;
 }
 
+/*
+ * Whether id has the shape of a resident identity card number: 17 digits
+ * and a digit or X (GB 11643), or the 15 digits of the old cards. A
+ * unified social credit code (GB 32100) has letters in other places.
+ */
+static bool person_id_shaped(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n != 18 && n != 15)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		bool last = i == n - 1 && n == 18;
+
+		if (!(id[i] >= '0' && id[i] <= '9') &&
+		    !(last && (id[i] == 'X' || id[i] == 'x')))
+			return false;
+	}
+	return true;
+}
+
 static int put_members(struct store *s, const struct case_state *cs,
 		       uint64_t seq, struct error *err)
 {
@@ -400,6 +421,7 @@ int case_project(struct cases *c, struct store *s, struct case_state *cs,
 	struct buf search = BUF_INIT_MAX(1 << 16);
 	struct store_case row = { 0 };
 	struct check_env env;
+	const char *applicant_id;
 	char *text = NULL;
 	int rc;
 
@@ -411,18 +433,25 @@ int case_project(struct cases *c, struct store *s, struct case_state *cs,
 		rc = sync_found(s, cs, found, now_ms, err);
 	summary = case_summary(c, cs, app, deadlines, json_array_size(found));
 	/*
-	 * The ID number is left out: it is personal information, matched
-	 * only for readers cleared for it (store_case_filter.q_ids).
+	 * A person's ID number is left out: it is personal information,
+	 * matched only for readers cleared for it (store_case_filter.q_ids).
+	 * An organisation's credit code is public and stays searchable.
 	 */
-	buf_printf(&search, "%s %s", cs->id,
-		   json_string_value(json_object_get(app, "applicant")) ?: "");
+	applicant_id = json_string_value(json_object_get(app, "applicant_id"));
+	buf_printf(&search, "%s %s %s", cs->id,
+		   json_string_value(json_object_get(app, "applicant")) ?: "",
+		   applicant_id && !person_id_shaped(applicant_id)
+			   ? applicant_id
+			   : "");
 	add_numbers(cs, &search);
 	text = summary ? json_dumps(summary, JSON_COMPACT) : NULL;
 	if (rc == 0 && !text)
 		rc = error_set(err, CT_ENOMEM, "out of memory");
 	if (rc == 0) {
 		row.id = cs->id;
-		row.matter = json_string_value(json_object_get(app, "matter"));
+		/* An expunged application leaves the case without them. */
+		row.matter = json_string_value(json_object_get(app, "matter"))
+				     ?: "";
 		row.applicant = json_string_value(json_object_get(app,
 								  "applicant"))
 					?: "";
@@ -709,9 +738,11 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 	} else if (!strcmp(r->kind, KIND_EXPUNGE) && case_id[0]) {
 		/*
 		 * The case's last seq moves to the expunge, which changes its
-		 * cached rendering. The folded state is dropped because it
-		 * contains the content the expunge destroys.
+		 * cached rendering. The folded state is dropped before, so that
+		 * the case row is made again from the log without the content
+		 * the expunge destroys, and after, since it held it.
 		 */
+		drop_case_state(c, case_id);
 		rc = project_case_record(c, s, r, case_id, hr, err);
 		drop_case_state(c, case_id);
 	} else if (case_id[0])

@@ -132,6 +132,28 @@ static void fold_stage(struct case_state *cs, const struct rec *r)
 	}
 }
 
+/*
+ * Forgets the content an expunge of content destroys, so that the state
+ * is the one a load from the log gives afterwards. An expunge of a blob
+ * names it as its attachment and leaves the record's fields.
+ */
+static void apply_expunge(struct case_state *cs, const struct rec *r)
+{
+	if (r->supersedes < 0 || json_array_size(r->attachments))
+		return;
+	for (size_t i = 0; i < cs->n; i++) {
+		if (cs->recs[i].seq != (uint64_t)r->supersedes)
+			continue;
+		json_decref(cs->recs[i].fields);
+		cs->recs[i].fields = NULL;
+		if (i == 0 && is_kind(&cs->recs[0], KIND_APPLICATION)) {
+			cs->matter = NULL;
+			cs->licence = 0;
+		}
+		return;
+	}
+}
+
 int case_fold(struct case_state *cs, const struct catalogue *cat,
 	      struct rec *r, struct error *err)
 {
@@ -159,6 +181,8 @@ int case_fold(struct case_state *cs, const struct catalogue *cat,
 	}
 	if (is_kind(r, KIND_CORRECTION))
 		apply_correction(cs, r);
+	if (is_kind(r, KIND_EXPUNGE))
+		apply_expunge(cs, r);
 	cs->recs[cs->n++] = *r;
 	fold_stage(cs, r);
 	return 0;

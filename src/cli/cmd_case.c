@@ -159,21 +159,24 @@ static void print_case_table(const json_t *list)
 	       json_integer_value(json_object_get(list, "total")));
 }
 
+/* A string member of o, or "-" when it is missing (expunged content). */
+static const char *text_of(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key)) ?: "-";
+}
+
 static void print_case(const json_t *c)
 {
 	const char *name;
 	json_t *v;
 	size_t i;
 
-	printf("案件 %s  %s  %s\n", json_string_value(json_object_get(c, "id")),
-	       json_string_value(json_object_get(json_object_get(c, "matter"),
-						 "name")),
-	       json_string_value(json_object_get(c, "applicant")));
-	printf("阶段 %s (%s)  状态 %s  收件 %s\n",
-	       json_string_value(json_object_get(c, "stage_name")),
-	       json_string_value(json_object_get(c, "stage")),
-	       json_string_value(json_object_get(c, "status")),
-	       json_string_value(json_object_get(c, "received")));
+	printf("案件 %s  %s  %s\n", text_of(c, "id"),
+	       text_of(json_object_get(c, "matter"), "name"),
+	       text_of(c, "applicant"));
+	printf("阶段 %s (%s)  状态 %s  收件 %s\n", text_of(c, "stage_name"),
+	       text_of(c, "stage"), text_of(c, "status"),
+	       text_of(c, "received"));
 	json_object_foreach(json_object_get(c, "deadlines"), name, v)
 		printf("期限 %-10s %s%s  %s\n", name,
 		       json_string_value(json_object_get(v, "date")),

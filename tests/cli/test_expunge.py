@@ -109,6 +109,27 @@ class ExpungeTest(ctest.StoreTest):
         self.assert_absent(b"QX7")
         self.assertEqual(self.verify_json()["expunged"], 2)
 
+    def test_expunged_application_leaves_no_trace(self):
+        """An application's content destroyed: the case row forgets the
+        applicant and ID number at once, and a rebuild still matches."""
+        data = os.path.join(ctest.SRC, "data")
+        self.ok("user", "add", "wang.clerk", "--role", "clerk", "--unit", "A",
+                "--data", data)
+        case = self.ok("case", "new", "--matter", "spjy-xk", "--applicant",
+                       "王五", "--applicant-id", "110101199003077774",
+                       "--received", "2026-12-01", "--as", "wang.clerk",
+                       "--data", data, "--json").json
+        seq = str(case["records"][0]["seq"])
+        r = self.expunge(seq, actor="wang.clerk")
+        self.assertEqual(r.code, 0, r)
+        self.ok("checkpoint", "--now")
+        self.assert_absent("110101199003077774".encode())
+        self.assert_absent("王五".encode())
+        r = self.ok("rebuild", "--data", data, "--json")
+        self.assertTrue(r.json["match"], r.json)
+        shown = self.ok("case", "show", case["id"], "--data", data, "--json")
+        self.assertNotIn("110101199003077774", shown.out)
+
     def test_verify_passes_after_expunge(self):
         self.add_filler(5)
         r = self.expunge(3)
