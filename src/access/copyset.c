@@ -63,6 +63,33 @@ static int archive_failed(struct copyset *cs, const char *what)
 			 "%s", what, archive_error_string(cs->ar) ?: "");
 }
 
+/*
+ * Copies text given by a person (a requester's name) into out for use in
+ * a file name: '/', '\\', control characters and a leading '.' become
+ * '_', so that no extractor can be led out of the copy set's folder.
+ */
+static void name_part(const char *text, char *out, size_t n)
+{
+	const char *p = text ? text : "";
+	size_t o = 0;
+
+	for (; *p && o + 1 < n; p++) {
+		unsigned char ch = (unsigned char)*p;
+		bool bad = ch == '/' || ch == '\\' || ch < 0x20 || ch == 0x7f ||
+			   (o == 0 && ch == '.');
+
+		out[o++] = bad ? '_' : (char)ch;
+	}
+	/* Cut short: drop a UTF-8 sequence the cut split. */
+	if (*p && ((unsigned char)*p & 0xC0) == 0x80) {
+		while (o && ((unsigned char)out[o - 1] & 0xC0) == 0x80)
+			o--;
+		if (o && (unsigned char)out[o - 1] >= 0xC0)
+			o--;
+	}
+	out[o] = '\0';
+}
+
 static int put_header(struct copyset *cs, const char *name, int64_t size)
 {
 	struct archive_entry *e = archive_entry_new();
@@ -560,7 +587,7 @@ static int add_media(struct copyset *cs, const json_t *item)
 	const char *reason = NULL, *how = NULL;
 	enum access_mark mark = MARK_NONE;
 	json_t *row = NULL;
-	char name[640];
+	char name[640], requester[128];
 	int rc = media_row(cs, seq, &row);
 
 	if (rc == CT_ENOTFOUND) {
@@ -582,11 +609,12 @@ static int add_media(struct copyset *cs, const json_t *item)
 		json_decref(row);
 		return 0;
 	}
+	name_part(str_of(cs->in->request, "requester"), requester,
+		  sizeof(requester));
 	snprintf(name, sizeof(name), "media/%06" JSON_INTEGER_FORMAT
 		 "_复制件_%s_%s_%s.%s", seq,
-		 str_of(cs->in->request, "number") ?: "",
-		 str_of(cs->in->request, "requester") ?: "", cs->in->copy_id,
-		 extension_of(str_of(row, "media_type")));
+		 str_of(cs->in->request, "number") ?: "", requester,
+		 cs->in->copy_id, extension_of(str_of(row, "media_type")));
 	rc = put_media(cs, row, name, &how);
 	if (rc == 0)
 		json_array_append_new(cs->included, json_pack(

@@ -472,6 +472,37 @@ class CopiesTest(apitest.ApiTest):
         self.assertEqual(item["sha256_of_original"],
                          "sha256:" + hashlib.sha256(original).hexdigest())
 
+    def test_requester_name_cannot_leave_the_folder(self):
+        """A requester's name is part of each media file's name; its '/'
+        and leading dots must not make a path out of the copy set."""
+        hostile = "../../../../tmp/逃逸/x"
+        case = self.new_case(hostile, OTHER_ID)
+        app = self.show(case)["records"][0]["seq"]
+        photo = os.path.join(self.tmp, "photo2.jpg")
+        with open(photo, "wb") as f:
+            f.write(mediafiles.exif_jpeg(mediafiles.base_jpeg(),
+                                         datetime.datetime.now(CST), "x"))
+        seq = self.ok("media", "ingest", photo, "--device", "CAM-1", "--case",
+                      case, "--device-copy-deleted", "--as", "wang.li",
+                      "--json").json["items"][0]["seq"]
+        self.ok("mark", "media", str(seq), "personal", "--reason", "无人像",
+                "--as", "sec.admin")
+        r = self.request_copies("wang.li", [app], case=case, media=[seq],
+                                requester=hostile)
+        self.assertEqual(r.status, 201, r)
+        self.assertEqual(self.decide(r.json["id"]).status, 200)
+        body = self.download(r.json["id"], "wang.li").body
+        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+            names = tar.getnames()
+        top = names[0].split("/", 1)[0]
+        for name in names:
+            parts = name.split("/")
+            self.assertEqual(parts[0], top, names)
+            self.assertNotIn("..", parts, names)
+        media = [n for n in names if "/media/" in n]
+        self.assertEqual(len(media), 1, names)
+        self.assertEqual(media[0].count("/"), 2, media)
+
     def test_video_marked_in_its_metadata(self):
         start = datetime.datetime.now(CST).replace(microsecond=0)
         clip = os.path.join(self.tmp, "clip.mp4")
