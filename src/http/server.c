@@ -131,10 +131,37 @@ static uint64_t elapsed_us(const struct timespec *start)
  * at info, and server errors (5xx) at warn; the Authorization header is
  * never logged.
  */
+/*
+ * Copies a request target into out with each query value replaced by
+ * "*": a search term or a token in a URL can be personal data or a
+ * secret, and the names alone say what was asked.
+ */
+static void target_without_values(const char *target, char *out, size_t n)
+{
+	const char *q = strchr(target, '?');
+	size_t o, len = q ? (size_t)(q - target) : strlen(target);
+
+	if (n == 0)
+		return;
+	o = len < n - 1 ? len : n - 1;
+	memcpy(out, target, o);
+	for (const char *p = q; p && *p && o + 1 < n; p++) {
+		out[o++] = *p;
+		if (*p != '=')
+			continue;
+		if (o + 1 < n)
+			out[o++] = '*';
+		while (p[1] && p[1] != '&')
+			p++;
+	}
+	out[o] = '\0';
+}
+
 static void log_access(const struct request *rq, unsigned status,
 		       uint64_t us, bool completed)
 {
 	char method[sizeof(rq->method) + 8], target[LOG_TARGET_MAX];
+	char plain[LOG_TARGET_MAX];
 	char user[sizeof(rq->user) + 8];
 	char extra[sizeof(user) + 64 + INET6_ADDRSTRLEN] = "";
 
@@ -148,10 +175,11 @@ static void log_access(const struct request *rq, unsigned status,
 		snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
 			 " proxy=%s", rq->proxy);
 	log_quote(rq->method[0] ? rq->method : "-", method, sizeof(method));
+	target_without_values(rq->target, plain, sizeof(plain));
 	log_event(status >= 500 ? LOG_WARN : LOG_INFO, "http", "request",
 		  "method=%s target=%s status=%u bytes=%zu "
 		  "ms=%.3f remote=%s completed=%s%s",
-		  method, log_quote(rq->target, target, sizeof(target)), status,
+		  method, log_quote(plain, target, sizeof(target)), status,
 		  rq->body_len, (double)us / 1e3, rq->remote,
 		  completed ? "true" : "false", extra);
 }

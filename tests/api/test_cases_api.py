@@ -174,6 +174,14 @@ class CasesApiTest(apitest.ApiTest):
         self.assertRegex(log, r"target=/api/v1/cases status=200 .* "
                               r"user=wang\.li")
 
+    def test_query_values_never_logged(self):
+        """A search term may be an ID number: the log names the query's
+        parameters, never their values."""
+        self.get_ok("/api/v1/cases?q=110101199003077774&limit=5")
+        log = self.server.log()
+        self.assertNotIn("110101199003077774", log)
+        self.assertIn('target="/api/v1/cases?q=*&limit=*" ', log)
+
     def test_token_user_is_actor(self):
         # zhao.min, of another unit, takes part once assigned.
         r = self.post(self.records_path(), self.note(),
