@@ -1,7 +1,7 @@
 /*
  * The named-row projection table (see kv.h). Keys are compared byte by
- * byte, so a prefix scan is the range [prefix, prefix + 0xFF): no UTF-8
- * text contains the byte 0xFF.
+ * byte, so a prefix scan is the range [prefix, prefix + 0xFF), because
+ * no UTF-8 text contains the byte 0xFF.
  */
 #include "common/common.h"
 
