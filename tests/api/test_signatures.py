@@ -22,6 +22,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import apitest  # noqa: E402
 import ctest  # noqa: E402
+import signin  # noqa: E402
 
 DATA = apitest.DATA
 NEW_PASSWORD = "Gm-签名-Passw0rd-2026"
@@ -204,12 +205,15 @@ class SignatureApiTest(apitest.ApiTest):
 
         self.ok("user", "add", "zhou.sec", "--role", "secadmin", "--data",
                 DATA)
-        sec = self.create_token("zhou.sec")
+        # The security administrator signs in with a password and TOTP.
+        otp = self.ok("user", "passwd", "zhou.sec", "--data",
+                      DATA).out.strip().splitlines()[-1]
+        sec = signin.Session(self.server, "zhou.sec", otp)
         r = self.post("/api/v1/staff-keys/%s/revocation" % old["key"],
                       {"reason": "证书介质遗失"}, token=self.other_token)
         self.assert_problem(r, 403, "forbidden", "secadmin")
-        r = self.post("/api/v1/staff-keys/%s/revocation" % old["key"],
-                      {"reason": "证书介质遗失"}, token=sec)
+        r = sec.request("POST", "/api/v1/staff-keys/%s/revocation"
+                        % old["key"], {"reason": "证书介质遗失"})
         self.assertEqual(r.status, 201, r)
         self.assertEqual(r.json["state"], "revoked")
         self.assertEqual(r.json["revoked"]["by"], "zhou.sec")
