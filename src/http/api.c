@@ -468,8 +468,11 @@ static int authorize(struct server *s, struct request *rq, struct reply *r,
 		     struct error *err)
 {
 	struct error why = { 0 };
-	int rc = access_principal(s->access, rq->user, rq->remote, &rq->who,
-				  &why);
+	int rc;
+
+	/* A request whose body was drained is routed a second time. */
+	principal_release(&rq->who);
+	rc = access_principal(s->access, rq->user, rq->remote, &rq->who, &why);
 
 	if (rc == CT_EPERM || rc == CT_ENOTFOUND) {
 		memset(&rq->who, 0, sizeof(rq->who));
