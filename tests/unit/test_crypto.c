@@ -982,7 +982,7 @@ static void test_crypto_derive(void **state)
 static void test_sm2_sig_der_and_private_der(void **state)
 {
 	static const char msg[] = "casetrail-signature/v1\n";
-	uint8_t der[SM2_SIG_DER_MAX], raw[SIG_MAX], back[SIG_MAX];
+	uint8_t der[SM2_SIG_DER_MAX + 1], raw[SIG_MAX], back[SIG_MAX];
 	uint8_t pkey[KEY_DER_MAX], pub1[80], pub2[80];
 	struct error err = { 0 };
 	struct key *k = NULL, *k2 = NULL;
