@@ -452,13 +452,27 @@ def search_memory(pid, needles):
             start, end = (int(x, 16) for x in fields[0].split("-"))
             if fields[1][:2] != "rw" or fields[1][3] != "p":
                 continue
-            try:
-                mem.seek(start)
-                data = mem.read(end - start)
-            except OSError:
+            # AddressSanitizer reserves writable regions of terabytes for
+            # its shadow memory; read in chunks, with an overlap so that
+            # a needle across a chunk's edge is found, and skip those.
+            if end - start > REGION_MAX:
                 continue
-            found.update(n for n in needles if n in data)
+            overlap = max(len(n) for n in needles)
+            offset = start
+            while offset < end:
+                try:
+                    mem.seek(offset)
+                    data = mem.read(min(CHUNK + overlap, end - offset))
+                except OSError:
+                    break
+                found.update(n for n in needles if n in data)
+                offset += CHUNK
     return found
+
+
+# The largest mapping searched, and the size read at a time.
+REGION_MAX = 1 << 32
+CHUNK = 64 << 20
 
 
 if __name__ == "__main__":

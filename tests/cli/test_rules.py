@@ -305,9 +305,12 @@ class SchemaRuleTest(FixedDateCase):
         case = self.accepted_case()
         f = onsite_fields()
         del f["av"]
-        # The file may follow the record within 24 hours.
+        # The file may follow the record within 24 hours of the
+        # inspection's end, which is today, so none have run out yet.
+        f["start"], f["end"] = at(0, 0), at(0, 0)
         seq = self.add(case, "onsite-verification", f, "li.handler", attach=2,
                        when=at(0, 0))["seq"]
+        f["start"], f["end"] = at(-1, 9), at(-1, 10)
         self.assertNotIn("missing-av", self.codes(case),
                          "no finding while the 24 hours for the upload run")
         late = self.add(case, "onsite-verification", f, "li.handler", attach=2,
