@@ -187,7 +187,7 @@ enum access_role {
 };
 
 #define ROLE_BIT(r) (1u << (r))
-/* The three administration roles, which no person holds two of. */
+/* The three administration roles; a person has at most one of them. */
 #define ROLES_ADMIN \
 	(ROLE_BIT(ROLE_SYSADMIN) | ROLE_BIT(ROLE_SECADMIN) | \
 	 ROLE_BIT(ROLE_AUDITOR))
@@ -214,7 +214,7 @@ struct principal {
 	char addr[ACCESS_ADDR_MAX]; /* the client address, or "cli" */
 };
 
-/* Frees what a principal holds (its cases). */
+/* Frees the case list a principal owns. */
 void principal_release(struct principal *p);
 
 /* --- the policy ----------------------------------------------------------- */

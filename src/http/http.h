@@ -16,7 +16,7 @@
 #include "common/error.h"
 #include "media/media.h"
 
-/* The most reverse proxies --trusted-proxy may name. */
+/* The maximum number of reverse proxies --trusted-proxy may name. */
 #define HTTP_TRUSTED_PROXIES_MAX 8
 
 /* Where and how the server listens; borrowed for the call. */
