@@ -734,10 +734,10 @@ static void load_content_key(struct vctx *v)
 }
 
 /* Runs the passes once the store is open and the snapshot taken. */
-static int run_passes(struct vctx *v, struct error *err)
+static int run_passes(struct vctx *v, struct buf *file, int file_rc,
+		      const struct error *file_err, struct error *err)
 {
 	struct cp_list cps = { 0 };
-	struct buf file = BUF_INIT_MAX(1 << 16);
 	struct key *k[2] = { NULL, NULL };
 	struct note_key keys[2];
 	char path[PATH_MAX];
@@ -753,17 +753,16 @@ static int run_passes(struct vctx *v, struct error *err)
 		problem(v, "database: checkpoints cannot be read: %s",
 			serr.msg);
 	path_join(path, sizeof(path), v->config.dir, CHECKPOINT_FILE);
-	error_clear(&serr);
-	rc = read_file(path, file.max, &file, &serr);
-	if (rc == CT_ENOTFOUND)
+	if (file_rc == CT_ENOTFOUND)
 		problem(v, "checkpoint file: '%s' is missing; it holds the "
 			"newest checkpoint, so a rolled-back database cannot be "
 			"told from a current one", path);
-	else if (rc)
-		problem(v, "checkpoint file: cannot be read: %s", serr.msg);
-	if (rc)
-		buf_reset(&file);
-	rc = plan_roots(v, &cps, &file, err);
+	else if (file_rc)
+		problem(v, "checkpoint file: cannot be read: %s",
+			file_err->msg);
+	if (file_rc)
+		buf_reset(file);
+	rc = plan_roots(v, &cps, file, err);
 	if (rc)
 		goto out;
 	rc = check_entries(v, err);
@@ -771,7 +770,7 @@ static int run_passes(struct vctx *v, struct error *err)
 		goto out;
 	check_extra_nodes(v);
 	check_checkpoints(v, &cps, keys, v->config.nkeys);
-	check_outside_notes(v, &file, &cps, keys, v->config.nkeys);
+	check_outside_notes(v, file, &cps, keys, v->config.nkeys);
 	if (v->nexp)
 		qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
 	check_contents(v);
@@ -784,7 +783,6 @@ out:
 	free(cps.items);
 	key_free(k[0]);
 	key_free(k[1]);
-	buf_release(&file);
 	return rc;
 }
 
@@ -792,8 +790,10 @@ int ledger_verify(const char *dir, const struct verify_options *opt,
 		  struct verify_result *result, struct error *err)
 {
 	struct vctx v = { 0 };
+	struct buf file = BUF_INIT_MAX(1 << 16);
+	struct error file_err = { 0 };
 	char path[PATH_MAX];
-	int rc;
+	int rc, file_rc;
 
 	memset(result, 0, sizeof(*result));
 	v.opt = opt;
@@ -802,6 +802,14 @@ int ledger_verify(const char *dir, const struct verify_options *opt,
 	if (rc)
 		return rc;
 	merkle_frontier_init(&v.tree, v.config.alg);
+	/*
+	 * The checkpoint file is read before the snapshot is taken. A signer
+	 * commits a checkpoint to the database before it rewrites the file,
+	 * so a file read first never names a checkpoint the snapshot lacks,
+	 * even while a server keeps signing.
+	 */
+	path_join(path, sizeof(path), dir, CHECKPOINT_FILE);
+	file_rc = read_file(path, file.max, &file, &file_err);
 	path_join(path, sizeof(path), dir, DB_FILE);
 	rc = store_open(path, STORE_READONLY, &v.s, err);
 	if (rc == 0)
@@ -810,7 +818,7 @@ int ledger_verify(const char *dir, const struct verify_options *opt,
 	if (rc == 0)
 		rc = blob_dir_open(path, v.config.alg, &v.blobs, err);
 	if (rc == 0)
-		rc = run_passes(&v, err);
+		rc = run_passes(&v, &file, file_rc, &file_err, err);
 	for (size_t i = 0; i < MERKLE_MAX_LEVELS; i++)
 		store_node_reader_free(v.levels[i].r);
 	store_end(v.s);
@@ -820,5 +828,6 @@ int ledger_verify(const char *dir, const struct verify_options *opt,
 	free(v.refs);
 	free(v.expunged);
 	free(v.roots);
+	buf_release(&file);
 	return rc;
 }

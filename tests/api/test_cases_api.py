@@ -15,6 +15,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
@@ -603,6 +604,40 @@ class CasesApiTest(apitest.ApiTest):
             reply = sock.recv(65536)
             self.assertTrue(reply.startswith(b"HTTP/1.1 400"), reply[:100])
             self.assertNotIn(b"Connection: close", reply)
+
+
+    def test_verify_passes_while_the_server_signs(self):
+        """verify on a store that a server keeps appending to and signing
+        must not take a checkpoint signed after its snapshot for a
+        rolled-back database."""
+        stop = threading.Event()
+        opened = []
+
+        def append():
+            n = 0
+            while not stop.is_set():
+                r = self.post("/api/v1/cases", {
+                    "matter": self.matter, "applicant": "并发公司%d" % n,
+                    "received": time.strftime("%Y-%m-%d")})
+                opened.append(r.status)
+                n += 1
+
+        writer = threading.Thread(target=append)
+        writer.start()
+        failures = []
+        try:
+            deadline = time.monotonic() + 8
+            runs = 0
+            while time.monotonic() < deadline or runs < 5:
+                v = self.ct("verify")
+                runs += 1
+                if v.code != 0:
+                    failures.append(v)
+        finally:
+            stop.set()
+            writer.join()
+        self.assertEqual(failures, [])
+        self.assertTrue(opened and set(opened) == {201}, set(opened))
 
 
 if __name__ == "__main__":
