@@ -1,0 +1,4 @@
+/*
+ * Case files as BagIt packages (see archive.h).
+ */
+#include "common/common.h"
