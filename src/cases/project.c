@@ -664,10 +664,14 @@ static int project_case_record(struct cases *c, struct store *s,
 		slot->evaluated_day = day_of_ms(before);
 	}
 	env_init(c, s, &env);
-	/* Audio-visual entries were checked by media_project. */
+	/*
+	 * Audio-visual entries were checked by media_project. An issued
+	 * document (src/documents/) is written only by casetrail, from a
+	 * record of the case that was checked when it was appended.
+	 */
 	if (!c->replaying && strcmp(r->kind, KIND_FINDING) &&
 	    strcmp(r->kind, KIND_CORRECTION) && strcmp(r->kind, KIND_EXPUNGE) &&
-	    !is_media_kind(r->kind)) {
+	    strcmp(r->kind, "document-issue") && !is_media_kind(r->kind)) {
 		pthread_mutex_lock(&c->cal_mu);
 		rc = case_check(&slot->cs, &env, r, &finding, err);
 		pthread_mutex_unlock(&c->cal_mu);
