@@ -63,4 +63,44 @@ int documents_list(struct documents *d, const char *case_id, json_t **out,
 /* Returns the seal's public key as PEM text, or NULL when none is set. */
 const char *documents_seal_public_pem(const struct documents *d);
 
+/*
+ * Resolves the source record of document doc_kind in case_id as
+ * documents_issue does (seq -1: the latest) without rendering: *source
+ * gets its seq and *mark its confidentiality mark, which a reader of the
+ * document must be cleared for. Errors as documents_issue.
+ */
+int documents_source(struct documents *d, const char *case_id,
+		     const char *doc_kind, int64_t seq, uint64_t *source,
+		     enum access_mark *mark, struct error *err);
+
+/*
+ * Reads the PDF of the document that entry seq of case_id issued into
+ * pdf, checked against its hash; *info (may be NULL) as documents_issue.
+ * CT_ENOTFOUND when seq is not a document-issue entry of the case.
+ */
+int documents_issued(struct documents *d, const char *case_id, uint64_t seq,
+		     struct buf *pdf, json_t **info, struct error *err);
+
+/*
+ * Creates the seal key in store_dir/keys (seal.key, mode 0600, and
+ * seal.pub), as `casetrail init` does. CT_EEXIST when either exists: a
+ * seal key is never replaced.
+ */
+int documents_seal_create(const char *store_dir, struct error *err);
+
+/*
+ * Creates the seal key of an existing store and records its public key
+ * in a seal-key entry by `by`; returns it as documents_seal_show does.
+ */
+int documents_seal_init(struct documents *d, const struct actor *by,
+			json_t **out, struct error *err);
+
+/*
+ * Returns the seal key: {algorithm, distinguishing_id, key, public_key,
+ * seq}, seq being its seal-key entry or null until the first document.
+ * CT_ENOTFOUND when the store has none.
+ */
+int documents_seal_show(struct documents *d, json_t **out,
+			struct error *err);
+
 #endif

@@ -1,0 +1,190 @@
+/*
+ * The plain rendering of a record that has no template: its kind, time,
+ * author, fields (by the labels of data/record-kinds.json) and
+ * signatures as ruled tables. It is not issued, numbered or sealed.
+ */
+#include "common/common.h"
+
+#include "documents.h"
+#include "internal.h"
+#include "ledger/ledger.h"
+
+static const char *str(const json_t *o, const char *name)
+{
+	return json_string_value(json_object_get(o, name));
+}
+
+/* The field definitions of kind in data/record-kinds.json. */
+static const json_t *kind_fields(struct cases *c, const char *kind)
+{
+	size_t i;
+	json_t *k;
+
+	json_array_foreach(json_object_get(cases_kinds(c), "kinds"), i, k)
+		if (!strcmp(str(k, "code") ?: "", kind))
+			return json_object_get(k, "fields");
+	return NULL;
+}
+
+static const char *field_label(const json_t *defs, const char *name)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(defs, i, f)
+		if (!strcmp(str(f, "name") ?: "", name))
+			return str(f, "label") ?: name;
+	return name;
+}
+
+/* A field's value as text: strings as they are, others as JSON. */
+static char *value_text(const json_t *v)
+{
+	size_t i;
+	json_t *e;
+	int plain = json_is_array(v);
+	struct buf b = BUF_INIT_MAX(1 << 20);
+	char *out;
+
+	if (json_is_string(v))
+		return strdup(json_string_value(v));
+	if (json_is_boolean(v))
+		return strdup(json_is_true(v) ? "是" : "否");
+	json_array_foreach(v, i, e)
+		plain = plain && json_is_string(e);
+	if (plain) {
+		json_array_foreach(v, i, e) {
+			if (i)
+				buf_puts(&b, "、");
+			buf_puts(&b, json_string_value(e));
+		}
+		out = strdup(b.data ? b.data : "");
+		buf_release(&b);
+		return out;
+	}
+	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
+				     JSON_ENCODE_ANY);
+}
+
+struct rows {
+	char **cells;
+	size_t n, cap;
+};
+
+static int row_add(struct rows *r, const char *label, char *value)
+{
+	if (r->n + 2 > r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 32;
+		char **cells = realloc(r->cells, cap * sizeof(*cells));
+
+		if (!cells) {
+			free(value);
+			return CT_ENOMEM;
+		}
+		r->cells = cells;
+		r->cap = cap;
+	}
+	r->cells[r->n++] = strdup(label);
+	r->cells[r->n++] = value ? value : strdup("____");
+	return 0;
+}
+
+static int add_head_rows(struct cases *c, const json_t *rec, struct rows *r)
+{
+	char seq[32], when[128];
+	json_t *u = NULL;
+	struct error err = { 0 };
+	const char *actor = str(rec, "actor") ?: "";
+	int rc;
+
+	snprintf(seq, sizeof(seq), "%" JSON_INTEGER_FORMAT,
+		 json_integer_value(json_object_get(rec, "seq")));
+	rc = row_add(r, "记录序号", strdup(seq));
+	if (rc == 0)
+		rc = row_add(r, "记录类型", strdup(str(rec, "name") ?:
+						   str(rec, "kind") ?: ""));
+	if (rc == 0)
+		rc = row_add(r, "案件编号", strdup(str(rec, "case") ?: ""));
+	if (rc == 0 && format_cn_date(str(rec, "happened"), 1, when,
+				      sizeof(when)) == 0)
+		rc = row_add(r, "发生时间", strdup(when));
+	if (rc == 0 && format_cn_date(str(rec, "recorded"), 1, when,
+				      sizeof(when)) == 0)
+		rc = row_add(r, "记录时间", strdup(when));
+	if (rc == 0 && cases_user_get(c, actor, &u, &err) == 0 &&
+	    str(u, "display_name"))
+		snprintf(when, sizeof(when), "%s（%s）", str(u, "display_name"),
+			 actor);
+	else
+		snprintf(when, sizeof(when), "%s", actor);
+	json_decref(u);
+	return rc ? rc : row_add(r, "记录人", strdup(when));
+}
+
+static int record_items(struct documents *d, const json_t *rec,
+			struct items *it)
+{
+	struct cases *c = access_cases(d->a);
+	const json_t *defs = kind_fields(c, str(rec, "kind") ?: "");
+	const json_t *fields = json_object_get(rec, "fields");
+	struct rows r = { 0 };
+	const char *name;
+	json_t *v;
+	int rc = items_add(it, ITEM_TITLE, str(rec, "name") ?:
+					   str(rec, "kind"));
+
+	if (rc == 0)
+		rc = add_head_rows(c, rec, &r);
+	if (rc == 0 && !fields)
+		rc = row_add(&r, "内容", strdup("（内容已依法销毁）"));
+	json_object_foreach((json_t *)fields, name, v) {
+		if (rc == 0)
+			rc = row_add(&r, field_label(defs, name),
+				     value_text(v));
+	}
+	if (rc == 0) {
+		rc = items_add_table(it, r.cells, r.n / 2, 2, 0, 1);
+		r.cells = NULL;
+	}
+	for (size_t i = 0; r.cells && i < r.n; i++)
+		free(r.cells[i]);
+	free(r.cells);
+	return rc;
+}
+
+int documents_render_record(struct documents *d, const char *case_id,
+			    uint64_t seq, struct buf *pdf, struct error *err)
+{
+	struct ledger *l = access_ledger(d->a);
+	struct items it = { 0 };
+	struct page_setup ps = { 0 };
+	char qr[1024], leaf_text[HASH_TEXT_MAX];
+	uint8_t leaf[HASH_LEN];
+	json_t *rec = NULL;
+	int rc = cases_record_get(access_cases(d->a), seq, &rec, err);
+
+	if (rc == 0 && strcmp(str(rec, "case") ?: "", case_id))
+		rc = error_set(err, CT_ENOTFOUND, "record %" PRIu64 " is not a "
+			       "record of case %s", seq, case_id);
+	if (rc == 0)
+		rc = ledger_leaf(l, seq, leaf, err);
+	if (rc == 0) {
+		hash_format(ledger_config(l)->alg, leaf, leaf_text);
+		snprintf(qr, sizeof(qr), "casetrail:%s?seq=%" PRIu64
+			 "&leaf=%s", ledger_config(l)->origin, seq, leaf_text);
+		ps.title = str(rec, "name");
+		ps.date = str(rec, "recorded");
+		ps.qr_text = qr;
+		rc = record_items(d, rec, &it);
+		if (rc)
+			rc = error_set(err, rc, "out of memory");
+	}
+	if (rc == 0) {
+		pthread_mutex_lock(&d->mu);
+		rc = layout_render(&ps, &it, pdf, err);
+		pthread_mutex_unlock(&d->mu);
+	}
+	items_release(&it);
+	json_decref(rec);
+	return rc;
+}
