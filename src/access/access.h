@@ -243,6 +243,8 @@ enum access_action {
 	ACT_RECORD_ADD,      /* kind applies */
 	ACT_RECORD_CORRECT,
 	ACT_FINDINGS_READ,
+	ACT_CASE_FILE_SEAL,  /* seal and export a case file (案卷) */
+	ACT_CASE_FILE_READ,  /* list a case's sealed case files */
 	ACT_UPLOAD,          /* a file for a record's attachments */
 	ACT_MEDIA_INGEST,
 	ACT_MEDIA_READ,      /* a file's metadata */

@@ -91,6 +91,11 @@ static const struct rule rules[ACT_COUNT] = {
 				 false, false },
 	[ACT_FINDINGS_READ] = { "findings-read", CASEWORK | OVERSIGHT,
 				SCOPE_BUREAU, false, false },
+	[ACT_CASE_FILE_SEAL] = { "case-file-seal", ROLE_BIT(ROLE_ARCHIVIST),
+				 SCOPE_BUREAU, false, false },
+	[ACT_CASE_FILE_READ] = { "case-file-read", ROLE_BIT(ROLE_ARCHIVIST) |
+					 OVERSIGHT,
+				 SCOPE_BUREAU, false, false },
 	[ACT_UPLOAD] = { "upload", CASEWORK, SCOPE_BUREAU, false, false },
 	[ACT_MEDIA_INGEST] = { "media-ingest", CASEWORK, SCOPE_BUREAU, false,
 			       false },

@@ -22,6 +22,8 @@
 #define KIND_CALENDAR "calendar"
 #define KIND_RECOMPUTE "deadline-recompute"
 #define KIND_FINDING "finding"
+/* The seal of a case file (src/archive/), folded into its case. */
+#define KIND_CASE_FILE_SEAL "case-file-seal"
 #define KIND_CORRECTION "correction"
 #define KIND_APPLICATION "application"
 

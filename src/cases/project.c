@@ -667,11 +667,13 @@ static int project_case_record(struct cases *c, struct store *s,
 	/*
 	 * Audio-visual entries were checked by media_project. An issued
 	 * document (src/documents/) is written only by casetrail, from a
-	 * record of the case that was checked when it was appended.
+	 * record of the case that was checked when it was appended. A case
+	 * file's seal follows the end of the case and takes no stage rule.
 	 */
 	if (!c->replaying && strcmp(r->kind, KIND_FINDING) &&
 	    strcmp(r->kind, KIND_CORRECTION) && strcmp(r->kind, KIND_EXPUNGE) &&
-	    strcmp(r->kind, "document-issue") && !is_media_kind(r->kind)) {
+	    strcmp(r->kind, "document-issue") &&
+	    strcmp(r->kind, KIND_CASE_FILE_SEAL) && !is_media_kind(r->kind)) {
 		pthread_mutex_lock(&c->cal_mu);
 		rc = case_check(&slot->cs, &env, r, &finding, err);
 		pthread_mutex_unlock(&c->cal_mu);

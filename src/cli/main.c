@@ -42,6 +42,8 @@ static const struct command {
 	{ "access", cmd_access, "list the access log and administrators' acts" },
 	{ "routes", cmd_routes, "list the HTTP API's routes and their actions" },
 	{ "copy", cmd_copy, "request, decide and make copies of case records" },
+	{ "archive", cmd_archive, "seal an ended case's file as a package" },
+	{ "verify-package", cmd_verify_package, "check a case file package" },
 	{ "inquiry", cmd_inquiry, "the applicants' status inquiry and its code" },
 };
 

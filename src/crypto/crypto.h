@@ -39,6 +39,19 @@ void hasher_update(struct hasher *h, const void *data, size_t len);
 void hasher_final(struct hasher *h, uint8_t out[HASH_LEN]);
 void hasher_free(struct hasher *h);
 
+/*
+ * A streaming digest named "sha256", "sha512" or "sm3" (digest.c), for
+ * manifests that list one file under several algorithms. digest_new
+ * returns NULL for another name or when OpenSSL lacks it; digest_final
+ * writes the digest, returns its length and resets d for reuse.
+ */
+#define DIGEST_MAX 64
+struct digest;
+struct digest *digest_new(const char *name);
+void digest_update(struct digest *d, const void *data, size_t len);
+size_t digest_final(struct digest *d, uint8_t out[DIGEST_MAX]);
+void digest_free(struct digest *d);
+
 /* Writes "<alg>:<lowercase hex>" into out (at least HASH_TEXT_MAX bytes). */
 void hash_format(enum hash_alg alg, const uint8_t digest[HASH_LEN],
 		 char *out);

@@ -1,0 +1,187 @@
+/*
+ * Case files: archive seals an ended case's file and writes the package;
+ * verify-package checks a package without any store (docs/archive.md).
+ */
+#include "common/common.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "archive/archive.h"
+#include "cli.h"
+#include "documents/documents.h"
+
+static const char archive_help[] =
+	"Usage: casetrail archive CASE --out FILE [--format tar|zip]\n"
+	"                         [--as USER] [--json] [--dir DIR] [--data DIR]\n"
+	"\n"
+	"Seals the case file (案卷) of an ended case as a BagIt package and\n"
+	"writes it to FILE, which must not exist. The seal is an entry of the\n"
+	"case; a case with entries after its last seal gets an amended\n"
+	"package (修改型) that holds the previous one. --as names the\n"
+	"archivist; without it the OS user acts.\n";
+
+static int write_package(const char *dir, const char *data, const char *as,
+			 const struct archive_req *req, const char *out_path,
+			 json_t **info)
+{
+	struct cli_viewer v = { 0 };
+	struct documents *d = NULL;
+	struct error err = { 0 };
+	struct ledger *l;
+	struct cases *c;
+	int fd, rc;
+
+	if (cli_open_cases(dir, data, 0, &l, &c) != 0)
+		return EXIT_ERROR;
+	rc = cli_viewer_open(cli_access(), as, &v);
+	if (rc == 0 && as)
+		rc = cli_viewer_allow(cli_access(), &v, ACT_CASE_FILE_SEAL,
+				      &(struct access_target){
+					      .case_id = req->case_id });
+	if (rc) {
+		cli_close_cases(l, c);
+		return rc;
+	}
+	if (documents_open(cli_access(), cli_data_dir(data), &d, &err) != 0) {
+		fprintf(stderr, "casetrail: records go without renderings: "
+			"%s\n", err.msg);
+		error_clear(&err);
+		d = NULL;
+	}
+	fd = open(out_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		rc = cli_failf("cannot create '%s': %s; give a new file", out_path,
+			       strerror(errno));
+	if (rc == 0 && archive_seal(cli_access(), d, req, fd, info, &err)) {
+		rc = cli_fail(&err);
+		unlink(out_path);
+	}
+	if (fd >= 0)
+		close(fd);
+	documents_close(d);
+	cli_viewer_release(&v);
+	cli_close_cases(l, c);
+	return rc;
+}
+
+int cmd_archive(int argc, char **argv)
+{
+	enum { OPT_DIR = 1, OPT_DATA, OPT_OUT, OPT_FORMAT, OPT_AS, OPT_JSON };
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "as", required_argument, NULL, OPT_AS },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = NULL, *data = NULL, *out = NULL, *as = NULL;
+	struct archive_req req = { .format = "tar" };
+	struct actor by;
+	json_t *info = NULL;
+	int ch, as_json = 0, rc;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case OPT_DIR: dir = optarg; break;
+		case OPT_DATA: data = optarg; break;
+		case OPT_OUT: out = optarg; break;
+		case OPT_FORMAT: req.format = optarg; break;
+		case OPT_AS: as = optarg; break;
+		case OPT_JSON: as_json = 1; break;
+		case 'h': fputs(archive_help, stdout); return EXIT_OK;
+		default: return cli_bad_option("archive", argv);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage("archive", "archive takes one CASE");
+	if (!out)
+		return cli_usage("archive", "give the package file with --out");
+	if (strcmp(req.format, "tar") && strcmp(req.format, "zip"))
+		return cli_usage("archive", "invalid --format '%s': give tar "
+				 "or zip", req.format);
+	req.case_id = argv[optind];
+	by.user = cli_actor(as);
+	by.os_user = cli_os_user();
+	req.by = &by;
+	req.data_dir = cli_data_dir(data);
+	rc = write_package(dir, data, as, &req, out, &info);
+	if (rc)
+		return rc;
+	if (as_json)
+		cli_print_json(info);
+	else {
+		printf("%s %s sealed as seq %" JSON_INTEGER_FORMAT " (%s): %s\n",
+		       json_string_value(json_object_get(info, "reference")) ?: "",
+		       json_string_value(json_object_get(info, "type")) ?: "",
+		       json_integer_value(json_object_get(info, "seq")),
+		       json_is_true(json_object_get(info, "new"))
+			       ? "new" : "unchanged",
+		       out);
+		json_decref(info);
+	}
+	return EXIT_OK;
+}
+
+static const char verify_help[] =
+	"Usage: casetrail verify-package FILE [--key FILE]\n"
+	"\n"
+	"Checks a case file package without any store: the bag's manifests,\n"
+	"commitments, inclusion proofs, the checkpoint's signatures, staff\n"
+	"and seal signatures, eep.xml and the check report. --key gives a log\n"
+	"public key (PEM) to trust instead of the package's own. Exit 0 when\n"
+	"sound, 1 with one line per problem, 2 on a usage error.\n";
+
+static void print_problem(void *ctx, const char *file, const char *what)
+{
+	(void)ctx;
+	printf("%s: %s\n", file[0] ? file : "package", what);
+}
+
+int cmd_verify_package(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "key", required_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *key = NULL;
+	struct error err = { 0 };
+	char *pem = NULL;
+	int ch, n;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'k': key = optarg; break;
+		case 'h': fputs(verify_help, stdout); return EXIT_OK;
+		default: return cli_bad_option("verify-package", argv);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage("verify-package", "verify-package takes one "
+				 "FILE");
+	if (key) {
+		FILE *f = fopen(key, "r");
+		size_t len = 0;
+
+		pem = f ? calloc(1, 16384) : NULL;
+		if (pem)
+			len = fread(pem, 1, 16383, f);
+		if (f)
+			fclose(f);
+		if (!pem || len == 0)
+			return free(pem), cli_failf("cannot read the key '%s'",
+						    key);
+	}
+	n = archive_verify(argv[optind], pem, print_problem, NULL, &err);
+	free(pem);
+	if (n < 0)
+		return cli_fail(&err);
+	if (n > 0)
+		return EXIT_PROBLEM;
+	printf("%s: sound\n", argv[optind]);
+	return EXIT_OK;
+}
