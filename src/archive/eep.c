@@ -107,7 +107,7 @@ static void closing(xmlNodePtr parent, const json_t *c)
 	text_child(n, "纸质原件存放位置", jstr(c, "paper_location"));
 }
 
-static xmlNodePtr signed_object(xmlNodePtr root, const json_t *pkg)
+static void signed_object(xmlNodePtr root, const json_t *pkg)
 {
 	xmlNodePtr so = xmlNewChild(root, NULL, X("被签名对象"), NULL);
 	xmlNodePtr content, vol, orig;
@@ -146,7 +146,6 @@ static xmlNodePtr signed_object(xmlNodePtr root, const json_t *pkg)
 	closing(vol, json_object_get(pkg, "closing"));
 	json_array_foreach(json_object_get(pkg, "records"), i, r)
 		entity_block(vol, r);
-	return so;
 }
 
 /* Appends the 电子签名块 with the seal's signature of signed[0 .. len). */
@@ -186,29 +185,52 @@ static int sign_block(xmlNodePtr root, const json_t *pkg, struct key *seal,
 	return rc;
 }
 
+/* Finds the serialised 被签名对象 element in a dumped document. */
+static int signed_range(const xmlChar *mem, int len, size_t *off,
+			size_t *n)
+{
+	static const char start[] = "<被签名对象", end[] = "</被签名对象>";
+	const char *p = memmem(mem, (size_t)len, start, sizeof(start) - 1);
+	const char *q = p ? memmem(p, (size_t)len - (size_t)(p - (const char *)mem),
+				   end, sizeof(end) - 1)
+			  : NULL;
+
+	if (!q)
+		return -1;
+	*off = (size_t)(p - (const char *)mem);
+	*n = (size_t)(q - p) + sizeof(end) - 1;
+	return 0;
+}
+
+/*
+ * The document is dumped once unsigned, and the seal signs the element's
+ * bytes as they stand in that dump; without indentation, adding the
+ * signature block after it leaves those bytes as they are.
+ */
 int eep_write(const json_t *pkg, struct key *seal, const char *seal_pem,
 	      struct buf *out, struct error *err)
 {
 	xmlDocPtr doc = xmlNewDoc(X("1.0"));
 	xmlNodePtr root = xmlNewNode(NULL, X("电子文件封装包"));
-	xmlBufferPtr so_buf = xmlBufferCreate();
 	xmlChar *mem = NULL;
-	xmlNodePtr so;
+	size_t off = 0, n = 0;
 	int len = 0, rc = 0;
 
 	xmlDocSetRootElement(doc, root);
 	text_child(root, "封装包格式描述", "本EEP根据中华人民共和国档案行业标准"
 		   "DA/T 48-2009《基于XML的电子文件封装规范》生成");
 	text_child(root, "版本", "2009");
-	so = signed_object(root, pkg);
+	signed_object(root, pkg);
 	if (seal) {
-		if (xmlNodeDump(so_buf, doc, so, 0, 0) < 0)
+		xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
+		if (!mem || signed_range(mem, len, &off, &n))
 			rc = error_set(err, CT_ENOMEM, "cannot write the "
 				       "package XML");
 		if (rc == 0)
-			rc = sign_block(root, pkg, seal, seal_pem,
-					xmlBufferContent(so_buf),
-					(size_t)xmlBufferLength(so_buf), err);
+			rc = sign_block(root, pkg, seal, seal_pem, mem + off,
+					n, err);
+		xmlFree(mem);
+		mem = NULL;
 	}
 	if (rc == 0) {
 		xmlDocDumpMemoryEnc(doc, &mem, &len, "UTF-8");
@@ -217,7 +239,6 @@ int eep_write(const json_t *pkg, struct key *seal, const char *seal_pem,
 				       "package XML");
 	}
 	xmlFree(mem);
-	xmlBufferFree(so_buf);
 	xmlFreeDoc(doc);
 	return rc;
 }

@@ -1,8 +1,519 @@
+/*
+ * verify-package: checks a case file package without any store, with the
+ * ledger's own Merkle, checkpoint and note code (docs/archive.md lists
+ * the checks). Members are hashed while they are read; only those up to
+ * KEEP_MAX bytes are kept in memory, so a package of large AV files is
+ * checked in one pass.
+ */
 #include "common/common.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <libxml/parser.h>
+
 #include "archive/archive.h"
+#include "content/content.h"
+#include "internal.h"
+#include "ledger/checkpoint.h"
+#include "ledger/merkle.h"
+
+#define KEEP_MAX ((size_t)64 << 20)
+
+struct member {
+	char *path;
+	char hex[BAG_NALGS][DIGEST_MAX * 2 + 1];
+	uint64_t size;
+	struct buf data; /* empty when larger than KEEP_MAX */
+	int listed[2 * BAG_NALGS];
+};
+
+struct pkg {
+	struct member *m;
+	size_t n, cap;
+	archive_problem_fn problem;
+	void *ctx;
+	int count;
+};
+
+static void bad(struct pkg *p, const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void bad(struct pkg *p, const char *file, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	p->problem(p->ctx, file, what);
+	p->count++;
+}
+
+static struct member *find(struct pkg *p, const char *path)
+{
+	for (size_t i = 0; path && i < p->n; i++)
+		if (!strcmp(p->m[i].path, path))
+			return &p->m[i];
+	return NULL;
+}
+
+static const char *jstr(const json_t *o, const char *name)
+{
+	const char *s = json_string_value(json_object_get(o, name));
+
+	return s ? s : "";
+}
+
+/* Reads one member, hashing it and keeping it when small. */
+static int read_member(struct pkg *p, struct archive *ar, const char *name,
+		       struct digest *d[], struct error *err)
+{
+	struct member *m;
+	char chunk[65536];
+	uint8_t md[DIGEST_MAX];
+	la_ssize_t got;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		struct member *nm = realloc(p->m, cap * sizeof(*nm));
+
+		if (!nm)
+			return error_set(err, CT_ENOMEM, "out of memory");
+		p->m = nm;
+		p->cap = cap;
+	}
+	m = &p->m[p->n++];
+	memset(m, 0, sizeof(*m));
+	buf_init(&m->data, KEEP_MAX);
+	m->path = strdup(name);
+	while ((got = archive_read_data(ar, chunk, sizeof(chunk))) > 0) {
+		for (size_t i = 0; i < BAG_NALGS; i++)
+			digest_update(d[i], chunk, (size_t)got);
+		m->size += (uint64_t)got;
+		if (m->size <= KEEP_MAX)
+			buf_append(&m->data, chunk, (size_t)got);
+		else
+			buf_release(&m->data);
+	}
+	for (size_t i = 0; i < BAG_NALGS; i++)
+		bag_hex(md, digest_final(d[i], md), m->hex[i]);
+	if (got < 0 || !m->path)
+		return error_set(err, CT_EIO, "cannot read '%s' of the package: "
+				 "%s", name, archive_error_string(ar) ?: "");
+	return 0;
+}
+
+static int read_package(struct pkg *p, const char *path, struct error *err)
+{
+	struct archive *ar = archive_read_new();
+	struct archive_entry *e;
+	struct digest *d[BAG_NALGS] = { 0 };
+	char root[256] = "";
+	int rc = 0, r;
+
+	archive_read_support_format_tar(ar);
+	archive_read_support_format_zip(ar);
+	for (size_t i = 0; i < BAG_NALGS; i++)
+		d[i] = digest_new(bag_algs[i]);
+	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK)
+		rc = error_set(err, CT_EIO, "cannot read the package '%s': %s",
+			       path, archive_error_string(ar) ?: "");
+	while (rc == 0 && (r = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
+		const char *name = archive_entry_pathname_utf8(e), *slash;
+
+		if (!name)
+			name = archive_entry_pathname(e);
+		if (archive_entry_filetype(e) != AE_IFREG || !name)
+			continue;
+		slash = strchr(name, '/');
+		if (!slash) {
+			bad(p, name, "lies outside the bag's folder");
+			continue;
+		}
+		if (!root[0])
+			snprintf(root, sizeof(root), "%.*s",
+				 (int)(slash - name), name);
+		else if (strncmp(name, root, strlen(root)) ||
+			 name[strlen(root)] != '/')
+			bad(p, name, "lies outside the bag's folder %s", root);
+		rc = read_member(p, ar, slash + 1, d, err);
+	}
+	if (rc == 0 && r != ARCHIVE_EOF)
+		rc = error_set(err, CT_EIO, "cannot read the package '%s': %s",
+			       path, archive_error_string(ar) ?: "");
+	for (size_t i = 0; i < BAG_NALGS; i++)
+		digest_free(d[i]);
+	archive_read_free(ar);
+	return rc;
+}
+
+/* --- the bag ------------------------------------------------------------ */
+
+static void check_manifest(struct pkg *p, size_t alg, int tag)
+{
+	char name[64];
+	struct member *mf;
+	const char *line, *end;
+	int slot = tag * BAG_NALGS + (int)alg;
+
+	snprintf(name, sizeof(name), "%smanifest-%s.txt", tag ? "tag" : "",
+		 bag_algs[alg]);
+	mf = find(p, name);
+	if (!mf || !mf->data.data) {
+		bad(p, name, "missing");
+		return;
+	}
+	for (line = mf->data.data; line < mf->data.data + mf->data.len;
+	     line = end + 1) {
+		char path[1024];
+		const char *sp = memchr(line, ' ', mf->data.len -
+				       (size_t)(line - mf->data.data));
+		struct member *m;
+
+		end = memchr(line, '\n', mf->data.len -
+			     (size_t)(line - mf->data.data));
+		if (!end || !sp || sp + 2 > end || sp[1] != ' ') {
+			bad(p, name, "has a malformed line");
+			return;
+		}
+		snprintf(path, sizeof(path), "%.*s", (int)(end - sp - 2), sp + 2);
+		m = find(p, path);
+		if (!m) {
+			bad(p, path, "listed in %s but missing", name);
+			continue;
+		}
+		m->listed[slot] = 1;
+		if ((size_t)(sp - line) != strlen(m->hex[alg]) ||
+		    memcmp(line, m->hex[alg], (size_t)(sp - line)))
+			bad(p, path, "%s does not match %s", bag_algs[alg], name);
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		int payload = !strncmp(p->m[i].path, "data/", 5);
+
+		if (!p->m[i].listed[slot] && payload == !tag &&
+		    strncmp(p->m[i].path, "tagmanifest-", 12))
+			bad(p, p->m[i].path, "not listed in %s", name);
+	}
+}
+
+static void check_bag(struct pkg *p)
+{
+	struct member *m = find(p, "bagit.txt");
+	uint64_t bytes = 0, files = 0;
+	char oxum[64];
+
+	if (!m || !m->data.data || strncmp(m->data.data,
+					   "BagIt-Version: 1.0\n", 19))
+		bad(p, "bagit.txt", "not a BagIt 1.0 declaration");
+	for (size_t a = 0; a < BAG_NALGS; a++) {
+		check_manifest(p, a, 0);
+		check_manifest(p, a, 1);
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (!strncmp(p->m[i].path, "data/", 5)) {
+			bytes += p->m[i].size;
+			files++;
+		}
+	snprintf(oxum, sizeof(oxum), "\nPayload-Oxum: %" PRIu64 ".%" PRIu64
+		 "\n", bytes, files);
+	m = find(p, "bag-info.txt");
+	if (!m || !m->data.data ||
+	    !memmem(m->data.data, m->data.len, oxum, strlen(oxum)))
+		bad(p, "bag-info.txt", "Payload-Oxum is not %" PRIu64 ".%" PRIu64,
+		    bytes, files);
+}
+
+/* --- the log ------------------------------------------------------------ */
+
+static json_t *member_json(struct pkg *p, const char *path)
+{
+	struct member *m = find(p, path);
+
+	if (!m || !m->data.data)
+		return NULL;
+	return json_loadb(m->data.data, m->data.len, 0, NULL);
+}
+
+static int check_checkpoint(struct pkg *p, const json_t *pkg,
+			    const char *key_pem, struct checkpoint *cp)
+{
+	const char *file = jstr(pkg, "checkpoint");
+	struct member *m = find(p, file);
+	struct note_key keys[2] = { 0 };
+	json_t *list = member_json(p, jstr(pkg, "log_keys")), *k;
+	struct error err = { 0 };
+	size_t n = 0, i;
+	int rc;
+
+	if (!m || !m->data.data) {
+		bad(p, file[0] ? file : "data/package.json",
+		    "the checkpoint is missing");
+		json_decref(list);
+		return -1;
+	}
+	if (key_pem) {
+		keys[0].name = jstr(pkg, "origin");
+		if (key_load_public_pem(key_pem, strlen(key_pem), &keys[0].key,
+					&err) == 0)
+			n = 1;
+	} else {
+		json_array_foreach(list, i, k) {
+			uint8_t raw[65];
+			const char *b64 = jstr(k, "raw");
+			long len = base64_decode(b64, strlen(b64), raw,
+						 sizeof(raw));
+
+			if (i >= 2 || len <= 0 ||
+			    key_load_public_raw(strcmp(jstr(k, "type"), "sm2")
+							? KEY_ED25519 : KEY_SM2,
+						raw, (size_t)len, &keys[n].key,
+						&err))
+				continue;
+			keys[n++].name = jstr(k, "name");
+		}
+	}
+	if (n == 0)
+		bad(p, key_pem ? "--key" : "data/log/keys.json",
+		    "no usable log key%s%s", err.msg[0] ? ": " : "", err.msg);
+	rc = n ? checkpoint_verify(m->data.data, m->data.len, keys, n, cp,
+				   &err)
+	       : checkpoint_parse(m->data.data, m->data.len, cp, NULL, &err);
+	if (rc)
+		bad(p, file, "%s", err.msg);
+	for (i = 0; i < n; i++)
+		key_free(keys[i].key);
+	json_decref(list);
+	return rc;
+}
+
+static int proof_ok(struct pkg *p, enum hash_alg alg, const json_t *rec,
+		    const struct member *entry, const struct checkpoint *cp)
+{
+	json_t *proof = member_json(p, jstr(rec, "proof")), *h;
+	uint8_t hashes[MERKLE_MAX_PROOF][HASH_LEN], leaf[HASH_LEN];
+	size_t n = 0, i;
+	int ok;
+
+	json_array_foreach(json_object_get(proof, "hashes"), i, h)
+		if (n < MERKLE_MAX_PROOF &&
+		    base64_decode(json_string_value(h) ?: "",
+				  strlen(json_string_value(h) ?: ""),
+				  hashes[n], HASH_LEN) == HASH_LEN)
+			n++;
+	merkle_leaf_hash(alg, entry->data.data, entry->data.len, leaf);
+	ok = proof && n == json_array_size(json_object_get(proof, "hashes")) &&
+	     (uint64_t)json_integer_value(json_object_get(proof,
+							  "tree_size")) ==
+		     cp->size &&
+	     merkle_inclusion_verify(alg, (uint64_t)json_integer_value(
+					     json_object_get(rec, "seq")),
+				     cp->size, leaf,
+				     (const uint8_t(*)[HASH_LEN])hashes, n,
+				     cp->root) == 0;
+	json_decref(proof);
+	return ok;
+}
+
+static void check_staff(struct pkg *p, const json_t *pkg, const char *file,
+			const json_t *f)
+{
+	struct member *km = find(p, jstr(json_object_get(pkg, "staff_keys"),
+					 jstr(f, "key")));
+	struct buf text = BUF_INIT_MAX(4096);
+	uint8_t der[SM2_SIG_DER_MAX + 8], raw[SIG_MAX];
+	struct key *k = NULL;
+	struct error err = { 0 };
+	const char *b64 = jstr(f, "signature");
+	long n = base64_decode(b64, strlen(b64), der, sizeof(der));
+
+	if (!km || !km->data.data ||
+	    key_load_public_pem(km->data.data, km->data.len, &k, &err)) {
+		bad(p, file, "the staff key %s is not in the package",
+		    jstr(f, "key"));
+		return;
+	}
+	staff_statement(jstr(pkg, "origin"), (uint64_t)json_integer_value(
+				json_object_get(f, "record")),
+			jstr(f, "role"), jstr(f, "user"), jstr(f, "commitment"),
+			&text);
+	if (n <= 0 || sm2_sig_raw(der, (size_t)n, raw) ||
+	    key_verify(k, text.data, text.len, raw, SIG_MAX))
+		bad(p, file, "the staff signature does not verify");
+	key_free(k);
+	buf_release(&text);
+}
+
+static void check_attachments(struct pkg *p, const json_t *pkg,
+			      enum hash_alg alg, const char *file,
+			      const json_t *entry)
+{
+	const json_t *att;
+	size_t i;
+
+	json_array_foreach(json_object_get(entry, "attachments"), i, att) {
+		const char *hex = strchr(jstr(att, "hash"), ':');
+		char path[160];
+		struct member *m;
+
+		if (!hex)
+			continue;
+		snprintf(path, sizeof(path), "data/files/%s", hex + 1);
+		m = find(p, path);
+		if (!m && !json_is_true(json_object_get(json_object_get(
+				json_object_get(pkg, "files"), path), "absent")))
+			bad(p, path, "missing (attached to %s)", file);
+		else if (m && strcmp(m->hex[alg == HASH_SM3 ? 2 : 0], hex + 1))
+			bad(p, path, "is not the file %s names", file);
+	}
+}
+
+static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
+			 const json_t *rec, const struct checkpoint *cp)
+{
+	const char *file = jstr(rec, "entry");
+	struct member *em = find(p, file), *cm, *sm;
+	json_t *entry, *fields = NULL;
+	char commit[HASH_TEXT_MAX];
+	uint8_t salt[CONTENT_SALT_LEN];
+
+	if (!em || !em->data.data) {
+		bad(p, file, "missing");
+		return;
+	}
+	entry = json_loadb(em->data.data, em->data.len, 0, NULL);
+	if (json_integer_value(json_object_get(entry, "seq")) !=
+	    json_integer_value(json_object_get(rec, "seq")))
+		bad(p, file, "is not entry %" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(rec, "seq")));
+	cm = find(p, jstr(rec, "content"));
+	sm = find(p, jstr(rec, "salt"));
+	if (json_is_string(json_object_get(rec, "content"))) {
+		int ok = cm && sm && cm->data.data && sm->data.data &&
+			 sm->data.len >= 2 * CONTENT_SALT_LEN;
+
+		for (size_t i = 0; ok && i < CONTENT_SALT_LEN; i++) {
+			unsigned v;
+
+			ok = sscanf(sm->data.data + 2 * i, "%2x", &v) == 1;
+			salt[i] = (uint8_t)v;
+		}
+		if (ok) {
+			content_commitment(alg, salt, CONTENT_SALT_LEN,
+					   cm->data.data, cm->data.len, commit);
+			ok = !strcmp(commit, jstr(entry, "content"));
+		}
+		if (!ok)
+			bad(p, jstr(rec, "content"), "does not match the "
+			    "commitment of %s", file);
+		else
+			fields = json_loadb(cm->data.data, cm->data.len, 0,
+					    NULL);
+	}
+	if (!proof_ok(p, alg, rec, em, cp))
+		bad(p, jstr(rec, "proof"), "does not prove %s in the "
+		    "checkpoint's tree", file);
+	check_attachments(p, pkg, alg, file, entry);
+	if (fields && !strcmp(jstr(entry, "kind"), "signature"))
+		check_staff(p, pkg, file, fields);
+	json_decref(fields);
+	json_decref(entry);
+}
+
+/* --- eep.xml and the report --------------------------------------------- */
+
+static void check_eep(struct pkg *p, const json_t *pkg)
+{
+	static const char start[] = "<被签名对象", end[] = "</被签名对象>",
+			  res[] = "<签名结果>";
+	struct member *m = find(p, "data/eep.xml"),
+		      *km = find(p, jstr(pkg, "seal_key"));
+	const char *s, *e, *r;
+	uint8_t der[SM2_SIG_DER_MAX + 8], raw[SIG_MAX];
+	struct key *k = NULL;
+	struct error err = { 0 };
+	xmlDocPtr doc;
+	long n;
+
+	if (!m || !m->data.data) {
+		bad(p, "data/eep.xml", "missing");
+		return;
+	}
+	doc = xmlReadMemory(m->data.data, (int)m->data.len, "eep.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR |
+				    XML_PARSE_NOWARNING);
+	if (!doc)
+		bad(p, "data/eep.xml", "is not well-formed XML");
+	xmlFreeDoc(doc);
+	s = memmem(m->data.data, m->data.len, start, sizeof(start) - 1);
+	e = s ? memmem(s, m->data.len - (size_t)(s - m->data.data), end,
+		       sizeof(end) - 1) : NULL;
+	r = memmem(m->data.data, m->data.len, res, sizeof(res) - 1);
+	if (!e) {
+		bad(p, "data/eep.xml", "has no 被签名对象");
+		return;
+	}
+	if (!km || !r)
+		return;
+	r += sizeof(res) - 1;
+	n = base64_decode(r, strcspn(r, "<"), der, sizeof(der));
+	if (!km->data.data ||
+	    key_load_public_pem(km->data.data, km->data.len, &k, &err) ||
+	    n <= 0 || sm2_sig_raw(der, (size_t)n, raw) ||
+	    key_verify(k, s, (size_t)(e - s) + sizeof(end) - 1, raw, SIG_MAX))
+		bad(p, "data/eep.xml", "the seal's signature of 被签名对象 does "
+		    "not verify");
+	key_free(k);
+}
+
+static void check_report(struct pkg *p, const json_t *pkg)
+{
+	json_t *rep = member_json(p, "data/check-report.json"), *c;
+	const char *name;
+	int pass = 1;
+
+	json_object_foreach(json_object_get(rep, "checks"), name, c)
+		pass &= !strcmp(jstr(c, "result"), "pass");
+	if (!rep || json_object_size(json_object_get(rep, "checks")) != 4 ||
+	    strcmp(jstr(rep, "result"), pass ? "pass" : "fail"))
+		bad(p, "data/check-report.json", "its result disagrees with "
+		    "its checks");
+	else if ((size_t)json_integer_value(json_object_get(json_object_get(
+			 rep, "counts"), "entries")) !=
+		 json_array_size(json_object_get(pkg, "records")))
+		bad(p, "data/check-report.json", "counts another number of "
+		    "entries");
+	json_decref(rep);
+}
+
 int archive_verify(const char *path, const char *key_pem,
 		   archive_problem_fn problem, void *ctx, struct error *err)
 {
-	(void)path; (void)key_pem; (void)problem; (void)ctx; (void)err;
-	return 0;
+	struct pkg p = { .problem = problem, .ctx = ctx };
+	struct checkpoint cp;
+	enum hash_alg alg = HASH_SM3;
+	json_t *pkg = NULL, *rec;
+	size_t i;
+	int rc = read_package(&p, path, err);
+
+	if (rc)
+		goto out;
+	check_bag(&p);
+	pkg = member_json(&p, "data/package.json");
+	if (!pkg || hash_alg_parse(jstr(pkg, "hash"), &alg)) {
+		bad(&p, "data/package.json", "missing or not readable");
+		goto out;
+	}
+	if (check_checkpoint(&p, pkg, key_pem, &cp) == 0)
+		json_array_foreach(json_object_get(pkg, "records"), i, rec)
+			check_record(&p, pkg, alg, rec, &cp);
+	check_eep(&p, pkg);
+	check_report(&p, pkg);
+out:
+	json_decref(pkg);
+	for (i = 0; i < p.n; i++) {
+		free(p.m[i].path);
+		buf_release(&p.m[i].data);
+	}
+	free(p.m);
+	return rc ? rc : p.count;
 }
