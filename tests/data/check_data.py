@@ -835,6 +835,379 @@ def check_access(data, kinds, problems):
         check_text(title, where + ".inquiry.document_titles." + key, problems)
 
 
+# data/documents/*.json: document templates, and data/bureau.json.
+TEMPLATE_MEMBERS = ["code", "title", "source", "body"]
+TEMPLATE_OPTIONAL = ["when", "number", "transcript", "addressee", "closing"]
+BUREAU_MEMBERS = ["version", "name", "address", "phone", "reconsideration", "court",
+                  "seal_image", "fonds", "paper_location"]
+PLACEHOLDER = re.compile(r"\{\{(.*?)\}\}")
+CASE_PATHS = {"id", "applicant", "applicant_id", "matter", "matter_name", "received",
+              "address", "contact"}
+RECORD_PATHS = {"seq", "number", "at", "actor", "actor_name"}
+BUREAU_PATHS = {"name", "address", "phone", "reconsideration.body", "reconsideration.days",
+                "court.body", "court.months", "fonds", "paper_location"}
+MATTER_PATHS = {"basis", "code", "name"}
+# The deadlines a case's evaluation computes (src/cases/evaluate.c).
+DEADLINE_NAMES = {"acceptance", "decision", "delivery", "hearing", "hearing_notice",
+                  "hearing_request", "publicity", "renewal_application", "renewal_decision"}
+# Filter name -> number of ':' arguments (None: one or more).
+FILTERS = {"date": 0, "datetime": 0, "cn": 0, "laws": 0, "yesno": 2, "enum": None,
+           "join": 1, "default": 1}
+BLOCK_TYPES = {"p", "h", "if", "each", "table", "table_each", "remedies", "signatures",
+               "confirmation", "space"}
+BLOCK_MEMBERS = {"if": ["then"], "each": ["do"], "table_each": ["row"]}
+BLOCK_OPTIONAL = {"if": ["else"], "table_each": ["header"]}
+ARRAY_TYPES = {"strings", "users", "laws", "objects"}
+
+
+class Scope:
+    """What the placeholders of a template may name at one point of its body."""
+
+    def __init__(self, file, sources, item=None, item_kind=None):
+        self.file = file
+        self.sources = sources      # the source kinds (dicts of record-kinds.json)
+        self.item = item            # the field spec an each loops over, or None
+        self.item_kind = item_kind  # the kind of records.K an each loops over
+
+    def field_spec(self, name):
+        """The spec of field name in some source kind, or None."""
+        for kind in self.sources:
+            for spec in kind.get("fields") or []:
+                if isinstance(spec, dict) and spec.get("name") == name:
+                    return spec
+        return None
+
+
+def sub_field(spec, name):
+    for sub in (spec or {}).get("fields") or []:
+        if isinstance(sub, dict) and sub.get("name") == name:
+            return sub
+    return None
+
+
+def kind_field(kind, name):
+    for spec in kind.get("fields") or []:
+        if isinstance(spec, dict) and spec.get("name") == name:
+            return spec
+    return None
+
+
+def resolve_path(path, scope, where, problems):
+    """Check a placeholder's path; return the field spec it names, if any.
+
+    Returns (ok, spec): spec is the record-kinds.json field it reads, or
+    None when the path is no record field (case, bureau, limit ...)."""
+    root, _, rest = path.partition(".")
+    bad = lambda why: (problems.add(where, "%s %s" % (show(path), why)), (False, None))[1]
+    if root == "case":
+        return (True, None) if rest in CASE_PATHS else bad(
+            "is not one of case.%s" % ", case.".join(sorted(CASE_PATHS)))
+    if root == "record":
+        return (True, None) if rest in RECORD_PATHS else bad(
+            "is not one of record.%s" % ", record.".join(sorted(RECORD_PATHS)))
+    if root == "bureau":
+        return (True, None) if rest in BUREAU_PATHS else bad("is no member of bureau.json")
+    if root == "matter":
+        return (True, None) if rest in MATTER_PATHS else bad(
+            "is not one of matter.%s" % ", matter.".join(sorted(MATTER_PATHS)))
+    if root == "limit":
+        name = rest[:-len(".promised")] if rest.endswith(".promised") else rest
+        return (True, None) if name in LIMIT_NAMES else bad(
+            "names no limit; use one of %s" % ", ".join(sorted(LIMIT_NAMES)))
+    if root == "deadline":
+        return (True, None) if rest in DEADLINE_NAMES else bad(
+            "names no deadline; use one of %s" % ", ".join(sorted(DEADLINE_NAMES)))
+    if root == "fields":
+        name, _, sub = rest.partition(".")
+        spec = scope.field_spec(name)
+        if spec is None:
+            if name in RESERVED_FIELDS and not sub:
+                return True, None
+            return bad("is not a field of the source kind%s %s" % (
+                "s" if len(scope.sources) > 1 else "",
+                ", ".join(k.get("code", "?") for k in scope.sources)))
+        if sub:
+            inner = sub_field(spec, sub)
+            if inner is None:
+                return bad("is not a sub-field of field %s" % show(name))
+            return True, inner
+        return True, spec
+    if root == "index":
+        if rest or (scope.item is None and scope.item_kind is None):
+            return bad("is only known inside each or table_each")
+        return True, None
+    if root == "item":
+        if scope.item_kind is not None:
+            first, _, sub = rest.partition(".")
+            if not rest or first in RECORD_PATHS or first == "kind":
+                return (True, None) if not sub else bad("has nothing below %s" % first)
+            if first == "fields":
+                spec = kind_field(scope.item_kind, sub.partition(".")[0])
+                if spec is None:
+                    return bad("is not a field of kind %s" % scope.item_kind.get("code"))
+                return True, spec
+            return bad("is not item.fields.X or one of item.%s"
+                       % ", item.".join(sorted(RECORD_PATHS)))
+        if scope.item is None:
+            return bad("is only known inside each or table_each")
+        if not rest:
+            if scope.item.get("type") == "objects":
+                return bad("is an object; name a member such as item.%s"
+                           % ((scope.item.get("fields") or [{}])[0].get("name", "x")))
+            return True, None
+        spec = sub_field(scope.item, rest)
+        if spec is None:
+            return bad("is not a sub-field of field %s" % show(scope.item.get("name")))
+        return True, spec
+    return bad("has an unknown root; use case, record, fields, bureau, limit, deadline, "
+               "matter, item or index")
+
+
+def check_filter(text, spec, where, problems):
+    name, _, args = text.partition(":")
+    if name not in FILTERS:
+        problems.add(where, "unknown filter %s; use one of %s"
+                     % (show(name), ", ".join(sorted(FILTERS))))
+        return
+    count = len(args.split(":")) if _ else 0
+    want = FILTERS[name]
+    if want is not None and count != want:
+        problems.add(where, "filter %s takes %d argument%s, not %d"
+                     % (name, want, "" if want == 1 else "s", count))
+        return
+    if name != "enum":
+        return
+    if not args:
+        problems.add(where, "filter enum needs KEY=TEXT arguments")
+        return
+    keys = []
+    for arg in args.split(":"):
+        key, eq, _ = arg.partition("=")
+        if not eq or not key:
+            problems.add(where, "enum argument %s is not KEY=TEXT" % show(arg))
+        keys.append(key)
+    if spec and spec.get("type") == "enum":
+        values = spec.get("values") or []
+        for key in keys:
+            if key not in values:
+                problems.add(where, "enum key %s is not a value of field %s"
+                             % (show(key), show(spec.get("name"))))
+        for value in values:
+            if value not in keys:
+                problems.add(where, "enum gives no words for value %s of field %s"
+                             % (show(value), show(spec.get("name"))))
+
+
+def check_placeholders(text, scope, where, problems):
+    if not isinstance(text, str):
+        problems.add(where, "must be a string, not %s" % show(text))
+        return
+    if text.count("{{") != len(PLACEHOLDER.findall(text)):
+        problems.add(where, "has a {{ without its }}")
+    for body in PLACEHOLDER.findall(text):
+        path, *filters = body.split("|")
+        ok, spec = resolve_path(path.strip(), scope, where, problems)
+        for f in filters:
+            check_filter(f, spec if ok else None, where, problems)
+
+
+def check_cond(cond, scope, where, problems):
+    if not isinstance(cond, dict) or len(cond) != 2 or "field" not in cond or \
+            not ("equals" in cond or "present" in cond):
+        problems.add(where, "%s must be {\"field\", \"equals\"} or {\"field\", \"present\"}"
+                     % show(cond))
+        return
+    if not isinstance(cond["field"], str):
+        problems.add(where + ".field", "%s must be a path" % show(cond["field"]))
+        return
+    ok, spec = resolve_path(cond["field"], scope, where + ".field", problems)
+    if "present" in cond and not isinstance(cond["present"], bool):
+        problems.add(where + ".present", "%s must be true or false" % show(cond["present"]))
+    if ok and spec and spec.get("type") == "enum" and "equals" in cond and \
+            cond["equals"] not in (spec.get("values") or []):
+        problems.add(where + ".equals", "%s is not a value of field %s"
+                     % (show(cond["equals"]), show(spec.get("name"))))
+
+
+def loop_scope(path, scope, kinds, where, problems):
+    """The scope inside an each or table_each over path, or None."""
+    if not isinstance(path, str):
+        problems.add(where, "%s must be fields.X or records.KIND" % show(path))
+        return None
+    if path.startswith("records."):
+        kind = kinds.get(path[len("records."):])
+        if kind is None:
+            problems.add(where, "%s names no record kind" % show(path))
+            return None
+        return Scope(scope.file, scope.sources, item_kind=kind)
+    if not path.startswith("fields."):
+        problems.add(where, "%s must be fields.X or records.KIND" % show(path))
+        return None
+    ok, spec = resolve_path(path, scope, where, problems)
+    if not ok:
+        return None
+    if spec is None or spec.get("type") not in ARRAY_TYPES:
+        problems.add(where, "%s is not an array field (%s)"
+                     % (show(path), ", ".join(sorted(ARRAY_TYPES))))
+        return None
+    return Scope(scope.file, scope.sources, item=spec)
+
+
+def check_blocks(blocks, scope, kinds, where, found, problems):
+    """Check a list of blocks; found collects the block types used."""
+    for i, block in enumerate(check_list(blocks, where, problems)):
+        at = "%s[%d]" % (where, i)
+        if not isinstance(block, dict):
+            problems.add(at, "must be a block object, not %s" % show(block))
+            continue
+        types = [k for k in block if k in BLOCK_TYPES]
+        if len(types) != 1:
+            problems.add(at, "must have exactly one of %s" % ", ".join(sorted(BLOCK_TYPES)))
+            continue
+        kind = types[0]
+        found.add(kind)
+        check_members(block, at, [kind] + BLOCK_MEMBERS.get(kind, []),
+                      BLOCK_OPTIONAL.get(kind, []), problems)
+        value = block[kind]
+        if kind in ("p", "h"):
+            check_placeholders(value, scope, at + "." + kind, problems)
+        elif kind == "if":
+            check_cond(value, scope, at + ".if", problems)
+            for branch in ("then", "else"):
+                if branch in block:
+                    check_blocks(block[branch], scope, kinds, at + "." + branch, found,
+                                 problems)
+        elif kind == "each":
+            inner = loop_scope(value, scope, kinds, at + ".each", problems)
+            if inner:
+                check_blocks(block.get("do"), inner, kinds, at + ".do", found, problems)
+        elif kind == "table":
+            for j, row in enumerate(check_list(value, at + ".table", problems)):
+                rwhere = "%s.table[%d]" % (at, j)
+                if not isinstance(row, list) or len(row) not in (1, 2):
+                    problems.add(rwhere, "must be [LABEL, TEXT] or [TEXT]")
+                    continue
+                for k, cell in enumerate(row):
+                    check_placeholders(cell, scope, "%s[%d]" % (rwhere, k), problems)
+        elif kind == "table_each":
+            inner = loop_scope(value, scope, kinds, at + ".table_each", problems)
+            row = check_list(block.get("row"), at + ".row", problems)
+            header = block.get("header")
+            if header is not None and (not isinstance(header, list) or len(header) != len(row)):
+                problems.add(at + ".header", "must list one label per cell of row")
+            for k, cell in enumerate(header or []):
+                check_placeholders(cell, scope, "%s.header[%d]" % (at, k), problems)
+            for k, cell in enumerate(row if inner else []):
+                check_placeholders(cell, inner, "%s.row[%d]" % (at, k), problems)
+        elif kind == "space":
+            if not is_int(value) or not 1 <= value <= 20:
+                problems.add(at + ".space", "%s must be an integer from 1 to 20" % show(value))
+        elif value is not True:
+            problems.add(at + "." + kind, "%s must be true" % show(value))
+
+
+def adverse(template):
+    """Whether a template prints a refusal or an adverse decision."""
+    sources = template.get("source") or []
+    when = template.get("when") or {}
+    if "refusal" in sources:
+        return True
+    return "decision" in sources and when.get("field") == "result" and \
+        when.get("equals") in ("deny", "partial")
+
+
+def check_template(path, code, kinds, problems):
+    t = load(path, problems)
+    if t is None or not check_members(t, path, TEMPLATE_MEMBERS, TEMPLATE_OPTIONAL, problems) \
+            or any(m not in t for m in TEMPLATE_MEMBERS):
+        return
+    if t["code"] != code:
+        problems.add(path + ": code", "%s differs from the file name %s"
+                     % (show(t["code"]), show(code)))
+    check_text(t["title"], path + ": title", problems)
+    sources = []
+    for i, source in enumerate(check_list(t["source"], path + ": source", problems)):
+        if source not in kinds:
+            problems.add("%s: source[%d]" % (path, i), "%s is not a kind of record-kinds.json"
+                         % show(source))
+        else:
+            sources.append(kinds[source])
+    if not sources:
+        return
+    scope = Scope(path, sources)
+    for flag in ("number", "transcript"):
+        if flag in t and not isinstance(t[flag], bool):
+            problems.add("%s: %s" % (path, flag), "%s must be true or false" % show(t[flag]))
+    if "when" in t:
+        when = t["when"]
+        if isinstance(when, dict) and isinstance(when.get("field"), str) and \
+                "." not in when["field"]:
+            when = dict(when, field="fields." + when["field"])
+        check_cond(when, scope, path + ": when", problems)
+    if "addressee" in t:
+        check_placeholders(t["addressee"], scope, path + ": addressee", problems)
+    closing = t.get("closing")
+    if closing is not None and check_members(closing, path + ": closing", [],
+                                             ["issuer", "date"], problems):
+        if "issuer" in closing and not isinstance(closing["issuer"], bool):
+            problems.add(path + ": closing.issuer", "%s must be true or false"
+                         % show(closing["issuer"]))
+        if "date" in closing:
+            check_placeholders(closing["date"], scope, path + ": closing.date", problems)
+    found = set()
+    check_blocks(t["body"], scope, kinds, path + ": body", found, problems)
+    if adverse(t) and "remedies" not in found:
+        problems.add(path + ": body", "prints a refusal or an adverse decision but has no "
+                     "{\"remedies\": true} block")
+    if any(k.get("confirmation") is True for k in sources) and "confirmation" not in found:
+        problems.add(path + ": body", "its source kind needs the party's confirmation but "
+                     "it has no {\"confirmation\": true} block")
+
+
+def check_bureau(data, folder, problems):
+    where = "bureau.json"
+    if not check_members(data, where, BUREAU_MEMBERS, [], problems) or \
+            any(m not in data for m in BUREAU_MEMBERS):
+        return
+    check_file_version(data["version"], where + ".version", problems)
+    for name in ("name", "address", "phone", "fonds", "paper_location"):
+        check_text(data[name], where + "." + name, problems)
+    for name, unit, high in (("reconsideration", "days", 365), ("court", "months", 120)):
+        if check_members(data[name], where + "." + name, ["body", unit], [], problems) and \
+                "body" in data[name] and unit in data[name]:
+            check_text(data[name]["body"], "%s.%s.body" % (where, name), problems)
+            check_int_range(data[name][unit], "%s.%s.%s" % (where, name, unit), 1, high,
+                            problems)
+    image = data["seal_image"]
+    if image is not None:
+        if not isinstance(image, str) or not image.endswith(".png") or \
+                os.path.isabs(image) or ".." in image.split("/"):
+            problems.add(where + ".seal_image", "%s must be null or a .png path inside the "
+                         "data folder" % show(image))
+        elif not os.path.isfile(os.path.join(folder, image)):
+            problems.add(where + ".seal_image", "%s: file not found" % show(image))
+
+
+def check_documents(folder, kinds, problems):
+    """Check data/documents/*.json against the record kinds, and bureau.json."""
+    docs = os.path.join(folder, "documents")
+    bureau_path = os.path.join(folder, "bureau.json")
+    if os.path.exists(bureau_path) or os.path.isdir(docs):
+        bureau = load(bureau_path, problems)
+        if bureau is not None:
+            check_bureau(bureau, folder, problems)
+    if not os.path.isdir(docs):
+        return
+    for name in sorted(os.listdir(docs)):
+        path = os.path.join(docs, name)
+        if not name.endswith(".json"):
+            problems.add(path, "is not a .json template")
+            continue
+        code = name[:-len(".json")]
+        if check_code(code, path, problems):
+            check_template(path, code, kinds, problems)
+
+
 def check_calendar(folder, problems):
     """Check the calendar copies against the checksums in SOURCE."""
     where = os.path.join(folder, "SOURCE")
@@ -891,11 +1264,13 @@ def main(argv):
     kinds = load(os.path.join(folder, "record-kinds.json"), problems)
     if kinds is not None:
         check_kinds_file(kinds, problems)
+    by_code = {k.get("code"): k for k in (kinds or {}).get("kinds") or []
+               if isinstance(k, dict)}
     access = load(os.path.join(folder, "access.json"), problems)
     if access is not None:
-        by_code = {k.get("code"): k for k in (kinds or {}).get("kinds") or []
-                   if isinstance(k, dict)}
         check_access(access, by_code, problems)
+    if kinds is not None:
+        check_documents(folder, by_code, problems)
     calendar = os.path.join(folder, "calendar")
     if os.path.isdir(calendar):
         check_calendar(calendar, problems)
