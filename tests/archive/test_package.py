@@ -1,0 +1,139 @@
+"""Case files: sealing an ended case, and both verifiers against tampering."""
+
+import io
+import os
+import subprocess
+import sys
+import tarfile
+import unittest
+import zipfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+
+import ctest  # noqa: E402
+import workflow  # noqa: E402
+
+VERIFY_PY = os.path.join(os.environ.get("CASETRAIL_SRC", os.path.join(
+    os.path.dirname(__file__), "..", "..")), "src", "archive", "verify.py")
+
+
+def members(path):
+    """The package's files as [(name, bytes)], in order."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            return [(i.filename, z.read(i)) for i in z.infolist()]
+    with tarfile.open(path) as t:
+        return [(m.name, t.extractfile(m).read()) for m in t.getmembers() if m.isfile()]
+
+
+def write(path, items, fmt):
+    if fmt == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            for name, data in items:
+                z.writestr(name, data)
+        return
+    with tarfile.open(path, "w") as t:
+        for name, data in items:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+
+
+class PackageTest(workflow.WorkflowTest):
+    def setUp(self):
+        super().setUp()
+        self.case = self.full_case()
+        self.n = 0
+
+    def archive(self, case=None, fmt="tar", expect=0):
+        self.n += 1
+        out = os.path.join(self.tmp, "case-file-%d.%s" % (self.n, fmt))
+        r = self.ct("archive", case or self.case, "--out", out, "--format", fmt, "--json")
+        self.assertEqual(r.code, expect, r)
+        return out, (r.json if expect == 0 else r)
+
+    def verifiers(self, path):
+        """Both verifiers' exit codes and outputs."""
+        c = ctest.run("verify-package", path)
+        p = subprocess.run([sys.executable, VERIFY_PY, path], capture_output=True, text=True)
+        return (c.code, c.out), (p.returncode, p.stdout)
+
+    def assert_sound(self, path):
+        (cc, cout), (pc, pout) = self.verifiers(path)
+        self.assertEqual(cc, 0, cout)
+        self.assertEqual(pc, 0, pout)
+
+    def assert_caught(self, path, name):
+        (cc, cout), (pc, pout) = self.verifiers(path)
+        self.assertEqual(cc, 1, (name, cout))
+        self.assertEqual(pc, 1, (name, pout))
+        short = name.split("/", 1)[1]
+        self.assertIn(short, cout, cout)
+        self.assertIn(short, pout, pout)
+
+    def test_sealed_package_verifies_and_every_flipped_byte_is_caught(self):
+        for fmt in ("tar", "zip"):
+            path, info = self.archive(fmt=fmt)
+            self.assertEqual(info["format"], "tar")  # the first seal is kept
+            self.assert_sound(path)
+        path, info = self.archive()
+        self.assertFalse(info["new"])
+        self.assertEqual(info["type"], "原始型")
+        items = members(path)
+        names = [n for n, _ in items]
+        root = names[0].split("/")[0]
+        for need in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt", "manifest-sha512.txt",
+                     "manifest-sm3.txt", "tagmanifest-sm3.txt", "verify.py", "data/eep.xml",
+                     "data/catalogue.csv", "data/closing-note.txt", "data/check-report.json",
+                     "data/log/checkpoint.txt"):
+            self.assertIn(root + "/" + need, names)
+        bad = os.path.join(self.tmp, "bad.tar")
+        for i, (name, data) in enumerate(items):
+            if not data:
+                continue
+            changed = list(items)
+            flipped = bytearray(data)
+            flipped[len(data) // 2] ^= 0x01
+            changed[i] = (name, bytes(flipped))
+            write(bad, changed, "tar")
+            self.assert_caught(bad, name)
+        # A file removed.
+        victim = next(n for n in names if n.endswith("/content.json"))
+        write(bad, [(n, d) for n, d in items if n != victim], "tar")
+        self.assert_caught(bad, victim)
+        # One attached file swapped for another under its name.
+        files = [(n, d) for n, d in items if "/data/files/" in n]
+        self.assertGreaterEqual(len(files), 2)
+        swapped = [(n, files[1][1] if n == files[0][0] else d) for n, d in items]
+        write(bad, swapped, "tar")
+        self.assert_caught(bad, files[0][0])
+        # The package XML edited.
+        eep = root + "/data/eep.xml"
+        edited = [(n, d.replace("原始型".encode(), "修改型".encode()) if n == eep else d)
+                  for n, d in items]
+        write(bad, edited, "tar")
+        self.assert_caught(bad, eep)
+
+    def test_open_case_is_refused(self):
+        case = self.new_case()
+        out, r = self.archive(case=case, expect=2)
+        self.assertIn("has not ended", r.err)
+        self.assertFalse(os.path.exists(out))
+
+    def test_amended_package_wraps_the_original(self):
+        first, info = self.archive(fmt="zip")
+        self.assertTrue(info["new"])
+        self.add(self.case, "note", {"text": "补充说明"}, "li.handler")
+        second, amended = self.archive()
+        self.assertTrue(amended["new"])
+        self.assertEqual(amended["type"], "修改型")
+        self.assert_sound(second)
+        names = [n for n, _ in members(second)]
+        originals = [n for n in names if "/data/original/" in n]
+        self.assertEqual(len(originals), 1, names)
+        with open(first, "rb") as f:
+            self.assertEqual(dict(members(second))[originals[0]], f.read())
+
+
+if __name__ == "__main__":
+    ctest.main()
