@@ -242,6 +242,8 @@ enum access_action {
 	ACT_RECORD_READ,     /* a record's content (mark applies) */
 	ACT_RECORD_ADD,      /* kind applies */
 	ACT_RECORD_CORRECT,
+	ACT_DOCUMENT_ISSUE,  /* render and seal an official document */
+	ACT_DOCUMENT_READ,   /* list and read issued documents (mark applies) */
 	ACT_FINDINGS_READ,
 	ACT_CASE_FILE_SEAL,  /* seal and export a case file (案卷) */
 	ACT_CASE_FILE_READ,  /* list a case's sealed case files */
@@ -254,6 +256,7 @@ enum access_action {
 	ACT_COPY_REQUEST,
 	ACT_COPY_DECIDE,
 	ACT_COPY_READ,
+	ACT_PUBLICITY_EXPORT, /* 双公示 files of granted licences */
 	ACT_COUNT
 };
 

@@ -89,6 +89,11 @@ static const struct rule rules[ACT_COUNT] = {
 			     false },
 	[ACT_RECORD_CORRECT] = { "record-correct", CASEWORK, SCOPE_CASE,
 				 false, false },
+	/* A document of a marked record also needs record-read on it. */
+	[ACT_DOCUMENT_ISSUE] = { "document-issue", CASEWORK, SCOPE_CASE,
+				 false, false },
+	[ACT_DOCUMENT_READ] = { "document-read", CASEWORK | OVERSIGHT,
+				SCOPE_CASE, false, false },
 	[ACT_FINDINGS_READ] = { "findings-read", CASEWORK | OVERSIGHT,
 				SCOPE_BUREAU, false, false },
 	[ACT_CASE_FILE_SEAL] = { "case-file-seal", ROLE_BIT(ROLE_ARCHIVIST),
@@ -119,6 +124,11 @@ static const struct rule rules[ACT_COUNT] = {
 			    ROLE_BIT(ROLE_CLERK) | ROLE_BIT(ROLE_HANDLER) |
 				    ROLE_BIT(ROLE_SUPERVISOR),
 			    SCOPE_CASE, false, true },
+	[ACT_PUBLICITY_EXPORT] = { "publicity-export",
+				   ROLE_BIT(ROLE_CLERK) |
+					   ROLE_BIT(ROLE_SUPERVISOR) |
+					   ROLE_BIT(ROLE_HEAD),
+				   SCOPE_BUREAU, false, false },
 };
 
 const char *access_action_name(enum access_action act)

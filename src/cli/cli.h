@@ -48,10 +48,13 @@ int cmd_retention(int argc, char **argv);
 int cmd_media(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
+int cmd_document(int argc, char **argv);
+int cmd_seal_key(int argc, char **argv);
 /* cmd_archive.c: case files (docs/archive.md). */
 int cmd_archive(int argc, char **argv);
 int cmd_verify_package(int argc, char **argv);
 int cmd_inquiry(int argc, char **argv);
+int cmd_publicity(int argc, char **argv);
 /* casetrail case inquiry-code ID: the inquiry code of a case. */
 int cmd_case_inquiry_code(int argc, char **argv);
 

@@ -8,6 +8,7 @@
 #include "access/access.h"
 #include "cli.h"
 #include "common/log.h"
+#include "documents/documents.h"
 #include "ledger/ledger.h"
 #include "ledger/verify.h"
 
@@ -86,6 +87,9 @@ int cmd_init(int argc, char **argv)
 	}
 	dir = cli_store_dir(dir);
 	if (ledger_create(dir, crypto, host, &err) != 0)
+		return cli_fail(&err);
+	/* Its public key is recorded with the first document it seals. */
+	if (documents_seal_create(dir, &err) != 0)
 		return cli_fail(&err);
 	/*
 	 * The first account is created by whoever runs init, as the OS

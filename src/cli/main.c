@@ -42,9 +42,12 @@ static const struct command {
 	{ "access", cmd_access, "list the access log and administrators' acts" },
 	{ "routes", cmd_routes, "list the HTTP API's routes and their actions" },
 	{ "copy", cmd_copy, "request, decide and make copies of case records" },
+	{ "document", cmd_document, "render and issue official documents" },
+	{ "seal-key", cmd_seal_key, "create or show the bureau's seal key" },
 	{ "archive", cmd_archive, "seal an ended case's file as a package" },
 	{ "verify-package", cmd_verify_package, "check a case file package" },
 	{ "inquiry", cmd_inquiry, "the applicants' status inquiry and its code" },
+	{ "publicity", cmd_publicity, "export and import 双公示 licensing data" },
 };
 
 static void usage(FILE *out)

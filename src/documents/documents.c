@@ -466,6 +466,41 @@ int documents_issue(struct documents *d, const char *case_id,
 	return rc;
 }
 
+/* The mark of record r: the security administrator's, else its own. */
+static int record_mark(struct documents *d, const json_t *r,
+		       enum access_mark *mark, struct error *err)
+{
+	char target[64];
+	int rc;
+
+	snprintf(target, sizeof(target), "record:%" JSON_INTEGER_FORMAT,
+		 json_integer_value(json_object_get(r, "seq")));
+	rc = access_mark_override(d->a, target, mark, err);
+	if (rc != CT_ENOTFOUND)
+		return rc;
+	error_clear(err);
+	*mark = MARK_NONE;
+	if (!json_is_string(json_object_get(r, "mark")))
+		return 0;
+	return access_mark_parse(str(r, "mark"), mark, err);
+}
+
+int documents_record_mark(struct documents *d, const char *case_id,
+			  uint64_t seq, enum access_mark *mark,
+			  struct error *err)
+{
+	json_t *r = NULL;
+	int rc = cases_record_get(access_cases(d->a), seq, &r, err);
+
+	if (rc == 0 && strcmp(str(r, "case") ?: "", case_id))
+		rc = error_set(err, CT_ENOTFOUND, "record %" PRIu64 " is not a "
+			       "record of case %s", seq, case_id);
+	if (rc == 0)
+		rc = record_mark(d, r, mark, err);
+	json_decref(r);
+	return rc;
+}
+
 int documents_source(struct documents *d, const char *case_id,
 		     const char *doc_kind, int64_t seq, uint64_t *source,
 		     enum access_mark *mark, struct error *err)
@@ -485,9 +520,7 @@ int documents_source(struct documents *d, const char *case_id,
 	if (rc == 0) {
 		*source = (uint64_t)json_integer_value(json_object_get(r,
 								       "seq"));
-		*mark = MARK_NONE;
-		if (json_is_string(json_object_get(r, "mark")))
-			rc = access_mark_parse(str(r, "mark"), mark, err);
+		rc = record_mark(d, r, mark, err);
 	}
 	json_decref(cs);
 	return rc;

@@ -74,6 +74,15 @@ int documents_source(struct documents *d, const char *case_id,
 		     enum access_mark *mark, struct error *err);
 
 /*
+ * Reads the mark of record seq of case_id, as a reader of its plain
+ * rendering must be cleared for: the security administrator's, else
+ * its content's. CT_ENOTFOUND when seq is not a record of the case.
+ */
+int documents_record_mark(struct documents *d, const char *case_id,
+			  uint64_t seq, enum access_mark *mark,
+			  struct error *err);
+
+/*
  * Reads the PDF of the document that entry seq of case_id issued into
  * pdf, checked against its hash; *info (may be NULL) as documents_issue.
  * CT_ENOTFOUND when seq is not a document-issue entry of the case.

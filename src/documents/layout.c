@@ -115,7 +115,6 @@ static void draw_footer(struct pager *pg)
 {
 	char text[128];
 	PangoLayout *lay;
-	int h;
 
 	if (pg->ps->footer_sign) {
 		lay = make_layout(pg, fang, 0, 12, TEXT_W);
@@ -126,10 +125,9 @@ static void draw_footer(struct pager *pg)
 	}
 	snprintf(text, sizeof(text), "第 %d 页 共 %d 页", pg->page,
 		 pg->pages);
-	lay = make_layout(pg, song, 0, 12, TEXT_W);
+	lay = make_layout(pg, fang, 0, 12, TEXT_W);
 	pango_layout_set_alignment(lay, PANGO_ALIGN_CENTER);
 	pango_layout_set_text(lay, text, -1);
-	pango_layout_get_size(lay, NULL, &h);
 	cairo_move_to(pg->cr, MARGIN_LEFT, PAGE_H - MARGIN_BOTTOM / 2);
 	pango_cairo_show_layout(pg->cr, lay);
 	g_object_unref(lay);

@@ -383,6 +383,16 @@ int serve_copy(struct api_call *call, struct reply *r, struct error *err);
 int serve_inquiry_code(struct api_call *call, struct reply *r,
 		       struct error *err);
 
+/* publicity.c: 双公示 files (docs/publicity.md) */
+int serve_publicity(struct api_call *call, struct reply *r,
+		    struct error *err);
+
+/* documents.c: official documents (docs/documents.md) */
+int serve_documents(struct api_call *call, struct reply *r,
+		    struct error *err);
+int issue_document(struct api_call *call, struct reply *r, struct error *err);
+int serve_document(struct api_call *call, struct reply *r, struct error *err);
+
 /* session.c: sign-in and browser sessions (docs/api.md, Sessions). */
 
 /* session_authenticate's result for a request without a session cookie. */

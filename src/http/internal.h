@@ -73,6 +73,7 @@ struct server {
 	struct access *access;
 	struct cases *cases;     /* the workflow the access module opened */
 	struct media *media;
+	struct documents *documents;       /* official documents */
 	struct tus_registry *tus;          /* resumable uploads (tus.c) */
 	struct media_sessions *sessions;   /* playback sessions (media.c) */
 	struct MHD_Daemon *daemon;

@@ -23,6 +23,7 @@
 
 #include "api.h"
 #include "common/log.h"
+#include "documents/documents.h"
 #include "http.h"
 #include "internal.h"
 
@@ -565,6 +566,8 @@ static int server_start(struct server *s, const char *dir,
 	if (rc == 0)
 		rc = media_open(s->cases, s->ledger, media_cfg, &s->media, err);
 	if (rc == 0)
+		rc = documents_open(s->access, data_dir, &s->documents, err);
+	if (rc == 0)
 		rc = tus_registry_open(s->upload_dir, &s->tus, err);
 	if (rc == 0)
 		rc = media_sessions_new(&s->sessions, err);
@@ -589,6 +592,7 @@ static void server_stop(struct server *s)
 	media_sessions_free(s->sessions);
 	tus_registry_close(s->tus);
 	media_close(s->media);
+	documents_close(s->documents);
 	access_close(s->access);
 	ledger_close(s->ledger);
 }

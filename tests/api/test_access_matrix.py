@@ -267,7 +267,7 @@ class AccessMatrixTest(ctest.StoreTest):
         first = parts[0]
         if first == "cases" and len(parts) > 1:
             for key in keys:
-                out.append((self.fill(parts, [self.cases[key]]), key))
+                out.append((self.fill(parts, [self.cases[key], "1"]), key))
         elif first == "records" and len(parts) > 1:
             for key in keys:
                 out.append((self.fill(parts, [str(self.records[key])]), key))
@@ -308,6 +308,7 @@ class AccessMatrixTest(ctest.StoreTest):
                                         "reason": "矩阵"},
             "/api/v1/media/*/justification": {"reason": "矩阵",
                                               "approved_by": "m-head"},
+            "/api/v1/cases/*/documents": {"document": "acceptance-notice"},
             "/api/v1/cases/*/copy-requests": {"records": [self.notes.get(key, 0)],
                                               "reason": "矩阵"},
             "/api/v1/records/*/signatures": {"password": "not-the-password",
