@@ -141,6 +141,11 @@ struct ledger *cases_ledger(struct cases *c)
 	return c->ledger;
 }
 
+const char *cases_data_dir(const struct cases *c)
+{
+	return c->cat.dir;
+}
+
 const struct calendar *cases_calendar_get(struct cases *c)
 {
 	return c->cal;

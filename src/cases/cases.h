@@ -335,4 +335,7 @@ int cases_time_parse(const char *text, int64_t *ms);
 /* The ledger the workflow appends to. */
 struct ledger *cases_ledger(struct cases *c);
 
+/* The bureau data folder the workflow was opened with. */
+const char *cases_data_dir(const struct cases *c);
+
 #endif

@@ -51,6 +51,8 @@ static const struct finding_text {
 	  "期限中止仅限听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审，并须书面告知申请人所需时间（行政许可法第四十五条）" },
 	{ "unsigned-record", "minor",
 	  "工作人员签名须由本人以其签名密钥对记录作出可靠的电子签名（电子签名法第十三条、第十四条）" },
+	{ "late-publicity", "major",
+	  "准予行政许可的决定应当自作出决定之日起七个工作日内按照“双公示”数据标准报送信用平台并向社会公示" },
 };
 
 const char *finding_rule(const char *code)
@@ -641,6 +643,44 @@ static void eval_delivery(struct eval *e)
 			      day_start_ms(due.day + 1), handler_of(cs), NULL);
 }
 
+/* The working days within which a grant is submitted to the credit
+ * platform (双公示). */
+#define PUBLICITY_WORKING_DAYS 7
+
+/*
+ * 双公示: a grant is exported to the credit platform within seven working
+ * days of the decision. An export that came late leaves the finding
+ * standing; one after now_ms (a replay's earlier evaluation) does not
+ * count yet.
+ */
+static void eval_publicity(struct eval *e)
+{
+	const struct case_state *cs = e->cs;
+	const struct rec *dec = last_of(cs, "decision");
+	const char *result = dec ? field_str(dec, "result") : NULL;
+	json_t *lim;
+	int64_t exported;
+	int32_t met = STORE_NO_DAY;
+	struct due due;
+
+	if (!result || (strcmp(result, "grant") && strcmp(result, "partial")))
+		return;
+	lim = json_pack("{s:i, s:s}", "value", PUBLICITY_WORKING_DAYS, "unit",
+			"working_days");
+	exported = publicity_first_export(e->env->store, dec->seq);
+	if (exported >= 0 && exported <= e->now_ms)
+		met = day_of_ms(exported);
+	if (count_limit(e, lim, PUBLICITY_WORKING_DAYS,
+			rec_day(dec, "decided_on"), 0, NULL, 0, &due) == 0) {
+		put_deadline(e, "publicity", lim, &due, NULL, NULL, met, 0);
+		if (met == STORE_NO_DAY ? e->today > due.day : met > due.day)
+			raise_finding(e, "late-publicity", dec, "",
+				      day_start_ms(due.day + 1),
+				      handler_of(cs), NULL);
+	}
+	json_decref(lim);
+}
+
 /* --- records ------------------------------------------------------------ */
 
 static int credential_valid(struct eval *e, const json_t *officer, int32_t day)
@@ -1080,6 +1120,7 @@ int case_evaluate(const struct case_state *cs, const struct check_env *env,
 	    strcmp(cs->status ?: "", "terminated")) {
 		eval_decision(&e, accepted);
 		eval_delivery(&e);
+		eval_publicity(&e);
 		eval_hearing(&e);
 		eval_renewal(&e);
 	}

@@ -24,6 +24,11 @@
 #define KIND_FINDING "finding"
 /* The seal of a case file (src/archive/), folded into its case. */
 #define KIND_CASE_FILE_SEAL "case-file-seal"
+/*
+ * Ended cases whose file is not sealed yet (evaluate.c keeps the rows),
+ * which sweeps visit for late-archive although the case is closed.
+ */
+#define NS_ARCHIVE_DUE "archive-due"
 #define KIND_CORRECTION "correction"
 #define KIND_APPLICATION "application"
 
@@ -98,6 +103,10 @@ struct case_state {
 };
 
 void case_state_release(struct case_state *cs);
+
+/* Keeps cs's row of NS_ARCHIVE_DUE: there while it ended unsealed. */
+int archive_due_sync(struct store *s, const struct case_state *cs,
+		     struct error *err);
 
 /* Adds a record to the fold and moves the stage; never rejects. */
 int case_fold(struct case_state *cs, const struct catalogue *cat,
@@ -204,6 +213,28 @@ int is_media_kind(const char *kind);
 /* Checks and projects an audio-visual entry (media_proj.c). */
 int media_project(struct cases *c, struct store *s, const struct rec *r,
 		  const char *case_id, struct error *err);
+
+/*
+ * 双公示 entries of src/publicity/, projected by publicity_proj.c: the
+ * first submission of each decision (NS_PUBLISHED, keyed by the
+ * decision's seq as 20 digits), the cases whose grant still waits for
+ * one (NS_PUBLICITY_DUE, which sweeps visit even after the case closed)
+ * and imported rows of earlier years (NS_PUBLICITY_HISTORY).
+ */
+#define KIND_PUBLICITY_EXPORT "publicity-export"
+#define KIND_PUBLICITY_HISTORY "publicity-history"
+#define NS_PUBLISHED "publicity-exported"
+#define NS_PUBLICITY_DUE "publicity-due"
+#define NS_PUBLICITY_HISTORY "publicity-history"
+
+int is_publicity_kind(const char *kind);
+int publicity_project(struct cases *c, struct store *s, const struct rec *r,
+		      struct error *err);
+/* The time (UTC ms) decision_seq was first submitted, or -1. */
+int64_t publicity_first_export(struct store *s, uint64_t decision_seq);
+/* Keeps cs's row of NS_PUBLICITY_DUE in step with its deadlines. */
+int publicity_due_sync(struct store *s, const struct case_state *cs,
+		       const json_t *deadlines, struct error *err);
 
 /* The hook: checks and projects one entry (see ledger_hook_fn). */
 int project_entry(void *ctx, struct store *s, uint64_t seq, int64_t ts_ms,

@@ -44,11 +44,34 @@ static int collect_id(void *ctx, const char *id, size_t len)
 	return 0;
 }
 
+/* Adds a closed case whose grant waits for its 双公示 export. */
+static int collect_due(void *ctx, const char *key, uint64_t seq,
+		       const char *body, size_t len)
+{
+	json_t *ids = ctx, *id;
+	size_t i;
+
+	(void)seq, (void)body, (void)len;
+	json_array_foreach(ids, i, id)
+		if (!strcmp(json_string_value(id), key))
+			return 0;
+	json_array_append_new(ids, json_string(key));
+	return 0;
+}
+
 static int sweep_all(struct sweep_ctx *sc)
 {
 	json_t *ids = json_array(), *id;
 	size_t i;
 	int rc = store_case_open_ids(sc->s, collect_id, ids, sc->err);
+
+	if (rc == 0)
+		rc = store_kv_scan(sc->s, NS_PUBLICITY_DUE, "", false, 0, 0,
+				   collect_due, ids, NULL, sc->err);
+	/* Ended cases wait for their seal (late-archive). */
+	if (rc == 0)
+		rc = store_kv_scan(sc->s, NS_ARCHIVE_DUE, "", false, 0, 0,
+				   collect_due, ids, NULL, sc->err);
 
 	json_array_foreach(ids, i, id) {
 		if (rc)

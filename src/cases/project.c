@@ -431,6 +431,10 @@ int case_project(struct cases *c, struct store *s, struct case_state *cs,
 	pthread_mutex_unlock(&c->cal_mu);
 	if (rc == 0)
 		rc = sync_found(s, cs, found, now_ms, err);
+	if (rc == 0)
+		rc = publicity_due_sync(s, cs, deadlines, err);
+	if (rc == 0)
+		rc = archive_due_sync(s, cs, err);
 	summary = case_summary(c, cs, app, deadlines, json_array_size(found));
 	/*
 	 * A person's ID number is left out: it is personal information,
@@ -737,6 +741,8 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 		if (rc == 0)
 			rc = sweep_open_cases(c, s, r->ts_ms, err);
 	}
+	else if (is_publicity_kind(r->kind))
+		rc = publicity_project(c, s, r, err);
 	else if (is_media_kind(r->kind)) {
 		rc = media_project(c, s, r, case_id, err);
 		if (rc == 0 && case_id[0])
