@@ -51,6 +51,8 @@ static const struct finding_text {
 	  "期限中止仅限听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审，并须书面告知申请人所需时间（行政许可法第四十五条）" },
 	{ "unsigned-record", "minor",
 	  "工作人员签名须由本人以其签名密钥对记录作出可靠的电子签名（电子签名法第十三条、第十四条）" },
+	{ "late-archive", "major",
+	  "案件办结后三十日内（法律另有规定的从其规定）应当将文字和音像记录立卷归档，编制档号、卷内目录和备考表" },
 	{ "late-publicity", "major",
 	  "准予行政许可的决定应当自作出决定之日起七个工作日内按照“双公示”数据标准报送信用平台并向社会公示" },
 };
@@ -681,6 +683,62 @@ static void eval_publicity(struct eval *e)
 	json_decref(lim);
 }
 
+/* Calendar days within which an ended case's file is sealed, unless the
+ * matter's "archive_days" sets another period. */
+#define ARCHIVE_DAYS 30
+
+/*
+ * R-STO-2: the case file is sealed within 30 calendar days after the case
+ * ended (the service of its decision or licence, a withdrawal or a
+ * termination); a last day on a rest day moves to the next working day.
+ */
+static void eval_archive(struct eval *e)
+{
+	const struct case_state *cs = e->cs;
+	const struct rec *end = NULL, *seal = NULL;
+	const json_t *set = json_object_get(cs->matter, "archive_days");
+	int days = json_is_integer(set) && json_integer_value(set) > 0 &&
+			   json_integer_value(set) <= 3650
+		   ? (int)json_integer_value(set) : ARCHIVE_DAYS;
+	int32_t met = STORE_NO_DAY;
+	struct due due;
+
+	if (cs->stage != STAGE_ARCHIVE)
+		return;
+	for (size_t i = 0; i < cs->n; i++) {
+		const char *kind = cs->recs[i].kind;
+
+		if (!end && (!strncmp(kind, "service-", 8) ||
+			     !strcmp(kind, "withdrawal") ||
+			     !strcmp(kind, "termination")))
+			end = &cs->recs[i];
+		if (!seal && !strcmp(kind, KIND_CASE_FILE_SEAL) &&
+		    cs->recs[i].ts_ms <= e->now_ms)
+			seal = &cs->recs[i];
+	}
+	if (!end || deadline_after(e->env->cal, day_of_ms(end->at_ms), 0, days,
+				   UNIT_CALENDAR_DAYS, NULL, 0, &due, NULL,
+				   NULL))
+		return;
+	if (seal)
+		met = day_of_ms(seal->ts_ms);
+	if (met == STORE_NO_DAY ? e->today > due.day : met > due.day)
+		raise_finding(e, "late-archive", end, "",
+			      day_start_ms(due.day + 1), handler_of(cs), NULL);
+}
+
+int archive_due_sync(struct store *s, const struct case_state *cs,
+		     struct error *err)
+{
+	if (cs->stage != STAGE_ARCHIVE)
+		return 0;
+	for (size_t i = 0; i < cs->n; i++)
+		if (!strcmp(cs->recs[i].kind, KIND_CASE_FILE_SEAL))
+			return store_kv_delete(s, NS_ARCHIVE_DUE, cs->id, err);
+	return store_kv_put(s, NS_ARCHIVE_DUE, cs->id,
+			    cs->recs[cs->n - 1].seq, "{}", err);
+}
+
 /* --- records ------------------------------------------------------------ */
 
 static int credential_valid(struct eval *e, const json_t *officer, int32_t day)
@@ -1127,5 +1185,6 @@ int case_evaluate(const struct case_state *cs, const struct check_env *env,
 	eval_records(&e);
 	eval_av(&e);
 	eval_required(&e);
+	eval_archive(&e);
 	return 0;
 }
