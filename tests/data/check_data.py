@@ -4,7 +4,8 @@
 Usage: check_data.py DATA_DIR
 
 Reads laws.json, matters.json, record-kinds.json and access.json from
-DATA_DIR, and DATA_DIR/calendar when that folder exists. Prints nothing
+DATA_DIR, bureau.json and the document templates of DATA_DIR/documents,
+and DATA_DIR/calendar when that folder exists. Prints nothing
 and exits 0 when every file is valid. Otherwise prints one line per
 problem to stderr, naming the file, the JSON path and the bad value, and
 exits 1. Exits 2 on a usage error.
@@ -893,12 +894,16 @@ def kind_field(kind, name):
 
 
 def resolve_path(path, scope, where, problems):
-    """Check a placeholder's path; return the field spec it names, if any.
+    """Check a placeholder's path and return (ok, spec).
 
-    Returns (ok, spec): spec is the record-kinds.json field it reads, or
-    None when the path is no record field (case, bureau, limit ...)."""
+    spec is the record-kinds.json field the path reads, or None when the
+    path is no record field (case, bureau, limit ...)."""
     root, _, rest = path.partition(".")
-    bad = lambda why: (problems.add(where, "%s %s" % (show(path), why)), (False, None))[1]
+
+    def bad(why):
+        problems.add(where, "%s %s" % (show(path), why))
+        return False, None
+
     if root == "case":
         return (True, None) if rest in CASE_PATHS else bad(
             "is not one of case.%s" % ", case.".join(sorted(CASE_PATHS)))
@@ -1135,6 +1140,7 @@ def check_template(path, code, kinds, problems):
     if not sources:
         return
     scope = Scope(path, sources)
+
     for flag in ("number", "transcript"):
         if flag in t and not isinstance(t[flag], bool):
             problems.add("%s: %s" % (path, flag), "%s must be true or false" % show(t[flag]))
@@ -1144,6 +1150,7 @@ def check_template(path, code, kinds, problems):
                 "." not in when["field"]:
             when = dict(when, field="fields." + when["field"])
         check_cond(when, scope, path + ": when", problems)
+
     if "addressee" in t:
         check_placeholders(t["addressee"], scope, path + ": addressee", problems)
     closing = t.get("closing")
@@ -1154,6 +1161,7 @@ def check_template(path, code, kinds, problems):
                          % show(closing["issuer"]))
         if "date" in closing:
             check_placeholders(closing["date"], scope, path + ": closing.date", problems)
+
     found = set()
     check_blocks(t["body"], scope, kinds, path + ": body", found, problems)
     if adverse(t) and "remedies" not in found:
