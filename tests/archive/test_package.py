@@ -12,6 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 
 import ctest  # noqa: E402
 import workflow  # noqa: E402
+from workflow import at, party_sig, staff_sig  # noqa: E402
 
 VERIFY_PY = os.path.join(os.environ.get("CASETRAIL_SRC", os.path.join(
     os.path.dirname(__file__), "..", "..")), "src", "archive", "verify.py")
@@ -133,6 +134,51 @@ class PackageTest(workflow.WorkflowTest):
         self.assertEqual(len(originals), 1, names)
         with open(first, "rb") as f:
             self.assertEqual(dict(members(second))[originals[0]], f.read())
+
+
+class LateArchiveTest(workflow.WorkflowTest):
+    """R-STO-2: 30 calendar days after the case ended, the case file must
+    be sealed. Cases are served in the past with --at."""
+
+    def ended(self, days_ago):
+        case = self.new_case(received=at(-days_ago - 5, 9))
+        self.receipt(case, -days_ago - 5)
+        self.accept(case, -days_ago - 5)
+        self.assign(case)
+        self.rights(case, -days_ago - 5)
+        self.onsite(case)
+        self.propose(case)
+        self.step(case, "review", "zhao.rev")
+        self.step(case, "approve", "zhang.head")
+        self.decide(case)
+        self.address(case)
+        self.licence(case)
+        served = self.add(case, "service-direct", {
+            "document": "licence", "served_on": at(-days_ago, 10), "recipient": "张三",
+            "method": "window",
+            "signatures": [staff_sig("server", "wang.clerk"), party_sig("recipient", "张三")],
+        }, "wang.clerk", attach=1, when=at(-days_ago, 10))
+        return case, served["seq"]
+
+    def late(self, case):
+        return [f for f in self.findings(case) if f["code"] == "late-archive"]
+
+    def test_raised_after_thirty_days_and_not_before(self):
+        recent, _ = self.ended(10)
+        self.assertEqual(self.late(recent), [])
+        old, served = self.ended(40)
+        found = self.late(old)
+        self.assertEqual(len(found), 1, found)
+        self.assertEqual(found[0]["record"], served)
+        self.assertEqual(found[0]["responsible"], "li.handler")
+        self.assertEqual(found[0]["superior"], "zhao.rev")
+        # Sealing late leaves the finding standing; sealing in time raises none.
+        self.ok("archive", old, "--out", os.path.join(self.tmp, "old.tar"))
+        self.ok("archive", recent, "--out", os.path.join(self.tmp, "recent.tar"))
+        self.assertIsNone(self.late(old)[0]["cured"])
+        self.assertEqual(self.late(recent), [])
+        listed = self.ok("findings", "--code", "late-archive", "--json").json["items"]
+        self.assertEqual([f["case"] for f in listed], [old])
 
 
 if __name__ == "__main__":
