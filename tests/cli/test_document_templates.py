@@ -2,10 +2,10 @@
 """The document templates of data/documents/ printed from full cases.
 
 Builds a licensing case with a record of every kind the templates print,
-a refused application and a denied one, renders each template with
-`casetrail document render` and reads the PDF's text with pdftotext: the
-facts of the records, the statutory formulas and the remedies must be
-there, and no enum code, unfilled placeholder or blank may be.
+a refused application and a denied one. Each template is rendered with
+`casetrail document render` and its PDF read with pdftotext. The facts of
+the records, the statutory formulas and the remedies must be there, and
+no enum code, unfilled placeholder or blank may be.
 """
 
 import os
@@ -19,7 +19,6 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import workflow  # noqa: E402
 from workflow import OFFICERS, at, day, party_sig, seal_sig, staff_sig  # noqa: E402
 
-LAW = "《中华人民共和国行政许可法》"
 REMEDIES = "六十日内向曹阳区人民政府申请行政复议"
 TEMPLATES = os.path.join(workflow.ctest.SRC, "data", "documents")
 
@@ -129,14 +128,17 @@ class DocumentTemplatesTest(workflow.WorkflowTest):
         self.receipt(case, -6)
         self.supplement(case, ["yyzz", "bjt"], -6)
         self.accept(case, -5)
+
         self.add(case, "time-limit-notice", {
             "decision_due": day(20), "clause": "本局将在法定期限内作出决定。",
             "signatures": [staff_sig("clerk", "wang.clerk"), seal_sig(0)],
         }, "wang.clerk", attach=1)
+
         self.assign(case)
         self.address(case)
         self.rights(case, -5)
         self.hearing_records(case)
+
         self.add(case, "inquiry-transcript", {
             "place": "曹阳区行政审批局询问室", "start": at(-2, 14), "end": at(-2, 15),
             "officers": OFFICERS, "interviewee": "张三", "relation": "申请人的法定代表人",
@@ -150,6 +152,7 @@ class DocumentTemplatesTest(workflow.WorkflowTest):
             "approved_by": "zhang.head", "approved_on": day(-1), "notified_on": day(-1),
             "signatures": [staff_sig("head", "zhang.head")],
         }, "zhang.head")
+
         self.propose(case)
         self.add(case, "legal-review", {
             "reviewers": ["qian.legal"],
