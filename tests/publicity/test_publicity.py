@@ -6,8 +6,8 @@ GET /api/v1/publicity.
 Cases are run from receipt to service with tests/lib/workflow.py. Their
 applicants carry valid unified social credit codes or resident identity
 card numbers, built here with the check characters of GB 32100 and
-GB 11643. The real export of /work/shared (1,000 rows of credit codes)
-is imported when present.
+GB 11643. A real 行政许可 export of a provincial platform (1,000 rows of
+credit codes) is imported when the shared data folder is present.
 """
 
 import csv
@@ -37,7 +37,12 @@ def credit_code(first16):
         return int(c) if c.isdigit() else ord(c) - 55
     body = first16[8:16]
     c9 = 11 - sum(org_value(c) * w for c, w in zip(body, [3, 7, 9, 10, 5, 8, 4, 2])) % 11
-    code = first16 + ("X" if c9 == 10 else "0" if c9 == 11 else str(c9))
+    if c9 == 10:
+        code = first16 + "X"
+    elif c9 == 11:
+        code = first16 + "0"
+    else:
+        code = first16 + str(c9)
     total = sum(CODE_CHARS.index(c) * pow(3, i, 31) for i, c in enumerate(code))
     return code + CODE_CHARS[(31 - total % 31) % 31]
 
@@ -219,11 +224,10 @@ class ExportTest(PublicityTest):
 
     def test_bad_authority_code_rejected(self):
         self.granted_case()
+        altered = AUTHORITY_CODE[:17] + ("1" if AUTHORITY_CODE[17] == "0" else "0")
         r = self.ct("publicity", "export", "--from", day(-5), "--to", day(0),
                     "--out", os.path.join(self.tmp, "x.csv"),
-                    "--authority-code", AUTHORITY_CODE[:17] + "0"
-                    if AUTHORITY_CODE[17] != "0" else AUTHORITY_CODE[:17] + "1",
-                    "--as", "wang.clerk")
+                    "--authority-code", altered, "--as", "wang.clerk")
         self.assertEqual(r.code, 2, r)
         self.assertIn("check character", r.err)
 
