@@ -387,6 +387,11 @@ int serve_inquiry_code(struct api_call *call, struct reply *r,
 int serve_publicity(struct api_call *call, struct reply *r,
 		    struct error *err);
 
+/* case_files.c: sealed case files (docs/archive.md) */
+int seal_case_file(struct api_call *call, struct reply *r, struct error *err);
+int serve_case_files(struct api_call *call, struct reply *r,
+		     struct error *err);
+
 /* documents.c: official documents (docs/documents.md) */
 int serve_documents(struct api_call *call, struct reply *r,
 		    struct error *err);

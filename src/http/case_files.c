@@ -1,0 +1,106 @@
+/*
+ * Case files over HTTP (docs/archive.md): sealing an ended case's file
+ * and downloading the package, and the list of a case's seals.
+ */
+#include "common/common.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+
+#include "api.h"
+#include "archive/archive.h"
+
+/* A temporary file in blobs/tmp that disappears when closed. */
+static int spool_open(struct server *s, struct error *err)
+{
+	char path[PATH_MAX + 32];
+	int fd = open(s->upload_dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof(path), "%s/case-file-XXXXXX", s->upload_dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd < 0)
+		return error_set(err, CT_EIO, "cannot create a temporary file "
+				 "in '%s': %s", s->upload_dir, strerror(errno));
+	unlink(path);
+	return fd;
+}
+
+int seal_case_file(struct api_call *call, struct reply *r, struct error *err)
+{
+	static const char *const params[] = { "format", NULL };
+	struct access_target t = { .case_id = call->params[0] };
+	struct archive_req req = { .case_id = call->params[0],
+				   .by = &call->actor };
+	json_t *info = NULL;
+	bool denied = false;
+	struct stat st;
+	int fd, rc = api_allow(call, ACT_CASE_FILE_SEAL, &t, r, &denied, err);
+
+	if (rc || denied)
+		return rc;
+	if (query_check(call->c, params, r) ||
+	    query_text(call->c, "format", &req.format, r))
+		return 0;
+	if (req.format && strcmp(req.format, "tar") && strcmp(req.format,
+							     "zip"))
+		return reply_problem_of(r, PROBLEM_INVALID_PARAMETER, "invalid "
+					"format '%.16s': give tar or zip",
+					req.format);
+	req.data_dir = cases_data_dir(call->s->cases);
+	fd = spool_open(call->s, err);
+	if (fd < 0)
+		return fd;
+	rc = archive_seal(call->s->access, call->s->documents, &req, fd, &info,
+			  err);
+	if (rc == 0 && (fstat(fd, &st) != 0 || lseek(fd, 0, SEEK_SET) != 0))
+		rc = error_set(err, CT_EIO, "cannot read back the package: %s",
+			       strerror(errno));
+	if (rc) {
+		close(fd);
+		return reply_error(r, rc, err);
+	}
+	rc = reply_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION,
+			  "attachment; filename=\"case-file-%s.%s\"",
+			  call->params[0],
+			  json_string_value(json_object_get(info, "format")));
+	if (rc == 0)
+		rc = reply_header(r, "Casetrail-Seal", "%" JSON_INTEGER_FORMAT,
+				  json_integer_value(json_object_get(info,
+								     "seq")));
+	if (rc == 0) {
+		r->status = json_is_true(json_object_get(info, "new"))
+				    ? MHD_HTTP_CREATED : MHD_HTTP_OK;
+		r->content_type = !strcmp(json_string_value(json_object_get(
+						  info, "format")) ?: "",
+					  "zip")
+					  ? "application/zip"
+					  : "application/x-tar";
+		r->cache_control = CACHE_NONE;
+		reply_file(r, fd, 0, (uint64_t)st.st_size);
+	} else {
+		close(fd);
+	}
+	json_decref(info);
+	return rc;
+}
+
+int serve_case_files(struct api_call *call, struct reply *r,
+		     struct error *err)
+{
+	struct access_target t = { .case_id = call->params[0] };
+	json_t *list = NULL;
+	bool denied = false;
+	int rc = api_allow(call, ACT_CASE_FILE_READ, &t, r, &denied, err);
+
+	if (rc || denied)
+		return rc;
+	rc = archive_list(call->s->access, call->params[0], &list, err);
+	if (rc)
+		return reply_error(r, rc, err);
+	return reply_json(r, list, CACHE_NONE);
+}
