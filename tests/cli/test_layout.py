@@ -2,7 +2,8 @@
 """Source layout rules: which module may include which library header.
 
 OpenSSL is included only under src/crypto/, SQLite and libpq only under
-src/store/, libmicrohttpd only under src/http/, and every C file under src/
+src/store/, libmicrohttpd only under src/http/, libxml2 only under
+src/archive/, and every C file under src/
 includes common/common.h (which bans unsafe calls) before anything else.
 """
 
@@ -19,6 +20,7 @@ RULES = [
     (re.compile(r'#\s*include\s*<sqlite3\.h>'), "src/store/"),
     (re.compile(r'#\s*include\s*<libpq-fe\.h>'), "src/store/"),
     (re.compile(r'#\s*include\s*<microhttpd\.h>'), "src/http/"),
+    (re.compile(r'#\s*include\s*<libxml/'), "src/archive/"),
 ]
 
 
