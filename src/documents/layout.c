@@ -44,11 +44,29 @@ static PangoFontMap *font_map;
 static const char *song = "FandolSong";
 static const char *fang = "FandolFang";
 
+/*
+ * FandolSong-Bold.otf states weight 80 (regular), so fontconfig 2.14
+ * matches it for bold Song but also emboldens it synthetically, and
+ * Cairo then embeds an outline copy under the name CairoFont-0-0. This
+ * rule, applied at match time, keeps the bold face as it is.
+ */
+static const char fandol_rules[] =
+	"<?xml version=\"1.0\"?><fontconfig><match target=\"font\">"
+	"<test name=\"family\"><string>FandolSong</string></test>"
+	"<test name=\"style\"><string>Bold</string></test>"
+	"<edit name=\"embolden\" mode=\"assign\"><bool>false</bool></edit>"
+	"</match></fontconfig>";
+
 static void fonts_setup(void)
 {
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/FandolFang-Regular.otf", FANDOL_DIR);
+	if (!FcConfigParseAndLoadFromMemory(FcConfigGetCurrent(),
+					    (const FcChar8 *)fandol_rules,
+					    FcTrue))
+		log_warn("documents", "fontconfig rule not loaded",
+			 "font=FandolSong-Bold");
 	if (access(path, R_OK) == 0 &&
 	    FcConfigAppFontAddDir(FcConfigGetCurrent(),
 				  (const FcChar8 *)FANDOL_DIR)) {
