@@ -343,6 +343,46 @@ static void check_staff(struct pkg *p, const json_t *pkg, const char *file,
 	buf_release(&text);
 }
 
+/*
+ * An issued document: the seal's SM2 signature (raw r||s, base64) over
+ * its statement (src/documents/seal.c), whose last line is the SM3 of
+ * the PDF attached to the entry.
+ */
+static void check_document(struct pkg *p, const json_t *pkg,
+			   const char *file, const json_t *f,
+			   const json_t *entry)
+{
+	struct member *km = find(p, jstr(pkg, "seal_key")), *pdf;
+	const char *stmt = jstr(f, "statement"), *b64 = jstr(f, "signature");
+	const char *hash = jstr(json_object_get(f, "pdf"), "hash");
+	const char *att = strchr(jstr(json_array_get(json_object_get(
+					 entry, "attachments"), 0), "hash"),
+				 ':');
+	uint8_t raw[SIG_MAX + 8];
+	struct key *k = NULL;
+	struct error err = { 0 };
+	char path[160], last[HASH_TEXT_MAX + 2];
+	long n = base64_decode(b64, strlen(b64), raw, sizeof(raw));
+
+	if (!km || !km->data.data ||
+	    key_load_public_pem(km->data.data, km->data.len, &k, &err)) {
+		bad(p, file, "the seal key is not in the package");
+		return;
+	}
+	if (n != SIG_MAX || key_verify(k, stmt, strlen(stmt), raw, SIG_MAX))
+		bad(p, file, "the seal's signature of the document does not "
+		    "verify");
+	snprintf(last, sizeof(last), "\n%s\n", hash);
+	if (strlen(stmt) < strlen(last) ||
+	    strcmp(stmt + strlen(stmt) - strlen(last), last))
+		bad(p, file, "the document's statement names another PDF");
+	snprintf(path, sizeof(path), "data/files/%s", att ? att + 1 : "");
+	pdf = find(p, path);
+	if (pdf && (strncmp(hash, "sm3:", 4) || strcmp(pdf->hex[2], hash + 4)))
+		bad(p, path, "is not the PDF that %s seals", file);
+	key_free(k);
+}
+
 static void check_attachments(struct pkg *p, const json_t *pkg,
 			      enum hash_alg alg, const char *file,
 			      const json_t *entry)
@@ -415,6 +455,8 @@ static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
 	check_attachments(p, pkg, alg, file, entry);
 	if (fields && !strcmp(jstr(entry, "kind"), "signature"))
 		check_staff(p, pkg, file, fields);
+	if (fields && !strcmp(jstr(entry, "kind"), "document-issue"))
+		check_document(p, pkg, file, fields, entry);
 	json_decref(fields);
 	json_decref(entry);
 }

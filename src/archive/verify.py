@@ -362,6 +362,27 @@ class Checker:
                     self.bad(path, "missing")
             if entry.get("kind") == "signature" and rec.get("content"):
                 self.staff_signature(pkg, origin, json.loads(self.files[rec["content"]]), name)
+            if entry.get("kind") == "document-issue" and rec.get("content"):
+                self.document(pkg, json.loads(self.files[rec["content"]]), entry, name)
+
+    def document(self, pkg, f, entry, name):
+        """An issued document: the seal's raw r||s signature of its
+        statement, whose last line is the SM3 of the attached PDF."""
+        seal = self.files.get(pkg.get("seal_key") or "")
+        if not seal:
+            self.bad(name, "the seal key is not in the package")
+            return
+        stmt, sig = f.get("statement", ""), base64.b64decode(f.get("signature", ""))
+        if len(sig) != 64 or not sm2_verify(pem_point(seal.decode()), stmt.encode(),
+                                            int.from_bytes(sig[:32], "big"),
+                                            int.from_bytes(sig[32:], "big")):
+            self.bad(name, "the seal's signature of the document does not verify")
+        pdf_hash = f.get("pdf", {}).get("hash", "")
+        if not stmt.endswith("\n%s\n" % pdf_hash):
+            self.bad(name, "the document's statement names another PDF")
+        path = "data/files/" + entry["attachments"][0]["hash"].split(":")[1]
+        if path in self.files and "sm3:" + H("sm3", self.files[path]).hex() != pdf_hash:
+            self.bad(path, "is not the PDF that %s seals" % name)
 
     def staff_signature(self, pkg, origin, f, name):
         key = pkg.get("staff_keys", {}).get(f.get("key"))

@@ -45,6 +45,10 @@ class PackageTest(workflow.WorkflowTest):
         super().setUp()
         self.case = self.full_case()
         self.n = 0
+        # Issued documents go in as their sealed PDFs.
+        for kind, actor in (("acceptance-notice", "wang.clerk"), ("decision-grant", "li.handler")):
+            self.ok("document", "render", self.case, kind, "--as", actor,
+                    "--out", os.path.join(self.tmp, kind + ".pdf"))
 
     def archive(self, case=None, fmt="tar", expect=0):
         self.n += 1
