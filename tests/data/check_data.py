@@ -1144,6 +1144,11 @@ def check_template(path, code, kinds, problems):
     for flag in ("number", "transcript"):
         if flag in t and not isinstance(t[flag], bool):
             problems.add("%s: %s" % (path, flag), "%s must be true or false" % show(t[flag]))
+    if t.get("number") is True:
+        for kind in sources:
+            if not kind.get("number"):
+                problems.add(path + ": number", "kind %s has no document number prefix, so "
+                             "the number would print as a blank" % show(kind.get("code")))
     if "when" in t:
         when = t["when"]
         if isinstance(when, dict) and isinstance(when.get("field"), str) and \
