@@ -83,6 +83,30 @@ class PackageTest(workflow.WorkflowTest):
             self.assert_sound(path)
         path, info = self.archive()
         self.assertFalse(info["new"])
+        # verify.py checks the bag it sits in once unpacked.
+        unpacked = os.path.join(self.tmp, "unpacked")
+        with tarfile.open(path) as t:
+            t.extractall(unpacked)
+        bag = os.path.join(unpacked, os.listdir(unpacked)[0])
+        p = subprocess.run([sys.executable, os.path.join(bag, "verify.py")],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        # A log key given as trust anchor replaces the package's own.
+        keys = self.ok("key", "show", "--json").json["keys"]
+        anchor = os.path.join(self.tmp, "log.pem")
+        for k in keys:
+            with open(anchor, "w") as f:
+                f.write(k["pem"])
+            self.assertEqual(ctest.run("verify-package", path, "--key", anchor).code, 0)
+        with open(anchor, "wb") as f:
+            f.write(dict(members(path))[bag.split("/")[-1] + "/data/keys/seal.pem"])
+        r = ctest.run("verify-package", path, "--key", anchor)
+        self.assertEqual(r.code, 1, r)
+        self.assertIn("data/log/checkpoint.txt", r.out)
+        p = subprocess.run([sys.executable, VERIFY_PY, path, "--key", anchor],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 1, p.stdout)
+        self.assertIn("data/log/checkpoint.txt", p.stdout)
         self.assertEqual(info["type"], "原始型")
         items = members(path)
         names = [n for n, _ in items]
