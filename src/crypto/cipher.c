@@ -123,3 +123,15 @@ int staff_statement(const char *origin, uint64_t seq, const char *role,
 			  "\n%s\n%s\n%s\n", origin, seq, role, user,
 			  commitment);
 }
+
+int document_statement(const char *origin, uint64_t seq, const char *leaf,
+		       const char *document, const char *number,
+		       const char *pdf_hash, struct buf *out)
+{
+	if (!line_ok(origin) || !line_ok(leaf) || !line_ok(document) ||
+	    !line_ok(pdf_hash) || !number || strchr(number, '\n'))
+		return CT_EINVAL;
+	return buf_printf(out, "casetrail-document/v1\n%s\n%" PRIu64
+			  "\n%s\n%s\n%s\n%s\n", origin, seq, leaf,
+			  document, number[0] ? number : "-", pdf_hash);
+}

@@ -190,6 +190,25 @@ int staff_statement(const char *origin, uint64_t seq, const char *role,
 		    struct buf *out);
 
 /*
+ * The statement that the bureau's seal key signs for an issued official
+ * document (docs/documents.md): seven lines, each ended by a newline,
+ *
+ *   casetrail-document/v1
+ *   <origin of the store's checkpoints>
+ *   <seq of the source record, decimal>
+ *   <leaf hash of the source record, "<alg>:<hex>">
+ *   <document kind, a template code>
+ *   <document number, "-" when the document has none>
+ *   <SM3 hash of the PDF file, "sm3:<hex>">
+ *
+ * Appends them to out; returns 0 or CT_EINVAL when a value other than
+ * the number is empty, or any contains a newline, or a buf error.
+ */
+int document_statement(const char *origin, uint64_t seq, const char *leaf,
+		       const char *document, const char *number,
+		       const char *pdf_hash, struct buf *out);
+
+/*
  * Symmetric crypto for keys and content at rest (cipher.c): SM4 (GB/T
  * 32907) in counter mode, which encrypts and decrypts alike, and
  * HMAC-SM3 for authenticating what was encrypted (encrypt-then-MAC, with

@@ -353,8 +353,8 @@ static int issue_new(struct documents *d, const char *case_id,
 	hash_format(HASH_SM3, digest, sm3);
 	hash_buf(HASH_SHA256, pdf->data, pdf->len, digest);
 	hash_format(HASH_SHA256, digest, sha);
-	rc = seal_statement(ledger_config(l)->origin, source, leaf, code,
-			    number, sm3, &stmt);
+	rc = document_statement(ledger_config(l)->origin, source, leaf, code,
+				number, sm3, &stmt);
 	if (rc)
 		rc = error_set(err, rc, "cannot state document %s: a value "
 			       "holds a line break", code);

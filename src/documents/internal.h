@@ -136,15 +136,6 @@ char *format_citations(const json_t *laws, const json_t *cites);
 int seal_load(struct documents *d, const char *store_dir, struct error *err);
 
 /*
- * Builds the statement the seal signs for an issued document: one line
- * per value, "casetrail document v1", origin, seq, leaf, document,
- * number and the PDF's SM3 hash.
- */
-int seal_statement(const char *origin, uint64_t seq, const char *leaf,
-		   const char *document, const char *number,
-		   const char *pdf_hash, struct buf *out);
-
-/*
  * Appends the seal-key entry of the loaded key unless the log has one
  * for it already.
  */

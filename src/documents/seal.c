@@ -109,20 +109,6 @@ int seal_load(struct documents *d, const char *store_dir, struct error *err)
 	return rc;
 }
 
-int seal_statement(const char *origin, uint64_t seq, const char *leaf,
-		   const char *document, const char *number,
-		   const char *pdf_hash, struct buf *out)
-{
-	const char *values[] = { origin, leaf, document, number, pdf_hash };
-
-	for (size_t i = 0; i < ARRAY_SIZE(values); i++)
-		if (!values[i] || strchr(values[i], '\n'))
-			return CT_EINVAL;
-	return buf_printf(out, "casetrail document v1\n%s\n%" PRIu64
-			  "\n%s\n%s\n%s\n%s\n", origin, seq, leaf, document,
-			  number[0] ? number : "-", pdf_hash);
-}
-
 /* The meta value naming the seal-key entry of key id. */
 static void meta_name(const char *id, char *out, size_t n)
 {

@@ -110,8 +110,9 @@ int check_db_matches(const struct ledger_config *c, struct store *s,
 
 /*
  * Checks every staff signature entry in s against the staff keys before
- * it (sigcheck.c), calling fn with one line per problem. *checked gets
- * the number of signature entries read. Returns 0 or a code when the
+ * it, and every issued document against the seal keys before it
+ * (sigcheck.c), calling fn with one line per problem. *checked gets the
+ * number of signature and document entries read. Returns 0 or a code when the
  * entries cannot be read.
  */
 typedef void (*sig_problem_fn)(void *ctx, const char *msg);

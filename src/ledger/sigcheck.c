@@ -5,6 +5,12 @@
  * validity and not revoked. It must commit to the same content as the
  * record it signs. And it must verify as an SM2 signature, under that
  * key, of the statement of crypto.h (staff_statement).
+ *
+ * The same pass checks every "document-issue" entry (src/documents/)
+ * against the "seal-key" entries before it: its key must be one of them,
+ * the leaf hash it states must be that of its source record, its PDF
+ * attachment must be the file it hashes, and its signature must verify
+ * under the seal key over document_statement.
  */
 #include "common/common.h"
 
@@ -16,6 +22,9 @@
 #define KIND_STAFF_KEY "staff-key"
 #define KIND_STAFF_KEY_REVOKE "staff-key-revoke"
 #define KIND_SIGNATURE "signature"
+/* Kinds written by the documents module (src/documents/internal.h). */
+#define KIND_SEAL_KEY "seal-key"
+#define KIND_DOCUMENT_ISSUE "document-issue"
 
 struct sigcheck {
 	struct store *s;
@@ -24,6 +33,7 @@ struct sigcheck {
 	void *report_ctx;
 	json_t *keys;  /* id -> {user, public, from, until, revoked, replaced} */
 	json_t *users; /* user -> the id of their newest key */
+	json_t *seals; /* seal key id -> public key PEM */
 	uint64_t checked;
 	uint64_t keys_gone; /* staff-key entries whose content is gone */
 };
@@ -195,6 +205,94 @@ static void check_signature(struct sigcheck *sc, uint64_t seq, int64_t ts,
 		       record, id);
 }
 
+/* Writes the leaf hash of entry seq as "<alg>:<hex>"; 0 or a code. */
+static int leaf_of(struct sigcheck *sc, uint64_t seq, char *out)
+{
+	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	uint8_t leaf[HASH_LEN];
+	struct hasher *h;
+	int rc = store_entry_get(sc->s, seq, &body, NULL);
+
+	h = rc == 0 ? hasher_new(sc->config->alg) : NULL;
+	if (h) {
+		hasher_update(h, "\0", 1);
+		hasher_update(h, body.data, body.len);
+		hasher_final(h, leaf);
+		hasher_free(h);
+		hash_format(sc->config->alg, leaf, out);
+	}
+	buf_release(&body);
+	return h ? 0 : rc ? rc : CT_ENOMEM;
+}
+
+/* Whether the raw r||s seal signature verifies over the statement. */
+static int seal_valid(const char *pem, const json_t *f, uint64_t source,
+		      const char *origin)
+{
+	struct buf text = BUF_INIT_MAX(4096);
+	const char *b64 = str(f, "signature") ?: "";
+	const json_t *pdf = json_object_get(f, "pdf");
+	uint8_t raw[SIG_MAX + 4];
+	struct key *k = NULL;
+	int ok = 0;
+	long n = base64_decode(b64, strlen(b64), raw, sizeof(raw));
+
+	if (n == SIG_MAX &&
+	    key_load_public_pem(pem, strlen(pem), &k, NULL) == 0 &&
+	    key_get_type(k) == KEY_SM2 &&
+	    document_statement(origin, source, str(f, "leaf") ?: "",
+			       str(f, "document") ?: "", str(f, "number") ?: "",
+			       str(pdf, "hash") ?: "", &text) == 0)
+		ok = key_verify(k, text.data, text.len, raw, SIG_MAX) == 0 &&
+		     !strcmp(text.data, str(f, "statement") ?: "");
+	key_free(k);
+	buf_release(&text);
+	return ok;
+}
+
+static void check_document(struct sigcheck *sc, uint64_t seq,
+			   const json_t *e, const json_t *f)
+{
+	const json_t *src = json_object_get(f, "source");
+	const json_t *pdf = json_object_get(f, "pdf");
+	const json_t *att = json_array_get(json_object_get(e, "attachments"),
+					   0);
+	const char *pem = str(sc->seals, str(f, "key") ?: "");
+	const char *want = sc->config->alg == HASH_SM3 ? str(pdf, "hash")
+						       : str(pdf, "sha256");
+	char leaf[HASH_TEXT_MAX];
+	uint64_t source;
+
+	sc->checked++;
+	if (!json_is_integer(src) || json_integer_value(src) < 0 ||
+	    (uint64_t)json_integer_value(src) >= seq) {
+		report(sc, "document %" PRIu64 ": names no earlier source "
+		       "record", seq);
+		return;
+	}
+	source = (uint64_t)json_integer_value(src);
+	if (!pem) {
+		report(sc, "document %" PRIu64 ": seal key '%s' was not "
+		       "recorded by an earlier seal-key entry", seq,
+		       str(f, "key") ?: "");
+		return;
+	}
+	if (leaf_of(sc, source, leaf) != 0 ||
+	    strcmp(leaf, str(f, "leaf") ?: ""))
+		report(sc, "document %" PRIu64 ": the leaf hash it states is "
+		       "not that of record %" PRIu64, seq, source);
+	/* An expunged PDF leaves no attachment; its hashes still sign. */
+	if (att && (!want || strcmp(want, str(att, "hash") ?: "") ||
+		    json_integer_value(json_object_get(att, "size")) !=
+			    json_integer_value(json_object_get(pdf, "size"))))
+		report(sc, "document %" PRIu64 ": its attachment is not the "
+		       "PDF file that it hashes", seq);
+	if (!seal_valid(pem, f, source, sc->config->origin))
+		report(sc, "document %" PRIu64 ": the seal's SM2 signature "
+		       "does not verify under key '%s'", seq,
+		       str(f, "key") ?: "");
+}
+
 /* Whether the canonical entry is of one of the kinds this pass reads. */
 static int wanted(const char *body, size_t len)
 {
@@ -202,6 +300,8 @@ static int wanted(const char *body, size_t len)
 		"\"kind\":\"" KIND_STAFF_KEY "\"",
 		"\"kind\":\"" KIND_STAFF_KEY_REVOKE "\"",
 		"\"kind\":\"" KIND_SIGNATURE "\"",
+		"\"kind\":\"" KIND_SEAL_KEY "\"",
+		"\"kind\":\"" KIND_DOCUMENT_ISSUE "\"",
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(marks); i++)
@@ -231,6 +331,12 @@ static int check_entry(void *ctx, uint64_t seq, const void *body, size_t len)
 	else if (f && !strcmp(kind, KIND_SIGNATURE))
 		check_signature(sc, seq, num(e, "ts"), str(e, "actor") ?: "",
 				f);
+	else if (f && !strcmp(kind, KIND_SEAL_KEY) && str(f, "key") &&
+		 str(f, "public_key"))
+		json_object_set_new(sc->seals, str(f, "key"),
+				    json_string(str(f, "public_key")));
+	else if (f && !strcmp(kind, KIND_DOCUMENT_ISSUE))
+		check_document(sc, seq, e, f);
 	json_decref(f);
 	json_decref(e);
 	return 0;
@@ -241,13 +347,14 @@ int check_staff_signatures(struct store *s, const struct ledger_config *c,
 			   struct error *err)
 {
 	struct sigcheck sc = { s, c, fn, ctx, json_object(), json_object(),
-			       0, 0 };
-	int rc = sc.keys && sc.users ? 0 : CT_ENOMEM;
+			       json_object(), 0, 0 };
+	int rc = sc.keys && sc.users && sc.seals ? 0 : CT_ENOMEM;
 
 	if (rc == 0)
 		rc = store_entry_scan(s, 0, check_entry, &sc, err);
 	json_decref(sc.keys);
 	json_decref(sc.users);
+	json_decref(sc.seals);
 	*checked = sc.checked;
 	return rc;
 }

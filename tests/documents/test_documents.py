@@ -319,7 +319,7 @@ class DocumentsTest(workflow.WorkflowTest):
         self.assertEqual(fields["pdf"]["size"], len(pdf))
         statement = fields["statement"]
         lines = statement.split("\n")
-        self.assertEqual(lines[0], "casetrail document v1")
+        self.assertEqual(lines[0], "casetrail-document/v1")
         self.assertEqual(lines[2], str(info["source"]))
         self.assertEqual(lines[4], "acceptance-notice")
         self.assertEqual(lines[6], fields["pdf"]["hash"])
