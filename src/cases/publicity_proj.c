@@ -42,8 +42,13 @@ int64_t publicity_first_export(struct store *s, uint64_t decision_seq)
 	return at;
 }
 
-/* Evaluates a published case again, so that its publicity deadline is
- * met and it leaves the list of cases a sweep must visit. */
+/*
+ * Evaluates a published case again, so that its publicity deadline is
+ * met and it leaves the list of cases a sweep must visit.
+ * NOTE: the case's last seq stays the same, so a rendering cached by it
+ * (cases_show_json, the ETag) shows the old deadline state until the
+ * next sweep empties the cache.
+ */
 static int reproject_case(struct cases *c, struct store *s, const char *id,
 			  int64_t now_ms, struct error *err)
 {

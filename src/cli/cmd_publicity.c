@@ -339,11 +339,33 @@ static int do_list(const struct publicity_opts *o, struct access *a,
 	return EXIT_OK;
 }
 
+/*
+ * Loads --as strictly (no console viewer: an export is an act, not a
+ * read) and asks the policy, recording a refusal as every command does.
+ */
+static int load_viewer(const struct publicity_opts *o, bool needs_action,
+		       struct cli_viewer *v)
+{
+	struct access_target t = { 0 };
+	struct error err = { 0 };
+
+	memset(v, 0, sizeof(*v));
+	v->os_user = cli_os_user();
+	if (access_principal(cli_access(), cli_actor(o->as), "cli", &v->p,
+			     &err) != 0)
+		return cli_fail(&err);
+	if (needs_action &&
+	    cli_viewer_allow(cli_access(), v, ACT_PUBLICITY_EXPORT, &t) != 0) {
+		cli_viewer_release(v);
+		return EXIT_ERROR;
+	}
+	return 0;
+}
+
 int cmd_publicity(int argc, char **argv)
 {
 	struct publicity_opts o = { 0 };
-	struct principal p = { 0 };
-	struct error err = { 0 };
+	struct cli_viewer v;
 	const char *sub = argc > 1 ? argv[1] : NULL, *file = NULL;
 	struct ledger *l;
 	struct cases *c;
@@ -370,22 +392,18 @@ int cmd_publicity(int argc, char **argv)
 	}
 	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0)
 		return EXIT_ERROR;
-	if (access_principal(cli_access(), cli_actor(o.as), "cli", &p,
-			     &err) != 0) {
-		cli_close_cases(l, c);
-		return cli_fail(&err);
-	}
-	{
+	rc = load_viewer(&o, !(file && o.check), &v);
+	if (rc == 0) {
 		struct actor by = { cli_actor(o.as), cli_os_user() };
 
 		if (!strcmp(sub, "export"))
-			rc = do_export(&o, cli_access(), &p, &by);
+			rc = do_export(&o, cli_access(), &v.p, &by);
 		else if (!strcmp(sub, "import"))
-			rc = do_import(&o, file, cli_access(), &p, &by);
+			rc = do_import(&o, file, cli_access(), &v.p, &by);
 		else
-			rc = do_list(&o, cli_access(), &p);
+			rc = do_list(&o, cli_access(), &v.p);
+		cli_viewer_release(&v);
 	}
-	principal_release(&p);
 	cli_close_cases(l, c);
 	return rc;
 }
