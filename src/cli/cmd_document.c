@@ -16,75 +16,97 @@
 #include "documents/documents.h"
 
 static const char document_help[] =
-	"Usage: casetrail document render CASE KIND [--record SEQ] --out FILE\n"
-	"       casetrail document list CASE\n"
-	"       casetrail document get CASE SEQ --out FILE\n"
-	"\n"
-	"render writes official document KIND (a template of\n"
-	"data/documents/) of case CASE, printed from record SEQ or from the\n"
-	"case's latest record of the template's kind, as a PDF to FILE. The\n"
-	"first render issues the document: it is sealed with the bureau's\n"
-	"seal key and recorded in a document-issue entry. Later renders write\n"
-	"the same bytes. list shows the documents issued in a case; get\n"
-	"writes the PDF that document-issue entry SEQ recorded. KIND\n"
-	"'record' writes the plain rendering of record SEQ (its fields as a\n"
-	"table) without issuing anything.\n"
-	"\n"
-	"  --dir DIR      the store (default $CASETRAIL_DIR)\n"
-	"  --data DIR     the bureau data (default $CASETRAIL_DATA)\n"
-	"  --as USER      the acting user (default the OS user)\n"
-	"  --record SEQ   the record to print from\n"
-	"  --out FILE     where to write the PDF (replaced if it exists)\n"
-	"  --json         print JSON\n";
+    "Usage: casetrail document render CASE KIND [--record SEQ] --out FILE\n"
+    "       casetrail document list CASE\n"
+    "       casetrail document get CASE SEQ --out FILE\n"
+    "\n"
+    "render writes official document KIND (a template of\n"
+    "data/documents/) of case CASE, printed from record SEQ or from the\n"
+    "case's latest record of the template's kind, as a PDF to FILE. The\n"
+    "first render issues the document: it is sealed with the bureau's\n"
+    "seal key and recorded in a document-issue entry. Later renders write\n"
+    "the same bytes. list shows the documents issued in a case; get\n"
+    "writes the PDF that document-issue entry SEQ recorded. KIND\n"
+    "'record' writes the plain rendering of record SEQ (its fields as a\n"
+    "table) without issuing anything.\n"
+    "\n"
+    "  --dir DIR      the store (default $CASETRAIL_DIR)\n"
+    "  --data DIR     the bureau data (default $CASETRAIL_DATA)\n"
+    "  --as USER      the acting user (default the OS user)\n"
+    "  --record SEQ   the record to print from\n"
+    "  --out FILE     where to write the PDF (replaced if it exists)\n"
+    "  --json         print JSON\n";
 
 static const char seal_help[] =
-	"Usage: casetrail seal-key init|show [--dir DIR] [--json]\n"
-	"\n"
-	"init creates the bureau's SM2 seal key in the store's keys/ folder\n"
-	"(seal.key, mode 0600, and seal.pub) for a store made before seal\n"
-	"keys existed, and records its public key in a seal-key entry. It\n"
-	"never replaces a key. show prints the public key, its key id and\n"
-	"the seq of its seal-key entry.\n"
-	"\n"
-	"  --dir DIR      the store (default $CASETRAIL_DIR)\n"
-	"  --data DIR     the bureau data (default $CASETRAIL_DATA)\n"
-	"  --as USER      the acting user (default the OS user)\n"
-	"  --json         print JSON\n";
+    "Usage: casetrail seal-key init|show [--dir DIR] [--json]\n"
+    "\n"
+    "init creates the bureau's SM2 seal key in the store's keys/ folder\n"
+    "(seal.key, mode 0600, and seal.pub) for a store made before seal\n"
+    "keys existed, and records its public key in a seal-key entry. It\n"
+    "never replaces a key. show prints the public key, its key id and\n"
+    "the seq of its seal-key entry.\n"
+    "\n"
+    "  --dir DIR      the store (default $CASETRAIL_DIR)\n"
+    "  --data DIR     the bureau data (default $CASETRAIL_DATA)\n"
+    "  --as USER      the acting user (default the OS user)\n"
+    "  --json         print JSON\n";
 
 struct doc_opts {
 	const char *dir, *data, *as, *record, *out;
 	int json;
 };
 
-enum { OPT_DIR = 1000, OPT_DATA, OPT_AS, OPT_RECORD, OPT_OUT, OPT_JSON,
-       OPT_HELP };
+enum {
+	OPT_DIR = 1000,
+	OPT_DATA,
+	OPT_AS,
+	OPT_RECORD,
+	OPT_OUT,
+	OPT_JSON,
+	OPT_HELP
+};
 
 /* Parses the options; returns -1 after --help. */
 static int parse(int argc, char **argv, const char *help, const char *cmd,
 		 struct doc_opts *o)
 {
 	static const struct option opts[] = {
-		{ "dir", required_argument, NULL, OPT_DIR },
-		{ "data", required_argument, NULL, OPT_DATA },
-		{ "as", required_argument, NULL, OPT_AS },
-		{ "record", required_argument, NULL, OPT_RECORD },
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
+	    {"dir", required_argument, NULL, OPT_DIR},
+	    {"data", required_argument, NULL, OPT_DATA},
+	    {"as", required_argument, NULL, OPT_AS},
+	    {"record", required_argument, NULL, OPT_RECORD},
+	    {"out", required_argument, NULL, OPT_OUT},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"help", no_argument, NULL, OPT_HELP},
+	    {NULL, 0, NULL, 0},
 	};
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case OPT_DIR: o->dir = optarg; break;
-		case OPT_DATA: o->data = optarg; break;
-		case OPT_AS: o->as = optarg; break;
-		case OPT_RECORD: o->record = optarg; break;
-		case OPT_OUT: o->out = optarg; break;
-		case OPT_JSON: o->json = 1; break;
-		case OPT_HELP: fputs(help, stdout); return -1;
-		default: return cli_bad_option(cmd, argv);
+		case OPT_DIR:
+			o->dir = optarg;
+			break;
+		case OPT_DATA:
+			o->data = optarg;
+			break;
+		case OPT_AS:
+			o->as = optarg;
+			break;
+		case OPT_RECORD:
+			o->record = optarg;
+			break;
+		case OPT_OUT:
+			o->out = optarg;
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case OPT_HELP:
+			fputs(help, stdout);
+			return -1;
+		default:
+			return cli_bad_option(cmd, argv);
 		}
 	}
 	return 0;
@@ -100,7 +122,8 @@ static int check_out(const char *out)
 
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		rc = cli_failf("--out '%s': folder '%s' does not exist; create "
-			       "it first", out, dir);
+			       "it first",
+			       out, dir);
 	else if (access(dir, W_OK) != 0)
 		rc = cli_failf("--out '%s': folder '%s' is not writable", out,
 			       dir);
@@ -142,13 +165,13 @@ struct session {
 
 static int session_open(const struct doc_opts *o, struct session *s)
 {
-	struct error err = { 0 };
+	struct error err = {0};
 
 	memset(s, 0, sizeof(*s));
 	if (cli_open_cases(o->dir, o->data, 0, &s->l, &s->c) != 0)
 		return EXIT_ERROR;
-	if (documents_open(cli_access(), cli_data_dir(o->data), &s->d,
-			   &err) != 0)
+	if (documents_open(cli_access(), cli_data_dir(o->data), &s->d, &err) !=
+	    0)
 		return cli_fail(&err);
 	if (cli_viewer_open(cli_access(), o->as, &s->v) != 0)
 		return EXIT_ERROR;
@@ -174,20 +197,21 @@ static void print_info(const json_t *info, const char *out)
 	       json_string_value(json_object_get(info, "number")) ?: "",
 	       json_integer_value(json_object_get(info, "source")),
 	       json_integer_value(json_object_get(info, "seq")),
-	       json_integer_value(json_object_get(json_object_get(info, "pdf"),
-						  "size")),
-	       json_string_value(json_object_get(json_object_get(info, "pdf"),
-						 "hash")) ?: "",
+	       json_integer_value(
+		   json_object_get(json_object_get(info, "pdf"), "size")),
+	       json_string_value(
+		   json_object_get(json_object_get(info, "pdf"), "hash"))
+		   ?: "",
 	       out ? " -> " : "", out ? out : "");
 }
 
 static int do_render(const struct doc_opts *o, const char *case_id,
 		     const char *kind)
 {
-	struct actor by = { cli_actor(o->as), cli_os_user() };
+	struct actor by = {cli_actor(o->as), cli_os_user()};
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
-	struct error err = { 0 };
-	struct access_target t = { .case_id = case_id };
+	struct error err = {0};
+	struct access_target t = {.case_id = case_id};
 	struct session s;
 	json_t *info = NULL;
 	uint64_t seq = 0, source;
@@ -201,17 +225,17 @@ static int do_render(const struct doc_opts *o, const char *case_id,
 		return EXIT_ERROR;
 	rc = session_open(o, &s);
 	/* The viewer must be cleared for what the source record holds. */
-	if (rc == 0 && documents_source(s.d, case_id, kind,
-					o->record ? (int64_t)seq : -1, &source,
-					&t.mark, &err) != 0)
+	if (rc == 0 &&
+	    documents_source(s.d, case_id, kind, o->record ? (int64_t)seq : -1,
+			     &source, &t.mark, &err) != 0)
 		rc = cli_fail(&err);
 	if (rc == 0)
 		rc = cli_viewer_allow(cli_access(), &s.v, ACT_DOCUMENT_ISSUE,
 				      &t);
 	if (rc == 0 && t.mark != MARK_NONE)
 		rc = cli_viewer_allow(cli_access(), &s.v, ACT_RECORD_READ, &t);
-	if (rc == 0 && documents_issue(s.d, case_id, kind, (int64_t)source,
-				       &by, &pdf, &info, &err) != 0)
+	if (rc == 0 && documents_issue(s.d, case_id, kind, (int64_t)source, &by,
+				       &pdf, &info, &err) != 0)
 		rc = cli_fail(&err);
 	if (rc == 0) {
 		char target[64];
@@ -236,15 +260,16 @@ static int do_render(const struct doc_opts *o, const char *case_id,
 static int do_render_plain(const struct doc_opts *o, const char *case_id)
 {
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
-	struct access_target t = { .case_id = case_id };
-	struct error err = { 0 };
+	struct access_target t = {.case_id = case_id};
+	struct error err = {0};
 	struct session s;
 	char target[64];
 	uint64_t seq;
 	int rc;
 
 	if (!o->out || !o->record)
-		return cli_usage("document", "render CASE record needs --record "
+		return cli_usage("document",
+				 "render CASE record needs --record "
 				 "SEQ and --out FILE");
 	if (cli_parse_u64("--record", o->record, &seq) != 0 ||
 	    check_out(o->out) != 0)
@@ -274,16 +299,16 @@ static int do_render_plain(const struct doc_opts *o, const char *case_id)
 
 static int do_list(const struct doc_opts *o, const char *case_id)
 {
-	struct access_target t = { .case_id = case_id };
-	struct error err = { 0 };
+	struct access_target t = {.case_id = case_id};
+	struct error err = {0};
 	struct session s;
 	json_t *list = NULL, *item;
 	size_t i;
 	int rc = session_open(o, &s);
 
 	if (rc == 0)
-		rc = cli_viewer_allow(cli_access(), &s.v, ACT_DOCUMENT_READ,
-				      &t);
+		rc =
+		    cli_viewer_allow(cli_access(), &s.v, ACT_DOCUMENT_READ, &t);
 	if (rc == 0 && documents_list(s.d, case_id, &list, &err) != 0)
 		rc = cli_fail(&err);
 	session_close(&s);
@@ -291,8 +316,7 @@ static int do_list(const struct doc_opts *o, const char *case_id)
 		cli_print_json(list);
 		return EXIT_OK;
 	}
-	json_array_foreach(list, i, item)
-		print_info(item, NULL);
+	json_array_foreach(list, i, item) print_info(item, NULL);
 	json_decref(list);
 	return rc;
 }
@@ -301,8 +325,8 @@ static int do_get(const struct doc_opts *o, const char *case_id,
 		  const char *seq_text)
 {
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
-	struct access_target t = { .case_id = case_id };
-	struct error err = { 0 };
+	struct access_target t = {.case_id = case_id};
+	struct error err = {0};
 	struct session s;
 	json_t *info = NULL;
 	uint64_t seq;
@@ -314,8 +338,8 @@ static int do_get(const struct doc_opts *o, const char *case_id,
 		return EXIT_ERROR;
 	rc = session_open(o, &s);
 	if (rc == 0)
-		rc = cli_viewer_allow(cli_access(), &s.v, ACT_DOCUMENT_READ,
-				      &t);
+		rc =
+		    cli_viewer_allow(cli_access(), &s.v, ACT_DOCUMENT_READ, &t);
 	if (rc == 0 &&
 	    documents_issued(s.d, case_id, seq, &pdf, &info, &err) != 0)
 		rc = cli_fail(&err);
@@ -333,7 +357,7 @@ static int do_get(const struct doc_opts *o, const char *case_id,
 
 int cmd_document(int argc, char **argv)
 {
-	struct doc_opts o = { 0 };
+	struct doc_opts o = {0};
 	const char *sub = argc > 1 ? argv[1] : "";
 	int rc = parse(argc - 1, argv + 1, document_help, "document", &o);
 	int nargs = argc - 1 - optind;
@@ -350,7 +374,7 @@ int cmd_document(int argc, char **argv)
 	if (!strcmp(sub, "get") && nargs == 2)
 		return do_get(&o, args[0], args[1]);
 	return cli_usage("document", "expected 'render CASE KIND', 'list "
-			 "CASE' or 'get CASE SEQ'");
+				     "CASE' or 'get CASE SEQ'");
 }
 
 static void print_seal(const json_t *k)
@@ -359,7 +383,8 @@ static void print_seal(const json_t *k)
 
 	printf("seal key %s (SM2, ID %s), ",
 	       json_string_value(json_object_get(k, "key")) ?: "",
-	       json_string_value(json_object_get(k, "distinguishing_id")) ?: "");
+	       json_string_value(json_object_get(k, "distinguishing_id"))
+		   ?: "");
 	if (json_is_integer(seq))
 		printf("recorded in entry %" JSON_INTEGER_FORMAT "\n",
 		       json_integer_value(seq));
@@ -371,18 +396,18 @@ static void print_seal(const json_t *k)
 
 int cmd_seal_key(int argc, char **argv)
 {
-	struct doc_opts o = { 0 };
+	struct doc_opts o = {0};
 	const char *sub = argc > 1 ? argv[1] : "";
 	struct actor by;
-	struct error err = { 0 };
+	struct error err = {0};
 	struct session s;
 	json_t *k = NULL;
 	int rc = parse(argc - 1, argv + 1, seal_help, "seal-key", &o);
 
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
-	if (argc - 1 - optind != 0 || (strcmp(sub, "init") &&
-				       strcmp(sub, "show")))
+	if (argc - 1 - optind != 0 ||
+	    (strcmp(sub, "init") && strcmp(sub, "show")))
 		return cli_usage("seal-key", "expected 'init' or 'show'");
 	by.user = cli_actor(o.as);
 	by.os_user = cli_os_user();

@@ -48,8 +48,8 @@ int items_add(struct items *it, enum item_type type, const char *text)
 	return text && !x->text ? CT_ENOMEM : 0;
 }
 
-int items_add_table(struct items *it, char **cells, size_t nrows,
-		    size_t ncols, int header, int labels)
+int items_add_table(struct items *it, char **cells, size_t nrows, size_t ncols,
+		    int header, int labels)
 {
 	struct item *x = items_grow(it);
 
@@ -89,7 +89,7 @@ static json_t *path_value(const struct fill_ctx *fc, const char *path)
 	/* Loops and conditions read raw values, not text. */
 	if (!strncmp(path, "fields.", 7))
 		return json_incref(json_object_get(
-			json_object_get(fc->record, "fields"), path + 7));
+		    json_object_get(fc->record, "fields"), path + 7));
 	if (!strncmp(path, "item.", 5))
 		return json_incref(json_object_get(fc->item, path + 5));
 	snprintf(tpl, sizeof(tpl), "{{%s}}", path);
@@ -101,8 +101,8 @@ static json_t *path_value(const struct fill_ctx *fc, const char *path)
 
 static int cond_holds(const struct fill_ctx *fc, const json_t *cond)
 {
-	json_t *v = path_value(fc, json_string_value(json_object_get(
-					   cond, "field")) ?: "");
+	json_t *v = path_value(
+	    fc, json_string_value(json_object_get(cond, "field")) ?: "");
 	const json_t *eq = json_object_get(cond, "equals");
 	int holds;
 
@@ -127,10 +127,10 @@ static json_t *loop_items(const struct fill_ctx *fc, const char *path)
 	if (strncmp(path, "records.", 8))
 		return path_value(fc, path);
 	list = json_array();
-	json_array_foreach(json_object_get(fc->case_json, "records"), i, r)
-		if (!strcmp(json_string_value(json_object_get(r, "kind")) ?: "",
-			    path + 8))
-			json_array_append(list, r);
+	json_array_foreach(
+	    json_object_get(fc->case_json, "records"), i,
+	    r) if (!strcmp(json_string_value(json_object_get(r, "kind")) ?: "",
+			   path + 8)) json_array_append(list, r);
 	return list;
 }
 
@@ -140,14 +140,15 @@ static int add_blocks(const struct fill_ctx *fc, const json_t *blocks,
 static int add_each(const struct fill_ctx *fc, const json_t *b,
 		    struct items *it, struct error *err)
 {
-	json_t *list = loop_items(fc, json_string_value(json_object_get(
-					     b, "each")));
+	json_t *list =
+	    loop_items(fc, json_string_value(json_object_get(b, "each")));
 	struct fill_ctx inner = *fc;
 	size_t i;
 	json_t *e;
 	int rc = 0;
 
-	json_array_foreach(list, i, e) {
+	json_array_foreach(list, i, e)
+	{
 		inner.item = e;
 		inner.index = (long)i + 1;
 		rc = add_blocks(&inner, json_object_get(b, "do"), it, err);
@@ -159,8 +160,8 @@ static int add_each(const struct fill_ctx *fc, const json_t *b,
 }
 
 /* Fills rows (arrays of cell texts), padding each to ncols. */
-static int add_rows(const struct fill_ctx *fc, const json_t *rows,
-		    size_t nrows, const json_t *row_tpl, const json_t *list,
+static int add_rows(const struct fill_ctx *fc, const json_t *rows, size_t nrows,
+		    const json_t *row_tpl, const json_t *list,
 		    const json_t *header, struct items *it)
 {
 	size_t ncols = 2, total = nrows + (header != NULL), r = 0, i;
@@ -178,8 +179,9 @@ static int add_rows(const struct fill_ctx *fc, const json_t *rows,
 		return CT_ENOMEM;
 	if (header)
 		for (size_t c = 0; c < ncols; c++)
-			cells[r * ncols + c] = fill_text(fc, json_string_value(
-				json_array_get(header, c)) ?: "");
+			cells[r * ncols + c] = fill_text(
+			    fc,
+			    json_string_value(json_array_get(header, c)) ?: "");
 	r += header != NULL;
 	for (i = 0; i < nrows; i++, r++) {
 		const json_t *row = rows ? json_array_get(rows, i) : row_tpl;
@@ -190,8 +192,8 @@ static int add_rows(const struct fill_ctx *fc, const json_t *rows,
 			inner.index = (long)i + 1;
 		}
 		for (size_t c = 0; c < json_array_size(row); c++)
-			cells[r * ncols + c] = fill_text(&inner,
-				json_string_value(json_array_get(row, c)));
+			cells[r * ncols + c] = fill_text(
+			    &inner, json_string_value(json_array_get(row, c)));
 	}
 	return items_add_table(it, cells, total, ncols, header != NULL,
 			       rows != NULL);
@@ -214,11 +216,10 @@ static const char *role_label(const struct fill_ctx *fc, const char *code)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(roles, i, r)
-		if (!strcmp(json_string_value(json_object_get(r, "code")) ?: "",
-			    code))
-			return json_string_value(json_object_get(r, "name"))
-			       ?: code;
+	json_array_foreach(roles, i, r) if (
+	    !strcmp(json_string_value(json_object_get(r, "code")) ?: "",
+		    code)) return json_string_value(json_object_get(r, "name"))
+	    ?: code;
 	if (json_is_object(roles) &&
 	    json_is_string(json_object_get(roles, code)))
 		return json_string_value(json_object_get(roles, code));
@@ -227,30 +228,31 @@ static const char *role_label(const struct fill_ctx *fc, const char *code)
 
 static int add_signatures(const struct fill_ctx *fc, struct items *it)
 {
-	const json_t *sigs = json_object_get(json_object_get(fc->record,
-							     "fields"),
-					     "signatures");
+	const json_t *sigs = json_object_get(
+	    json_object_get(fc->record, "fields"), "signatures");
 	size_t i;
 	json_t *s;
 	int rc = 0;
 
 	if (!json_array_size(sigs))
 		return items_add(it, ITEM_LINE, "（签名）____    日期：____");
-	json_array_foreach(sigs, i, s) {
+	json_array_foreach(sigs, i, s)
+	{
 		struct fill_ctx inner = *fc;
 		char line[1024];
 		char *text;
 
 		inner.item = s;
-		snprintf(line, sizeof(line), "%s：%s    日期：%s",
-			 role_label(fc, json_string_value(json_object_get(
-						s, "role")) ?: ""),
-			 !strcmp(json_string_value(json_object_get(s, "method"))
-					 ?: "",
-				 "staff")
-				 ? "{{item.person}}（已签名）"
-				 : "{{item.person}}",
-			 "{{item.at|date}}");
+		snprintf(
+		    line, sizeof(line), "%s：%s    日期：%s",
+		    role_label(fc, json_string_value(json_object_get(s, "role"))
+				       ?: ""),
+		    !strcmp(json_string_value(json_object_get(s, "method"))
+				?: "",
+			    "staff")
+			? "{{item.person}}（已签名）"
+			: "{{item.person}}",
+		    "{{item.at|date}}");
 		text = fill_text(&inner, line);
 		rc = text ? items_add(it, ITEM_LINE, text) : CT_ENOMEM;
 		free(text);
@@ -266,9 +268,10 @@ static int add_confirmation(const struct fill_ctx *fc, struct items *it)
 			    "{{fields.confirmation|default:以上记录我已看过，"
 			    "与我所说一致。}}");
 
-	return rc ? rc : items_add(it, ITEM_LINE,
-				   "被记录人（签名）：____________    "
-				   "____年____月____日");
+	return rc ? rc
+		  : items_add(it, ITEM_LINE,
+			      "被记录人（签名）：____________    "
+			      "____年____月____日");
 }
 
 static int add_block(const struct fill_ctx *fc, const json_t *b,
@@ -321,7 +324,8 @@ static int add_blocks(const struct fill_ctx *fc, const json_t *blocks,
 	json_t *b;
 	int rc = 0;
 
-	json_array_foreach(blocks, i, b) {
+	json_array_foreach(blocks, i, b)
+	{
 		rc = add_block(fc, b, it, err);
 		if (rc)
 			return err->code ? err->code
@@ -334,10 +338,10 @@ int fill_template(const struct fill_ctx *fc, const json_t *tpl,
 		  struct items *it, struct error *err)
 {
 	const json_t *closing = json_object_get(tpl, "closing");
-	const char *addressee = json_string_value(json_object_get(tpl,
-								  "addressee"));
-	int rc = items_add(it, ITEM_TITLE, json_string_value(json_object_get(
-						   tpl, "title")));
+	const char *addressee =
+	    json_string_value(json_object_get(tpl, "addressee"));
+	int rc = items_add(it, ITEM_TITLE,
+			   json_string_value(json_object_get(tpl, "title")));
 
 	if (rc == 0 && json_is_true(json_object_get(tpl, "number")))
 		rc = add_filled(fc, it, ITEM_NUMBER, "{{record.number}}");
@@ -353,11 +357,11 @@ int fill_template(const struct fill_ctx *fc, const json_t *tpl,
 	if (rc == 0) {
 		it->v[it->n - 1].lines = 1;
 		if (json_is_true(json_object_get(closing, "issuer")))
-			rc = add_filled(fc, it, ITEM_ISSUER,
-					"{{bureau.name}}");
+			rc = add_filled(fc, it, ITEM_ISSUER, "{{bureau.name}}");
 	}
 	if (rc == 0 && json_object_get(closing, "date"))
-		rc = add_filled(fc, it, ITEM_RIGHT, json_string_value(
-					json_object_get(closing, "date")));
+		rc = add_filled(
+		    fc, it, ITEM_RIGHT,
+		    json_string_value(json_object_get(closing, "date")));
 	return rc ? error_set(err, rc, "out of memory") : 0;
 }

@@ -35,9 +35,11 @@ int documents_open(struct access *a, const char *data_dir,
 			 json_string_value(image));
 		d->seal_image = layout_load_png(path);
 		if (!d->seal_image)
-			rc = error_set(err, CT_EINVAL, "bureau.json: "
+			rc = error_set(err, CT_EINVAL,
+				       "bureau.json: "
 				       "seal_image '%s' is not a readable PNG "
-				       "file", path);
+				       "file",
+				       path);
 	}
 	if (rc) {
 		documents_close(d);
@@ -75,9 +77,8 @@ static int kind_in(const json_t *kinds, const char *kind)
 	size_t i;
 	json_t *k;
 
-	json_array_foreach(kinds, i, k)
-		if (!strcmp(json_string_value(k) ?: "", kind))
-			return 1;
+	json_array_foreach(kinds, i, k) if (!strcmp(json_string_value(k) ?: "",
+						    kind)) return 1;
 	return 0;
 }
 
@@ -94,8 +95,8 @@ static int when_holds(const json_t *tpl, const json_t *r)
 		field += 7;
 	v = json_object_get(json_object_get(r, "fields"), field);
 	if (json_object_get(when, "equals"))
-		return v && json_equal((json_t *)v, json_object_get(when,
-								    "equals"));
+		return v &&
+		       json_equal((json_t *)v, json_object_get(when, "equals"));
 	return v && !json_is_null(v);
 }
 
@@ -104,17 +105,17 @@ static const json_t *case_record(const json_t *cs, uint64_t seq)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(json_object_get(cs, "records"), i, r)
-		if ((uint64_t)json_integer_value(json_object_get(r, "seq")) ==
-		    seq)
-			return r;
+	json_array_foreach(
+	    json_object_get(cs, "records"), i,
+	    r) if ((uint64_t)json_integer_value(json_object_get(r, "seq")) ==
+		   seq) return r;
 	return NULL;
 }
 
 /* The source record of document tpl in case cs: seq, or the latest. */
-static int find_source(const json_t *cs, const char *case_id,
-		       const char *code, const json_t *tpl, int64_t seq,
-		       const json_t **out, struct error *err)
+static int find_source(const json_t *cs, const char *case_id, const char *code,
+		       const json_t *tpl, int64_t seq, const json_t **out,
+		       struct error *err)
 {
 	const json_t *kinds = json_object_get(tpl, "source");
 	const json_t *records = json_object_get(cs, "records");
@@ -124,35 +125,44 @@ static int find_source(const json_t *cs, const char *case_id,
 		for (size_t i = json_array_size(records); i-- > 0;) {
 			r = json_array_get(records, i);
 			if (kind_in(kinds, str(r, "kind") ?: "") &&
-			    json_object_get(r, "fields") && when_holds(tpl, r)) {
+			    json_object_get(r, "fields") &&
+			    when_holds(tpl, r)) {
 				*out = r;
 				return 0;
 			}
 		}
-		return error_set(err, CT_ENOTFOUND, "case %s has no record of "
-				 "kind %s to print document %s from; give "
-				 "--record SEQ", case_id,
-				 json_string_value(json_array_get(kinds, 0)),
-				 code);
+		return error_set(
+		    err, CT_ENOTFOUND,
+		    "case %s has no record of "
+		    "kind %s to print document %s from; give "
+		    "--record SEQ",
+		    case_id, json_string_value(json_array_get(kinds, 0)), code);
 	}
 	r = case_record(cs, (uint64_t)seq);
 	if (!r)
-		return error_set(err, CT_ENOTFOUND, "record %" PRId64 " is not "
-				 "a record of case %s", seq, case_id);
+		return error_set(err, CT_ENOTFOUND,
+				 "record %" PRId64 " is not "
+				 "a record of case %s",
+				 seq, case_id);
 	if (!kind_in(kinds, str(r, "kind") ?: ""))
-		return error_set(err, CT_EINVAL, "record %" PRId64 " is a %s "
+		return error_set(err, CT_EINVAL,
+				 "record %" PRId64 " is a %s "
 				 "record; document %s is printed from a %s "
-				 "record", seq, str(r, "kind") ?: "", code,
+				 "record",
+				 seq, str(r, "kind") ?: "", code,
 				 json_string_value(json_array_get(kinds, 0)));
 	if (!json_object_get(r, "fields"))
-		return error_set(err, CT_ESTATE, "the content of record %"
-				 PRId64 " was expunged; nothing is left to "
-				 "print", seq);
+		return error_set(err, CT_ESTATE,
+				 "the content of record %" PRId64
+				 " was expunged; nothing is left to "
+				 "print",
+				 seq);
 	if (!when_holds(tpl, r))
-		return error_set(err, CT_EINVAL, "record %" PRId64 " does not "
-				 "meet the condition of document %s (%s)", seq,
-				 code, str(json_object_get(tpl, "when"),
-					   "field"));
+		return error_set(err, CT_EINVAL,
+				 "record %" PRId64 " does not "
+				 "meet the condition of document %s (%s)",
+				 seq, code,
+				 str(json_object_get(tpl, "when"), "field"));
 	*out = r;
 	return 0;
 }
@@ -164,13 +174,14 @@ static const json_t *find_issue(const json_t *cs, const char *code,
 	size_t i;
 	json_t *r, *f;
 
-	json_array_foreach(json_object_get(cs, "records"), i, r) {
+	json_array_foreach(json_object_get(cs, "records"), i, r)
+	{
 		if (strcmp(str(r, "kind") ?: "", KIND_DOCUMENT_ISSUE))
 			continue;
 		f = json_object_get(r, "fields");
 		if (!strcmp(str(f, "document") ?: "", code) &&
-		    (uint64_t)json_integer_value(json_object_get(f, "source")) ==
-			    source)
+		    (uint64_t)json_integer_value(
+			json_object_get(f, "source")) == source)
 			return r;
 	}
 	return NULL;
@@ -180,17 +191,16 @@ static json_t *issue_info(const json_t *r)
 {
 	const json_t *f = json_object_get(r, "fields");
 
-	return json_pack("{s:O, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, "
-			 "s:O?}",
-			 "seq", json_object_get(r, "seq"),
-			 "document", json_object_get(f, "document"),
-			 "source", json_object_get(f, "source"),
-			 "number", json_object_get(f, "number"),
-			 "title", json_object_get(f, "title"),
-			 "pdf", json_object_get(f, "pdf"),
-			 "signature", json_object_get(f, "signature"),
-			 "key", json_object_get(f, "key"),
-			 "issued", json_object_get(r, "recorded"));
+	return json_pack(
+	    "{s:O, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, s:O?, "
+	    "s:O?}",
+	    "seq", json_object_get(r, "seq"), "document",
+	    json_object_get(f, "document"), "source",
+	    json_object_get(f, "source"), "number",
+	    json_object_get(f, "number"), "title", json_object_get(f, "title"),
+	    "pdf", json_object_get(f, "pdf"), "signature",
+	    json_object_get(f, "signature"), "key", json_object_get(f, "key"),
+	    "issued", json_object_get(r, "recorded"));
 }
 
 /* Reads the PDF blob of an issue record into pdf, checking its hash. */
@@ -198,7 +208,8 @@ static int read_issued(struct documents *d, const json_t *r, struct buf *pdf,
 		       struct error *err)
 {
 	struct ledger *l = access_ledger(d->a);
-	const json_t *att = json_array_get(json_object_get(r, "attachments"), 0);
+	const json_t *att =
+	    json_array_get(json_object_get(r, "attachments"), 0);
 	const char *hash = str(att, "hash");
 	char path[PATH_MAX], chunk[65536], got[HASH_TEXT_MAX];
 	uint8_t digest[HASH_LEN];
@@ -207,7 +218,8 @@ static int read_issued(struct documents *d, const json_t *r, struct buf *pdf,
 	int rc;
 
 	if (!hash)
-		return error_set(err, CT_ENOTFOUND, "document %" JSON_INTEGER_FORMAT
+		return error_set(err, CT_ENOTFOUND,
+				 "document %" JSON_INTEGER_FORMAT
 				 " has no PDF file; it was expunged",
 				 json_integer_value(json_object_get(r, "seq")));
 	rc = ledger_blob_path(l, hash, path, sizeof(path), err);
@@ -215,8 +227,9 @@ static int read_issued(struct documents *d, const json_t *r, struct buf *pdf,
 		return rc;
 	f = fopen(path, "rb");
 	if (!f)
-		return error_set(err, CT_ENOTFOUND, "the PDF of document %"
-				 JSON_INTEGER_FORMAT " (%s) is missing: %s",
+		return error_set(err, CT_ENOTFOUND,
+				 "the PDF of document %" JSON_INTEGER_FORMAT
+				 " (%s) is missing: %s",
 				 json_integer_value(json_object_get(r, "seq")),
 				 hash, strerror(errno));
 	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && rc == 0)
@@ -228,7 +241,8 @@ static int read_issued(struct documents *d, const json_t *r, struct buf *pdf,
 	hash_buf(ledger_config(l)->alg, pdf->data, pdf->len, digest);
 	hash_format(ledger_config(l)->alg, digest, got);
 	if (strcmp(got, hash))
-		return error_set(err, CT_ECORRUPT, "the PDF file of %s does not "
+		return error_set(err, CT_ECORRUPT,
+				 "the PDF file of %s does not "
 				 "match its hash (%s); run 'casetrail verify'",
 				 hash, got);
 	return 0;
@@ -239,9 +253,8 @@ static const json_t *find_matter(struct cases *c, const char *code)
 	size_t i;
 	json_t *m;
 
-	json_array_foreach(json_object_get(cases_matters(c), "matters"), i, m)
-		if (!strcmp(str(m, "code") ?: "", code))
-			return m;
+	json_array_foreach(json_object_get(cases_matters(c), "matters"), i,
+			   m) if (!strcmp(str(m, "code") ?: "", code)) return m;
 	return NULL;
 }
 
@@ -250,9 +263,8 @@ static const json_t *first_of(const json_t *cs, const char *kind)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(json_object_get(cs, "records"), i, r)
-		if (!strcmp(str(r, "kind") ?: "", kind))
-			return r;
+	json_array_foreach(json_object_get(cs, "records"), i,
+			   r) if (!strcmp(str(r, "kind") ?: "", kind)) return r;
 	return NULL;
 }
 
@@ -279,21 +291,25 @@ static int render(struct documents *d, const json_t *tpl, const json_t *cs,
 {
 	struct cases *c = access_cases(d->a);
 	struct fill_ctx fc = {
-		.d = d, .case_json = cs, .record = r,
-		.application = first_of(cs, "application"),
-		.matter = find_matter(c, str(json_object_get(cs, "matter"),
-					     "code") ?: ""),
-		.laws = cases_laws(c), .cases = c,
+	    .d = d,
+	    .case_json = cs,
+	    .record = r,
+	    .application = first_of(cs, "application"),
+	    .matter = find_matter(c, str(json_object_get(cs, "matter"), "code")
+					 ?: ""),
+	    .laws = cases_laws(c),
+	    .cases = c,
 	};
 	struct page_setup ps = {
-		.title = str(tpl, "title"), .date = str(r, "recorded"),
-		.seal_image = sealed ? d->seal_image : NULL,
+	    .title = str(tpl, "title"),
+	    .date = str(r, "recorded"),
+	    .seal_image = sealed ? d->seal_image : NULL,
 	};
-	struct items it = { 0 };
+	struct items it = {0};
 	char qr[1024];
-	int rc = qr_text(d, (uint64_t)json_integer_value(json_object_get(
-						 r, "seq")),
-			 qr, sizeof(qr), leaf, err);
+	int rc =
+	    qr_text(d, (uint64_t)json_integer_value(json_object_get(r, "seq")),
+		    qr, sizeof(qr), leaf, err);
 
 	ps.qr_text = qr;
 	if (json_is_true(json_object_get(tpl, "transcript")))
@@ -315,8 +331,10 @@ static int store_pdf(struct ledger *l, const struct buf *pdf,
 	int rc = 0;
 
 	if (!f)
-		return error_set(err, CT_EIO, "cannot create a temporary file: "
-				 "%s", strerror(errno));
+		return error_set(err, CT_EIO,
+				 "cannot create a temporary file: "
+				 "%s",
+				 strerror(errno));
 	if (fwrite(pdf->data, 1, pdf->len, f) != pdf->len || fflush(f) != 0 ||
 	    fseek(f, 0, SEEK_SET) != 0)
 		rc = error_set(err, CT_EIO, "cannot write a temporary file: %s",
@@ -329,18 +347,20 @@ static int store_pdf(struct ledger *l, const struct buf *pdf,
 }
 
 /* Signs and records a freshly rendered document; fills *info. */
-static int issue_new(struct documents *d, const char *case_id,
-		     const char *code, const json_t *tpl, const json_t *r,
-		     const char *leaf, const struct actor *by,
-		     const struct buf *pdf, json_t **info, struct error *err)
+static int issue_new(struct documents *d, const char *case_id, const char *code,
+		     const json_t *tpl, const json_t *r, const char *leaf,
+		     const struct actor *by, const struct buf *pdf,
+		     json_t **info, struct error *err)
 {
 	struct ledger *l = access_ledger(d->a);
-	uint64_t source = (uint64_t)json_integer_value(json_object_get(r,
-								       "seq"));
+	uint64_t source =
+	    (uint64_t)json_integer_value(json_object_get(r, "seq"));
 	const char *number = str(json_object_get(r, "fields"), "number") ?: "";
-	struct ledger_record rec = { .kind = KIND_DOCUMENT_ISSUE,
-				     .case_id = case_id, .actor = by->user,
-				     .os_user = by->os_user, .supersedes = -1 };
+	struct ledger_record rec = {.kind = KIND_DOCUMENT_ISSUE,
+				    .case_id = case_id,
+				    .actor = by->user,
+				    .os_user = by->os_user,
+				    .supersedes = -1};
 	struct buf stmt = BUF_INIT_MAX(4096), sig = BUF_INIT_MAX(4096);
 	struct ledger_attachment att;
 	struct ledger_receipt receipt;
@@ -356,8 +376,10 @@ static int issue_new(struct documents *d, const char *case_id,
 	rc = document_statement(ledger_config(l)->origin, source, leaf, code,
 				number, sm3, &stmt);
 	if (rc)
-		rc = error_set(err, rc, "cannot state document %s: a value "
-			       "holds a line break", code);
+		rc = error_set(err, rc,
+			       "cannot state document %s: a value "
+			       "holds a line break",
+			       code);
 	if (rc == 0)
 		rc = seal_sign(d, &stmt, &sig, err);
 	if (rc == 0)
@@ -365,14 +387,14 @@ static int issue_new(struct documents *d, const char *case_id,
 	if (rc == 0)
 		rc = store_pdf(l, pdf, &att, err);
 	if (rc == 0) {
-		fields = json_pack("{s:s, s:I, s:s, s:s, s:{s:s, s:s, s:I}, "
-				   "s:s, s:s, s:s, s:s}",
-				   "document", code, "source", (json_int_t)source,
-				   "number", number, "title", str(tpl, "title"),
-				   "pdf", "hash", sm3, "sha256", sha, "size",
-				   (json_int_t)pdf->len, "signature", sig.data,
-				   "key", d->seal_id, "statement", stmt.data,
-				   "leaf", leaf);
+		fields = json_pack(
+		    "{s:s, s:I, s:s, s:s, s:{s:s, s:s, s:I}, "
+		    "s:s, s:s, s:s, s:s}",
+		    "document", code, "source", (json_int_t)source, "number",
+		    number, "title", str(tpl, "title"), "pdf", "hash", sm3,
+		    "sha256", sha, "size", (json_int_t)pdf->len, "signature",
+		    sig.data, "key", d->seal_id, "statement", stmt.data, "leaf",
+		    leaf);
 		rec.fields = fields;
 		rec.attachments = &att;
 		rec.nattachments = 1;
@@ -390,9 +412,10 @@ static int issue_new(struct documents *d, const char *case_id,
 				  sig.data, "key", d->seal_id, "issued", when);
 	}
 	if (rc == 0)
-		log_info("documents", "document issued", "case=%s document=%s "
-			 "source=%" PRIu64 " seq=%" PRIu64, case_id, code,
-			 source, receipt.seq);
+		log_info("documents", "document issued",
+			 "case=%s document=%s "
+			 "source=%" PRIu64 " seq=%" PRIu64,
+			 case_id, code, source, receipt.seq);
 	json_decref(fields);
 	buf_release(&stmt);
 	buf_release(&sig);
@@ -416,19 +439,21 @@ static int issue_locked(struct documents *d, const char *case_id,
 	int rc;
 
 	if (!tpl)
-		return error_set(err, CT_ENOTFOUND, "document kind '%s' is "
+		return error_set(err, CT_ENOTFOUND,
+				 "document kind '%s' is "
 				 "unknown; the templates are in %s/documents",
 				 code, d->data_dir);
 	if (!d->seal)
-		return error_set(err, CT_ESTATE, "the store has no seal key; "
+		return error_set(err, CT_ESTATE,
+				 "the store has no seal key; "
 				 "create it with 'casetrail seal-key init'");
 	rc = load_case(d, case_id, &cs, err);
 	if (rc == 0)
 		rc = find_source(cs, case_id, code, tpl, seq, &r, err);
 	if (rc)
 		goto out;
-	issued = find_issue(cs, code, (uint64_t)json_integer_value(
-					      json_object_get(r, "seq")));
+	issued = find_issue(
+	    cs, code, (uint64_t)json_integer_value(json_object_get(r, "seq")));
 	if (issued) {
 		rc = read_issued(d, issued, pdf, err);
 		if (rc == 0 && info)
@@ -493,8 +518,10 @@ int documents_record_mark(struct documents *d, const char *case_id,
 	int rc = cases_record_get(access_cases(d->a), seq, &r, err);
 
 	if (rc == 0 && strcmp(str(r, "case") ?: "", case_id))
-		rc = error_set(err, CT_ENOTFOUND, "record %" PRIu64 " is not a "
-			       "record of case %s", seq, case_id);
+		rc = error_set(err, CT_ENOTFOUND,
+			       "record %" PRIu64 " is not a "
+			       "record of case %s",
+			       seq, case_id);
 	if (rc == 0)
 		rc = record_mark(d, r, mark, err);
 	json_decref(r);
@@ -511,15 +538,16 @@ int documents_source(struct documents *d, const char *case_id,
 	int rc;
 
 	if (!tpl)
-		return error_set(err, CT_ENOTFOUND, "document kind '%s' is "
+		return error_set(err, CT_ENOTFOUND,
+				 "document kind '%s' is "
 				 "unknown; the templates are in %s/documents",
 				 doc_kind, d->data_dir);
 	rc = load_case(d, case_id, &cs, err);
 	if (rc == 0)
 		rc = find_source(cs, case_id, doc_kind, tpl, seq, &r, err);
 	if (rc == 0) {
-		*source = (uint64_t)json_integer_value(json_object_get(r,
-								       "seq"));
+		*source =
+		    (uint64_t)json_integer_value(json_object_get(r, "seq"));
 		rc = record_mark(d, r, mark, err);
 	}
 	json_decref(cs);
@@ -537,9 +565,10 @@ int documents_list(struct documents *d, const char *case_id, json_t **out,
 	if (rc)
 		return rc;
 	*out = json_array();
-	json_array_foreach(json_object_get(cs, "records"), i, r)
-		if (!strcmp(str(r, "kind") ?: "", KIND_DOCUMENT_ISSUE))
-			json_array_append_new(*out, issue_info(r));
+	json_array_foreach(
+	    json_object_get(cs, "records"), i,
+	    r) if (!strcmp(str(r, "kind") ?: "", KIND_DOCUMENT_ISSUE))
+	    json_array_append_new(*out, issue_info(r));
 	json_decref(cs);
 	return 0;
 }
@@ -555,8 +584,10 @@ int documents_issued(struct documents *d, const char *case_id, uint64_t seq,
 		return rc;
 	r = case_record(cs, seq);
 	if (!r || strcmp(str(r, "kind") ?: "", KIND_DOCUMENT_ISSUE))
-		rc = error_set(err, CT_ENOTFOUND, "record %" PRIu64 " is not a "
-			       "document issued in case %s", seq, case_id);
+		rc = error_set(err, CT_ENOTFOUND,
+			       "record %" PRIu64 " is not a "
+			       "document issued in case %s",
+			       seq, case_id);
 	if (rc == 0)
 		rc = read_issued(d, r, pdf, err);
 	if (rc == 0 && info)

@@ -11,14 +11,14 @@
 
 #define BLANK "____"
 
-static const char *const digits[] = { "零", "一", "二", "三", "四",
-				      "五", "六", "七", "八", "九" };
+static const char *const digits[] = {"零", "一", "二", "三", "四",
+				     "五", "六", "七", "八", "九"};
 
 /* Below 10000, with 零 for inner zeros and 十 alone for 10 to 19. */
 static void small_number(int v, int lead, struct buf *b)
 {
-	static const char *const units[] = { "千", "百", "十", "" };
-	static const int scale[] = { 1000, 100, 10, 1 };
+	static const char *const units[] = {"千", "百", "十", ""};
+	static const int scale[] = {1000, 100, 10, 1};
 	int zero = 0, started = 0;
 
 	for (int i = 0; i < 4; i++) {
@@ -96,23 +96,26 @@ static const json_t *find_law(const json_t *laws, const char *id)
 	size_t i;
 	json_t *law;
 
-	json_array_foreach(json_object_get(laws, "laws"), i, law)
-		if (!strcmp(json_string_value(json_object_get(law, "id")) ?: "",
-			    id))
-			return law;
+	json_array_foreach(
+	    json_object_get(laws, "laws"), i,
+	    law) if (!strcmp(json_string_value(json_object_get(law, "id"))
+				 ?: "",
+			     id)) return law;
 	return NULL;
 }
 
 /* 《中华人民共和国行政许可法》第三十二条第一款第（四）项 */
 static void cite_one(const json_t *laws, const json_t *cite, struct buf *b)
 {
-	const json_t *law = find_law(laws, json_string_value(
-					json_object_get(cite, "law")) ?: "");
-	const char *parts[] = { "article", "paragraph", "item" };
+	const json_t *law = find_law(
+	    laws, json_string_value(json_object_get(cite, "law")) ?: "");
+	const char *parts[] = {"article", "paragraph", "item"};
 	char num[128];
 
-	buf_printf(b, "《%s》", law ? json_string_value(json_object_get(
-					 law, "title")) ?: BLANK : BLANK);
+	buf_printf(b, "《%s》",
+		   law ? json_string_value(json_object_get(law, "title"))
+			     ?: BLANK
+		       : BLANK);
 	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
 		const json_t *v = json_object_get(cite, parts[i]);
 
@@ -137,7 +140,8 @@ char *format_citations(const json_t *laws, const json_t *cites)
 
 	if (json_is_object(cites))
 		cite_one(laws, cites, &b);
-	json_array_foreach(cites, i, c) {
+	json_array_foreach(cites, i, c)
+	{
 		if (i)
 			buf_puts(&b, "、");
 		cite_one(laws, c, &b);
@@ -160,18 +164,20 @@ static json_t *limit_text(const struct fill_ctx *fc, const char *name,
 	json_t *l;
 	char num[128], text[256];
 
-	json_array_foreach(json_object_get(fc->matter, "limits"), i, l) {
+	json_array_foreach(json_object_get(fc->matter, "limits"), i, l)
+	{
 		const char *unit = str(l, "unit") ?: "";
 
 		if (strcmp(str(l, "name") ?: "", name) ||
 		    strcmp(str(l, "basis") ?: "", basis))
 			continue;
-		format_cn_number(json_integer_value(json_object_get(l,
-								    "value")),
-				 num, sizeof(num));
+		format_cn_number(
+		    json_integer_value(json_object_get(l, "value")), num,
+		    sizeof(num));
 		snprintf(text, sizeof(text), "%s%s", num,
-			 !strcmp(unit, "working_days") ? "个工作日" :
-			 !strcmp(unit, "months") ? "个月" : "日");
+			 !strcmp(unit, "working_days") ? "个工作日"
+			 : !strcmp(unit, "months")     ? "个月"
+						       : "日");
 		return json_string(text);
 	}
 	return NULL;
@@ -199,7 +205,7 @@ static json_t *walk(const json_t *o, const char *path)
 static json_t *actor_name(const struct fill_ctx *fc, const char *user)
 {
 	json_t *u = NULL, *name = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 
 	if (!user)
 		return NULL;
@@ -263,8 +269,8 @@ static json_t *resolve(const struct fill_ctx *fc, const char *path)
 		return walk(fc->d->bureau, rest);
 	if (ROOT("matter")) {
 		if (!strcmp(rest, "basis"))
-			return json_incref(json_object_get(fc->matter,
-							   "basis"));
+			return json_incref(
+			    json_object_get(fc->matter, "basis"));
 		return walk(fc->matter, rest);
 	}
 	if (ROOT("limit")) {
@@ -305,7 +311,8 @@ static void value_text(const struct fill_ctx *fc, const json_t *v,
 		buf_puts(b, t ? t : "");
 		free(t);
 	} else if (json_is_array(v))
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			if (i)
 				buf_puts(b, sep);
 			value_text(fc, e, sep, b);
@@ -332,8 +339,7 @@ static const char *filter_arg(const char *args, int n, char *out, size_t max)
 }
 
 /* Applies one filter (name, then ':' and arguments) to v. */
-static json_t *apply_filter(const struct fill_ctx *fc, json_t *v,
-			    const char *f)
+static json_t *apply_filter(const struct fill_ctx *fc, json_t *v, const char *f)
 {
 	char a[512], b2[512], text[256];
 	const char *args = strchr(f, ':');
@@ -345,13 +351,14 @@ static json_t *apply_filter(const struct fill_ctx *fc, json_t *v,
 		if (!v || (json_is_string(v) && !json_string_length(v)) ||
 		    (json_is_array(v) && !json_array_size(v))) {
 			json_decref(v);
-			return json_string(filter_arg(f, 1, a, sizeof(a)) ?: "");
+			return json_string(filter_arg(f, 1, a, sizeof(a))
+					       ?: "");
 		}
 		return v;
 	}
 	if (!strncmp(f, "yesno", n) && n == 5) {
-		out = json_string(filter_arg(f, json_is_true(v) ? 1 : 2, a,
-					     sizeof(a)) ?: "");
+		out = json_string(
+		    filter_arg(f, json_is_true(v) ? 1 : 2, a, sizeof(a)) ?: "");
 	} else if (!v) {
 		return NULL;
 	} else if ((!strncmp(f, "date", n) && n == 4) ||

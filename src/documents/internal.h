@@ -25,10 +25,10 @@ struct documents {
 	char data_dir[4096];
 	json_t *templates; /* code -> template object */
 	json_t *bureau;
-	struct key *seal;  /* NULL when keys/seal.key is missing */
+	struct key *seal; /* NULL when keys/seal.key is missing */
 	char *seal_pem;
 	char seal_id[HASH_TEXT_MAX];
-	void *seal_image;  /* cairo_surface_t of bureau.json's seal_image */
+	void *seal_image;   /* cairo_surface_t of bureau.json's seal_image */
 	pthread_mutex_t mu; /* one render and one issue at a time */
 };
 
@@ -41,28 +41,29 @@ struct documents {
  */
 int templates_load(struct documents *d, struct error *err);
 
-/* --- items to lay out ------------------------------------------------------ */
+/* --- items to lay out ------------------------------------------------------
+ */
 
 enum item_type {
-	ITEM_TITLE,     /* centred, Song bold, large */
-	ITEM_NUMBER,    /* centred document number under the title */
-	ITEM_PARA,      /* FangSong, first line indented two characters */
-	ITEM_HEADING,   /* Song bold, no indent */
-	ITEM_LINE,      /* FangSong, flush left, no indent */
-	ITEM_RIGHT,     /* FangSong, flush right (issuer and date) */
-	ITEM_ISSUER,    /* ITEM_RIGHT where the seal image is drawn */
-	ITEM_TABLE,     /* ruled table of cells */
-	ITEM_SPACE,     /* lines blank lines */
-	ITEM_QR,        /* the verification code and its text */
+	ITEM_TITLE,   /* centred, Song bold, large */
+	ITEM_NUMBER,  /* centred document number under the title */
+	ITEM_PARA,    /* FangSong, first line indented two characters */
+	ITEM_HEADING, /* Song bold, no indent */
+	ITEM_LINE,    /* FangSong, flush left, no indent */
+	ITEM_RIGHT,   /* FangSong, flush right (issuer and date) */
+	ITEM_ISSUER,  /* ITEM_RIGHT where the seal image is drawn */
+	ITEM_TABLE,   /* ruled table of cells */
+	ITEM_SPACE,   /* lines blank lines */
+	ITEM_QR,      /* the verification code and its text */
 };
 
 struct item {
 	enum item_type type;
 	char *text;
-	char **cells;  /* nrows * ncols; NULL: spanned by the cell before */
+	char **cells; /* nrows * ncols; NULL: spanned by the cell before */
 	size_t nrows, ncols;
-	int header;    /* the first row is a header (bold) */
-	int labels;    /* the first column is labels (bold) */
+	int header; /* the first row is a header (bold) */
+	int labels; /* the first column is labels (bold) */
 	int lines;
 };
 
@@ -75,17 +76,17 @@ void items_release(struct items *it);
 /* Adds an item of type with a copy of text (may be NULL). */
 int items_add(struct items *it, enum item_type type, const char *text);
 /* Adds a table of nrows x ncols cells, taking ownership of cells. */
-int items_add_table(struct items *it, char **cells, size_t nrows,
-		    size_t ncols, int header, int labels);
+int items_add_table(struct items *it, char **cells, size_t nrows, size_t ncols,
+		    int header, int labels);
 
 /* --- layout (layout.c) ---------------------------------------------------- */
 
 struct page_setup {
-	const char *title;       /* PDF metadata title */
-	const char *date;        /* ISO 8601 creation date (fixed) */
+	const char *title;	 /* PDF metadata title */
+	const char *date;	 /* ISO 8601 creation date (fixed) */
 	const char *footer_sign; /* transcripts: signature line on each page */
-	const char *qr_text;     /* NULL: no code */
-	void *seal_image;        /* cairo_surface_t, NULL: no seal */
+	const char *qr_text;	 /* NULL: no code */
+	void *seal_image;	 /* cairo_surface_t, NULL: no seal */
 };
 
 /* Makes the fonts visible to fontconfig; call once before rendering. */
@@ -99,18 +100,19 @@ void layout_free_png(void *image);
 int layout_render(const struct page_setup *ps, const struct items *it,
 		  struct buf *pdf, struct error *err);
 
-/* --- filling (fill.c) ------------------------------------------------------ */
+/* --- filling (fill.c) ------------------------------------------------------
+ */
 
 /* What a template is filled from (all borrowed). */
 struct fill_ctx {
 	struct documents *d;
 	const json_t *case_json;   /* as cases_show returns it */
-	const json_t *record;      /* the source record */
+	const json_t *record;	   /* the source record */
 	const json_t *application; /* the case's application record */
-	const json_t *matter;      /* the matter of matters.json */
-	const json_t *laws;        /* laws.json */
-	const json_t *item;        /* inside each */
-	long index;                /* 1-based inside each */
+	const json_t *matter;	   /* the matter of matters.json */
+	const json_t *laws;	   /* laws.json */
+	const json_t *item;	   /* inside each */
+	long index;		   /* 1-based inside each */
 	struct cases *cases;
 };
 
@@ -130,7 +132,8 @@ void format_cn_number(long long v, char *out, size_t n);
 /* Citations of laws.json as text; returns a new string. */
 char *format_citations(const json_t *laws, const json_t *cites);
 
-/* --- the seal (seal.c) ------------------------------------------------------ */
+/* --- the seal (seal.c) ------------------------------------------------------
+ */
 
 /* Loads keys/seal.key of the store, if present. */
 int seal_load(struct documents *d, const char *store_dir, struct error *err);

@@ -51,31 +51,34 @@ static const char *fang = "FandolFang";
  * rule, applied at match time, keeps the bold face as it is.
  */
 static const char fandol_rules[] =
-	"<?xml version=\"1.0\"?><fontconfig><match target=\"font\">"
-	"<test name=\"family\"><string>FandolSong</string></test>"
-	"<test name=\"style\"><string>Bold</string></test>"
-	"<edit name=\"embolden\" mode=\"assign\"><bool>false</bool></edit>"
-	"</match></fontconfig>";
+    "<?xml version=\"1.0\"?><fontconfig><match target=\"font\">"
+    "<test name=\"family\"><string>FandolSong</string></test>"
+    "<test name=\"style\"><string>Bold</string></test>"
+    "<edit name=\"embolden\" mode=\"assign\"><bool>false</bool></edit>"
+    "</match></fontconfig>";
 
 static void fonts_setup(void)
 {
 	char path[512];
 
 	snprintf(path, sizeof(path), "%s/FandolFang-Regular.otf", FANDOL_DIR);
-	if (!FcConfigParseAndLoadFromMemory(FcConfigGetCurrent(),
-					    (const FcChar8 *)fandol_rules,
-					    FcTrue))
+	if (!FcConfigParseAndLoadFromMemory(
+		FcConfigGetCurrent(), (const FcChar8 *)fandol_rules, FcTrue))
 		log_warn("documents", "fontconfig rule not loaded",
 			 "font=FandolSong-Bold");
 	if (access(path, R_OK) == 0 &&
 	    FcConfigAppFontAddDir(FcConfigGetCurrent(),
 				  (const FcChar8 *)FANDOL_DIR)) {
-		log_info("documents", "fonts", "song=FandolSong "
-			 "fangsong=FandolFang dir=%s", FANDOL_DIR);
+		log_info("documents", "fonts",
+			 "song=FandolSong "
+			 "fangsong=FandolFang dir=%s",
+			 FANDOL_DIR);
 	} else {
 		song = fang = "Noto Serif CJK SC";
-		log_warn("documents", "Fandol fonts missing, using Noto Serif "
-			 "CJK SC", "dir=%s", FANDOL_DIR);
+		log_warn("documents",
+			 "Fandol fonts missing, using Noto Serif "
+			 "CJK SC",
+			 "dir=%s", FANDOL_DIR);
 	}
 	font_map = pango_cairo_font_map_new_for_font_type(CAIRO_FONT_TYPE_FT);
 }
@@ -107,13 +110,13 @@ struct pager {
 	cairo_t *cr;
 	PangoContext *pc;
 	const struct page_setup *ps;
-	int draw;        /* 0 while counting pages */
+	int draw;	 /* 0 while counting pages */
 	int page, pages; /* 1-based; pages known when drawing */
 	double y, bottom;
 };
 
-static PangoLayout *make_layout(struct pager *pg, const char *family,
-				int bold, double size, double width)
+static PangoLayout *make_layout(struct pager *pg, const char *family, int bold,
+				double size, double width)
 {
 	PangoLayout *lay = pango_layout_new(pg->pc);
 	PangoFontDescription *fd = pango_font_description_new();
@@ -141,8 +144,7 @@ static void draw_footer(struct pager *pg)
 		pango_cairo_show_layout(pg->cr, lay);
 		g_object_unref(lay);
 	}
-	snprintf(text, sizeof(text), "第 %d 页 共 %d 页", pg->page,
-		 pg->pages);
+	snprintf(text, sizeof(text), "第 %d 页 共 %d 页", pg->page, pg->pages);
 	lay = make_layout(pg, fang, 0, 12, TEXT_W);
 	pango_layout_set_alignment(lay, PANGO_ALIGN_CENTER);
 	pango_layout_set_text(lay, text, -1);
@@ -184,14 +186,13 @@ static void put_layout(struct pager *pg, PangoLayout *lay, double x,
 			new_page(pg);
 			consumed = top;
 		}
-		base = (double)pango_layout_iter_get_baseline(iter) /
-		       PANGO_SCALE;
+		base =
+		    (double)pango_layout_iter_get_baseline(iter) / PANGO_SCALE;
 		if (pg->draw) {
 			cairo_move_to(pg->cr, x + (double)r.x / PANGO_SCALE,
 				      pg->y + base - consumed);
 			pango_cairo_show_layout_line(
-				pg->cr, pango_layout_iter_get_line_readonly(
-						iter));
+			    pg->cr, pango_layout_iter_get_line_readonly(iter));
 		}
 		last = top + height;
 	} while (pango_layout_iter_next_line(iter));
@@ -200,8 +201,8 @@ static void put_layout(struct pager *pg, PangoLayout *lay, double x,
 }
 
 static void put_text(struct pager *pg, const char *text, const char *family,
-		     int bold, double size, PangoAlignment align,
-		     double indent, double after)
+		     int bold, double size, PangoAlignment align, double indent,
+		     double after)
 {
 	PangoLayout *lay = make_layout(pg, family, bold, size, TEXT_W);
 
@@ -247,7 +248,7 @@ static double cell_width(const struct item *x, size_t c)
 /* Draws one table row: Pango layouts in Cairo rectangles. */
 static void put_row(struct pager *pg, const struct item *x, size_t row)
 {
-	PangoLayout *lays[32] = { 0 };
+	PangoLayout *lays[32] = {0};
 	double widths[32], height = 0, cx = MARGIN_LEFT;
 	size_t ncols = x->ncols < 32 ? x->ncols : 32, n = 0;
 
@@ -303,15 +304,16 @@ static void put_qr(struct pager *pg, const char *text)
 		for (int r = 0; r < q->width; r++)
 			for (int c = 0; c < q->width; c++)
 				if (q->data[r * q->width + c] & 1)
-					cairo_rectangle(pg->cr,
-							MARGIN_LEFT + c * module,
-							pg->y + r * module,
-							module, module);
+					cairo_rectangle(
+					    pg->cr, MARGIN_LEFT + c * module,
+					    pg->y + r * module, module, module);
 		cairo_fill(pg->cr);
 		lay = make_layout(pg, fang, 0, 9, TEXT_W - QR_SIZE - 4 * MM);
-		pango_layout_set_text(lay, "扫描二维码核验：本文书的来源记录在"
+		pango_layout_set_text(lay,
+				      "扫描二维码核验：本文书的来源记录在"
 				      "记录系统中的位置与叶哈希，可用 "
-				      "casetrail proof 验证。", -1);
+				      "casetrail proof 验证。",
+				      -1);
 		cairo_move_to(pg->cr, MARGIN_LEFT + QR_SIZE + 4 * MM, pg->y);
 		pango_cairo_show_layout(pg->cr, lay);
 		g_object_unref(lay);
@@ -371,7 +373,8 @@ static void run_layout(struct pager *pg, const struct items *it)
 	for (size_t i = 0; i < it->n; i++)
 		put_item(pg, &it->v[i]);
 	if (pg->ps->qr_text) {
-		struct item qr = { .type = ITEM_QR, .text = (char *)pg->ps->qr_text };
+		struct item qr = {.type = ITEM_QR,
+				  .text = (char *)pg->ps->qr_text};
 
 		pg->y += 12;
 		put_item(pg, &qr);
@@ -408,12 +411,12 @@ int layout_render(const struct page_setup *ps, const struct items *it,
 		  struct buf *pdf, struct error *err)
 {
 	cairo_surface_t *surface;
-	struct pager pg = { .ps = ps };
+	struct pager pg = {.ps = ps};
 	cairo_status_t st;
 
 	layout_fonts_init();
-	surface = cairo_pdf_surface_create_for_stream(write_buf, pdf, PAGE_W,
-						      PAGE_H);
+	surface =
+	    cairo_pdf_surface_create_for_stream(write_buf, pdf, PAGE_W, PAGE_H);
 	cairo_pdf_surface_restrict_to_version(surface, CAIRO_PDF_VERSION_1_5);
 	cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE,
 				       ps->title ? ps->title : "");
@@ -421,9 +424,9 @@ int layout_render(const struct page_setup *ps, const struct items *it,
 				       "casetrail");
 	if (ps->date) {
 		cairo_pdf_surface_set_metadata(
-			surface, CAIRO_PDF_METADATA_CREATE_DATE, ps->date);
+		    surface, CAIRO_PDF_METADATA_CREATE_DATE, ps->date);
 		cairo_pdf_surface_set_metadata(
-			surface, CAIRO_PDF_METADATA_MOD_DATE, ps->date);
+		    surface, CAIRO_PDF_METADATA_MOD_DATE, ps->date);
 	}
 	pg.cr = cairo_create(surface);
 	pg.pc = make_context(pg.cr);

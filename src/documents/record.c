@@ -20,9 +20,10 @@ static const json_t *kind_fields(struct cases *c, const char *kind)
 	size_t i;
 	json_t *k;
 
-	json_array_foreach(json_object_get(cases_kinds(c), "kinds"), i, k)
-		if (!strcmp(str(k, "code") ?: "", kind))
-			return json_object_get(k, "fields");
+	json_array_foreach(
+	    json_object_get(cases_kinds(c), "kinds"), i,
+	    k) if (!strcmp(str(k, "code") ?: "",
+			   kind)) return json_object_get(k, "fields");
 	return NULL;
 }
 
@@ -31,9 +32,9 @@ static const char *field_label(const json_t *defs, const char *name)
 	size_t i;
 	json_t *f;
 
-	json_array_foreach(defs, i, f)
-		if (!strcmp(str(f, "name") ?: "", name))
-			return str(f, "label") ?: name;
+	json_array_foreach(defs, i, f) if (!strcmp(str(f, "name") ?: "",
+						   name)) return str(f, "label")
+	    ?: name;
 	return name;
 }
 
@@ -50,10 +51,10 @@ static char *value_text(const json_t *v)
 		return strdup(json_string_value(v));
 	if (json_is_boolean(v))
 		return strdup(json_is_true(v) ? "是" : "否");
-	json_array_foreach(v, i, e)
-		plain = plain && json_is_string(e);
+	json_array_foreach(v, i, e) plain = plain && json_is_string(e);
 	if (plain) {
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			if (i)
 				buf_puts(&b, "、");
 			buf_puts(&b, json_string_value(e));
@@ -62,8 +63,7 @@ static char *value_text(const json_t *v)
 		buf_release(&b);
 		return out;
 	}
-	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS |
-				     JSON_ENCODE_ANY);
+	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
 
 struct rows {
@@ -93,7 +93,7 @@ static int add_head_rows(struct cases *c, const json_t *rec, struct rows *r)
 {
 	char seq[32], when[128];
 	json_t *u = NULL;
-	struct error err = { 0 };
+	struct error err = {0};
 	const char *actor = str(rec, "actor") ?: "";
 	int rc;
 
@@ -105,11 +105,11 @@ static int add_head_rows(struct cases *c, const json_t *rec, struct rows *r)
 						   str(rec, "kind") ?: ""));
 	if (rc == 0)
 		rc = row_add(r, "案件编号", strdup(str(rec, "case") ?: ""));
-	if (rc == 0 && format_cn_date(str(rec, "happened"), 1, when,
-				      sizeof(when)) == 0)
+	if (rc == 0 &&
+	    format_cn_date(str(rec, "happened"), 1, when, sizeof(when)) == 0)
 		rc = row_add(r, "发生时间", strdup(when));
-	if (rc == 0 && format_cn_date(str(rec, "recorded"), 1, when,
-				      sizeof(when)) == 0)
+	if (rc == 0 &&
+	    format_cn_date(str(rec, "recorded"), 1, when, sizeof(when)) == 0)
 		rc = row_add(r, "记录时间", strdup(when));
 	if (rc == 0 && cases_user_get(c, actor, &u, &err) == 0 &&
 	    str(u, "display_name"))
@@ -127,20 +127,21 @@ static int record_items(struct documents *d, const json_t *rec,
 	struct cases *c = access_cases(d->a);
 	const json_t *defs = kind_fields(c, str(rec, "kind") ?: "");
 	const json_t *fields = json_object_get(rec, "fields");
-	struct rows r = { 0 };
+	struct rows r = {0};
 	const char *name;
 	json_t *v;
-	int rc = items_add(it, ITEM_TITLE, str(rec, "name") ?:
-					   str(rec, "kind"));
+	int rc =
+	    items_add(it, ITEM_TITLE, str(rec, "name") ?: str(rec, "kind"));
 
 	if (rc == 0)
 		rc = add_head_rows(c, rec, &r);
 	if (rc == 0 && !fields)
 		rc = row_add(&r, "内容", strdup("（内容已依法销毁）"));
-	json_object_foreach((json_t *)fields, name, v) {
+	json_object_foreach((json_t *)fields, name, v)
+	{
 		if (rc == 0)
-			rc = row_add(&r, field_label(defs, name),
-				     value_text(v));
+			rc =
+			    row_add(&r, field_label(defs, name), value_text(v));
 	}
 	if (rc == 0) {
 		rc = items_add_table(it, r.cells, r.n / 2, 2, 0, 1);
@@ -156,22 +157,24 @@ int documents_render_record(struct documents *d, const char *case_id,
 			    uint64_t seq, struct buf *pdf, struct error *err)
 {
 	struct ledger *l = access_ledger(d->a);
-	struct items it = { 0 };
-	struct page_setup ps = { 0 };
+	struct items it = {0};
+	struct page_setup ps = {0};
 	char qr[1024], leaf_text[HASH_TEXT_MAX];
 	uint8_t leaf[HASH_LEN];
 	json_t *rec = NULL;
 	int rc = cases_record_get(access_cases(d->a), seq, &rec, err);
 
 	if (rc == 0 && strcmp(str(rec, "case") ?: "", case_id))
-		rc = error_set(err, CT_ENOTFOUND, "record %" PRIu64 " is not a "
-			       "record of case %s", seq, case_id);
+		rc = error_set(err, CT_ENOTFOUND,
+			       "record %" PRIu64 " is not a "
+			       "record of case %s",
+			       seq, case_id);
 	if (rc == 0)
 		rc = ledger_leaf(l, seq, leaf, err);
 	if (rc == 0) {
 		hash_format(ledger_config(l)->alg, leaf, leaf_text);
-		snprintf(qr, sizeof(qr), "casetrail:%s?seq=%" PRIu64
-			 "&leaf=%s", ledger_config(l)->origin, seq, leaf_text);
+		snprintf(qr, sizeof(qr), "casetrail:%s?seq=%" PRIu64 "&leaf=%s",
+			 ledger_config(l)->origin, seq, leaf_text);
 		ps.title = str(rec, "name");
 		ps.date = str(rec, "recorded");
 		ps.qr_text = qr;

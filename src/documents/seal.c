@@ -48,9 +48,9 @@ static int write_public(const struct key *k, const char *path,
 	if (rc == 0) {
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd < 0)
-			rc = error_set(err, errno == EEXIST ? CT_EEXIST : CT_EIO,
-				       "cannot create '%s': %s", path,
-				       strerror(errno));
+			rc = error_set(
+			    err, errno == EEXIST ? CT_EEXIST : CT_EIO,
+			    "cannot create '%s': %s", path, strerror(errno));
 	}
 	if (fd >= 0 && (write(fd, pem.data, pem.len) != (ssize_t)pem.len ||
 			fsync(fd) != 0))
@@ -70,7 +70,8 @@ int documents_seal_create(const char *store_dir, struct error *err)
 
 	key_paths(store_dir, priv, pub, sizeof(priv));
 	if (access(priv, F_OK) == 0 || access(pub, F_OK) == 0)
-		return error_set(err, CT_EEXIST, "the seal key exists already "
+		return error_set(err, CT_EEXIST,
+				 "the seal key exists already "
 				 "in '%s'; a seal key is never replaced",
 				 priv);
 	rc = key_generate(KEY_SM2, &k, err);
@@ -99,8 +100,10 @@ int seal_load(struct documents *d, const char *store_dir, struct error *err)
 	if (rc)
 		return rc;
 	if (key_get_type(d->seal) != KEY_SM2)
-		return error_set(err, CT_EINVAL, "'%s' is not an SM2 key; the "
-				 "seal signs with SM2", priv);
+		return error_set(err, CT_EINVAL,
+				 "'%s' is not an SM2 key; the "
+				 "seal signs with SM2",
+				 priv);
 	if (key_public_pem(d->seal, &pem) != 0 ||
 	    !(d->seal_pem = strndup(pem.data, pem.len)) ||
 	    key_id(d->seal, d->seal_id) != 0)
@@ -120,7 +123,7 @@ static int64_t recorded_seq(struct documents *d)
 {
 	struct ledger *l = access_ledger(d->a);
 	struct buf v = BUF_INIT_MAX(256);
-	struct error err = { 0 };
+	struct error err = {0};
 	struct store *s;
 	char name[128];
 	int64_t seq = -1;
@@ -151,8 +154,10 @@ int seal_record(struct documents *d, const char *actor, const char *os_user,
 		struct error *err)
 {
 	struct ledger *l = access_ledger(d->a);
-	struct ledger_record rec = { .kind = KIND_SEAL_KEY, .actor = actor,
-				     .os_user = os_user, .supersedes = -1 };
+	struct ledger_record rec = {.kind = KIND_SEAL_KEY,
+				    .actor = actor,
+				    .os_user = os_user,
+				    .supersedes = -1};
 	struct ledger_receipt receipt;
 	struct meta_put m;
 	char name[128];
@@ -160,7 +165,8 @@ int seal_record(struct documents *d, const char *actor, const char *os_user,
 	int rc;
 
 	if (!d->seal)
-		return error_set(err, CT_ESTATE, "the store has no seal key; "
+		return error_set(err, CT_ESTATE,
+				 "the store has no seal key; "
 				 "create it with 'casetrail seal-key init'");
 	if (recorded_seq(d) >= 0)
 		return 0;
@@ -198,7 +204,8 @@ int documents_seal_show(struct documents *d, json_t **out, struct error *err)
 	int64_t seq;
 
 	if (!d->seal)
-		return error_set(err, CT_ENOTFOUND, "the store has no seal key; "
+		return error_set(err, CT_ENOTFOUND,
+				 "the store has no seal key; "
 				 "create it with 'casetrail seal-key init'");
 	seq = recorded_seq(d);
 	*out = json_pack("{s:s, s:s, s:s, s:s, s:o}", "algorithm", "sm2",
@@ -213,8 +220,8 @@ int seal_sign(struct documents *d, const struct buf *statement,
 {
 	uint8_t sig[SIG_MAX];
 	size_t len;
-	int rc = key_sign(d->seal, statement->data, statement->len, sig, &len,
-			  err);
+	int rc =
+	    key_sign(d->seal, statement->data, statement->len, sig, &len, err);
 
 	return rc ? rc : base64_encode(sig, len, sig_b64);
 }

@@ -15,23 +15,22 @@
 #include "internal.h"
 
 static const char *const template_members[] = {
-	"code", "title", "source", "when", "number", "transcript",
-	"addressee", "body", "closing", NULL,
+    "code",	  "title",     "source", "when",    "number",
+    "transcript", "addressee", "body",	 "closing", NULL,
 };
 
 static const char *const bureau_members[] = {
-	"version", "name", "address", "phone", "reconsideration", "court",
-	"seal_image", "fonds", "paper_location", NULL,
+    "version", "name",	     "address", "phone",	  "reconsideration",
+    "court",   "seal_image", "fonds",	"paper_location", NULL,
 };
 
 static const char *const roots[] = {
-	"case", "record", "fields", "bureau", "limit", "deadline", "matter",
-	"item", "index", NULL,
+    "case",	"record", "fields", "bureau", "limit",
+    "deadline", "matter", "item",   "index",  NULL,
 };
 
 static const char *const filters[] = {
-	"date", "datetime", "cn", "laws", "yesno", "enum", "join", "default",
-	NULL,
+    "date", "datetime", "cn", "laws", "yesno", "enum", "join", "default", NULL,
 };
 
 static int in_list(const char *const *list, const char *s, size_t n)
@@ -42,9 +41,8 @@ static int in_list(const char *const *list, const char *s, size_t n)
 	return 0;
 }
 
-static int check_members(const char *file, const char *where,
-			 const json_t *o, const char *const *allowed,
-			 struct error *err)
+static int check_members(const char *file, const char *where, const json_t *o,
+			 const char *const *allowed, struct error *err)
 {
 	const char *name;
 	json_t *v;
@@ -52,10 +50,14 @@ static int check_members(const char *file, const char *where,
 	if (!json_is_object(o))
 		return error_set(err, CT_EINVAL, "%s: %s must be an object",
 				 file, where);
-	json_object_foreach((json_t *)o, name, v)
-		if (!in_list(allowed, name, strlen(name)))
-			return error_set(err, CT_EINVAL, "%s: unknown member "
-					 "'%s' in %s", file, name, where);
+	json_object_foreach(
+	    (json_t *)o, name,
+	    v) if (!in_list(allowed, name,
+			    strlen(
+				name))) return error_set(err, CT_EINVAL,
+							 "%s: unknown member "
+							 "'%s' in %s",
+							 file, name, where);
 	return 0;
 }
 
@@ -69,14 +71,17 @@ static int check_text(const char *file, const char *text, struct error *err)
 		const char *path = p + 2, *bar, *stop;
 
 		if (!end)
-			return error_set(err, CT_EINVAL, "%s: placeholder "
-					 "'%.40s' has no closing '}}'", file, p);
+			return error_set(err, CT_EINVAL,
+					 "%s: placeholder "
+					 "'%.40s' has no closing '}}'",
+					 file, p);
 		stop = memchr(path, '.', (size_t)(end - path));
 		bar = memchr(path, '|', (size_t)(end - path));
 		if (!stop || (bar && bar < stop))
 			stop = bar ? bar : end;
 		if (!in_list(roots, path, (size_t)(stop - path)))
-			return error_set(err, CT_EINVAL, "%s: placeholder "
+			return error_set(err, CT_EINVAL,
+					 "%s: placeholder "
 					 "'%.*s' has the unknown root '%.*s'",
 					 file, (int)(end - p + 2), p,
 					 (int)(stop - path), path);
@@ -89,10 +94,11 @@ static int check_text(const char *file, const char *text, struct error *err)
 			if (colon && colon < fend)
 				fend = colon;
 			if (!in_list(filters, f, (size_t)(fend - f)))
-				return error_set(err, CT_EINVAL, "%s: "
+				return error_set(err, CT_EINVAL,
+						 "%s: "
 						 "placeholder '%.*s' has the "
-						 "unknown filter '%.*s'", file,
-						 (int)(end - p + 2), p,
+						 "unknown filter '%.*s'",
+						 file, (int)(end - p + 2), p,
 						 (int)(fend - f), f);
 			bar = next;
 		}
@@ -112,14 +118,16 @@ static int check_string(const char *file, const char *where, const json_t *v,
 
 static int check_cond(const char *file, const json_t *c, struct error *err)
 {
-	static const char *const members[] = { "field", "equals", "present",
-					       NULL };
+	static const char *const members[] = {"field", "equals", "present",
+					      NULL};
 
 	if (check_members(file, "a condition", c, members, err))
 		return err->code;
 	if (!json_is_string(json_object_get(c, "field")))
-		return error_set(err, CT_EINVAL, "%s: a condition needs "
-				 "\"field\"", file);
+		return error_set(err, CT_EINVAL,
+				 "%s: a condition needs "
+				 "\"field\"",
+				 file);
 	return 0;
 }
 
@@ -132,20 +140,23 @@ static int check_cells(const char *file, const json_t *row, struct error *err)
 	json_t *cell;
 
 	if (!json_is_array(row) || json_array_size(row) < 1)
-		return error_set(err, CT_EINVAL, "%s: a table row must be an "
-				 "array of one or more strings", file);
-	json_array_foreach(row, i, cell)
-		if (check_string(file, "a table cell", cell, err))
-			return err->code;
+		return error_set(err, CT_EINVAL,
+				 "%s: a table row must be an "
+				 "array of one or more strings",
+				 file);
+	json_array_foreach(row, i,
+			   cell) if (check_string(file, "a table cell", cell,
+						  err)) return err->code;
 	return 0;
 }
 
 static int check_block(const char *file, const json_t *b, struct error *err)
 {
 	static const char *const members[] = {
-		"p", "h", "if", "then", "else", "each", "do", "table",
-		"table_each", "header", "row", "remedies", "signatures",
-		"confirmation", "space", NULL,
+	    "p",    "h",	"if",	      "then",	      "else",
+	    "each", "do",	"table",      "table_each",   "header",
+	    "row",  "remedies", "signatures", "confirmation", "space",
+	    NULL,
 	};
 	const json_t *v;
 	size_t i;
@@ -168,30 +179,36 @@ static int check_block(const char *file, const json_t *b, struct error *err)
 	}
 	if ((v = json_object_get(b, "table"))) {
 		if (!json_is_array(v))
-			return error_set(err, CT_EINVAL, "%s: \"table\" must "
-					 "be an array of rows", file);
-		json_array_foreach(v, i, b)
-			if (check_cells(file, b, err))
-				return err->code;
+			return error_set(err, CT_EINVAL,
+					 "%s: \"table\" must "
+					 "be an array of rows",
+					 file);
+		json_array_foreach(
+		    v, i, b) if (check_cells(file, b, err)) return err->code;
 		return 0;
 	}
 	if ((v = json_object_get(b, "table_each"))) {
 		if (!json_is_string(v) ||
 		    check_cells(file, json_object_get(b, "row"), err))
-			return err->code ? err->code :
-			       error_set(err, CT_EINVAL, "%s: \"table_each\" "
-					 "must name an array", file);
+			return err->code ? err->code
+					 : error_set(err, CT_EINVAL,
+						     "%s: \"table_each\" "
+						     "must name an array",
+						     file);
 		v = json_object_get(b, "header");
 		return v ? check_cells(file, v, err) : 0;
 	}
-	if (json_object_get(b, "remedies") || json_object_get(b, "signatures") ||
+	if (json_object_get(b, "remedies") ||
+	    json_object_get(b, "signatures") ||
 	    json_object_get(b, "confirmation"))
 		return 0;
 	if (json_is_integer(json_object_get(b, "space")))
 		return 0;
-	return error_set(err, CT_EINVAL, "%s: a block needs one of p, h, if, "
+	return error_set(err, CT_EINVAL,
+			 "%s: a block needs one of p, h, if, "
 			 "each, table, table_each, remedies, signatures, "
-			 "confirmation or space", file);
+			 "confirmation or space",
+			 file);
 }
 
 static int check_blocks(const char *file, const json_t *blocks,
@@ -203,41 +220,42 @@ static int check_blocks(const char *file, const json_t *blocks,
 	if (!json_is_array(blocks))
 		return error_set(err, CT_EINVAL, "%s: blocks must be an array",
 				 file);
-	json_array_foreach(blocks, i, b)
-		if (check_block(file, b, err))
-			return err->code;
+	json_array_foreach(blocks, i,
+			   b) if (check_block(file, b, err)) return err->code;
 	return 0;
 }
 
-static int check_template(const char *file, const char *code,
-			  const json_t *t, struct error *err)
+static int check_template(const char *file, const char *code, const json_t *t,
+			  struct error *err)
 {
-	static const char *const closing_members[] = { "issuer", "date",
-						       NULL };
+	static const char *const closing_members[] = {"issuer", "date", NULL};
 	const json_t *v;
 
 	if (check_members(file, "the template", t, template_members, err))
 		return err->code;
 	v = json_object_get(t, "code");
 	if (!json_is_string(v) || strcmp(json_string_value(v), code))
-		return error_set(err, CT_EINVAL, "%s: \"code\" must be '%s', "
-				 "the file's name", file, code);
+		return error_set(err, CT_EINVAL,
+				 "%s: \"code\" must be '%s', "
+				 "the file's name",
+				 file, code);
 	if (!json_is_string(json_object_get(t, "title")))
 		return error_set(err, CT_EINVAL, "%s: \"title\" is missing",
 				 file);
 	v = json_object_get(t, "source");
 	if (!json_is_array(v) || json_array_size(v) == 0 ||
 	    !json_is_string(json_array_get(v, 0)))
-		return error_set(err, CT_EINVAL, "%s: \"source\" must list the "
-				 "record kinds it is printed from", file);
+		return error_set(err, CT_EINVAL,
+				 "%s: \"source\" must list the "
+				 "record kinds it is printed from",
+				 file);
 	if ((v = json_object_get(t, "when")) && check_cond(file, v, err))
 		return err->code;
 	if ((v = json_object_get(t, "addressee")) &&
 	    check_string(file, "\"addressee\"", v, err))
 		return err->code;
 	if ((v = json_object_get(t, "closing"))) {
-		if (check_members(file, "\"closing\"", v, closing_members,
-				  err))
+		if (check_members(file, "\"closing\"", v, closing_members, err))
 			return err->code;
 		if (json_object_get(v, "date") &&
 		    check_string(file, "\"closing.date\"",
@@ -253,8 +271,10 @@ static int load_json(const char *path, json_t **out, struct error *err)
 
 	*out = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!*out)
-		return error_set(err, CT_EINVAL, "%s: invalid JSON at line %d: "
-				 "%s", path, je.line, je.text);
+		return error_set(err, CT_EINVAL,
+				 "%s: invalid JSON at line %d: "
+				 "%s",
+				 path, je.line, je.text);
 	return 0;
 }
 
@@ -276,8 +296,10 @@ static int load_bureau(struct documents *d, struct error *err)
 		return err->code;
 	v = json_object_get(d->bureau, "seal_image");
 	if (v && !json_is_null(v) && !json_is_string(v))
-		return error_set(err, CT_EINVAL, "%s: \"seal_image\" must be a "
-				 "file name or null", path);
+		return error_set(err, CT_EINVAL,
+				 "%s: \"seal_image\" must be a "
+				 "file name or null",
+				 path);
 	return 0;
 }
 
@@ -288,7 +310,8 @@ static int load_one(struct documents *d, const char *dir, const char *name,
 	size_t len = strlen(name);
 	json_t *t;
 
-	if (len < 6 || strcmp(name + len - 5, ".json") || len - 5 >= sizeof(code))
+	if (len < 6 || strcmp(name + len - 5, ".json") ||
+	    len - 5 >= sizeof(code))
 		return 0;
 	snprintf(code, sizeof(code), "%.*s", (int)(len - 5), name);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);

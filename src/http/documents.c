@@ -26,10 +26,9 @@ static int parse_seq(const char *text, uint64_t *out)
 	return 0;
 }
 
-int serve_documents(struct api_call *call, struct reply *r,
-		    struct error *err)
+int serve_documents(struct api_call *call, struct reply *r, struct error *err)
 {
-	struct access_target t = { .case_id = call->params[0] };
+	struct access_target t = {.case_id = call->params[0]};
 	json_t *list = NULL;
 	bool denied = false;
 	int rc = api_allow(call, ACT_DOCUMENT_READ, &t, r, &denied, err);
@@ -49,24 +48,34 @@ static int read_body(const json_t *body, const char **kind, int64_t *seq,
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)body, key, v)
-		if (strcmp(key, "document") && strcmp(key, "record"))
-			return reply_rejected(reply_problem_of(
-			    r, PROBLEM_VALIDATION_FAILED, "member '%s' is "
-			    "unknown; the body takes document and record",
-			    key));
+	json_object_foreach((json_t *)body, key, v) if (
+	    strcmp(key, "document") &&
+	    strcmp(
+		key,
+		"record")) return reply_rejected(reply_problem_of(r,
+								  PROBLEM_VALIDATION_FAILED,
+								  "member '%s' "
+								  "is "
+								  "unknown; "
+								  "the body "
+								  "takes "
+								  "document "
+								  "and record",
+								  key));
 	*kind = json_string_value(json_object_get(body, "document"));
 	if (!*kind)
 		return reply_rejected(reply_problem_of(
-		    r, PROBLEM_VALIDATION_FAILED, "member 'document' must "
+		    r, PROBLEM_VALIDATION_FAILED,
+		    "member 'document' must "
 		    "name a document kind, such as acceptance-notice"));
 	v = json_object_get(body, "record");
 	*seq = -1;
 	if (v && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0)
-			return reply_rejected(reply_problem_of(
-			    r, PROBLEM_VALIDATION_FAILED, "member 'record' "
-			    "must be a record's seq"));
+			return reply_rejected(
+			    reply_problem_of(r, PROBLEM_VALIDATION_FAILED,
+					     "member 'record' "
+					     "must be a record's seq"));
 		*seq = json_integer_value(v);
 	}
 	return 0;
@@ -75,17 +84,16 @@ static int read_body(const json_t *body, const char **kind, int64_t *seq,
 /* Sends pdf as the reply with the document's number and seq. */
 static int reply_pdf(struct reply *r, struct buf *pdf, const json_t *info)
 {
-	int rc = reply_header(r, "Content-Disposition",
-			      "attachment; filename=\"%s-%" JSON_INTEGER_FORMAT
-			      ".pdf\"",
-			      json_string_value(json_object_get(
-				      info, "document")) ?: "document",
-			      json_integer_value(json_object_get(info, "seq")));
+	int rc = reply_header(
+	    r, "Content-Disposition",
+	    "attachment; filename=\"%s-%" JSON_INTEGER_FORMAT ".pdf\"",
+	    json_string_value(json_object_get(info, "document")) ?: "document",
+	    json_integer_value(json_object_get(info, "seq")));
 
 	if (rc == 0)
-		rc = reply_header(r, "X-Document-Seq", "%" JSON_INTEGER_FORMAT,
-				  json_integer_value(json_object_get(info,
-								     "seq")));
+		rc = reply_header(
+		    r, "X-Document-Seq", "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(json_object_get(info, "seq")));
 	if (rc)
 		return rc;
 	r->status = MHD_HTTP_OK;
@@ -99,7 +107,7 @@ static int reply_pdf(struct reply *r, struct buf *pdf, const json_t *info)
 
 int issue_document(struct api_call *call, struct reply *r, struct error *err)
 {
-	struct access_target t = { .case_id = call->params[0] };
+	struct access_target t = {.case_id = call->params[0]};
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
 	struct documents *d = call->s->documents;
 	const char *kind;
@@ -140,7 +148,7 @@ int issue_document(struct api_call *call, struct reply *r, struct error *err)
 
 int serve_document(struct api_call *call, struct reply *r, struct error *err)
 {
-	struct access_target t = { .case_id = call->params[0] };
+	struct access_target t = {.case_id = call->params[0]};
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
 	struct documents *d = call->s->documents;
 	json_t *info = NULL;
@@ -150,19 +158,19 @@ int serve_document(struct api_call *call, struct reply *r, struct error *err)
 	int rc;
 
 	if (parse_seq(call->params[1], &seq) != 0)
-		return reply_rejected(reply_problem_of(
-		    r, PROBLEM_INVALID_PATH, "'%.40s' is not a seq",
-		    call->params[1]));
+		return reply_rejected(reply_problem_of(r, PROBLEM_INVALID_PATH,
+						       "'%.40s' is not a seq",
+						       call->params[1]));
 	rc = api_allow(call, ACT_DOCUMENT_READ, &t, r, &denied, err);
 	if (rc || denied)
 		return rc;
 	rc = documents_issued(d, call->params[0], seq, &pdf, &info, err);
 	if (rc)
 		return reply_error(r, rc, err);
-	rc = documents_record_mark(d, call->params[0], (uint64_t)
-				   json_integer_value(json_object_get(
-					   info, "source")),
-				   &t.mark, err);
+	rc = documents_record_mark(
+	    d, call->params[0],
+	    (uint64_t)json_integer_value(json_object_get(info, "source")),
+	    &t.mark, err);
 	if (rc == 0 && t.mark != MARK_NONE)
 		rc = api_allow(call, ACT_RECORD_READ, &t, r, &denied, err);
 	snprintf(target, sizeof(target), "record:%" JSON_INTEGER_FORMAT,

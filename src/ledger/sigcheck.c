@@ -7,10 +7,10 @@
  * key, of the statement of crypto.h (staff_statement).
  *
  * The same pass checks every "document-issue" entry (src/documents/)
- * against the "seal-key" entries before it: its key must be one of them,
- * the leaf hash it states must be that of its source record, its PDF
- * attachment must be the file it hashes, and its signature must verify
- * under the seal key over document_statement.
+ * against the "seal-key" entries before it. Its key must be one of them,
+ * and the leaf hash it states must be that of its source record. Its
+ * PDF attachment must be the file it hashes, and its signature must
+ * verify under the seal key over document_statement.
  */
 #include "common/common.h"
 
@@ -33,7 +33,7 @@ struct sigcheck {
 	void *report_ctx;
 	json_t *keys;  /* id -> {user, public, from, until, revoked, replaced} */
 	json_t *users; /* user -> the id of their newest key */
-	json_t *seals; /* seal key id -> public key PEM */
+	json_t *seals; /* seal key id -> its public key PEM */
 	uint64_t checked;
 	uint64_t keys_gone; /* staff-key entries whose content is gone */
 };
@@ -205,15 +205,19 @@ static void check_signature(struct sigcheck *sc, uint64_t seq, int64_t ts,
 		       record, id);
 }
 
-/* Writes the leaf hash of entry seq as "<alg>:<hex>"; 0 or a code. */
+/* Writes the leaf hash of entry seq as "<alg>:<hex>"; returns 0 or a code. */
 static int leaf_of(struct sigcheck *sc, uint64_t seq, char *out)
 {
 	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
 	uint8_t leaf[HASH_LEN];
-	struct hasher *h;
+	struct hasher *h = NULL;
 	int rc = store_entry_get(sc->s, seq, &body, NULL);
 
-	h = rc == 0 ? hasher_new(sc->config->alg) : NULL;
+	if (rc == 0) {
+		h = hasher_new(sc->config->alg);
+		if (!h)
+			rc = CT_ENOMEM;
+	}
 	if (h) {
 		hasher_update(h, "\0", 1);
 		hasher_update(h, body.data, body.len);
@@ -222,7 +226,7 @@ static int leaf_of(struct sigcheck *sc, uint64_t seq, char *out)
 		hash_format(sc->config->alg, leaf, out);
 	}
 	buf_release(&body);
-	return h ? 0 : rc ? rc : CT_ENOMEM;
+	return rc;
 }
 
 /* Whether the raw r||s seal signature verifies over the statement. */
