@@ -3,7 +3,8 @@
 
 OpenSSL is included only under src/crypto/, SQLite and libpq only under
 src/store/, libmicrohttpd only under src/http/, libxml2 only under
-src/archive/, and every C file under src/
+src/archive/, Cairo, Pango, fontconfig and libqrencode only under
+src/documents/, and every C file under src/
 includes common/common.h (which bans unsafe calls) before anything else.
 """
 
@@ -21,6 +22,8 @@ RULES = [
     (re.compile(r'#\s*include\s*<libpq-fe\.h>'), "src/store/"),
     (re.compile(r'#\s*include\s*<microhttpd\.h>'), "src/http/"),
     (re.compile(r'#\s*include\s*<libxml/'), "src/archive/"),
+    (re.compile(r'#\s*include\s*<(cairo|pango|fontconfig)/'), "src/documents/"),
+    (re.compile(r'#\s*include\s*<(cairo[-a-z]*|qrencode)\.h>'), "src/documents/"),
 ]
 
 
