@@ -214,7 +214,10 @@ int csv_read(const char *data, size_t len, csv_row_fn fn, void *ctx,
 int csv_put_field(struct buf *out, const char *text)
 {
 	size_t n = strlen(text);
-	bool quote = n && (text[0] == ' ' || text[n - 1] == ' ');
+	/* A leading U+FEFF is quoted, or at the start of a file a reader
+	 * would take it for the byte order mark and drop it. */
+	bool quote = n && (text[0] == ' ' || text[n - 1] == ' ' ||
+			   !strncmp(text, "\xEF\xBB\xBF", 3));
 	int rc = 0;
 
 	for (const char *c = text; *c && !quote; c++)

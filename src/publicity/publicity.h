@@ -51,7 +51,7 @@ int csv_read(const char *data, size_t len, csv_row_fn fn, void *ctx,
 	     struct error *err);
 
 /* Appends text as one CSV field, quoted when it holds a comma, quote,
- * CR or LF, or begins or ends with a space. */
+ * CR or LF, begins or ends with a space, or begins with U+FEFF. */
 int csv_put_field(struct buf *out, const char *text);
 
 /* --- unified social credit codes --------------------------------------- */
