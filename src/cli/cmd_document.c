@@ -71,42 +71,27 @@ static int parse(int argc, char **argv, const char *help, const char *cmd,
 		 struct doc_opts *o)
 {
 	static const struct option opts[] = {
-	    {"dir", required_argument, NULL, OPT_DIR},
-	    {"data", required_argument, NULL, OPT_DATA},
-	    {"as", required_argument, NULL, OPT_AS},
-	    {"record", required_argument, NULL, OPT_RECORD},
-	    {"out", required_argument, NULL, OPT_OUT},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {"help", no_argument, NULL, OPT_HELP},
-	    {NULL, 0, NULL, 0},
+		{ "dir", required_argument, NULL, OPT_DIR },
+		{ "data", required_argument, NULL, OPT_DATA },
+		{ "as", required_argument, NULL, OPT_AS },
+		{ "record", required_argument, NULL, OPT_RECORD },
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case OPT_DIR:
-			o->dir = optarg;
-			break;
-		case OPT_DATA:
-			o->data = optarg;
-			break;
-		case OPT_AS:
-			o->as = optarg;
-			break;
-		case OPT_RECORD:
-			o->record = optarg;
-			break;
-		case OPT_OUT:
-			o->out = optarg;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case OPT_HELP:
-			fputs(help, stdout);
-			return -1;
-		default:
-			return cli_bad_option(cmd, argv);
+		case OPT_DIR: o->dir = optarg; break;
+		case OPT_DATA: o->data = optarg; break;
+		case OPT_AS: o->as = optarg; break;
+		case OPT_RECORD: o->record = optarg; break;
+		case OPT_OUT: o->out = optarg; break;
+		case OPT_JSON: o->json = 1; break;
+		case OPT_HELP: fputs(help, stdout); return -1;
+		default: return cli_bad_option(cmd, argv);
 		}
 	}
 	return 0;
@@ -165,7 +150,7 @@ struct session {
 
 static int session_open(const struct doc_opts *o, struct session *s)
 {
-	struct error err = {0};
+	struct error err = { 0 };
 
 	memset(s, 0, sizeof(*s));
 	if (cli_open_cases(o->dir, o->data, 0, &s->l, &s->c) != 0)
@@ -208,10 +193,10 @@ static void print_info(const json_t *info, const char *out)
 static int do_render(const struct doc_opts *o, const char *case_id,
 		     const char *kind)
 {
-	struct actor by = {cli_actor(o->as), cli_os_user()};
+	struct actor by = { cli_actor(o->as), cli_os_user() };
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
-	struct error err = {0};
-	struct access_target t = {.case_id = case_id};
+	struct error err = { 0 };
+	struct access_target t = { .case_id = case_id };
 	struct session s;
 	json_t *info = NULL;
 	uint64_t seq = 0, source;
@@ -260,8 +245,8 @@ static int do_render(const struct doc_opts *o, const char *case_id,
 static int do_render_plain(const struct doc_opts *o, const char *case_id)
 {
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
-	struct access_target t = {.case_id = case_id};
-	struct error err = {0};
+	struct access_target t = { .case_id = case_id };
+	struct error err = { 0 };
 	struct session s;
 	char target[64];
 	uint64_t seq;
@@ -299,8 +284,8 @@ static int do_render_plain(const struct doc_opts *o, const char *case_id)
 
 static int do_list(const struct doc_opts *o, const char *case_id)
 {
-	struct access_target t = {.case_id = case_id};
-	struct error err = {0};
+	struct access_target t = { .case_id = case_id };
+	struct error err = { 0 };
 	struct session s;
 	json_t *list = NULL, *item;
 	size_t i;
@@ -316,7 +301,8 @@ static int do_list(const struct doc_opts *o, const char *case_id)
 		cli_print_json(list);
 		return EXIT_OK;
 	}
-	json_array_foreach(list, i, item) print_info(item, NULL);
+	json_array_foreach(list, i, item)
+		print_info(item, NULL);
 	json_decref(list);
 	return rc;
 }
@@ -325,8 +311,8 @@ static int do_get(const struct doc_opts *o, const char *case_id,
 		  const char *seq_text)
 {
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
-	struct access_target t = {.case_id = case_id};
-	struct error err = {0};
+	struct access_target t = { .case_id = case_id };
+	struct error err = { 0 };
 	struct session s;
 	json_t *info = NULL;
 	uint64_t seq;
@@ -357,7 +343,7 @@ static int do_get(const struct doc_opts *o, const char *case_id,
 
 int cmd_document(int argc, char **argv)
 {
-	struct doc_opts o = {0};
+	struct doc_opts o = { 0 };
 	const char *sub = argc > 1 ? argv[1] : "";
 	int rc = parse(argc - 1, argv + 1, document_help, "document", &o);
 	int nargs = argc - 1 - optind;
@@ -396,10 +382,10 @@ static void print_seal(const json_t *k)
 
 int cmd_seal_key(int argc, char **argv)
 {
-	struct doc_opts o = {0};
+	struct doc_opts o = { 0 };
 	const char *sub = argc > 1 ? argv[1] : "";
 	struct actor by;
-	struct error err = {0};
+	struct error err = { 0 };
 	struct session s;
 	json_t *k = NULL;
 	int rc = parse(argc - 1, argv + 1, seal_help, "seal-key", &o);

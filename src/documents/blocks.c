@@ -127,10 +127,10 @@ static json_t *loop_items(const struct fill_ctx *fc, const char *path)
 	if (strncmp(path, "records.", 8))
 		return path_value(fc, path);
 	list = json_array();
-	json_array_foreach(
-	    json_object_get(fc->case_json, "records"), i,
-	    r) if (!strcmp(json_string_value(json_object_get(r, "kind")) ?: "",
-			   path + 8)) json_array_append(list, r);
+	json_array_foreach(json_object_get(fc->case_json, "records"), i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "kind")) ?: "",
+			    path + 8))
+			json_array_append(list, r);
 	return list;
 }
 
@@ -147,8 +147,7 @@ static int add_each(const struct fill_ctx *fc, const json_t *b,
 	json_t *e;
 	int rc = 0;
 
-	json_array_foreach(list, i, e)
-	{
+	json_array_foreach(list, i, e) {
 		inner.item = e;
 		inner.index = (long)i + 1;
 		rc = add_blocks(&inner, json_object_get(b, "do"), it, err);
@@ -216,10 +215,11 @@ static const char *role_label(const struct fill_ctx *fc, const char *code)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(roles, i, r) if (
-	    !strcmp(json_string_value(json_object_get(r, "code")) ?: "",
-		    code)) return json_string_value(json_object_get(r, "name"))
-	    ?: code;
+	json_array_foreach(roles, i, r)
+		if (!strcmp(json_string_value(json_object_get(r, "code")) ?: "",
+			    code))
+			return json_string_value(json_object_get(r, "name"))
+				   ?: code;
 	if (json_is_object(roles) &&
 	    json_is_string(json_object_get(roles, code)))
 		return json_string_value(json_object_get(roles, code));
@@ -236,8 +236,7 @@ static int add_signatures(const struct fill_ctx *fc, struct items *it)
 
 	if (!json_array_size(sigs))
 		return items_add(it, ITEM_LINE, "（签名）____    日期：____");
-	json_array_foreach(sigs, i, s)
-	{
+	json_array_foreach(sigs, i, s) {
 		struct fill_ctx inner = *fc;
 		char line[1024];
 		char *text;
@@ -324,8 +323,7 @@ static int add_blocks(const struct fill_ctx *fc, const json_t *blocks,
 	json_t *b;
 	int rc = 0;
 
-	json_array_foreach(blocks, i, b)
-	{
+	json_array_foreach(blocks, i, b) {
 		rc = add_block(fc, b, it, err);
 		if (rc)
 			return err->code ? err->code

@@ -77,8 +77,9 @@ static int kind_in(const json_t *kinds, const char *kind)
 	size_t i;
 	json_t *k;
 
-	json_array_foreach(kinds, i, k) if (!strcmp(json_string_value(k) ?: "",
-						    kind)) return 1;
+	json_array_foreach(kinds, i, k)
+		if (!strcmp(json_string_value(k) ?: "", kind))
+			return 1;
 	return 0;
 }
 
@@ -105,10 +106,10 @@ static const json_t *case_record(const json_t *cs, uint64_t seq)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(
-	    json_object_get(cs, "records"), i,
-	    r) if ((uint64_t)json_integer_value(json_object_get(r, "seq")) ==
-		   seq) return r;
+	json_array_foreach(json_object_get(cs, "records"), i, r)
+		if ((uint64_t)json_integer_value(json_object_get(r, "seq")) ==
+		    seq)
+			return r;
 	return NULL;
 }
 
@@ -174,8 +175,7 @@ static const json_t *find_issue(const json_t *cs, const char *code,
 	size_t i;
 	json_t *r, *f;
 
-	json_array_foreach(json_object_get(cs, "records"), i, r)
-	{
+	json_array_foreach(json_object_get(cs, "records"), i, r) {
 		if (strcmp(str(r, "kind") ?: "", KIND_DOCUMENT_ISSUE))
 			continue;
 		f = json_object_get(r, "fields");
@@ -253,8 +253,9 @@ static const json_t *find_matter(struct cases *c, const char *code)
 	size_t i;
 	json_t *m;
 
-	json_array_foreach(json_object_get(cases_matters(c), "matters"), i,
-			   m) if (!strcmp(str(m, "code") ?: "", code)) return m;
+	json_array_foreach(json_object_get(cases_matters(c), "matters"), i, m)
+		if (!strcmp(str(m, "code") ?: "", code))
+			return m;
 	return NULL;
 }
 
@@ -263,8 +264,9 @@ static const json_t *first_of(const json_t *cs, const char *kind)
 	size_t i;
 	json_t *r;
 
-	json_array_foreach(json_object_get(cs, "records"), i,
-			   r) if (!strcmp(str(r, "kind") ?: "", kind)) return r;
+	json_array_foreach(json_object_get(cs, "records"), i, r)
+		if (!strcmp(str(r, "kind") ?: "", kind))
+			return r;
 	return NULL;
 }
 
@@ -291,21 +293,21 @@ static int render(struct documents *d, const json_t *tpl, const json_t *cs,
 {
 	struct cases *c = access_cases(d->a);
 	struct fill_ctx fc = {
-	    .d = d,
-	    .case_json = cs,
-	    .record = r,
-	    .application = first_of(cs, "application"),
-	    .matter = find_matter(c, str(json_object_get(cs, "matter"), "code")
-					 ?: ""),
-	    .laws = cases_laws(c),
-	    .cases = c,
+		.d = d,
+		.case_json = cs,
+		.record = r,
+		.application = first_of(cs, "application"),
+		.matter = find_matter(
+		    c, str(json_object_get(cs, "matter"), "code") ?: ""),
+		.laws = cases_laws(c),
+		.cases = c,
 	};
 	struct page_setup ps = {
-	    .title = str(tpl, "title"),
-	    .date = str(r, "recorded"),
-	    .seal_image = sealed ? d->seal_image : NULL,
+		.title = str(tpl, "title"),
+		.date = str(r, "recorded"),
+		.seal_image = sealed ? d->seal_image : NULL,
 	};
-	struct items it = {0};
+	struct items it = { 0 };
 	char qr[1024];
 	int rc =
 	    qr_text(d, (uint64_t)json_integer_value(json_object_get(r, "seq")),
@@ -356,11 +358,11 @@ static int issue_new(struct documents *d, const char *case_id, const char *code,
 	uint64_t source =
 	    (uint64_t)json_integer_value(json_object_get(r, "seq"));
 	const char *number = str(json_object_get(r, "fields"), "number") ?: "";
-	struct ledger_record rec = {.kind = KIND_DOCUMENT_ISSUE,
-				    .case_id = case_id,
-				    .actor = by->user,
-				    .os_user = by->os_user,
-				    .supersedes = -1};
+	struct ledger_record rec = { .kind = KIND_DOCUMENT_ISSUE,
+				     .case_id = case_id,
+				     .actor = by->user,
+				     .os_user = by->os_user,
+				     .supersedes = -1 };
 	struct buf stmt = BUF_INIT_MAX(4096), sig = BUF_INIT_MAX(4096);
 	struct ledger_attachment att;
 	struct ledger_receipt receipt;
@@ -565,10 +567,9 @@ int documents_list(struct documents *d, const char *case_id, json_t **out,
 	if (rc)
 		return rc;
 	*out = json_array();
-	json_array_foreach(
-	    json_object_get(cs, "records"), i,
-	    r) if (!strcmp(str(r, "kind") ?: "", KIND_DOCUMENT_ISSUE))
-	    json_array_append_new(*out, issue_info(r));
+	json_array_foreach(json_object_get(cs, "records"), i, r)
+		if (!strcmp(str(r, "kind") ?: "", KIND_DOCUMENT_ISSUE))
+			json_array_append_new(*out, issue_info(r));
 	json_decref(cs);
 	return 0;
 }

@@ -11,14 +11,14 @@
 
 #define BLANK "____"
 
-static const char *const digits[] = {"零", "一", "二", "三", "四",
-				     "五", "六", "七", "八", "九"};
+static const char *const digits[] = { "零", "一", "二", "三", "四",
+				      "五", "六", "七", "八", "九" };
 
 /* Below 10000, with 零 for inner zeros and 十 alone for 10 to 19. */
 static void small_number(int v, int lead, struct buf *b)
 {
-	static const char *const units[] = {"千", "百", "十", ""};
-	static const int scale[] = {1000, 100, 10, 1};
+	static const char *const units[] = { "千", "百", "十", "" };
+	static const int scale[] = { 1000, 100, 10, 1 };
 	int zero = 0, started = 0;
 
 	for (int i = 0; i < 4; i++) {
@@ -96,11 +96,10 @@ static const json_t *find_law(const json_t *laws, const char *id)
 	size_t i;
 	json_t *law;
 
-	json_array_foreach(
-	    json_object_get(laws, "laws"), i,
-	    law) if (!strcmp(json_string_value(json_object_get(law, "id"))
-				 ?: "",
-			     id)) return law;
+	json_array_foreach(json_object_get(laws, "laws"), i, law)
+		if (!strcmp(json_string_value(json_object_get(law, "id")) ?: "",
+			    id))
+			return law;
 	return NULL;
 }
 
@@ -109,7 +108,7 @@ static void cite_one(const json_t *laws, const json_t *cite, struct buf *b)
 {
 	const json_t *law = find_law(
 	    laws, json_string_value(json_object_get(cite, "law")) ?: "");
-	const char *parts[] = {"article", "paragraph", "item"};
+	const char *parts[] = { "article", "paragraph", "item" };
 	char num[128];
 
 	buf_printf(b, "《%s》",
@@ -140,8 +139,7 @@ char *format_citations(const json_t *laws, const json_t *cites)
 
 	if (json_is_object(cites))
 		cite_one(laws, cites, &b);
-	json_array_foreach(cites, i, c)
-	{
+	json_array_foreach(cites, i, c) {
 		if (i)
 			buf_puts(&b, "、");
 		cite_one(laws, c, &b);
@@ -164,8 +162,7 @@ static json_t *limit_text(const struct fill_ctx *fc, const char *name,
 	json_t *l;
 	char num[128], text[256];
 
-	json_array_foreach(json_object_get(fc->matter, "limits"), i, l)
-	{
+	json_array_foreach(json_object_get(fc->matter, "limits"), i, l) {
 		const char *unit = str(l, "unit") ?: "";
 
 		if (strcmp(str(l, "name") ?: "", name) ||
@@ -205,7 +202,7 @@ static json_t *walk(const json_t *o, const char *path)
 static json_t *actor_name(const struct fill_ctx *fc, const char *user)
 {
 	json_t *u = NULL, *name = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 
 	if (!user)
 		return NULL;
@@ -311,8 +308,7 @@ static void value_text(const struct fill_ctx *fc, const json_t *v,
 		buf_puts(b, t ? t : "");
 		free(t);
 	} else if (json_is_array(v))
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach(v, i, e) {
 			if (i)
 				buf_puts(b, sep);
 			value_text(fc, e, sep, b);

@@ -248,7 +248,7 @@ static double cell_width(const struct item *x, size_t c)
 /* Draws one table row: Pango layouts in Cairo rectangles. */
 static void put_row(struct pager *pg, const struct item *x, size_t row)
 {
-	PangoLayout *lays[32] = {0};
+	PangoLayout *lays[32] = { 0 };
 	double widths[32], height = 0, cx = MARGIN_LEFT;
 	size_t ncols = x->ncols < 32 ? x->ncols : 32, n = 0;
 
@@ -358,9 +358,7 @@ static void put_item(struct pager *pg, const struct item *x)
 		if (pg->y > pg->bottom)
 			new_page(pg);
 		break;
-	case ITEM_QR:
-		put_qr(pg, x->text);
-		break;
+	case ITEM_QR: put_qr(pg, x->text); break;
 	}
 }
 
@@ -373,8 +371,8 @@ static void run_layout(struct pager *pg, const struct items *it)
 	for (size_t i = 0; i < it->n; i++)
 		put_item(pg, &it->v[i]);
 	if (pg->ps->qr_text) {
-		struct item qr = {.type = ITEM_QR,
-				  .text = (char *)pg->ps->qr_text};
+		struct item qr = { .type = ITEM_QR,
+				   .text = (char *)pg->ps->qr_text };
 
 		pg->y += 12;
 		put_item(pg, &qr);
@@ -411,7 +409,7 @@ int layout_render(const struct page_setup *ps, const struct items *it,
 		  struct buf *pdf, struct error *err)
 {
 	cairo_surface_t *surface;
-	struct pager pg = {.ps = ps};
+	struct pager pg = { .ps = ps };
 	cairo_status_t st;
 
 	layout_fonts_init();

@@ -20,10 +20,9 @@ static const json_t *kind_fields(struct cases *c, const char *kind)
 	size_t i;
 	json_t *k;
 
-	json_array_foreach(
-	    json_object_get(cases_kinds(c), "kinds"), i,
-	    k) if (!strcmp(str(k, "code") ?: "",
-			   kind)) return json_object_get(k, "fields");
+	json_array_foreach(json_object_get(cases_kinds(c), "kinds"), i, k)
+		if (!strcmp(str(k, "code") ?: "", kind))
+			return json_object_get(k, "fields");
 	return NULL;
 }
 
@@ -32,9 +31,9 @@ static const char *field_label(const json_t *defs, const char *name)
 	size_t i;
 	json_t *f;
 
-	json_array_foreach(defs, i, f) if (!strcmp(str(f, "name") ?: "",
-						   name)) return str(f, "label")
-	    ?: name;
+	json_array_foreach(defs, i, f)
+		if (!strcmp(str(f, "name") ?: "", name))
+			return str(f, "label") ?: name;
 	return name;
 }
 
@@ -51,10 +50,10 @@ static char *value_text(const json_t *v)
 		return strdup(json_string_value(v));
 	if (json_is_boolean(v))
 		return strdup(json_is_true(v) ? "是" : "否");
-	json_array_foreach(v, i, e) plain = plain && json_is_string(e);
+	json_array_foreach(v, i, e)
+		plain = plain && json_is_string(e);
 	if (plain) {
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach(v, i, e) {
 			if (i)
 				buf_puts(&b, "、");
 			buf_puts(&b, json_string_value(e));
@@ -93,7 +92,7 @@ static int add_head_rows(struct cases *c, const json_t *rec, struct rows *r)
 {
 	char seq[32], when[128];
 	json_t *u = NULL;
-	struct error err = {0};
+	struct error err = { 0 };
 	const char *actor = str(rec, "actor") ?: "";
 	int rc;
 
@@ -127,7 +126,7 @@ static int record_items(struct documents *d, const json_t *rec,
 	struct cases *c = access_cases(d->a);
 	const json_t *defs = kind_fields(c, str(rec, "kind") ?: "");
 	const json_t *fields = json_object_get(rec, "fields");
-	struct rows r = {0};
+	struct rows r = { 0 };
 	const char *name;
 	json_t *v;
 	int rc =
@@ -137,8 +136,7 @@ static int record_items(struct documents *d, const json_t *rec,
 		rc = add_head_rows(c, rec, &r);
 	if (rc == 0 && !fields)
 		rc = row_add(&r, "内容", strdup("（内容已依法销毁）"));
-	json_object_foreach((json_t *)fields, name, v)
-	{
+	json_object_foreach((json_t *)fields, name, v) {
 		if (rc == 0)
 			rc =
 			    row_add(&r, field_label(defs, name), value_text(v));
@@ -157,8 +155,8 @@ int documents_render_record(struct documents *d, const char *case_id,
 			    uint64_t seq, struct buf *pdf, struct error *err)
 {
 	struct ledger *l = access_ledger(d->a);
-	struct items it = {0};
-	struct page_setup ps = {0};
+	struct items it = { 0 };
+	struct page_setup ps = { 0 };
 	char qr[1024], leaf_text[HASH_TEXT_MAX];
 	uint8_t leaf[HASH_LEN];
 	json_t *rec = NULL;

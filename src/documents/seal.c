@@ -123,7 +123,7 @@ static int64_t recorded_seq(struct documents *d)
 {
 	struct ledger *l = access_ledger(d->a);
 	struct buf v = BUF_INIT_MAX(256);
-	struct error err = {0};
+	struct error err = { 0 };
 	struct store *s;
 	char name[128];
 	int64_t seq = -1;
@@ -154,10 +154,10 @@ int seal_record(struct documents *d, const char *actor, const char *os_user,
 		struct error *err)
 {
 	struct ledger *l = access_ledger(d->a);
-	struct ledger_record rec = {.kind = KIND_SEAL_KEY,
-				    .actor = actor,
-				    .os_user = os_user,
-				    .supersedes = -1};
+	struct ledger_record rec = { .kind = KIND_SEAL_KEY,
+				     .actor = actor,
+				     .os_user = os_user,
+				     .supersedes = -1 };
 	struct ledger_receipt receipt;
 	struct meta_put m;
 	char name[128];

@@ -15,22 +15,23 @@
 #include "internal.h"
 
 static const char *const template_members[] = {
-    "code",	  "title",     "source", "when",    "number",
-    "transcript", "addressee", "body",	 "closing", NULL,
+	"code",	      "title",	   "source", "when",	"number",
+	"transcript", "addressee", "body",   "closing", NULL,
 };
 
 static const char *const bureau_members[] = {
-    "version", "name",	     "address", "phone",	  "reconsideration",
-    "court",   "seal_image", "fonds",	"paper_location", NULL,
+	"version", "name",	 "address", "phone",	      "reconsideration",
+	"court",   "seal_image", "fonds",   "paper_location", NULL,
 };
 
 static const char *const roots[] = {
-    "case",	"record", "fields", "bureau", "limit",
-    "deadline", "matter", "item",   "index",  NULL,
+	"case",	    "record", "fields", "bureau", "limit",
+	"deadline", "matter", "item",	"index",  NULL,
 };
 
 static const char *const filters[] = {
-    "date", "datetime", "cn", "laws", "yesno", "enum", "join", "default", NULL,
+	"date", "datetime", "cn",      "laws", "yesno",
+	"enum", "join",	    "default", NULL,
 };
 
 static int in_list(const char *const *list, const char *s, size_t n)
@@ -50,14 +51,12 @@ static int check_members(const char *file, const char *where, const json_t *o,
 	if (!json_is_object(o))
 		return error_set(err, CT_EINVAL, "%s: %s must be an object",
 				 file, where);
-	json_object_foreach(
-	    (json_t *)o, name,
-	    v) if (!in_list(allowed, name,
-			    strlen(
-				name))) return error_set(err, CT_EINVAL,
-							 "%s: unknown member "
-							 "'%s' in %s",
-							 file, name, where);
+	json_object_foreach((json_t *)o, name, v)
+		if (!in_list(allowed, name, strlen(name)))
+			return error_set(err, CT_EINVAL,
+					 "%s: unknown member "
+					 "'%s' in %s",
+					 file, name, where);
 	return 0;
 }
 
@@ -118,8 +117,8 @@ static int check_string(const char *file, const char *where, const json_t *v,
 
 static int check_cond(const char *file, const json_t *c, struct error *err)
 {
-	static const char *const members[] = {"field", "equals", "present",
-					      NULL};
+	static const char *const members[] = { "field", "equals", "present",
+					       NULL };
 
 	if (check_members(file, "a condition", c, members, err))
 		return err->code;
@@ -144,19 +143,19 @@ static int check_cells(const char *file, const json_t *row, struct error *err)
 				 "%s: a table row must be an "
 				 "array of one or more strings",
 				 file);
-	json_array_foreach(row, i,
-			   cell) if (check_string(file, "a table cell", cell,
-						  err)) return err->code;
+	json_array_foreach(row, i, cell)
+		if (check_string(file, "a table cell", cell, err))
+			return err->code;
 	return 0;
 }
 
 static int check_block(const char *file, const json_t *b, struct error *err)
 {
 	static const char *const members[] = {
-	    "p",    "h",	"if",	      "then",	      "else",
-	    "each", "do",	"table",      "table_each",   "header",
-	    "row",  "remedies", "signatures", "confirmation", "space",
-	    NULL,
+		"p",	"h",	    "if",	  "then",	  "else",
+		"each", "do",	    "table",	  "table_each",	  "header",
+		"row",	"remedies", "signatures", "confirmation", "space",
+		NULL,
 	};
 	const json_t *v;
 	size_t i;
@@ -183,8 +182,9 @@ static int check_block(const char *file, const json_t *b, struct error *err)
 					 "%s: \"table\" must "
 					 "be an array of rows",
 					 file);
-		json_array_foreach(
-		    v, i, b) if (check_cells(file, b, err)) return err->code;
+		json_array_foreach(v, i, b)
+			if (check_cells(file, b, err))
+				return err->code;
 		return 0;
 	}
 	if ((v = json_object_get(b, "table_each"))) {
@@ -220,15 +220,16 @@ static int check_blocks(const char *file, const json_t *blocks,
 	if (!json_is_array(blocks))
 		return error_set(err, CT_EINVAL, "%s: blocks must be an array",
 				 file);
-	json_array_foreach(blocks, i,
-			   b) if (check_block(file, b, err)) return err->code;
+	json_array_foreach(blocks, i, b)
+		if (check_block(file, b, err))
+			return err->code;
 	return 0;
 }
 
 static int check_template(const char *file, const char *code, const json_t *t,
 			  struct error *err)
 {
-	static const char *const closing_members[] = {"issuer", "date", NULL};
+	static const char *const closing_members[] = { "issuer", "date", NULL };
 	const json_t *v;
 
 	if (check_members(file, "the template", t, template_members, err))

@@ -28,7 +28,7 @@ static int parse_seq(const char *text, uint64_t *out)
 
 int serve_documents(struct api_call *call, struct reply *r, struct error *err)
 {
-	struct access_target t = {.case_id = call->params[0]};
+	struct access_target t = { .case_id = call->params[0] };
 	json_t *list = NULL;
 	bool denied = false;
 	int rc = api_allow(call, ACT_DOCUMENT_READ, &t, r, &denied, err);
@@ -48,20 +48,18 @@ static int read_body(const json_t *body, const char **kind, int64_t *seq,
 	const char *key;
 	json_t *v;
 
-	json_object_foreach((json_t *)body, key, v) if (
-	    strcmp(key, "document") &&
-	    strcmp(
-		key,
-		"record")) return reply_rejected(reply_problem_of(r,
-								  PROBLEM_VALIDATION_FAILED,
-								  "member '%s' "
-								  "is "
-								  "unknown; "
-								  "the body "
-								  "takes "
-								  "document "
-								  "and record",
-								  key));
+	json_object_foreach((json_t *)body, key, v)
+		if (strcmp(key, "document") && strcmp(key, "record"))
+			return reply_rejected(
+			    reply_problem_of(r, PROBLEM_VALIDATION_FAILED,
+					     "member '%s' "
+					     "is "
+					     "unknown; "
+					     "the body "
+					     "takes "
+					     "document "
+					     "and record",
+					     key));
 	*kind = json_string_value(json_object_get(body, "document"));
 	if (!*kind)
 		return reply_rejected(reply_problem_of(
@@ -107,7 +105,7 @@ static int reply_pdf(struct reply *r, struct buf *pdf, const json_t *info)
 
 int issue_document(struct api_call *call, struct reply *r, struct error *err)
 {
-	struct access_target t = {.case_id = call->params[0]};
+	struct access_target t = { .case_id = call->params[0] };
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
 	struct documents *d = call->s->documents;
 	const char *kind;
@@ -148,7 +146,7 @@ int issue_document(struct api_call *call, struct reply *r, struct error *err)
 
 int serve_document(struct api_call *call, struct reply *r, struct error *err)
 {
-	struct access_target t = {.case_id = call->params[0]};
+	struct access_target t = { .case_id = call->params[0] };
 	struct buf pdf = BUF_INIT_MAX(BUF_DEFAULT_MAX);
 	struct documents *d = call->s->documents;
 	json_t *info = NULL;
