@@ -157,7 +157,9 @@ static void csv_field_written_quoted(void **state)
 	assert_int_equal(csv_put_field(&out, "a,b"), 0);
 	assert_int_equal(csv_put_field(&out, "say \"hi\""), 0);
 	assert_int_equal(csv_put_field(&out, " pad"), 0);
-	assert_string_equal(out.data, "plain\"a,b\"\"say \"\"hi\"\"\"\" pad\"");
+	assert_int_equal(csv_put_field(&out, "\xEF\xBB\xBFx"), 0);
+	assert_string_equal(out.data, "plain\"a,b\"\"say \"\"hi\"\"\"\" pad\""
+				      "\"\xEF\xBB\xBFx\"");
 	buf_release(&out);
 }
 
