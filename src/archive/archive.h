@@ -3,7 +3,7 @@
  * BagIt bag in a tar or zip file, that a court or an archive checks
  * without casetrail (docs/archive.md).
  *
- * The bag holds every entry of the case with its content and salt, the
+ * The bag contains every entry of the case with its content and salt, the
  * PDF rendering of every record, every file, the inclusion proof of
  * every entry against one signed checkpoint, the keys that verify them,
  * a DA/T 48 package XML (eep.xml) signed with the bureau's seal key, the
@@ -26,7 +26,7 @@
 #include "common/error.h"
 #include "documents/documents.h"
 
-/* What archive_seal seals, and for whom. */
+/* The case to seal, the package format and the preparer. */
 struct archive_req {
 	const char *case_id;
 	const char *format;     /* "tar" (default) or "zip" */

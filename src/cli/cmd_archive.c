@@ -44,8 +44,8 @@ static int write_package(const char *dir, const char *data, const char *as,
 		return rc;
 	}
 	if (documents_open(cli_access(), cli_data_dir(data), &d, &err) != 0) {
-		fprintf(stderr, "casetrail: records go without renderings: "
-			"%s\n", err.msg);
+		fprintf(stderr, "casetrail: cannot render records, so the "
+			"package has no PDFs of them: %s\n", err.msg);
 		error_clear(&err);
 		d = NULL;
 	}
