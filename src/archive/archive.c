@@ -321,9 +321,12 @@ static int add_attachments(struct sealing *sg, const json_t *entry,
 			"{s:s, s:s, s:I}", "hash", hash, "type",
 			jstr(att, "type"), "size",
 			json_integer_value(json_object_get(att, "size"))));
-		if (!strncmp(jstr(att, "type"), "video/", 6) ||
-		    !strncmp(jstr(att, "type"), "audio/", 6) ||
-		    !strncmp(jstr(entry, "kind"), "media-", 6))
+		/* An ingest's first attachment is the file, the next its
+		 * thumbnail. */
+		if (!strcmp(jstr(entry, "kind"), "media-ingest")
+			    ? i == 0
+			    : !strncmp(jstr(att, "type"), "video/", 6) ||
+				      !strncmp(jstr(att, "type"), "audio/", 6))
 			sg->av_files++;
 	}
 	json_object_set_new(rec, "files", list);

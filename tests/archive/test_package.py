@@ -144,6 +144,10 @@ class PackageTest(workflow.WorkflowTest):
         self.assert_caught(bad, victim)
         # One AV file swapped for the other under its name.
         pkg = json.loads(dict(items)[root + "/data/package.json"])
+        self.assertEqual(pkg["closing"]["av_files"], 2)
+        self.assertEqual(pkg["closing"]["items"], len(pkg["catalogue"]))
+        self.assertEqual(pkg["type"], "原始型")
+        self.assertRegex(pkg["reference"], r"^\w+-WS·\d{4}-D30-\d{6}$")
         av = [root + "/" + p for p, f in pkg["files"].items() if f["type"].startswith("video/")]
         files = [(n, d) for n, d in items if n in av]
         self.assertEqual(len(files), 2, pkg["files"])
