@@ -23,6 +23,7 @@ int documents_open(struct access *a, const char *data_dir,
 		return error_set(err, CT_ENOMEM, "out of memory");
 	d->a = a;
 	pthread_mutex_init(&d->mu, NULL);
+	layout_fonts_acquire();
 	snprintf(d->data_dir, sizeof(d->data_dir), "%s", data_dir);
 	rc = templates_load(d, err);
 	if (rc == 0)
@@ -59,6 +60,7 @@ void documents_close(struct documents *d)
 	free(d->seal_pem);
 	layout_free_png(d->seal_image);
 	pthread_mutex_destroy(&d->mu);
+	layout_fonts_release();
 	free(d);
 }
 

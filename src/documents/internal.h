@@ -89,8 +89,12 @@ struct page_setup {
 	void *seal_image;	 /* cairo_surface_t, NULL: no seal */
 };
 
-/* Makes the fonts visible to fontconfig; call once before rendering. */
-void layout_fonts_init(void);
+/*
+ * Makes the fonts visible to fontconfig before the first render;
+ * layout_fonts_release undoes it once every acquirer released it.
+ */
+void layout_fonts_acquire(void);
+void layout_fonts_release(void);
 
 /* Reads a PNG image (cairo_surface_t), or NULL when it cannot. */
 void *layout_load_png(const char *path);
