@@ -26,6 +26,16 @@ static int sweep_case(void *ctx, const char *id, size_t len)
 
 	(void)len;
 	slot = state_get(sc->c, sc->s, id, sc->err);
+	/*
+	 * A due list (publicity-due, archive-due) may name a case whose row
+	 * is gone from a damaged projection, which a rebuild then restores.
+	 */
+	if (!slot && sc->err->code == CT_ENOTFOUND) {
+		log_warn("cases", "due list names a case without a row",
+			 "case=%s", id);
+		error_clear(sc->err);
+		return 0;
+	}
 	if (!slot)
 		return sc->err->code ? sc->err->code : CT_EIO;
 	rc = case_project(sc->c, sc->s, &slot->cs, sc->now_ms, sc->err);
