@@ -64,6 +64,13 @@ int serve_publicity(struct api_call *call, struct reply *r,
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
 	req.public_view = public_view;
+	/* A HEAD exports nothing: it would record a file nobody received. */
+	if (!strcmp(call->rq->method, MHD_HTTP_METHOD_HEAD)) {
+		r->status = MHD_HTTP_OK;
+		r->content_type = "text/csv; charset=utf-8; header=present";
+		r->cache_control = CACHE_NONE;
+		return 0;
+	}
 	buf_reset(&r->body);
 	rc = publicity_export(call->s->access, call->who, &call->actor, &req,
 			      &r->body, &out, err);

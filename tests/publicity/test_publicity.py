@@ -430,6 +430,11 @@ class PublicityApiTest(PublicityTest):
             r = server.request("GET", path, token=token)
             self.assertEqual(r.status, 200, r)
             self.assertEqual(self.rows(r.body)[0]["XK_XDR_ZJHM"], PERSON_ID)
+            before = server.request("GET", "/healthz").json["entries"]
+            r = server.request("HEAD", path, token=token)
+            self.assertEqual(r.status, 200, r)
+            after = server.request("GET", "/healthz").json["entries"]
+            self.assertEqual(after, before, "a HEAD records no export")
             r = server.request("GET", path, token=handler)
             self.assertEqual(r.status, 403, r)
             r = server.request("GET", "/api/v1/publicity?from=x&to=%s" % day(0), token=token)
