@@ -1076,12 +1076,12 @@ int archive_seal(struct access *a, struct documents *d,
 				      err);
 	if (rc)
 		goto out;
-	sg.docs = json_array();
 	if (d && documents_list(d, req->case_id, &sg.docs, err)) {
-		json_decref(sg.docs);
-		sg.docs = json_array();
+		sg.docs = NULL;
 		error_clear(err);
 	}
+	if (!sg.docs)
+		sg.docs = json_array();
 	sg.records = json_array();
 	sg.files = json_object();
 	sg.staff_keys = json_object();
