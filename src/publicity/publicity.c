@@ -65,24 +65,50 @@ static const char *str(const json_t *o, const char *name)
 	return json_string_value(json_object_get(o, name));
 }
 
-/* Reads data/publicity.json; a missing file is an empty configuration. */
-static int load_config(struct exporter *x, struct error *err)
+/* Reads name (publicity.json, bureau.json) of the bureau data folder
+ * into *out; a missing file is an empty object. */
+static int load_data_file(struct exporter *x, const char *name, json_t **out,
+			  struct error *err)
 {
 	char path[4096];
 	json_error_t jerr;
-	const char *dir = cases_data_dir(x->cases);
 
-	snprintf(path, sizeof(path), "%s/publicity.json", dir);
+	snprintf(path, sizeof(path), "%s/%s", cases_data_dir(x->cases), name);
 	if (access(path, F_OK) != 0) {
-		x->config = json_object();
+		*out = json_object();
 		return 0;
 	}
-	x->config = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-	if (!x->config || !json_is_object(x->config))
+	*out = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (!*out || !json_is_object(*out))
 		return error_set(err, CT_EINVAL, "%s line %d: %s; fix the "
-				 "publicity configuration", path, jerr.line,
-				 x->config ? "not an object" : jerr.text);
+				 "bureau data", path, jerr.line,
+				 *out ? "not an object" : jerr.text);
 	return 0;
+}
+
+/*
+ * Loads publicity.json. The authority's name defaults to bureau.json's
+ * "name", kept in the configuration so that it lives as long.
+ */
+static int load_config(struct exporter *x, struct error *err)
+{
+	json_t *bureau = NULL, *auth;
+	int rc = load_data_file(x, "publicity.json", &x->config, err);
+
+	if (rc == 0)
+		rc = load_data_file(x, "bureau.json", &bureau, err);
+	if (rc == 0) {
+		auth = json_object_get(x->config, "authority");
+		if (!json_is_object(auth)) {
+			auth = json_object();
+			json_object_set_new(x->config, "authority", auth);
+		}
+		if (!str(auth, "name") || !str(auth, "name")[0])
+			json_object_set(auth, "name",
+					json_object_get(bureau, "name"));
+	}
+	json_decref(bureau);
+	return rc;
 }
 
 static int check_authority(struct exporter *x, struct error *err)
