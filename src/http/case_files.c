@@ -1,6 +1,7 @@
 /*
  * Case files over HTTP (docs/archive.md): sealing an ended case's file
- * and downloading the package, and the list of a case's seals.
+ * and downloading the package (body {"format": "tar" | "zip"}, tar by
+ * default), and the list of a case's seals.
  */
 #include "common/common.h"
 
@@ -32,25 +33,28 @@ static int spool_open(struct server *s, struct error *err)
 
 int seal_case_file(struct api_call *call, struct reply *r, struct error *err)
 {
-	static const char *const params[] = { "format", NULL };
 	struct access_target t = { .case_id = call->params[0] };
 	struct archive_req req = { .case_id = call->params[0],
 				   .by = &call->actor };
-	json_t *info = NULL;
+	json_t *info = NULL, *v;
+	const char *key;
 	bool denied = false;
 	struct stat st;
 	int fd, rc = api_allow(call, ACT_CASE_FILE_SEAL, &t, r, &denied, err);
 
 	if (rc || denied)
 		return rc;
-	if (query_check(call->c, params, r) ||
-	    query_text(call->c, "format", &req.format, r))
-		return 0;
-	if (req.format && strcmp(req.format, "tar") && strcmp(req.format,
-							     "zip"))
-		return reply_problem_of(r, PROBLEM_INVALID_PARAMETER, "invalid "
-					"format '%.16s': give tar or zip",
-					req.format);
+	json_object_foreach(call->body, key, v)
+		if (strcmp(key, "format"))
+			return reply_problem_of(r, PROBLEM_VALIDATION_FAILED,
+						"member '%.40s' is unknown; the "
+						"body takes format", key);
+	req.format = json_string_value(json_object_get(call->body, "format"));
+	if (json_object_get(call->body, "format") &&
+	    (!req.format || (strcmp(req.format, "tar") &&
+			     strcmp(req.format, "zip"))))
+		return reply_problem_of(r, PROBLEM_VALIDATION_FAILED, "invalid "
+					"format: give \"tar\" or \"zip\"");
 	req.data_dir = cases_data_dir(call->s->cases);
 	fd = spool_open(call->s, err);
 	if (fd < 0)

@@ -12,6 +12,7 @@ import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 
+import apitest  # noqa: E402
 import ctest  # noqa: E402
 import mediafiles  # noqa: E402
 import workflow  # noqa: E402
@@ -160,6 +161,35 @@ class PackageTest(workflow.WorkflowTest):
                   for n, d in items]
         write(bad, edited, "tar")
         self.assert_caught(bad, eep)
+
+    def test_http_seals_for_archivists(self):
+        self.ok("user", "add", "chen.arch", "--role", "archivist", "--unit", "档案室",
+                "--as", "admin")
+        archivist = self.ok("token", "create", "--user", "chen.arch").out.strip().splitlines()[-1]
+        clerk = self.ok("token", "create", "--user", "wang.clerk").out.strip().splitlines()[-1]
+        server = apitest.Server(self.dir)
+        try:
+            path = "/api/v1/cases/%s/case-file" % self.case
+            self.assertEqual(server.request("POST", path, {}, token=clerk).status, 403)
+            bad = server.request("POST", path, {"format": "rar"}, token=archivist)
+            self.assertEqual(bad.status, 422, bad)
+            r = server.request("POST", path, {"format": "zip"}, token=archivist)
+            self.assertEqual(r.status, 201, r)
+            self.assertEqual(r.headers["Content-Type"], "application/zip")
+            again = server.request("POST", path, {}, token=archivist)
+            self.assertEqual(again.status, 200, again)
+            self.assertEqual(again.body, r.body)
+            listed = server.request("GET", "/api/v1/cases/%s/case-files" % self.case,
+                                    token=archivist)
+            self.assertEqual(listed.status, 200, listed)
+            self.assertEqual([i["seq"] for i in listed.json["items"]],
+                             [int(r.headers["Casetrail-Seal"])])
+        finally:
+            server.close()
+        package = os.path.join(self.tmp, "http.zip")
+        with open(package, "wb") as f:
+            f.write(r.body)
+        self.assert_sound(package)
 
     def test_amended_package_wraps_the_original(self):
         first, info = self.archive(fmt="zip")
