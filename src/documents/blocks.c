@@ -226,6 +226,33 @@ static const char *role_label(const struct fill_ctx *fc, const char *code)
 	return code;
 }
 
+/* One signature line: role, signer (a staff member by name), date. */
+static int add_signature(const struct fill_ctx *fc, const json_t *s,
+			 struct items *it)
+{
+	const char *person = json_string_value(json_object_get(s, "person"));
+	const char *method = json_string_value(json_object_get(s, "method"));
+	const char *at = json_string_value(json_object_get(s, "at"));
+	const char *name = person && person[0] ? person : "____";
+	char date[64], line[1024];
+	struct error err = { 0 };
+	json_t *user = NULL;
+	int staff = method && !strcmp(method, "staff");
+
+	if (staff && person &&
+	    cases_user_get(fc->cases, person, &user, &err) == 0 &&
+	    json_string_value(json_object_get(user, "display_name")))
+		name = json_string_value(json_object_get(user, "display_name"));
+	if (format_cn_date(at, 0, date, sizeof(date)) != 0)
+		snprintf(date, sizeof(date), "____");
+	snprintf(line, sizeof(line), "%s：%s%s    日期：%s",
+		 role_label(fc, json_string_value(json_object_get(s, "role"))
+				    ?: ""),
+		 name, staff ? "（已签名）" : "", date);
+	json_decref(user);
+	return items_add(it, ITEM_LINE, line);
+}
+
 static int add_signatures(const struct fill_ctx *fc, struct items *it)
 {
 	const json_t *sigs = json_object_get(
@@ -237,24 +264,7 @@ static int add_signatures(const struct fill_ctx *fc, struct items *it)
 	if (!json_array_size(sigs))
 		return items_add(it, ITEM_LINE, "（签名）____    日期：____");
 	json_array_foreach(sigs, i, s) {
-		struct fill_ctx inner = *fc;
-		char line[1024];
-		char *text;
-
-		inner.item = s;
-		snprintf(
-		    line, sizeof(line), "%s：%s    日期：%s",
-		    role_label(fc, json_string_value(json_object_get(s, "role"))
-				       ?: ""),
-		    !strcmp(json_string_value(json_object_get(s, "method"))
-				?: "",
-			    "staff")
-			? "{{item.person}}（已签名）"
-			: "{{item.person}}",
-		    "{{item.at|date}}");
-		text = fill_text(&inner, line);
-		rc = text ? items_add(it, ITEM_LINE, text) : CT_ENOMEM;
-		free(text);
+		rc = add_signature(fc, s, it);
 		if (rc)
 			break;
 	}
@@ -269,8 +279,8 @@ static int add_confirmation(const struct fill_ctx *fc, struct items *it)
 
 	return rc ? rc
 		  : items_add(it, ITEM_LINE,
-			      "被记录人（签名）：____________    "
-			      "____年____月____日");
+			      "被记录人（签名）：________    "
+			      "____年__月__日");
 }
 
 static int add_block(const struct fill_ctx *fc, const json_t *b,

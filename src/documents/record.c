@@ -28,41 +28,65 @@ static const json_t *kind_fields(struct cases *c, const char *kind)
 
 static const char *field_label(const json_t *defs, const char *name)
 {
+	/* Members that every kind may have, which no kind lists. */
+	static const char *const common[][2] = {
+		{ "signatures", "签名" },   { "number", "文书编号" },
+		{ "av", "音像记录" },       { "confirmation", "当事人确认" },
+		{ "mark", "密级标注" },
+	};
 	size_t i;
 	json_t *f;
 
 	json_array_foreach(defs, i, f)
 		if (!strcmp(str(f, "name") ?: "", name))
 			return str(f, "label") ?: name;
+	for (i = 0; i < ARRAY_SIZE(common); i++)
+		if (!strcmp(common[i][0], name))
+			return common[i][1];
 	return name;
 }
 
-/* A field's value as text: strings as they are, others as JSON. */
+/* Appends a value as text: dates in Chinese, arrays one item a line. */
+static void append_value(const json_t *v, struct buf *b)
+{
+	const char *text = json_string_value(v), *key;
+	char date[128];
+	json_t *e;
+	size_t i;
+
+	if (text && strlen(text) >= 10 && text[4] == '-' && text[7] == '-' &&
+	    format_cn_date(text, strlen(text) > 10, date, sizeof(date)) == 0)
+		buf_puts(b, date);
+	else if (text)
+		buf_puts(b, text);
+	else if (json_is_boolean(v))
+		buf_puts(b, json_is_true(v) ? "是" : "否");
+	else if (json_is_integer(v))
+		buf_printf(b, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	else if (json_is_array(v))
+		json_array_foreach(v, i, e) {
+			if (i)
+				buf_puts(b, json_is_object(e) ? "\n" : "、");
+			append_value(e, b);
+		}
+	else if (json_is_object(v))
+		json_object_foreach((json_t *)v, key, e) {
+			if (b->len && b->data[b->len - 1] != '\n')
+				buf_puts(b, "，");
+			buf_printf(b, "%s：", key);
+			append_value(e, b);
+		}
+}
+
 static char *value_text(const json_t *v)
 {
-	size_t i;
-	json_t *e;
-	int plain = json_is_array(v);
 	struct buf b = BUF_INIT_MAX(1 << 20);
 	char *out;
 
-	if (json_is_string(v))
-		return strdup(json_string_value(v));
-	if (json_is_boolean(v))
-		return strdup(json_is_true(v) ? "是" : "否");
-	json_array_foreach(v, i, e)
-		plain = plain && json_is_string(e);
-	if (plain) {
-		json_array_foreach(v, i, e) {
-			if (i)
-				buf_puts(&b, "、");
-			buf_puts(&b, json_string_value(e));
-		}
-		out = strdup(b.data ? b.data : "");
-		buf_release(&b);
-		return out;
-	}
-	return json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+	append_value(v, &b);
+	out = strdup(b.data ? b.data : "");
+	buf_release(&b);
+	return out;
 }
 
 struct rows {
