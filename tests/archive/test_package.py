@@ -1,5 +1,6 @@
 """Case files: sealing an ended case, and both verifiers against tampering."""
 
+import concurrent.futures
 import datetime
 import io
 import json
@@ -82,7 +83,10 @@ class PackageTest(workflow.WorkflowTest):
         self.assertEqual(pc, 0, pout)
 
     def assert_caught(self, path, name):
-        (cc, cout), (pc, pout) = self.verifiers(path)
+        self.assert_caught_by(self.verifiers(path), name)
+
+    def assert_caught_by(self, result, name):
+        (cc, cout), (pc, pout) = result
         self.assertEqual(cc, 1, (name, cout))
         self.assertEqual(pc, 1, (name, pout))
         short = name.split("/", 1)[1]
@@ -129,7 +133,7 @@ class PackageTest(workflow.WorkflowTest):
                      "data/catalogue.csv", "data/closing-note.txt", "data/check-report.json",
                      "data/log/checkpoint.txt"):
             self.assertIn(root + "/" + need, names)
-        bad = os.path.join(self.tmp, "bad.tar")
+        flips = []
         for i, (name, data) in enumerate(items):
             if not data:
                 continue
@@ -137,8 +141,14 @@ class PackageTest(workflow.WorkflowTest):
             flipped = bytearray(data)
             flipped[len(data) // 2] ^= 0x01
             changed[i] = (name, bytes(flipped))
-            write(bad, changed, "tar")
-            self.assert_caught(bad, name)
+            flips.append((os.path.join(self.tmp, "flip-%d.tar" % i), name))
+            write(flips[-1][0], changed, "tar")
+        # The verifiers run in parallel; each result is checked in order.
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            results = list(pool.map(lambda f: self.verifiers(f[0]), flips))
+        for (_, name), result in zip(flips, results):
+            self.assert_caught_by(result, name)
+        bad = os.path.join(self.tmp, "bad.tar")
         # A file removed.
         victim = next(n for n in names if n.endswith("/content.json"))
         write(bad, [(n, d) for n, d in items if n != victim], "tar")
