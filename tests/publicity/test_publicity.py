@@ -240,7 +240,7 @@ class LatePublicityTest(PublicityTest):
         return [f for f in self.findings(case) if f["code"] == "late-publicity"]
 
     def test_raised_without_export(self):
-        case, dec = self.granted_case(received_days=-40, decided_days=-20)
+        case, dec = self.granted_case(received_days=-45, decided_days=-25)
         found = self.late_findings(case)
         self.assertEqual(len(found), 1, self.findings(case))
         self.assertEqual(found[0]["record"], dec["seq"])
@@ -249,7 +249,7 @@ class LatePublicityTest(PublicityTest):
         self.assertIsNone(found[0]["cured"])
 
     def test_late_export_keeps_finding(self):
-        case, _ = self.granted_case(received_days=-40, decided_days=-20)
+        case, _ = self.granted_case(received_days=-45, decided_days=-25)
         self.export()
         found = self.late_findings(case)
         self.assertEqual(len(found), 1, self.findings(case))
@@ -269,12 +269,12 @@ class LatePublicityTest(PublicityTest):
         self.assertEqual(deadline["state"], "open", deadline)
 
     def test_refusal_has_no_publicity_deadline(self):
-        case, _ = self.granted_case(received_days=-40, decided_days=-20, result="deny")
+        case, _ = self.granted_case(received_days=-45, decided_days=-25, result="deny")
         self.assertEqual(self.late_findings(case), [])
         self.assertNotIn("publicity", self.show(case)["deadlines"])
 
     def test_rebuild_keeps_findings(self):
-        self.granted_case(received_days=-40, decided_days=-20)
+        self.granted_case(received_days=-45, decided_days=-25)
         in_time, _ = self.granted_case(received_days=-6, decided_days=-2)
         self.export()
         r = self.ct("rebuild")
