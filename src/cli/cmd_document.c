@@ -326,9 +326,11 @@ static int do_get(const struct doc_opts *o, const char *case_id,
 	if (rc == 0)
 		rc =
 		    cli_viewer_allow(cli_access(), &s.v, ACT_DOCUMENT_READ, &t);
-	if (rc == 0 &&
-	    documents_issued(s.d, case_id, seq, &pdf, &info, &err) != 0)
+	if (rc == 0 && documents_issued(s.d, case_id, seq, &pdf, &info,
+					&t.mark, &err) != 0)
 		rc = cli_fail(&err);
+	if (rc == 0 && t.mark != MARK_NONE)
+		rc = cli_viewer_allow(cli_access(), &s.v, ACT_RECORD_READ, &t);
 	session_close(&s);
 	if (rc == 0)
 		rc = write_out(o->out, &pdf);

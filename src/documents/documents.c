@@ -100,7 +100,33 @@ static int when_holds(const json_t *tpl, const json_t *r)
 	if (json_object_get(when, "equals"))
 		return v &&
 		       json_equal((json_t *)v, json_object_get(when, "equals"));
+	if (json_is_false(json_object_get(when, "present")))
+		return !v || json_is_null(v);
 	return v && !json_is_null(v);
+}
+
+/*
+ * Raises *mark to what the template prints of the applicant beyond the
+ * record: the contact, address or ID number are personal information,
+ * and a resident identity card number is sensitive.
+ */
+static void applicant_mark(const json_t *tpl, const json_t *cs,
+			   enum access_mark *mark)
+{
+	char *text = json_dumps(tpl, JSON_COMPACT);
+	enum access_mark m = MARK_NONE;
+	const char *id = str(cs, "applicant_id");
+
+	if (text && (strstr(text, "case.contact") ||
+		     strstr(text, "case.address") ||
+		     strstr(text, "case.applicant_id")))
+		m = MARK_PERSONAL;
+	if (text && strstr(text, "case.applicant_id") && id &&
+	    access_has_resident_id(id))
+		m = MARK_SENSITIVE_PERSONAL;
+	if (m > *mark)
+		*mark = m;
+	free(text);
 }
 
 static const json_t *case_record(const json_t *cs, uint64_t seq)
@@ -554,6 +580,8 @@ int documents_source(struct documents *d, const char *case_id,
 		    (uint64_t)json_integer_value(json_object_get(r, "seq"));
 		rc = record_mark(d, r, mark, err);
 	}
+	if (rc == 0)
+		applicant_mark(tpl, cs, mark);
 	json_decref(cs);
 	return rc;
 }
@@ -577,10 +605,11 @@ int documents_list(struct documents *d, const char *case_id, json_t **out,
 }
 
 int documents_issued(struct documents *d, const char *case_id, uint64_t seq,
-		     struct buf *pdf, json_t **info, struct error *err)
+		     struct buf *pdf, json_t **info, enum access_mark *mark,
+		     struct error *err)
 {
 	json_t *cs = NULL;
-	const json_t *r;
+	const json_t *r, *f, *tpl, *source;
 	int rc = load_case(d, case_id, &cs, err);
 
 	if (rc)
@@ -591,6 +620,17 @@ int documents_issued(struct documents *d, const char *case_id, uint64_t seq,
 			       "record %" PRIu64 " is not a "
 			       "document issued in case %s",
 			       seq, case_id);
+	f = json_object_get(r, "fields");
+	source = case_record(cs, (uint64_t)json_integer_value(
+					 json_object_get(f, "source")));
+	if (rc == 0 && mark) {
+		*mark = MARK_NONE;
+		if (source)
+			rc = record_mark(d, source, mark, err);
+		tpl = json_object_get(d->templates, str(f, "document") ?: "");
+		if (rc == 0 && tpl)
+			applicant_mark(tpl, cs, mark);
+	}
 	if (rc == 0)
 		rc = read_issued(d, r, pdf, err);
 	if (rc == 0 && info)

@@ -66,8 +66,10 @@ const char *documents_seal_public_pem(const struct documents *d);
 /*
  * Resolves the source record of document doc_kind in case_id as
  * documents_issue does (seq -1: the latest) without rendering: *source
- * gets its seq and *mark its confidentiality mark, which a reader of the
- * document must be cleared for. Errors as documents_issue.
+ * gets its seq and *mark the mark a reader of the document must be
+ * cleared for: the record's, raised to personal when the template prints
+ * the applicant's contact, address or ID number (sensitive-personal for
+ * a resident identity card number). Errors as documents_issue.
  */
 int documents_source(struct documents *d, const char *case_id,
 		     const char *doc_kind, int64_t seq, uint64_t *source,
@@ -84,11 +86,14 @@ int documents_record_mark(struct documents *d, const char *case_id,
 
 /*
  * Reads the PDF of the document that entry seq of case_id issued into
- * pdf, checked against its hash; *info (may be NULL) as documents_issue.
- * CT_ENOTFOUND when seq is not a document-issue entry of the case.
+ * pdf, checked against its hash; *info (may be NULL) as documents_issue,
+ * and *mark (may be NULL) as documents_source gives for its source
+ * record. CT_ENOTFOUND when seq is not a document-issue entry of the
+ * case.
  */
 int documents_issued(struct documents *d, const char *case_id, uint64_t seq,
-		     struct buf *pdf, json_t **info, struct error *err);
+		     struct buf *pdf, json_t **info, enum access_mark *mark,
+		     struct error *err);
 
 /*
  * Creates the seal key in store_dir/keys (seal.key, mode 0600, and

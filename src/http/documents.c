@@ -132,8 +132,10 @@ int issue_document(struct api_call *call, struct reply *r, struct error *err)
 		return rc;
 	rc = documents_issue(d, call->params[0], kind, (int64_t)source,
 			     &call->actor, &pdf, &info, err);
-	if (rc)
+	if (rc) {
+		buf_release(&pdf);
 		return reply_error(r, rc, err);
+	}
 	snprintf(target, sizeof(target), "record:%" PRIu64, source);
 	rc = api_log_read(call, ACT_DOCUMENT_ISSUE, call->params[0], target,
 			  t.mark, err);
@@ -156,20 +158,19 @@ int serve_document(struct api_call *call, struct reply *r, struct error *err)
 	int rc;
 
 	if (parse_seq(call->params[1], &seq) != 0)
-		return reply_rejected(reply_problem_of(r, PROBLEM_INVALID_PATH,
-						       "'%.40s' is not a seq",
-						       call->params[1]));
+		return reply_problem_of(r, PROBLEM_INVALID_PATH,
+					"'%.40s' is not a document's seq",
+					call->params[1]);
 	rc = api_allow(call, ACT_DOCUMENT_READ, &t, r, &denied, err);
 	if (rc || denied)
 		return rc;
-	rc = documents_issued(d, call->params[0], seq, &pdf, &info, err);
-	if (rc)
+	rc = documents_issued(d, call->params[0], seq, &pdf, &info, &t.mark,
+			      err);
+	if (rc) {
+		buf_release(&pdf);
 		return reply_error(r, rc, err);
-	rc = documents_record_mark(
-	    d, call->params[0],
-	    (uint64_t)json_integer_value(json_object_get(info, "source")),
-	    &t.mark, err);
-	if (rc == 0 && t.mark != MARK_NONE)
+	}
+	if (t.mark != MARK_NONE)
 		rc = api_allow(call, ACT_RECORD_READ, &t, r, &denied, err);
 	snprintf(target, sizeof(target), "record:%" JSON_INTEGER_FORMAT,
 		 json_integer_value(json_object_get(info, "source")));

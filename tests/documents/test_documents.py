@@ -393,6 +393,19 @@ class DocumentsTest(workflow.WorkflowTest):
         self.assertEqual(self.tree_size(), size, "bad input appended entries")
         self.assertEqual(self.ok("document", "list", granted, "--json").json, [])
 
+    def test_marked_document_needs_clearance(self):
+        case = self.cases["granted"]
+        size = self.tree_size()
+        # The service receipt prints the applicant's address.
+        r = self.render(case, "service-receipt", actor="wang.clerk", expect=2)
+        self.assertIn("is not cleared for content marked personal", r.err)
+        # The refusal is logged, nothing is issued.
+        self.assertEqual(self.tree_size(), size + 1)
+        self.assertEqual(self.ok("document", "list", case, "--json").json, [])
+        info, _ = self.render(case, "acceptance-notice", actor="wang.clerk")
+        self.assertEqual(self.ok("log", "show", str(info["seq"])).json["entry"]["actor"],
+                         "wang.clerk")
+
     def test_plain_record_rendering(self):
         case = self.cases["granted"]
         onsite = [r for r in self.records(case)
