@@ -306,6 +306,13 @@ static int add_attachments(struct sealing *sg, const json_t *entry,
 		json_array_append_new(list, json_string(path));
 		if (json_object_get(sg->files, path))
 			continue;
+		/* An earlier package is inside the one under data/original/. */
+		if (!strcmp(jstr(entry, "kind"), KIND_CASE_FILE_SEAL)) {
+			json_object_set_new(sg->files, path, json_pack(
+				"{s:s, s:s}", "hash", hash, "wrapped",
+				"data/original/"));
+			continue;
+		}
 		rc = ledger_blob_path(sg->l, hash, src, sizeof(src), err);
 		if (rc)
 			break;

@@ -387,7 +387,7 @@ static void check_attachments(struct pkg *p, const json_t *pkg,
 			      enum hash_alg alg, const char *file,
 			      const json_t *entry)
 {
-	const json_t *att;
+	const json_t *att, *row;
 	size_t i;
 
 	json_array_foreach(json_object_get(entry, "attachments"), i, att) {
@@ -399,12 +399,34 @@ static void check_attachments(struct pkg *p, const json_t *pkg,
 			continue;
 		snprintf(path, sizeof(path), "data/files/%s", hex + 1);
 		m = find(p, path);
-		if (!m && !json_is_true(json_object_get(json_object_get(
-				json_object_get(pkg, "files"), path), "absent")))
+		row = json_object_get(json_object_get(pkg, "files"), path);
+		if (!m && !json_is_true(json_object_get(row, "absent")) &&
+		    !json_object_get(row, "wrapped"))
 			bad(p, path, "missing (attached to %s)", file);
 		else if (m && strcmp(m->hex[alg == HASH_SM3 ? 2 : 0], hex + 1))
 			bad(p, path, "is not the file %s names", file);
 	}
+}
+
+/* The package under data/original/ is the one its seal entry attached. */
+static void check_original(struct pkg *p, const json_t *pkg,
+			   enum hash_alg alg, const char *file,
+			   const json_t *entry)
+{
+	const json_t *o = json_object_get(pkg, "original");
+	const char *hex = strchr(jstr(json_array_get(json_object_get(
+					entry, "attachments"), 0), "hash"), ':');
+	struct member *m = find(p, jstr(o, "path"));
+	char seq[24];
+
+	snprintf(seq, sizeof(seq), "%" JSON_INTEGER_FORMAT,
+		 json_integer_value(json_object_get(entry, "seq")));
+	if (!o || strcmp(jstr(o, "seal"), seq))
+		return;
+	if (!m)
+		bad(p, jstr(o, "path"), "missing (the package of %s)", file);
+	else if (!hex || strcmp(m->hex[alg == HASH_SM3 ? 2 : 0], hex + 1))
+		bad(p, jstr(o, "path"), "is not the package %s sealed", file);
 }
 
 static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
@@ -453,6 +475,7 @@ static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
 		bad(p, jstr(rec, "proof"), "does not prove %s in the "
 		    "checkpoint's tree", file);
 	check_attachments(p, pkg, alg, file, entry);
+	check_original(p, pkg, alg, file, entry);
 	if (fields && !strcmp(jstr(entry, "kind"), "signature"))
 		check_staff(p, pkg, file, fields);
 	if (fields && !strcmp(jstr(entry, "kind"), "document-issue"))

@@ -358,8 +358,15 @@ class Checker:
                 if path in self.files:
                     if H(alg, self.files[path]).hex() != att["hash"].split(":")[1]:
                         self.bad(path, "is not the file the entry names")
-                elif not pkg["files"].get(path, {}).get("absent"):
+                elif not set(pkg["files"].get(path, {})) & {"absent", "wrapped"}:
                     self.bad(path, "missing")
+            orig = pkg.get("original") or {}
+            if orig.get("seal") == str(entry.get("seq")):
+                want = entry["attachments"][0]["hash"].split(":")[1]
+                if orig.get("path") not in self.files:
+                    self.bad(orig.get("path"), "missing (the package of %s)" % name)
+                elif H(alg, self.files[orig["path"]]).hex() != want:
+                    self.bad(orig["path"], "is not the package %s sealed" % name)
             if entry.get("kind") == "signature" and rec.get("content"):
                 self.staff_signature(pkg, origin, json.loads(self.files[rec["content"]]), name)
             if entry.get("kind") == "document-issue" and rec.get("content"):

@@ -213,7 +213,11 @@ class PackageTest(workflow.WorkflowTest):
         originals = [n for n in names if "/data/original/" in n]
         self.assertEqual(len(originals), 1, names)
         with open(first, "rb") as f:
-            self.assertEqual(dict(members(second))[originals[0]], f.read())
+            original = f.read()
+        inside = dict(members(second))
+        self.assertEqual(inside[originals[0]], original)
+        # The original is there once, not also as the seal's attachment.
+        self.assertEqual([n for n, d in inside.items() if d == original], originals)
 
 
 class LateArchiveTest(workflow.WorkflowTest):
