@@ -220,6 +220,19 @@ class PackageTest(workflow.WorkflowTest):
         self.assertEqual([n for n, d in inside.items() if d == original], originals)
 
 
+class VerifyPyTest(unittest.TestCase):
+    def test_pure_sm3_matches_vectors(self):
+        sys.path.insert(0, os.path.dirname(VERIFY_PY))
+        import verify
+        # GB/T 32905-2016, examples 1 and 2.
+        self.assertEqual(verify.sm3_pure(b"abc").hex(),
+                         "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0")
+        self.assertEqual(verify.sm3_pure(b"abcd" * 16).hex(),
+                         "debe9ff92275b8a138604889c18e5a4d6fdb70e5387e5765293dcba39c0c5732")
+        for data in (b"", b"a" * 55, b"a" * 56, bytes(range(256)) * 3):
+            self.assertEqual(verify.sm3_pure(data), verify.H("sm3", data), len(data))
+
+
 class LateArchiveTest(workflow.WorkflowTest):
     """R-STO-2: 30 calendar days after the case ended, the case file must
     be sealed. Cases are served in the past with --at."""
