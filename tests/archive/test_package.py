@@ -59,6 +59,13 @@ class PackageTest(workflow.WorkflowTest):
             mediafiles.mp4(clip, start + datetime.timedelta(minutes=i), seconds=1 + i)
             self.ok("media", "ingest", clip, "--device", "BWC-001", "--case", self.case,
                     "--as", "li.handler")
+        # A note signed with a staff member's SM2 key.
+        password = self.ok("user", "add", "qin.author", "--role", "handler", "--unit", "审批一科",
+                           "--password", "--json", "--as", "admin").json["one_time_password"]
+        note = self.add(self.case, "note", {"text": "案卷材料已核对。"}, "qin.author")
+        r = self.ct("staff-key", "sign", str(note["seq"]), "--role", "author", "--as",
+                    "qin.author", input=password + "\n")
+        self.assertEqual(r.code, 0, r)
         # Issued documents go in as their sealed PDFs.
         for kind, actor in (("acceptance-notice", "wang.clerk"), ("decision-grant", "li.handler")):
             self.ok("document", "render", self.case, kind, "--as", actor,
@@ -156,6 +163,7 @@ class PackageTest(workflow.WorkflowTest):
         # One AV file swapped for the other under its name.
         pkg = json.loads(dict(items)[root + "/data/package.json"])
         self.assertEqual(pkg["closing"]["av_files"], 2)
+        self.assertEqual(len(pkg["staff_keys"]), 1)
         self.assertEqual(pkg["closing"]["items"], len(pkg["catalogue"]))
         self.assertEqual(pkg["type"], "原始型")
         self.assertRegex(pkg["reference"], r"^\w+-WS·\d{4}-D30-\d{6}$")
