@@ -393,6 +393,41 @@ class DocumentsTest(workflow.WorkflowTest):
         self.assertEqual(self.tree_size(), size, "bad input appended entries")
         self.assertEqual(self.ok("document", "list", granted, "--json").json, [])
 
+    def test_damaged_pdf_is_not_reprinted(self):
+        case = self.cases["granted"]
+        info, _ = self.render(case, "acceptance-notice")
+        digest = info["pdf"]["hash"].split(":", 1)[1]
+        blob = os.path.join(self.dir, "blobs", "sm3", digest[:2], digest[2:4], digest)
+        os.chmod(blob, 0o644)
+        with open(blob, "r+b") as f:
+            f.seek(100)
+            f.write(b"XXXX")
+        r = self.render(case, "acceptance-notice", expect=2)
+        self.assertIn("does not match its hash", r.err)
+        r = self.ct("verify")
+        self.assertEqual(r.code, 1, r)
+
+    def test_long_transcript_pages(self):
+        data = os.path.join(self.tmp, "data")
+        shutil.copytree(DATA, data)
+        paragraph = {"p": "经营场所与申请材料一致，" * 40}
+        template = {"code": "long-note", "title": "长篇笔录", "source": ["onsite-verification"],
+                    "transcript": True, "body": [paragraph] * 12 + [{"confirmation": True}]}
+        with open(os.path.join(data, "documents", "long-note.json"), "w",
+                  encoding="utf-8") as f:
+            json.dump(template, f, ensure_ascii=False)
+        out = os.path.join(self.tmp, "long.pdf")
+        r = self.ct("document", "render", self.cases["granted"], "long-note",
+                    "--out", out, "--data", data)
+        self.assertEqual(r.code, 0, r)
+        pages = run_tool("pdftotext", out, "-").split("\f")[:-1]
+        self.assertGreater(len(pages), 2)
+        for n, page in enumerate(pages, 1):
+            text = squeeze(page)
+            self.assertIn("第%d页共%d页" % (n, len(pages)), text)
+            self.assertIn("被记录人签名", text)
+        self.assertIn("以上笔录我已看过", squeeze(pages[-1]))
+
     def test_marked_document_needs_clearance(self):
         case = self.cases["granted"]
         size = self.tree_size()
