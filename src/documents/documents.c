@@ -196,6 +196,9 @@ static int find_source(const json_t *cs, const char *case_id, const char *code,
 	return 0;
 }
 
+static int record_mark(struct documents *d, const json_t *r,
+		       enum access_mark *mark, struct error *err);
+
 /* The document-issue record of (code, source) in cs, or NULL. */
 static const json_t *find_issue(const json_t *cs, const char *code,
 				uint64_t source)
@@ -379,8 +382,8 @@ static int store_pdf(struct ledger *l, const struct buf *pdf,
 /* Signs and records a freshly rendered document; fills *info. */
 static int issue_new(struct documents *d, const char *case_id, const char *code,
 		     const json_t *tpl, const json_t *r, const char *leaf,
-		     const struct actor *by, const struct buf *pdf,
-		     json_t **info, struct error *err)
+		     enum access_mark mark, const struct actor *by,
+		     const struct buf *pdf, json_t **info, struct error *err)
 {
 	struct ledger *l = access_ledger(d->a);
 	uint64_t source =
@@ -425,7 +428,12 @@ static int issue_new(struct documents *d, const char *case_id, const char *code,
 		    "sha256", sha, "size", (json_int_t)pdf->len, "signature",
 		    sig.data, "key", d->seal_id, "statement", stmt.data, "leaf",
 		    leaf);
+		/* The entry carries the mark of what the PDF prints. */
+		if (fields && mark != MARK_NONE)
+			json_object_set_new(fields, "mark",
+					    json_string(access_mark_code(mark)));
 		rec.fields = fields;
+		rec.seal = mark != MARK_NONE;
 		rec.attachments = &att;
 		rec.nattachments = 1;
 		rc = fields ? ledger_append(l, &rec, &receipt, err)
@@ -465,6 +473,7 @@ static int issue_locked(struct documents *d, const char *case_id,
 	const json_t *tpl = json_object_get(d->templates, code);
 	const json_t *r = NULL, *issued;
 	char leaf[HASH_TEXT_MAX];
+	enum access_mark mark = MARK_NONE;
 	json_t *cs = NULL;
 	int rc;
 
@@ -490,10 +499,14 @@ static int issue_locked(struct documents *d, const char *case_id,
 			*info = issue_info(issued);
 		goto out;
 	}
-	rc = render(d, tpl, cs, r, 1, pdf, leaf, err);
+	rc = record_mark(d, r, &mark, err);
+	if (rc == 0) {
+		applicant_mark(tpl, cs, &mark);
+		rc = render(d, tpl, cs, r, 1, pdf, leaf, err);
+	}
 	if (rc == 0)
-		rc = issue_new(d, case_id, code, tpl, r, leaf, by, pdf, info,
-			       err);
+		rc = issue_new(d, case_id, code, tpl, r, leaf, mark, by, pdf,
+			       info, err);
 out:
 	json_decref(cs);
 	return rc;

@@ -437,6 +437,9 @@ class DocumentsTest(workflow.WorkflowTest):
         # The refusal is logged, nothing is issued.
         self.assertEqual(self.tree_size(), size + 1)
         self.assertEqual(self.ok("document", "list", case, "--json").json, [])
+        info, _ = self.render(case, "service-receipt")
+        issued = [r for r in self.records(case) if r["seq"] == info["seq"]][0]
+        self.assertEqual(issued["mark"], "personal", "the entry's mark")
         info, _ = self.render(case, "acceptance-notice", actor="wang.clerk")
         self.assertEqual(self.ok("log", "show", str(info["seq"])).json["entry"]["actor"],
                          "wang.clerk")
