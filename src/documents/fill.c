@@ -58,7 +58,7 @@ void format_cn_number(long long v, char *out, size_t n)
 	buf_release(&b);
 }
 
-/* The civil date of a day count since 1970-01-01 (Howard Hinnant). */
+/* The proleptic Gregorian date of a day count since 1970-01-01. */
 static void civil(int64_t days, int *y, int *m, int *d)
 {
 	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;

@@ -51,9 +51,9 @@
 #ifdef CASETRAIL_ASAN
 /*
  * Cairo 1.16.0 leaks one array (768 bytes here) each time it subsets a
- * CFF font such as Fandol or Noto CJK into a PDF: measured with a
- * program that only draws one Pango line in such a font and finishes
- * the surface. LeakSanitizer reads this list of its own accord.
+ * CFF font such as Fandol or Noto CJK into a PDF. A program that only
+ * draws one Pango line in such a font and finishes the surface shows
+ * it. LeakSanitizer calls this function for its suppressions.
  */
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
@@ -116,7 +116,7 @@ void layout_fonts_acquire(void)
 
 /*
  * The last release frees what fontconfig and Cairo cache for the whole
- * process, so that a leak checker sees only what casetrail leaked.
+ * process, so that a leak checker reports only what casetrail leaked.
  */
 void layout_fonts_release(void)
 {
@@ -145,7 +145,7 @@ void layout_free_png(void *image)
 		cairo_surface_destroy(image);
 }
 
-/* Where the next item goes, and on which page. */
+/* The position of the next item and its page. */
 struct pager {
 	cairo_t *cr;
 	PangoContext *pc;

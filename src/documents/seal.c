@@ -43,23 +43,26 @@ static int write_public(const struct key *k, const char *path,
 			struct error *err)
 {
 	struct buf pem = BUF_INIT_MAX(1 << 16);
-	int fd = -1, rc = key_public_pem(k, &pem);
+	int fd, rc = key_public_pem(k, &pem);
 
-	if (rc == 0) {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd < 0)
-			rc = error_set(
-			    err, errno == EEXIST ? CT_EEXIST : CT_EIO,
-			    "cannot create '%s': %s", path, strerror(errno));
+	if (rc) {
+		buf_release(&pem);
+		return error_set(err, rc, "cannot encode the seal's public key");
 	}
-	if (fd >= 0 && (write(fd, pem.data, pem.len) != (ssize_t)pem.len ||
-			fsync(fd) != 0))
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		rc = error_set(err, errno == EEXIST ? CT_EEXIST : CT_EIO,
+			       "cannot create '%s': %s", path,
+			       strerror(errno));
+		buf_release(&pem);
+		return rc;
+	}
+	if (write(fd, pem.data, pem.len) != (ssize_t)pem.len || fsync(fd) != 0)
 		rc = error_set(err, CT_EIO, "cannot write '%s': %s", path,
 			       strerror(errno));
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	buf_release(&pem);
-	return rc ? (err->code ? err->code : rc) : 0;
+	return rc;
 }
 
 int documents_seal_create(const char *store_dir, struct error *err)
