@@ -665,7 +665,9 @@ static void eval_publicity(struct eval *e)
 	int32_t met = STORE_NO_DAY;
 	struct due due;
 
-	if (!result || (strcmp(result, "grant") && strcmp(result, "partial")))
+	/* 双公示 publishes licences; confirmations are not among them. */
+	if (!cs->licence || !result ||
+	    (strcmp(result, "grant") && strcmp(result, "partial")))
 		return;
 	lim = json_pack("{s:i, s:s}", "value", PUBLICITY_WORKING_DAYS, "unit",
 			"working_days");

@@ -333,6 +333,10 @@ static int export_case(struct exporter *x, const char *id, struct error *err)
 
 	if (rc)
 		return rc;
+	/* 双公示 publishes licences; confirmations are not among them. */
+	if (strcmp(str(json_object_get(view, "matter"), "type") ?: "",
+		   "licence"))
+		goto out;
 	dec = last_record(view, "decision");
 	result = str(json_object_get(dec, "fields"), "result");
 	day = dec ? decision_day(dec) : NO_DAY;
