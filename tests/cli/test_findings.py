@@ -500,7 +500,8 @@ class FindingListTest(FindingTest):
         case = self.new_case(received=RECEIVED)
         self.withdraw(case, "2026-09-22", when="2026-09-22T10:00:00+08:00")
         self.add(case, "note", {"text": "申请人已取回材料。"}, "wang.clerk")
-        self.assert_open_codes(case, [])
+        # No deemed acceptance; the case file was due 30 days after 09-22.
+        self.assert_open_codes(case, ["late-archive"])
 
 
 class EventTimeTest(FindingTest):
