@@ -627,6 +627,27 @@ static int project_application(struct cases *c, struct store *s,
 	return rc;
 }
 
+/*
+ * Whether cs holds a document-issue entry (src/documents/) of the same
+ * document and source record as fields: each is issued once, so that
+ * every re-print, from any process, returns the first.
+ */
+static int issued_before(const struct case_state *cs, const json_t *fields)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		const json_t *f = cs->recs[i].fields;
+
+		if (!f || strcmp(cs->recs[i].kind, "document-issue"))
+			continue;
+		if (json_equal(json_object_get(f, "document"),
+			       json_object_get(fields, "document")) &&
+		    json_equal(json_object_get(f, "source"),
+			       json_object_get(fields, "source")))
+			return 1;
+	}
+	return 0;
+}
+
 /* Checks a record of a case (unless replaying) and folds it in. */
 static int project_case_record(struct cases *c, struct store *s,
 			       struct rec *r, const char *case_id,
@@ -655,6 +676,14 @@ static int project_case_record(struct cases *c, struct store *s,
 	}
 	if (!slot)
 		return err->code ? err->code : CT_EIO;
+	if (!c->replaying && !strcmp(r->kind, "document-issue") &&
+	    issued_before(&slot->cs, r->fields))
+		return error_set(err, CT_EEXIST, "document %s of record %"
+				 JSON_INTEGER_FORMAT " was issued already",
+				 json_string_value(json_object_get(
+					 r->fields, "document")) ?: "",
+				 json_integer_value(json_object_get(
+					 r->fields, "source")));
 	/*
 	 * Findings that time raised before the event this record states,
 	 * evaluated as of the event: a record typed in later with an earlier

@@ -507,6 +507,28 @@ static int issue_locked(struct documents *d, const char *case_id,
 	if (rc == 0)
 		rc = issue_new(d, case_id, code, tpl, r, leaf, mark, by, pdf,
 			       info, err);
+	/* Another process issued it first: return what it recorded. */
+	if (rc == CT_EEXIST) {
+		uint64_t source =
+		    (uint64_t)json_integer_value(json_object_get(r, "seq"));
+
+		error_clear(err);
+		buf_reset(pdf);
+		json_decref(cs);
+		cs = NULL;
+		rc = load_case(d, case_id, &cs, err);
+		issued = rc == 0 ? find_issue(cs, code, source) : NULL;
+		if (rc == 0 && !issued)
+			rc = error_set(err, CT_ESTATE,
+				       "document %s of record %" PRIu64
+				       " was issued by another process but "
+				       "cannot be read",
+				       code, source);
+		if (rc == 0)
+			rc = read_issued(d, issued, pdf, err);
+		if (rc == 0 && info)
+			*info = issue_info(issued);
+	}
 out:
 	json_decref(cs);
 	return rc;
@@ -521,10 +543,10 @@ int documents_issue(struct documents *d, const char *case_id,
 	if (info)
 		*info = NULL;
 	/*
-	 * One issue at a time in this process, so that two requests for
-	 * the same document do not both record it.
-	 * NOTE: two processes issuing the same document at the same moment
-	 * can still both record it; the later render returns the first.
+	 * One issue at a time in this process. Across processes, the
+	 * workflow rejects a second document-issue entry of the same
+	 * document and source record (CT_EEXIST), and the loser returns
+	 * the winner's file.
 	 */
 	pthread_mutex_lock(&d->mu);
 	rc = issue_locked(d, case_id, doc_kind, seq, by, pdf, info, err);

@@ -293,6 +293,25 @@ class DocumentsTest(workflow.WorkflowTest):
         with open(out1, "rb") as a, open(got, "rb") as b:
             self.assertEqual(a.read(), b.read(), "document get differs")
 
+    def test_concurrent_issues_record_one(self):
+        case = self.cases["granted"]
+        outs = [os.path.join(self.tmp, "race-%d.pdf" % i) for i in range(4)]
+        env = dict(os.environ, CASETRAIL_LOG="warn")
+        procs = [subprocess.Popen([ctest.BIN, "document", "render", case,
+                                   "decision-grant", "--out", out, "--dir", self.dir,
+                                   "--data", DATA], env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE) for out in outs]
+        for p in procs:
+            _, err = p.communicate(timeout=120)
+            self.assertEqual(p.returncode, 0, err)
+        contents = set()
+        for out in outs:
+            with open(out, "rb") as f:
+                contents.add(f.read())
+        self.assertEqual(len(contents), 1, "the renders differ")
+        listed = self.ok("document", "list", case, "--json").json
+        self.assertEqual(len(listed), 1, listed)
+
     def test_issue_is_in_case_records(self):
         case = self.cases["granted"]
         info, _ = self.render(case, "decision-grant")
