@@ -321,6 +321,7 @@ class DocumentsTest(workflow.WorkflowTest):
         self.assertEqual(len(issued[0]["attachments"]), 1)
         self.assertEqual(issued[0]["attachments"][0]["type"], "application/pdf")
         self.ok("verify")
+        self.assertIs(self.ok("rebuild").json["match"], True, "rebuild differs")
 
     def test_seal_signature_verifies(self):
         case = self.cases["granted"]
