@@ -8,6 +8,17 @@
 #include "cases/cases.h"
 #include "internal.h"
 
+int value_in(const json_t *list, const json_t *v)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(list, i, e)
+		if (json_equal(e, (json_t *)v))
+			return 1;
+	return 0;
+}
+
 void items_release(struct items *it)
 {
 	for (size_t i = 0; i < it->n; i++) {
@@ -17,6 +28,7 @@ void items_release(struct items *it)
 		for (size_t c = 0; c < x->nrows * x->ncols; c++)
 			free(x->cells[c]);
 		free(x->cells);
+		free(x->widths);
 	}
 	free(it->v);
 	memset(it, 0, sizeof(*it));
@@ -108,6 +120,8 @@ static int cond_holds(const struct fill_ctx *fc, const json_t *cond)
 
 	if (eq)
 		holds = v && json_equal(v, (json_t *)eq);
+	else if (json_object_get(cond, "in"))
+		holds = v && value_in(json_object_get(cond, "in"), v);
 	else
 		holds = v && !json_is_null(v) && !json_is_false(v) &&
 			!(json_is_string(v) && !json_string_length(v)) &&
@@ -158,10 +172,35 @@ static int add_each(const struct fill_ctx *fc, const json_t *b,
 	return rc;
 }
 
+/*
+ * Turns a table's "widths" into shares of the text width, one per
+ * column. Columns beyond the listed widths get the last width.
+ */
+static int set_widths(struct item *x, const json_t *widths)
+{
+	double total = 0;
+	size_t n = json_array_size(widths);
+
+	if (n == 0 || x->ncols == 0)
+		return 0;
+	x->widths = calloc(x->ncols, sizeof(*x->widths));
+	if (!x->widths)
+		return CT_ENOMEM;
+	for (size_t c = 0; c < x->ncols; c++) {
+		x->widths[c] = json_number_value(
+		    json_array_get(widths, c < n ? c : n - 1));
+		total += x->widths[c];
+	}
+	for (size_t c = 0; c < x->ncols; c++)
+		x->widths[c] /= total;
+	return 0;
+}
+
 /* Fills rows (arrays of cell texts), padding each to ncols. */
 static int add_rows(const struct fill_ctx *fc, const json_t *rows, size_t nrows,
 		    const json_t *row_tpl, const json_t *list,
-		    const json_t *header, struct items *it)
+		    const json_t *header, const json_t *widths,
+		    struct items *it)
 {
 	size_t ncols = 2, total = nrows + (header != NULL), r = 0, i;
 	struct fill_ctx inner = *fc;
@@ -194,8 +233,10 @@ static int add_rows(const struct fill_ctx *fc, const json_t *rows, size_t nrows,
 			cells[r * ncols + c] = fill_text(
 			    &inner, json_string_value(json_array_get(row, c)));
 	}
-	return items_add_table(it, cells, total, ncols, header != NULL,
-			       rows != NULL);
+	if (items_add_table(it, cells, total, ncols, header != NULL,
+			    rows != NULL))
+		return CT_ENOMEM;
+	return set_widths(&it->v[it->n - 1], widths);
 }
 
 static int add_remedies(const struct fill_ctx *fc, struct items *it)
@@ -300,12 +341,13 @@ static int add_block(const struct fill_ctx *fc, const json_t *b,
 		return add_each(fc, b, it, err);
 	if ((v = json_object_get(b, "table")))
 		return add_rows(fc, v, json_array_size(v), NULL, NULL, NULL,
-				it);
+				json_object_get(b, "widths"), it);
 	if ((v = json_object_get(b, "table_each"))) {
 		json_t *list = loop_items(fc, json_string_value(v));
 		int rc = add_rows(fc, NULL, json_array_size(list),
 				  json_object_get(b, "row"), list,
-				  json_object_get(b, "header"), it);
+				  json_object_get(b, "header"),
+				  json_object_get(b, "widths"), it);
 
 		json_decref(list);
 		return rc;

@@ -100,6 +100,8 @@ static int when_holds(const json_t *tpl, const json_t *r)
 	if (json_object_get(when, "equals"))
 		return v &&
 		       json_equal((json_t *)v, json_object_get(when, "equals"));
+	if (json_object_get(when, "in"))
+		return v && value_in(json_object_get(when, "in"), v);
 	if (json_is_false(json_object_get(when, "present")))
 		return !v || json_is_null(v);
 	return v && !json_is_null(v);

@@ -212,6 +212,99 @@ static json_t *actor_name(const struct fill_ctx *fc, const char *user)
 	return name ? name : json_string(user);
 }
 
+/* The display name of every login name in v (a string or an array). */
+static json_t *person_names(const struct fill_ctx *fc, const json_t *v)
+{
+	json_t *out, *e;
+	size_t i;
+
+	if (json_is_string(v))
+		return actor_name(fc, json_string_value(v));
+	if (json_is_object(v) && json_is_string(json_object_get(v, "user")))
+		return actor_name(fc,
+				  json_string_value(json_object_get(v, "user")));
+	if (!json_is_array(v))
+		return json_incref((json_t *)v);
+	out = json_array();
+	json_array_foreach(v, i, e) {
+		json_array_append_new(out, person_names(fc, e));
+	}
+	return out;
+}
+
+/*
+ * The name of every material code in v (a string or an array), from the
+ * materials of the case's matter; a code the matter does not list stays
+ * as it is.
+ */
+static json_t *material_names(const struct fill_ctx *fc, const json_t *v)
+{
+	json_t *out, *e, *m;
+	size_t i;
+
+	if (json_is_string(v)) {
+		json_array_foreach(json_object_get(fc->matter, "materials"), i,
+				   m) {
+			if (!strcmp(str(m, "code") ?: "", json_string_value(v)))
+				return json_incref(json_object_get(m, "name"));
+		}
+		return json_incref((json_t *)v);
+	}
+	if (!json_is_array(v))
+		return json_incref((json_t *)v);
+	out = json_array();
+	json_array_foreach(v, i, e) {
+		json_array_append_new(out, material_names(fc, e));
+	}
+	return out;
+}
+
+static const json_t *find_record(const json_t *case_json, json_int_t seq)
+{
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(json_object_get(case_json, "records"), i, r)
+		if (json_integer_value(json_object_get(r, "seq")) == seq)
+			return r;
+	return NULL;
+}
+
+/*
+ * served.seq, served.number and served.title: the record that
+ * fields.document_seq of the source record names. A document-issue
+ * entry gives the issued document's number and title; any other
+ * record gives its own number and the name of its kind.
+ */
+static json_t *served_value(const struct fill_ctx *fc, const char *rest)
+{
+	const json_t *seq = json_object_get(
+	    json_object_get(fc->record, "fields"), "document_seq");
+	const json_t *r, *f, *k;
+	size_t i;
+
+	if (!json_is_integer(seq))
+		return NULL;
+	r = find_record(fc->case_json, json_integer_value(seq));
+	if (!r)
+		return NULL;
+	f = json_object_get(r, "fields");
+	if (!strcmp(rest, "seq"))
+		return json_incref((json_t *)seq);
+	if (!strcmp(rest, "number"))
+		return json_incref(json_object_get(f, "number"));
+	if (strcmp(rest, "title"))
+		return NULL;
+	if (!strcmp(str(r, "kind") ?: "", KIND_DOCUMENT_ISSUE))
+		return json_incref(json_object_get(f, "title"));
+	json_array_foreach(json_object_get(cases_kinds(fc->cases), "kinds"), i,
+			   k) {
+		if (!strcmp(str(k, "code") ?: "", str(r, "kind") ?: ""))
+			return json_incref(json_object_get(k, "name"));
+	}
+	return NULL;
+}
+
 static json_t *case_value(const struct fill_ctx *fc, const char *rest)
 {
 	const json_t *c = fc->case_json;
@@ -262,6 +355,8 @@ static json_t *resolve(const struct fill_ctx *fc, const char *path)
 		return record_value(fc, fc->record, rest);
 	if (ROOT("fields"))
 		return walk(json_object_get(fc->record, "fields"), rest);
+	if (ROOT("served"))
+		return served_value(fc, rest);
 	if (ROOT("bureau"))
 		return walk(fc->d->bureau, rest);
 	if (ROOT("matter")) {
@@ -362,6 +457,10 @@ static json_t *apply_filter(const struct fill_ctx *fc, json_t *v, const char *f)
 		if (format_cn_date(json_string_value(v), n == 8, text,
 				   sizeof(text)) == 0)
 			out = json_string(text);
+	} else if (!strncmp(f, "person", n) && n == 6) {
+		out = person_names(fc, v);
+	} else if (!strncmp(f, "material", n) && n == 8) {
+		out = material_names(fc, v);
 	} else if (!strncmp(f, "cn", n) && n == 2) {
 		if (json_is_integer(v)) {
 			format_cn_number(json_integer_value(v), text,

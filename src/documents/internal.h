@@ -64,6 +64,7 @@ struct item {
 	size_t nrows, ncols;
 	int header; /* the first row is a header (bold) */
 	int labels; /* the first column is labels (bold) */
+	double *widths; /* ncols column shares of the text width, or NULL */
 	int lines;
 };
 
@@ -73,6 +74,9 @@ struct items {
 };
 
 void items_release(struct items *it);
+/* Whether v equals an element of the array list (a condition's "in"). */
+int value_in(const json_t *list, const json_t *v);
+
 /* Adds an item of type with a copy of text (may be NULL). */
 int items_add(struct items *it, enum item_type type, const char *text);
 /* Adds a table of nrows x ncols cells, taking ownership of cells. */

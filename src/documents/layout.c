@@ -153,6 +153,10 @@ struct pager {
 	int draw;	 /* 0 while counting pages */
 	int page, pages; /* 1-based; pages known when drawing */
 	double y, bottom;
+	/* Top of the closing lines (issuer, date) and their page, or 0. */
+	double closing_top;
+	int closing_page;
+	enum item_type last_type;
 };
 
 static PangoLayout *make_layout(struct pager *pg, const char *family, int bold,
@@ -280,6 +284,8 @@ static void put_seal(struct pager *pg, double line_top, double line_h)
 
 static double cell_width(const struct item *x, size_t c)
 {
+	if (x->widths)
+		return TEXT_W * x->widths[c];
 	if (x->ncols == 2)
 		return c == 0 ? TEXT_W * 0.3 : TEXT_W * 0.7;
 	return TEXT_W / (double)x->ncols;
@@ -329,16 +335,33 @@ static void put_row(struct pager *pg, const struct item *x, size_t row)
 	pg->y += height;
 }
 
+/*
+ * Draws the verification code below the last item. When the page has
+ * no room left for it there, it goes to the left of the closing lines
+ * (issuer and date, set flush right) if they are on this page and the
+ * code fits from their top, and only otherwise onto a new page.
+ */
 static void put_qr(struct pager *pg, const char *text)
 {
 	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	PangoLayout *lay;
-	double module;
+	double module, top = pg->y + 12, text_w = TEXT_W - QR_SIZE - 4 * MM;
+	int beside = 0;
 
 	if (!q)
 		return;
-	if (pg->y + QR_SIZE > pg->bottom)
-		new_page(pg);
+	if (top + QR_SIZE > pg->bottom) {
+		beside = pg->closing_page == pg->page &&
+			 pg->closing_top + QR_SIZE <= pg->bottom;
+		if (beside) {
+			top = pg->closing_top;
+			/* Leaves the right half to the issuer and date. */
+			text_w = TEXT_W * 0.5 - QR_SIZE - 4 * MM;
+		} else {
+			new_page(pg);
+			top = pg->y;
+		}
+	}
 	module = QR_SIZE / q->width;
 	if (pg->draw) {
 		for (int r = 0; r < q->width; r++)
@@ -346,19 +369,20 @@ static void put_qr(struct pager *pg, const char *text)
 				if (q->data[r * q->width + c] & 1)
 					cairo_rectangle(
 					    pg->cr, MARGIN_LEFT + c * module,
-					    pg->y + r * module, module, module);
+					    top + r * module, module, module);
 		cairo_fill(pg->cr);
-		lay = make_layout(pg, fang, 0, 9, TEXT_W - QR_SIZE - 4 * MM);
+		lay = make_layout(pg, fang, 0, 9, text_w);
 		pango_layout_set_text(lay,
 				      "扫描二维码核验：本文书的来源记录在"
 				      "记录系统中的位置与叶哈希，可用 "
 				      "casetrail proof 验证。",
 				      -1);
-		cairo_move_to(pg->cr, MARGIN_LEFT + QR_SIZE + 4 * MM, pg->y);
+		cairo_move_to(pg->cr, MARGIN_LEFT + QR_SIZE + 4 * MM, top);
 		pango_cairo_show_layout(pg->cr, lay);
 		g_object_unref(lay);
 	}
-	pg->y += QR_SIZE;
+	if (!beside)
+		pg->y = top + QR_SIZE;
 	QRcode_free(q);
 }
 
@@ -385,6 +409,11 @@ static void put_item(struct pager *pg, const struct item *x)
 	case ITEM_RIGHT:
 	case ITEM_ISSUER:
 		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_RIGHT, 0, 4);
+		if (pg->last_type != ITEM_RIGHT && pg->last_type != ITEM_ISSUER) {
+			/* A line that started a new page begins there. */
+			pg->closing_top = pg->y < top ? MARGIN_TOP : top;
+			pg->closing_page = pg->page;
+		}
 		if (x->type == ITEM_ISSUER && pg->y > top)
 			put_seal(pg, top, pg->y - top);
 		break;
@@ -400,6 +429,7 @@ static void put_item(struct pager *pg, const struct item *x)
 		break;
 	case ITEM_QR: put_qr(pg, x->text); break;
 	}
+	pg->last_type = x->type;
 }
 
 /* Runs the layout once: counting pages (draw 0) or drawing them. */
@@ -407,6 +437,8 @@ static void run_layout(struct pager *pg, const struct items *it)
 {
 	pg->page = 1;
 	pg->y = MARGIN_TOP;
+	pg->closing_page = 0;
+	pg->last_type = ITEM_SPACE;
 	pg->bottom = PAGE_H - MARGIN_BOTTOM - (pg->ps->footer_sign ? 8 : 0);
 	for (size_t i = 0; i < it->n; i++)
 		put_item(pg, &it->v[i]);
@@ -414,7 +446,6 @@ static void run_layout(struct pager *pg, const struct items *it)
 		struct item qr = { .type = ITEM_QR,
 				   .text = (char *)pg->ps->qr_text };
 
-		pg->y += 12;
 		put_item(pg, &qr);
 	}
 	if (pg->draw) {

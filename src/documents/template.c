@@ -26,12 +26,12 @@ static const char *const bureau_members[] = {
 
 static const char *const roots[] = {
 	"case",	    "record", "fields", "bureau", "limit",
-	"deadline", "matter", "item",	"index",  NULL,
+	"deadline", "matter", "item",	"index",  "served", NULL,
 };
 
 static const char *const filters[] = {
 	"date", "datetime", "cn",      "laws", "yesno",
-	"enum", "join",	    "default", NULL,
+	"enum", "join",	    "default", "person", "material", NULL,
 };
 
 static int in_list(const char *const *list, const char *s, size_t n)
@@ -117,8 +117,9 @@ static int check_string(const char *file, const char *where, const json_t *v,
 
 static int check_cond(const char *file, const json_t *c, struct error *err)
 {
-	static const char *const members[] = { "field", "equals", "present",
-					       NULL };
+	static const char *const members[] = { "field", "equals", "in",
+					       "present", NULL };
+	const json_t *in = json_object_get(c, "in");
 
 	if (check_members(file, "a condition", c, members, err))
 		return err->code;
@@ -126,6 +127,11 @@ static int check_cond(const char *file, const json_t *c, struct error *err)
 		return error_set(err, CT_EINVAL,
 				 "%s: a condition needs "
 				 "\"field\"",
+				 file);
+	if (in && (!json_is_array(in) || json_array_size(in) == 0))
+		return error_set(err, CT_EINVAL,
+				 "%s: \"in\" of a condition must be a "
+				 "non-empty array of values",
 				 file);
 	return 0;
 }
@@ -149,13 +155,41 @@ static int check_cells(const char *file, const json_t *row, struct error *err)
 	return 0;
 }
 
+/* "widths" of a table: one positive number per column, at most 32. */
+static int check_widths(const char *file, const json_t *b, struct error *err)
+{
+	const json_t *w = json_object_get(b, "widths"), *v;
+	size_t i;
+
+	if (!w)
+		return 0;
+	if (!json_object_get(b, "table") && !json_object_get(b, "table_each"))
+		return error_set(err, CT_EINVAL,
+				 "%s: \"widths\" belongs to a table or "
+				 "table_each block",
+				 file);
+	if (!json_is_array(w) || json_array_size(w) == 0 ||
+	    json_array_size(w) > 32)
+		return error_set(err, CT_EINVAL,
+				 "%s: \"widths\" must be an array of 1 to "
+				 "32 numbers",
+				 file);
+	json_array_foreach(w, i, v)
+		if (!json_is_number(v) || json_number_value(v) <= 0)
+			return error_set(err, CT_EINVAL,
+					 "%s: \"widths\" must hold positive "
+					 "numbers, not element %zu",
+					 file, i);
+	return 0;
+}
+
 static int check_block(const char *file, const json_t *b, struct error *err)
 {
 	static const char *const members[] = {
 		"p",	"h",	    "if",	  "then",	  "else",
 		"each", "do",	    "table",	  "table_each",	  "header",
 		"row",	"remedies", "signatures", "confirmation", "space",
-		NULL,
+		"widths", NULL,
 	};
 	const json_t *v;
 	size_t i;
@@ -176,6 +210,8 @@ static int check_block(const char *file, const json_t *b, struct error *err)
 			return err->code;
 		return check_blocks(file, json_object_get(b, "do"), err);
 	}
+	if (check_widths(file, b, err))
+		return err->code;
 	if ((v = json_object_get(b, "table"))) {
 		if (!json_is_array(v))
 			return error_set(err, CT_EINVAL,

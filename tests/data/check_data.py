@@ -848,16 +848,20 @@ RECORD_PATHS = {"seq", "number", "at", "actor", "actor_name"}
 BUREAU_PATHS = {"name", "address", "phone", "reconsideration.body", "reconsideration.days",
                 "court.body", "court.months", "fonds", "paper_location"}
 MATTER_PATHS = {"basis", "code", "name"}
+# The record that fields.document_seq of a service record names.
+SERVED_PATHS = {"seq", "number", "title"}
 # The deadlines a case's evaluation computes (src/cases/evaluate.c).
 DEADLINE_NAMES = {"acceptance", "decision", "delivery", "hearing", "hearing_notice",
                   "hearing_request", "publicity", "renewal_application", "renewal_decision"}
 # Filter name -> number of ':' arguments (None: one or more).
 FILTERS = {"date": 0, "datetime": 0, "cn": 0, "laws": 0, "yesno": 2, "enum": None,
-           "join": 1, "default": 1}
+           "join": 1, "default": 1, "person": 0, "material": 0}
+# Field types holding login names, which print through the person filter.
+USER_TYPES = {"user", "users"}
 BLOCK_TYPES = {"p", "h", "if", "each", "table", "table_each", "remedies", "signatures",
                "confirmation", "space"}
 BLOCK_MEMBERS = {"if": ["then"], "each": ["do"], "table_each": ["row"]}
-BLOCK_OPTIONAL = {"if": ["else"], "table_each": ["header"]}
+BLOCK_OPTIONAL = {"if": ["else"], "table": ["widths"], "table_each": ["header", "widths"]}
 ARRAY_TYPES = {"strings", "users", "laws", "objects"}
 
 
@@ -915,6 +919,11 @@ def resolve_path(path, scope, where, problems):
     if root == "matter":
         return (True, None) if rest in MATTER_PATHS else bad(
             "is not one of matter.%s" % ", matter.".join(sorted(MATTER_PATHS)))
+    if root == "served":
+        if scope.field_spec("document_seq") is None:
+            return bad("needs a source kind with the field document_seq")
+        return (True, None) if rest in SERVED_PATHS else bad(
+            "is not one of served.%s" % ", served.".join(sorted(SERVED_PATHS)))
     if root == "limit":
         name = rest[:-len(".promised")] if rest.endswith(".promised") else rest
         return (True, None) if name in LIMIT_NAMES else bad(
@@ -965,7 +974,7 @@ def resolve_path(path, scope, where, problems):
             return bad("is not a sub-field of field %s" % show(scope.item.get("name")))
         return True, spec
     return bad("has an unknown root; use case, record, fields, bureau, limit, deadline, "
-               "matter, item or index")
+               "matter, served, item or index")
 
 
 def check_filter(text, spec, where, problems):
@@ -1014,13 +1023,20 @@ def check_placeholders(text, scope, where, problems):
         ok, spec = resolve_path(path.strip(), scope, where, problems)
         for f in filters:
             check_filter(f, spec if ok else None, where, problems)
+        names = [f.partition(":")[0] for f in filters]
+        if ok and spec and spec.get("type") in USER_TYPES and "person" not in names:
+            problems.add(where, "%s holds login names; print it as {{%s|person}} so that "
+                         "the staff member's name appears" % (show(path), path.strip()))
 
 
 def check_cond(cond, scope, where, problems):
     if not isinstance(cond, dict) or len(cond) != 2 or "field" not in cond or \
-            not ("equals" in cond or "present" in cond):
-        problems.add(where, "%s must be {\"field\", \"equals\"} or {\"field\", \"present\"}"
-                     % show(cond))
+            not ("equals" in cond or "in" in cond or "present" in cond):
+        problems.add(where, "%s must be {\"field\", \"equals\"}, {\"field\", \"in\"} or "
+                     "{\"field\", \"present\"}" % show(cond))
+        return
+    if "in" in cond and (not isinstance(cond["in"], list) or not cond["in"]):
+        problems.add(where + ".in", "%s must be a non-empty list of values" % show(cond["in"]))
         return
     if not isinstance(cond["field"], str):
         problems.add(where + ".field", "%s must be a path" % show(cond["field"]))
@@ -1032,6 +1048,10 @@ def check_cond(cond, scope, where, problems):
             cond["equals"] not in (spec.get("values") or []):
         problems.add(where + ".equals", "%s is not a value of field %s"
                      % (show(cond["equals"]), show(spec.get("name"))))
+    for value in cond.get("in") or []:
+        if ok and spec and spec.get("type") == "enum" and value not in (spec.get("values") or []):
+            problems.add(where + ".in", "%s is not a value of field %s"
+                         % (show(value), show(spec.get("name"))))
 
 
 def loop_scope(path, scope, kinds, where, problems):
@@ -1074,6 +1094,8 @@ def check_blocks(blocks, scope, kinds, where, found, problems):
         check_members(block, at, [kind] + BLOCK_MEMBERS.get(kind, []),
                       BLOCK_OPTIONAL.get(kind, []), problems)
         value = block[kind]
+        if "widths" in block:
+            check_widths(block, kind, at, problems)
         if kind in ("p", "h"):
             check_placeholders(value, scope, at + "." + kind, problems)
         elif kind == "if":
@@ -1111,14 +1133,31 @@ def check_blocks(blocks, scope, kinds, where, found, problems):
             problems.add(at + "." + kind, "%s must be true" % show(value))
 
 
+def check_widths(block, kind, where, problems):
+    widths = block["widths"]
+    if not isinstance(widths, list) or not 1 <= len(widths) <= 32 or \
+            any(isinstance(w, bool) or not isinstance(w, (int, float)) or w <= 0
+                for w in widths):
+        problems.add(where + ".widths", "%s must be a list of 1 to 32 positive numbers"
+                     % show(widths))
+        return
+    columns = len(block.get("row") or []) if kind == "table_each" else \
+        max((len(r) for r in block[kind] if isinstance(r, list)), default=0)
+    if len(widths) != columns:
+        problems.add(where + ".widths", "lists %d widths for %d columns"
+                     % (len(widths), columns))
+
+
 def adverse(template):
     """Whether a template prints a refusal or an adverse decision."""
     sources = template.get("source") or []
     when = template.get("when") or {}
     if "refusal" in sources:
         return True
-    return "decision" in sources and when.get("field") == "result" and \
-        when.get("equals") in ("deny", "partial")
+    if "decision" not in sources or when.get("field") not in ("result", "fields.result"):
+        return False
+    values = when["in"] if isinstance(when.get("in"), list) else [when.get("equals")]
+    return any(v in ("deny", "partial") for v in values)
 
 
 def check_template(path, code, kinds, problems):

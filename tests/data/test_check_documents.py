@@ -100,6 +100,44 @@ class CheckDocumentsTest(unittest.TestCase):
         self.edit("documents/hearing-record.json", drop)
         self.assert_problem("hearing-record.json: body", "confirmation")
 
+    def test_partial_decision_without_remedies(self):
+        def change(t):
+            t["when"] = {"field": "result", "in": ["grant", "partial"]}
+            t["body"] = [b for b in t["body"] if "remedies" not in b]
+        self.edit("documents/decision-deny.json", change)
+        self.assert_problem("decision-deny.json: body", "remedies")
+
+    def test_when_in_unknown_value(self):
+        self.edit("documents/decision-deny.json",
+                  lambda t: t.update(when={"field": "result", "in": ["deny", "nope"]}))
+        self.assert_problem("decision-deny.json: when.in", '"nope" is not a value')
+
+    def test_user_field_without_person(self):
+        self.edit("documents/legal-review.json", lambda t: t["body"].append(
+            {"p": "{{fields.reviewers|join:、}}"}))
+        self.assert_problem('"fields.reviewers" holds login names', "|person")
+
+    def test_widths_not_one_per_column(self):
+        def change(t):
+            for b in t["body"]:
+                if "table_each" in b:
+                    b["widths"] = [1, 2]
+        self.edit("documents/material-receipt.json", change)
+        self.assert_problem("material-receipt.json: body", "lists 2 widths for 4 columns")
+
+    def test_widths_not_positive(self):
+        def change(t):
+            for b in t["body"]:
+                if "table_each" in b:
+                    b["widths"] = [1, 0, 1, 1]
+        self.edit("documents/material-receipt.json", change)
+        self.assert_problem("material-receipt.json: body", "positive numbers")
+
+    def test_served_without_document_seq(self):
+        self.edit("documents/refusal.json", lambda t: t["body"].append(
+            {"p": "{{served.number}}"}))
+        self.assert_problem('"served.number" needs a source kind with the field document_seq')
+
     def test_bureau_member_missing(self):
         self.edit("bureau.json", lambda b: b["court"].pop("months"))
         self.assert_problem('bureau.json.court: member "months" is missing')
