@@ -1101,6 +1101,7 @@ static void eval_hearing(struct eval *e)
 {
 	const struct case_state *cs = e->cs;
 	const struct rec *req = first_of(cs, "hearing-request");
+	const struct rec *told = first_of(cs, "hearing-rights-notice");
 	const struct rec *rights = first_of(cs, "rights-notice");
 	const struct rec *notice = last_of(cs, "hearing-notice");
 	const struct rec *held = first_of(cs, "hearing-record");
@@ -1110,13 +1111,18 @@ static void eval_hearing(struct eval *e)
 	int32_t met = held ? rec_day(held, "start") : STORE_NO_DAY;
 	struct due due;
 	int64_t hearing_ms;
+	int32_t told_on = STORE_NO_DAY;
 
+	/* The 听证告知书 tells of the right itself; else the rights notice. */
+	if (told)
+		told_on = rec_day(told, "notified_on");
+	else if (rights)
+		told_on = rec_day(rights, "told_on");
 	if (!cs->licence || !req)
 		return;
-	if (rights && deadline_after(e->env->cal, rec_day(rights, "told_on"),
-				     0, limit_value(rlim, 5),
-				     UNIT_CALENDAR_DAYS, NULL, 0, &due, NULL,
-				     NULL) == 0)
+	if (told_on != STORE_NO_DAY &&
+	    deadline_after(e->env->cal, told_on, 0, limit_value(rlim, 5),
+			   UNIT_CALENDAR_DAYS, NULL, 0, &due, NULL, NULL) == 0)
 		put_deadline(e, "hearing_request", rlim, &due, NULL, NULL,
 			     rec_day(req, "requested_on"), 0);
 	if (count_limit(e, lim, 20, rec_day(req, "requested_on"), 0, NULL, 0,

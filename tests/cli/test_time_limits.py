@@ -72,6 +72,63 @@ class ProvisionalTest(workflow.WorkflowTest):
             self.assertTrue(d["provisional"], d)
 
 
+class HearingRequestTest(workflow.WorkflowTest):
+    """The 5 days to ask for a hearing run from the notice of the right."""
+
+    def hearing_case(self):
+        case = self.new_case(received="2026-09-14T09:00:00+08:00")
+        self.accept(case, 0)
+        return case
+
+    def told(self, case, kind, field, date):
+        fields = {field: date,
+                  "signatures": [workflow.staff_sig("handler", "li.handler"),
+                                 workflow.seal_sig(0)]}
+        if kind == "hearing-rights-notice":
+            fields.update(parties=["某某餐饮管理有限公司"], deadline="2026-09-28",
+                          matter="申请人拟在住宅楼底层开设餐馆。")
+        else:
+            fields.update(rights=["申请听证"], method="written",
+                          signatures=[workflow.staff_sig("handler", "li.handler"),
+                                      workflow.party_sig("party", "张三")])
+        self.add(case, kind, fields, "li.handler", attach=1)
+
+    def request(self, case, date):
+        self.add(case, "hearing-request", {
+            "requested_on": date, "requester": "某某餐饮管理有限公司",
+            "signatures": [workflow.party_sig("party", "张三")],
+        }, "li.handler", attach=1)
+
+    def test_hearing_rights_notice_starts_request(self):
+        # Told on Tue 2026-09-22: the fifth day falls in 中秋 (09-25..27),
+        # so the last day is Mon 2026-09-28.
+        case = self.hearing_case()
+        self.told(case, "hearing-rights-notice", "notified_on", "2026-09-22")
+        self.request(case, "2026-09-28")
+        d = self.show(case)["deadlines"]
+        self.assertIn("hearing_request", d)
+        self.assertEqual(d["hearing_request"]["date"], "2026-09-28", d)
+        self.assertEqual(d["hearing_request"]["state"], "met", d)
+
+    def test_hearing_rights_notice_before_rights_notice(self):
+        # The rights notice of 09-15 lists the hearing among all rights;
+        # the 听证告知书 of 09-22 is the notice the 5 days run from.
+        case = self.hearing_case()
+        self.told(case, "rights-notice", "told_on", "2026-09-15")
+        self.told(case, "hearing-rights-notice", "notified_on", "2026-09-22")
+        self.request(case, "2026-09-28")
+        d = self.show(case)["deadlines"]
+        self.assertEqual(d["hearing_request"]["date"], "2026-09-28", d)
+        self.assertEqual(d["hearing_request"]["state"], "met", d)
+
+    def test_rights_notice_alone_starts_request(self):
+        case = self.hearing_case()
+        self.told(case, "rights-notice", "told_on", "2026-09-22")
+        self.request(case, "2026-09-28")
+        d = self.show(case)["deadlines"]
+        self.assertEqual(d["hearing_request"]["date"], "2026-09-28", d)
+
+
 def workflow_ms(date):
     import datetime
     t = datetime.datetime.fromisoformat(date + "T00:00:00+08:00")
