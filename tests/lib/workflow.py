@@ -26,6 +26,10 @@ STAFF = [
     ("qian.legal", "legal", "政策法规科", "32010005", "2030-12-31", "zhang.head"),
     ("zhou.expired", "handler", "审批一科", "32010009", "2020-01-01", "zhao.rev"),
 ]
+# Display names of STAFF, given when a test sets display_names.
+DISPLAY_NAMES = {"zhang.head": "张建国", "zhao.rev": "赵敏", "li.handler": "李明",
+                 "sun.officer": "孙伟", "wang.clerk": "王芳", "qian.legal": "钱立",
+                 "zhou.expired": "周强"}
 
 
 def png_bytes():
@@ -85,6 +89,7 @@ class WorkflowTest(ctest.StoreTest):
     """A store with staff, and helpers that add records to cases."""
 
     matter = "spjy-xk"
+    display_names = False  # give STAFF the display names of DISPLAY_NAMES
 
     def setUp(self):
         super().setUp()
@@ -97,6 +102,8 @@ class WorkflowTest(ctest.StoreTest):
                 args += ["--credential", cred, "--credential-valid-until", until]
             if sup:
                 args += ["--superior", sup]
+            if self.display_names:
+                args += ["--display-name", DISPLAY_NAMES[name]]
             self.ok(*args)
         self.nfields = 0
 
@@ -234,11 +241,13 @@ class WorkflowTest(ctest.StoreTest):
             "signatures": [staff_sig("clerk", "wang.clerk")],
         }, "wang.clerk")
 
-    def serve(self, case, document="licence"):
-        return self.add(case, "service-direct", {
-            "document": document, "served_on": at(0, 0), "recipient": "张三", "method": "window",
-            "signatures": [staff_sig("server", "wang.clerk"), party_sig("recipient", "张三")],
-        }, "wang.clerk", attach=1)
+    def serve(self, case, document="licence", document_seq=None):
+        f = {"document": document, "served_on": at(0, 0), "recipient": "张三",
+             "method": "window",
+             "signatures": [staff_sig("server", "wang.clerk"), party_sig("recipient", "张三")]}
+        if document_seq is not None:
+            f["document_seq"] = document_seq
+        return self.add(case, "service-direct", f, "wang.clerk", attach=1)
 
     def full_case(self, received_days=-3):
         """Runs a licence case from receipt to service; returns its id."""
@@ -255,4 +264,85 @@ class WorkflowTest(ctest.StoreTest):
         self.address(case)
         self.licence(case)
         self.serve(case)
+        return case
+
+    def hearing_records(self, case):
+        """Adds the interested party's notice, the hearing and a suspension."""
+        self.add(case, "interested-party-notice", {
+            "party": "某某物业管理有限公司", "notified_on": day(-4), "rights": ["陈述", "申辩"],
+            "signatures": [staff_sig("handler", "li.handler"), seal_sig(0)],
+        }, "li.handler", attach=1)
+        self.add(case, "hearing-rights-notice", {
+            "notified_on": day(-4), "parties": ["某某餐饮管理有限公司", "某某物业管理有限公司"],
+            "matter": "申请人拟在住宅楼底层开设餐馆，油烟和噪声可能影响相邻住户。",
+            "deadline": day(1),
+            "signatures": [staff_sig("handler", "li.handler"), seal_sig(0)],
+        }, "li.handler", attach=1)
+        self.add(case, "hearing-request", {
+            "requested_on": day(-3), "requester": "某某物业管理有限公司",
+            "signatures": [party_sig("party", "王五")],
+        }, "li.handler", attach=1)
+        self.add(case, "hearing-notice", {
+            "hearing_at": at(-1, 9), "place": "曹阳区行政审批局三楼听证室",
+            "presiding": "qian.legal", "public": True,
+            "notified": ["某某餐饮管理有限公司", "某某物业管理有限公司"], "notified_on": day(-3),
+            "signatures": [staff_sig("handler", "li.handler"), seal_sig(0)],
+        }, "li.handler", attach=1)
+        self.add(case, "suspension", {
+            "reason": "hearing", "days": 10, "started_on": day(-3), "notified_on": day(-3),
+            "signatures": [staff_sig("handler", "li.handler")],
+        }, "li.handler")
+        self.add(case, "hearing-record", {
+            "presiding": "qian.legal", "place": "曹阳区行政审批局三楼听证室",
+            "start": at(-1, 9), "end": at(-1, 10),
+            "participants": ["张三（申请人委托代理人）", "王五（利害关系人）"],
+            "content": "利害关系人：担心油烟扰民。\n申请人：已安装油烟净化设施。",
+            "pages": 2, "confirmation": "以上笔录我已看过，与我所说相符",
+            "av": [{"attachment": 1}],
+            "signatures": [staff_sig("presiding", "qian.legal"),
+                           party_sig("participant", "张三", 0, 2)],
+        }, "qian.legal", attach=2)
+
+    def document_case(self):
+        """Runs a licence case with a hearing, so that it has a record of
+        every kind that data/documents/ prints but the refusal; returns its
+        id. The decision is served with a receipt naming its record."""
+        case = self.new_case(received=at(-6, 9))
+        self.receipt(case, -6)
+        self.supplement(case, ["yyzz", "bjt"], -6)
+        self.accept(case, -5)
+        self.add(case, "time-limit-notice", {
+            "decision_due": day(20), "clause": "本局将在法定期限内作出决定。",
+            "signatures": [staff_sig("clerk", "wang.clerk"), seal_sig(0)],
+        }, "wang.clerk", attach=1)
+        self.assign(case)
+        self.address(case)
+        self.rights(case, -5)
+        self.hearing_records(case)
+        self.add(case, "inquiry-transcript", {
+            "place": "曹阳区行政审批局询问室", "start": at(-2, 14), "end": at(-2, 15),
+            "officers": OFFICERS, "interviewee": "张三", "relation": "申请人的法定代表人",
+            "content": "问：经营场所在哪里？\n答：南京市秦淮区中山南路1号。", "av_told": True,
+            "pages": 1, "confirmation": "以上笔录我已看过，与我所说相符",
+            "signatures": [staff_sig("officer", "li.handler"), party_sig("party", "张三", 0, 1)],
+        }, "li.handler", attach=1)
+        self.onsite(case)
+        self.add(case, "extension", {
+            "days": 10, "reason": "需要组织听证并核查利害关系人提出的意见",
+            "approved_by": "zhang.head", "approved_on": day(-1), "notified_on": day(-1),
+            "signatures": [staff_sig("head", "zhang.head")],
+        }, "zhang.head")
+        self.propose(case)
+        self.add(case, "legal-review", {
+            "reviewers": ["qian.legal"],
+            "items": [{"item": "subject", "opinion": "主体合法"},
+                      {"item": "procedure", "opinion": "程序合法"}],
+            "opinion": "agree", "suggestions": "建议在决定书中写明有效期。",
+            "signatures": [staff_sig("legal", "qian.legal")],
+        }, "qian.legal")
+        self.step(case, "review", "zhao.rev")
+        self.step(case, "approve", "zhang.head")
+        decision = self.decide(case)
+        self.licence(case)
+        self.serve(case, "decision", document_seq=decision["seq"])
         return case
