@@ -333,7 +333,9 @@ class EarlyEndTest(FixedDateCase):
         self.withdraw(case, "2026-09-22", when="2026-09-22T10:00:00+08:00")
         listed = self.ok("case", "list", "--json", "--overdue").json["items"]
         self.assertEqual([c["id"] for c in listed], [], "a withdrawn case is not overdue")
-        self.assertEqual(self.codes(case), [], "no open findings after the withdrawal")
+        # Only the case file, due 30 days after 09-22 and never sealed.
+        self.assertEqual(self.codes(case), ["late-archive"],
+                         "no other open finding after the withdrawal")
         acceptance = self.show(case)["deadlines"].get("acceptance", {})
         self.assertNotEqual(acceptance.get("state"), "overdue",
                             "acceptance of a withdrawn case: %r" % acceptance)
