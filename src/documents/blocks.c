@@ -312,6 +312,11 @@ static int add_signatures(const struct fill_ctx *fc, struct items *it)
 	return rc;
 }
 
+/*
+ * The confirmation phrase and the party's signature line. The line
+ * leaves blanks (full-width spaces) for the handwritten date and stays
+ * short enough to take the verification code beside it (layout.c).
+ */
 static int add_confirmation(const struct fill_ctx *fc, struct items *it)
 {
 	int rc = add_filled(fc, it, ITEM_PARA,
@@ -320,8 +325,7 @@ static int add_confirmation(const struct fill_ctx *fc, struct items *it)
 
 	return rc ? rc
 		  : items_add(it, ITEM_LINE,
-			      "被记录人（签名）：________    "
-			      "____年__月__日");
+			      "被记录人（签名）：______　　　年　月　日");
 }
 
 static int add_block(const struct fill_ctx *fc, const json_t *b,

@@ -153,10 +153,15 @@ struct pager {
 	int draw;	 /* 0 while counting pages */
 	int page, pages; /* 1-based; pages known when drawing */
 	double y, bottom;
-	/* Top of the closing lines (issuer, date) and their page, or 0. */
-	double closing_top;
-	int closing_page;
-	enum item_type last_type;
+	/*
+	 * The run of short lines that ends the items (signature lines set
+	 * flush left, issuer and date flush right, see track_run): its top, its page (0
+	 * when there is none), the widest flush-left line and whether a
+	 * flush-right line is in it. The code may go beside it.
+	 */
+	double run_top, run_left_w;
+	int run_page, run_right;
+	double text_w; /* widest line of the text put_text placed last */
 };
 
 static PangoLayout *make_layout(struct pager *pg, const char *family, int bold,
@@ -249,6 +254,7 @@ static void put_text(struct pager *pg, const char *text, const char *family,
 		     double after)
 {
 	PangoLayout *lay = make_layout(pg, family, bold, size, TEXT_W);
+	PangoRectangle logical;
 
 	pango_layout_set_alignment(lay, align);
 	pango_layout_set_indent(lay, (int)(indent * PANGO_SCALE));
@@ -257,6 +263,8 @@ static void put_text(struct pager *pg, const char *text, const char *family,
 		pango_layout_set_justify(lay, TRUE);
 	pango_layout_set_text(lay, text ? text : "", -1);
 	put_layout(pg, lay, MARGIN_LEFT, after);
+	pango_layout_get_extents(lay, NULL, &logical);
+	pg->text_w = (double)logical.width / PANGO_SCALE;
 	g_object_unref(lay);
 }
 
@@ -336,27 +344,47 @@ static void put_row(struct pager *pg, const struct item *x, size_t row)
 }
 
 /*
+ * Where the code goes beside the closing run of short lines when it
+ * does not fit below them: left of flush-right lines (x set, with room
+ * for the caption), right of flush-left lines that leave the room (x
+ * set, no caption), or nowhere (returns 0).
+ */
+static int qr_beside(const struct pager *pg, double *x, double *caption_w)
+{
+	if (pg->run_page != pg->page || pg->run_top + QR_SIZE > pg->bottom)
+		return 0;
+	if (pg->run_left_w == 0) {
+		*x = MARGIN_LEFT;
+		/* Leaves the right half to the issuer and date. */
+		*caption_w = TEXT_W * 0.5 - QR_SIZE - 4 * MM;
+		return 1;
+	}
+	if (pg->run_right || TEXT_W - pg->run_left_w < QR_SIZE + 2 * MM)
+		return 0;
+	*x = MARGIN_LEFT + TEXT_W - QR_SIZE;
+	*caption_w = 0;
+	return 1;
+}
+
+/*
  * Draws the verification code below the last item. When the page has
- * no room left for it there, it goes to the left of the closing lines
- * (issuer and date, set flush right) if they are on this page and the
- * code fits from their top, and only otherwise onto a new page.
+ * no room left for it there, it goes beside the closing lines (see
+ * qr_beside), and only when they leave no room onto a new page.
  */
 static void put_qr(struct pager *pg, const char *text)
 {
 	QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
 	PangoLayout *lay;
-	double module, top = pg->y + 12, text_w = TEXT_W - QR_SIZE - 4 * MM;
+	double module, top = pg->y + 12, x = MARGIN_LEFT;
+	double caption_w = TEXT_W - QR_SIZE - 4 * MM;
 	int beside = 0;
 
 	if (!q)
 		return;
 	if (top + QR_SIZE > pg->bottom) {
-		beside = pg->closing_page == pg->page &&
-			 pg->closing_top + QR_SIZE <= pg->bottom;
+		beside = qr_beside(pg, &x, &caption_w);
 		if (beside) {
-			top = pg->closing_top;
-			/* Leaves the right half to the issuer and date. */
-			text_w = TEXT_W * 0.5 - QR_SIZE - 4 * MM;
+			top = pg->run_top;
 		} else {
 			new_page(pg);
 			top = pg->y;
@@ -368,22 +396,51 @@ static void put_qr(struct pager *pg, const char *text)
 			for (int c = 0; c < q->width; c++)
 				if (q->data[r * q->width + c] & 1)
 					cairo_rectangle(
-					    pg->cr, MARGIN_LEFT + c * module,
+					    pg->cr, x + c * module,
 					    top + r * module, module, module);
 		cairo_fill(pg->cr);
-		lay = make_layout(pg, fang, 0, 9, text_w);
+	}
+	if (pg->draw && caption_w > 0) {
+		lay = make_layout(pg, fang, 0, 9, caption_w);
 		pango_layout_set_text(lay,
 				      "扫描二维码核验：本文书的来源记录在"
 				      "记录系统中的位置与叶哈希，可用 "
 				      "casetrail proof 验证。",
 				      -1);
-		cairo_move_to(pg->cr, MARGIN_LEFT + QR_SIZE + 4 * MM, top);
+		cairo_move_to(pg->cr, x + QR_SIZE + 4 * MM, top);
 		pango_cairo_show_layout(pg->cr, lay);
 		g_object_unref(lay);
 	}
 	if (!beside)
 		pg->y = top + QR_SIZE;
 	QRcode_free(q);
+}
+
+/*
+ * Keeps the run of short lines that the items end with (struct pager):
+ * flush-right lines, and flush-left lines and paragraphs narrow enough
+ * to leave room for the code on their right.
+ */
+static void track_run(struct pager *pg, const struct item *x, double top)
+{
+	int line = x->type == ITEM_LINE || x->type == ITEM_PARA ||
+		   x->type == ITEM_HEADING;
+
+	if ((!line && x->type != ITEM_RIGHT && x->type != ITEM_ISSUER) ||
+	    (line && pg->text_w > TEXT_W - QR_SIZE - 2 * MM)) {
+		pg->run_page = 0;
+		return;
+	}
+	if (pg->run_page != pg->page) {
+		/* A line that started a new page begins there. */
+		pg->run_top = pg->y < top ? MARGIN_TOP : top;
+		pg->run_page = pg->page;
+		pg->run_left_w = 0;
+		pg->run_right = 0;
+	}
+	if (line && pg->text_w > pg->run_left_w)
+		pg->run_left_w = pg->text_w;
+	pg->run_right |= !line;
 }
 
 static void put_item(struct pager *pg, const struct item *x)
@@ -409,11 +466,6 @@ static void put_item(struct pager *pg, const struct item *x)
 	case ITEM_RIGHT:
 	case ITEM_ISSUER:
 		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_RIGHT, 0, 4);
-		if (pg->last_type != ITEM_RIGHT && pg->last_type != ITEM_ISSUER) {
-			/* A line that started a new page begins there. */
-			pg->closing_top = pg->y < top ? MARGIN_TOP : top;
-			pg->closing_page = pg->page;
-		}
 		if (x->type == ITEM_ISSUER && pg->y > top)
 			put_seal(pg, top, pg->y - top);
 		break;
@@ -429,7 +481,7 @@ static void put_item(struct pager *pg, const struct item *x)
 		break;
 	case ITEM_QR: put_qr(pg, x->text); break;
 	}
-	pg->last_type = x->type;
+	track_run(pg, x, top);
 }
 
 /* Runs the layout once: counting pages (draw 0) or drawing them. */
@@ -437,8 +489,7 @@ static void run_layout(struct pager *pg, const struct items *it)
 {
 	pg->page = 1;
 	pg->y = MARGIN_TOP;
-	pg->closing_page = 0;
-	pg->last_type = ITEM_SPACE;
+	pg->run_page = 0;
 	pg->bottom = PAGE_H - MARGIN_BOTTOM - (pg->ps->footer_sign ? 8 : 0);
 	for (size_t i = 0; i < it->n; i++)
 		put_item(pg, &it->v[i]);

@@ -3,8 +3,9 @@
 PDF layout, fonts, the seal's signature, re-prints, the QR code, bad
 input, the HTTP routes, and page images against goldens.
 
-Three cases are built once (a granted licence from receipt to service,
-a denied one and a refused one) and copied for each test. Needs
+Four cases are built once (a granted licence from receipt to service, a
+licence case with a record of every kind the templates print, a denied
+one and a refused one) and copied for each test. Needs
 pdftotext, pdffonts and pdftoppm (poppler-utils) and openssl; zbarimg
 is optional.
 """
@@ -14,6 +15,7 @@ import glob
 import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -151,6 +153,7 @@ class DocumentsTest(workflow.WorkflowTest):
     """A copy of a store with three cases for each test."""
 
     prepared = None  # (folder, {name: case id})
+    display_names = True
 
     @classmethod
     def tearDownClass(cls):
@@ -197,7 +200,11 @@ class DocumentsTest(workflow.WorkflowTest):
             "remedies": "如不服本决定，可在六十日内申请行政复议，或在六个月内提起行政诉讼。",
             "signatures": [workflow.staff_sig("clerk", "wang.clerk"), workflow.seal_sig(0)],
         }, "wang.clerk", attach=1)
-        return {"granted": granted, "denied": denied, "refused": refused}
+        complete = self.document_case()
+        # source_of takes the first case that has a record, so the
+        # complete case prints every document it can.
+        return {"complete": complete, "granted": granted, "denied": denied,
+                "refused": refused}
 
     # Helpers.
 
@@ -224,9 +231,10 @@ class DocumentsTest(workflow.WorkflowTest):
                 when = t.get("when")
                 if rec["kind"] not in t["source"] or "fields" not in rec:
                     continue
-                if when and rec["fields"].get(when["field"].replace(
-                        "fields.", "")) != when.get("equals"):
-                    continue
+                if when:
+                    value = rec["fields"].get(when["field"].replace("fields.", ""))
+                    if value not in when.get("in", [when.get("equals")]):
+                        continue
                 return case, rec
         return None
 
@@ -246,9 +254,7 @@ class DocumentsTest(workflow.WorkflowTest):
 
     def test_every_printable_kind_renders(self):
         printable = self.printable()
-        self.assertIn("acceptance-notice", printable)
-        self.assertIn("decision-deny", printable)
-        self.assertIn("refusal", printable)
+        self.assertEqual(sorted(printable), sorted(self.templates))
         for kind, (case, rec) in sorted(printable.items()):
             with self.subTest(kind=kind):
                 info, out = self.render(case, kind)
@@ -365,6 +371,56 @@ class DocumentsTest(workflow.WorkflowTest):
             f.write(b"tampered\n")
         r = subprocess.run(verify, capture_output=True, text=True)
         self.assertNotEqual(r.returncode, 0, "a changed statement verified")
+
+    def transcript(self, case, content):
+        """Adds an inquiry transcript of content; returns its seq as text."""
+        rec = self.add(case, "inquiry-transcript", {
+            "place": "曹阳区行政审批局询问室", "start": workflow.at(-2, 14),
+            "end": workflow.at(-2, 15), "officers": workflow.OFFICERS,
+            "interviewee": "张三", "relation": "申请人的法定代表人", "content": content,
+            "av_told": True, "pages": 1, "confirmation": "以上笔录我已看过，与我所说相符",
+            "signatures": [workflow.staff_sig("officer", "li.handler"),
+                           workflow.party_sig("party", "张三", 0, 1)],
+        }, "li.handler", attach=1)
+        return str(rec["seq"])
+
+    def test_qr_never_alone_on_last_page(self):
+        # Transcripts of 24 to 34 questions end near the foot of page 2;
+        # the code goes beside their signature lines, not onto page 3.
+        case = self.new_case()
+        self.accept(case, 0)
+        for questions in range(24, 36, 2):
+            with self.subTest(questions=questions):
+                content = "\n".join("问：第%d个问题？" % i for i in range(questions))
+                _, out = self.render(case, "inquiry-transcript",
+                                     record=self.transcript(case, content),
+                                     out=os.path.join(self.tmp, "t%d.pdf" % questions))
+                info = run_tool("pdfinfo", out)
+                pages = int(info.split("Pages:")[1].split()[0])
+                last = run_tool("pdftotext", "-f", str(pages), "-l", str(pages), out, "-")
+                self.assertIn("执法人员：", last, "page %d holds only the code" % pages)
+
+    def test_confirmation_line_leaves_qr_room(self):
+        # The party's signature line, date blanks included, is one line
+        # that ends at least 26 mm (the code and its gap) before the
+        # right margin: at most 28 + 156 - 26 = 158 mm from the left.
+        _, out = self.render(self.cases["complete"], "inquiry-transcript")
+        boxes = run_tool("pdftotext", "-bbox-layout", out, "-")
+        words = re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="([\d.]+)"[^>]*>'
+                           r'([^<]*)</word>', boxes)
+        top = [y for y, _, w in words if w.startswith("被记录人（签名）")]
+        self.assertEqual(len(top), 1, boxes)
+        line = [(float(x), w) for y, x, w in words if y == top[0]]
+        text = "".join(w for _, w in line)
+        self.assertIn("年", text)
+        self.assertTrue(text.endswith("日"), text)
+        self.assertLess(max(x for x, _ in line), 158 * 72 / 25.4, line)
+
+    def test_table_widths_keep_times_whole(self):
+        _, out = self.render(self.cases["complete"], "approval-form")
+        text = pdf_text(out)
+        self.assertRegex(text, r"\d{4}年\d+月\d+日 \d\d时\d\d分")
+        self.assertIn("张建国", text)
 
     def test_seal_key_never_replaced(self):
         r = self.ct("seal-key", "init", "--data", DATA)
