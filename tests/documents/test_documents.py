@@ -17,6 +17,7 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -421,6 +422,80 @@ class DocumentsTest(workflow.WorkflowTest):
         text = pdf_text(out)
         self.assertRegex(text, r"\d{4}年\d+月\d+日 \d\d时\d\d分")
         self.assertIn("张建国", text)
+
+    # Forged document-issue entries: verify names each one.
+
+    def issued(self):
+        """Issues the complete case's acceptance notice; returns its entry."""
+        info, _ = self.render(self.cases["complete"], "acceptance-notice")
+        return info
+
+    def change_fields(self, seq, change):
+        """Rewrites the stored content of entry seq through change(fields)."""
+        db = sqlite3.connect(os.path.join(self.dir, "casetrail.db"))
+        try:
+            [(raw,)] = db.execute("SELECT fields FROM content WHERE seq = ?", (seq,))
+            fields = json.loads(raw)
+            change(fields)
+            raw = json.dumps(fields, ensure_ascii=False, separators=(",", ":"),
+                             sort_keys=True).encode()
+            db.execute("UPDATE content SET fields = ? WHERE seq = ?", (raw, seq))
+            db.commit()
+        finally:
+            db.close()
+
+    def drop_append_only(self, db):
+        for trigger in ("entries_no_update", "entries_no_delete"):
+            db.execute("DROP TRIGGER " + trigger)
+
+    def assert_verify_names(self, *patterns):
+        r = self.ct("verify")
+        self.assertEqual(r.code, 1, r)
+        for pattern in patterns:
+            self.assertRegex(r.out, re.compile("^" + pattern, re.M))
+
+    def test_verify_forged_signature(self):
+        info = self.issued()
+        self.assertEqual(self.ct("verify").code, 0)
+        other = base64.b64encode(bytes(64)).decode()
+        self.change_fields(info["seq"], lambda f: f.update(signature=other))
+        self.assert_verify_names(r"document %d: the seal's SM2 signature does not verify"
+                                 % info["seq"])
+
+    def test_verify_forged_leaf(self):
+        info = self.issued()
+        forged = "sm3:" + "0" * 64
+        self.change_fields(info["seq"], lambda f: f.update(leaf=forged))
+        self.assert_verify_names(r"document %d: the leaf hash it states is not that of "
+                                 r"record %d" % (info["seq"], info["source"]))
+
+    def test_verify_pdf_blob_replaced(self):
+        info = self.issued()
+        digest = info["pdf"]["hash"].split(":", 1)[1]
+        path = os.path.join(self.dir, "blobs", "sm3", digest[:2], digest[2:4], digest)
+        os.chmod(path, 0o600)
+        with open(path, "r+b") as f:
+            data = bytearray(f.read())
+            data[len(data) // 2] ^= 0xFF
+            f.seek(0)
+            f.write(data)
+        self.assert_verify_names(r"blob %s: " % re.escape(info["pdf"]["hash"]))
+
+    def test_verify_pdf_attachment_swapped(self):
+        # The entry names another blob as its PDF: the entry's own leaf
+        # and the document's hashes both disagree with it.
+        info = self.issued()
+        scan = self.records(self.cases["complete"])[1]["attachments"][0]["hash"]
+        db = sqlite3.connect(os.path.join(self.dir, "casetrail.db"))
+        try:
+            self.drop_append_only(db)
+            [(body,)] = db.execute("SELECT body FROM entries WHERE seq = ?", (info["seq"],))
+            body = body.replace(info["pdf"]["hash"].encode(), scan.encode())
+            db.execute("UPDATE entries SET body = ? WHERE seq = ?", (body, info["seq"]))
+            db.commit()
+        finally:
+            db.close()
+        self.assert_verify_names(r"document %d: its attachment is not the PDF file" % info["seq"])
 
     def test_seal_key_never_replaced(self):
         r = self.ct("seal-key", "init", "--data", DATA)
