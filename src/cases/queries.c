@@ -95,11 +95,19 @@ int time_parse(const char *text, int64_t *ms)
 
 /* --- one case ------------------------------------------------------------ */
 
-static json_t *kind_name(const struct cases *c, const char *kind)
+/*
+ * The display name of record r: its kind's name, and for a
+ * document-issue entry (src/documents/, no kind of record-kinds.json,
+ * so never appendable by users) the title of the issued document.
+ */
+static json_t *kind_name(const struct cases *c, const struct rec *r)
 {
 	const char *name = json_string_value(json_object_get(
-		catalogue_kind(&c->cat, kind), "name"));
+		catalogue_kind(&c->cat, r->kind), "name"));
 
+	if (!name && !strcmp(r->kind, "document-issue"))
+		name = json_string_value(json_object_get(r->fields, "title"))
+			   ?: "文书签发";
 	return name ? json_string(name) : json_null();
 }
 
@@ -112,7 +120,7 @@ static json_t *render_rec(const struct cases *c, const struct rec *r)
 	time_format(r->at_ms, at);
 	o = json_pack("{s:I, s:s, s:o, s:s, s:s, s:s, s:O, s:O}", "seq",
 		      (json_int_t)r->seq, "kind", r->kind, "name",
-		      kind_name(c, r->kind), "actor", r->actor, "recorded",
+		      kind_name(c, r), "actor", r->actor, "recorded",
 		      ts, "happened", at, "fields",
 		      r->fields ? r->fields : json_null(), "attachments",
 		      r->attachments ? r->attachments : json_null());

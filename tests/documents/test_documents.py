@@ -325,6 +325,7 @@ class DocumentsTest(workflow.WorkflowTest):
         issued = [r for r in self.records(case) if r["kind"] == "document-issue"]
         self.assertEqual([r["seq"] for r in issued], [info["seq"]])
         self.assertEqual(issued[0]["fields"]["document"], "decision-grant")
+        self.assertEqual(issued[0]["name"], "准予行政许可决定书")
         self.assertEqual(len(issued[0]["attachments"]), 1)
         self.assertEqual(issued[0]["attachments"][0]["type"], "application/pdf")
         self.ok("verify")
@@ -708,6 +709,14 @@ class DocumentsApiTest(apitest.ApiTest):
         got = self.call("GET", "%s/%d" % (path, seq), token=supervisor)
         self.assertEqual(got.status, 200, got)
         self.assertEqual(got.body, r.body)
+        shown = self.call("GET", "/api/v1/cases/%s" % case, token=supervisor)
+        self.assertEqual(shown.status, 200, shown)
+        names = {x["seq"]: x["name"] for x in shown.json["records"]}
+        self.assertEqual(names[seq], "受理通知书")
+        self.assertNotIn(None, names.values())
+        r = self.ct("record", "add", "--case", case, "--kind", "document-issue",
+                    "--fields", fields, "--as", "wang.li")
+        self.assertNotEqual(r.code, 0, "a user appended a document-issue entry")
         r = self.call("POST", path, {"document": "acceptance-notice"},
                       token=supervisor)
         self.assertEqual(r.status, 403, r)
