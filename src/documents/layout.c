@@ -154,10 +154,9 @@ struct pager {
 	int page, pages; /* 1-based; pages known when drawing */
 	double y, bottom;
 	/*
-	 * The run of short lines that ends the items (signature lines set
-	 * flush left, issuer and date flush right, see track_run): its top, its page (0
-	 * when there is none), the widest flush-left line and whether a
-	 * flush-right line is in it. The code may go beside it.
+	 * The run of short lines that ends the items (see track_run): its
+	 * top and page (page 0: no run), its widest flush-left line and
+	 * whether it has a flush-right line. The code may go beside it.
 	 */
 	double run_top, run_left_w;
 	int run_page, run_right;
@@ -344,10 +343,10 @@ static void put_row(struct pager *pg, const struct item *x, size_t row)
 }
 
 /*
- * Where the code goes beside the closing run of short lines when it
- * does not fit below them: left of flush-right lines (x set, with room
- * for the caption), right of flush-left lines that leave the room (x
- * set, no caption), or nowhere (returns 0).
+ * Finds where the code goes beside the closing run of short lines when
+ * it does not fit below them. Left of flush-right lines it keeps its
+ * caption, and right of narrow flush-left lines it has none. Returns 0
+ * when the run leaves no room, else 1 with *x and *caption_w set.
  */
 static int qr_beside(const struct pager *pg, double *x, double *caption_w)
 {

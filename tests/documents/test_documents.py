@@ -151,7 +151,7 @@ def page_image(pdf):
 
 
 class DocumentsTest(workflow.WorkflowTest):
-    """A copy of a store with three cases for each test."""
+    """A copy of a store with four cases for each test."""
 
     prepared = None  # (folder, {name: case id})
     display_names = True
