@@ -18,7 +18,12 @@ import os
 import re
 import sys
 import tarfile
+import xml.etree.ElementTree as ET
 import zipfile
+
+KEEP_MAX = 64 << 20
+CHUNK = 1 << 20
+ALGS = ("sha256", "sha512", "sm3")
 
 # --- SM3 (GB/T 32905), when OpenSSL does not offer it to hashlib ---------
 
@@ -214,35 +219,99 @@ def ed25519_verify(pub, msg, sig):
 # --- the package ----------------------------------------------------------
 
 
+class Member:
+    """A member hashed in chunks: its size, hex digests and, when it is
+    at most KEEP_MAX bytes, its bytes (None otherwise)."""
+
+    def __init__(self, stream):
+        hs = {a: new_hash(a) for a in ALGS}
+        keep, self.size = [], 0
+        while True:
+            chunk = stream.read(CHUNK)
+            if not chunk:
+                break
+            for h in hs.values():
+                h.update(chunk)
+            self.size += len(chunk)
+            if keep is not None:
+                keep.append(chunk)
+                if self.size > KEEP_MAX:
+                    keep = None
+        self.hex = {a: h.hexdigest() for a, h in hs.items()}
+        self.data = b"".join(keep) if keep is not None else None
+
+
+class Files(dict):
+    """{path inside the bag: Member}; get and [] give the bytes."""
+
+    def __getitem__(self, name):
+        data = dict.__getitem__(self, name).data
+        return data if data is not None else b""
+
+    def get(self, name, default=None):
+        return self[name] if name in self else default
+
+
 def read_members(path):
-    """Returns {path inside the bag: bytes} and the problems of its layout."""
-    files, roots = {}, set()
+    """Returns the bag's Files and the problems of its layout."""
+    files, roots, problems = Files(), set(), []
     if os.path.isdir(path):
         for top, _, names in os.walk(path):
             for n in names:
                 full = os.path.join(top, n)
                 with open(full, "rb") as f:
-                    files[os.path.relpath(full, path).replace(os.sep, "/")] = f.read()
+                    dict.__setitem__(files, os.path.relpath(full, path).replace(os.sep, "/"),
+                                     Member(f))
         return files, []
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            items = [(i.filename, z.read(i)) for i in z.infolist() if not i.is_dir()]
-    else:
-        with tarfile.open(path) as t:
-            items = [(m.name, t.extractfile(m).read()) for m in t.getmembers() if m.isfile()]
-    for name, data in items:
+
+    def add(name, stream):
         root, _, rest = name.partition("/")
         roots.add(root)
-        files[rest] = data
-    return files, [] if len(roots) == 1 else ["the package has %d top folders, not one" % len(roots)]
+        if rest in files:
+            problems.append("%s: is in the package twice" % rest)
+        dict.__setitem__(files, rest, Member(stream))
+
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as z:
+            for i in z.infolist():
+                if not i.is_dir():
+                    with z.open(i) as f:
+                        add(i.filename, f)
+    else:
+        with tarfile.open(path) as t:
+            for m in t:
+                if m.isfile():
+                    add(m.name, t.extractfile(m))
+    if len(roots) != 1:
+        problems.append("the package has %d top folders, not one" % len(roots))
+    return files, problems
+
+
+def loads(data):
+    """JSON that is not nested absurdly deep (the parser recurses)."""
+    depth = 0
+    for c in re.findall(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', data):
+        if c in (b"[", b"{"):
+            depth += 1
+            if depth > 64:
+                raise ValueError("JSON nested deeper than 64 levels")
+        elif c in (b"]", b"}"):
+            depth -= 1
+    return json.loads(data)
 
 
 class Checker:
     def __init__(self, files, key_pem=None):
-        self.files, self.key_pem, self.problems = files, key_pem, []
+        self.files, self.key_pem, self.problems, self.warnings = files, key_pem, [], []
 
     def bad(self, file, what):
         self.problems.append("%s: %s" % (file or "package", what))
+
+    def hex(self, name, alg):
+        return dict.__getitem__(self.files, name).hex[alg]
+
+    def json(self, name, default):
+        return loads(self.files[name]) if name in self.files else default
 
     def text(self, name):
         if name not in self.files:
@@ -252,7 +321,7 @@ class Checker:
 
     def manifests(self):
         payload = {n for n in self.files if n.startswith("data/")}
-        for alg in ("sha256", "sha512", "sm3"):
+        for alg in ALGS:
             for kind, expect in (("manifest", payload), ("tagmanifest", None)):
                 name = "%s-%s.txt" % (kind, alg)
                 body = self.text(name)
@@ -264,7 +333,7 @@ class Checker:
                     listed.add(path)
                     if path not in self.files:
                         self.bad(path, "listed in %s but missing" % name)
-                    elif H(alg, self.files[path]).hex() != digest:
+                    elif self.hex(path, alg) != digest:
                         self.bad(path, "%s does not match %s" % (alg, name))
                 if expect is None:
                     expect = {n for n in self.files if not n.startswith(("data/", "tagmanifest-"))}
@@ -272,7 +341,7 @@ class Checker:
                     self.bad(path, "not listed in %s" % name)
         info = self.text("bag-info.txt") or ""
         m = re.search(r"^Payload-Oxum: (\d+)\.(\d+)$", info, re.M)
-        size = sum(len(self.files[n]) for n in payload)
+        size = sum(dict.__getitem__(self.files, n).size for n in payload)
         if not m or (int(m.group(1)), int(m.group(2))) != (size, len(payload)):
             self.bad("bag-info.txt", "Payload-Oxum is not %d.%d" % (size, len(payload)))
         if (self.text("bagit.txt") or "").splitlines()[:1] != ["BagIt-Version: 1.0"]:
@@ -285,11 +354,14 @@ class Checker:
         if len(lines) < 3:
             self.bad("data/log/checkpoint.txt", "not a checkpoint")
             return None
-        keys = json.loads(self.files.get("data/log/keys.json", b"[]"))
+        keys = self.json("data/log/keys.json", [])
         if self.key_pem:
             raw = pem_point(self.key_pem)
             keys = [{"name": lines[0], "type": "sm2" if len(raw) == 65 else "ed25519",
                      "raw": base64.b64encode(raw).decode()}]
+        if not isinstance(keys, list) or not keys:
+            self.bad("data/log/keys.json", "no usable log key")
+            return None
         for k in keys:
             raw = base64.b64decode(k["raw"])
             tag = b"\xffsm2-sm3" if k["type"] == "sm2" else b"\x01"
@@ -330,33 +402,56 @@ class Checker:
             fn, sn = fn >> 1, sn >> 1
         return sn == 0 and r == root
 
+    def present_seqs(self):
+        """The seqs of the record folders in the package."""
+        seqs = set()
+        for n in self.files:
+            m = re.match(r"data/records/(\d+)/", n)
+            if m:
+                seqs.add(int(m.group(1)))
+        return seqs
+
     def records(self, pkg, cp):
+        """Every record folder present is checked whatever package.json
+        (unsigned) says; the entry, proved in the tree, is trusted."""
         alg = pkg["hash"]
         origin, size, root = cp
-        for rec in pkg["records"]:
-            name = rec["entry"]
+        listed = {r.get("seq"): r for r in pkg["records"]}
+        for seq in sorted(self.present_seqs() | set(listed)):
+            d = "data/records/%d/" % seq
+            name = d + "entry.json"
+            if seq not in listed:
+                self.bad(d, "not listed in data/package.json")
             entry_bytes = self.files.get(name)
             if entry_bytes is None:
                 self.bad(name, "missing")
                 continue
-            entry = json.loads(entry_bytes)
-            if entry.get("seq") != rec["seq"]:
-                self.bad(name, "is not entry %d" % rec["seq"])
-            if rec.get("content"):
-                salt = bytes.fromhex(self.files.get(rec["salt"], b"").decode().strip())
-                got = "%s:%s" % (alg, H(alg, salt + self.files.get(rec["content"], b"")).hex())
-                if got != entry.get("content"):
-                    self.bad(rec["content"], "does not match the entry's commitment")
-            proof = json.loads(self.files.get(rec["proof"], b"{}"))
+            entry = loads(entry_bytes)
+            if entry.get("seq") != seq:
+                self.bad(name, "is not entry %d" % seq)
+            fields = None
+            if isinstance(entry.get("content"), str):
+                if d + "content.json" in self.files:
+                    salt = bytes.fromhex(self.files.get(d + "salt.txt", b"").decode().strip())
+                    got = "%s:%s" % (alg, H(alg, salt + self.files[d + "content.json"]).hex())
+                    if got != entry["content"]:
+                        self.bad(d + "content.json", "does not match the commitment of " + name)
+                    else:
+                        fields = loads(self.files[d + "content.json"])
+                elif d + "expunged.txt" not in self.files:
+                    self.bad(d + "content.json", "missing (committed in %s)" % name)
+            elif d + "content.json" in self.files:
+                self.bad(d + "content.json", "%s commits to no content" % name)
+            proof = self.json(d + "proof.json", {})
             leaf = H(alg, b"\x00" + entry_bytes)
             hashes = [base64.b64decode(h) for h in proof.get("hashes", [])]
             if proof.get("tree_size") != size or not self.inclusion(
-                    alg, rec["seq"], size, leaf, hashes, root):
-                self.bad(rec["proof"], "does not prove the entry in the checkpoint's tree")
+                    alg, seq, size, leaf, hashes, root):
+                self.bad(d + "proof.json", "does not prove the entry in the checkpoint's tree")
             for att in entry.get("attachments", []):
                 path = "data/files/" + att["hash"].split(":")[1]
                 if path in self.files:
-                    if H(alg, self.files[path]).hex() != att["hash"].split(":")[1]:
+                    if self.hex(path, alg) != att["hash"].split(":")[1]:
                         self.bad(path, "is not the file the entry names")
                 elif not set(pkg["files"].get(path, {})) & {"absent", "wrapped"}:
                     self.bad(path, "missing")
@@ -365,17 +460,21 @@ class Checker:
                 want = entry["attachments"][0]["hash"].split(":")[1]
                 if orig.get("path") not in self.files:
                     self.bad(orig.get("path"), "missing (the package of %s)" % name)
-                elif H(alg, self.files[orig["path"]]).hex() != want:
+                elif self.hex(orig["path"], alg) != want:
                     self.bad(orig["path"], "is not the package %s sealed" % name)
-            if entry.get("kind") == "signature" and rec.get("content"):
-                self.staff_signature(pkg, origin, json.loads(self.files[rec["content"]]), name)
-            if entry.get("kind") == "document-issue" and rec.get("content"):
-                self.document(pkg, json.loads(self.files[rec["content"]]), entry, name)
+            if entry.get("kind") == "signature" and fields is not None:
+                self.staff_signature(pkg, origin, fields, name)
+            if entry.get("kind") == "document-issue" and fields is not None:
+                self.document(pkg, fields, entry, name)
+
+    def seal_pem(self, pkg):
+        seal = self.files.get(pkg.get("seal_key") or "data/keys/seal.pem")
+        return seal or self.files.get("data/keys/seal.pem")
 
     def document(self, pkg, f, entry, name):
         """An issued document: the seal's raw r||s signature of its
         statement, whose last line is the SM3 of the attached PDF."""
-        seal = self.files.get(pkg.get("seal_key") or "")
+        seal = self.seal_pem(pkg)
         if not seal:
             self.bad(name, "the seal key is not in the package")
             return
@@ -388,8 +487,11 @@ class Checker:
         if not stmt.endswith("\n%s\n" % pdf_hash):
             self.bad(name, "the document's statement names another PDF")
         path = "data/files/" + entry["attachments"][0]["hash"].split(":")[1]
-        if path in self.files and "sm3:" + H("sm3", self.files[path]).hex() != pdf_hash:
+        if path in self.files and "sm3:" + self.hex(path, "sm3") != pdf_hash:
             self.bad(path, "is not the PDF that %s seals" % name)
+        pdf = name.rsplit("/", 1)[0] + "/record.pdf"
+        if pdf in self.files and "sm3:" + self.hex(pdf, "sm3") != pdf_hash:
+            self.bad(pdf, "is not the PDF that %s seals" % name)
 
     def staff_signature(self, pkg, origin, f, name):
         key = pkg.get("staff_keys", {}).get(f.get("key"))
@@ -410,15 +512,63 @@ class Checker:
             return
         signed = raw[start:end + len("</被签名对象>".encode())]
         m = re.search("<签名结果>([^<]*)</签名结果>".encode(), raw)
-        seal = self.files.get(pkg.get("seal_key") or "")
-        if not m or not seal:
+        seal = self.seal_pem(pkg)
+        if m and seal:
+            r, s = der_rs(base64.b64decode(m.group(1)))
+            if not sm2_verify(pem_point(seal.decode()), signed, r, s):
+                self.bad("data/eep.xml", "the seal's signature of 被签名对象 does not verify")
+        elif seal or "<电子签名块".encode() in raw or not self.says_unsigned():
+            self.bad("data/eep.xml", "the seal's signature of 被签名对象 is missing")
+        elif self.key_pem:
+            self.bad("data/eep.xml", "is not signed with the bureau seal")
+        else:
+            self.warnings.append("data/eep.xml: warning: not signed with the bureau seal "
+                                 "(the check report says the bureau had no seal key)")
+        try:
+            doc = ET.fromstring(signed)
+        except ET.ParseError as e:
+            self.bad("data/eep.xml", "is not well-formed XML: %s" % e)
             return
-        r, s = der_rs(base64.b64decode(m.group(1)))
-        if not sm2_verify(pem_point(seal.decode()), signed, r, s):
-            self.bad("data/eep.xml", "the seal's signature of 被签名对象 does not verify")
+        self.eep_records(doc)
+        self.eep_original(doc, pkg)
+
+    def says_unsigned(self):
+        rep = self.json("data/check-report.json", {})
+        probs = rep.get("checks", {}).get("authenticity", {}).get("problems", [])
+        return any("no seal key" in str(p) for p in probs)
+
+    def eep_records(self, doc):
+        """The records the signed XML names and those present match."""
+        named = set()
+        for blk in doc.iter("文件实体块"):
+            seq = blk.findtext("元数据/记录号")
+            if seq and seq.isdigit():
+                named.add(int(seq))
+        present = {s for s in self.present_seqs()
+                   if "data/records/%d/entry.json" % s in self.files}
+        for seq in sorted(named - present):
+            self.bad("data/records/%d/" % seq, "missing (named in data/eep.xml)")
+        for seq in sorted(present - named):
+            self.bad("data/records/%d/" % seq, "not named in data/eep.xml")
+
+    def eep_original(self, doc, pkg):
+        """An amended package holds the original the signed XML names."""
+        if (doc.findtext("封装包类型") or "") != "修改型":
+            return
+        orig = doc.find("封装内容/修改封装内容/原封装包")
+        path = orig.findtext("文件名") if orig is not None else None
+        if not path or not path.startswith("data/original/"):
+            self.bad("data/eep.xml", "an amended package that names no original")
+            return
+        if path not in self.files:
+            self.bad(path, "missing (the original of this amended package)")
+        elif self.hex(path, "sha256") != (orig.findtext("哈希值") or "").strip():
+            self.bad(path, "is not the original data/eep.xml names")
+        if (pkg.get("original") or {}).get("path") != path:
+            self.bad("data/package.json", "its original is not %s" % path)
 
     def report(self, pkg):
-        rep = json.loads(self.files.get("data/check-report.json", b"{}"))
+        rep = self.json("data/check-report.json", {})
         checks = rep.get("checks", {})
         passed = all(c.get("result") == "pass" for c in checks.values())
         if len(checks) != 4 or rep.get("result") != ("pass" if passed else "fail"):
@@ -429,15 +579,24 @@ class Checker:
     def run(self):
         self.manifests()
         try:
-            pkg = json.loads(self.files["data/package.json"])
+            pkg = self.json("data/package.json", None)
+            if not isinstance(pkg, dict):
+                self.bad("data/package.json", "missing or not a JSON object")
+                return self.problems
             cp = self.checkpoint(pkg)
             if cp:
                 self.records(pkg, cp)
             self.eep(pkg)
             self.report(pkg)
-        except (KeyError, ValueError, TypeError, AttributeError) as e:
-            self.bad("data/package.json", "cannot be read: %r" % (e,))
+        except (KeyError, ValueError, TypeError, AttributeError, IndexError,
+                RecursionError) as e:
+            self.bad("data/package.json", "cannot be read: %s" % (e,))
         return self.problems
+
+
+def usage():
+    print("usage: verify.py [PACKAGE] [--key PEM]", file=sys.stderr)
+    return 2
 
 
 def main(argv):
@@ -446,24 +605,37 @@ def main(argv):
     for a in it:
         if a == "--key":
             key = next(it, None)
+            if key is None:
+                return usage()
         elif a.startswith("-"):
-            print("usage: verify.py [PACKAGE] [--key PEM]", file=sys.stderr)
-            return 2
+            return usage()
         else:
             args.append(a)
-    if len(args) > 1 or (argv and key is None and "--key" in argv):
-        print("usage: verify.py [PACKAGE] [--key PEM]", file=sys.stderr)
-        return 2
+    if len(args) > 1:
+        return usage()
     path = args[0] if args else os.path.dirname(os.path.abspath(__file__))
+    pem = None
+    if key:
+        try:
+            with open(key) as f:
+                pem = f.read()
+            raw = pem_point(pem)
+            if len(raw) not in (32, 65):
+                raise ValueError("no public key")
+        except (OSError, ValueError, UnicodeDecodeError) as e:
+            print("%s: cannot be read as a public key PEM: %s" % (key, e), file=sys.stderr)
+            return 2
     try:
         files, problems = read_members(path)
-    except (OSError, tarfile.TarError, zipfile.BadZipFile) as e:
-        print("%s: cannot be read: %s" % (path, e))
-        return 1
-    pem = open(key).read() if key else None
-    problems += Checker(files, pem).run()
+    except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile) as e:
+        print("%s: cannot be read: %s" % (path, e), file=sys.stderr)
+        return 2
+    checker = Checker(files, pem)
+    problems += checker.run()
     for p in problems:
         print(p)
+    for w in checker.warnings:
+        print(w)
     if not problems:
         print("%s: sound" % path)
     return 1 if problems else 0
