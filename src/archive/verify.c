@@ -7,6 +7,8 @@
  */
 #include "common/common.h"
 
+#include <ctype.h>
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <libxml/parser.h>
@@ -136,6 +138,8 @@ static int read_package(struct pkg *p, const char *path, struct error *err)
 		else if (strncmp(name, root, strlen(root)) ||
 			 name[strlen(root)] != '/')
 			bad(p, name, "lies outside the bag's folder %s", root);
+		if (find(p, slash + 1))
+			bad(p, slash + 1, "is in the package twice");
 		rc = read_member(p, ar, slash + 1, d, err);
 	}
 	if (rc == 0 && r != ARCHIVE_EOF)
@@ -286,10 +290,11 @@ static int check_checkpoint(struct pkg *p, const json_t *pkg,
 	return rc;
 }
 
-static int proof_ok(struct pkg *p, enum hash_alg alg, const json_t *rec,
-		    const struct member *entry, const struct checkpoint *cp)
+static int proof_ok(struct pkg *p, enum hash_alg alg, const char *file,
+		    uint64_t seq, const struct member *entry,
+		    const struct checkpoint *cp)
 {
-	json_t *proof = member_json(p, jstr(rec, "proof")), *h;
+	json_t *proof = member_json(p, file), *h;
 	uint8_t hashes[MERKLE_MAX_PROOF][HASH_LEN], leaf[HASH_LEN];
 	size_t n = 0, i;
 	int ok;
@@ -305,9 +310,7 @@ static int proof_ok(struct pkg *p, enum hash_alg alg, const json_t *rec,
 	     (uint64_t)json_integer_value(json_object_get(proof,
 							  "tree_size")) ==
 		     cp->size &&
-	     merkle_inclusion_verify(alg, (uint64_t)json_integer_value(
-					     json_object_get(rec, "seq")),
-				     cp->size, leaf,
+	     merkle_inclusion_verify(alg, seq, cp->size, leaf,
 				     (const uint8_t(*)[HASH_LEN])hashes, n,
 				     cp->root) == 0;
 	json_decref(proof);
@@ -380,6 +383,11 @@ static void check_document(struct pkg *p, const json_t *pkg,
 	pdf = find(p, path);
 	if (pdf && (strncmp(hash, "sm3:", 4) || strcmp(pdf->hex[2], hash + 4)))
 		bad(p, path, "is not the PDF that %s seals", file);
+	snprintf(path, sizeof(path), "%.*srecord.pdf",
+		 (int)(strrchr(file, '/') + 1 - file), file);
+	pdf = find(p, path);
+	if (pdf && (strncmp(hash, "sm3:", 4) || strcmp(pdf->hex[2], hash + 4)))
+		bad(p, path, "is not the PDF that %s seals", file);
 	key_free(k);
 }
 
@@ -429,27 +437,44 @@ static void check_original(struct pkg *p, const json_t *pkg,
 		bad(p, jstr(o, "path"), "is not the package %s sealed", file);
 }
 
+/*
+ * One record folder, data/records/SEQ/. package.json is not signed: the
+ * entry, proved in the checkpoint's tree, says whether content must be
+ * there, whatever package.json lists.
+ */
 static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
-			 const json_t *rec, const struct checkpoint *cp)
+			 uint64_t seq, const struct checkpoint *cp)
 {
-	const char *file = jstr(rec, "entry");
-	struct member *em = find(p, file), *cm, *sm;
+	char file[64], cpath[64], spath[64], xpath[64], ppath[64];
+	struct member *em, *cm, *sm;
 	json_t *entry, *fields = NULL;
 	char commit[HASH_TEXT_MAX];
 	uint8_t salt[CONTENT_SALT_LEN];
 
+	snprintf(file, sizeof(file), "data/records/%" PRIu64 "/entry.json",
+		 seq);
+	snprintf(cpath, sizeof(cpath), "data/records/%" PRIu64
+		 "/content.json", seq);
+	snprintf(spath, sizeof(spath), "data/records/%" PRIu64 "/salt.txt",
+		 seq);
+	snprintf(xpath, sizeof(xpath), "data/records/%" PRIu64
+		 "/expunged.txt", seq);
+	snprintf(ppath, sizeof(ppath), "data/records/%" PRIu64 "/proof.json",
+		 seq);
+	em = find(p, file);
 	if (!em || !em->data.data) {
 		bad(p, file, "missing");
 		return;
 	}
 	entry = json_loadb(em->data.data, em->data.len, 0, NULL);
-	if (json_integer_value(json_object_get(entry, "seq")) !=
-	    json_integer_value(json_object_get(rec, "seq")))
-		bad(p, file, "is not entry %" JSON_INTEGER_FORMAT,
-		    json_integer_value(json_object_get(rec, "seq")));
-	cm = find(p, jstr(rec, "content"));
-	sm = find(p, jstr(rec, "salt"));
-	if (json_is_string(json_object_get(rec, "content"))) {
+	if ((uint64_t)json_integer_value(json_object_get(entry, "seq")) != seq)
+		bad(p, file, "is not entry %" PRIu64, seq);
+	cm = find(p, cpath);
+	sm = find(p, spath);
+	if (json_is_string(json_object_get(entry, "content")) && !cm &&
+	    find(p, xpath)) {
+		/* expunged: the commitment stays, the content is gone */
+	} else if (json_is_string(json_object_get(entry, "content"))) {
 		int ok = cm && sm && cm->data.data && sm->data.data &&
 			 sm->data.len >= 2 * CONTENT_SALT_LEN;
 
@@ -464,16 +489,20 @@ static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
 					   cm->data.data, cm->data.len, commit);
 			ok = !strcmp(commit, jstr(entry, "content"));
 		}
-		if (!ok)
-			bad(p, jstr(rec, "content"), "does not match the "
-			    "commitment of %s", file);
+		if (!cm)
+			bad(p, cpath, "missing (committed in %s)", file);
+		else if (!ok)
+			bad(p, cpath, "does not match the commitment of %s",
+			    file);
 		else
 			fields = json_loadb(cm->data.data, cm->data.len, 0,
 					    NULL);
+	} else if (cm) {
+		bad(p, cpath, "%s commits to no content", file);
 	}
-	if (!proof_ok(p, alg, rec, em, cp))
-		bad(p, jstr(rec, "proof"), "does not prove %s in the "
-		    "checkpoint's tree", file);
+	if (!proof_ok(p, alg, ppath, seq, em, cp))
+		bad(p, ppath, "does not prove %s in the checkpoint's tree",
+		    file);
 	check_attachments(p, pkg, alg, file, entry);
 	check_original(p, pkg, alg, file, entry);
 	if (fields && !strcmp(jstr(entry, "kind"), "signature"))
@@ -484,12 +513,195 @@ static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
 	json_decref(entry);
 }
 
+/* The seq of a member under data/records/SEQ/, or -1. */
+static int64_t record_seq(const char *path)
+{
+	char *end;
+	long long v;
+
+	if (strncmp(path, "data/records/", 13) || !isdigit((unsigned char)
+							   path[13]))
+		return -1;
+	v = strtoll(path + 13, &end, 10);
+	return *end == '/' ? (int64_t)v : -1;
+}
+
+static int cmp_seq(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * The seqs of the record folders present and of package.json's records,
+ * sorted, each once; a folder package.json does not list is a problem.
+ */
+static size_t record_seqs(struct pkg *p, const json_t *pkg, int64_t **out)
+{
+	const json_t *recs = json_object_get(pkg, "records"), *rec;
+	size_t n = 0, k = 0, i;
+	int64_t *v = calloc(p->n + json_array_size(recs) + 1, sizeof(*v));
+
+	if (!v)
+		return 0;
+	for (i = 0; i < p->n; i++)
+		if (record_seq(p->m[i].path) >= 0)
+			v[n++] = record_seq(p->m[i].path);
+	json_array_foreach(recs, i, rec)
+		v[n++] = json_integer_value(json_object_get(rec, "seq"));
+	qsort(v, n, sizeof(*v), cmp_seq);
+	for (i = 0; i < n; i++)
+		if (i == 0 || v[i] != v[k - 1])
+			v[k++] = v[i];
+	for (i = 0; i < k; i++) {
+		int listed = 0;
+		size_t j;
+
+		json_array_foreach(recs, j, rec)
+			listed |= json_integer_value(json_object_get(
+					  rec, "seq")) == v[i];
+		if (!listed) {
+			char dir[48];
+
+			snprintf(dir, sizeof(dir), "data/records/%" PRId64 "/",
+				 v[i]);
+			bad(p, dir, "not listed in data/package.json");
+		}
+	}
+	*out = v;
+	return k;
+}
+
 /* --- eep.xml and the report --------------------------------------------- */
 
-static void check_eep(struct pkg *p, const json_t *pkg)
+/* Whether the check report says the bureau had no seal key. */
+static int says_unsigned(struct pkg *p)
+{
+	json_t *rep = member_json(p, "data/check-report.json"), *v;
+	size_t i;
+	int yes = 0;
+
+	json_array_foreach(json_object_get(json_object_get(json_object_get(
+			rep, "checks"), "authenticity"), "problems"), i, v)
+		yes |= strstr(json_string_value(v) ?: "", "no seal key") != NULL;
+	json_decref(rep);
+	return yes;
+}
+
+static xmlNodePtr child(xmlNodePtr n, const char *name)
+{
+	for (n = n ? n->children : NULL; n; n = n->next)
+		if (n->type == XML_ELEMENT_NODE &&
+		    !strcmp((const char *)n->name, name))
+			return n;
+	return NULL;
+}
+
+/* The text of a child element, "" when there is none; free with xmlFree. */
+static char *child_text(xmlNodePtr n, const char *name)
+{
+	xmlChar *t = xmlNodeGetContent(child(n, name));
+
+	return t ? (char *)t : (char *)xmlStrdup((const xmlChar *)"");
+}
+
+/* Collects the 记录号 of every 文件实体块 under n. */
+static void named_seqs(xmlNodePtr n, int64_t *v, size_t *k, size_t cap)
+{
+	for (n = n ? n->children : NULL; n; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!strcmp((const char *)n->name, "文件实体块")) {
+			char *t = child_text(child(n, "元数据"), "记录号");
+
+			if (*k < cap && isdigit((unsigned char)t[0]))
+				v[(*k)++] = strtoll(t, NULL, 10);
+			xmlFree(t);
+		} else {
+			named_seqs(n, v, k, cap);
+		}
+	}
+}
+
+/* The records the signed XML names and the records present match. */
+static void check_eep_records(struct pkg *p, xmlNodePtr so)
+{
+	size_t cap = p->n + 1, k = 0;
+	int64_t *named = calloc(cap, sizeof(*named));
+	char path[64];
+
+	if (!named)
+		return;
+	named_seqs(so, named, &k, cap);
+	for (size_t i = 0; i < k; i++) {
+		snprintf(path, sizeof(path), "data/records/%" PRId64
+			 "/entry.json", named[i]);
+		if (!find(p, path)) {
+			snprintf(path, sizeof(path), "data/records/%" PRId64 "/",
+				 named[i]);
+			bad(p, path, "missing (named in data/eep.xml)");
+		}
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		int64_t seq = record_seq(p->m[i].path);
+		size_t j;
+
+		if (seq < 0 || strcmp(strchr(p->m[i].path + 13, '/'),
+				      "/entry.json"))
+			continue;
+		for (j = 0; j < k && named[j] != seq; j++)
+			;
+		if (j == k) {
+			snprintf(path, sizeof(path), "data/records/%" PRId64 "/",
+				 seq);
+			bad(p, path, "not named in data/eep.xml");
+		}
+	}
+	free(named);
+}
+
+/* An amended package holds the original the signed XML names. */
+static void check_eep_original(struct pkg *p, const json_t *pkg,
+			       xmlNodePtr so)
+{
+	char *type = child_text(so, "封装包类型"), *name = NULL, *hash = NULL;
+	xmlNodePtr o = child(child(child(so, "封装内容"), "修改封装内容"),
+			     "原封装包");
+	struct member *m;
+
+	if (strcmp(type, "修改型"))
+		goto out;
+	name = child_text(o, "文件名");
+	hash = child_text(o, "哈希值");
+	if (strncmp(name, "data/original/", 14)) {
+		bad(p, "data/eep.xml", "an amended package that names no "
+		    "original");
+		goto out;
+	}
+	m = find(p, name);
+	if (!m)
+		bad(p, name, "missing (the original of this amended package)");
+	else if (strcmp(m->hex[0], hash))
+		bad(p, name, "is not the original data/eep.xml names");
+	if (strcmp(jstr(json_object_get(pkg, "original"), "path"), name))
+		bad(p, "data/package.json", "its original is not %s", name);
+out:
+	xmlFree(type);
+	xmlFree(name);
+	xmlFree(hash);
+}
+
+/*
+ * The seal's signature over 被签名对象 is required whenever the package
+ * holds a seal key, the XML has a 电子签名块 or the check report does
+ * not say the bureau had no seal key; with --key an unsigned package
+ * fails, without it gets a warning.
+ */
+static void check_eep(struct pkg *p, const json_t *pkg, const char *key_pem)
 {
 	static const char start[] = "<被签名对象", end[] = "</被签名对象>",
-			  res[] = "<签名结果>";
+			  res[] = "<签名结果>", blk[] = "<电子签名块";
 	struct member *m = find(p, "data/eep.xml"),
 		      *km = find(p, jstr(pkg, "seal_key"));
 	const char *s, *e, *r;
@@ -499,16 +711,12 @@ static void check_eep(struct pkg *p, const json_t *pkg)
 	xmlDocPtr doc;
 	long n;
 
+	if (!km)
+		km = find(p, "data/keys/seal.pem");
 	if (!m || !m->data.data) {
 		bad(p, "data/eep.xml", "missing");
 		return;
 	}
-	doc = xmlReadMemory(m->data.data, (int)m->data.len, "eep.xml", NULL,
-			    XML_PARSE_NONET | XML_PARSE_NOERROR |
-				    XML_PARSE_NOWARNING);
-	if (!doc)
-		bad(p, "data/eep.xml", "is not well-formed XML");
-	xmlFreeDoc(doc);
 	s = memmem(m->data.data, m->data.len, start, sizeof(start) - 1);
 	e = s ? memmem(s, m->data.len - (size_t)(s - m->data.data), end,
 		       sizeof(end) - 1) : NULL;
@@ -517,17 +725,41 @@ static void check_eep(struct pkg *p, const json_t *pkg)
 		bad(p, "data/eep.xml", "has no 被签名对象");
 		return;
 	}
-	if (!km || !r)
+	if (km && r) {
+		r += sizeof(res) - 1;
+		n = base64_decode(r, strcspn(r, "<"), der, sizeof(der));
+		if (!km->data.data ||
+		    key_load_public_pem(km->data.data, km->data.len, &k,
+					&err) ||
+		    n <= 0 || sm2_sig_raw(der, (size_t)n, raw) ||
+		    key_verify(k, s, (size_t)(e - s) + sizeof(end) - 1, raw,
+			       SIG_MAX))
+			bad(p, "data/eep.xml", "the seal's signature of "
+			    "被签名对象 does not verify");
+		key_free(k);
+	} else if (km || r ||
+		   memmem(m->data.data, m->data.len, blk, sizeof(blk) - 1) ||
+		   !says_unsigned(p)) {
+		bad(p, "data/eep.xml", "the seal's signature of 被签名对象 is "
+		    "missing");
+	} else if (key_pem) {
+		bad(p, "data/eep.xml", "is not signed with the bureau seal");
+	} else {
+		p->problem(p->ctx, "data/eep.xml", "warning: not signed with "
+			   "the bureau seal (the check report says the bureau "
+			   "had no seal key)");
+	}
+	doc = xmlReadMemory(m->data.data, (int)m->data.len, "eep.xml", NULL,
+			    XML_PARSE_NONET | XML_PARSE_NOERROR |
+				    XML_PARSE_NOWARNING);
+	if (!doc) {
+		bad(p, "data/eep.xml", "is not well-formed XML");
 		return;
-	r += sizeof(res) - 1;
-	n = base64_decode(r, strcspn(r, "<"), der, sizeof(der));
-	if (!km->data.data ||
-	    key_load_public_pem(km->data.data, km->data.len, &k, &err) ||
-	    n <= 0 || sm2_sig_raw(der, (size_t)n, raw) ||
-	    key_verify(k, s, (size_t)(e - s) + sizeof(end) - 1, raw, SIG_MAX))
-		bad(p, "data/eep.xml", "the seal's signature of 被签名对象 does "
-		    "not verify");
-	key_free(k);
+	}
+	check_eep_records(p, child(xmlDocGetRootElement(doc), "被签名对象"));
+	check_eep_original(p, pkg, child(xmlDocGetRootElement(doc),
+					 "被签名对象"));
+	xmlFreeDoc(doc);
 }
 
 static void check_report(struct pkg *p, const json_t *pkg)
@@ -556,8 +788,9 @@ int archive_verify(const char *path, const char *key_pem,
 	struct pkg p = { .problem = problem, .ctx = ctx };
 	struct checkpoint cp;
 	enum hash_alg alg = HASH_SM3;
-	json_t *pkg = NULL, *rec;
-	size_t i;
+	json_t *pkg = NULL;
+	int64_t *seqs = NULL;
+	size_t i, nseqs;
 	int rc = read_package(&p, path, err);
 
 	if (rc)
@@ -568,10 +801,12 @@ int archive_verify(const char *path, const char *key_pem,
 		bad(&p, "data/package.json", "missing or not readable");
 		goto out;
 	}
+	nseqs = record_seqs(&p, pkg, &seqs);
 	if (check_checkpoint(&p, pkg, key_pem, &cp) == 0)
-		json_array_foreach(json_object_get(pkg, "records"), i, rec)
-			check_record(&p, pkg, alg, rec, &cp);
-	check_eep(&p, pkg);
+		for (i = 0; i < nseqs; i++)
+			check_record(&p, pkg, alg, (uint64_t)seqs[i], &cp);
+	free(seqs);
+	check_eep(&p, pkg, key_pem);
 	check_report(&p, pkg);
 out:
 	json_decref(pkg);
