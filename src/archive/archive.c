@@ -137,6 +137,24 @@ static const json_t *matter_of(struct sealing *sg)
 	return NULL;
 }
 
+/* The display name of user name, else the login itself. */
+static json_t *display_name(struct sealing *sg, const char *name)
+{
+	struct error err = { 0 };
+	json_t *u = NULL, *out;
+	const char *d;
+
+	if (!name[0] ||
+	    cases_user_get(access_cases(sg->a), name, &u, &err) != 0) {
+		error_clear(&err);
+		return json_string(name);
+	}
+	d = jstr(u, "display_name");
+	out = json_string(d[0] ? d : name);
+	json_decref(u);
+	return out;
+}
+
 /* --- the case's entries ------------------------------------------------- */
 
 static int collect_seq(void *ctx, uint64_t seq)
@@ -490,10 +508,19 @@ static int add_entry(struct sealing *sg, uint64_t seq, struct error *err)
 	rc = entry_json(sg->l, seq, &body, &entry, err);
 	if (rc)
 		goto out;
+	/*
+	 * An issued document is the rendering of its source record, whose
+	 * catalogue item carries it: the issue entry stays in the payload
+	 * with its proof but is no item of its own.
+	 */
+	if (!strcmp(jstr(entry, "kind"), KIND_DOCUMENT_ISSUE))
+		shown = NULL;
 	rec = json_pack("{s:I, s:s, s:s, s:s}", "seq", (json_int_t)seq,
 			"kind", jstr(entry, "kind"), "actor",
 			jstr(entry, "actor"), "entry", "");
 	json_array_append_new(sg->records, rec);
+	json_object_set_new(rec, "actor_name",
+			    display_name(sg, jstr(entry, "actor")));
 	snprintf(path, sizeof(path), "%s/entry.json", dir);
 	json_object_set_new(rec, "entry", json_string(path));
 	rc = bag_add(sg->bag, path, body.data, body.len, err);
@@ -622,8 +649,9 @@ static json_t *catalogue(struct sealing *sg)
 		json_object_set_new(r, "no", json_integer(++no));
 		json_object_set_new(r, "date", json_string(date));
 		json_array_append_new(rows, json_pack(
-			"{s:i, s:s, s:s, s:s, s:s, s:s, s:s}", "no", no,
-			"number", jstr(r, "number"), "actor", jstr(r, "actor"),
+			"{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "no", no,
+			"number", jstr(r, "number"), "actor",
+			jstr(r, "actor_name"), "login", jstr(r, "actor"),
 			"title", jstr(r, "title"), "date", date, "pages", range,
 			"note", json_object_get(r, "content") == json_null()
 					? "内容已依法删除" : ""));
@@ -724,6 +752,9 @@ static void check_integrity(struct sealing *sg)
 		const char *no = jstr(r, "number");
 
 		application |= !strcmp(jstr(r, "kind"), "application");
+		/* An issue entry repeats the number of the record it issues. */
+		if (!strcmp(jstr(r, "kind"), KIND_DOCUMENT_ISSUE))
+			continue;
 		if (no[0] && json_object_get(numbers, no))
 			problem(sg, INTEG, "document number %s is used twice",
 				no);
@@ -927,12 +958,16 @@ static json_t *package_json(struct sealing *sg, int64_t seal)
 		seal >= 0 ? "修改型" : "原始型", "hash",
 		hash_alg_name(sg->alg), "origin", sg->cp.origin, "checkpoint",
 		"data/log/checkpoint.txt", "closing", "preparer",
-		sg->req->by->user, "checker", "casetrail 四性检测", "date",
+		"", "checker", "casetrail 四性检测", "date",
 		created, "paper_location",
 		jstr(bureau, "paper_location")[0]
 			? jstr(bureau, "paper_location")
 			: "未登记（bureau.json 未设 paper_location）");
 	json_object_set_new(pkg, "tree_size", json_integer((json_int_t)sg->cp.size));
+	json_object_set_new(json_object_get(pkg, "closing"), "preparer",
+			    display_name(sg, sg->req->by->user));
+	json_object_set_new(json_object_get(pkg, "closing"), "preparer_login",
+			    json_string(sg->req->by->user));
 	json_decref(bureau);
 	return pkg;
 }
@@ -1102,10 +1137,101 @@ int archive_seal(struct access *a, struct documents *d,
 		rc = write_package(&sg, seal, pkg, tag_sha256, tag_sm3, err);
 	if (rc == 0)
 		rc = append_seal(&sg, fd, pkg, tag_sha256, tag_sm3, info, err);
+	/* Another process sealed this state first: give its package. */
+	if (rc == CT_EEXIST) {
+		error_clear(err);
+		json_decref(sg.seqs);
+		sg.seqs = NULL;
+		rc = case_seqs(&sg, err);
+		if (rc == 0)
+			rc = last_seal(&sg, &seal, &changed, err);
+		if (rc == 0 && seal < 0)
+			rc = error_set(err, CT_EIO, "case %s has no seal after "
+				       "its seal was refused", req->case_id);
+		if (rc == 0 && (ftruncate(fd, 0) != 0 ||
+				lseek(fd, 0, SEEK_SET) != 0))
+			rc = error_set(err, CT_EIO, "cannot rewrite the "
+				       "package: %s", strerror(errno));
+		if (rc == 0)
+			rc = copy_stored(sg.l, (uint64_t)seal, fd, info, err);
+	}
 out:
 	json_decref(pkg);
 	sealing_release(&sg);
 	return rc;
+}
+
+static enum access_mark record_mark(struct sealing *sg, uint64_t seq,
+				    const json_t *e, const json_t *overrides)
+{
+	const char *kind = jstr(e, "kind");
+	enum access_mark m;
+	struct error err = { 0 };
+	json_t *fields = NULL;
+	char key[24];
+
+	snprintf(key, sizeof(key), "%" PRIu64, seq);
+	if (json_object_get(overrides, key) &&
+	    access_mark_parse(jstr(overrides, key), &m, &err) == 0)
+		return m;
+	error_clear(&err);
+	if (ledger_content(sg->l, seq, &fields, &err) != 0) {
+		error_clear(&err);
+		fields = NULL;
+	}
+	m = access_content_mark(sg->a, kind, fields);
+	json_decref(fields);
+	if (!strcmp(kind, "media-ingest")) {
+		const char *type = json_string_value(json_object_get(
+			json_array_get(json_object_get(e, "attachments"), 0),
+			"type"));
+		enum access_mark t = access_media_type_mark(type);
+
+		if (t > m)
+			m = t;
+	}
+	return m;
+}
+
+int archive_marks(struct access *a, const char *case_id, json_t **out,
+		  struct error *err)
+{
+	struct sealing sg = { .a = a };
+	struct archive_req req = { .case_id = case_id };
+	struct buf body = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	json_t *items = json_array(), *overrides = NULL, *v, *e;
+	size_t i;
+	int rc;
+
+	sg.req = &req;
+	sg.l = access_ledger(a);
+	rc = access_case_overrides(a, case_id, &overrides, err);
+	if (rc == 0)
+		rc = case_seqs(&sg, err);
+	json_array_foreach(sg.seqs, i, v) {
+		uint64_t seq = (uint64_t)json_integer_value(v);
+		const char *kind;
+		enum access_mark m;
+
+		if (rc || (rc = entry_json(sg.l, seq, &body, &e, err)))
+			break;
+		kind = jstr(e, "kind");
+		if (strcmp(kind, "access") && strcmp(kind, KIND_CASE_FILE_SEAL) &&
+		    (m = record_mark(&sg, seq, e, overrides)) != MARK_NONE)
+			json_array_append_new(items, json_pack(
+				"{s:I, s:s}", "seq", (json_int_t)seq, "mark",
+				access_mark_code(m)));
+		json_decref(e);
+	}
+	buf_release(&body);
+	json_decref(sg.seqs);
+	json_decref(overrides);
+	if (rc) {
+		json_decref(items);
+		return rc;
+	}
+	*out = items;
+	return 0;
 }
 
 int archive_list(struct access *a, const char *case_id, json_t **out,

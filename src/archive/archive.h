@@ -48,6 +48,16 @@ int archive_seal(struct access *a, struct documents *d,
 		 const struct archive_req *req, int fd, json_t **info,
 		 struct error *err);
 
+/*
+ * Returns the records of case_id that a case file exports under a mark:
+ * [{"seq", "mark"}] with each record's mark (the security
+ * administrator's, else its content's), oldest first. Reads of the
+ * access log and seals carry none. Sealing or downloading the case file
+ * needs the clearance for every mark listed (docs/access.md).
+ */
+int archive_marks(struct access *a, const char *case_id, json_t **out,
+		  struct error *err);
+
 /* Returns the seals of a case, oldest first: {"items": [info]}. */
 int archive_list(struct access *a, const char *case_id, json_t **out,
 		 struct error *err);

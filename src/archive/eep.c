@@ -55,7 +55,10 @@ static void entity_block(xmlNodePtr parent, const json_t *r)
 	text_child(meta, "题名", jstr(r, "title"));
 	text_child(meta, "记录类型", jstr(r, "kind"));
 	text_child(meta, "文号", jstr(r, "number"));
-	text_child(meta, "责任者", jstr(r, "actor"));
+	text_child(meta, "责任者", jstr(r, "actor_name")[0]
+					   ? jstr(r, "actor_name")
+					   : jstr(r, "actor"));
+	text_child(meta, "责任者账号", jstr(r, "actor"));
 	text_child(meta, "日期", jstr(r, "date"));
 	int_child(meta, "页数", json_integer_value(json_object_get(r, "pages")));
 	json_array_foreach(json_object_get(r, "files"), i, f) {
@@ -86,6 +89,7 @@ static void catalogue(xmlNodePtr parent, const json_t *pkg)
 								   "no")));
 		text_child(row, "文号", jstr(r, "number"));
 		text_child(row, "责任者", jstr(r, "actor"));
+		text_child(row, "责任者账号", jstr(r, "login"));
 		text_child(row, "题名", jstr(r, "title"));
 		text_child(row, "日期", jstr(r, "date"));
 		text_child(row, "页号", jstr(r, "pages"));
@@ -102,6 +106,7 @@ static void closing(xmlNodePtr parent, const json_t *c)
 	int_child(n, "音像文件数",
 		  json_integer_value(json_object_get(c, "av_files")));
 	text_child(n, "立卷人", jstr(c, "preparer"));
+	text_child(n, "立卷人账号", jstr(c, "preparer_login"));
 	text_child(n, "检查人", jstr(c, "checker"));
 	text_child(n, "立卷时间", jstr(c, "date"));
 	text_child(n, "纸质原件存放位置", jstr(c, "paper_location"));

@@ -18,6 +18,8 @@ extern const char *const bag_algs[BAG_NALGS];
 
 /* A kind of entry that the archive module writes. */
 #define KIND_CASE_FILE_SEAL "case-file-seal"
+/* The entry of an issued document (src/documents/). */
+#define KIND_DOCUMENT_ISSUE "document-issue"
 
 /* One file of a bag, as the bag writer hashed it. */
 struct bag_file {

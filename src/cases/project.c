@@ -648,6 +648,37 @@ static int issued_before(const struct case_state *cs, const json_t *fields)
 	return 0;
 }
 
+/*
+ * Whether the case-file-seal fields adds nothing to the last seal of cs:
+ * no record other than a read of the access log or a seal lies between
+ * the last record that seal covers and the last one fields covers. A
+ * case is sealed once in each state, whichever process comes first.
+ */
+static int sealed_before(const struct case_state *cs, const json_t *fields)
+{
+	json_int_t last = json_integer_value(json_object_get(
+		json_object_get(fields, "covers"), "last"));
+	json_int_t sealed = -1;
+
+	for (size_t i = 0; i < cs->n; i++)
+		if (!strcmp(cs->recs[i].kind, KIND_CASE_FILE_SEAL) &&
+		    cs->recs[i].fields)
+			sealed = json_integer_value(json_object_get(
+				json_object_get(cs->recs[i].fields, "covers"),
+				"last"));
+	if (sealed < 0)
+		return 0;
+	for (size_t i = 0; i < cs->n; i++) {
+		json_int_t seq = (json_int_t)cs->recs[i].seq;
+
+		if (seq > sealed && seq <= last &&
+		    strcmp(cs->recs[i].kind, KIND_CASE_FILE_SEAL) &&
+		    strcmp(cs->recs[i].kind, "access"))
+			return 0;
+	}
+	return 1;
+}
+
 /* Checks a record of a case (unless replaying) and folds it in. */
 static int project_case_record(struct cases *c, struct store *s,
 			       struct rec *r, const char *case_id,
@@ -684,6 +715,10 @@ static int project_case_record(struct cases *c, struct store *s,
 					 r->fields, "document")) ?: "",
 				 json_integer_value(json_object_get(
 					 r->fields, "source")));
+	if (!c->replaying && !strcmp(r->kind, KIND_CASE_FILE_SEAL) &&
+	    sealed_before(&slot->cs, r->fields))
+		return error_set(err, CT_EEXIST, "case %s was sealed already "
+				 "in this state", case_id);
 	/*
 	 * Findings that time raised before the event this record states,
 	 * evaluated as of the event: a record typed in later with an earlier

@@ -19,8 +19,67 @@ static const char archive_help[] =
 	"writes it to FILE, which must not exist. The seal is an entry of the\n"
 	"case; a case with entries after its last seal gets an amended\n"
 	"package (修改型) that holds the previous one. --as names the\n"
-	"archivist; without it the OS user acts.\n";
+	"archivist; without it the OS user acts. --as needs the clearance for\n"
+	"every mark among the case's records. The result of the DA/T 70 check\n"
+	"is printed; a package that fails it is sealed all the same (exit 0)\n"
+	"and the failure is printed to stderr too.\n";
 
+/* Whether v holds the clearance for every mark among the case's records. */
+static int allow_marks(const struct cli_viewer *v, const char *case_id,
+		       json_t *marks)
+{
+	struct access_target t = { .case_id = case_id };
+	struct error err = { 0 };
+	const json_t *m;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(marks, i, m) {
+		if (access_mark_parse(json_string_value(json_object_get(
+					      m, "mark")), &t.mark, &err) != 0) {
+			error_clear(&err);
+			continue;
+		}
+		rc = cli_viewer_allow(cli_access(), v, ACT_RECORD_READ, &t);
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+/* Records v's read of every protected record the package holds. */
+static int log_reads(const struct cli_viewer *v, const char *case_id,
+		     const json_t *marks)
+{
+	struct error err = { 0 };
+	const json_t *m;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(marks, i, m) {
+		enum access_mark mark;
+		char target[48];
+
+		if (access_mark_parse(json_string_value(json_object_get(
+					      m, "mark")), &mark, &err) != 0) {
+			error_clear(&err);
+			continue;
+		}
+		snprintf(target, sizeof(target), "record:%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(m, "seq")));
+		rc = cli_viewer_read(cli_access(), v, ACT_CASE_FILE_SEAL,
+				     case_id, target, mark);
+		if (rc)
+			break;
+	}
+	return rc;
+}
+
+/*
+ * Writes the package to a temporary file beside out_path and renames it
+ * only once the seal entry is committed, so that out_path never holds a
+ * package that no seal names.
+ */
 static int write_package(const char *dir, const char *data, const char *as,
 			 const struct archive_req *req, const char *out_path,
 			 json_t **info)
@@ -30,7 +89,9 @@ static int write_package(const char *dir, const char *data, const char *as,
 	struct error err = { 0 };
 	struct ledger *l;
 	struct cases *c;
-	int fd, rc;
+	json_t *marks = NULL;
+	char tmp[PATH_MAX];
+	int fd = -1, rc;
 
 	if (cli_open_cases(dir, data, 0, &l, &c) != 0)
 		return EXIT_ERROR;
@@ -39,7 +100,14 @@ static int write_package(const char *dir, const char *data, const char *as,
 		rc = cli_viewer_allow(cli_access(), &v, ACT_CASE_FILE_SEAL,
 				      &(struct access_target){
 					      .case_id = req->case_id });
+	if (rc == 0 && archive_marks(cli_access(), req->case_id, &marks,
+				     &err) != 0)
+		rc = cli_fail(&err);
+	if (rc == 0 && as)
+		rc = allow_marks(&v, req->case_id, marks);
 	if (rc) {
+		json_decref(marks);
+		cli_viewer_release(&v);
 		cli_close_cases(l, c);
 		return rc;
 	}
@@ -49,16 +117,33 @@ static int write_package(const char *dir, const char *data, const char *as,
 		error_clear(&err);
 		d = NULL;
 	}
-	fd = open(out_path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		rc = cli_failf("cannot create '%s': %s; give a new file", out_path,
+	if (access(out_path, F_OK) == 0)
+		rc = cli_failf("'%s' exists; give a new file", out_path);
+	else if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", out_path) >=
+		 sizeof(tmp))
+		rc = cli_failf("the path '%s' is too long", out_path);
+	else if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		rc = cli_failf("cannot create a file beside '%s': %s; give a "
+			       "folder you may write to", out_path,
 			       strerror(errno));
-	if (rc == 0 && archive_seal(cli_access(), d, req, fd, info, &err)) {
+	if (rc == 0 && archive_seal(cli_access(), d, req, fd, info, &err))
 		rc = cli_fail(&err);
-		unlink(out_path);
-	}
-	if (fd >= 0)
+	if (rc == 0 && fsync(fd) != 0)
+		rc = cli_failf("cannot write '%s': %s", tmp, strerror(errno));
+	if (rc == 0 && link(tmp, out_path) != 0)
+		rc = cli_failf("cannot create '%s': %s; give a new file",
+			       out_path, strerror(errno));
+	if (fd >= 0) {
 		close(fd);
+		unlink(tmp);
+	}
+	if (rc == 0)
+		rc = log_reads(&v, req->case_id, marks);
+	if (rc) {
+		json_decref(*info);
+		*info = NULL;
+	}
+	json_decref(marks);
 	documents_close(d);
 	cli_viewer_release(&v);
 	cli_close_cases(l, c);
@@ -81,6 +166,7 @@ int cmd_archive(int argc, char **argv)
 	const char *dir = NULL, *data = NULL, *out = NULL, *as = NULL;
 	struct archive_req req = { .format = "tar" };
 	struct actor by;
+	const char *report;
 	json_t *info = NULL;
 	int ch, as_json = 0, rc;
 
@@ -111,16 +197,26 @@ int cmd_archive(int argc, char **argv)
 	rc = write_package(dir, data, as, &req, out, &info);
 	if (rc)
 		return rc;
+	report = json_string_value(json_object_get(info, "report")) ?: "";
+	/*
+	 * A package that fails its check is sealed all the same, as the
+	 * evidence of what the case holds: the exit status stays 0 and the
+	 * failure is printed, to stderr too.
+	 */
+	if (strcmp(report, "pass"))
+		fprintf(stderr, "casetrail: the DA/T 70 check of the case file "
+			"failed; see data/check-report.txt in '%s'\n", out);
 	if (as_json)
 		cli_print_json(info);
 	else {
-		printf("%s %s sealed as seq %" JSON_INTEGER_FORMAT " (%s): %s\n",
+		printf("%s %s sealed as seq %" JSON_INTEGER_FORMAT " (%s), "
+		       "DA/T 70 check %s: %s\n",
 		       json_string_value(json_object_get(info, "reference")) ?: "",
 		       json_string_value(json_object_get(info, "type")) ?: "",
 		       json_integer_value(json_object_get(info, "seq")),
 		       json_is_true(json_object_get(info, "new"))
 			       ? "new" : "unchanged",
-		       out);
+		       report[0] ? report : "unknown", out);
 		json_decref(info);
 	}
 	return EXIT_OK;

@@ -5,6 +5,8 @@
  */
 #include "common/common.h"
 
+#include <ctype.h>
+
 #include "documents.h"
 #include "internal.h"
 #include "ledger/ledger.h"
@@ -46,8 +48,158 @@ static const char *field_label(const json_t *defs, const char *name)
 	return name;
 }
 
+/* Chinese names of the codes that enum fields of record kinds share. */
+static const char *const enum_names[][2] = {
+	{ "agree", "同意" },
+	{ "disagree", "不同意" },
+	{ "amend", "修改后同意" },
+	{ "review", "审核" },
+	{ "approve", "批准" },
+	{ "window", "窗口" },
+	{ "oral", "口头" },
+	{ "online", "网上" },
+	{ "mail", "邮寄" },
+	{ "grant", "准予许可" },
+	{ "deny", "不予许可" },
+	{ "partial", "部分准予许可" },
+	{ "written", "书面" },
+	{ "granted", "准予回避" },
+	{ "rejected", "驳回" },
+	{ "hearing", "听证" },
+	{ "tender", "招标" },
+	{ "auction", "拍卖" },
+	{ "testing", "检验" },
+	{ "inspection", "检测" },
+	{ "quarantine", "检疫" },
+	{ "appraisal", "鉴定" },
+	{ "expert-review", "专家评审" },
+	{ "other", "其他" },
+	{ "direct", "直接送达" },
+	{ "registered", "挂号信" },
+	{ "express", "特快专递" },
+	{ "decision", "行政许可决定书" },
+	{ "licence", "行政许可证件" },
+	{ "refusal", "不予受理决定书" },
+	{ "supplement-notice", "补正材料通知书" },
+	{ "acceptance-notice", "受理通知书" },
+	{ "no-licence-needed", "依法不需要取得行政许可" },
+	{ "not-competent", "不属于本机关职权范围" },
+	{ "incomplete-not-supplemented", "材料不齐全且逾期未补正" },
+};
+
+/* How a signature was given ("method"). */
+static const char *const sign_methods[][2] = {
+	{ "staff", "工作人员电子签名" },
+	{ "paper", "纸质签字" },
+	{ "seal", "盖章" },
+};
+
+static const char *lookup(const char *const (*table)[2], size_t n,
+			  const char *code)
+{
+	for (size_t i = 0; code && i < n; i++)
+		if (!strcmp(table[i][0], code))
+			return table[i][1];
+	return NULL;
+}
+
+static const json_t *field_def(const json_t *defs, const char *name)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(defs, i, f)
+		if (!strcmp(str(f, "name") ?: "", name))
+			return f;
+	return NULL;
+}
+
+/* What the plain rendering needs to name codes. */
+struct names {
+	struct cases *c;
+	const json_t *defs;     /* the kind's fields */
+	const json_t *matter;   /* the case's matter, or NULL */
+};
+
+static const json_t *matter_by_code(struct cases *c, const char *code)
+{
+	const json_t *m;
+	size_t i;
+
+	json_array_foreach(json_object_get(cases_matters(c), "matters"), i, m)
+		if (!strcmp(str(m, "code") ?: "", code ?: ""))
+			return m;
+	return NULL;
+}
+
+/* Appends "显示名（login）" for a staff login, else the text itself. */
+static void append_person(struct cases *c, const char *name, struct buf *b)
+{
+	struct error err = { 0 };
+	json_t *u = NULL;
+	const char *p;
+
+	for (p = name; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
+			break;
+	if (!*p && name[0] && cases_user_get(c, name, &u, &err) == 0 &&
+	    str(u, "display_name") && str(u, "display_name")[0])
+		buf_printf(b, "%s（%s）", str(u, "display_name"), name);
+	else
+		buf_puts(b, name);
+	error_clear(&err);
+	json_decref(u);
+}
+
+static const char *role_name(struct cases *c, const char *code)
+{
+	const json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(cases_kinds(c), "roles"), i, r)
+		if (!strcmp(str(r, "code") ?: "", code ?: ""))
+			return str(r, "name");
+	return code;
+}
+
+static void append_value(const struct names *nm, const json_t *v,
+			 struct buf *b);
+
+/* A signature as a line: 审核人：赵某（zhao.rev），工作人员电子签名，时间. */
+static void append_signature(const struct names *nm, const json_t *sig,
+			     struct buf *b)
+{
+	const char *method = str(sig, "method");
+	const char *key;
+	json_t *e;
+
+	buf_printf(b, "%s：", role_name(nm->c, str(sig, "role")) ?: "签名人");
+	append_person(nm->c, str(sig, "person") ?: "", b);
+	buf_printf(b, "，%s",
+		   lookup(sign_methods, ARRAY_SIZE(sign_methods), method)
+			   ?: method ?: "");
+	if (str(sig, "at")) {
+		buf_puts(b, "，");
+		append_value(nm, json_object_get(sig, "at"), b);
+	}
+	if (json_is_integer(json_object_get(sig, "attachment")))
+		buf_printf(b, "，见附件%" JSON_INTEGER_FORMAT,
+			   json_integer_value(json_object_get(sig,
+							      "attachment")) +
+				   1);
+	json_object_foreach((json_t *)sig, key, e) {
+		if (!strcmp(key, "role") || !strcmp(key, "person") ||
+		    !strcmp(key, "method") || !strcmp(key, "at") ||
+		    !strcmp(key, "attachment"))
+			continue;
+		buf_printf(b, "，%s：", key);
+		append_value(nm, e, b);
+	}
+}
+
 /* Appends a value as text: dates in Chinese, arrays one item a line. */
-static void append_value(const json_t *v, struct buf *b)
+static void append_value(const struct names *nm, const json_t *v,
+			 struct buf *b)
 {
 	const char *text = json_string_value(v), *key;
 	char date[128];
@@ -58,7 +210,7 @@ static void append_value(const json_t *v, struct buf *b)
 	    format_cn_date(text, strlen(text) > 10, date, sizeof(date)) == 0)
 		buf_puts(b, date);
 	else if (text)
-		buf_puts(b, text);
+		append_person(nm->c, text, b);
 	else if (json_is_boolean(v))
 		buf_puts(b, json_is_true(v) ? "是" : "否");
 	else if (json_is_integer(v))
@@ -67,23 +219,60 @@ static void append_value(const json_t *v, struct buf *b)
 		json_array_foreach(v, i, e) {
 			if (i)
 				buf_puts(b, json_is_object(e) ? "\n" : "、");
-			append_value(e, b);
+			append_value(nm, e, b);
 		}
 	else if (json_is_object(v))
 		json_object_foreach((json_t *)v, key, e) {
 			if (b->len && b->data[b->len - 1] != '\n')
 				buf_puts(b, "，");
 			buf_printf(b, "%s：", key);
-			append_value(e, b);
+			append_value(nm, e, b);
 		}
 }
 
-static char *value_text(const json_t *v)
+/* The text of field name: codes by their names where they are known. */
+static char *field_text(const struct names *nm, const char *name,
+			const json_t *v)
 {
+	const json_t *def = field_def(nm->defs, name), *m;
+	const char *type = str(def, "type") ?: "", *label;
 	struct buf b = BUF_INIT_MAX(1 << 20);
+	json_t *e;
+	size_t i;
 	char *out;
 
-	append_value(v, &b);
+	if (!strcmp(type, "enum") && json_is_string(v) &&
+	    (label = lookup(enum_names, ARRAY_SIZE(enum_names),
+			    json_string_value(v))))
+		buf_puts(&b, label);
+	else if (!strcmp(name, "matter") && json_is_string(v) &&
+		 (m = matter_by_code(nm->c, json_string_value(v))))
+		buf_printf(&b, "%s（%s）", str(m, "name") ?: "",
+			   json_string_value(v));
+	else if (!strcmp(name, "materials") && json_is_array(v))
+		json_array_foreach(v, i, e) {
+			const json_t *mat;
+			size_t j;
+
+			label = NULL;
+			json_array_foreach(json_object_get(nm->matter,
+							   "materials"),
+					   j, mat)
+				if (!strcmp(str(mat, "code") ?: "",
+					    json_string_value(e) ?: ""))
+					label = str(mat, "name");
+			if (i)
+				buf_puts(&b, "\n");
+			buf_puts(&b, label ? label : json_string_value(e) ?: "");
+		}
+	else if (!strcmp(name, "signatures") && json_is_array(v))
+		json_array_foreach(v, i, e) {
+			if (i)
+				buf_puts(&b, "\n");
+			append_signature(nm, e, &b);
+		}
+	else
+		append_value(nm, v, &b);
 	out = strdup(b.data ? b.data : "");
 	buf_release(&b);
 	return out;
@@ -153,6 +342,9 @@ static int record_items(struct documents *d, const json_t *rec,
 	struct rows r = { 0 };
 	const char *name;
 	json_t *v;
+	json_t *shown = NULL;
+	struct error err = { 0 };
+	struct names nm = { .c = c, .defs = defs };
 	int rc =
 	    items_add(it, ITEM_TITLE, str(rec, "name") ?: str(rec, "kind"));
 
@@ -160,11 +352,17 @@ static int record_items(struct documents *d, const json_t *rec,
 		rc = add_head_rows(c, rec, &r);
 	if (rc == 0 && !fields)
 		rc = row_add(&r, "内容", strdup("（内容已依法销毁）"));
+	if (cases_show(c, str(rec, "case") ?: "", &shown, &err) == 0)
+		nm.matter = matter_by_code(c, str(json_object_get(shown,
+								  "matter"),
+						  "code"));
+	error_clear(&err);
 	json_object_foreach((json_t *)fields, name, v) {
 		if (rc == 0)
-			rc =
-			    row_add(&r, field_label(defs, name), value_text(v));
+			rc = row_add(&r, field_label(defs, name),
+				     field_text(&nm, name, v));
 	}
+	json_decref(shown);
 	if (rc == 0) {
 		rc = items_add_table(it, r.cells, r.n / 2, 2, 0, 1);
 		r.cells = NULL;

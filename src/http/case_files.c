@@ -36,14 +36,33 @@ int seal_case_file(struct api_call *call, struct reply *r, struct error *err)
 	struct access_target t = { .case_id = call->params[0] };
 	struct archive_req req = { .case_id = call->params[0],
 				   .by = &call->actor };
-	json_t *info = NULL, *v;
+	json_t *info = NULL, *marks = NULL, *v;
 	const char *key;
+	size_t i;
 	bool denied = false;
 	struct stat st;
 	int fd, rc = api_allow(call, ACT_CASE_FILE_SEAL, &t, r, &denied, err);
 
 	if (rc || denied)
 		return rc;
+	/* The package holds every record: each mark needs its clearance. */
+	rc = archive_marks(call->s->access, call->params[0], &marks, err);
+	if (rc)
+		return reply_error(r, rc, err);
+	json_array_foreach(marks, i, v) {
+		if (access_mark_parse(json_string_value(json_object_get(
+					      v, "mark")), &t.mark, err) != 0)
+			error_clear(err);
+		else
+			rc = api_allow(call, ACT_RECORD_READ, &t, r, &denied,
+				       err);
+		if (rc || denied) {
+			json_decref(marks);
+			return rc;
+		}
+	}
+	json_decref(marks);
+	marks = NULL;
 	json_object_foreach(call->body, key, v)
 		if (strcmp(key, "format"))
 			return reply_problem_of(r, PROBLEM_VALIDATION_FAILED,
@@ -64,7 +83,24 @@ int seal_case_file(struct api_call *call, struct reply *r, struct error *err)
 	if (rc == 0 && (fstat(fd, &st) != 0 || lseek(fd, 0, SEEK_SET) != 0))
 		rc = error_set(err, CT_EIO, "cannot read back the package: %s",
 			       strerror(errno));
+	/* Every protected record exported is read, as a download is. */
+	if (rc == 0)
+		rc = archive_marks(call->s->access, call->params[0], &marks,
+				   err);
+	json_array_foreach(marks, i, v) {
+		char target[48];
+		enum access_mark m;
+
+		snprintf(target, sizeof(target), "record:%" JSON_INTEGER_FORMAT,
+			 json_integer_value(json_object_get(v, "seq")));
+		if (rc == 0 && access_mark_parse(json_string_value(
+				 json_object_get(v, "mark")), &m, err) == 0)
+			rc = api_log_read(call, ACT_CASE_FILE_SEAL,
+					  call->params[0], target, m, err);
+	}
+	json_decref(marks);
 	if (rc) {
+		json_decref(info);
 		close(fd);
 		return reply_error(r, rc, err);
 	}

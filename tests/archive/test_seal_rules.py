@@ -1,0 +1,215 @@
+"""Case files: what a seal counts, lists and names, who may seal, and once."""
+
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+
+import apitest  # noqa: E402
+import ctest  # noqa: E402
+import workflow  # noqa: E402
+
+FULL_CLEARANCE = "sensitive-personal,commercial-secret"
+
+
+def package(path):
+    """The package's files as {name under the bag root: bytes}."""
+    with tarfile.open(path) as t:
+        return {m.name.split("/", 1)[1]: t.extractfile(m).read()
+                for m in t.getmembers() if m.isfile()}
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def pdf_text(data, tmp):
+    path = os.path.join(tmp, "record.pdf")
+    with open(path, "wb") as f:
+        f.write(data)
+    return subprocess.run(["pdftotext", "-layout", path, "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+class SealRulesTest(workflow.WorkflowTest):
+    display_names = True
+
+    def setUp(self):
+        super().setUp()
+        self.case = self.full_case()
+        for kind, actor in (("acceptance-notice", "wang.clerk"), ("decision-grant", "li.handler")):
+            self.ok("document", "render", self.case, kind, "--as", actor,
+                    "--out", os.path.join(self.tmp, kind + ".pdf"))
+        self.ok("user", "add", "chen.arch", "--role", "archivist", "--unit", "档案室",
+                "--display-name", "陈档", "--as", "admin")
+        self.n = 0
+
+    def command(self, *args):
+        return [ctest.BIN] + list(args) + ["--dir", self.dir]
+
+    def out(self):
+        self.n += 1
+        return os.path.join(self.tmp, "case-file-%d.tar" % self.n)
+
+    def archive(self, *args):
+        out = self.out()
+        r = self.ct("archive", self.case, "--out", out, *args)
+        return out, r
+
+    def test_issued_numbers_are_counted_once(self):
+        out, r = self.archive("--as", "chen.arch", "--json")
+        # chen.arch has no clearance yet: refused, and nothing is written.
+        self.assertNotEqual(r.code, 0, r)
+        self.assertIn("clear", r.err)
+        self.assertFalse(os.path.exists(out))
+        self.assertFalse([n for n in os.listdir(self.tmp)
+                          if n.startswith(os.path.basename(out))])
+        self.ok("user", "clearance", "chen.arch", FULL_CLEARANCE, "--as", "admin")
+        out, r = self.archive("--as", "chen.arch", "--json")
+        self.assertEqual(r.code, 0, r)
+        info = json.loads(r.out)
+        files = package(out)
+        report = json.loads(files["data/check-report.json"])
+        self.assertEqual(report["checks"]["integrity"]["problems"], [], report)
+        self.assertEqual(info["report"], report["result"])
+        # The text output names the check's result.
+        out2, r = self.archive("--as", "chen.arch")
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("DA/T 70 check " + report["result"], r.out)
+        if report["result"] != "pass":
+            self.assertIn("DA/T 70", r.err)
+        pkg = json.loads(files["data/package.json"])
+        # An issued document is listed once, under its source record.
+        issues = [x for x in pkg["records"] if x["kind"] == "document-issue"]
+        self.assertEqual(len(issues), 2, pkg["records"])
+        for x in issues:
+            self.assertNotIn("no", x)
+            self.assertNotIn("pdf", x)
+            self.assertIn("data/records/%d/proof.json" % x["seq"], files)
+        numbers = [row["number"] for row in pkg["catalogue"] if row["number"]]
+        self.assertEqual(len(numbers), len(set(numbers)), numbers)
+        self.assertEqual(len(numbers), 2, pkg["catalogue"])
+        titled = [x for x in pkg["records"] if "no" in x]
+        self.assertEqual(len(titled), len(pkg["catalogue"]))
+        # People by their display names, logins beside them.
+        actors = {row["actor"] for row in pkg["catalogue"]}
+        self.assertIn("王芳", actors)
+        self.assertNotIn("wang.clerk", actors)
+        self.assertEqual(pkg["closing"]["preparer"], "陈档")
+        self.assertIn("王芳", files["data/catalogue.txt"].decode())
+        self.assertNotIn("wang.clerk", files["data/catalogue.txt"].decode())
+        self.assertIn("陈档", files["data/closing-note.txt"].decode())
+        eep = files["data/eep.xml"].decode()
+        self.assertIn("<立卷人>陈档</立卷人>", eep)
+        self.assertIn("<责任者>王芳</责任者>", eep)
+        self.assertIn("<责任者账号>wang.clerk</责任者账号>", eep)
+        # Every protected record exported was read by chen.arch.
+        log = self.ok("access", "log", "--case", self.case, "--user", "chen.arch",
+                      "--json").json
+        reads = [e for e in log["items"] if e["outcome"] == "read"]
+        self.assertTrue(reads, log)
+
+    def test_plain_renderings_name_codes(self):
+        out, r = self.archive("--json")
+        self.assertEqual(r.code, 0, r)
+        files = package(out)
+        pkg = json.loads(files["data/package.json"])
+        by_kind = {}
+        for x in pkg["records"]:
+            by_kind.setdefault(x["kind"], x)
+        step = pdf_text(files[by_kind["approval-step"]["pdf"]], self.tmp)
+        for raw in ("agree", "method：staff", "person：zhao.rev", "role：reviewer"):
+            self.assertNotIn(raw, step)
+        self.assertIn("同意", step)
+        self.assertIn("赵敏", step)
+        self.assertIn("审核人", step)
+        app = pdf_text(files[by_kind["application"]["pdf"]], self.tmp)
+        self.assertIn("窗口", app)
+        self.assertNotIn("window", app)
+        self.assertIn("食品经营许可申请书", app)
+
+    def test_parallel_runs_seal_once(self):
+        outs = [self.out() for _ in range(4)]
+        procs = [subprocess.Popen(self.command("archive", self.case, "--out", o, "--json"),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  env=dict(os.environ, CASETRAIL_LOG="warn"), text=True) for o in outs]
+        results = [p.communicate() + (p.returncode,) for p in procs]
+        for out, err, code in results:
+            self.assertEqual(code, 0, err)
+        infos = [json.loads(out) for out, _, _ in results]
+        self.assertEqual(len({i["seq"] for i in infos}), 1, infos)
+        self.assertEqual(sum(1 for i in infos if i["new"]), 1, infos)
+        first = read(outs[0])
+        for o in outs[1:]:
+            self.assertEqual(read(o), first)
+        shown = self.ok("case", "show", self.case, "--json").json
+        seals = [x for x in shown["records"] if x["kind"] == "case-file-seal"]
+        self.assertLessEqual(len(seals), 1)
+        # Over HTTP the same: concurrent POSTs give one seal.
+        self.ok("user", "clearance", "chen.arch", FULL_CLEARANCE, "--as", "admin")
+        self.add(self.case, "note", {"text": "补充归档说明。"}, "li.handler")
+        token = self.ok("token", "create", "--user", "chen.arch").out.strip().splitlines()[-1]
+        server = apitest.Server(self.dir)
+        try:
+            path = "/api/v1/cases/%s/case-file" % self.case
+            with concurrent.futures.ThreadPoolExecutor(3) as pool:
+                rs = list(pool.map(lambda _: server.request("POST", path, {}, token=token),
+                                   range(3)))
+            self.assertEqual(sorted(r.status for r in rs), [200, 200, 201], rs)
+            self.assertEqual(len({r.headers["Casetrail-Seal"] for r in rs}), 1)
+            self.assertEqual(len({r.body for r in rs}), 1)
+        finally:
+            server.close()
+
+    def test_out_appears_only_once_sealed(self):
+        out = self.out()
+        p = subprocess.Popen(self.command("archive", self.case, "--out", out, "--json"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=dict(os.environ, CASETRAIL_LOG="warn"), text=True)
+        seen = None
+        while p.poll() is None and seen is None:
+            if os.path.exists(out):
+                seen = self.sealed()
+            time.sleep(0.002)
+        p.communicate()
+        self.assertEqual(p.returncode, 0)
+        if seen is not None:
+            self.assertTrue(seen, "--out existed before its seal was committed")
+        self.assertEqual(os.listdir(self.tmp).count(os.path.basename(out)), 1)
+        self.assertFalse([n for n in os.listdir(self.tmp)
+                          if n.startswith(os.path.basename(out) + ".")])
+
+    def sealed(self):
+        r = ctest.run("case", "show", self.case, "--json")
+        if r.code != 0:
+            return True  # the store is busy with the seal itself
+        return any(x["kind"] == "case-file-seal" for x in json.loads(r.out)["records"])
+
+    def test_http_needs_every_clearance(self):
+        token = self.ok("token", "create", "--user", "chen.arch").out.strip().splitlines()[-1]
+        server = apitest.Server(self.dir)
+        try:
+            path = "/api/v1/cases/%s/case-file" % self.case
+            r = server.request("POST", path, {}, token=token)
+            self.assertEqual(r.status, 403, r)
+            self.assertIn("clear", r.json["detail"])
+            self.ok("user", "clearance", "chen.arch", FULL_CLEARANCE, "--as", "admin")
+            r = server.request("POST", path, {}, token=token)
+            self.assertEqual(r.status, 201, r)
+        finally:
+            server.close()
+        log = self.ok("access", "log", "--case", self.case, "--user", "chen.arch",
+                      "--json").json
+        self.assertTrue([e for e in log["items"] if e["outcome"] == "read"], log)
+        self.assertTrue([e for e in log["items"] if e["outcome"] == "refused"], log)
+
+
+if __name__ == "__main__":
+    unittest.main()
