@@ -58,18 +58,29 @@ static char code_check(const char *code)
 
 int credit_code_check(const char *code, struct error *err)
 {
-	size_t n = strlen(code);
+	size_t n = strlen(code), chars = 0;
 	char expected;
 
-	if (n != 18)
-		return error_set(err, CT_EINVAL, "credit code '%.40s' has %zu "
-				 "characters, not 18", code, n);
+	/* Lengths and positions count characters (UTF-8 code points), not
+	 * bytes, so continuation bytes are skipped. */
 	for (size_t i = 0; i < n; i++)
-		if (code_value(code[i]) < 0)
+		chars += ((unsigned char)code[i] & 0xC0) != 0x80;
+	if (chars != 18)
+		return error_set(err, CT_EINVAL, "credit code '%.40s' has %zu "
+				 "characters, not 18", code, chars);
+	for (size_t i = 0, pos = 1; i < n; pos++) {
+		size_t len = 1;
+
+		while (i + len < n &&
+		       ((unsigned char)code[i + len] & 0xC0) == 0x80)
+			len++;
+		if (code_value(code[i]) < 0 || len > 1)
 			return error_set(err, CT_EINVAL, "credit code '%s' has "
-					 "'%c' at position %zu; only 0-9 and "
+					 "'%.*s' at position %zu; only 0-9 and "
 					 "capital letters but I, O, S, V and Z "
-					 "occur", code, code[i], i + 1);
+					 "occur", code, (int)len, code + i, pos);
+		i += len;
+	}
 	expected = org_check(code + 8);
 	if (code[16] != expected)
 		return error_set(err, CT_EINVAL, "credit code '%s': the "

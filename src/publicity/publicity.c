@@ -7,7 +7,8 @@
  *
  * The submission file carries what the credit platform requires. The
  * public view leaves out the ID numbers of natural persons and legal
- * representatives, the rows of decisions whose content is marked, the
+ * representatives, masks every resident ID number inside any other
+ * column, and leaves out the rows of decisions whose content is marked, the
  * licence columns of a marked licence-issue record and the columns an
  * applicant's disclosure-objection names. Every export is recorded as a
  * publicity-export entry, which cases/publicity_proj.c projects.
@@ -226,9 +227,8 @@ static json_t *make_row(struct exporter *x, const json_t *view,
 	set(row, "XK_XKWS", "行政许可决定书");
 	set(row, "XK_WSH", str(f, "number"));
 	set(row, "XK_XKLB", str(settings, "category") ?: "普通");
-	set(row, "XK_XKZS", licence ? (str(lf, "licence_name")
-					       ?: str(settings, "certificate"))
-				    : "");
+	/* The licence-issue kind records no certificate name. */
+	set(row, "XK_XKZS", licence ? str(settings, "certificate") : "");
 	set(row, "XK_XKBH", str(lf, "licence_no"));
 	set(row, "XK_NR", str(matter, "name"));
 	day_format(decision_day(dec), day);
@@ -256,6 +256,27 @@ static void withhold(struct exporter *x, const json_t *view,
 	json_array_append_new(x->withheld, json_pack(
 		"{s:O, s:s, s:s}", "seq", json_object_get(dec, "seq"), "case",
 		str(view, "id") ?: "", "reason", reason));
+}
+
+/* Masks the resident ID numbers inside every column of row, wherever
+ * they stand (an applicant's name, a licence number, a remark). */
+static int mask_resident_ids(json_t *row)
+{
+	for (size_t i = 0; i < PUBLICITY_COLUMNS; i++) {
+		const char *v = str(row, publicity_columns[i]);
+		size_t count = 0;
+		char *masked;
+
+		if (!v || !*v)
+			continue;
+		masked = publicity_mask_resident_ids(v, &count);
+		if (!masked)
+			return CT_ENOMEM;
+		if (count)
+			set(row, publicity_columns[i], masked);
+		free(masked);
+	}
+	return 0;
 }
 
 /*
@@ -349,6 +370,11 @@ static int export_case(struct exporter *x, const char *id, struct error *err)
 	if (x->req->public_view &&
 	    !apply_public_view(x, view, dec, licence, row, err))
 		goto out;
+	if (x->req->public_view && mask_resident_ids(row) != 0) {
+		rc = error_set(err, CT_ENOMEM, "out of memory masking the ID "
+			       "numbers of case %s", id);
+		goto out;
+	}
 	rc = put_line(x->csv, row);
 	if (rc)
 		rc = error_set(err, rc, "the export file is too large");

@@ -65,6 +65,16 @@ int csv_put_field(struct buf *out, const char *text);
  */
 int credit_code_check(const char *code, struct error *err);
 
+/*
+ * Returns a copy of text in which every resident identity card number
+ * is replaced by one '*' per character, and adds their count to *count.
+ * A number is 18 characters with a valid GB 11643 birth date and check
+ * character, or an old 15-digit one: a run of exactly 15 digits with a
+ * valid month and day. Full-width digits count, and letters around a
+ * number do not hide it. NULL when out of memory.
+ */
+char *publicity_mask_resident_ids(const char *text, size_t *count);
+
 /* --- export -------------------------------------------------------------- */
 
 /* The national 行政许可 columns in the order the export writes them. */
@@ -98,7 +108,8 @@ int publicity_export(struct access *a, const struct principal *p,
  * must pass credit_code_check. Blank fields of required columns are
  * warnings, repeated rows are reported. Unless check_only, and only when
  * no row has an error, the rows not stored yet are appended as
- * publicity-history entries, as p (ACT_PUBLICITY_EXPORT). Returns the report {rows, stored, already,
+ * publicity-history entries, as p (ACT_PUBLICITY_EXPORT). With
+ * check_only, p and by are unused and may be NULL. Returns the report {rows, stored, already,
  * duplicates[], warnings[], errors[], columns[], ignored[]} in *out; a
  * file with errors also returns CT_EINVAL.
  */

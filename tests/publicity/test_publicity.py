@@ -182,6 +182,32 @@ class ExportTest(PublicityTest):
         self.assertEqual(row["XK_FR_ZJHM"], "")
         self.assertNotIn(PERSON_ID.encode(), public)
 
+    def test_public_masks_ids_inside_values(self):
+        wide = PERSON_ID.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789X"})
+        old_id = "130209800101123"
+        named, _ = self.granted_case(applicant="张三（身份证号%s）" % PERSON_ID,
+                                     applicant_id=PERSON_ID, served=False)
+        self.add(named, "licence-issue", {
+            "licence_no": "JY" + PERSON_ID, "issued_on": day(0),
+            "signatures": [staff_sig("clerk", "wang.clerk")]}, "wang.clerk")
+        wide_named, _ = self.granted_case(applicant="李四（身份证号%s）" % wide,
+                                          applicant_id=COMPANY_CODE, served=False)
+        self.add(wide_named, "licence-issue", {
+            "licence_no": "JY" + old_id, "issued_on": day(0),
+            "signatures": [staff_sig("clerk", "wang.clerk")]}, "wang.clerk")
+        _, submission = self.export()
+        self.assertIn(("JY" + PERSON_ID).encode(), submission)
+        _, public = self.export("--public")
+        self.assertNotIn(PERSON_ID.encode(), public)
+        self.assertNotIn(wide.encode(), public)
+        self.assertNotIn(old_id.encode(), public)
+        rows = {r["XK_XDR_MC"][:2]: r for r in self.rows(public)}
+        self.assertEqual(rows["张三"]["XK_XDR_MC"], "张三（身份证号%s）" % ("*" * 18))
+        self.assertEqual(rows["张三"]["XK_XKBH"], "JY" + "*" * 18)
+        self.assertEqual(rows["李四"]["XK_XDR_MC"], "李四（身份证号%s）" % ("*" * 18))
+        self.assertEqual(rows["李四"]["XK_XKBH"], "JY" + "*" * 15)
+        self.assertEqual(rows["李四"]["XK_XDR_SHXYM"], COMPANY_CODE)
+
     def test_refusal_not_exported(self):
         self.granted_case(result="deny")
         meta, data = self.export()
@@ -340,6 +366,24 @@ class ImportTest(ctest.StoreTest):
         self.assertIn(bad, r.err)
         self.assertEqual(r.json["errors"][0]["row"], 3)
         self.assertEqual(self.listed()["total"], 0)
+
+    def test_check_needs_no_account(self):
+        path = self.write("check.csv", ("统一社会信用代码\n%s\n" % COMPANY_CODE).encode())
+        r = self.ct("publicity", "import", path, "--check", "--json")
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.json["rows"], 1)
+        self.assertTrue(r.json["checked_only"])
+        r = self.ct("publicity", "import", path, "--check", "--json", "--as", "no.such")
+        self.assertEqual(r.code, 0, r)
+        r = self.ct("publicity", "import", path, "--json", "--as", "no.such")
+        self.assertEqual(r.code, 2, r)
+        self.assertEqual(self.listed()["total"], 0)
+
+    def test_code_length_counts_characters(self):
+        path = self.write("long.csv", "统一社会信用代码\n统一社会信用代码\n".encode())
+        r = self.imp(path, "--check")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("has 8 characters, not 18", r.json["errors"][0]["message"])
 
     def test_altered_organization_code_rejected(self):
         code = list(COMPANY_CODE)

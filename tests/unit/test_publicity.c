@@ -90,6 +90,68 @@ static int read_text(const char *text, size_t len, struct buf *out,
 	return csv_read(text, len, collect, out, err);
 }
 
+static void credit_code_length_in_characters(void **state)
+{
+	struct error err = { 0 };
+
+	(void)state;
+	/* 8 characters, 24 bytes: the message counts characters. */
+	assert_int_equal(credit_code_check("统一社会信用代码", &err), CT_EINVAL);
+	assert_non_null(strstr(err.msg, "has 8 characters"));
+	/* 6 characters in 18 bytes are not 18 characters either. */
+	error_clear(&err);
+	assert_int_equal(credit_code_check("统一社会信用", &err), CT_EINVAL);
+	assert_non_null(strstr(err.msg, "has 6 characters"));
+	/* 18 characters with one of 3 bytes: the character is named whole. */
+	error_clear(&err);
+	assert_int_equal(credit_code_check("92330206MA2EL6266号", &err),
+			 CT_EINVAL);
+	assert_non_null(strstr(err.msg, "'号' at position 18"));
+}
+
+/* Masks text and checks the result and the count of numbers masked. */
+static void assert_masked(const char *text, const char *expected,
+			  size_t expected_count)
+{
+	size_t count = 0;
+	char *masked = publicity_mask_resident_ids(text, &count);
+
+	assert_non_null(masked);
+	assert_string_equal(masked, expected);
+	assert_int_equal(count, expected_count);
+	free(masked);
+}
+
+static void resident_ids_masked_anywhere(void **state)
+{
+	(void)state;
+	assert_masked("110101199003074514", "******************", 1);
+	assert_masked("张三（身份证号110101199003074514）",
+		      "张三（身份证号******************）", 1);
+	assert_masked("JY110101199003074514", "JY******************", 1);
+	assert_masked("11010119900307451X9", "11010119900307451X9", 0);
+	/* Full-width digits: each character becomes one '*'. */
+	assert_masked("号\xEF\xBC\x91\xEF\xBC\x91\xEF\xBC\x90\xEF\xBC\x91"
+		      "\xEF\xBC\x90\xEF\xBC\x91\xEF\xBC\x91\xEF\xBC\x99"
+		      "\xEF\xBC\x99\xEF\xBC\x90\xEF\xBC\x90\xEF\xBC\x93"
+		      "\xEF\xBC\x90\xEF\xBC\x97\xEF\xBC\x94\xEF\xBC\x95"
+		      "\xEF\xBC\x91\xEF\xBC\x94。", "号******************。", 1);
+	/* An old 15-digit number, and two numbers in one value. */
+	assert_masked("JY110101900307451", "JY***************", 1);
+	assert_masked("110101199003074514,110101900307451",
+		      "******************,***************", 2);
+}
+
+static void other_numbers_kept(void **state)
+{
+	(void)state;
+	/* A wrong check character, a month 13, a 16-digit run. */
+	assert_masked("110101199003074515", "110101199003074515", 0);
+	assert_masked("110101901307451", "110101901307451", 0);
+	assert_masked("JY13201040012345", "JY13201040012345", 0);
+	assert_masked("", "", 0);
+}
+
 static void csv_quotes_bom_crlf(void **state)
 {
 	static const char text[] = "\xEF\xBB\xBF" "a,b\r\n"
@@ -170,6 +232,9 @@ int main(void)
 		cmocka_unit_test(altered_check_character_rejected),
 		cmocka_unit_test(altered_organization_code_rejected),
 		cmocka_unit_test(malformed_codes_rejected),
+		cmocka_unit_test(credit_code_length_in_characters),
+		cmocka_unit_test(resident_ids_masked_anywhere),
+		cmocka_unit_test(other_numbers_kept),
 		cmocka_unit_test(csv_quotes_bom_crlf),
 		cmocka_unit_test(csv_errors_named),
 		cmocka_unit_test(csv_huge_field_rejected),
