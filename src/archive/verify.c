@@ -35,6 +35,12 @@ struct pkg {
 	archive_problem_fn problem;
 	void *ctx;
 	int count;
+	/* the records issued documents print from: whether record.pdf is one */
+	struct issued {
+		int64_t source;
+		int matched;
+	} *issued;
+	size_t nissued;
 };
 
 static void bad(struct pkg *p, const char *file, const char *fmt, ...)
@@ -383,11 +389,29 @@ static void check_document(struct pkg *p, const json_t *pkg,
 	pdf = find(p, path);
 	if (pdf && (strncmp(hash, "sm3:", 4) || strcmp(pdf->hex[2], hash + 4)))
 		bad(p, path, "is not the PDF that %s seals", file);
-	snprintf(path, sizeof(path), "%.*srecord.pdf",
-		 (int)(strrchr(file, '/') + 1 - file), file);
+	snprintf(path, sizeof(path), "data/records/%" JSON_INTEGER_FORMAT
+		 "/record.pdf", json_integer_value(json_object_get(f,
+								   "source")));
 	pdf = find(p, path);
-	if (pdf && (strncmp(hash, "sm3:", 4) || strcmp(pdf->hex[2], hash + 4)))
-		bad(p, path, "is not the PDF that %s seals", file);
+	if (pdf) {
+		struct issued *is = NULL, *grown;
+		int64_t source = json_integer_value(json_object_get(f,
+								    "source"));
+
+		for (size_t i = 0; i < p->nissued; i++)
+			if (p->issued[i].source == source)
+				is = &p->issued[i];
+		if (!is && (grown = realloc(p->issued, (p->nissued + 1) *
+						  sizeof(*grown)))) {
+			p->issued = grown;
+			is = &p->issued[p->nissued++];
+			is->source = source;
+			is->matched = 0;
+		}
+		if (is && !strncmp(hash, "sm3:", 4) &&
+		    !strcmp(pdf->hex[2], hash + 4))
+			is->matched = 1;
+	}
 	key_free(k);
 }
 
@@ -806,6 +830,15 @@ int archive_verify(const char *path, const char *key_pem,
 		for (i = 0; i < nseqs; i++)
 			check_record(&p, pkg, alg, (uint64_t)seqs[i], &cp);
 	free(seqs);
+	for (i = 0; i < p.nissued; i++) {
+		char pdf[64];
+
+		snprintf(pdf, sizeof(pdf), "data/records/%" PRId64
+			 "/record.pdf", p.issued[i].source);
+		if (!p.issued[i].matched)
+			bad(&p, pdf, "is not the PDF the seal signed for this "
+			    "record");
+	}
 	check_eep(&p, pkg, key_pem);
 	check_report(&p, pkg);
 out:
@@ -815,5 +848,6 @@ out:
 		buf_release(&p.m[i].data);
 	}
 	free(p.m);
+	free(p.issued);
 	return rc ? rc : p.count;
 }

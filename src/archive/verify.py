@@ -303,6 +303,7 @@ def loads(data):
 class Checker:
     def __init__(self, files, key_pem=None):
         self.files, self.key_pem, self.problems, self.warnings = files, key_pem, [], []
+        self.issued = {}
 
     def bad(self, file, what):
         self.problems.append("%s: %s" % (file or "package", what))
@@ -466,6 +467,9 @@ class Checker:
                 self.staff_signature(pkg, origin, fields, name)
             if entry.get("kind") == "document-issue" and fields is not None:
                 self.document(pkg, fields, entry, name)
+        for pdf, ok in sorted(self.issued.items()):
+            if not ok:
+                self.bad(pdf, "is not the PDF the seal signed for this record")
 
     def seal_pem(self, pkg):
         seal = self.files.get(pkg.get("seal_key") or "data/keys/seal.pem")
@@ -489,9 +493,10 @@ class Checker:
         path = "data/files/" + entry["attachments"][0]["hash"].split(":")[1]
         if path in self.files and "sm3:" + self.hex(path, "sm3") != pdf_hash:
             self.bad(path, "is not the PDF that %s seals" % name)
-        pdf = name.rsplit("/", 1)[0] + "/record.pdf"
-        if pdf in self.files and "sm3:" + self.hex(pdf, "sm3") != pdf_hash:
-            self.bad(pdf, "is not the PDF that %s seals" % name)
+        pdf = "data/records/%s/record.pdf" % f.get("source")
+        if pdf in self.files:
+            ok = "sm3:" + self.hex(pdf, "sm3") == pdf_hash
+            self.issued[pdf] = self.issued.get(pdf, False) or ok
 
     def staff_signature(self, pkg, origin, f, name):
         key = pkg.get("staff_keys", {}).get(f.get("key"))
