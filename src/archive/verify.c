@@ -35,7 +35,7 @@ struct pkg {
 	archive_problem_fn problem;
 	void *ctx;
 	int count;
-	/* the records issued documents print from: whether record.pdf is one */
+	/* a record an issued document prints from, and whether its record.pdf is that PDF */
 	struct issued {
 		int64_t source;
 		int matched;
@@ -462,9 +462,9 @@ static void check_original(struct pkg *p, const json_t *pkg,
 }
 
 /*
- * One record folder, data/records/SEQ/. package.json is not signed: the
- * entry, proved in the checkpoint's tree, says whether content must be
- * there, whatever package.json lists.
+ * Checks one record folder, data/records/SEQ/. package.json is not signed,
+ * so the entry, proved in the checkpoint's tree, decides whether content
+ * must be there, whatever package.json lists.
  */
 static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
 			 uint64_t seq, const struct checkpoint *cp)
@@ -599,8 +599,8 @@ static size_t record_seqs(struct pkg *p, const json_t *pkg, int64_t **out)
 
 /* --- eep.xml and the report --------------------------------------------- */
 
-/* Whether the check report says the bureau had no seal key. */
-static int says_unsigned(struct pkg *p)
+/* Whether the check report states that the bureau had no seal key. */
+static int report_unsigned(struct pkg *p)
 {
 	json_t *rep = member_json(p, "data/check-report.json"), *v;
 	size_t i;
@@ -648,7 +648,7 @@ static void named_seqs(xmlNodePtr n, int64_t *v, size_t *k, size_t cap)
 	}
 }
 
-/* The records the signed XML names and the records present match. */
+/* Checks that the records the signed XML names and those present match. */
 static void check_eep_records(struct pkg *p, xmlNodePtr so)
 {
 	size_t cap = p->n + 1, k = 0;
@@ -685,7 +685,7 @@ static void check_eep_records(struct pkg *p, xmlNodePtr so)
 	free(named);
 }
 
-/* An amended package holds the original the signed XML names. */
+/* Checks that an amended package contains the original the signed XML names. */
 static void check_eep_original(struct pkg *p, const json_t *pkg,
 			       xmlNodePtr so)
 {
@@ -717,10 +717,10 @@ out:
 }
 
 /*
- * The seal's signature over 被签名对象 is required whenever the package
- * holds a seal key, the XML has a 电子签名块 or the check report does
- * not say the bureau had no seal key; with --key an unsigned package
- * fails, without it gets a warning.
+ * Requires the seal's signature over 被签名对象 whenever the package
+ * contains a seal key, the XML has a 电子签名块 or the check report does
+ * not state that the bureau had no seal key. An unsigned package gets a
+ * warning, or fails when --key is given.
  */
 static void check_eep(struct pkg *p, const json_t *pkg, const char *key_pem)
 {
@@ -763,7 +763,7 @@ static void check_eep(struct pkg *p, const json_t *pkg, const char *key_pem)
 		key_free(k);
 	} else if (km || r ||
 		   memmem(m->data.data, m->data.len, blk, sizeof(blk) - 1) ||
-		   !says_unsigned(p)) {
+		   !report_unsigned(p)) {
 		bad(p, "data/eep.xml", "the seal's signature of 被签名对象 is "
 		    "missing");
 	} else if (key_pem) {

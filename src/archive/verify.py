@@ -2,8 +2,11 @@
 """Checks a casetrail case file (案卷) with Python's standard library alone.
 
 Usage: python3 verify.py [PACKAGE.tar|PACKAGE.zip|BAG-FOLDER] [--key PEM]
+                         [--seal-key PEM]
 
-Without a package it checks the bag it sits in. It checks the BagIt
+Without a package it checks the bag it sits in. --key is the log key to
+trust and --seal-key the bureau seal's public key, which must then have
+signed eep.xml and the issued documents. It checks the BagIt
 manifests and Payload-Oxum, every entry's commitment H(salt || content),
 leaf hashes and RFC 9162 inclusion proofs against the signed checkpoint,
 the checkpoint's SM2 and Ed25519 signatures, staff signatures and the
@@ -13,6 +16,7 @@ exits 0 when the package is sound, 1 otherwise, 2 on a usage error.
 
 import base64
 import hashlib
+import io
 import json
 import os
 import re
@@ -252,10 +256,11 @@ class Files(dict):
         return self[name] if name in self else default
 
 
-def read_members(path):
-    """Returns the bag's Files and the problems of its layout."""
+def read_members(path, fileobj=None):
+    """Returns the bag's Files and the problems of its layout; fileobj,
+    when given, is read in place of the file at path."""
     files, roots, problems = Files(), set(), []
-    if os.path.isdir(path):
+    if fileobj is None and os.path.isdir(path):
         for top, _, names in os.walk(path):
             for n in names:
                 full = os.path.join(top, n)
@@ -271,14 +276,16 @@ def read_members(path):
             problems.append("%s: is in the package twice" % rest)
         dict.__setitem__(files, rest, Member(stream))
 
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
+    if zipfile.is_zipfile(fileobj or path):
+        with zipfile.ZipFile(fileobj or path) as z:
             for i in z.infolist():
                 if not i.is_dir():
                     with z.open(i) as f:
                         add(i.filename, f)
     else:
-        with tarfile.open(path) as t:
+        if fileobj:
+            fileobj.seek(0)
+        with tarfile.open(path, fileobj=fileobj) as t:
             for m in t:
                 if m.isfile():
                     add(m.name, t.extractfile(m))
@@ -288,7 +295,7 @@ def read_members(path):
 
 
 def loads(data):
-    """JSON that is not nested absurdly deep (the parser recurses)."""
+    """Parses JSON, rejecting nesting deeper than 64 levels because json.loads recurses."""
     depth = 0
     for c in re.findall(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', data):
         if c in (b"[", b"{"):
@@ -301,8 +308,9 @@ def loads(data):
 
 
 class Checker:
-    def __init__(self, files, key_pem=None):
+    def __init__(self, files, key_pem=None, seal_pem=None):
         self.files, self.key_pem, self.problems, self.warnings = files, key_pem, [], []
+        self.given_seal = seal_pem.encode() if seal_pem else None
         self.issued = {}
 
     def bad(self, file, what):
@@ -404,7 +412,7 @@ class Checker:
         return sn == 0 and r == root
 
     def present_seqs(self):
-        """The seqs of the record folders in the package."""
+        """Returns the seqs of the record folders in the package."""
         seqs = set()
         for n in self.files:
             m = re.match(r"data/records/(\d+)/", n)
@@ -413,8 +421,8 @@ class Checker:
         return seqs
 
     def records(self, pkg, cp):
-        """Every record folder present is checked whatever package.json
-        (unsigned) says; the entry, proved in the tree, is trusted."""
+        """Checks every record folder present, whatever the unsigned
+        package.json lists, because the entry is proved in the tree."""
         alg = pkg["hash"]
         origin, size, root = cp
         listed = {r.get("seq"): r for r in pkg["records"]}
@@ -472,6 +480,8 @@ class Checker:
                 self.bad(pdf, "is not the PDF the seal signed for this record")
 
     def seal_pem(self, pkg):
+        if self.given_seal:
+            return self.given_seal
         seal = self.files.get(pkg.get("seal_key") or "data/keys/seal.pem")
         return seal or self.files.get("data/keys/seal.pem")
 
@@ -522,7 +532,7 @@ class Checker:
             r, s = der_rs(base64.b64decode(m.group(1)))
             if not sm2_verify(pem_point(seal.decode()), signed, r, s):
                 self.bad("data/eep.xml", "the seal's signature of 被签名对象 does not verify")
-        elif seal or "<电子签名块".encode() in raw or not self.says_unsigned():
+        elif seal or "<电子签名块".encode() in raw or not self.report_unsigned():
             self.bad("data/eep.xml", "the seal's signature of 被签名对象 is missing")
         elif self.key_pem:
             self.bad("data/eep.xml", "is not signed with the bureau seal")
@@ -537,13 +547,13 @@ class Checker:
         self.eep_records(doc)
         self.eep_original(doc, pkg)
 
-    def says_unsigned(self):
+    def report_unsigned(self):
         rep = self.json("data/check-report.json", {})
         probs = rep.get("checks", {}).get("authenticity", {}).get("problems", [])
         return any("no seal key" in str(p) for p in probs)
 
     def eep_records(self, doc):
-        """The records the signed XML names and those present match."""
+        """Checks that the records the signed XML names and those present match."""
         named = set()
         for blk in doc.iter("文件实体块"):
             seq = blk.findtext("元数据/记录号")
@@ -557,7 +567,7 @@ class Checker:
             self.bad("data/records/%d/" % seq, "not named in data/eep.xml")
 
     def eep_original(self, doc, pkg):
-        """An amended package holds the original the signed XML names."""
+        """Checks that an amended package contains the original the signed XML names."""
         if (doc.findtext("封装包类型") or "") != "修改型":
             return
         orig = doc.find("封装内容/修改封装内容/原封装包")
@@ -569,8 +579,22 @@ class Checker:
             self.bad(path, "missing (the original of this amended package)")
         elif self.hex(path, "sha256") != (orig.findtext("哈希值") or "").strip():
             self.bad(path, "is not the original data/eep.xml names")
+        elif self.files[path]:
+            self.original(path)
         if (pkg.get("original") or {}).get("path") != path:
             self.bad("data/package.json", "its original is not %s" % path)
+
+    def original(self, path):
+        """Verifies the original package inside, as a package of its own."""
+        try:
+            files, problems = read_members(path, io.BytesIO(self.files[path]))
+        except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile) as e:
+            self.bad(path, "cannot be read: %s" % e)
+            return
+        inner = Checker(files, self.key_pem, None)
+        inner.given_seal = self.given_seal
+        for p in problems + inner.run():
+            self.bad(path, p)
 
     def report(self, pkg):
         rep = self.json("data/check-report.json", {})
@@ -600,18 +624,22 @@ class Checker:
 
 
 def usage():
-    print("usage: verify.py [PACKAGE] [--key PEM]", file=sys.stderr)
+    print("usage: verify.py [PACKAGE] [--key PEM] [--seal-key PEM]", file=sys.stderr)
     return 2
 
 
 def main(argv):
-    args, key = [], None
+    args, key, seal = [], None, None
     it = iter(argv)
     for a in it:
-        if a == "--key":
-            key = next(it, None)
-            if key is None:
+        if a in ("--key", "--seal-key"):
+            value = next(it, None)
+            if value is None:
                 return usage()
+            if a == "--key":
+                key = value
+            else:
+                seal = value
         elif a.startswith("-"):
             return usage()
         else:
@@ -619,23 +647,25 @@ def main(argv):
     if len(args) > 1:
         return usage()
     path = args[0] if args else os.path.dirname(os.path.abspath(__file__))
-    pem = None
-    if key:
+    pems = {}
+    for name in (key, seal):
+        if not name:
+            continue
         try:
-            with open(key) as f:
-                pem = f.read()
-            raw = pem_point(pem)
-            if len(raw) not in (32, 65):
+            with open(name) as f:
+                pems[name] = f.read()
+            if len(pem_point(pems[name])) not in (32, 65):
                 raise ValueError("no public key")
         except (OSError, ValueError, UnicodeDecodeError) as e:
-            print("%s: cannot be read as a public key PEM: %s" % (key, e), file=sys.stderr)
+            print("%s: cannot be read as a public key PEM: %s" % (name, e), file=sys.stderr)
             return 2
+    pem = pems.get(key)
     try:
         files, problems = read_members(path)
     except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile) as e:
         print("%s: cannot be read: %s" % (path, e), file=sys.stderr)
         return 2
-    checker = Checker(files, pem)
+    checker = Checker(files, pem, pems.get(seal))
     problems += checker.run()
     for p in problems:
         print(p)

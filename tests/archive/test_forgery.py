@@ -116,7 +116,7 @@ class ForgeryTest(workflow.WorkflowTest):
         self.assertEqual((cc, pc), (0, 0), cout + pout)
         pkg_json, rec = top + "/data/package.json", top + "/data/records/%d/"
 
-        # Content changed; package.json (unsigned) says there is none.
+        # Content changed, and the unsigned package.json lists none.
         seq = self.kind_of(base, top, "decision")
         f = dict(base)
         f[rec % seq + "content.json"] = f[rec % seq + "content.json"].replace(
@@ -150,7 +150,25 @@ class ForgeryTest(workflow.WorkflowTest):
         f[eep] = re.sub("<电子签名块>.*</电子签名块>".encode(), b"", f[eep], flags=re.S)
         del f[top + "/data/keys/seal.pem"]
         self.edit_json(f, pkg_json, lambda p: p.update(seal_key=None))
-        self.assert_caught(self.forged(f, top), "data/eep.xml")
+        stripped = self.forged(f, top)
+        self.assert_caught(stripped, "data/eep.xml")
+
+        # verify.py given the seal's key needs its signature.
+        seal = os.path.join(self.tmp, "seal.pem")
+        with open(seal, "wb") as out:
+            out.write(base[top + "/data/keys/seal.pem"])
+        r = run_py(path, "--seal-key", seal)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        r = run_py(stripped, "--seal-key", seal)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertIn("data/eep.xml", r.stdout)
+        sm2 = [k for k in self.ok("key", "show", "--json").json["keys"] if k["type"] == "sm2"]
+        if sm2:
+            with open(seal, "w") as out:
+                out.write(sm2[0]["pem"])
+            r = run_py(path, "--seal-key", seal)
+            self.assertEqual(r.returncode, 1, r.stdout)
+            self.assertIn("data/eep.xml", r.stdout)
 
         # An issued document's PDF swapped for another PDF.
         issue = self.kind_of(base, top, "document-issue")
