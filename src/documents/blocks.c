@@ -279,6 +279,7 @@ static int add_signature(const struct fill_ctx *fc, const json_t *s,
 	struct error err = { 0 };
 	json_t *user = NULL;
 	int staff = method && !strcmp(method, "staff");
+	int rc;
 
 	if (staff && person &&
 	    cases_user_get(fc->cases, person, &user, &err) == 0 &&
@@ -291,7 +292,11 @@ static int add_signature(const struct fill_ctx *fc, const json_t *s,
 				    ?: ""),
 		 name, staff ? "（已签名）" : "", date);
 	json_decref(user);
-	return items_add(it, ITEM_LINE, line);
+	rc = items_add(it, ITEM_LINE, line);
+	/* A long role or name moves the date to the next line whole. */
+	if (rc == 0)
+		it->v[it->n - 1].keep = strlen("日期：") + strlen(date);
+	return rc;
 }
 
 static int add_signatures(const struct fill_ctx *fc, struct items *it)

@@ -481,9 +481,8 @@ static int issue_locked(struct documents *d, const char *case_id,
 
 	if (!tpl)
 		return error_set(err, CT_ENOTFOUND,
-				 "document kind '%s' is "
-				 "unknown; the templates are in %s/documents",
-				 code, d->data_dir);
+				 "no document template has the code '%s'",
+				 code);
 	if (!d->seal)
 		return error_set(err, CT_ESTATE,
 				 "the store has no seal key; "
@@ -606,9 +605,8 @@ int documents_source(struct documents *d, const char *case_id,
 
 	if (!tpl)
 		return error_set(err, CT_ENOTFOUND,
-				 "document kind '%s' is "
-				 "unknown; the templates are in %s/documents",
-				 doc_kind, d->data_dir);
+				 "no document template has the code '%s'",
+				 doc_kind);
 	rc = load_case(d, case_id, &cs, err);
 	if (rc == 0)
 		rc = find_source(cs, case_id, doc_kind, tpl, seq, &r, err);

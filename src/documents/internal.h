@@ -66,6 +66,7 @@ struct item {
 	int labels; /* the first column is labels (bold) */
 	double *widths; /* ncols column shares of the text width, or NULL */
 	int lines;
+	size_t keep; /* bytes at the end of text never broken across lines */
 };
 
 struct items {

@@ -250,10 +250,11 @@ static void put_layout(struct pager *pg, PangoLayout *lay, double x,
 
 static void put_text(struct pager *pg, const char *text, const char *family,
 		     int bold, double size, PangoAlignment align, double indent,
-		     double after)
+		     double after, size_t keep)
 {
 	PangoLayout *lay = make_layout(pg, family, bold, size, TEXT_W);
 	PangoRectangle logical;
+	size_t len = text ? strlen(text) : 0;
 
 	pango_layout_set_alignment(lay, align);
 	pango_layout_set_indent(lay, (int)(indent * PANGO_SCALE));
@@ -261,6 +262,18 @@ static void put_text(struct pager *pg, const char *text, const char *family,
 	if (align == PANGO_ALIGN_LEFT && indent > 0)
 		pango_layout_set_justify(lay, TRUE);
 	pango_layout_set_text(lay, text ? text : "", -1);
+	if (keep > 0 && keep <= len) {
+		/* The kept tail (a signature's date) moves to the next line
+		 * whole when it does not fit. */
+		PangoAttrList *attrs = pango_attr_list_new();
+		PangoAttribute *a = pango_attr_allow_breaks_new(FALSE);
+
+		a->start_index = (guint)(len - keep);
+		a->end_index = (guint)len;
+		pango_attr_list_insert(attrs, a);
+		pango_layout_set_attributes(lay, attrs);
+		pango_attr_list_unref(attrs);
+	}
 	put_layout(pg, lay, MARGIN_LEFT, after);
 	pango_layout_get_extents(lay, NULL, &logical);
 	pg->text_w = (double)logical.width / PANGO_SCALE;
@@ -448,23 +461,24 @@ static void put_item(struct pager *pg, const struct item *x)
 
 	switch (x->type) {
 	case ITEM_TITLE:
-		put_text(pg, x->text, song, 1, 22, PANGO_ALIGN_CENTER, 0, 12);
+		put_text(pg, x->text, song, 1, 22, PANGO_ALIGN_CENTER, 0, 12, 0);
 		break;
 	case ITEM_NUMBER:
-		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_CENTER, 0, 16);
+		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_CENTER, 0, 16, 0);
 		break;
 	case ITEM_PARA:
-		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_LEFT, 32, 4);
+		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_LEFT, 32, 4, 0);
 		break;
 	case ITEM_HEADING:
-		put_text(pg, x->text, song, 1, 16, PANGO_ALIGN_LEFT, 0, 4);
+		put_text(pg, x->text, song, 1, 16, PANGO_ALIGN_LEFT, 0, 4, 0);
 		break;
 	case ITEM_LINE:
-		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_LEFT, 0, 4);
+		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_LEFT, 0, 4,
+			 x->keep);
 		break;
 	case ITEM_RIGHT:
 	case ITEM_ISSUER:
-		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_RIGHT, 0, 4);
+		put_text(pg, x->text, fang, 0, 16, PANGO_ALIGN_RIGHT, 0, 4, 0);
 		if (x->type == ITEM_ISSUER && pg->y > top)
 			put_seal(pg, top, pg->y - top);
 		break;

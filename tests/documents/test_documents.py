@@ -259,7 +259,13 @@ class DocumentsTest(workflow.WorkflowTest):
         for kind, (case, rec) in sorted(printable.items()):
             with self.subTest(kind=kind):
                 info, out = self.render(case, kind)
-                text = squeeze(pdf_text(out))
+                layout = pdf_text(out)
+                text = squeeze(layout)
+                # A signature line wraps before its date, never inside it.
+                for line in layout.splitlines():
+                    if "日期：" in line:
+                        self.assertRegex(line, r"日期：\s*(\d{4}年\d{1,2}月\d{1,2}日|_+)",
+                                         "a date is split in %s" % kind)
                 template = json.dumps(self.templates[kind], ensure_ascii=False)
                 self.assertIn(squeeze(self.templates[kind]["title"]), text)
                 self.assertEqual(info["source"], rec["seq"])
@@ -527,7 +533,8 @@ class DocumentsTest(workflow.WorkflowTest):
                    if r["kind"] == "refusal"][0]
         size = self.tree_size()
         cases = [
-            ((granted, "no-such-document"), None, "document kind 'no-such-document' is unknown"),
+            ((granted, "no-such-document"), None,
+             "no document template has the code 'no-such-document'"),
             ((granted, "decision-grant"), str(acceptance), "is a acceptance-notice record"),
             (("2026-999999", "acceptance-notice"), None, "2026-999999"),
             ((granted, "refusal"), str(refusal), "is not a record of case " + granted),
@@ -722,6 +729,10 @@ class DocumentsApiTest(apitest.ApiTest):
         self.assertEqual(r.status, 403, r)
         r = self.call("POST", path, {"document": "nothing"}, token=clerk)
         self.assertEqual(r.status, 404, r)
+        message = r.body.decode("utf-8")
+        self.assertIn("'nothing'", message)
+        self.assertNotIn("/documents", message)
+        self.assertNotIn(DATA, message)
         r = self.call("POST", path, {"document": "acceptance-notice", "x": 1},
                       token=clerk)
         self.assertEqual(r.status, 422, r)
