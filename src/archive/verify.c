@@ -34,6 +34,7 @@ struct pkg {
 	size_t n, cap;
 	archive_problem_fn problem;
 	void *ctx;
+	const char *key_pem;
 	int count;
 	/* a record an issued document prints from, and whether its record.pdf is that PDF */
 	struct issued {
@@ -111,7 +112,9 @@ static int read_member(struct pkg *p, struct archive *ar, const char *name,
 	return 0;
 }
 
-static int read_package(struct pkg *p, const char *path, struct error *err)
+/* Reads the package file at path, or the len bytes at mem when given. */
+static int read_package(struct pkg *p, const char *path, const void *mem,
+			size_t len, struct error *err)
 {
 	struct archive *ar = archive_read_new();
 	struct archive_entry *e;
@@ -123,7 +126,8 @@ static int read_package(struct pkg *p, const char *path, struct error *err)
 	archive_read_support_format_zip(ar);
 	for (size_t i = 0; i < BAG_NALGS; i++)
 		d[i] = digest_new(bag_algs[i]);
-	if (archive_read_open_filename(ar, path, 65536) != ARCHIVE_OK)
+	if ((mem ? archive_read_open_memory(ar, mem, len)
+		 : archive_read_open_filename(ar, path, 65536)) != ARCHIVE_OK)
 		rc = error_set(err, CT_EIO, "cannot read the package '%s': %s",
 			       path, archive_error_string(ar) ?: "");
 	while (rc == 0 && (r = archive_read_next_header(ar, &e)) == ARCHIVE_OK) {
@@ -686,6 +690,23 @@ static void check_eep_records(struct pkg *p, xmlNodePtr so)
 }
 
 /* Checks that an amended package contains the original the signed XML names. */
+static int verify(const char *path, const void *mem, size_t len,
+		  const char *key_pem, archive_problem_fn problem, void *ctx,
+		  struct error *err);
+
+/* A package inside another, whose problems are reported under its name. */
+struct inner {
+	struct pkg *outer;
+	const char *name;
+};
+
+static void inner_problem(void *ctx, const char *file, const char *what)
+{
+	struct inner *in = ctx;
+
+	bad(in->outer, in->name, "%s: %s", file, what);
+}
+
 static void check_eep_original(struct pkg *p, const json_t *pkg,
 			       xmlNodePtr so)
 {
@@ -708,6 +729,14 @@ static void check_eep_original(struct pkg *p, const json_t *pkg,
 		bad(p, name, "missing (the original of this amended package)");
 	else if (strcmp(m->hex[0], hash))
 		bad(p, name, "is not the original data/eep.xml names");
+	else if (m->data.data) {
+		struct inner in = { p, name };
+		struct error err = { 0 };
+
+		if (verify(name, m->data.data, m->data.len, p->key_pem,
+			   inner_problem, &in, &err) < 0)
+			bad(p, name, "cannot be read: %s", err.msg);
+	}
 	if (strcmp(jstr(json_object_get(pkg, "original"), "path"), name))
 		bad(p, "data/package.json", "its original is not %s", name);
 out:
@@ -809,13 +838,20 @@ static void check_report(struct pkg *p, const json_t *pkg)
 int archive_verify(const char *path, const char *key_pem,
 		   archive_problem_fn problem, void *ctx, struct error *err)
 {
-	struct pkg p = { .problem = problem, .ctx = ctx };
+	return verify(path, NULL, 0, key_pem, problem, ctx, err);
+}
+
+static int verify(const char *path, const void *mem, size_t len,
+		  const char *key_pem, archive_problem_fn problem, void *ctx,
+		  struct error *err)
+{
+	struct pkg p = { .problem = problem, .ctx = ctx, .key_pem = key_pem };
 	struct checkpoint cp;
 	enum hash_alg alg = HASH_SM3;
 	json_t *pkg = NULL;
 	int64_t *seqs = NULL;
 	size_t i, nseqs;
-	int rc = read_package(&p, path, err);
+	int rc = read_package(&p, path, mem, len, err);
 
 	if (rc)
 		goto out;

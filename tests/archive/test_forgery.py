@@ -224,6 +224,12 @@ class ForgeryTest(workflow.WorkflowTest):
         path, base, top = self.archive()
         (cc, cout), (pc, pout) = self.both(path)
         self.assertEqual((cc, pc), (0, 0), cout + pout)
+        # The original is verified as a package of its own, with the same key.
+        wrong = os.path.join(self.tmp, "wrong.pem")
+        with open(wrong, "wb") as out:
+            out.write(base[top + "/data/keys/seal.pem"])
+        original = next(k for k in base if "/data/original/" in k).split("/", 1)[1]
+        self.assert_caught(path, original + ": data/log/checkpoint.txt", "--key", wrong)
         f = {k: v for k, v in base.items() if "/data/original/" not in k}
         self.assertLess(len(f), len(base))
         self.edit_json(f, top + "/data/package.json", lambda p: p.update(original=None))
