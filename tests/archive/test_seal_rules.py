@@ -1,8 +1,10 @@
 """Case files: what a seal counts, lists and names, who may seal, and once."""
 
 import concurrent.futures
+import hashlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tarfile
@@ -49,6 +51,10 @@ class SealRulesTest(workflow.WorkflowTest):
                     "--out", os.path.join(self.tmp, kind + ".pdf"))
         self.ok("user", "add", "chen.arch", "--role", "archivist", "--unit", "档案室",
                 "--display-name", "陈档", "--as", "admin")
+        self.ok("user", "clearance", "chen.arch", FULL_CLEARANCE, "--as", "admin")
+        # An archivist without clearance.
+        self.ok("user", "add", "ma.arch", "--role", "archivist", "--unit", "档案室",
+                "--as", "admin")
         self.n = 0
 
     def command(self, *args):
@@ -63,15 +69,16 @@ class SealRulesTest(workflow.WorkflowTest):
         r = self.ct("archive", self.case, "--out", out, *args)
         return out, r
 
-    def test_issued_numbers_are_counted_once(self):
-        out, r = self.archive("--as", "chen.arch", "--json")
-        # chen.arch has no clearance yet: refused, and nothing is written.
+    def test_cli_needs_every_clearance(self):
+        out, r = self.archive("--as", "ma.arch", "--json")
         self.assertNotEqual(r.code, 0, r)
         self.assertIn("clear", r.err)
-        self.assertFalse(os.path.exists(out))
         self.assertFalse([n for n in os.listdir(self.tmp)
                           if n.startswith(os.path.basename(out))])
-        self.ok("user", "clearance", "chen.arch", FULL_CLEARANCE, "--as", "admin")
+        shown = self.ok("case", "show", self.case, "--json").json
+        self.assertFalse([x for x in shown["records"] if x["kind"] == "case-file-seal"])
+
+    def test_issued_numbers_are_counted_once(self):
         out, r = self.archive("--as", "chen.arch", "--json")
         self.assertEqual(r.code, 0, r)
         info = json.loads(r.out)
@@ -153,7 +160,6 @@ class SealRulesTest(workflow.WorkflowTest):
         seals = [x for x in shown["records"] if x["kind"] == "case-file-seal"]
         self.assertLessEqual(len(seals), 1)
         # Over HTTP the same: concurrent POSTs give one seal.
-        self.ok("user", "clearance", "chen.arch", FULL_CLEARANCE, "--as", "admin")
         self.add(self.case, "note", {"text": "补充归档说明。"}, "li.handler")
         token = self.ok("token", "create", "--user", "chen.arch").out.strip().splitlines()[-1]
         server = apitest.Server(self.dir)
@@ -173,39 +179,43 @@ class SealRulesTest(workflow.WorkflowTest):
         p = subprocess.Popen(self.command("archive", self.case, "--out", out, "--json"),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              env=dict(os.environ, CASETRAIL_LOG="warn"), text=True)
-        seen = None
-        while p.poll() is None and seen is None:
+        first = None
+        while p.poll() is None and first is None:
             if os.path.exists(out):
-                seen = self.sealed()
-            time.sleep(0.002)
-        p.communicate()
-        self.assertEqual(p.returncode, 0)
-        if seen is not None:
-            self.assertTrue(seen, "--out existed before its seal was committed")
+                # Held still while the file is read as it first appears.
+                p.send_signal(signal.SIGSTOP)
+                try:
+                    first = read(out)
+                finally:
+                    p.send_signal(signal.SIGCONT)
+            time.sleep(0.001)
+        stdout, stderr = p.communicate()
+        self.assertEqual(p.returncode, 0, stderr)
+        info = json.loads(stdout)
+        # --out appears whole, as the package that the seal entry names.
+        if first is not None:
+            self.assertEqual(first, read(out))
+        files = package(out)
+        self.assertEqual(hashlib.sha256(files["tagmanifest-sha256.txt"]).hexdigest(),
+                         info["tagmanifest"]["sha256"])
         self.assertEqual(os.listdir(self.tmp).count(os.path.basename(out)), 1)
         self.assertFalse([n for n in os.listdir(self.tmp)
                           if n.startswith(os.path.basename(out) + ".")])
 
-    def sealed(self):
-        r = ctest.run("case", "show", self.case, "--json")
-        if r.code != 0:
-            return True  # the store is busy with the seal itself
-        return any(x["kind"] == "case-file-seal" for x in json.loads(r.out)["records"])
-
     def test_http_needs_every_clearance(self):
-        token = self.ok("token", "create", "--user", "chen.arch").out.strip().splitlines()[-1]
+        token = self.ok("token", "create", "--user", "ma.arch").out.strip().splitlines()[-1]
         server = apitest.Server(self.dir)
         try:
             path = "/api/v1/cases/%s/case-file" % self.case
             r = server.request("POST", path, {}, token=token)
             self.assertEqual(r.status, 403, r)
             self.assertIn("clear", r.json["detail"])
-            self.ok("user", "clearance", "chen.arch", FULL_CLEARANCE, "--as", "admin")
+            self.ok("user", "clearance", "ma.arch", FULL_CLEARANCE, "--as", "admin")
             r = server.request("POST", path, {}, token=token)
             self.assertEqual(r.status, 201, r)
         finally:
             server.close()
-        log = self.ok("access", "log", "--case", self.case, "--user", "chen.arch",
+        log = self.ok("access", "log", "--case", self.case, "--user", "ma.arch",
                       "--json").json
         self.assertTrue([e for e in log["items"] if e["outcome"] == "read"], log)
         self.assertTrue([e for e in log["items"] if e["outcome"] == "refused"], log)
