@@ -725,17 +725,20 @@ static void check_eep_original(struct pkg *p, const json_t *pkg,
 		goto out;
 	}
 	m = find(p, name);
-	if (!m)
+	if (!m) {
 		bad(p, name, "missing (the original of this amended package)");
-	else if (strcmp(m->hex[0], hash))
+	} else if (strcmp(m->hex[0], hash)) {
 		bad(p, name, "is not the original data/eep.xml names");
-	else if (m->data.data) {
+	} else if (m->data.data) {
 		struct inner in = { p, name };
 		struct error err = { 0 };
 
 		if (verify(name, m->data.data, m->data.len, p->key_pem,
 			   inner_problem, &in, &err) < 0)
 			bad(p, name, "cannot be read: %s", err.msg);
+	} else {
+		p->problem(p->ctx, name, "warning: larger than 64 MiB, "
+			   "so only its hash was checked");
 	}
 	if (strcmp(jstr(json_object_get(pkg, "original"), "path"), name))
 		bad(p, "data/package.json", "its original is not %s", name);

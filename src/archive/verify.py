@@ -581,6 +581,9 @@ class Checker:
             self.bad(path, "is not the original data/eep.xml names")
         elif self.files[path]:
             self.original(path)
+        else:
+            self.warnings.append("%s: warning: larger than %d MiB, so only its hash was "
+                                 "checked" % (path, KEEP_MAX >> 20))
         if (pkg.get("original") or {}).get("path") != path:
             self.bad("data/package.json", "its original is not %s" % path)
 
