@@ -31,6 +31,7 @@ static int allow_marks(const struct cli_viewer *v, const char *case_id,
 	struct access_target t = { .case_id = case_id };
 	struct error err = { 0 };
 	const json_t *m;
+	unsigned checked = 0;
 	size_t i;
 	int rc = 0;
 
@@ -40,7 +41,10 @@ static int allow_marks(const struct cli_viewer *v, const char *case_id,
 			error_clear(&err);
 			continue;
 		}
-		rc = cli_viewer_allow(cli_access(), v, ACT_RECORD_READ, &t);
+		if (!(checked & (1u << t.mark)))
+			rc = cli_viewer_allow(cli_access(), v, ACT_RECORD_READ,
+					      &t);
+		checked |= 1u << t.mark;
 		if (rc)
 			break;
 	}

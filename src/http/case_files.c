@@ -38,6 +38,7 @@ int seal_case_file(struct api_call *call, struct reply *r, struct error *err)
 				   .by = &call->actor };
 	json_t *info = NULL, *marks = NULL, *v;
 	const char *key;
+	unsigned checked = 0;
 	size_t i;
 	bool denied = false;
 	struct stat st;
@@ -45,24 +46,6 @@ int seal_case_file(struct api_call *call, struct reply *r, struct error *err)
 
 	if (rc || denied)
 		return rc;
-	/* The package holds every record: each mark needs its clearance. */
-	rc = archive_marks(call->s->access, call->params[0], &marks, err);
-	if (rc)
-		return reply_error(r, rc, err);
-	json_array_foreach(marks, i, v) {
-		if (access_mark_parse(json_string_value(json_object_get(
-					      v, "mark")), &t.mark, err) != 0)
-			error_clear(err);
-		else
-			rc = api_allow(call, ACT_RECORD_READ, &t, r, &denied,
-				       err);
-		if (rc || denied) {
-			json_decref(marks);
-			return rc;
-		}
-	}
-	json_decref(marks);
-	marks = NULL;
 	json_object_foreach(call->body, key, v)
 		if (strcmp(key, "format"))
 			return reply_problem_of(r, PROBLEM_VALIDATION_FAILED,
@@ -74,6 +57,25 @@ int seal_case_file(struct api_call *call, struct reply *r, struct error *err)
 			     strcmp(req.format, "zip"))))
 		return reply_problem_of(r, PROBLEM_VALIDATION_FAILED, "invalid "
 					"format: give \"tar\" or \"zip\"");
+	/* The package holds every record: each mark needs its clearance. */
+	rc = archive_marks(call->s->access, call->params[0], &marks, err);
+	if (rc)
+		return reply_error(r, rc, err);
+	json_array_foreach(marks, i, v) {
+		if (access_mark_parse(json_string_value(json_object_get(
+					      v, "mark")), &t.mark, err) != 0)
+			error_clear(err);
+		else if (!(checked & (1u << t.mark)))
+			rc = api_allow(call, ACT_RECORD_READ, &t, r, &denied,
+				       err);
+		checked |= 1u << t.mark;
+		if (rc || denied) {
+			json_decref(marks);
+			return rc;
+		}
+	}
+	json_decref(marks);
+	marks = NULL;
 	req.data_dir = cases_data_dir(call->s->cases);
 	fd = spool_open(call->s, err);
 	if (fd < 0)

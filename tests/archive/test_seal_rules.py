@@ -69,15 +69,6 @@ class SealRulesTest(workflow.WorkflowTest):
         r = self.ct("archive", self.case, "--out", out, *args)
         return out, r
 
-    def test_cli_needs_every_clearance(self):
-        out, r = self.archive("--as", "ma.arch", "--json")
-        self.assertNotEqual(r.code, 0, r)
-        self.assertIn("clear", r.err)
-        self.assertFalse([n for n in os.listdir(self.tmp)
-                          if n.startswith(os.path.basename(out))])
-        shown = self.ok("case", "show", self.case, "--json").json
-        self.assertFalse([x for x in shown["records"] if x["kind"] == "case-file-seal"])
-
     def test_issued_numbers_are_counted_once(self):
         out, r = self.archive("--as", "chen.arch", "--json")
         self.assertEqual(r.code, 0, r)
@@ -123,10 +114,34 @@ class SealRulesTest(workflow.WorkflowTest):
         reads = [e for e in log["items"] if e["outcome"] == "read"]
         self.assertTrue(reads, log)
 
-    def test_plain_renderings_name_codes(self):
-        out, r = self.archive("--json")
-        self.assertEqual(r.code, 0, r)
+    def test_out_and_plain_renderings(self):
+        """--out appears once sealed; plain renderings name codes."""
+        out = self.out()
+        p = subprocess.Popen(self.command("archive", self.case, "--out", out, "--json"),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             env=dict(os.environ, CASETRAIL_LOG="warn"), text=True)
+        first = None
+        while p.poll() is None and first is None:
+            if os.path.exists(out):
+                # Held still while the file is read as it first appears.
+                p.send_signal(signal.SIGSTOP)
+                try:
+                    first = read(out)
+                finally:
+                    p.send_signal(signal.SIGCONT)
+            time.sleep(0.001)
+        stdout, stderr = p.communicate()
+        self.assertEqual(p.returncode, 0, stderr)
+        info = json.loads(stdout)
+        # --out appears whole, as the package that the seal entry names.
+        if first is not None:
+            self.assertEqual(first, read(out))
         files = package(out)
+        self.assertEqual(hashlib.sha256(files["tagmanifest-sha256.txt"]).hexdigest(),
+                         info["tagmanifest"]["sha256"])
+        self.assertEqual(os.listdir(self.tmp).count(os.path.basename(out)), 1)
+        self.assertFalse([n for n in os.listdir(self.tmp)
+                          if n.startswith(os.path.basename(out) + ".")])
         pkg = json.loads(files["data/package.json"])
         by_kind = {}
         for x in pkg["records"]:
@@ -174,35 +189,14 @@ class SealRulesTest(workflow.WorkflowTest):
         finally:
             server.close()
 
-    def test_out_appears_only_once_sealed(self):
-        out = self.out()
-        p = subprocess.Popen(self.command("archive", self.case, "--out", out, "--json"),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             env=dict(os.environ, CASETRAIL_LOG="warn"), text=True)
-        first = None
-        while p.poll() is None and first is None:
-            if os.path.exists(out):
-                # Held still while the file is read as it first appears.
-                p.send_signal(signal.SIGSTOP)
-                try:
-                    first = read(out)
-                finally:
-                    p.send_signal(signal.SIGCONT)
-            time.sleep(0.001)
-        stdout, stderr = p.communicate()
-        self.assertEqual(p.returncode, 0, stderr)
-        info = json.loads(stdout)
-        # --out appears whole, as the package that the seal entry names.
-        if first is not None:
-            self.assertEqual(first, read(out))
-        files = package(out)
-        self.assertEqual(hashlib.sha256(files["tagmanifest-sha256.txt"]).hexdigest(),
-                         info["tagmanifest"]["sha256"])
-        self.assertEqual(os.listdir(self.tmp).count(os.path.basename(out)), 1)
+    def test_sealing_needs_every_clearance(self):
+        out, r = self.archive("--as", "ma.arch", "--json")
+        self.assertNotEqual(r.code, 0, r)
+        self.assertIn("clear", r.err)
         self.assertFalse([n for n in os.listdir(self.tmp)
-                          if n.startswith(os.path.basename(out) + ".")])
-
-    def test_http_needs_every_clearance(self):
+                          if n.startswith(os.path.basename(out))])
+        shown = self.ok("case", "show", self.case, "--json").json
+        self.assertFalse([x for x in shown["records"] if x["kind"] == "case-file-seal"])
         token = self.ok("token", "create", "--user", "ma.arch").out.strip().splitlines()[-1]
         server = apitest.Server(self.dir)
         try:
