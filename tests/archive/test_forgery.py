@@ -235,6 +235,27 @@ class ForgeryTest(workflow.WorkflowTest):
         self.edit_json(f, top + "/data/package.json", lambda p: p.update(original=None))
         self.assert_caught(self.forged(f, top), "data/original/")
 
+    def test_unsigned_package_warns(self):
+        os.remove(os.path.join(self.dir, "keys", "seal.key"))
+        self.case = self.full_case()  # one without an issued document
+        path, base, top = self.archive()
+        self.assertNotIn(top + "/data/keys/seal.pem", base)
+        (cc, cout), (pc, pout) = self.both(path)
+        self.assertEqual((cc, pc), (0, 0), cout + pout)
+        self.assertIn("data/eep.xml: warning", cout)
+        self.assertIn("data/eep.xml: warning", pout)
+        # With a trust anchor, a package without the seal's signature fails.
+        keys = self.ok("key", "show", "--json").json["keys"]
+        anchor = os.path.join(self.tmp, "log.pem")
+        with open(anchor, "w") as out:
+            out.write(keys[0]["pem"])
+        self.assert_caught(path, "data/eep.xml", "--key", anchor)
+        # A report edited to claim no seal key does not excuse a signed XML.
+        f = dict(base)
+        f[top + "/data/eep.xml"] = f[top + "/data/eep.xml"].replace(
+            "</被签名对象>".encode(), "</被签名对象><电子签名块></电子签名块>".encode())
+        self.assert_caught(self.forged(f, top), "data/eep.xml")
+
 
 BOMB = r"""
 import resource, sys
