@@ -24,7 +24,7 @@ static const char archive_help[] =
 	"is printed; a package that fails it is sealed all the same (exit 0)\n"
 	"and the failure is printed to stderr too.\n";
 
-/* Whether v holds the clearance for every mark among the case's records. */
+/* Checks that v has the clearance for every mark among the records. */
 static int allow_marks(const struct cli_viewer *v, const char *case_id,
 		       json_t *marks)
 {
@@ -81,7 +81,7 @@ static int log_reads(const struct cli_viewer *v, const char *case_id,
 
 /*
  * Writes the package to a temporary file beside out_path and renames it
- * only once the seal entry is committed, so that out_path never holds a
+ * only once the seal entry is committed, so that out_path never contains a
  * package that no seal names.
  */
 static int write_package(const char *dir, const char *data, const char *as,

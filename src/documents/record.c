@@ -114,7 +114,7 @@ static const json_t *field_def(const json_t *defs, const char *name)
 	return NULL;
 }
 
-/* What the plain rendering needs to name codes. */
+/* The data that the plain rendering reads to name codes. */
 struct names {
 	struct cases *c;
 	const json_t *defs;     /* the kind's fields */

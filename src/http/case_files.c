@@ -57,7 +57,7 @@ int seal_case_file(struct api_call *call, struct reply *r, struct error *err)
 			     strcmp(req.format, "zip"))))
 		return reply_problem_of(r, PROBLEM_VALIDATION_FAILED, "invalid "
 					"format: give \"tar\" or \"zip\"");
-	/* The package holds every record: each mark needs its clearance. */
+	/* The package contains every record, so each mark needs its clearance. */
 	rc = archive_marks(call->s->access, call->params[0], &marks, err);
 	if (rc)
 		return reply_error(r, rc, err);
