@@ -36,6 +36,9 @@ struct pkg {
 	void *ctx;
 	const char *key_pem;
 	int count;
+	/* the seqs whose content an expunge entry of the package destroyed */
+	int64_t *expunged;
+	size_t nexpunged;
 	/* a record an issued document prints from, and whether its record.pdf is that PDF */
 	struct issued {
 		int64_t source;
@@ -501,7 +504,14 @@ static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
 	sm = find(p, spath);
 	if (json_is_string(json_object_get(entry, "content")) && !cm &&
 	    find(p, xpath)) {
-		/* expunged: the commitment stays, the content is gone */
+		size_t i;
+
+		for (i = 0; i < p->nexpunged && p->expunged[i] != (int64_t)seq;
+		     i++)
+			;
+		if (i == p->nexpunged)
+			bad(p, xpath, "no expunge entry in the package names "
+			    "entry %" PRIu64, seq);
 	} else if (json_is_string(json_object_get(entry, "content"))) {
 		int ok = cm && sm && cm->data.data && sm->data.data &&
 			 sm->data.len >= 2 * CONTENT_SALT_LEN;
@@ -539,6 +549,27 @@ static void check_record(struct pkg *p, const json_t *pkg, enum hash_alg alg,
 		check_document(p, pkg, file, fields, entry);
 	json_decref(fields);
 	json_decref(entry);
+}
+
+/* Collects the entries whose content an expunge entry destroyed. */
+static void find_expunged(struct pkg *p)
+{
+	p->expunged = calloc(p->n + 1, sizeof(*p->expunged));
+	for (size_t i = 0; p->expunged && i < p->n; i++) {
+		const char *slash = strrchr(p->m[i].path, '/');
+		json_t *e;
+
+		if (strncmp(p->m[i].path, "data/records/", 13) || !slash ||
+		    strcmp(slash, "/entry.json"))
+			continue;
+		e = member_json(p, p->m[i].path);
+		if (!strcmp(jstr(e, "kind"), "expunge") &&
+		    json_array_size(json_object_get(e, "attachments")) == 0 &&
+		    json_is_integer(json_object_get(e, "supersedes")))
+			p->expunged[p->nexpunged++] = json_integer_value(
+				json_object_get(e, "supersedes"));
+		json_decref(e);
+	}
 }
 
 /* The seq of a member under data/records/SEQ/, or -1. */
@@ -865,6 +896,7 @@ static int verify(const char *path, const void *mem, size_t len,
 		goto out;
 	}
 	nseqs = record_seqs(&p, pkg, &seqs);
+	find_expunged(&p);
 	if (check_checkpoint(&p, pkg, key_pem, &cp) == 0)
 		for (i = 0; i < nseqs; i++)
 			check_record(&p, pkg, alg, (uint64_t)seqs[i], &cp);
@@ -888,5 +920,6 @@ out:
 	}
 	free(p.m);
 	free(p.issued);
+	free(p.expunged);
 	return rc ? rc : p.count;
 }

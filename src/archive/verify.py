@@ -426,6 +426,11 @@ class Checker:
         alg = pkg["hash"]
         origin, size, root = cp
         listed = {r.get("seq"): r for r in pkg["records"]}
+        expunged = set()
+        for seq in self.present_seqs():
+            e = loads(self.files.get("data/records/%d/entry.json" % seq, b"{}"))
+            if e.get("kind") == "expunge" and not e.get("attachments"):
+                expunged.add(e.get("supersedes"))
         for seq in sorted(self.present_seqs() | set(listed)):
             d = "data/records/%d/" % seq
             name = d + "entry.json"
@@ -449,6 +454,9 @@ class Checker:
                         fields = loads(self.files[d + "content.json"])
                 elif d + "expunged.txt" not in self.files:
                     self.bad(d + "content.json", "missing (committed in %s)" % name)
+                elif seq not in expunged:
+                    self.bad(d + "expunged.txt", "no expunge entry in the package names entry %d"
+                             % seq)
             elif d + "content.json" in self.files:
                 self.bad(d + "content.json", "%s commits to no content" % name)
             proof = self.json(d + "proof.json", {})

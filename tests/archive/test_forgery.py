@@ -235,6 +235,25 @@ class ForgeryTest(workflow.WorkflowTest):
         self.edit_json(f, top + "/data/package.json", lambda p: p.update(original=None))
         self.assert_caught(self.forged(f, top), "data/original/")
 
+    def test_expunged_content_needs_expunge(self):
+        note = self.add(self.case, "note", {"text": "错误材料"}, "li.handler")
+        self.ok("user", "add", "chief.wang", "--role", "secadmin")
+        self.ok("expunge", "approve", str(note["seq"]), "--reason", "approved",
+                "--as", "chief.wang")
+        self.ok("expunge", str(note["seq"]), "--reason", "wrong case",
+                "--approved-by", "chief.wang", "--as", "li.handler")
+        path, base, top = self.archive()
+        rec = top + "/data/records/%d/"
+        self.assertIn(rec % note["seq"] + "expunged.txt", base)
+        (cc, cout), (pc, pout) = self.both(path)
+        self.assertEqual((cc, pc), (0, 0), cout + pout)
+        # Content removed and called expunged, with no expunge entry.
+        seq = self.kind_of(base, top, "decision")
+        f = {k: v for k, v in base.items()
+             if k not in (rec % seq + "content.json", rec % seq + "salt.txt")}
+        f[rec % seq + "expunged.txt"] = base[rec % note["seq"] + "expunged.txt"]
+        self.assert_caught(self.forged(f, top), "records/%d/expunged.txt" % seq)
+
     def test_unsigned_package_warns(self):
         os.remove(os.path.join(self.dir, "keys", "seal.key"))
         self.case = self.full_case()  # one without an issued document
