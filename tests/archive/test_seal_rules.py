@@ -52,6 +52,7 @@ class SealRulesTest(workflow.WorkflowTest):
         self.ok("user", "add", "chen.arch", "--role", "archivist", "--unit", "档案室",
                 "--display-name", "陈档", "--as", "admin")
         self.ok("user", "clearance", "chen.arch", FULL_CLEARANCE, "--as", "admin")
+
         # An archivist without clearance.
         self.ok("user", "add", "ma.arch", "--role", "archivist", "--unit", "档案室",
                 "--as", "admin")
@@ -77,13 +78,15 @@ class SealRulesTest(workflow.WorkflowTest):
         report = json.loads(files["data/check-report.json"])
         self.assertEqual(report["checks"]["integrity"]["problems"], [], report)
         self.assertEqual(info["report"], report["result"])
+
         # The text output names the check's result.
-        out2, r = self.archive("--as", "chen.arch")
+        _, r = self.archive("--as", "chen.arch")
         self.assertEqual(r.code, 0, r)
         self.assertIn("DA/T 70 check " + report["result"], r.out)
         if report["result"] != "pass":
             self.assertIn("DA/T 70", r.err)
         pkg = json.loads(files["data/package.json"])
+
         # An issued document is listed once, under its source record.
         issues = [x for x in pkg["records"] if x["kind"] == "document-issue"]
         self.assertEqual(len(issues), 2, pkg["records"])
@@ -96,6 +99,7 @@ class SealRulesTest(workflow.WorkflowTest):
         self.assertEqual(len(numbers), 2, pkg["catalogue"])
         titled = [x for x in pkg["records"] if "no" in x]
         self.assertEqual(len(titled), len(pkg["catalogue"]))
+
         # People by their display names, logins beside them.
         actors = {row["actor"] for row in pkg["catalogue"]}
         self.assertIn("王芳", actors)
@@ -108,6 +112,7 @@ class SealRulesTest(workflow.WorkflowTest):
         self.assertIn("<立卷人>陈档</立卷人>", eep)
         self.assertIn("<责任者>王芳</责任者>", eep)
         self.assertIn("<责任者账号>wang.clerk</责任者账号>", eep)
+
         # Every protected record exported was read by chen.arch.
         log = self.ok("access", "log", "--case", self.case, "--user", "chen.arch",
                       "--json").json
@@ -133,6 +138,7 @@ class SealRulesTest(workflow.WorkflowTest):
         stdout, stderr = p.communicate()
         self.assertEqual(p.returncode, 0, stderr)
         info = json.loads(stdout)
+
         # --out appears whole, as the package that the seal entry names.
         if first is not None:
             self.assertEqual(first, read(out))
@@ -174,6 +180,7 @@ class SealRulesTest(workflow.WorkflowTest):
         shown = self.ok("case", "show", self.case, "--json").json
         seals = [x for x in shown["records"] if x["kind"] == "case-file-seal"]
         self.assertLessEqual(len(seals), 1)
+
         # Over HTTP the same: concurrent POSTs give one seal.
         self.add(self.case, "note", {"text": "补充归档说明。"}, "li.handler")
         token = self.ok("token", "create", "--user", "chen.arch").out.strip().splitlines()[-1]
