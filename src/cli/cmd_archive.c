@@ -79,6 +79,25 @@ static int log_reads(const struct cli_viewer *v, const char *case_id,
 	return rc;
 }
 
+/* Syncs the folder of path, so that a new name in it is durable. */
+static void sync_folder(const char *path)
+{
+	char folder[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	int fd;
+
+	if (!slash)
+		snprintf(folder, sizeof(folder), ".");
+	else
+		snprintf(folder, sizeof(folder), "%.*s",
+			 (int)(slash - path) + (slash == path), path);
+	fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
 /*
  * Writes the package to a temporary file beside out_path and renames it
  * only once the seal entry is committed, so that out_path never contains a
@@ -137,6 +156,8 @@ static int write_package(const char *dir, const char *data, const char *as,
 	if (rc == 0 && link(tmp, out_path) != 0)
 		rc = cli_failf("cannot create '%s': %s; give a new file",
 			       out_path, strerror(errno));
+	if (rc == 0)
+		sync_folder(out_path);
 	if (fd >= 0) {
 		close(fd);
 		unlink(tmp);
