@@ -153,9 +153,12 @@ static int write_package(const char *dir, const char *data, const char *as,
 		rc = cli_fail(&err);
 	if (rc == 0 && fsync(fd) != 0)
 		rc = cli_failf("cannot write '%s': %s", tmp, strerror(errno));
-	if (rc == 0 && link(tmp, out_path) != 0)
+	if (rc == 0 && link(tmp, out_path) != 0) {
+		const char *why = strerror(errno);
+
 		rc = cli_failf("cannot create '%s': %s; give a new file",
-			       out_path, strerror(errno));
+			       out_path, why ? why : "unknown error");
+	}
 	if (rc == 0)
 		sync_folder(out_path);
 	if (fd >= 0) {
