@@ -86,14 +86,20 @@ int ledger_checkpoint(struct ledger *l, int force, struct buf *note,
 		goto out;
 	buf_reset(out);
 	rc = sign_current(l, current, out, err);
+	/*
+	 * The file is written under the writer lock too: the signer thread
+	 * and a request that forces a checkpoint share one temporary name,
+	 * and the file must never go back to an older note.
+	 */
+	path_join(path, sizeof(path), l->config.dir, CHECKPOINT_FILE);
 	if (rc == 0) {
 		writer_lock(l);
 		rc = store_signed(l, l->writer, current, out, &newest, err);
+		if (rc == 0 && newest)
+			rc = write_file_atomic(path, out->data, out->len, 0644,
+					       err);
 		writer_unlock(l);
 	}
-	path_join(path, sizeof(path), l->config.dir, CHECKPOINT_FILE);
-	if (rc == 0 && newest)
-		rc = write_file_atomic(path, out->data, out->len, 0644, err);
 	if (rc == 0 && !newest)
 		rc = ledger_checkpoint_latest(l, out, &current, err);
 	if (rc == 0) {
