@@ -141,7 +141,7 @@ def sm2_verify(point, msg, r, s, uid=b"1234567812345678"):
 
 
 def der_rs(der):
-    """The r and s of a DER ECDSA-Sig-Value."""
+    """Returns the r and s of a DER ECDSA-Sig-Value."""
     if len(der) < 8 or der[0] != 0x30:
         raise ValueError("not a DER signature")
     i = 2
@@ -156,7 +156,7 @@ def der_rs(der):
 
 
 def pem_point(pem):
-    """The raw public key at the end of a SubjectPublicKeyInfo PEM."""
+    """Returns the raw public key at the end of a SubjectPublicKeyInfo PEM."""
     body = "".join(l for l in pem.splitlines() if l and not l.startswith("-----"))
     der = base64.b64decode(body)
     return der[-65:] if len(der) >= 65 and der[-65] == 4 else der[-32:]
@@ -494,7 +494,7 @@ class Checker:
         return seal or self.files.get("data/keys/seal.pem")
 
     def document(self, pkg, f, entry, name):
-        """An issued document: the seal's raw r||s signature of its
+        """Checks an issued document: the seal's raw r||s signature of its
         statement, whose last line is the SM3 of the attached PDF."""
         seal = self.seal_pem(pkg)
         if not seal:

@@ -1113,7 +1113,8 @@ static void eval_hearing(struct eval *e)
 	int64_t hearing_ms;
 	int32_t told_on = STORE_NO_DAY;
 
-	/* The 听证告知书 tells of the right itself; else the rights notice. */
+	/* The 听证告知书 states the right itself, so it starts the limit;
+	 * without one, the rights notice does. */
 	if (told)
 		told_on = rec_day(told, "notified_on");
 	else if (rights)

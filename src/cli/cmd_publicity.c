@@ -342,7 +342,7 @@ static int do_list(const struct publicity_opts *o, struct access *a,
 
 /*
  * Loads --as strictly (no console viewer: an export is an act, not a
- * read) and asks the policy, recording a refusal as every command does.
+ * read) and checks it against the policy, recording a refusal as every command does.
  */
 static int load_viewer(const struct publicity_opts *o, struct cli_viewer *v)
 {

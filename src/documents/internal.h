@@ -112,7 +112,7 @@ int layout_render(const struct page_setup *ps, const struct items *it,
 /* --- filling (fill.c) ------------------------------------------------------
  */
 
-/* What a template is filled from (all borrowed). */
+/* The sources a template is filled from (all borrowed). */
 struct fill_ctx {
 	struct documents *d;
 	const json_t *case_json;   /* as cases_show returns it */

@@ -40,7 +40,11 @@ static char org_check(const char *body)
 	for (int i = 0; i < 8; i++)
 		sum += org_value(body[i]) * weights[i];
 	c9 = 11 - sum % 11;
-	return c9 == 10 ? 'X' : c9 == 11 ? '0' : (char)('0' + c9);
+	if (c9 == 10)
+		return 'X';
+	if (c9 == 11)
+		return '0';
+	return (char)('0' + c9);
 }
 
 /* The 18th character: 31 - (sum of value × 3^i mod 31, for i = 0..16)

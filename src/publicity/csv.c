@@ -2,7 +2,7 @@
  * A small RFC 4180 CSV reader and field writer for 双公示 files. The
  * reader takes the whole file in memory (at most CSV_FILE_MAX), checks
  * that it is UTF-8 and reports every malformation with its row and
- * column, so that an import can say exactly which cell to fix.
+ * column, so that an import error names the exact cell to fix.
  */
 #include "common/common.h"
 

@@ -50,7 +50,7 @@ typedef int (*csv_row_fn)(void *ctx, size_t row, char **fields, size_t n,
 int csv_read(const char *data, size_t len, csv_row_fn fn, void *ctx,
 	     struct error *err);
 
-/* Appends text as one CSV field, quoted when it holds a comma, quote,
+/* Appends text as one CSV field, quoted when it contains a comma, quote,
  * CR or LF, begins or ends with a space, or begins with U+FEFF. */
 int csv_put_field(struct buf *out, const char *text);
 
