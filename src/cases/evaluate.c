@@ -9,68 +9,23 @@
 #include "common/common.h"
 
 #include "internal.h"
+#include "rules.h"
 
 #define MAX_PAUSES 32
 
-static const struct finding_text {
-	const char *code, *severity, *rule;
-} finding_texts[] = {
-	{ "repeat-supplement-notice", "major",
-	  "一次性告知：补正通知须一次列明全部缺少的材料；后一次通知又要求首次通知时已缺的材料" },
-	{ "deemed-accepted", "major",
-	  "收到申请材料后五个工作日内未受理也未一次性告知补正，自收到材料之日起即为受理（行政许可法第三十二条）" },
-	{ "missing-time-limit-notice", "minor",
-	  "受理后未书面告知申请人作出决定的期限" },
-	{ "self-approval-attempt", "major",
-	  "内部审批须由承办人、审核人、批准人三人分别进行，任何人不得审批自己的拟办意见" },
-	{ "too-few-officers", "major",
-	  "现场核查须由两名以上持有效执法证件的人员进行（行政许可法第三十四条）" },
-	{ "missing-signature", "minor",
-	  "笔录每页须由当事人签名或者盖章" },
-	{ "missing-record", "minor",
-	  "本阶段应当制作的文书记录缺失" },
-	{ "overdue-decision", "major",
-	  "未在法定期限内作出行政许可决定（行政许可法第四十二条）" },
-	{ "overdue-delivery", "major",
-	  "作出准予许可决定后十个工作日内未颁发、送达许可证件（行政许可法第四十四条）" },
-	{ "late-extension", "major",
-	  "延长审批期限须在期限届满前经本机关负责人批准，并将理由告知申请人" },
-	{ "deemed-renewed", "major",
-	  "延续申请在有效期届满三十日前提出，行政机关未在有效期届满前作出是否准予延续的决定的，视为准予延续（行政许可法第五十条）" },
-	{ "copy-request-overdue", "major",
-	  "当事人申请复制案卷材料的，监督部门负责人应当在规定期限内作出批准或者不予批准的决定" },
-	{ "late-av-upload", "major",
-	  "音像记录应当自录制结束之时起二十四小时内存储至执法信息系统，执法人员不得自行保存；逾期上传经批准说明理由的，记录理由但不消除本项" },
-	{ "missing-av", "major",
-	  "现场核查和听证应当同步进行音像记录；因涉及商业秘密、个人隐私、未成年人等不宜音像记录的，应当记录理由" },
-	{ "surveillance-gap", "major",
-	  "受理窗口应当实时音像记录并保存不少于六十日，录像不得中断或者缺失" },
-	{ "unauthorized-access", "major",
-	  "涉及商业秘密和个人信息的记录仅限经授权的人员查阅；同一用户在十分钟内五次越权访问被拒绝" },
-	{ "unlawful-suspension", "major",
-	  "期限中止仅限听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审，并须书面告知申请人所需时间（行政许可法第四十五条）" },
-	{ "unsigned-record", "minor",
-	  "工作人员签名须由本人以其签名密钥对记录作出可靠的电子签名（电子签名法第十三条、第十四条）" },
-	{ "late-archive", "major",
-	  "案件办结后三十日内（法律另有规定的从其规定）应当将文字和音像记录立卷归档，编制档号、卷内目录和备考表" },
-	{ "late-publicity", "major",
-	  "准予行政许可的决定应当自作出决定之日起七个工作日内按照“双公示”数据标准报送信用平台并向社会公示" },
-};
-
+/* Statements and severities come from the registry (rules.c). */
 const char *finding_rule(const char *code)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(finding_texts); i++)
-		if (!strcmp(finding_texts[i].code, code))
-			return finding_texts[i].rule;
-	return "";
+	const struct finding_rule *r = finding_rule_find(code);
+
+	return r ? r->statement_zh : "";
 }
 
 const char *finding_severity(const char *code)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(finding_texts); i++)
-		if (!strcmp(finding_texts[i].code, code))
-			return finding_texts[i].severity;
-	return "minor";
+	const struct finding_rule *r = finding_rule_find(code);
+
+	return r ? r->severity : "minor";
 }
 
 struct eval {
@@ -1046,50 +1001,10 @@ static void eval_av(struct eval *e)
 
 /* --- required records of each stage ------------------------------------ */
 
-static void require(struct eval *e, const struct rec *end, const char *kind)
-{
-	if (last_of(e->cs, kind))
-		return;
-	raise_finding(e, "missing-record", end, kind, end->ts_ms, end->actor,
-		      kind);
-}
-
+/* The kinds each stage requires are data: record-kinds.json "required". */
 static void eval_required(struct eval *e)
 {
-	const struct case_state *cs = e->cs;
-	const json_t *m = cs->matter;
-	const struct rec *acc = first_of(cs, "acceptance-notice");
-	const struct rec *prop = first_of(cs, "proposed-decision");
-	const struct rec *dec = first_of(cs, "decision");
-	const struct rec *served = NULL;
-
-	/* The first service of the decision, the licence or a refusal. */
-	for (size_t i = 0; i < cs->n && !served; i++) {
-		const char *doc = field_str(&cs->recs[i], "document") ?: "";
-
-		if (!strncmp(cs->recs[i].kind, "service-", 8) &&
-		    cs->recs[i].fields &&
-		    (!strcmp(doc, "decision") || !strcmp(doc, "licence") ||
-		     !strcmp(doc, "refusal")))
-			served = &cs->recs[i];
-	}
-	if (acc)
-		require(e, acc, "material-receipt");
-	if (prop && json_is_true(json_object_get(m, "inspection")))
-		require(e, prop, "onsite-verification");
-	if (prop && cs->licence && json_is_true(json_object_get(m, "hearing")))
-		require(e, prop, "rights-notice");
-	if (prop && first_of(cs, "hearing-request")) {
-		require(e, prop, "hearing-notice");
-		require(e, prop, "hearing-record");
-		require(e, prop, "hearing-report");
-	}
-	if (dec && json_is_true(json_object_get(m, "collective_discussion")))
-		require(e, dec, "collective-discussion");
-	if (served)
-		require(e, served, "address-confirmation");
-	if (served && cs->licence && !strcmp(cs->status ?: "", "granted"))
-		require(e, served, "licence-issue");
+	rules_eval_required(e->cs, e->env, e->findings);
 }
 
 /*
@@ -1166,7 +1081,7 @@ static void eval_renewal(struct eval *e)
 	put_deadline(e, "renewal_decision", lim, &due, NULL, NULL,
 		     dec ? rec_day(dec, NULL) : STORE_NO_DAY, 0);
 	if ((dec ? rec_day(dec, NULL) : e->today) >= end)
-		raise_finding(e, "deemed-renewed", NULL, "",
+		raise_finding(e, "deemed-renewal", NULL, "",
 			      day_start_ms(end), handler_of(cs), NULL);
 }
 
@@ -1195,5 +1110,6 @@ int case_evaluate(const struct case_state *cs, const struct check_env *env,
 	eval_av(&e);
 	eval_required(&e);
 	eval_archive(&e);
+	rules_eval_case(cs, env, now_ms, deadlines, findings);
 	return 0;
 }

@@ -147,6 +147,18 @@ int schema_check(const struct check_env *env, const json_t *kind,
 int case_evaluate(const struct case_state *cs, const struct check_env *env,
 		  int64_t now_ms, json_t *deadlines, json_t *findings);
 
+/*
+ * The rules of rules_eval.c: the missing records that record-kinds.json's
+ * "required" members declare, and the rules of hearing rights, legal
+ * review, remedies and hearings, read from the deadlines case_evaluate
+ * computed. Both append to findings.
+ */
+void rules_eval_required(const struct case_state *cs,
+			 const struct check_env *env, json_t *findings);
+void rules_eval_case(const struct case_state *cs, const struct check_env *env,
+		     int64_t now_ms, const json_t *deadlines,
+		     json_t *findings);
+
 /* The text of each finding code's rule, and its severity. */
 const char *finding_rule(const char *code);
 const char *finding_severity(const char *code);

@@ -40,7 +40,7 @@ class RenewalTest(workflow.WorkflowTest):
 
     def test_undecided_renewal_deemed_granted(self):
         case = self.renewal_case("2026-10-30", "2026-11-30")
-        found = [f for f in self.findings(case) if f["code"] == "deemed-renewed"]
+        found = [f for f in self.findings(case) if f["code"] == "deemed-renewal"]
         self.assertEqual(len(found), 1, self.findings(case))
         self.assertEqual(found[0]["detected"], workflow_ms("2026-11-30"))
 
@@ -51,7 +51,7 @@ class RenewalTest(workflow.WorkflowTest):
         d = self.show(case)["deadlines"]
         self.assertEqual(d["renewal_application"]["state"], "late", d)
         self.assertNotIn("renewal_decision", d)
-        self.assertNotIn("deemed-renewed", self.codes(case, False))
+        self.assertNotIn("deemed-renewal", self.codes(case, False))
 
 
 class ProvisionalTest(workflow.WorkflowTest):

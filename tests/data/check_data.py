@@ -498,6 +498,41 @@ def check_kinds_file(data, problems):
         if code not in kinds:
             problems.add(where + ": kinds", "kind %s is missing; the workflow refers to it"
                          % show(code))
+    for code, kind in kinds.items():
+        if isinstance(kind, dict) and "required" in kind:
+            check_required(kind["required"], "%s: kinds (%s).required" % (where, code),
+                           kinds, problems)
+
+
+# The case statuses a requirement's "when" may name.
+CASE_STATUSES = {"open", "refused", "granted", "denied", "partial", "withdrawn", "terminated"}
+
+
+def check_required(required, where, kinds, problems):
+    """Check a kind's "required" list: [{by, when?}], where by is the kind
+    that ends the stage (or "service") and when holds matter, type, record
+    and status conditions (docs/findings.md, Required records)."""
+    for i, req in enumerate(check_list(required, where, problems)):
+        rwhere = "%s[%d]" % (where, i)
+        if not check_members(req, rwhere, ["by"], ["when"], problems):
+            continue
+        if req["by"] != "service" and req["by"] not in kinds:
+            problems.add(rwhere + ".by", "%s is neither a kind nor \"service\"" % show(req["by"]))
+        when = req.get("when", {})
+        if not check_members(when, rwhere + ".when", [],
+                             ["matter", "type", "record", "status"], problems):
+            continue
+        if "matter" in when and when["matter"] not in MATTER_FLAGS:
+            problems.add(rwhere + ".when.matter", "%s; use one of %s"
+                         % (show(when["matter"]), ", ".join(MATTER_FLAGS)))
+        if "type" in when and when["type"] not in ("licence", "confirmation"):
+            problems.add(rwhere + ".when.type", "%s; use licence or confirmation"
+                         % show(when["type"]))
+        if "record" in when and when["record"] not in kinds:
+            problems.add(rwhere + ".when.record", "%s is not a kind" % show(when["record"]))
+        if "status" in when and when["status"] not in CASE_STATUSES:
+            problems.add(rwhere + ".when.status", "%s; use one of %s"
+                         % (show(when["status"]), ", ".join(sorted(CASE_STATUSES))))
 
 
 def check_kind_list(kinds, where, roles, exemptions, problems):
@@ -543,7 +578,7 @@ def check_named_list(entries, where, problems):
 def check_kind(kind, where, roles, exemptions, problems):
     members = ["code", "name", "stage", "fields", "signers", "confirmation", "av",
                "confidentiality", "number"]
-    if not check_members(kind, where, members, [], problems):
+    if not check_members(kind, where, members, ["required"], problems):
         return
     check_code(kind.get("code"), where + ".code", problems)
     check_text(kind.get("name"), where + ".name", problems)

@@ -157,7 +157,7 @@ class FixedDateCase(CaseTest):
     def decision_fields(self, result="grant", decided=None):
         f = {"result": result, "reasons": "经审查，申请符合法定条件、标准。",
              "basis": workflow.BASIS,
-             "remedies": "如不服本决定，可在六十日内申请行政复议，或在六个月内提起行政诉讼。",
+             "remedies": "如不服本决定，可在收到本决定书之日起六十日内向曹阳区人民政府申请行政复议，或在六个月内向曹阳区人民法院提起行政诉讼。",
              "signatures": [workflow.staff_sig("approver", "zhang.head"), workflow.seal_sig(0)]}
         if result == "grant":
             f["valid_from"] = decided or workflow.day(0)
@@ -172,7 +172,7 @@ class FixedDateCase(CaseTest):
     def refusal_fields(self, reason_type="not-competent"):
         f = {"reason_type": reason_type, "reasons": "申请事项不属于本机关职权范围。",
              "basis": BASIS_ART32,
-             "remedies": "如不服本决定，可在六十日内申请行政复议，或在六个月内提起行政诉讼。",
+             "remedies": "如不服本决定，可在收到本决定书之日起六十日内向曹阳区人民政府申请行政复议，或在六个月内向曹阳区人民法院提起行政诉讼。",
              "signatures": [workflow.staff_sig("clerk", "wang.clerk"), workflow.seal_sig(0)]}
         if reason_type == "not-competent":
             f["competent_authority"] = "唐山市市场监督管理局"

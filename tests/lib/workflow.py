@@ -221,7 +221,7 @@ class WorkflowTest(ctest.StoreTest):
 
     def decide(self, case, result="grant", expect=0):
         f = {"result": result, "reasons": "经审查，申请符合法定条件、标准。", "basis": BASIS,
-             "remedies": "如不服本决定，可在六十日内申请行政复议，或在六个月内提起行政诉讼。",
+             "remedies": "如不服本决定，可在收到本决定书之日起六十日内向曹阳区人民政府申请行政复议，或在六个月内向曹阳区人民法院提起行政诉讼。",
              "signatures": [staff_sig("approver", "zhang.head"), seal_sig(0)]}
         if result == "grant":
             f["valid_from"] = day(0)
