@@ -257,6 +257,8 @@ enum access_action {
 	ACT_COPY_DECIDE,
 	ACT_COPY_READ,
 	ACT_PUBLICITY_EXPORT, /* 双公示 files of granted licences */
+	ACT_REPORT_READ,     /* evaluation reports, annual statistics */
+	ACT_CASE_REVIEW,     /* a case's review score sheet (案卷评查) */
 	ACT_COUNT
 };
 

@@ -129,6 +129,13 @@ static const struct rule rules[ACT_COUNT] = {
 					   ROLE_BIT(ROLE_SUPERVISOR) |
 					   ROLE_BIT(ROLE_HEAD),
 				   SCOPE_BUREAU, false, false },
+	[ACT_REPORT_READ] = { "report-read",
+			      ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_HEAD),
+			      SCOPE_BUREAU, false, false },
+	[ACT_CASE_REVIEW] = { "case-review",
+			      ROLE_BIT(ROLE_SUPERVISOR) | ROLE_BIT(ROLE_HEAD) |
+				      ROLE_BIT(ROLE_CASE_AUDITOR),
+			      SCOPE_BUREAU, false, false },
 };
 
 const char *access_action_name(enum access_action act)
