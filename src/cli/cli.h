@@ -34,6 +34,8 @@ int cmd_expunge(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+/* cmd_witness.c: the witness node and the bureau's side of it. */
+int cmd_witness(int argc, char **argv);
 int cmd_deadline(int argc, char **argv);
 int cmd_case(int argc, char **argv);
 int cmd_user(int argc, char **argv);

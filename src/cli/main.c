@@ -25,6 +25,7 @@ static const struct command {
 	{ "verify", cmd_verify, "check a whole store from scratch" },
 	{ "backup", cmd_backup, "write a consistent online copy of a store" },
 	{ "serve", cmd_serve, "run the HTTP server" },
+	{ "witness", cmd_witness, "the supervisory department's witness node" },
 	{ "case", cmd_case, "open, list and show cases" },
 	{ "user", cmd_user, "register and list staff" },
 	{ "token", cmd_token, "create a bearer token for the HTTP API" },
