@@ -160,6 +160,24 @@ void rules_eval_case(const struct case_state *cs, const struct check_env *env,
 		     json_t *findings);
 
 /* The text of each finding code's rule, and its severity. */
+/*
+ * Appends to items the warnings of q (supervision.h) read through s, a
+ * read or write transaction; q->at_ms must be set.
+ */
+struct warning_query;
+int warnings_collect(struct cases *c, struct store *s,
+		     const struct warning_query *q, json_t *items,
+		     struct error *err);
+
+/*
+ * The result of a verify run (integrity.c): {ok, count, problems}, of no
+ * case. Its projection raises or cures integrity-failure.
+ */
+#define KIND_VERIFY_RESULT "verify-result"
+int is_verify_kind(const char *kind);
+int integrity_project(struct cases *c, struct store *s, const struct rec *r,
+		      struct error *err);
+
 const char *finding_rule(const char *code);
 const char *finding_severity(const char *code);
 

@@ -807,6 +807,8 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 	}
 	else if (is_publicity_kind(r->kind))
 		rc = publicity_project(c, s, r, err);
+	else if (is_verify_kind(r->kind))
+		rc = integrity_project(c, s, r, err);
 	else if (is_media_kind(r->kind)) {
 		rc = media_project(c, s, r, case_id, err);
 		if (rc == 0 && case_id[0])

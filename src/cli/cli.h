@@ -41,6 +41,9 @@ int cmd_case(int argc, char **argv);
 int cmd_user(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_findings(int argc, char **argv);
+/* cmd_supervise.c: yellow and red warnings, the daily digest. */
+int cmd_warnings(int argc, char **argv);
+int cmd_digest(int argc, char **argv);
 int cmd_calendar(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);

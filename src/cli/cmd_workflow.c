@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cases/cases.h"
+#include "cases/rules.h"
 #include "cli.h"
 
 /* Parses --dir, --data, --as, --json and --help; other options fail. */
@@ -200,15 +201,19 @@ int cmd_token(int argc, char **argv)
 static const char findings_help[] =
 	"Usage: casetrail findings [--case ID] [--code CODE] [--open]\n"
 	"                          [--offset N] [--limit N] [--json]\n"
+	"       casetrail findings --rules [--json]\n"
 	"\n"
 	"Re-evaluates the deadlines of open cases, then lists compliance\n"
 	"findings, newest first: code, case, record, responsible person and\n"
 	"superior, the rule, and when it was detected and cured. --open keeps\n"
-	"the ones not cured.\n";
+	"the ones not cured. --rules lists the rule registry instead: each\n"
+	"code's severity, the article it enforces, its statement in Chinese\n"
+	"and English, who is responsible and what cures it.\n";
 
 struct findings_args {
 	struct finding_query q;
 	int bad;
+	int rules;
 };
 
 static int findings_extra(int ch, void *ctx)
@@ -220,6 +225,7 @@ static int findings_extra(int ch, void *ctx)
 	case 'c': fa->q.case_id = optarg; return 0;
 	case 'k': fa->q.code = optarg; return 0;
 	case 'o': fa->q.open_only = 1; return 0;
+	case 'r': fa->rules = 1; return 0;
 	case 'f':
 		if (cli_parse_u64("--offset", optarg, &v))
 			return -1;
@@ -238,6 +244,33 @@ static int findings_extra(int ch, void *ctx)
 	return -1;
 }
 
+/* Prints the rule registry (cases/rules.h); needs no store. */
+static int print_rules(int json)
+{
+	json_t *out = finding_rules_json(), *r;
+	size_t i;
+
+	if (json) {
+		cli_print_json(out);
+		return EXIT_OK;
+	}
+	json_array_foreach(json_object_get(out, "items"), i, r) {
+		printf("%s (%s, %s)\n  %s\n  %s\n  responsible: %s\n  cured by: %s\n",
+		       json_string_value(json_object_get(r, "code")),
+		       json_string_value(json_object_get(r, "severity")),
+		       json_string_value(json_object_get(r, "basis")),
+		       json_string_value(json_object_get(
+			       json_object_get(r, "statement"), "zh")),
+		       json_string_value(json_object_get(
+			       json_object_get(r, "statement"), "en")),
+		       json_string_value(json_object_get(r, "responsible")),
+		       json_string_value(json_object_get(r, "cure"))
+			       ?: "not curable");
+	}
+	json_decref(out);
+	return EXIT_OK;
+}
+
 int cmd_findings(int argc, char **argv)
 {
 	static const struct option extra[] = {
@@ -246,6 +279,7 @@ int cmd_findings(int argc, char **argv)
 		{ "open", no_argument, NULL, 'o' },
 		{ "offset", required_argument, NULL, 'f' },
 		{ "limit", required_argument, NULL, 'l' },
+		{ "rules", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct findings_args fa = { .q.sweep = 1 };
@@ -263,6 +297,8 @@ int cmd_findings(int argc, char **argv)
 	if (optind != argc)
 		return cli_usage("findings", "unexpected argument '%s'",
 				 argv[optind]);
+	if (fa.rules)
+		return print_rules(o.json);
 	if (cli_open_cases(o.dir, o.data, 0, &l, &c) != 0)
 		return EXIT_ERROR;
 	r = cases_findings(c, &fa.q, &out, &err);

@@ -30,6 +30,8 @@ static const struct command {
 	{ "user", cmd_user, "register and list staff" },
 	{ "token", cmd_token, "create a bearer token for the HTTP API" },
 	{ "findings", cmd_findings, "list compliance findings" },
+	{ "warnings", cmd_warnings, "yellow and red warnings of time limits" },
+	{ "digest", cmd_digest, "the daily digest of warnings and findings" },
 	{ "deadline", cmd_deadline, "count a statutory time limit" },
 	{ "calendar", cmd_calendar, "import or show the working-day calendar" },
 	{ "matters", cmd_matters, "list the matter catalogue" },

@@ -206,6 +206,12 @@ int serve_timeline(struct api_call *call, struct reply *r,
 int serve_findings(struct api_call *call, struct reply *r,
 		   struct error *err);
 
+/* supervision.c */
+int serve_finding_rules(struct api_call *call, struct reply *r,
+			struct error *err);
+int serve_warnings(struct api_call *call, struct reply *r, struct error *err);
+int serve_digest(struct api_call *call, struct reply *r, struct error *err);
+
 /* uploads.c */
 
 /*
