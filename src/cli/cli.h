@@ -60,6 +60,9 @@ int cmd_archive(int argc, char **argv);
 int cmd_verify_package(int argc, char **argv);
 int cmd_inquiry(int argc, char **argv);
 int cmd_publicity(int argc, char **argv);
+/* cmd_report.c: evaluation reports, annual statistics, score sheets. */
+int cmd_report(int argc, char **argv);
+int cmd_review(int argc, char **argv);
 /* casetrail case inquiry-code ID: the inquiry code of a case. */
 int cmd_case_inquiry_code(int argc, char **argv);
 

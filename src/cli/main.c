@@ -51,6 +51,8 @@ static const struct command {
 	{ "verify-package", cmd_verify_package, "check a case file package" },
 	{ "inquiry", cmd_inquiry, "the applicants' status inquiry and its code" },
 	{ "publicity", cmd_publicity, "export and import 双公示 licensing data" },
+	{ "report", cmd_report, "evaluation reports and annual statistics" },
+	{ "review", cmd_review, "score a case file against the review standard" },
 };
 
 static void usage(FILE *out)

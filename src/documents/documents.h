@@ -117,4 +117,15 @@ int documents_seal_init(struct documents *d, const struct actor *by,
 int documents_seal_show(struct documents *d, json_t **out,
 			struct error *err);
 
+/*
+ * Sets up the CJK fonts of the official documents for a caller that lays
+ * out PDFs of its own (the reports module), and releases them; calls
+ * nest with the documents module's own. documents_font_family returns
+ * the Song family (titles) when title is set, else the FangSong family
+ * (body text), valid between acquire and release.
+ */
+void documents_fonts_acquire(void);
+void documents_fonts_release(void);
+const char *documents_font_family(int title);
+
 #endif

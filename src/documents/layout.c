@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "documents.h"
 #include "internal.h"
 
 #define MM (72.0 / 25.4)
@@ -126,6 +127,21 @@ void layout_fonts_release(void)
 		FcFini();
 	}
 	pthread_mutex_unlock(&fonts_mu);
+}
+
+void documents_fonts_acquire(void)
+{
+	layout_fonts_acquire();
+}
+
+void documents_fonts_release(void)
+{
+	layout_fonts_release();
+}
+
+const char *documents_font_family(int title)
+{
+	return title ? song : fang;
 }
 
 void *layout_load_png(const char *path)

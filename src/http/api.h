@@ -393,6 +393,13 @@ int serve_inquiry_code(struct api_call *call, struct reply *r,
 int serve_publicity(struct api_call *call, struct reply *r,
 		    struct error *err);
 
+/* reports.c: evaluation reports, annual statistics, score sheets
+ * (docs/reports.md) */
+int serve_reports(struct api_call *call, struct reply *r, struct error *err);
+int serve_annual_report(struct api_call *call, struct reply *r,
+			struct error *err);
+int serve_review(struct api_call *call, struct reply *r, struct error *err);
+
 /* case_files.c: sealed case files (docs/archive.md) */
 int seal_case_file(struct api_call *call, struct reply *r, struct error *err);
 int serve_case_files(struct api_call *call, struct reply *r,

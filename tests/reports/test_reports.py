@@ -1,0 +1,281 @@
+"""Evaluation reports, review score sheets and annual statistics through
+the command line and the API: a period of real-looking cases rendered as
+HTML, PDF and CSV, checked against the findings and case lists."""
+import csv
+import datetime
+import html.parser
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import unittest
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
+import apitest  # noqa: E402
+import mediafiles  # noqa: E402
+from workflow import WorkflowTest, at, day, now_cst  # noqa: E402
+
+FFMPEG = shutil.which("ffmpeg")
+PDFTOTEXT = shutil.which("pdftotext")
+PDFINFO = shutil.which("pdfinfo")
+SCRIPT = "<script>alert(1)</script>某某有限公司"
+
+
+class Page(html.parser.HTMLParser):
+    """Collects the tags, the text and the SVG blocks of an HTML page."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.tags, self.data, self.svgs = [], [], []
+        self.raw = text
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for name, _ in attrs:
+            self.tags.append("@" + name)
+
+    def handle_data(self, data):
+        self.data.append(data)
+
+
+class ReportTest(WorkflowTest):
+    """A period with a case on time, one refused, one overdue, one with a
+    late audio-visual file and one whose applicant name holds a script."""
+
+    def setUp(self):
+        super().setUp()
+        self.ok("user", "add", "qin.sup", "--role", "supervisor", "--unit", "监督科",
+                "--as", "admin")
+        self.ok("user", "add", "lu.audit", "--role", "case-auditor", "--unit", "监督科",
+                "--as", "admin")
+        self.granted = self.full_case(-3)
+        self.denied = self.denied_case()
+        self.overdue = self.overdue_case()
+        self.scripted = self.ok("case", "new", "--matter", "spjy-xk", "--applicant", SCRIPT,
+                                "--applicant-id", "91320102MA1W8XYZ3K", "--received", at(-2, 9),
+                                "--contact", "13912345678", "--address", "某地",
+                                "--materials", "sqs,yyzz", "--as", "wang.clerk").out.strip()
+        self.late_av = None
+        if FFMPEG:
+            self.late_av = self.new_case(received=at(-5, 9))
+            path = os.path.join(self.tmp, "late.mp4")
+            mediafiles.mp4(path, now_cst() - datetime.timedelta(hours=30), 2)
+            self.ok("media", "ingest", path, "--case", self.late_av, "--device", "BWC-1",
+                    "--as", "li.handler", "--device-copy-deleted", "--json")
+        self.frm, self.to = day(-60), day(0)
+
+    def denied_case(self):
+        case = self.new_case(received=at(-4, 9))
+        self.receipt(case, -4)
+        self.accept(case, -4)
+        self.assign(case)
+        self.rights(case, -4)
+        self.onsite(case)
+        self.propose(case, result="deny")
+        self.step(case, "review", "zhao.rev")
+        self.step(case, "approve", "zhang.head")
+        self.decide(case, result="deny")
+        return case
+
+    def overdue_case(self):
+        case = self.new_case(received=at(-50, 9))
+        self.receipt(case, -50)
+        self.accept(case, -50)
+        self.assign(case)
+        return case
+
+    def report(self, fmt, *extra, expect=0, who="qin.sup"):
+        out = os.path.join(self.tmp, "report." + fmt)
+        r = self.ct("report", "--from", self.frm, "--to", self.to, "--format", fmt,
+                    "--out", out, "--as", who, *extra)
+        self.assertEqual(r.code, expect, r)
+        return out if expect == 0 else r
+
+    def csv_rows(self, path):
+        with open(path, encoding="utf-8", newline="") as f:
+            return list(csv.DictReader(f))
+
+    def findings_of_period(self):
+        cases = {c["id"] for c in self.ok("case", "list", "--json").json["items"]}
+        items = self.ok("findings", "--json", "--limit", "500").json["items"]
+        return [f for f in items if f.get("case") in cases]
+
+    def test_csv_matches_findings_and_cases(self):
+        rows = self.csv_rows(self.report("csv"))
+        self.assertEqual(list(rows[0].keys()),
+                         ["section", "section_title", "key", "label", "measure",
+                          "measure_title", "value"])
+        by_code = {r["key"]: int(r["value"]) for r in rows
+                   if r["section"] == "findings_by_code" and r["measure"] == "total"}
+        expected = {}
+        for f in self.findings_of_period():
+            expected[f["code"]] = expected.get(f["code"], 0) + 1
+        self.assertEqual(by_code, expected)
+        self.assertIn("overdue-decision", by_code)
+        if FFMPEG:
+            self.assertIn("late-av-upload", by_code)
+        handled = {r["key"]: int(r["value"]) for r in rows if r["section"] == "handled"}
+        listed = self.ok("case", "list", "--json").json["items"]
+        self.assertEqual(handled["received"], len(listed))
+        self.assertEqual(handled["refused"], 1)
+        self.assertEqual(handled["granted"], 1)
+        cases = {r["key"] for r in rows if r["section"] == "cases"}
+        self.assertEqual(cases, {c["id"] for c in listed})
+        deadlines = {r["key"]: r["value"] for r in rows if r["section"] == "deadlines"}
+        self.assertEqual(deadlines["overdue"], "1")
+        self.assertEqual(deadlines["on_time"], "2")
+        av = {r["key"]: r["value"] for r in rows if r["section"] == "av"}
+        if FFMPEG:
+            self.assertEqual(av["over_24h"], "1")
+            self.assertEqual(av["late_av_upload"], "1")
+
+    def test_html_escapes_and_has_svg(self):
+        with open(self.report("html"), encoding="utf-8") as f:
+            text = f.read()
+        page = Page(text)
+        self.assertNotIn("script", page.tags)
+        self.assertNotIn("<script>", text)
+        self.assertIn(SCRIPT, "".join(page.data), "the name shows as text")
+        self.assertIn('lang="zh-CN"', text)
+        self.assertNotIn("http://", text.replace('xmlns="http://www.w3.org/2000/svg"', ""))
+        self.assertNotIn("https://", text)
+        svgs = [text[i:text.index("</svg>", i) + 6]
+                for i in range(len(text)) if text.startswith("<svg", i)]
+        self.assertEqual(len(svgs), 3)
+        for svg in svgs:
+            root = ET.fromstring(svg)
+            self.assertTrue(root.tag.endswith("svg"))
+            self.assertFalse([e for e in root.iter() if e.tag.endswith("script")])
+        self.assertTrue(any(e.tag.endswith("polyline") for e in ET.fromstring(svgs[2]).iter()))
+
+    def test_svg_escapes_unit_labels(self):
+        self.ok("user", "add", "xu.handler", "--role", "handler", "--unit", "<b>&科室",
+                "--as", "admin")
+        case = self.new_case(received=at(-1, 9))
+        self.add(case, "assignment", {
+            "handler": "xu.handler", "reviewer": "zhao.rev", "approver": "zhang.head",
+            "signatures": [{"role": "approver", "person": "zhang.head", "method": "staff",
+                            "at": at()}]}, "zhang.head")
+        with open(self.report("html"), encoding="utf-8") as f:
+            text = f.read()
+        self.assertIn("&lt;b&gt;&amp;科室", text)
+        self.assertNotIn("<b>&", text)
+
+    @unittest.skipUnless(PDFTOTEXT and PDFINFO, "poppler-utils are not installed")
+    def test_pdf_pages_and_text(self):
+        path = self.report("pdf")
+        info = subprocess.run([PDFINFO, path], capture_output=True, text=True, check=True).stdout
+        pages = int([l for l in info.splitlines() if l.startswith("Pages:")][0].split()[1])
+        self.assertGreaterEqual(pages, 2)
+        self.assertIn("595.276 x 841.89", info, "A4")
+        text = subprocess.run([PDFTOTEXT, path, "-"], capture_output=True, text=True,
+                              check=True).stdout
+        self.assertIn("考核报告", text)
+        self.assertIn("第1页共%d页" % pages, text.replace(" ", ""))
+        self.assertIn("overdue-decision", text)
+
+    def test_bad_input_is_rejected(self):
+        out = os.path.join(self.tmp, "x.csv")
+        cases = [
+            (["--from", "2026-13-01", "--to", self.to, "--format", "csv"], "not a date"),
+            (["--from", self.to, "--to", self.frm, "--format", "csv"], "before"),
+            (["--from", "2020-01-01", "--to", "2026-01-01", "--format", "csv"], "longer than"),
+            (["--from", self.frm, "--to", self.to, "--format", "docx"], "unknown"),
+            (["--from", self.frm, "--to", self.to, "--format", "csv", "--unit", "无此科"],
+             "unit '无此科' is unknown"),
+        ]
+        for args, message in cases:
+            r = self.ct("report", *args, "--out", out, "--as", "qin.sup")
+            self.assertEqual(r.code, 2, r)
+            self.assertIn(message, r.err)
+        self.assertFalse(os.path.exists(out))
+
+    def test_clerk_is_refused(self):
+        r = self.report("csv", expect=2, who="wang.clerk")
+        self.assertIn("report-read", r.err)
+        r = self.ct("review", self.granted, "--as", "wang.clerk")
+        self.assertEqual(r.code, 2, r)
+
+    def test_unit_filter(self):
+        rows = self.csv_rows(self.report("csv", "--unit", "审批一科"))
+        units = {r["value"] for r in rows if r["section"] == "cases" and r["measure"] == "unit"}
+        self.assertEqual(units, {"审批一科"})
+
+    def complete_case(self):
+        """Runs a licence case with every required material, and seals it."""
+        case = self.new_case(received=at(-3, 9), materials="sqs,yyzz,bjt,glzd,aqry")
+        self.receipt(case, -3)
+        self.accept(case, -3)
+        self.assign(case)
+        self.rights(case, -3)
+        self.onsite(case)
+        self.propose(case)
+        self.step(case, "review", "zhao.rev")
+        self.step(case, "approve", "zhang.head")
+        self.decide(case)
+        self.address(case)
+        self.licence(case)
+        self.serve(case)
+        return case
+
+    def test_review_scores(self):
+        case = self.complete_case()
+        before = self.ok("review", case, "--json", "--as", "lu.audit").json
+        missing = {i["code"]: i["points"] for i in before["items"] if i["state"] == "missing"}
+        self.assertEqual(list(missing), ["contents"], "only the case file is not sealed")
+        self.assertEqual(before["total"], before["max"] - missing["contents"])
+        self.ok("user", "add", "chen.arch", "--role", "archivist", "--unit", "档案室",
+                "--as", "admin")
+        self.ok("user", "clearance", "chen.arch", "sensitive-personal,commercial-secret",
+                "--as", "admin")
+        self.ok("archive", case, "--out", os.path.join(self.tmp, "case.tar"),
+                "--as", "chen.arch")
+        full = self.ok("review", case, "--json", "--as", "lu.audit").json
+        self.assertEqual(full["total"], full["max"])
+        self.assertEqual(full["max"], 100)
+        self.assertEqual(full["vetoed"], [])
+        self.assertEqual(full["grade"], "优秀")
+        self.assertIsNotNone(full["sealed"])
+        # The granted case of setUp lacks three required materials.
+        partial = self.ok("review", self.granted, "--json", "--as", "lu.audit").json
+        lost = {i["code"] for i in partial["items"] if i["state"] == "missing"}
+        self.assertEqual(lost, {"evidence", "contents"})
+        self.assertEqual(partial["total"], 100 - 15 - 5)
+        overdue = self.ok("review", self.overdue, "--json", "--as", "qin.sup").json
+        self.assertIn("dates", overdue["vetoed"])
+        self.assertEqual(overdue["grade"], "不合格")
+        dates = [i for i in overdue["items"] if i["code"] == "dates"][0]
+        self.assertEqual(dates["score"], 0)
+        self.assertIn("超过法定期限", dates["reason"])
+        lost = sum(i["points"] for i in overdue["items"] if i["state"] == "missing")
+        self.assertEqual(overdue["total"], overdue["max"] - lost)
+
+    def test_annual_totals(self):
+        out = os.path.join(self.tmp, "annual.csv")
+        year = now_cst().year
+        self.ok("report", "annual", "--year", str(year), "--out", out, "--as", "zhang.head")
+        rows = self.csv_rows(out)
+        total = rows[-1]
+        self.assertEqual(total["matter"], "合计")
+        for column in ("received", "accepted", "granted", "not_granted", "decided_on_time",
+                       "decided_overdue", "suspensions", "fees"):
+            self.assertEqual(int(total[column]), sum(int(r[column]) for r in rows[:-1]),
+                             column)
+        self.assertEqual(total["fees"], "0")
+        listed = self.ok("case", "list", "--json").json["items"]
+        this_year = [c for c in listed if c["received"].startswith(str(year))]
+        self.assertEqual(int(total["received"]), len(this_year))
+        r = self.ct("report", "annual", "--year", "1999", "--out", out, "--as", "zhang.head")
+        self.assertEqual(r.code, 2, r)
+
+
+class ReportApiTest(apitest.ServerTest if hasattr(apitest, "ServerTest") else object):
+    pass
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
