@@ -83,7 +83,8 @@ struct rec {
 	int64_t supersedes;     /* -1 for none */
 	int64_t superseded_by;  /* -1 for none */
 	int64_t corrected_by;   /* the correction now in force, -1 for none */
-	json_t *fields;         /* NULL when expunged */
+	json_t *fields;         /* NULL when expunged or lost */
+	int lost;               /* content lost in a restore, not expunged */
 	json_t *attachments;    /* array of {hash, size, type}, may be empty */
 };
 

@@ -77,6 +77,10 @@ static int rec_from_entry(struct store *s, uint64_t seq, struct rec *r,
 			r->fields = json_loadb(content.fields.data,
 					       content.fields.len, 0, NULL);
 		content_release(&content);
+		/* Content no expunge removed was lost in a restore. */
+		if (!r->fields)
+			r->lost = store_expunge_get(s, seq, NULL, NULL,
+						    NULL) != 0;
 	}
 	json_decref(e);
 	buf_release(&body);

@@ -125,7 +125,8 @@ static json_t *render_rec(const struct cases *c, const struct rec *r)
 		      r->fields ? r->fields : json_null(), "attachments",
 		      r->attachments ? r->attachments : json_null());
 	if (!r->fields)
-		json_object_set_new(o, "expunged", json_true());
+		json_object_set_new(o, r->lost ? "lost" : "expunged",
+				    json_true());
 	if (c->marker)
 		json_object_set_new(o, "mark", json_string(c->marker(
 					   c->marker_ctx, r->kind, r->fields)));

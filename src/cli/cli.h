@@ -33,6 +33,8 @@ int cmd_checkpoint(int argc, char **argv);
 int cmd_expunge(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
+/* cmd_restore.c: restore from a backup plus the witness. */
+int cmd_restore(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 /* cmd_witness.c: the witness node and the bureau's side of it. */
 int cmd_witness(int argc, char **argv);

@@ -223,15 +223,21 @@ static void print_summary(const struct verify_result *r, int as_json)
 {
 	if (as_json) {
 		cli_print_json(json_pack(
-			"{s:b, s:I, s:I, s:I, s:I, s:I, s:I}", "ok",
+			"{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "ok",
 			r->problems == 0, "problems", (json_int_t)r->problems,
 			"entries", (json_int_t)r->entries, "checkpoints",
 			(json_int_t)r->checkpoints, "content",
 			(json_int_t)r->contents, "expunged",
 			(json_int_t)r->expunged, "blobs",
-			(json_int_t)r->blobs));
+			(json_int_t)r->blobs, "lost_in_restore", json_pack(
+			"{s:I, s:I}", "content", (json_int_t)r->lost_content,
+			"blobs", (json_int_t)r->lost_blobs)));
 		return;
 	}
+	if (r->lost_content || r->lost_blobs)
+		printf("lost in restore (named by restore entries): %" PRIu64
+		       " content items, %" PRIu64 " blobs\n", r->lost_content,
+		       r->lost_blobs);
 	printf("%s: %" PRIu64 " entries, %" PRIu64 " checkpoints, %" PRIu64
 	       " content items, %" PRIu64 " expunged, %" PRIu64 " blobs; %"
 	       PRIu64 " problem%s\n", r->problems ? "FAILED" : "ok",

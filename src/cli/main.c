@@ -24,6 +24,7 @@ static const struct command {
 	{ "expunge", cmd_expunge, "destroy content or a blob, recorded" },
 	{ "verify", cmd_verify, "check a whole store from scratch" },
 	{ "backup", cmd_backup, "write a consistent online copy of a store" },
+	{ "restore", cmd_restore, "rebuild a store from its backup and the witness" },
 	{ "serve", cmd_serve, "run the HTTP server" },
 	{ "witness", cmd_witness, "the supervisory department's witness node" },
 	{ "case", cmd_case, "open, list and show cases" },

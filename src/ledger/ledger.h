@@ -325,6 +325,30 @@ int ledger_note_keys(struct ledger *l, struct note_key *keys, size_t *n,
  */
 int ledger_backup(struct ledger *l, const char *dir, struct error *err);
 
+/*
+ * Imports entries that another copy of the log holds (a witness's) at
+ * the end of this store's log, without their content, in one write
+ * transaction: entries[i] is the exact entry at seq start + i, and start
+ * must be the store's size. Each must be a canonical version-1 envelope
+ * carrying its seq. Nothing is stored unless the tree of start + n
+ * entries has root. Each attachment gets a reference row; sha256_of
+ * (may be NULL) fills a blob's SHA-256, "" for a file not at hand. An
+ * imported expunge or purge removes what it names. No projection hook
+ * runs. With LEDGER_IMPORT_CHECK nothing is written. CT_EINVAL names a
+ * malformed entry, CT_ECORRUPT a root that differs.
+ */
+struct ledger_import_entry {
+	const void *body;
+	size_t len;
+};
+#define LEDGER_IMPORT_CHECK 1u
+typedef int (*ledger_sha256_fn)(void *ctx, const char *hash,
+				char out[HASH_TEXT_MAX]);
+int ledger_import(struct ledger *l, uint64_t start,
+		  const struct ledger_import_entry *entries, size_t n,
+		  const uint8_t root[HASH_LEN], unsigned flags,
+		  ledger_sha256_fn sha256_of, void *ctx, struct error *err);
+
 /* Returns the current UTC time in milliseconds. */
 int64_t ledger_now_ms(void);
 

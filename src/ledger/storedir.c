@@ -880,6 +880,15 @@ static int backup_files(struct ledger *l, const char *dir, struct error *err)
 	path_printf(to, sizeof(to), "%s/%s/inquiry.key", dir, KEY_DIR);
 	if (rc == 0 && access(from, F_OK) == 0)
 		rc = copy_small_file(from, to, 0600, err);
+	/*
+	 * The witnesses and their cosigning keys (docs/witness.md): a restore
+	 * checks the witness's cosignature with them, and the restored store
+	 * pushes to them again.
+	 */
+	path_join(from, sizeof(from), l->config.dir, "witness.json");
+	path_join(to, sizeof(to), dir, "witness.json");
+	if (rc == 0 && access(from, F_OK) == 0)
+		rc = copy_small_file(from, to, 0644, err);
 	/* config.json last, as in init: it marks the copy complete. */
 	path_join(from, sizeof(from), l->config.dir, CONFIG_FILE);
 	path_join(to, sizeof(to), dir, CONFIG_FILE);

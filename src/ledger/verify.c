@@ -8,7 +8,9 @@
  *  2. checkpoints: signatures, origin, root, consistency with the
  *     previous one, the checkpoint file and the --against note;
  *  3. content rows and blobs against what the entries commit to, minus
- *     what expunge and purge entries removed.
+ *     what expunge and purge entries removed and what restore entries
+ *     name as lost (content that only a witness's commitments brought
+ *     back, files no one had).
  */
 #include "common/common.h"
 
@@ -21,6 +23,9 @@
 #include "internal.h"
 #include "ledger/checkpoint.h"
 #include "verify.h"
+
+/* How a restore entry's kind reads inside its canonical envelope. */
+#define RESTORE_KIND ",\"kind\":\"restore\","
 
 struct attref {
 	uint64_t seq;
@@ -66,6 +71,11 @@ struct vctx {
 	size_t ncommits, capcommits;
 	struct attref *refs, *expunged;
 	size_t nrefs, caprefs, nexp, capexp;
+	uint64_t *restores; /* seqs of restore entries */
+	size_t nrestores, caprestores;
+	struct attref *lost_ranges; /* content lost: [seq, size) per entry */
+	struct attref *lost_blobs;  /* files lost: seq and hash */
+	size_t nlostr, caplostr, nlostb, caplostb;
 	struct sized_root *roots; /* wanted roots, sorted by size */
 	size_t nroots, caproots;
 	struct entry_pool *pool;
@@ -275,6 +285,12 @@ static int consume_entry(void *ctx, struct entry_check *c)
 	capture_roots(v);
 	if (rc == 0)
 		rc = note_entry(v, c);
+	/* Canonical JSON writes the kind exactly so; strings escape quotes. */
+	if (rc == 0 && memmem(c->body, c->len, RESTORE_KIND,
+			      strlen(RESTORE_KIND)) &&
+	    grow((void **)&v->restores, &v->caprestores, v->nrestores,
+		 sizeof(*v->restores)) == 0)
+		v->restores[v->nrestores++] = seq;
 	v->next_seq = seq + 1;
 	v->res->entries++;
 	return rc;
@@ -504,6 +520,78 @@ static void check_extra_nodes(struct vctx *v)
 	}
 }
 
+static int is_lost_content(const struct vctx *v, uint64_t seq)
+{
+	for (size_t i = 0; i < v->nlostr; i++)
+		if (seq >= v->lost_ranges[i].seq && seq < v->lost_ranges[i].size)
+			return 1;
+	return 0;
+}
+
+static int is_lost_blob(const struct vctx *v, uint64_t seq, const char *hash)
+{
+	for (size_t i = 0; i < v->nlostb; i++)
+		if (v->lost_blobs[i].seq == seq &&
+		    !strcmp(v->lost_blobs[i].hash, hash))
+			return 1;
+	return 0;
+}
+
+static int cmp_commitment(const void *key, const void *elem);
+
+/*
+ * Reads what one restore entry names as lost, from its own content,
+ * which must match its commitment: the content of entries in a range
+ * before it, and files of entries before it.
+ */
+static void load_restore(struct vctx *v, uint64_t seq)
+{
+	struct buf salt = BUF_INIT_MAX(1024), fields = BUF_INIT_MAX(CONTENT_MAX);
+	struct commitment *k = bsearch(&seq, v->commits, v->ncommits,
+				       sizeof(*v->commits), cmp_commitment);
+	char got[HASH_TEXT_MAX], want[HASH_TEXT_MAX];
+	json_t *doc = NULL, *range, *blobs;
+	uint64_t from, to;
+
+	if (!k || !k->valid ||
+	    store_content_get(v->s, seq, &salt, &fields, NULL) != 0) {
+		problem(v, "restore %" PRIu64 ": its content is missing, so "
+			"the losses it names cannot be accepted", seq);
+		goto out;
+	}
+	content_commitment(v->config.alg, salt.data, salt.len, fields.data,
+			   fields.len, got);
+	hash_format(v->config.alg, k->digest, want);
+	doc = strcmp(got, want) ? NULL : json_loadb(fields.data, fields.len,
+						     0, NULL);
+	range = json_object_get(doc, "lost_content");
+	from = (uint64_t)json_integer_value(json_object_get(range, "from"));
+	to = (uint64_t)json_integer_value(json_object_get(range, "to"));
+	blobs = json_object_get(doc, "lost_blobs");
+	if (!doc || !json_is_object(range) || from > to || to > seq) {
+		problem(v, "restore %" PRIu64 ": its content does not match its "
+			"commitment or names no earlier lost range", seq);
+		goto out;
+	}
+	if (to > from && add_ref(&v->lost_ranges, &v->nlostr, &v->caplostr,
+				 from, NULL, to) != 0)
+		goto out;
+	for (size_t i = 0; i < json_array_size(blobs); i++) {
+		json_t *b = json_array_get(blobs, i);
+		json_int_t s = json_integer_value(json_object_get(b, "seq"));
+		const char *h = json_string_value(json_object_get(b, "hash"));
+
+		if (h && s >= 0 && (uint64_t)s < seq)
+			add_ref(&v->lost_blobs, &v->nlostb, &v->caplostb,
+				(uint64_t)s, h, 0);
+	}
+out:
+	json_decref(doc);
+	buf_release(&salt);
+	crypto_wipe(fields.data, fields.len);
+	buf_release(&fields);
+}
+
 static int cmp_commitment(const void *key, const void *elem)
 {
 	uint64_t seq = *(const uint64_t *)key;
@@ -575,6 +663,8 @@ static void check_contents(struct vctx *v)
 			continue;
 		if (is_expunged(v, k->seq, NULL))
 			v->res->expunged++;
+		else if (is_lost_content(v, k->seq))
+			v->res->lost_content++;
 		else
 			problem(v, "content %" PRIu64 ": missing, and no "
 				"expunge entry removed it", k->seq);
@@ -608,6 +698,18 @@ static void check_blob(struct vctx *v, const struct attref *refs, size_t n)
 		problem(v, "blob %s: invalid hash in entry %" PRIu64, hash,
 			refs[0].seq);
 		return;
+	}
+	if (live && access(path, F_OK) != 0) {
+		size_t lost = 0;
+
+		for (size_t i = 0; i < n; i++)
+			lost += !is_expunged(v, refs[i].seq, hash) &&
+				is_lost_blob(v, refs[i].seq, hash);
+		if (lost == live) {
+			v->res->blobs--;
+			v->res->lost_blobs++;
+			return;
+		}
 	}
 	if (live == 0) {
 		if (access(path, F_OK) == 0)
@@ -773,6 +875,8 @@ static int run_passes(struct vctx *v, struct buf *file, int file_rc,
 	check_outside_notes(v, file, &cps, keys, v->config.nkeys);
 	if (v->nexp)
 		qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
+	for (size_t i = 0; i < v->nrestores; i++)
+		load_restore(v, v->restores[i]);
 	check_contents(v);
 	check_blobs(v);
 	check_signatures(v);
@@ -827,6 +931,9 @@ int ledger_verify(const char *dir, const struct verify_options *opt,
 	free(v.commits);
 	free(v.refs);
 	free(v.expunged);
+	free(v.restores);
+	free(v.lost_ranges);
+	free(v.lost_blobs);
 	free(v.roots);
 	buf_release(&file);
 	return rc;

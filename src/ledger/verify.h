@@ -30,6 +30,8 @@ struct verify_result {
 	uint64_t checkpoints;
 	uint64_t contents;
 	uint64_t expunged;
+	uint64_t lost_content; /* lost in a restore, named by its entry */
+	uint64_t lost_blobs;
 	uint64_t blobs;
 	uint64_t signatures; /* staff signature entries checked */
 	uint64_t problems;

@@ -273,8 +273,80 @@ class ReportTest(WorkflowTest):
         self.assertEqual(r.code, 2, r)
 
 
-class ReportApiTest(apitest.ServerTest if hasattr(apitest, "ServerTest") else object):
-    pass
+class ReportApiTest(WorkflowTest):
+    """The report, annual and review routes on a server over two cases."""
+
+    def setUp(self):
+        super().setUp()
+        self.ok("user", "add", "qin.sup", "--role", "supervisor", "--unit", "监督科",
+                "--as", "admin")
+        self.granted = self.full_case(-3)
+        self.ok("case", "new", "--matter", "spjy-xk", "--applicant", SCRIPT,
+                "--applicant-id", "91320102MA1W8XYZ3K", "--received", at(-2, 9),
+                "--contact", "13912345678", "--address", "某地", "--materials", "sqs,yyzz",
+                "--as", "wang.clerk")
+        self.sup = self.token("qin.sup")
+        self.clerk = self.token("wang.clerk")
+        self.server = apitest.Server(self.dir)
+        self.query = "from=%s&to=%s" % (day(-30), day(0))
+
+    def tearDown(self):
+        try:
+            self.server.close()
+        finally:
+            super().tearDown()
+
+    def token(self, user):
+        return self.ok("token", "create", "--user", user).out.strip().splitlines()[-1]
+
+    def get(self, path, token):
+        return self.server.request("GET", path, token=token)
+
+    def text(self, r):
+        return r.body.decode() if isinstance(r.body, bytes) else r.body
+
+    def test_formats_and_types(self):
+        for fmt, kind in (("html", "text/html"), ("csv", "text/csv"),
+                          ("pdf", "application/pdf")):
+            r = self.get("/api/v1/reports?%s&format=%s" % (self.query, fmt), self.sup)
+            self.assertEqual(r.status, 200, r)
+            self.assertIn(kind, r.headers.get("Content-Type", ""))
+        r = self.get("/api/v1/reports?%s&format=csv" % self.query, self.sup)
+        rows = list(csv.DictReader(io.StringIO(self.text(r))))
+        handled = {x["key"]: x["value"] for x in rows if x["section"] == "handled"}
+        self.assertEqual(handled["received"], "2")
+        page = self.text(self.get("/api/v1/reports?%s&format=html" % self.query, self.sup))
+        self.assertNotIn("<script>", page)
+        self.assertIn("&lt;script&gt;", page)
+
+    def test_bad_parameters(self):
+        for query, mention in (("from=2026-02-30&to=2026-03-01", "not a date"),
+                               (self.query + "&format=xls", "format"),
+                               (self.query + "&unit=%E6%97%A0", "unknown"),
+                               (self.query + "&color=red", "color")):
+            r = self.get("/api/v1/reports?" + query, self.sup)
+            self.assertEqual(r.status, 400, r)
+            self.assertIn(mention, self.text(r))
+
+    def test_clerk_refused(self):
+        r = self.get("/api/v1/reports?" + self.query, self.clerk)
+        self.assertEqual(r.status, 403, r)
+        r = self.get("/api/v1/cases/%s/review" % self.granted, self.clerk)
+        self.assertEqual(r.status, 403, r)
+
+    def test_review_and_annual(self):
+        r = self.get("/api/v1/cases/%s/review" % self.granted, self.sup)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.json["max"], 100)
+        r = self.get("/api/v1/cases/2026-999999/review", self.sup)
+        self.assertEqual(r.status, 404, r)
+        r = self.get("/api/v1/reports/annual?year=%d" % now_cst().year, self.sup)
+        self.assertEqual(r.status, 200, r)
+        rows = list(csv.DictReader(io.StringIO(self.text(r))))
+        self.assertEqual(rows[-1]["matter"], "合计")
+        self.assertEqual(rows[-1]["received"], "2")
+        r = self.get("/api/v1/reports/annual", self.sup)
+        self.assertEqual(r.status, 400, r)
 
 
 if __name__ == "__main__":
