@@ -62,6 +62,64 @@ static int open_findings(struct store *s, const char *code, json_t *ids,
 	return store_finding_list(s, &f, collect_open, ids, &total, err);
 }
 
+struct key_ctx {
+	const char *key;
+	int found;
+};
+
+static int key_open(void *ctx, const struct store_finding *f)
+{
+	struct key_ctx *k = ctx;
+	json_t *body = json_loads(f->body, 0, NULL);
+
+	if (f->cured_ms < 0 &&
+	    !strcmp(json_string_value(json_object_get(body, "key")) ?: "",
+		    k->key))
+		k->found = 1;
+	json_decref(body);
+	return 0;
+}
+
+/*
+ * A blob file missing with no purge or expunge entry: verify names it as
+ * "blob <hash>: file '<path>' is missing". One open purge-without-rule
+ * per blob, keyed by its hash, naming the store administrator.
+ */
+static int missing_blobs(struct cases *c, struct store *s,
+			 const struct rec *r, const json_t *problems,
+			 const char *admin, struct error *err)
+{
+	json_t *line;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(problems, i, line) {
+		const char *text = json_string_value(line);
+		const char *colon = text ? strchr(text, ':') : NULL;
+		struct store_finding_filter f = { NULL, "purge-without-rule", 1,
+						  0, 500 };
+		char hash[HASH_TEXT_MAX];
+		struct key_ctx k = { hash, 0 };
+		uint64_t total;
+		json_t *extra;
+
+		if (rc || !colon || strncmp(text, "blob ", 5) ||
+		    !strstr(text, "' is missing") ||
+		    (size_t)(colon - text - 5) >= sizeof(hash))
+			continue;
+		snprintf(hash, sizeof(hash), "%.*s", (int)(colon - text - 5),
+			 text + 5);
+		rc = store_finding_list(s, &f, key_open, &k, &total, err);
+		if (rc || k.found)
+			continue;
+		extra = json_pack("{s:s, s:s}", "detail", text, "blob", hash);
+		rc = cases_finding_raise(c, s, "purge-without-rule", r->seq,
+					 r->ts_ms, admin, hash, extra, err);
+		json_decref(extra);
+	}
+	return rc;
+}
+
 int integrity_project(struct cases *c, struct store *s, const struct rec *r,
 		      struct error *err)
 {
@@ -74,7 +132,11 @@ int integrity_project(struct cases *c, struct store *s, const struct rec *r,
 
 	if (!r->fields)
 		return 0;
-	rc = open_findings(s, "integrity-failure", ids, err);
+	rc = store_user_list(s, find_admin, &admin, err);
+	if (rc == 0)
+		rc = missing_blobs(c, s, r, problems, admin.name, err);
+	if (rc == 0)
+		rc = open_findings(s, "integrity-failure", ids, err);
 	if (rc == 0 && json_array_size(problems) == 0) {
 		json_array_foreach(ids, i, id) {
 			if (rc)
@@ -91,7 +153,6 @@ int integrity_project(struct cases *c, struct store *s, const struct rec *r,
 		return rc;
 	}
 	json_decref(ids);
-	rc = store_user_list(s, find_admin, &admin, err);
 	snprintf(detail, sizeof(detail), "%s",
 		 json_string_value(json_array_get(problems, 0)) ?: "");
 	extra = json_pack("{s:s, s:O, s:I}", "detail", detail, "problems",
@@ -109,23 +170,36 @@ int integrity_project(struct cases *c, struct store *s, const struct rec *r,
 int cases_integrity_record(struct cases *c, const json_t *problems,
 			   const struct actor *by, struct error *err)
 {
-	json_t *kept = json_array(), *p;
+	struct ledger_record rec = { .kind = KIND_VERIFY_RESULT,
+				     .actor = by->user, .os_user = by->os_user,
+				     .supersedes = -1 };
+	json_t *kept, *p, *fields;
 	struct ledger_receipt receipt;
-	json_t *fields;
 	size_t i;
 	int rc;
 
+	/* A pass is recorded only to cure an open finding, so that routine
+	 * runs on a sound store add nothing to the log. */
+	if (json_array_size(problems) == 0) {
+		struct finding_query q = { .code = "integrity-failure",
+					   .open_only = 1, .limit = 1 };
+		json_t *open = NULL;
+		json_int_t total;
+
+		rc = cases_findings(c, &q, &open, err);
+		total = json_integer_value(json_object_get(open, "total"));
+		json_decref(open);
+		if (rc || total == 0)
+			return rc;
+	}
+	kept = json_array();
 	json_array_foreach(problems, i, p)
 		if (i < VERIFY_PROBLEMS_MAX && json_is_string(p))
 			json_array_append(kept, p);
 	fields = json_pack("{s:b, s:I, s:o}", "ok", json_array_size(problems) == 0,
 			   "count", (json_int_t)json_array_size(problems),
 			   "problems", kept);
-	struct ledger_record rec = { .kind = KIND_VERIFY_RESULT,
-				     .actor = by->user,
-				     .os_user = by->os_user,
-				     .fields = fields, .supersedes = -1 };
-
+	rec.fields = fields;
 	rc = ledger_append(c->ledger, &rec, &receipt, err);
 	if (rc == 0)
 		log_info("cases", "verify result recorded",
@@ -133,4 +207,20 @@ int cases_integrity_record(struct cases *c, const json_t *problems,
 			 json_array_size(problems));
 	json_decref(fields);
 	return rc;
+}
+
+json_t *verify_problem_lines(const char *text, size_t len)
+{
+	json_t *lines = json_array();
+	size_t start = 0;
+
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && text[i] != '\n')
+			continue;
+		if (i > start)
+			json_array_append_new(lines, json_stringn(text + start,
+								  i - start));
+		start = i + 1;
+	}
+	return lines;
 }

@@ -178,6 +178,12 @@ int warnings_collect(struct cases *c, struct store *s,
 int is_verify_kind(const char *kind);
 int integrity_project(struct cases *c, struct store *s, const struct rec *r,
 		      struct error *err);
+/* Raises purge-without-rule for a purge or expunge entry that no rule
+ * covers (purge_check.c); 0 for entries of other kinds. */
+int purge_check(struct cases *c, struct store *s, const struct rec *r,
+		const char *case_id, struct error *err);
+
+/* The text of each finding code's rule, and its severity. */
 
 const char *finding_rule(const char *code);
 const char *finding_severity(const char *code);

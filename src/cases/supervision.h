@@ -65,9 +65,13 @@ int cases_evaluate_all(struct cases *c, size_t *count, struct error *err);
  * Records the result of a verify run as an entry of kind verify-result
  * (no case): problems is the array of problem texts (empty when it
  * passed). A failed run raises integrity-failure, naming the store
- * administrator; a run that passes cures the open one.
+ * administrator; a run that passes cures the open one. A pass with no
+ * open integrity-failure appends nothing.
  */
 int cases_integrity_record(struct cases *c, const json_t *problems,
 			   const struct actor *by, struct error *err);
+
+/* Splits verify's problem lines (text of len bytes) into an array. */
+json_t *verify_problem_lines(const char *text, size_t len);
 
 #endif

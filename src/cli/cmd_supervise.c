@@ -177,3 +177,31 @@ int cmd_digest(int argc, char **argv)
 	json_decref(out);
 	return EXIT_OK;
 }
+
+int cli_record_verify(const char *dir, const char *lines, size_t len)
+{
+	const struct actor by = { cli_actor(NULL), cli_os_user() };
+	json_t *problems = verify_problem_lines(lines, len);
+	struct error err = { 0 };
+	struct ledger *l;
+	struct cases *c;
+	int rc;
+
+	/* A store that cannot be opened for writing (a copy on read-only
+	 * media) is verified all the same; only the finding is missing. */
+	if (cli_open_cases(dir, NULL, 0, &l, &c) != 0) {
+		fprintf(stderr, "casetrail: warning: the verify result was not "
+			"recorded as a finding\n");
+		json_decref(problems);
+		return EXIT_ERROR;
+	}
+	rc = cases_integrity_record(c, problems, &by, &err);
+	cli_close_cases(l, c);
+	json_decref(problems);
+	if (rc) {
+		fprintf(stderr, "casetrail: warning: the verify result was not "
+			"recorded as a finding: %s\n", err.msg);
+		return EXIT_ERROR;
+	}
+	return EXIT_OK;
+}

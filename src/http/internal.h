@@ -65,6 +65,12 @@ struct sweeper {
 	bool stop;
 };
 
+/*
+ * Runs the sweeper's daily tasks that are due by the CST wall clock:
+ * the evaluation of every case, the nightly verify, the digests.
+ */
+void sweep_daily(struct cases *cases, struct ledger *ledger);
+
 struct tus_registry;
 struct media_sessions;
 

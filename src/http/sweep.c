@@ -6,6 +6,8 @@
  *
  * After each case sweep it raises copy-request-overdue for undecided copy
  * requests past their time limit (access/copies.h).
+ * Then it runs the daily tasks that are due (sweep_daily.c): the
+ * evaluation of every case, the nightly verify and the digests.
  *
  * The same thread runs the retention of window surveillance at start and
  * then daily at 00:10 CST, soon after segments become due at midnight,
@@ -185,6 +187,7 @@ static void *sweeper_main(void *arg)
 			next_sweep = after_seconds(sweep_once(sw->cases,
 							      &failures));
 			sweep_copies(sw->access);
+			sweep_daily(sw->cases, cases_ledger(sw->cases));
 		}
 		if (sw->media && is_due(&next_retention))
 			next_retention = after_seconds(retention_once(sw->media));
