@@ -22,7 +22,7 @@ struct fetch {
 	char curl_err[CURL_ERROR_SIZE];
 };
 
-/* Where a body goes: a bounded buffer or a file descriptor. */
+/* The destination of a body: a bounded buffer or a file descriptor. */
 struct sink {
 	struct buf *b;
 	int fd;
