@@ -306,6 +306,31 @@ class TestRestore(RestoreTest):
         alg, hexd = h.split(":")
         return os.path.join(self.dir, "blobs", alg, hexd[:2], hexd[2:4], hexd)
 
+    def test_restore_applies_later_expunges(self):
+        # A record with a scan, in the backup; both are expunged after it.
+        secret = self.add(self.case, "note", {"text": "误录的身份证号"}, "li.handler",
+                          attach=1)
+        [h] = [a["hash"] for a in secret["attachments"]]
+        backup = self.backup()
+        seq = str(secret["seq"])
+        self.ok("user", "add", "chief.wang", "--role", "secadmin")
+        for args in ((), ("--blob", h)):
+            self.ok("expunge", "approve", seq, *args, "--reason", "approved",
+                    "--as", "chief.wang")
+            self.ok("expunge", seq, "--reason", "wrong case", "--approved-by",
+                    "chief.wang", "--as", "li.handler", *args)
+        self.push()
+        self.lose_disk()
+
+        self.restore(backup)
+        v = self.ct("verify", "--json")
+        self.assertEqual(v.code, 0, v)
+        record = self.ok("record", "show", seq).json
+        self.assertIsNone(record.get("fields"), record)
+        self.assertFalse(os.path.exists(self.blob_path(h)))
+        with open(os.path.join(self.dir, "casetrail.db"), "rb") as f:
+            self.assertNotIn("误录的身份证号".encode(), f.read())
+
     def test_verify_fails_on_unnamed_loss(self):
         backup = self.backup()
         self.add(self.case, "note", {"text": "备份后"}, "li.handler")
