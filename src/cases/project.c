@@ -791,9 +791,18 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 			hr, c->replaying,
 		};
 
-		rc = c->extra.fn(c->extra.ctx, s, &e, err);
+		/* Content expunged or lost in a restore projects nothing. */
+		if (r->fields || !c->replaying)
+			rc = c->extra.fn(c->extra.ctx, s, &e, err);
 		return rc ? rc : store_record_put(s, &row, err);
 	}
+	/* A user, token or calendar whose content a restore lost is kept
+	 * in the log and projected as nothing. */
+	if (!r->fields && c->replaying &&
+	    (!strcmp(r->kind, KIND_USER) || !strcmp(r->kind, KIND_TOKEN) ||
+	     !strcmp(r->kind, KIND_TOKEN_REVOKE) ||
+	     !strcmp(r->kind, KIND_CALENDAR)))
+		return store_record_put(s, &row, err);
 	if (!strcmp(r->kind, KIND_USER))
 		rc = project_user(s, r->seq, r->fields, !c->replaying, err);
 	else if (!strcmp(r->kind, KIND_TOKEN))
