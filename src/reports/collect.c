@@ -293,7 +293,7 @@ struct collect {
 };
 
 static void count_handled(struct collect *co, const json_t *shown,
-			  const char *matter, const char *unit, json_t *row)
+			  const char *matter, const char *unit)
 {
 	const char *status = json_string_value(json_object_get(shown,
 							       "status"));
@@ -322,7 +322,6 @@ static void count_handled(struct collect *co, const json_t *shown,
 		bump(co->totals, what[i]);
 		report_count(co->by_matter, matter, what[i], 1);
 		report_count(co->by_unit, unit, what[i], 1);
-		json_object_set_new(row, what[i], json_true());
 	}
 }
 
@@ -509,7 +508,7 @@ static int collect_case(void *ctx, const json_t *summary)
 			json_object_get(json_object_get(report_first_record(
 				shown, "decision"), "fields"), "result")
 				?: json_null());
-	count_handled(co, shown, matter, unit, row);
+	count_handled(co, shown, matter, unit);
 	count_deadline(co, shown, row);
 	json_array_foreach(findings, i, f)
 		count_finding(co, f, unit);

@@ -131,12 +131,21 @@ static void draw_table(struct pdf *p, const json_t *t)
 	size_t n = json_array_size(cols) + 1, i, j;
 	double *widths = calloc(n, sizeof(*widths));
 	char **cells = calloc(n, sizeof(*cells));
-	double first = n > 4 ? 110 : 220;
+	double first = n > 4 ? 90 : 220, weights = 0;
 	json_t *row, *col;
 
+	/* Columns of text get twice the room of columns of numbers. */
 	widths[0] = first;
+	for (i = 1; i < n; i++) {
+		widths[i] = 1;
+		json_array_foreach(json_object_get(t, "rows"), j, row)
+			if (json_is_string(json_array_get(
+				    json_object_get(row, "cells"), i - 1)))
+				widths[i] = 2;
+		weights += widths[i];
+	}
 	for (i = 1; i < n; i++)
-		widths[i] = (BODY_W - first) / (double)(n - 1);
+		widths[i] *= (BODY_W - first) / weights;
 	room_for(p, 60);
 	p->y += 10;
 	p->y += text_at(p, MARGIN, p->y, BODY_W, json_string_value(

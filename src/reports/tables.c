@@ -144,17 +144,20 @@ static void finding_tables(const json_t *report, json_t *out)
 	json_t *t, *row;
 	size_t i;
 
-	t = table("findings_by_code", "发现问题（按规则）", "规则",
-		  json_pack("[[s, s], [s, s], [s, s], [s, s]]", "severity",
-			    "严重程度", "total", "合计", "open", "未纠正",
-			    "cured", "已纠正"));
+	t = table("findings_by_code", "发现问题（按规则）", "代码",
+		  json_pack("[[s, s], [s, s], [s, s], [s, s], [s, s]]", "rule",
+			    "规则", "severity", "严重程度", "total", "合计",
+			    "open", "未纠正", "cured", "已纠正"));
 	json_array_foreach(json_object_get(f, "by_code"), i, row) {
+		const char *code = json_string_value(json_object_get(row,
+								     "code"));
 		const char *sev = json_string_value(json_object_get(row,
 								    "severity"));
 
-		add_row(t, json_string_value(json_object_get(row, "code")) ?: "",
-			json_string_value(json_object_get(row, "rule")) ?: "",
-			json_pack("[s, I, I, I]",
+		add_row(t, code ? code : "", code ? code : "",
+			json_pack("[s, s, I, I, I]",
+				  json_string_value(json_object_get(row, "rule"))
+					  ?: "",
 				  sev && !strcmp(sev, "major") ? "严重" : "一般",
 				  json_integer_value(json_object_get(row,
 								     "total")),

@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 
@@ -43,16 +44,42 @@ class Page(html.parser.HTMLParser):
 
 
 class ReportTest(WorkflowTest):
-    """A period with a case on time, one refused, one overdue, one with a
-    late audio-visual file and one whose applicant name holds a script."""
+    """A period with a case on time, one decided after an extension, one
+    refused, one overdue, one with a late audio-visual file and one whose
+    applicant name holds a script. The store is built once and copied
+    for each test."""
+
+    cache = None  # (store copy, case ids) once built
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.cache:
+            shutil.rmtree(os.path.dirname(cls.cache[0]), ignore_errors=True)
+        super().tearDownClass()
 
     def setUp(self):
         super().setUp()
+        names = ("granted", "extended", "denied", "overdue", "scripted", "late_av")
+        if ReportTest.cache:
+            shutil.rmtree(self.dir)
+            shutil.copytree(ReportTest.cache[0], self.dir)
+            for name, value in zip(names, ReportTest.cache[1]):
+                setattr(self, name, value)
+        else:
+            self.build()
+            keep = tempfile.mkdtemp(prefix="casetrail-reports-")
+            shutil.copytree(self.dir, os.path.join(keep, "store"))
+            ReportTest.cache = (os.path.join(keep, "store"),
+                                [getattr(self, name) for name in names])
+        self.frm, self.to = day(-60), day(0)
+
+    def build(self):
         self.ok("user", "add", "qin.sup", "--role", "supervisor", "--unit", "监督科",
                 "--as", "admin")
         self.ok("user", "add", "lu.audit", "--role", "case-auditor", "--unit", "监督科",
                 "--as", "admin")
         self.granted = self.full_case(-3)
+        self.extended = self.extended_case()
         self.denied = self.denied_case()
         self.overdue = self.overdue_case()
         self.scripted = self.ok("case", "new", "--matter", "spjy-xk", "--applicant", SCRIPT,
@@ -66,7 +93,25 @@ class ReportTest(WorkflowTest):
             mediafiles.mp4(path, now_cst() - datetime.timedelta(hours=30), 2)
             self.ok("media", "ingest", path, "--case", self.late_av, "--device", "BWC-1",
                     "--as", "li.handler", "--device-copy-deleted", "--json")
-        self.frm, self.to = day(-60), day(0)
+
+    def extended_case(self):
+        """Accepted 30 days ago, extended by 10 working days in time, decided today."""
+        case = self.new_case(received=at(-30, 9))
+        self.receipt(case, -30)
+        self.accept(case, -30)
+        self.assign(case)
+        self.add(case, "extension", {
+            "days": 10, "reason": "需要补充现场核查。", "approved_by": "zhang.head",
+            "approved_on": day(-10), "notified_on": day(-10),
+            "signatures": [{"role": "head", "person": "zhang.head", "method": "staff",
+                            "at": at(-10)}]}, "zhang.head")
+        self.rights(case, -30)
+        self.onsite(case)
+        self.propose(case)
+        self.step(case, "review", "zhao.rev")
+        self.step(case, "approve", "zhang.head")
+        self.decide(case)
+        return case
 
     def denied_case(self):
         case = self.new_case(received=at(-4, 9))
@@ -122,12 +167,17 @@ class ReportTest(WorkflowTest):
         listed = self.ok("case", "list", "--json").json["items"]
         self.assertEqual(handled["received"], len(listed))
         self.assertEqual(handled["refused"], 1)
-        self.assertEqual(handled["granted"], 1)
+        self.assertEqual(handled["granted"], 2)
         cases = {r["key"] for r in rows if r["section"] == "cases"}
         self.assertEqual(cases, {c["id"] for c in listed})
         deadlines = {r["key"]: r["value"] for r in rows if r["section"] == "deadlines"}
         self.assertEqual(deadlines["overdue"], "1")
         self.assertEqual(deadlines["on_time"], "2")
+        self.assertEqual(deadlines["on_time_extended"], "1")
+        state = {r["key"]: r["value"] for r in rows
+                 if r["section"] == "cases" and r["measure"] == "decision_state"}
+        self.assertEqual(state[self.extended], "按期")
+        self.assertEqual(state[self.overdue], "超期未决")
         av = {r["key"]: r["value"] for r in rows if r["section"] == "av"}
         if FFMPEG:
             self.assertEqual(av["over_24h"], "1")
