@@ -167,6 +167,10 @@ static int check_status(struct fetch *f, long status, const char *what,
 	if (status == 404)
 		return error_set(err, CT_ENOTFOUND, "the witness at %s has no "
 				 "%s (404)", f->base, what);
+	if (status >= 500)
+		return error_set(err, CT_EIO, "the witness at %s failed on the "
+				 "request for %s (%ld); try again later", f->base,
+				 what, status);
 	return error_set(err, CT_ECORRUPT, "the witness at %s answered %ld "
 			 "to the request for %s", f->base, status, what);
 }

@@ -618,6 +618,16 @@ static int pull_file(struct restore *r, struct fetch *f,
 		rc = 0;
 		goto discard;
 	}
+	if (p.rc == CT_ETOOBIG) {
+		rc = error_set(err, CT_ECORRUPT, "file %s of entry %" PRIu64
+			       " from the witness is longer than the %" PRIu64
+			       " bytes its entry states: the witness's copy is "
+			       "corrupt; refusing it. Have the witness's copy "
+			       "replaced, or take the file as lost with "
+			       "--skip-blob %s", fl->hash, fl->seq, fl->size,
+			       fl->hash);
+		goto discard;
+	}
 	if (p.rc)
 		return error_set(err, p.rc, "%s", p.err.msg);
 	if (rc)
@@ -964,7 +974,9 @@ json_t *restore_report(const struct restore *r)
 	json_object_set(rep, "cosigned_by", r->cosigners ? r->cosigners
 							 : json_null());
 	json_object_set_new(rep, "unknown", json_pack(
-		"{s:I, s:s}", "after_size", (json_int_t)r->cp.size, "note",
+		"{s:I, s:o, s:s}", "after_size", (json_int_t)r->cp.size,
+		"cosigned_ms", r->cosigned_ms ? json_integer(r->cosigned_ms)
+					      : json_null(), "note",
 		"entries written after the witness's latest cosigned "
 		"checkpoint cannot be known or recovered"));
 	return rep;

@@ -142,6 +142,9 @@ class FaultyWitness:
     def alter(self, path, body):
         if self.fault == "huge-checkpoint" and "/checkpoint" in path:
             return body + b"x" * (1 << 20)
+        if self.fault == "no-cosignature" and "/checkpoint" in path:
+            return b"".join(line for line in body.splitlines(keepends=True)
+                            if WITNESS_NAME.encode() not in line)
         if self.fault == "bad-signature" and "/checkpoint" in path:
             lines = body.decode().split("\n")
             lines[1] = str(int(lines[1]) + 1)
@@ -408,6 +411,7 @@ class TestRefusals(RestoreTest):
         self.lose_disk(serving=False)
         cases = [("huge-checkpoint", 2, "more than"),
                  ("bad-signature", 1, "not signed by this store's keys"),
+                 ("no-cosignature", 1, "valid cosignature"),
                  ("truncated", 1, "truncated"),
                  ("malformed", 1, "not JSON"),
                  ("swapped", 1, "seq"),
