@@ -95,7 +95,8 @@ static int missing_blobs(struct cases *c, struct store *s,
 
 	json_array_foreach(problems, i, line) {
 		const char *text = json_string_value(line);
-		const char *colon = text ? strchr(text, ':') : NULL;
+		/* The hash itself contains a colon ("sm3:<hex>"). */
+		const char *colon = text ? strstr(text, ": ") : NULL;
 		struct store_finding_filter f = { NULL, "purge-without-rule", 1,
 						  0, 500 };
 		char hash[HASH_TEXT_MAX];

@@ -357,14 +357,15 @@ static void eval_hearings(struct rules_eval *e)
 		return;
 	if (held && (!notice || notice->seq > held->seq))
 		add_finding(e, "missing-hearing-notice", held, "", held->ts_ms,
-			    held->actor, "no hearing notice before the hearing");
+			    handler_name(cs),
+			    "no hearing notice before the hearing");
 	/* Open while the hearing is late; holding it cures the finding. */
 	if (state && due != STORE_NO_DAY && !strcmp(state, "overdue"))
 		add_finding(e, "late-hearing", NULL, "held",
 			    day_start_ms(due + 1), handler_name(cs),
 			    "hearing not held within 20 working days of the "
 			    "request");
-	if (notice && held && notice->seq < held->seq &&
+	if (notice &&
 	    !strcmp(json_string_value(json_object_get(noticed, "state")) ?: "",
 		    "late"))
 		add_finding(e, "late-hearing", notice, "notice", notice->ts_ms,

@@ -1,7 +1,8 @@
 /*
  * Yellow and red warnings (黄牌/红牌) of the time limits of open cases.
  * Each case is loaded and evaluated at the moment asked for, so the
- * states are those of that moment, not of the last sweep. A limit is
+ * states are those of that moment, not of the last sweep. Only the cases
+ * open now are visited. A limit is
  * measured against the promised limit (承诺时限) where the matter has one
  * and the statutory limit otherwise.
  */
@@ -123,14 +124,17 @@ static void warn_deadline(struct warn_ctx *w, const struct case_state *cs,
 	json_decref(u);
 }
 
-/* Evaluates one case at w->at_ms, on its records written by then. */
+/*
+ * Evaluates one case at w->at_ms on the records it has now: the limits
+ * count from the dates the records state, so an earlier or later moment
+ * shows how the same case stands then.
+ */
 static int warn_case(struct warn_ctx *w, const char *id)
 {
 	struct case_state cs;
 	struct check_env env = { 0 };
 	json_t *deadlines = json_object(), *found = json_array(), *d;
 	const char *name;
-	size_t all;
 	int rc = case_load(w->c, w->s, id, &cs, w->err);
 
 	if (rc) {
@@ -141,22 +145,16 @@ static int warn_case(struct warn_ctx *w, const char *id)
 		error_clear(w->err);
 		return 0;
 	}
-	all = cs.n;
-	while (cs.n > 1 && cs.recs[cs.n - 1].ts_ms > w->at_ms)
-		cs.n--;
 	env.cat = &w->c->cat;
 	env.cal = w->c->cal;
 	env.user = lookup_user;
 	env.user_ctx = w->s;
 	env.store = w->s;
 	pthread_mutex_lock(&w->c->cal_mu);
-	rc = cs.recs[0].ts_ms <= w->at_ms
-		     ? case_evaluate(&cs, &env, w->at_ms, deadlines, found)
-		     : 0;
+	rc = case_evaluate(&cs, &env, w->at_ms, deadlines, found);
 	json_object_foreach(deadlines, name, d)
 		warn_deadline(w, &cs, name, d);
 	pthread_mutex_unlock(&w->c->cal_mu);
-	cs.n = all;
 	case_state_release(&cs);
 	json_decref(deadlines);
 	json_decref(found);

@@ -10,7 +10,7 @@
 #include "cli.h"
 
 struct supervise_args {
-	const char *dir, *data, *user, *unit, *color, *date;
+	const char *dir, *data, *user, *unit, *color, *date, *at;
 	int json;
 };
 
@@ -26,6 +26,7 @@ static int parse_args(const char *command, const char *help, int argc,
 		{ "unit", required_argument, NULL, 'n' },
 		{ "color", required_argument, NULL, 'c' },
 		{ "date", required_argument, NULL, 't' },
+		{ "at", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -45,6 +46,11 @@ static int parse_args(const char *command, const char *help, int argc,
 				return cli_bad_option(command, argv);
 			*(ch == 'n' ? &a->unit : &a->color) = optarg;
 			break;
+		case 'a':
+			if (!warnings)
+				return cli_bad_option(command, argv);
+			a->at = optarg;
+			break;
 		case 't':
 			if (warnings)
 				return cli_bad_option(command, argv);
@@ -62,7 +68,7 @@ static int parse_args(const char *command, const char *help, int argc,
 
 static const char warnings_help[] =
 	"Usage: casetrail warnings [--user U] [--unit U] [--color yellow|red]\n"
-	"                          [--json]\n"
+	"                          [--at TIME] [--json]\n"
 	"\n"
 	"Lists the warnings (黄牌/红牌) of open cases' time limits, evaluated\n"
 	"now: yellow when a limit is due within 3 working days, red when it\n"
@@ -75,6 +81,8 @@ static const char warnings_help[] =
 	"  --user U    only warnings where U is responsible or the superior\n"
 	"  --unit U    only warnings whose responsible person is in unit U\n"
 	"  --color C   only yellow or only red warnings\n"
+	"  --at TIME   evaluate the open cases at TIME (RFC 3339) instead of\n"
+	"              now\n"
 	"  --dir DIR   the store (default $CASETRAIL_DIR, else ./var/casetrail)\n";
 
 int cmd_warnings(int argc, char **argv)
@@ -93,6 +101,8 @@ int cmd_warnings(int argc, char **argv)
 	q.user = a.user;
 	q.unit = a.unit;
 	q.color = a.color;
+	if (a.at && cli_parse_time("--at", a.at, &q.at_ms) != 0)
+		return EXIT_ERROR;
 	if (cli_open_cases(a.dir, a.data, 0, &l, &c) != 0)
 		return EXIT_ERROR;
 	r = cases_warnings(c, &q, &out, &err);
