@@ -141,7 +141,7 @@ static json_t *deadline_table(const json_t *report)
 static void finding_tables(const json_t *report, json_t *out)
 {
 	const json_t *f = json_object_get(report, "findings");
-	json_t *t, *row;
+	json_t *t, *row, *cols;
 	size_t i;
 
 	t = table("findings_by_code", "发现问题（按规则）", "代码",
@@ -173,8 +173,9 @@ static void finding_tables(const json_t *report, json_t *out)
 	json_array_append_new(out, t);
 	t = table("findings_by_officer", "发现问题（按责任人）", "责任人",
 		  json_pack("[[s, s]]", "unit", "科室"));
-	json_array_extend(json_object_get(t, "columns"),
-			  columns(finding_cols, 3));
+	cols = columns(finding_cols, 3);
+	json_array_extend(json_object_get(t, "columns"), cols);
+	json_decref(cols);
 	json_array_foreach(json_object_get(f, "by_officer"), i, row)
 		add_row(t, json_string_value(json_object_get(row, "user")) ?: "",
 			json_string_value(json_object_get(row, "label")) ?: "",
