@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "content/content.h"
 #include "internal.h"
+#include "rules.h"
 
 json_t *user_read(struct store *s, const char *name)
 {
@@ -188,6 +189,15 @@ static int collect_open(void *ctx, const struct store_finding *row)
 	return 0;
 }
 
+/* Whether two codes name one rule: a row stored under a code's former
+ * name (deemed-renewed) stays the same finding. */
+static int same_code(const char *a, const char *b)
+{
+	const struct finding_rule *r = finding_rule_find(a);
+
+	return !strcmp(a, b) || (r && r == finding_rule_find(b));
+}
+
 /* A finding is the same when its code, record, key and detection match. */
 static int same_finding(const json_t *f, const json_t *row)
 {
@@ -196,8 +206,8 @@ static int same_finding(const json_t *f, const json_t *row)
 	json_t *body = json_loads(json_string_value(json_object_get(row, "body")),
 				  0, NULL);
 	int same = body &&
-		   !strcmp(json_string_value(json_object_get(f, "code")),
-			   json_string_value(json_object_get(row, "code"))) &&
+		   same_code(json_string_value(json_object_get(f, "code")),
+			     json_string_value(json_object_get(row, "code"))) &&
 		   seq == json_integer_value(json_object_get(row, "record")) &&
 		   json_integer_value(json_object_get(f, "detected")) ==
 			   json_integer_value(json_object_get(row, "detected")) &&
