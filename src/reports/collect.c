@@ -1,6 +1,6 @@
 /*
- * The evaluation report of a period: the cases received from one day to
- * another (by date of receipt), what became of them, how they kept their
+ * The evaluation report of a period, over the cases received from one
+ * day to another. It counts what became of them, how they kept their
  * time limits, their findings, the delay of their audio-visual files and
  * the timeliness of their archiving and publicity. Every number comes
  * from the workflow's queries: the case list, each case as `case show`
@@ -289,7 +289,7 @@ struct collect {
 	json_t *delays;     /* AV delays in ms */
 	json_int_t av_late_findings;
 	json_t *archive, *publicity;
-	json_t *per_day;    /* day number (text) -> received count */
+	json_t *per_day;    /* YYYY-MM-DD -> cases received that day */
 };
 
 static void count_handled(struct collect *co, const json_t *shown,

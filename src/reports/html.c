@@ -129,7 +129,12 @@ static int svg_line(struct buf *b, const json_t *chart)
 		rc = put(b, "\"/>");
 	/* Labels of the first, middle and last points. */
 	for (size_t k = 0; rc == 0 && k < 3 && n; k++) {
-		size_t at = k == 0 ? 0 : k == 1 ? n / 2 : n - 1;
+		size_t at = n - 1;
+
+		if (k == 0)
+			at = 0;
+		else if (k == 1)
+			at = n / 2;
 
 		if ((k == 1 && (at == 0 || at == n - 1)) ||
 		    (k == 2 && n == 1))

@@ -1,9 +1,9 @@
 /*
  * The report as an A4 PDF, laid out with Pango and drawn with Cairo in
- * the CJK fonts of the official documents: the heading, the tables of
- * report_tables and the charts of report_charts, with "第 n 页 共 m 页" at
- * the foot of every page. The layout runs twice: once to count the
- * pages, once to draw them.
+ * the CJK fonts of the official documents. It contains the heading, the
+ * tables of report_tables and the charts of report_charts, with
+ * "第 n 页 共 m 页" at the foot of every page. The layout runs twice, once
+ * to count the pages and once to draw them.
  */
 #include "common/common.h"
 
@@ -30,7 +30,7 @@ struct pdf {
 	double y;
 };
 
-/* Lays out text in width at (x, y); draws it on the drawing pass.
+/* Lays out text in width at (x, y), and draws it on the drawing pass.
  * Returns its height. */
 static double text_at(struct pdf *p, double x, double y, double width,
 		      const char *text, double size, int title)

@@ -26,7 +26,7 @@
 struct access;
 struct media;
 
-/* The longest period a report covers, in days: a little over a year. */
+/* The maximum period of a report, in days: a little over a year. */
 #define REPORT_DAYS_MAX 400
 
 struct report_req {

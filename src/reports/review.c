@@ -2,7 +2,7 @@
  * The score sheet of one case after the case-file review standard of
  * data/review-standard.json (行政许可案卷评查). The file lists the items,
  * their points, whether an item fails the case outright (一票否决) and the
- * name of the check that decides it; the checks themselves are the table
+ * name of the check that decides it. The checks themselves are the table
  * `checks` below, the one place that implements them. An item is present
  * (full points) or missing (none), with the reason. Items about the
  * decision do not apply to a case that has none and keep their points.
@@ -16,7 +16,7 @@
 #include "internal.h"
 #include "reports.h"
 
-/* What a check reads: the case as shown, its findings and more. */
+/* The input of a check: the case as shown, its findings, staff, laws. */
 struct review_ctx {
 	const json_t *shown;
 	const json_t *findings;
@@ -416,6 +416,15 @@ static json_t *score(const json_t *std, const struct review_ctx *rc,
 		char reason[512] = "";
 		int r = find_check(json_string_value(json_object_get(
 			item, "check")))(rc, reason, sizeof(reason));
+		const char *state = "missing";
+
+		if (r > 0) {
+			state = "present";
+			reason[0] = '\0';
+		} else if (r < 0) {
+			state = "not-applicable";
+			snprintf(reason, sizeof(reason), "本案无此项文书，不适用");
+		}
 
 		*max += points;
 		*total += r ? points : 0;
@@ -426,10 +435,8 @@ static json_t *score(const json_t *std, const struct review_ctx *rc,
 			json_object_get(item, "code"), "name",
 			json_object_get(item, "name"), "check",
 			json_object_get(item, "check"), "points", points,
-			"score", r ? points : 0, "state",
-			r > 0 ? "present" : r < 0 ? "not-applicable" : "missing",
-			"veto", veto, "applicable", r >= 0, "reason",
-			r > 0 ? "" : r < 0 ? "本案无此项文书，不适用" : reason));
+			"score", r ? points : 0, "state", state, "veto", veto,
+			"applicable", r >= 0, "reason", reason));
 	}
 	return items;
 }

@@ -2,9 +2,10 @@
 
 Every item needs a code, a name, positive integer points, a check that
 src/reports/review.c implements (its table `checks`), a boolean veto and
-a description; the points add up to 100; the grades run from the highest
-minimum down to 0; the file states its source. Usage:
-check_review_standard.py DATA_DIR SRC_DIR; exit 1 lists the problems.
+a description. The points add up to 100, the grades run from the highest
+minimum down to 0, and the file states its source. Usage:
+check_review_standard.py DATA_DIR SRC_DIR. Exit status 1 lists the
+problems.
 """
 import json
 import os

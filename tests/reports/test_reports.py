@@ -46,7 +46,7 @@ class Page(html.parser.HTMLParser):
 class ReportTest(WorkflowTest):
     """A period with a case on time, one decided after an extension, one
     refused, one overdue, one with a late audio-visual file and one whose
-    applicant name holds a script. The store is built once and copied
+    applicant name contains a script tag. The store is built once and copied
     for each test."""
 
     cache = None  # (store copy, case ids) once built
