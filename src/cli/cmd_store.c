@@ -189,14 +189,18 @@ static const char verify_help[] =
 	"checkpoint's signatures and consistency with its predecessor, every\n"
 	"content item against its commitment and every blob against its hash.\n"
 	"Prints one line per problem. Exit status 0 when all holds, 1 when a\n"
-	"problem was found, 2 when the store cannot be opened.\n"
+	"problem was found, 2 when the store cannot be opened. A run that\n"
+	"finds problems is recorded in the store as an integrity-failure\n"
+	"finding; a later run that passes cures it.\n"
 	"\n" STORE_OPTIONS
 	"  --against FILE     also check a checkpoint saved elsewhere (by a\n"
 	"                     witness): a store rolled back below it or forked\n"
 	"                     from it fails\n"
 	"  --blobs all        re-hash every blob (default)\n"
 	"  --blobs none       only check that every blob file exists\n"
-	"  --json             print the summary as JSON\n";
+	"  --json             print the summary as JSON\n"
+	"  --no-record        do not record the result as an integrity-failure\n"
+	"                     finding (or its cure); for copies of a store\n";
 
 static int read_against(const char *path, struct buf *b)
 {
@@ -252,6 +256,7 @@ int cmd_verify(int argc, char **argv)
 		{ "against", required_argument, NULL, 'a' },
 		{ "blobs", required_argument, NULL, 'b' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "no-record", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -260,12 +265,16 @@ int cmd_verify(int argc, char **argv)
 	struct verify_result res;
 	struct error err = { 0 };
 	const char *dir = NULL;
-	int c, as_json = 0, rc;
+	char *lines = NULL;
+	size_t lines_len = 0;
+	FILE *lines_out;
+	int c, as_json = 0, rc, record = 1;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd': dir = optarg; break;
 		case 'j': as_json = 1; break;
+		case 'n': record = 0; break;
 		case 'a':
 			if (read_against(optarg, &against) != 0)
 				goto fail;
@@ -289,11 +298,25 @@ int cmd_verify(int argc, char **argv)
 		cli_usage("verify", "unexpected argument '%s'", argv[optind]);
 		goto fail;
 	}
+	/* Problem lines are kept to record the result as a finding. */
+	lines_out = open_memstream(&lines, &lines_len);
+	if (lines_out)
+		opt.out = lines_out;
 	rc = ledger_verify(cli_store_dir(dir), &opt, &res, &err);
 	buf_release(&against);
-	if (rc)
+	if (lines_out) {
+		fclose(lines_out);
+		fwrite(lines, 1, lines_len, stdout);
+	}
+	if (rc) {
+		free(lines);
 		return cli_fail(&err);
+	}
 	print_summary(&res, as_json);
+	fflush(stdout);
+	if (lines_out && record)
+		cli_record_verify(dir, lines, lines_len);
+	free(lines);
 	return res.problems ? EXIT_PROBLEM : EXIT_OK;
 fail:
 	buf_release(&against);
