@@ -786,6 +786,46 @@ fail:
 	return rc;
 }
 
+static int add_open_id(void *ctx, const struct store_finding *f)
+{
+	json_array_append_new(ctx, json_integer(f->id));
+	return 0;
+}
+
+/*
+ * A witness-lag entry of the witness pusher (docs/witness.md): "behind"
+ * raises the finding witness-behind unless one is open, "caught-up"
+ * cures the open ones.
+ */
+static int project_witness_lag(struct cases *c, struct store *s,
+			       const struct rec *r, struct error *err)
+{
+	struct store_finding_filter q = { .code = "witness-behind",
+					  .open_only = 1, .limit = 64 };
+	const char *state = json_string_value(json_object_get(r->fields,
+							      "state"));
+	json_t *open = json_array(), *id;
+	size_t i;
+	uint64_t total = 0;
+	int rc = store_finding_list(s, &q, add_open_id, open, &total, err);
+
+	if (rc == 0 && state && !strcmp(state, "behind") &&
+	    json_array_size(open) == 0)
+		rc = cases_finding_raise(c, s, "witness-behind", r->seq,
+					 r->ts_ms, NULL, json_string_value(
+					 json_object_get(r->fields, "witness")),
+					 r->fields, err);
+	else if (rc == 0 && state && !strcmp(state, "caught-up"))
+		json_array_foreach(open, i, id) {
+			if (rc == 0)
+				rc = store_finding_cure(s,
+							json_integer_value(id),
+							r->ts_ms, err);
+		}
+	json_decref(open);
+	return rc;
+}
+
 static int project_rec(struct cases *c, struct store *s, struct rec *r,
 		       const char *case_id, struct hook_result *hr,
 		       struct error *err)
@@ -830,6 +870,8 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 	}
 	else if (is_publicity_kind(r->kind))
 		rc = publicity_project(c, s, r, err);
+	else if (!strcmp(r->kind, "witness-lag") && r->fields)
+		rc = project_witness_lag(c, s, r, err);
 	else if (is_verify_kind(r->kind))
 		rc = integrity_project(c, s, r, err);
 	else if (is_media_kind(r->kind)) {

@@ -38,6 +38,16 @@ int cmd_restore(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 /* cmd_witness.c: the witness node and the bureau's side of it. */
 int cmd_witness(int argc, char **argv);
+/*
+ * verify --against URL: fetches the witness's cosigned checkpoint of the
+ * store into note and checks its cosignature when the store names that
+ * witness with keys. Returns 0, 1 after printing a problem line to out,
+ * or EXIT_ERROR after printing why it could not.
+ */
+int cli_witness_against(const char *dir, const char *url, struct buf *note,
+			FILE *out);
+/* Prints how far each witness of the store is behind, one line each. */
+void cli_witness_lag(const char *dir, FILE *out);
 int cmd_deadline(int argc, char **argv);
 int cmd_case(int argc, char **argv);
 int cmd_user(int argc, char **argv);

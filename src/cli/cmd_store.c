@@ -182,7 +182,8 @@ int cmd_key(int argc, char **argv)
 }
 
 static const char verify_help[] =
-	"Usage: casetrail verify [--dir DIR] [--against FILE] [--blobs all|none]\n"
+	"Usage: casetrail verify [--dir DIR] [--against FILE|URL]\n"
+	"                        [--blobs all|none]\n"
 	"                        [--json]\n"
 	"\n"
 	"Recomputes every leaf and the whole Merkle tree, checks each stored\n"
@@ -196,6 +197,9 @@ static const char verify_help[] =
 	"  --against FILE     also check a checkpoint saved elsewhere (by a\n"
 	"                     witness): a store rolled back below it or forked\n"
 	"                     from it fails\n"
+	"  --against URL      the same with the latest checkpoint that the\n"
+	"                     witness at URL cosigned, whose cosignature is\n"
+	"                     checked when witness.json has the witness's keys\n"
 	"  --blobs all        re-hash every blob (default)\n"
 	"  --blobs none       only check that every blob file exists\n"
 	"  --json             print the summary as JSON\n"
@@ -264,11 +268,11 @@ int cmd_verify(int argc, char **argv)
 	struct buf against = BUF_INIT_MAX(1 << 16);
 	struct verify_result res;
 	struct error err = { 0 };
-	const char *dir = NULL;
+	const char *dir = NULL, *against_url = NULL;
 	char *lines = NULL;
 	size_t lines_len = 0;
 	FILE *lines_out;
-	int c, as_json = 0, rc, record = 1;
+	int c, as_json = 0, rc, record = 1, cosig_bad = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -276,6 +280,11 @@ int cmd_verify(int argc, char **argv)
 		case 'j': as_json = 1; break;
 		case 'n': record = 0; break;
 		case 'a':
+			if (!strncmp(optarg, "http://", 7) ||
+			    !strncmp(optarg, "https://", 8)) {
+				against_url = optarg;
+				break;
+			}
 			if (read_against(optarg, &against) != 0)
 				goto fail;
 			opt.against = against.data ? against.data : "";
@@ -302,6 +311,18 @@ int cmd_verify(int argc, char **argv)
 	lines_out = open_memstream(&lines, &lines_len);
 	if (lines_out)
 		opt.out = lines_out;
+	if (against_url) {
+		cosig_bad = cli_witness_against(cli_store_dir(dir), against_url,
+						&against, opt.out);
+		if (cosig_bad == EXIT_ERROR) {
+			if (lines_out)
+				fclose(lines_out);
+			free(lines);
+			goto fail;
+		}
+		opt.against = against.data ? against.data : "";
+		opt.against_len = against.len;
+	}
 	rc = ledger_verify(cli_store_dir(dir), &opt, &res, &err);
 	buf_release(&against);
 	if (lines_out) {
@@ -312,7 +333,10 @@ int cmd_verify(int argc, char **argv)
 		free(lines);
 		return cli_fail(&err);
 	}
+	res.problems += (uint64_t)cosig_bad;
 	print_summary(&res, as_json);
+	if (!as_json)
+		cli_witness_lag(cli_store_dir(dir), stdout);
 	fflush(stdout);
 	if (lines_out && record)
 		cli_record_verify(dir, lines, lines_len);

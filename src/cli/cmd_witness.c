@@ -332,3 +332,63 @@ int cmd_witness(int argc, char **argv)
 	return cli_usage("witness", "unknown subcommand '%s'; use init, "
 			 "trust, serve, status, add or push", argv[1]);
 }
+
+int cli_witness_against(const char *dir, const char *url, struct buf *note,
+			FILE *out)
+{
+	struct ledger *l = NULL;
+	struct error err = { 0 };
+	char origin[256];
+	int64_t ts = 0;
+	int rc = ledger_open(dir, LEDGER_READONLY, &l, &err);
+
+	if (rc)
+		return cli_fail(&err);
+	snprintf(origin, sizeof(origin), "%s", ledger_config(l)->origin);
+	ledger_close(l);
+	if (witness_fetch_checkpoint(url, origin, note, &err) != 0)
+		return cli_fail(&err);
+	rc = witness_check_cosigned(dir, url, note->data, note->len, &ts,
+				    &err);
+	if (rc == CT_ENOTFOUND) {
+		fprintf(out, "--against %s: the store names no such witness "
+			"with keys, so its cosignature was not checked\n", url);
+		return 0;
+	}
+	if (rc) {
+		fprintf(out, "--against %s: %s\n", url, err.msg);
+		return 1;
+	}
+	return 0;
+}
+
+void cli_witness_lag(const char *dir, FILE *out)
+{
+	struct ledger *l = NULL;
+	struct error err = { 0 };
+	json_t *st = NULL, *w;
+	size_t i;
+
+	if (ledger_open(dir, LEDGER_READONLY, &l, &err) != 0)
+		return;
+	if (witness_bureau_status(l, NULL, &st, &err) == 0) {
+		json_array_foreach(json_object_get(st, "witnesses"), i, w) {
+			json_t *since = json_object_get(
+				w, "seconds_since_cosigned");
+
+			fprintf(out, "witness %s: %" JSON_INTEGER_FORMAT
+				" entries behind", json_string_value(
+					json_object_get(w, "url")),
+				json_integer_value(json_object_get(
+					w, "entries_behind")));
+			if (json_is_integer(since))
+				fprintf(out, ", last cosignature %"
+					JSON_INTEGER_FORMAT " s ago\n",
+					json_integer_value(since));
+			else
+				fputs(", never cosigned\n", out);
+		}
+	}
+	json_decref(st);
+	ledger_close(l);
+}

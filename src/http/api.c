@@ -22,6 +22,7 @@
 #include "common/jcs.h"
 #include "common/log.h"
 #include "http.h"
+#include "witness_server.h"
 
 #define API_PREFIX "/api/v1/"
 
@@ -70,6 +71,8 @@ static const struct api_route api_routes[] = {
     {"POST", {"staff-keys", "*", "revocation"}, GROUP_USERS,
      revoke_staff_key, .action = ACT_KEY_REVOKE},
     {"GET", {"findings"}, GROUP_FINDINGS, serve_findings,
+     .action = ACT_FINDINGS_READ},
+    {"GET", {"witness"}, GROUP_FINDINGS, serve_witness,
      .action = ACT_FINDINGS_READ},
     {"GET", {"findings", "rules"}, GROUP_FINDINGS, serve_finding_rules,
      .action = ACT_CATALOGUE_READ},

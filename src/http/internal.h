@@ -84,6 +84,7 @@ struct server {
 	struct media_sessions *sessions;   /* playback sessions (media.c) */
 	struct MHD_Daemon *daemon;
 	struct sweeper sweeper;
+	struct witness_pusher *pusher; /* witness/witness.h; NULL: none */
 	char addr[HTTP_ADDR_MAX]; /* the bound address, as logged */
 	/*
 	 * Clients reach the server over HTTPS, served here or terminated at

@@ -26,6 +26,7 @@
 #include "documents/documents.h"
 #include "http.h"
 #include "internal.h"
+#include "witness/witness.h"
 
 /*
  * A request that appends a record blocks its thread until the group
@@ -577,6 +578,8 @@ static int server_start(struct server *s, const char *dir,
 		rc = ledger_signer_start(s->ledger, err);
 	if (rc == 0)
 		rc = sweeper_start(s, err);
+	if (rc == 0)
+		rc = witness_pusher_start(s->ledger, &s->pusher, err);
 	return rc;
 }
 
@@ -587,6 +590,7 @@ static void server_stop(struct server *s)
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	sweeper_stop(s);
+	witness_pusher_stop(s->pusher);
 	if (s->ledger)
 		ledger_signer_stop(s->ledger);
 	media_sessions_free(s->sessions);

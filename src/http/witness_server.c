@@ -17,7 +17,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "common/log.h"
+#include "internal.h"
 #include "witness/witness.h"
 #include "witness_server.h"
 
@@ -373,4 +375,16 @@ int witness_serve(const char *dir, const char *listen_addr,
 	witness_close(s.w);
 	pthread_sigmask(SIG_SETMASK, &saved, NULL);
 	return rc;
+}
+
+/* GET /api/v1/witness: the bureau's view of its witnesses. */
+int serve_witness(struct api_call *call, struct reply *r, struct error *err)
+{
+	json_t *out = NULL;
+	int rc = witness_bureau_status(call->s->ledger, call->s->pusher, &out,
+				       err);
+
+	if (rc)
+		return rc;
+	return reply_json(r, out, CACHE_NONE);
 }

@@ -14,11 +14,11 @@
 int witness_serve(const char *dir, const char *listen_addr,
 		  struct error *err);
 
-/*
- * The bureau's view of its witnesses for GET /api/v1/witness, set by
- * http_serve while its pusher runs (NULL otherwise).
- */
-struct witness_pusher;
-struct ledger;
+
+struct api_call;
+struct reply;
+
+/* GET /api/v1/witness: the bureau's witnesses (witness_bureau_status). */
+int serve_witness(struct api_call *call, struct reply *r, struct error *err);
 
 #endif

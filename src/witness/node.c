@@ -25,6 +25,7 @@
 #include "witness.h"
 
 #define ALARM_NS "alarm"
+#define SEEN_NS "alarm-seen"
 #define LOGS_MAX 64
 
 struct wlog {
@@ -426,7 +427,8 @@ static int raise_alarm(struct wlog *g, const char *kind, uint64_t size,
 		       struct error *err)
 {
 	int64_t now = ledger_now_ms();
-	char key[64], qo[300];
+	char key[64], qo[300], seen[HASH_TEXT_MAX];
+	uint8_t digest[HASH_LEN];
 	json_t *a = json_pack("{s:s, s:I, s:I, s:I, s:s, s:s%}", "kind", kind,
 			      "at", (json_int_t)now, "size", (json_int_t)size,
 			      "cosigned_size", (json_int_t)st->size,
@@ -438,8 +440,17 @@ static int raise_alarm(struct wlog *g, const char *kind, uint64_t size,
 	json_decref(a);
 	if (!body)
 		return error_set(err, CT_ENOMEM, "out of memory");
+	/* One alarm per offending checkpoint, however often it comes. */
+	hash_buf(HASH_SHA256, evidence, evidence_len, digest);
+	hash_format(HASH_SHA256, digest, seen);
+	if (store_kv_get(g->s, SEEN_NS, seen, NULL, NULL, NULL) == 0) {
+		free(body);
+		return 0;
+	}
+	rc = store_kv_put(g->s, SEEN_NS, seen, size, "{}", err);
 	wpath(key, sizeof(key), "%015" PRId64 "-%s", now, kind);
-	rc = store_kv_put(g->s, ALARM_NS, key, size, body, err);
+	if (rc == 0)
+		rc = store_kv_put(g->s, ALARM_NS, key, size, body, err);
 	free(body);
 	log_error("witness", "alarm", "kind=%s origin=%s size=%" PRIu64
 		  " cosigned_size=%" PRIu64 " detail=%s", kind,
@@ -1054,20 +1065,24 @@ int witness_upload_write(struct witness_upload *u, const void *data,
 	return u->failed ? CT_EIO : 0;
 }
 
-/* Creates the two levels of folders under <alg> for a blob. */
+/* Creates the folders <alg>/<h0h1>/<h2h3> above a blob's file. */
 static int make_parents(const char *path)
 {
 	char d[PATH_MAX];
-	char *slash;
+	char *cut[3];
 
 	wpath(d, sizeof(d), "%s", path);
-	slash = strrchr(d, '/');
-	*slash = '\0';
-	slash = strrchr(d, '/');
-	*slash = '\0';
-	mkdir(d, 0755);
-	*slash = '/';
-	return mkdir(d, 0755) == 0 || errno == EEXIST ? 0 : -1;
+	*strrchr(d, '/') = '\0';
+	for (int i = 0; i < 3; i++) {
+		cut[i] = strrchr(d, '/');
+		*cut[i] = '\0';
+	}
+	for (int i = 2; i >= 0; i--) {
+		*cut[i] = '/';
+		if (mkdir(d, 0755) != 0 && errno != EEXIST)
+			return -1;
+	}
+	return 0;
 }
 
 void witness_upload_finish(struct witness_upload *u, struct witness_reply *r)

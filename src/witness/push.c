@@ -24,6 +24,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
 #include "store/media.h"
+#include "store/projection.h"
 #include "store/witness.h"
 #include "witness.h"
 
@@ -47,6 +48,7 @@ struct target {
 	uint64_t files_done; /* entries whose files were pushed */
 	/* The pusher's state, under the pusher's mutex. */
 	char error[512];
+	int64_t failing_since_ms;
 	int failing;
 	unsigned backoff_ms;
 	int64_t next_ms;
@@ -461,7 +463,13 @@ static int keep_cosigned(struct push_state *ps, const struct buf *note,
 	return rc;
 }
 
-static int push_checkpoint(struct push_state *ps, struct error *err)
+/*
+ * Sends the latest checkpoint unless the witness cosigned it already;
+ * with force also then, so that a witness holding more than this store
+ * sees the store's checkpoint and raises its alarm.
+ */
+static int push_checkpoint(struct push_state *ps, int force,
+			   struct error *err)
 {
 	uint8_t proof[MERKLE_MAX_PROOF][HASH_LEN];
 	struct buf note = BUF_INIT_MAX(1 << 16), body = BUF_INIT_MAX(1 << 17);
@@ -474,8 +482,9 @@ static int push_checkpoint(struct push_state *ps, struct error *err)
 		long status = 0;
 
 		old = ps->t->have_accepted ? ps->t->accepted : 0;
-		if (ps->t->have_accepted && old == size)
+		if (ps->t->have_accepted && old == size && !force)
 			break;
+		force = 0;
 		if (old > size) {
 			rc = error_set(err, CT_ESTATE, "witness %s cosigned "
 				       "size %" PRIu64 " but this store's "
@@ -589,7 +598,7 @@ static int push_target(struct ledger *l, struct target *t, json_t *report,
 		rc = push_files(&ps, size, err);
 	if (rc == 0 || rc == CT_ESTATE) {
 		struct error e2 = { 0 };
-		int rc2 = push_checkpoint(&ps, rc ? &e2 : err);
+		int rc2 = push_checkpoint(&ps, rc != 0, rc ? &e2 : err);
 
 		if (rc == 0)
 			rc = rc2;
@@ -663,6 +672,8 @@ static void note_result(struct witness_pusher *p, struct target *t, int rc,
 				 log_quote(t->url, qu, sizeof(qu)),
 				 BACKOFF_MAX_MS / 1000,
 				 log_quote(err->msg, qe, sizeof(qe)));
+		if (!t->failing)
+			t->failing_since_ms = now;
 		t->failing = 1;
 		t->failures++;
 		wpath(t->error, sizeof(t->error), "%s", err->msg);
@@ -673,6 +684,99 @@ static void note_result(struct witness_pusher *p, struct target *t, int rc,
 		t->next_ms = now + t->backoff_ms;
 	}
 	pthread_mutex_unlock(&p->mu);
+}
+
+static int count_open(void *ctx, const struct store_finding *f)
+{
+	(void)f;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/*
+ * Whether target t is behind: its latest cosigned checkpoint is more
+ * than BEHIND_ENTRIES entries or BEHIND_MS behind the store. A witness
+ * that never cosigned is behind by time once pushing has failed that
+ * long.
+ */
+static int is_behind(struct witness_pusher *p, struct target *t,
+		     struct store *s, uint64_t size, json_t **fields)
+{
+	uint64_t cs = 0;
+	int64_t cts = 0, now = ledger_now_ms(), since;
+	int have = store_cosign_latest(s, t->name, &cs, &cts, NULL, NULL) == 0;
+	int behind;
+
+	if (!have)
+		cs = 0;
+	pthread_mutex_lock(&p->mu);
+	since = have ? now - cts : t->failing ? now - t->failing_since_ms : 0;
+	pthread_mutex_unlock(&p->mu);
+	behind = size > cs && (size - cs > BEHIND_ENTRIES || since > BEHIND_MS);
+	*fields = json_pack("{s:s, s:I, s:I, s:I}", "witness", t->url,
+			    "entries_behind", (json_int_t)(size - cs),
+			    "cosigned_size", (json_int_t)cs,
+			    "seconds_since_cosigned",
+			    (json_int_t)(have ? since / 1000 : -1));
+	return behind;
+}
+
+/*
+ * Records a witness-lag entry when a witness falls behind and no
+ * witness-behind finding is open, or when all have caught up and one
+ * is open; the projection raises or cures the finding.
+ */
+static void check_lag(struct witness_pusher *p)
+{
+	struct store *s = NULL;
+	struct store_finding_filter q = { .code = "witness-behind",
+					  .open_only = 1, .limit = 16 };
+	json_t *fields = NULL, *worst = NULL;
+	struct error err = { 0 };
+	uint64_t size = 0, total = 0;
+	int open = 0, behind = 0;
+	char qe[600];
+
+	if (ledger_size(p->l, &size, &err) != 0 ||
+	    ledger_read_begin(p->l, &s, &err) != 0)
+		return;
+	if (store_finding_list(s, &q, count_open, &open, &total, &err) != 0)
+		open = -1;
+	for (size_t i = 0; i < p->n; i++) {
+		int b = is_behind(p, &p->t[i], s, size, &fields);
+
+		if (b && !behind) {
+			json_decref(worst);
+			worst = fields;
+			behind = 1;
+		} else if (!worst) {
+			worst = fields;
+		} else {
+			json_decref(fields);
+		}
+	}
+	ledger_read_end(p->l, s);
+	if (open >= 0 && worst && behind != (open > 0)) {
+		struct ledger_record rec = {
+			.kind = "witness-lag",
+			.actor = "witness-pusher",
+			.fields = worst,
+			.supersedes = -1,
+		};
+		struct ledger_receipt rcpt;
+
+		json_object_set_new(worst, "state", json_string(
+			behind ? "behind" : "caught-up"));
+		if (ledger_append(p->l, &rec, &rcpt, &err) != 0)
+			log_error("witness", "cannot record the witness lag",
+				  "error=%s", log_quote(err.msg, qe,
+							sizeof(qe)));
+		else
+			log_info("witness", behind ? "witness behind"
+						   : "witness caught up",
+				 "seq=%" PRIu64, rcpt.seq);
+	}
+	json_decref(worst);
 }
 
 static void *pusher_main(void *arg)
@@ -694,6 +798,7 @@ static void *pusher_main(void *arg)
 			pthread_mutex_unlock(&p->mu);
 			rc = push_target(p->l, t, NULL, &err);
 			note_result(p, t, rc, &err);
+			check_lag(p);
 			pthread_mutex_lock(&p->mu);
 		}
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -823,5 +928,40 @@ int witness_bureau_status(struct ledger *l, struct witness_pusher *p,
 	}
 	*out = json_pack("{s:I, s:o}", "entries", (json_int_t)size,
 			 "witnesses", list);
+	return 0;
+}
+
+int witness_fetch_checkpoint(const char *url, const char *origin,
+			     struct buf *note, struct error *err)
+{
+	struct push_state ps = { 0 };
+	struct ledger_config cfg = { 0 };
+	char base[512], target[1024], line[400];
+	long status = 0;
+	int rc;
+
+	snprintf(base, sizeof(base), "%s", url);
+	while (base[0] && base[strlen(base) - 1] == '/')
+		base[strlen(base) - 1] = '\0';
+	if (strncmp(base, "http://", 7) && strncmp(base, "https://", 8))
+		return error_set(err, CT_EINVAL, "witness URL '%s' must start "
+				 "with http:// or https://", url);
+	snprintf(cfg.origin, sizeof(cfg.origin), "%s", origin);
+	ps.cfg = &cfg;
+	escape_origin(&ps);
+	wpath(target, sizeof(target), "/casetrail/v1/checkpoint?origin=%s",
+	      ps.escaped);
+	rc = call(base, target, "GET", NULL, NULL, 0, NULL, &status, note,
+		  err);
+	if (rc)
+		return rc;
+	if (status == 404)
+		return error_set(err, CT_ENOTFOUND, "witness %s has no cosigned"
+				 " checkpoint of %s: %s", base, origin,
+				 first_line(note, line, sizeof(line)));
+	if (status != 200)
+		return error_set(err, CT_EIO, "witness %s answered %ld: %s",
+				 base, status,
+				 first_line(note, line, sizeof(line)));
 	return 0;
 }

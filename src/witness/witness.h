@@ -162,6 +162,15 @@ int witness_bureau_status(struct ledger *l, struct witness_pusher *p,
 			  json_t **out, struct error *err);
 
 /*
+ * Fetches the witness's latest cosigned checkpoint of origin from url
+ * (GET /casetrail/v1/checkpoint?origin=) into note. CT_EIO when the
+ * witness cannot be reached or answers otherwise than 200, CT_ENOTFOUND
+ * when it has no cosigned checkpoint of origin.
+ */
+int witness_fetch_checkpoint(const char *url, const char *origin,
+			     struct buf *note, struct error *err);
+
+/*
  * Checks the cosignatures on a note from a witness against the keys of
  * the store's witness.json entry whose URL is url (or, with url NULL,
  * of any entry): 0 when every key of that witness verifies, with *ts_ms
