@@ -88,13 +88,21 @@ static void print_text(const json_t *rep)
 	size_t i;
 	json_t *v;
 
-	printf("restored %s: entries %" JSON_INTEGER_FORMAT " to %"
-	       JSON_INTEGER_FORMAT " recovered from the witness; restore "
-	       "entry %" JSON_INTEGER_FORMAT "\n",
-	       json_string_value(json_object_get(rep, "target")),
-	       json_integer_value(json_object_get(rec, "from")),
-	       json_integer_value(json_object_get(rec, "to")),
-	       json_integer_value(json_object_get(rep, "restore_seq")));
+	json_int_t from = json_integer_value(json_object_get(rec, "from"));
+	json_int_t to = json_integer_value(json_object_get(rec, "to"));
+
+	if (to > from)
+		printf("restored %s: entries %" JSON_INTEGER_FORMAT " to %"
+		       JSON_INTEGER_FORMAT " recovered from the witness; "
+		       "restore entry %" JSON_INTEGER_FORMAT "\n",
+		       json_string_value(json_object_get(rep, "target")), from,
+		       to - 1, json_integer_value(json_object_get(
+				       rep, "restore_seq")));
+	else
+		printf("restored %s: the witness holds nothing the backup "
+		       "lacks; restore entry %" JSON_INTEGER_FORMAT "\n",
+		       json_string_value(json_object_get(rep, "target")),
+		       json_integer_value(json_object_get(rep, "restore_seq")));
 	json_array_foreach(lost, i, v) {
 		char when[32];
 
@@ -122,9 +130,9 @@ static void print_text(const json_t *rep)
 		       json_string_value(json_object_get(v, "type")),
 		       json_integer_value(json_object_get(v, "seq")),
 		       json_string_value(json_object_get(v, "reason")));
-	printf("unknown: anything written after entry %" JSON_INTEGER_FORMAT
-	       " (the witness's latest cosigned checkpoint) cannot be known\n",
-	       json_integer_value(json_object_get(rec, "to")) - 1);
+	printf("unknown: anything written after the witness's latest "
+	       "cosigned checkpoint (%" JSON_INTEGER_FORMAT " entries) cannot "
+	       "be known\n", to);
 }
 
 /* Integrity failures exit 1, every other failure 2. */
