@@ -5,7 +5,8 @@ OpenSSL is included only under src/crypto/, SQLite and libpq only under
 src/store/, libmicrohttpd only under src/http/, libxml2 only under
 src/archive/, fontconfig and libqrencode only under src/documents/,
 Cairo and Pango only there and in the report's PDF (src/reports/pdf.c,
-which takes its fonts from the documents module), and every C file under
+which takes its fonts from the documents module), libcurl only under
+src/witness/ (the bureau's client of the witness), and every C file under
 src/
 includes common/common.h (which bans unsafe calls) before anything else.
 """
@@ -28,6 +29,7 @@ RULES = [
     (re.compile(r'#\s*include\s*<(cairo|pango)/'), ("src/documents/", "src/reports/pdf.c")),
     (re.compile(r'#\s*include\s*<cairo[-a-z]*\.h>'), ("src/documents/", "src/reports/pdf.c")),
     (re.compile(r'#\s*include\s*<qrencode\.h>'), "src/documents/"),
+    (re.compile(r'#\s*include\s*<curl/'), "src/witness/"),
 ]
 
 
