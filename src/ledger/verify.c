@@ -542,9 +542,10 @@ static int cmp_commitment(const void *key, const void *elem);
 /*
  * Reads what one restore entry names as lost, from its own content,
  * which must match its commitment: the content of entries in a range
- * before it, and files of entries before it.
+ * before it, and files of entries before it. Returns 1 when its content
+ * is missing, which a later restore may explain.
  */
-static void load_restore(struct vctx *v, uint64_t seq)
+static int load_restore(struct vctx *v, uint64_t seq)
 {
 	struct buf salt = BUF_INIT_MAX(1024), fields = BUF_INIT_MAX(CONTENT_MAX);
 	struct commitment *k = bsearch(&seq, v->commits, v->ncommits,
@@ -552,11 +553,11 @@ static void load_restore(struct vctx *v, uint64_t seq)
 	char got[HASH_TEXT_MAX], want[HASH_TEXT_MAX];
 	json_t *doc = NULL, *range, *blobs;
 	uint64_t from, to;
+	int missing = 0;
 
 	if (!k || !k->valid ||
 	    store_content_get(v->s, seq, &salt, &fields, NULL) != 0) {
-		problem(v, "restore %" PRIu64 ": its content is missing, so "
-			"the losses it names cannot be accepted", seq);
+		missing = 1;
 		goto out;
 	}
 	content_commitment(v->config.alg, salt.data, salt.len, fields.data,
@@ -590,6 +591,7 @@ out:
 	buf_release(&salt);
 	crypto_wipe(fields.data, fields.len);
 	buf_release(&fields);
+	return missing;
 }
 
 static int cmp_commitment(const void *key, const void *elem)
@@ -876,7 +878,14 @@ static int run_passes(struct vctx *v, struct buf *file, int file_rc,
 	if (v->nexp)
 		qsort(v->expunged, v->nexp, sizeof(*v->expunged), cmp_ref);
 	for (size_t i = 0; i < v->nrestores; i++)
-		load_restore(v, v->restores[i]);
+		if (!load_restore(v, v->restores[i]))
+			v->restores[i] = UINT64_MAX;
+	for (size_t i = 0; i < v->nrestores; i++)
+		if (v->restores[i] != UINT64_MAX &&
+		    !is_lost_content(v, v->restores[i]))
+			problem(v, "restore %" PRIu64 ": its content is missing, "
+				"so the losses it names cannot be accepted",
+				v->restores[i]);
 	check_contents(v);
 	check_blobs(v);
 	check_signatures(v);

@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -334,19 +335,48 @@ class TestRestore(RestoreTest):
         with open(os.path.join(self.dir, "casetrail.db"), "rb") as f:
             self.assertNotIn("误录的身份证号".encode(), f.read())
 
+    def test_restore_twice_from_one_backup(self):
+        backup = self.backup()
+        self.add(self.case, "note", {"text": "第一次丢失前"}, "li.handler", attach=1)
+        self.push()
+        self.lose_disk()
+        first = self.restore(backup).json["restore_seq"]
+        self.add(self.case, "note", {"text": "第二次丢失前"}, "li.handler")
+        self.push()
+        self.lose_disk()
+
+        # The first restore entry is itself recovered without content.
+        rep = self.restore(backup).json
+        self.assertIn(first, [x["seq"] for x in rep["content_lost"]])
+        v = self.ct("verify")
+        self.assertEqual(v.code, 0, v)
+        self.assertIn("lost in restore", v.out)
+
     def test_verify_fails_on_unnamed_loss(self):
         backup = self.backup()
         self.add(self.case, "note", {"text": "备份后"}, "li.handler")
         self.push()
         self.lose_disk()
-        self.restore(backup)
+        restore_seq = self.restore(backup).json["restore_seq"]
         self.assertEqual(self.ct("verify").code, 0)
         # Content of an entry from the backup, which no restore names.
-        subprocess.run(["sqlite3", os.path.join(self.dir, "casetrail.db"),
-                        "DELETE FROM content WHERE seq = 1"], check=True)
+        self.delete_content(1)
         v = self.ct("verify")
         self.assertEqual(v.code, 1, v)
         self.assertIn("content 1: missing", v.out)
+
+        # Without its own content, the restore entry explains nothing.
+        self.delete_content(restore_seq)
+        v = self.ct("verify")
+        self.assertEqual(v.code, 1, v)
+        self.assertIn("restore %d: its content is missing" % restore_seq, v.out)
+        self.assertIn("content %d: missing" % (restore_seq - 1), v.out)
+
+    def delete_content(self, seq):
+        db = sqlite3.connect(os.path.join(self.dir, "casetrail.db"))
+        with db:
+            db.execute("DELETE FROM content WHERE seq = ?", (seq,))
+        db.close()
 
     def test_restore_refuses_corrupt_witness_file(self):
         backup = self.backup()
