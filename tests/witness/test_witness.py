@@ -193,6 +193,17 @@ class WitnessTest(unittest.TestCase):
         self.assertIsNotNone(findings[0].get("cured"), findings)
         self.assertGreaterEqual(self.witness_status()["cosigned_size"], 10001)
         self.assertEqual(bureau.log().count("push failing"), 1, bureau.log())
+        self.ok("user", "add", "li.clerk", "--role", "clerk", "--unit", "政务服务科",
+                "--as", "admin", "--dir", self.store)
+        token = self.ok("token", "create", "--user", "li.clerk", "--dir", self.store).out.strip()
+        r = bureau.request("GET", "/api/v1/witness", token=token)
+        self.assertEqual(r.status, 200, r)
+        shown = r.json["witnesses"][0]
+        self.assertEqual(shown["url"], self.url)
+        self.assertEqual(shown["name"], NAME)
+        self.assertGreaterEqual(shown["cosigned_size"], 10001)
+        self.assertFalse(shown["behind"])
+        self.assertIsNone(shown["last_error"])
         # An outage: killed, the store grows, the witness comes back.
         witness.kill()
         self.append_fast(self.store, 300)
