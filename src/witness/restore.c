@@ -908,6 +908,9 @@ int restore_prepare(const struct restore_options *o, struct restore **out,
 		restore_free(r);
 		return rc;
 	}
+	log_info("restore", "entries recovered", "backup=%s witness=%s "
+		 "from=%" PRIu64 " to=%" PRIu64 " files=%zu", o->backup,
+		 o->witness_url, r->backup_size, r->cp.size, r->nfiles);
 	*out = r;
 	return 0;
 }
@@ -994,6 +997,7 @@ int restore_commit(struct restore *r, struct error *err)
 				 "it there by hand", r->stage, r->target,
 				 strerror(errno));
 	r->committed = 1;
+	log_info("restore", "store restored", "dir=%s", r->target);
 	return 0;
 }
 

@@ -352,6 +352,19 @@ class TestRestore(RestoreTest):
         self.assertEqual(v.code, 0, v)
         self.assertIn("lost in restore", v.out)
 
+    def test_restore_without_witness_keys(self):
+        backup = self.backup()
+        os.remove(os.path.join(backup, "witness.json"))
+        self.add(self.case, "note", {"text": "备份后"}, "li.handler")
+        self.push()
+        self.lose_disk()
+
+        # Only the log's own signatures can be checked; the report says so.
+        rep = self.restore(backup).json
+        self.assertIsNone(rep["cosigned_by"])
+        self.assertEqual(rep["recovered"]["to"], rep["restore_seq"])
+        self.assertEqual(self.ct("verify").code, 0)
+
     def test_verify_fails_on_unnamed_loss(self):
         backup = self.backup()
         self.add(self.case, "note", {"text": "备份后"}, "li.handler")
