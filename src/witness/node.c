@@ -942,7 +942,7 @@ int witness_status(struct witness_node *w, json_t **out, struct error *err)
 	for (size_t i = 0; i < w->nlogs && rc == 0; i++) {
 		struct wlog *g = w->logs[i];
 		json_t *alarms = json_array();
-		struct wstate st;
+		struct wstate st = { 0 };
 
 		pthread_mutex_lock(&g->mu);
 		rc = store_begin_read(g->s, err);
