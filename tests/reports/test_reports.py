@@ -114,11 +114,13 @@ class ReportTest(WorkflowTest):
         return case
 
     def denied_case(self):
-        case = self.new_case(received=at(-4, 9))
-        self.receipt(case, -4)
-        self.accept(case, -4)
+        """Refused after a hearing, which suspended the time limit."""
+        case = self.new_case(received=at(-5, 9))
+        self.receipt(case, -5)
+        self.accept(case, -5)
         self.assign(case)
-        self.rights(case, -4)
+        self.rights(case, -5)
+        self.hearing_records(case)
         self.onsite(case)
         self.propose(case, result="deny")
         self.step(case, "review", "zhao.rev")
@@ -174,6 +176,7 @@ class ReportTest(WorkflowTest):
         self.assertEqual(deadlines["overdue"], "1")
         self.assertEqual(deadlines["on_time"], "2")
         self.assertEqual(deadlines["on_time_extended"], "1")
+        self.assertEqual(deadlines["with_suspension"], "1")
         state = {r["key"]: r["value"] for r in rows
                  if r["section"] == "cases" and r["measure"] == "decision_state"}
         self.assertEqual(state[self.extended], "按期")
@@ -316,6 +319,9 @@ class ReportTest(WorkflowTest):
             self.assertEqual(int(total[column]), sum(int(r[column]) for r in rows[:-1]),
                              column)
         self.assertEqual(total["fees"], "0")
+        if day(-5).startswith(str(year)):  # the refused case's day of receipt
+            self.assertEqual(int(total["hearings"]), 1)
+            self.assertEqual(int(total["suspensions"]), 1)
         listed = self.ok("case", "list", "--json").json["items"]
         this_year = [c for c in listed if c["received"].startswith(str(year))]
         self.assertEqual(int(total["received"]), len(this_year))
