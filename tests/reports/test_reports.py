@@ -217,6 +217,10 @@ class ReportTest(WorkflowTest):
             text = f.read()
         self.assertIn("&lt;b&gt;&amp;科室", text)
         self.assertNotIn("<b>&", text)
+        start = text.index("<svg", text.index("收件数（按科室）"))
+        svg = ET.fromstring(text[start:text.index("</svg>", start) + 6])
+        labels = [e.text for e in svg.iter() if e.tag.endswith("text")]
+        self.assertIn("<b>&科室", labels, "the unit's label, unescaped by the XML parser")
 
     @unittest.skipUnless(PDFTOTEXT and PDFINFO, "poppler-utils are not installed")
     def test_pdf_pages_and_text(self):
