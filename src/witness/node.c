@@ -1,8 +1,8 @@
 /*
  * The witness node (see witness.h and docs/witness.md): its folder, the
  * logs it follows, add-checkpoint, entries, the cosigned checkpoint,
- * status and alarms. Each log has one database connection and one mutex;
- * every change to a log happens in one write transaction, so the check
+ * status and alarms. Each log has one database connection and one mutex.
+ * Every change to a log happens in one write transaction, so the check
  * of the old size and the new state are atomic against other requests
  * and other processes.
  */
@@ -59,7 +59,7 @@ void witness_reply_release(struct witness_reply *r)
 	buf_release(&r->body);
 }
 
-/* Sets a plain-text answer; returns 0 for the caller to return. */
+/* Sets a plain-text reply and returns 0, for the caller to return. */
 static int answer(struct witness_reply *r, unsigned status, const char *fmt,
 		  ...) __attribute__((format(printf, 3, 4)));
 static int answer(struct witness_reply *r, unsigned status, const char *fmt,

@@ -1,11 +1,11 @@
 /*
- * The bureau's side of the witness (docs/witness.md): for each witness
- * in the store's witness.json, push the entries it does not hold yet in
- * batches, the files the entries name (case-linked ones; window
- * surveillance footage of no case only while a hold covers it), then the
- * latest checkpoint with a consistency proof from the size the witness
- * cosigned last, and keep the cosigned note the witness returns once its
- * cosignatures verify with the witness's keys.
+ * The bureau's side of the witness (docs/witness.md). For each witness
+ * in the store's witness.json it pushes the entries the witness lacks in
+ * batches, then the files the entries name, except window surveillance
+ * footage of no case that no hold covers. Then it pushes the latest
+ * checkpoint with a consistency proof from the size the witness cosigned
+ * last, and keeps the cosigned note once its cosignatures verify with
+ * the witness's keys.
  *
  * libcurl is used only under src/witness/. The pusher thread of
  * casetrail serve retries a failing witness with exponential backoff
@@ -710,7 +710,12 @@ static int is_behind(struct witness_pusher *p, struct target *t,
 	if (!have)
 		cs = 0;
 	pthread_mutex_lock(&p->mu);
-	since = have ? now - cts : t->failing ? now - t->failing_since_ms : 0;
+	if (have)
+		since = now - cts;
+	else if (t->failing)
+		since = now - t->failing_since_ms;
+	else
+		since = 0;
 	pthread_mutex_unlock(&p->mu);
 	behind = size > cs && (size - cs > BEHIND_ENTRIES || since > BEHIND_MS);
 	*fields = json_pack("{s:s, s:I, s:I, s:I}", "witness", t->url,
@@ -723,8 +728,8 @@ static int is_behind(struct witness_pusher *p, struct target *t,
 
 /*
  * Records a witness-lag entry when a witness falls behind and no
- * witness-behind finding is open, or when all have caught up and one
- * is open; the projection raises or cures the finding.
+ * witness-behind finding is open, or when all caught up and one is open.
+ * The entry's projection raises or cures the finding.
  */
 static void check_lag(struct witness_pusher *p)
 {

@@ -1,8 +1,8 @@
 """The supervisory department's witness and the bureau's pusher, as real
-processes on loopback: following 10,000 entries and an outage, a restored
-older copy and a forked copy detected, a tampered file refused,
-cosignatures that verify with openssl (Ed25519) and with casetrail (SM2),
-and the witness-behind finding raised and cured."""
+processes on loopback. The witness follows 10,000 entries and an outage,
+detects a restored older copy and a forked copy, and refuses a tampered
+file. Its cosignatures verify with openssl (Ed25519) and casetrail (SM2),
+and the witness-behind finding is raised and cured."""
 
 import base64
 import json
@@ -177,7 +177,7 @@ class WitnessTest(unittest.TestCase):
 
     # ---- the tests ----
 
-    def test_follows_ten_thousand_entries_and_an_outage(self):
+    def test_follows_entries_and_outage(self):
         self.append_fast(self.store, 10001)
         bureau = self.start_bureau(self.store)
         # The witness is not there yet: the pusher retries and the store
@@ -204,6 +204,7 @@ class WitnessTest(unittest.TestCase):
         self.assertGreaterEqual(shown["cosigned_size"], 10001)
         self.assertFalse(shown["behind"])
         self.assertIsNone(shown["last_error"])
+
         # An outage: killed, the store grows, the witness comes back.
         witness.kill()
         self.append_fast(self.store, 300)
@@ -328,6 +329,7 @@ class WitnessTest(unittest.TestCase):
         sig = ed[0]
         ts = int.from_bytes(sig[4:12], "big")
         self.assertLess(abs(ts - time.time()), 120)
+
         msg = ("cosignature/v1\ntime %d\n" % ts).encode() + text.encode()
         paths = {n: os.path.join(self.tmp, n) for n in ("msg", "sig", "pub")}
         with open(paths["msg"], "wb") as f:
