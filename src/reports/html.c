@@ -253,7 +253,8 @@ int reports_html(const json_t *report, struct buf *out, struct error *err)
 	json_array_foreach(tables, i, t) {
 		if (rc == 0)
 			rc = html_table(out, t);
-		if (rc == 0 && i == 0)
+		/* The charts follow the overview of the cases handled. */
+		if (rc == 0 && i == 1)
 			rc = html_charts(out, report);
 	}
 	if (rc == 0)

@@ -51,7 +51,8 @@ int report_each_case(struct cases *c, int32_t from_day, int32_t to_day,
 		     struct error *err);
 
 /*
- * The sections of a collected report as tables: [{"section", "title",
+ * The sections of a collected report as tables, "period" first, then
+ * "handled": [{"section", "title",
  * "key_title", "columns": [[measure, title]], "rows": [{"key", "label",
  * "cells": [number or text]}]}], the same for every output format.
  */

@@ -302,8 +302,10 @@ static void run(struct pdf *p, const json_t *report, const json_t *tables)
 	p->y += text_at(p, MARGIN, p->y, BODY_W, title, 16, 1) + 6;
 	p->y += text_at(p, MARGIN, p->y, BODY_W, period, 9, 0) + 6;
 	json_array_foreach(tables, i, t) {
-		draw_table(p, t);
 		if (i == 0)
+			continue; /* the heading states the period already */
+		draw_table(p, t);
+		if (i == 1)
 			draw_charts(p, report);
 	}
 	footer(p);

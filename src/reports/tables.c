@@ -272,6 +272,27 @@ static json_t *case_table(const json_t *report)
 	return t;
 }
 
+/* The period, the unit and the basis of counting, as the first table. */
+static json_t *period_table(const json_t *report)
+{
+	const json_t *unit = json_object_get(report, "unit");
+	json_t *t = table("period", "统计口径", "项目",
+			  json_pack("[[s, s]]", "value", "内容"));
+
+	add_row(t, "from", "起始日期",
+		json_pack("[O]", json_object_get(report, "from")));
+	add_row(t, "to", "截止日期",
+		json_pack("[O]", json_object_get(report, "to")));
+	add_row(t, "unit", "科室",
+		json_pack("[s]", json_is_string(unit) ? json_string_value(unit)
+						      : "全局"));
+	add_row(t, "basis", "统计依据",
+		json_pack("[s]", "按收件日期（received）统计期间内收件的案件"));
+	add_row(t, "generated", "生成时间",
+		json_pack("[O]", json_object_get(report, "generated")));
+	return t;
+}
+
 json_t *report_tables(const json_t *report)
 {
 	static const char *const archive_names[][2] = {
@@ -290,6 +311,7 @@ json_t *report_tables(const json_t *report)
 	};
 	json_t *out = json_array();
 
+	json_array_append_new(out, period_table(report));
 	handled_tables(report, out);
 	json_array_append_new(out, deadline_table(report));
 	finding_tables(report, out);

@@ -156,6 +156,9 @@ class ReportTest(WorkflowTest):
         self.assertEqual(list(rows[0].keys()),
                          ["section", "section_title", "key", "label", "measure",
                           "measure_title", "value"])
+        period = {r["key"]: r["value"] for r in rows if r["section"] == "period"}
+        self.assertEqual((period["from"], period["to"]), (self.frm, self.to))
+        self.assertIn("收件日期", period["basis"])
         by_code = {r["key"]: int(r["value"]) for r in rows
                    if r["section"] == "findings_by_code" and r["measure"] == "total"}
         expected = {}
