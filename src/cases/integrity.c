@@ -41,10 +41,6 @@ static int find_admin(void *ctx, const char *text, size_t len)
 	return 0;
 }
 
-struct open_ctx {
-	json_t *ids;
-};
-
 static int collect_open(void *ctx, const struct store_finding *f)
 {
 	if (f->cured_ms < 0)

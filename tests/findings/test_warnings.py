@@ -58,10 +58,6 @@ class WarningTest(SupervisionCase):
         self.assertEqual(d["promised"]["date"], "2026-10-13")
         self.assertEqual(d["date"], "2026-10-27")
 
-    def test_four_days_left_no_warning(self):
-        # Thu 10-08: 10-09, 10-10 (make-up), 10-12 and 10-13 are left.
-        self.assertIsNone(self.warning_of(self.case, "2026-10-08T10:00:00+08:00"))
-
     def test_three_days_left_yellow(self):
         w = self.warning_of(self.case, "2026-10-09T10:00:00+08:00")
         self.assertEqual(w["color"], "yellow")
@@ -73,22 +69,22 @@ class WarningTest(SupervisionCase):
         self.assertEqual(w["superior"], "zhao.rev")
         self.assertEqual(w["matter"], "spjy-xk")
 
-    def test_sunday_before_due_yellow(self):
-        w = self.warning_of(self.case, "2026-10-11T10:00:00+08:00")
-        self.assertEqual((w["color"], w["working_days_left"]), ("yellow", 2))
-
-    def test_due_day_yellow(self):
-        w = self.warning_of(self.case, "2026-10-13T17:00:00+08:00")
-        self.assertEqual((w["color"], w["working_days_left"]), ("yellow", 0))
-
-    def test_day_after_due_red(self):
-        w = self.warning_of(self.case, "2026-10-14T00:00:00+08:00")
-        self.assertEqual((w["color"], w["working_days_left"]), ("red", -1))
-
-    def test_red_counts_working_days_overdue(self):
-        # Sat 10-17: 10-14, 15 and 16 have passed since the due day.
-        w = self.warning_of(self.case, "2026-10-17T10:00:00+08:00")
-        self.assertEqual((w["color"], w["working_days_left"]), ("red", -3))
+    def test_boundary_days(self):
+        table = [
+            # Thu 10-08: 10-09, 10-10 (make-up), 10-12 and 10-13 are left.
+            ("2026-10-08T10:00:00+08:00", None),
+            ("2026-10-09T10:00:00+08:00", ("yellow", 3)),
+            ("2026-10-11T10:00:00+08:00", ("yellow", 2)),
+            ("2026-10-13T17:00:00+08:00", ("yellow", 0)),
+            ("2026-10-14T00:00:00+08:00", ("red", -1)),
+            # Sat 10-17: 10-14, 15 and 16 have passed since the due day.
+            ("2026-10-17T10:00:00+08:00", ("red", -3)),
+        ]
+        for when, expected in table:
+            with self.subTest(when=when):
+                w = self.warning_of(self.case, when)
+                got = (w["color"], w["working_days_left"]) if w else None
+                self.assertEqual(got, expected)
 
     def test_filters(self):
         when = "2026-10-14T10:00:00+08:00"
@@ -134,19 +130,22 @@ class HolidayWarningTest(SupervisionCase):
         d = self.show(self.case)["deadlines"]["decision"]
         self.assertEqual(d["promised"]["date"], "2026-10-08")
 
-    def test_holiday_not_counted(self):
-        # Wed 09-30: eight calendar days but one working day before 10-08.
-        w = self.warning_of(self.case, "2026-09-30T10:00:00+08:00")
-        self.assertEqual((w["color"], w["working_days_left"]), ("yellow", 1))
-
-    def test_three_days_before_holiday(self):
-        # Mon 09-28: 09-29, 09-30 and 10-08 are left.
-        w = self.warning_of(self.case, "2026-09-28T10:00:00+08:00")
-        self.assertEqual((w["color"], w["working_days_left"]), ("yellow", 3))
-
-    def test_four_days_across_mid_autumn(self):
-        # Thu 09-24: 09-28, 29, 30 and 10-08 are left; 09-25..27 rest.
-        self.assertIsNone(self.warning_of(self.case, "2026-09-24T10:00:00+08:00"))
+    def test_boundary_days_across_holidays(self):
+        table = [
+            # Thu 09-24: 09-28, 29, 30 and 10-08 are left; 09-25..27 rest.
+            ("2026-09-24T10:00:00+08:00", None),
+            # Mon 09-28: 09-29, 09-30 and 10-08 are left.
+            ("2026-09-28T10:00:00+08:00", ("yellow", 3)),
+            # Wed 09-30: eight calendar days but one working day before 10-08.
+            ("2026-09-30T10:00:00+08:00", ("yellow", 1)),
+            ("2026-10-05T10:00:00+08:00", ("yellow", 1)),
+            ("2026-10-09T10:00:00+08:00", ("red", -1)),
+        ]
+        for when, expected in table:
+            with self.subTest(when=when):
+                w = self.warning_of(self.case, when)
+                got = (w["color"], w["working_days_left"]) if w else None
+                self.assertEqual(got, expected)
 
 
 class StatutoryWarningTest(SupervisionCase):
@@ -268,25 +267,20 @@ class SupervisionApiTest(SupervisionCase):
     def get(self, user, path):
         return self.server.request("GET", path, None, None, self.tokens[user])
 
-    def test_rules_route(self):
+    def test_routes(self):
         r = self.get("wang.clerk", "/api/v1/findings/rules")
         self.assertEqual(r.status, 200, r)
-        rules = self.ok("findings", "--rules", "--json").json
-        self.assertEqual(r.json, rules)
+        self.assertEqual(r.json, self.ok("findings", "--rules", "--json").json)
 
-    def test_warnings_by_access(self):
         mine = self.get("li.handler", "/api/v1/warnings").json["items"]
         self.assertEqual({w["case"] for w in mine}, {self.case})
         self.assertEqual(self.get("wang.clerk", "/api/v1/warnings").json["items"], [],
                          "another unit's warnings stay hidden")
         self.assertEqual(len(self.get("zhao.rev", "/api/v1/warnings").json["items"]),
                          len(mine), "a reviewer sees the whole bureau")
-
-    def test_warnings_bad_color(self):
         r = self.get("li.handler", "/api/v1/warnings?color=blue")
         self.assertEqual(r.status, 400, r)
 
-    def test_digest_is_the_callers(self):
         r = self.get("li.handler", "/api/v1/digest")
         self.assertEqual(r.status, 200, r)
         self.assertEqual([d["user"] for d in r.json["items"]], ["li.handler"])
