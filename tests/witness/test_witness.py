@@ -110,12 +110,15 @@ class WitnessTest(unittest.TestCase):
         self.add_witness(self.store)
 
     def tearDown(self):
+        problems = []
         for p in self.procs:
             try:
                 p.close()
-            except Exception:  # noqa: BLE001 - a killed process
-                pass
+            except AssertionError as e:
+                problems.append(e)
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if problems:
+            raise problems[0]
 
     def ok(self, *args):
         r = ctest.run(*args)
