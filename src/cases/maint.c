@@ -165,8 +165,8 @@ int cases_findings(struct cases *c, const struct finding_query *q,
 
 	if (q->code && !finding_rule(q->code)[0])
 		return error_set(err, CT_EINVAL, "finding code '%s' is unknown; "
-				 "the codes are listed in docs/findings.md",
-				 q->code);
+				 "list the codes with 'casetrail findings "
+				 "--rules'", q->code);
 	if (q->case_id) {
 		uint64_t last;
 
