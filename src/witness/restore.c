@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "ledger/checkpoint.h"
 #include "ledger/ledger.h"
+#include "ledger/verify.h"
 #include "store/blob.h"
 #include "store/witness.h"
 #include "witness/fetch.h"
@@ -814,6 +815,35 @@ static int open_stage(struct restore *r, struct error *err)
 	return rc;
 }
 
+/*
+ * Verifies the copied backup (each blob's presence, not its hash), so
+ * that a damaged backup is named as such rather than as a fork.
+ */
+static int check_backup_sound(struct restore *r, struct error *err)
+{
+	struct verify_options vo = { .check_blobs = 0 };
+	struct verify_result vr;
+	char *text = NULL;
+	size_t len = 0;
+	int rc;
+
+	vo.out = open_memstream(&text, &len);
+	if (!vo.out)
+		return error_set(err, CT_ENOMEM, "out of memory");
+	rc = ledger_verify(r->stage, &vo, &vr, err);
+	fclose(vo.out);
+	if (rc == 0 && vr.problems)
+		rc = error_set(err, CT_ECORRUPT, "backup '%s' fails "
+			       "verification with %" PRIu64 " problem%s, the "
+			       "first: %.*s; run 'casetrail verify --dir %s' and "
+			       "restore from a sound backup", r->o.backup,
+			       vr.problems, vr.problems == 1 ? "" : "s",
+			       (int)strcspn(text ? text : "", "\n"),
+			       text ? text : "", r->o.backup);
+	free(text);
+	return rc;
+}
+
 static int run(struct restore *r, struct error *err)
 {
 	struct error ferr = { 0 };
@@ -821,6 +851,8 @@ static int run(struct restore *r, struct error *err)
 	int rc;
 
 	rc = open_stage(r, err);
+	if (rc == 0)
+		rc = check_backup_sound(r, err);
 	if (rc == 0)
 		rc = fetch_new(r->o.witness_url, r->origin, &f, err);
 	if (rc == 0)

@@ -473,6 +473,19 @@ class TestRefusals(RestoreTest):
         # The real witness, after all that, restores.
         self.restore(backup)
 
+    def test_restore_refuses_damaged_backup(self):
+        self.add(self.case, "note", {"text": "带附件"}, "li.handler", attach=1)
+        backup = self.backup()
+        self.push()
+        self.lose_disk(serving=False)
+        [path] = ctest.blob_files(backup)
+        os.remove(path)
+
+        r = self.restore(backup, expect=1)
+        self.assertIn("fails verification", r.err)
+        self.assertIn("is missing", r.err)
+        self.assert_not_a_store(self.dir)
+
     def test_restore_errors_leave_no_store(self):
         backup = self.backup()
         self.lose_disk()
