@@ -18,6 +18,7 @@
 static const char witness_help[] =
 	"Usage: casetrail witness init --dir W --name NAME\n"
 	"       casetrail witness trust --dir W --origin ORIGIN --key FILE...\n"
+	"       casetrail witness trust --dir W --from FILE\n"
 	"       casetrail witness serve --dir W --listen ADDR:PORT\n"
 	"       casetrail witness status --dir W|STORE\n"
 	"       casetrail witness add --dir STORE --url URL --key FILE...\n"
@@ -34,7 +35,10 @@ static const char witness_help[] =
 	"           supervision.example.gov.cn/witness\n"
 	"  trust    follows a log: ORIGIN is the first line of the bureau's\n"
 	"           /checkpoint and each FILE a public key PEM of the store\n"
-	"           (keys/*.pub of the store); restart serve afterwards\n"
+	"           (keys/*.pub of the store); --from FILE reads both from\n"
+	"           what casetrail key show printed on the bureau's side (-\n"
+	"           for standard input) and checks each key's id; restart\n"
+	"           serve afterwards\n"
 	"  serve    runs the witness's HTTP server until SIGINT or SIGTERM\n"
 	"  status   prints the logs followed, their cosigned size and alarms\n"
 	"\n"
@@ -49,7 +53,7 @@ static const char witness_help[] =
 	"           how many entries it is behind\n";
 
 struct wopts {
-	const char *dir, *name, *origin, *listen, *url, *as, *data;
+	const char *dir, *name, *origin, *listen, *url, *as, *data, *from;
 	const char *keys[KEYS_MAX];
 	size_t nkeys;
 };
@@ -65,6 +69,7 @@ static int parse(const char *sub, int argc, char **argv, struct wopts *o)
 		{ "key", required_argument, NULL, 'k' },
 		{ "as", required_argument, NULL, 'a' },
 		{ "data", required_argument, NULL, 'D' },
+		{ "from", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -80,6 +85,7 @@ static int parse(const char *sub, int argc, char **argv, struct wopts *o)
 		case 'u': o->url = optarg; break;
 		case 'a': o->as = optarg; break;
 		case 'D': o->data = optarg; break;
+		case 'f': o->from = optarg; break;
 		case 'k':
 			if (o->nkeys == KEYS_MAX)
 				return cli_usage("witness", "at most %d --key "
@@ -143,13 +149,95 @@ static int do_init(const struct wopts *o)
 	return EXIT_OK;
 }
 
+/*
+ * Reads what casetrail key show prints: for each key a line
+ * "<type> key <origin> id <key id>" and its PEM. Checks that every key
+ * names the same origin and has the key id it states.
+ */
+static int read_key_show(const char *path, char *origin, size_t n,
+			 char **pems, size_t *npems)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
+	char line[1024], type[32], name[300], id[32];
+	struct buf pem = BUF_INIT_MAX(8192);
+	int rc = 0, in_pem = 0;
+
+	if (!f)
+		return cli_failf("cannot open '%s': %s", path, strerror(errno));
+	origin[0] = '\0';
+	while (rc == 0 && fgets(line, sizeof(line), f)) {
+		if (!in_pem && sscanf(line, "%31s key %299s id %31s", type, name,
+				      id) == 3) {
+			if (origin[0] && strcmp(origin, name))
+				rc = cli_failf("'%s' names two origins, '%s' and"
+					       " '%s'", path, origin, name);
+			snprintf(origin, n, "%s", name);
+			continue;
+		}
+		if (!strncmp(line, "-----BEGIN ", 11))
+			in_pem = 1;
+		if (in_pem)
+			buf_puts(&pem, line);
+		if (in_pem && !strncmp(line, "-----END ", 9)) {
+			struct note_key nk = { origin, NULL };
+			struct error err = { 0 };
+			char got[16];
+
+			in_pem = 0;
+			if (*npems == KEYS_MAX || !origin[0])
+				rc = cli_failf("'%s' is not the output of "
+					       "casetrail key show", path);
+			else if (key_load_public_pem(pem.data, pem.len, &nk.key,
+						     &err) != 0)
+				rc = cli_fail(&err);
+			if (rc == 0) {
+				snprintf(got, sizeof(got), "%08x",
+					 note_key_id(&nk));
+				if (strcmp(got, id))
+					rc = cli_failf("key of '%s' has id %s, not"
+						       " the %s stated; copy the "
+						       "output of casetrail key "
+						       "show unchanged", path, got,
+						       id);
+			}
+			key_free(nk.key);
+			if (rc == 0)
+				pems[(*npems)++] = strdup(pem.data);
+			buf_reset(&pem);
+		}
+	}
+	if (f != stdin)
+		fclose(f);
+	buf_release(&pem);
+	if (rc == 0 && *npems == 0)
+		rc = cli_failf("'%s' holds no key; give the output of casetrail"
+			       " key show", path);
+	return rc;
+}
+
 static int do_trust(const struct wopts *o)
 {
-	char *pems[KEYS_MAX] = { 0 };
+	char *pems[KEYS_MAX] = { 0 }, origin[300];
 	struct error err = { 0 };
+	size_t npems = 0;
 	int rc;
 
-	if (need(o->dir, "--dir") || need(o->origin, "--origin"))
+	if (need(o->dir, "--dir"))
+		return EXIT_ERROR;
+	if (o->from) {
+		rc = read_key_show(o->from, origin, sizeof(origin), pems,
+				   &npems);
+		if (rc == 0 && witness_trust(o->dir, origin,
+					     (const char *const *)pems, npems,
+					     &err) != 0)
+			rc = cli_fail(&err);
+		free_keys(pems, npems);
+		if (rc == 0)
+			cli_print_json(json_pack("{s:s, s:I}", "origin", origin,
+						 "keys", (json_int_t)npems));
+		return rc;
+	}
+	if (need(o->origin, "--origin"))
 		return EXIT_ERROR;
 	if (o->nkeys == 0)
 		return cli_usage("witness", "give the log's public keys with "

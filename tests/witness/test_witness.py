@@ -383,6 +383,20 @@ class WitnessTest(unittest.TestCase):
         status, _ = http("GET", self.url + "/casetrail/v1/checkpoint?origin=" + q)
         self.assertEqual(status, 404)
 
+    def test_trust_from_key_show(self):
+        shown = self.ok("key", "show", "--dir", self.store).out
+        r = ctest.run("witness", "trust", "--dir", self.wdir, "--from", "-", input=shown)
+        self.assertEqual(r.code, 0, r)
+        self.assertEqual(r.json, {"origin": self.origin, "keys": 2})
+        forged = re.sub(r" id [0-9a-f]{8}", " id 00000000", shown, count=1)
+        r = ctest.run("witness", "trust", "--dir", self.wdir, "--from", "-", input=forged)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("not the 00000000 stated", r.err)
+        self.start_witness()
+        self.note(self.store, "one")
+        self.ok("witness", "push", "--dir", self.store)
+        self.assertEqual(self.witness_status()["cosigned_size"], self.size(self.store))
+
 
 if __name__ == "__main__":
     unittest.main()
