@@ -95,7 +95,7 @@ static uint64_t size_of(const char *dir)
 	return size;
 }
 
-/* Imports entries [BACKUP_SIZE, TOTAL) of f, or n of them, with root. */
+/* Imports the n entries e at the end of the backup, checked against root. */
 static int import(struct fixture *f, const struct ledger_import_entry *e,
 		  size_t n, const uint8_t *root, unsigned flags,
 		  struct error *err)
