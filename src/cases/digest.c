@@ -108,22 +108,25 @@ static int64_t ms_of(const json_t *f, const char *name)
 /* The digest of one user from the loaded sources. */
 static json_t *digest_of(const struct digest_src *src, const char *user)
 {
-	json_t *warn = json_array(), *open = json_array(), *raised = json_array();
-	json_t *cured = json_array(), *x;
+	json_t *warn = json_array(), *open = json_array();
+	json_t *raised = json_array(), *cured = json_array(), *x;
 	size_t i, yellow = 0, red = 0;
 
 	json_array_foreach(src->warnings, i, x) {
 		if (!names(x, user))
 			continue;
 		json_array_append(warn, x);
-		if (!strcmp(json_string_value(json_object_get(x, "color")) ?: "",
-			    "red"))
+		const char *color = json_string_value(json_object_get(x,
+								      "color"));
+
+		if (color && !strcmp(color, "red"))
 			red++;
 		else
 			yellow++;
 	}
 	json_array_foreach(src->findings, i, x) {
-		int64_t detected = ms_of(x, "detected"), gone = ms_of(x, "cured");
+		int64_t detected = ms_of(x, "detected");
+		int64_t gone = ms_of(x, "cured");
 
 		if (!names(x, user) || detected > src->at)
 			continue;
@@ -209,7 +212,8 @@ int cases_digest(struct cases *c, const char *date, const char *user,
 	src.since = src.at - DAY_MS;
 	rc = digest_load(c, s, &src, err);
 	json_array_foreach(src.users, i, u) {
-		const char *name = json_string_value(json_object_get(u, "name"));
+		const char *name =
+			json_string_value(json_object_get(u, "name"));
 		char key[16 + USER_NAME_MAX];
 
 		if (rc || !name || (user && strcmp(user, name)))
@@ -237,6 +241,21 @@ struct publish_ctx {
 	size_t users;
 };
 
+/* Logs one line per person with the counts of their digest only. */
+static void log_counts(const char *user, const json_t *counts)
+{
+	log_info("digest", "digest composed",
+		 "user=%s yellow=%" JSON_INTEGER_FORMAT
+		 " red=%" JSON_INTEGER_FORMAT " open=%" JSON_INTEGER_FORMAT
+		 " raised=%" JSON_INTEGER_FORMAT
+		 " cured=%" JSON_INTEGER_FORMAT, user,
+		 json_integer_value(json_object_get(counts, "yellow")),
+		 json_integer_value(json_object_get(counts, "red")),
+		 json_integer_value(json_object_get(counts, "open")),
+		 json_integer_value(json_object_get(counts, "raised")),
+		 json_integer_value(json_object_get(counts, "cured")));
+}
+
 static int publish_tx(void *ctx, struct store *s, struct error *err)
 {
 	struct publish_ctx *p = ctx;
@@ -253,7 +272,8 @@ static int publish_tx(void *ctx, struct store *s, struct error *err)
 		rc = digest_load(p->c, s, &src, err);
 	ledger_size(p->c->ledger, &size, NULL);
 	json_array_foreach(src.users, i, u) {
-		const char *name = json_string_value(json_object_get(u, "name"));
+		const char *name =
+			json_string_value(json_object_get(u, "name"));
 		char key[16 + USER_NAME_MAX];
 		json_t *d, *n;
 		char *text;
@@ -269,17 +289,7 @@ static int publish_tx(void *ctx, struct store *s, struct error *err)
 			  : error_set(err, CT_ENOMEM, "out of memory");
 		n = json_object_get(d, "counts");
 		if (rc == 0)
-			log_info("digest", "digest composed",
-				 "user=%s yellow=%" JSON_INTEGER_FORMAT
-				 " red=%" JSON_INTEGER_FORMAT
-				 " open=%" JSON_INTEGER_FORMAT
-				 " raised=%" JSON_INTEGER_FORMAT
-				 " cured=%" JSON_INTEGER_FORMAT, name,
-				 json_integer_value(json_object_get(n, "yellow")),
-				 json_integer_value(json_object_get(n, "red")),
-				 json_integer_value(json_object_get(n, "open")),
-				 json_integer_value(json_object_get(n, "raised")),
-				 json_integer_value(json_object_get(n, "cured")));
+			log_counts(name, n);
 		p->users += rc == 0;
 		free(text);
 		json_decref(d);

@@ -121,7 +121,7 @@ int integrity_project(struct cases *c, struct store *s, const struct rec *r,
 		      struct error *err)
 {
 	json_t *problems = json_object_get(r->fields, "problems");
-	json_t *ids = json_array(), *id, *extra;
+	json_t *ids, *id, *extra;
 	struct admin_ctx admin = { "" };
 	char detail[512];
 	size_t i;
@@ -129,6 +129,7 @@ int integrity_project(struct cases *c, struct store *s, const struct rec *r,
 
 	if (!r->fields)
 		return 0;
+	ids = json_array();
 	rc = store_user_list(s, find_admin, &admin, err);
 	if (rc == 0)
 		rc = missing_blobs(c, s, r, problems, admin.name, err);
@@ -193,9 +194,10 @@ int cases_integrity_record(struct cases *c, const json_t *problems,
 	json_array_foreach(problems, i, p)
 		if (i < VERIFY_PROBLEMS_MAX && json_is_string(p))
 			json_array_append(kept, p);
-	fields = json_pack("{s:b, s:I, s:o}", "ok", json_array_size(problems) == 0,
-			   "count", (json_int_t)json_array_size(problems),
-			   "problems", kept);
+	fields = json_pack("{s:b, s:I, s:o}", "ok",
+			   json_array_size(problems) == 0, "count",
+			   (json_int_t)json_array_size(problems), "problems",
+			   kept);
 	rec.fields = fields;
 	rc = ledger_append(c->ledger, &rec, &receipt, err);
 	if (rc == 0)

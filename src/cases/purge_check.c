@@ -83,8 +83,9 @@ static int32_t counted_day(const json_t *row)
 	return day_of_ms(json_integer_value(ingested));
 }
 
-static int raise(struct cases *c, struct store *s, const struct rec *r,
-		 const char *detail, struct error *err)
+static int raise_purge_finding(struct cases *c, struct store *s,
+			       const struct rec *r, const char *detail,
+			       struct error *err)
 {
 	json_t *extra = json_pack("{s:s, s:s, s:I}", "detail", detail,
 				  "kind", r->kind, "target",
@@ -139,7 +140,7 @@ static int check_purge(struct cases *c, struct store *s, const struct rec *r,
 		return 0;
 	snprintf(detail, sizeof(detail), "purge under rule '%s': %s",
 		 rule ? rule : "", why);
-	return raise(c, s, r, detail, err);
+	return raise_purge_finding(c, s, r, detail, err);
 }
 
 int purge_check(struct cases *c, struct store *s, const struct rec *r,
@@ -157,6 +158,6 @@ int purge_check(struct cases *c, struct store *s, const struct rec *r,
 						     "approved_by"));
 	if (approver && approver[0] && strcmp(approver, r->actor))
 		return 0;
-	return raise(c, s, r, "expunge of case evidence without another "
-		     "person's approval", err);
+	return raise_purge_finding(c, s, r, "expunge of case evidence without "
+				   "another person's approval", err);
 }

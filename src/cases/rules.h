@@ -14,8 +14,8 @@
 struct finding_rule {
 	const char *code;
 	const char *severity;     /* "major" or "minor" */
-	const char *scope;        /* "case", or "store" for findings of no case */
-	const char *basis;        /* the article cited, e.g. 行政许可法第三十八条 */
+	const char *scope;        /* "case", or "store" for no case */
+	const char *basis;        /* the article, e.g. 行政许可法第三十八条 */
 	const char *statement_zh; /* the rule in plain words */
 	const char *statement_en;
 	const char *responsible;  /* who is named responsible */

@@ -146,7 +146,8 @@ void rules_eval_required(const struct case_state *cs,
 				continue;
 			end = !strcmp(by, "service") ? first_service(cs)
 						     : first_of(cs, by);
-			if (!end || !when_holds(cs, json_object_get(req, "when")) ||
+			if (!end ||
+			    !when_holds(cs, json_object_get(req, "when")) ||
 			    last_of(cs, code))
 				continue;
 			add_finding(&e, "missing-record", end, code,
@@ -249,7 +250,7 @@ static void eval_legal_review(struct rules_eval *e)
 				     : "the legal review disagrees");
 }
 
-/* --- remedies (art. 38) ---------------------------------------------------- */
+/* --- remedies (art. 38) --------------------------------------------------- */
 
 /*
  * Whether a remedies clause names administrative reconsideration and a
@@ -283,7 +284,8 @@ static int remedies_printed(const struct case_state *cs, const struct rec *r)
 {
 	for (size_t i = 0; i < cs->n; i++) {
 		const json_t *f = cs->recs[i].fields;
-		const char *doc = json_string_value(json_object_get(f, "document"));
+		const char *doc =
+			json_string_value(json_object_get(f, "document"));
 		json_t *source = json_object_get(f, "source");
 
 		if (!f || strcmp(cs->recs[i].kind, "document-issue") || !doc ||
@@ -325,7 +327,7 @@ static const char *handler_name(const struct case_state *cs)
 	return p ? p->actor : NULL;
 }
 
-/* --- hearings (arts. 47, 48) ------------------------------------------------ */
+/* --- hearings (arts. 47, 48) ---------------------------------------------- */
 
 static int32_t deadline_day(const json_t *d)
 {
@@ -350,7 +352,8 @@ static void eval_hearings(struct rules_eval *e)
 	const struct rec *notice = first_of(cs, "hearing-notice");
 	const json_t *hearing = json_object_get(e->deadlines, "hearing");
 	const json_t *noticed = json_object_get(e->deadlines, "hearing_notice");
-	const char *state = json_string_value(json_object_get(hearing, "state"));
+	const char *state =
+		json_string_value(json_object_get(hearing, "state"));
 	int32_t due = deadline_day(hearing);
 
 	if (!cs->licence)
