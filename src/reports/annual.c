@@ -150,6 +150,7 @@ static int annual_case(void *ctx, const json_t *summary)
 	if (rc == 0)
 		rc = report_case_findings(an->c, id, findings, an->err);
 	if (rc == 0) {
+		report_apply_corrections(shown, INT64_MAX);
 		row = json_object_get(an->rows, code);
 		if (!row) {
 			row = new_row(code, json_string_value(json_object_get(

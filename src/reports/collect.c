@@ -159,6 +159,50 @@ static json_t *rows_of(json_t *table, const char *key_name,
 
 /* --- one case ------------------------------------------------------------ */
 
+static json_t *record_by_seq(const json_t *records, json_int_t seq)
+{
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(records, i, r)
+		if (json_integer_value(json_object_get(r, "seq")) == seq)
+			return r;
+	return NULL;
+}
+
+void report_apply_corrections(json_t *shown, json_int_t last)
+{
+	json_t *records = json_object_get(shown, "records"), *r;
+	size_t i;
+
+	/* A record superseded only by what the cut leaves out is in force. */
+	json_array_foreach(records, i, r)
+		if (json_integer_value(json_object_get(r, "superseded_by")) >
+		    last)
+			json_object_del(r, "superseded_by");
+	json_array_foreach(records, i, r) {
+		json_t *root = r, *fields = json_object_get(r, "fields");
+
+		if (strcmp(json_string_value(json_object_get(r, "kind")) ?: "",
+			   "correction") ||
+		    json_object_get(r, "superseded_by") ||
+		    json_integer_value(json_object_get(r, "seq")) > last)
+			continue;
+		/* Follow the chain of corrections down to the record itself. */
+		while (root && !strcmp(json_string_value(json_object_get(
+					       root, "kind")) ?: "",
+				       "correction"))
+			root = record_by_seq(records, json_integer_value(
+				json_object_get(root, "supersedes")));
+		if (!root || !json_is_object(json_object_get(fields, "fields")))
+			continue;
+		json_object_set(root, "fields", json_object_get(fields,
+								"fields"));
+		json_object_del(root, "superseded_by");
+		json_object_set(r, "superseded_by", json_object_get(root, "seq"));
+	}
+}
+
 const json_t *report_first_record(const json_t *shown, const char *kind)
 {
 	json_t *r;
@@ -392,6 +436,10 @@ static void count_finding(struct collect *co, const json_t *f,
 	const char *state = json_is_null(json_object_get(f, "cured"))
 				    ? "open"
 				    : "cured";
+	const char *severity = json_string_value(json_object_get(f,
+								 "severity"));
+	const char *level = severity && !strcmp(severity, "major") ? "major"
+								   : "minor";
 
 	if (!json_object_get(co->code_info, code))
 		json_object_set_new(co->code_info, code, json_pack(
@@ -403,8 +451,10 @@ static void count_finding(struct collect *co, const json_t *f,
 	report_count(co->codes, code, state, 1);
 	report_count(co->f_units, unit ? unit : case_unit, "total", 1);
 	report_count(co->f_units, unit ? unit : case_unit, state, 1);
+	report_count(co->f_units, unit ? unit : case_unit, level, 1);
 	report_count(co->f_officers, who ? who : "-", "total", 1);
 	report_count(co->f_officers, who ? who : "-", state, 1);
+	report_count(co->f_officers, who ? who : "-", level, 1);
 	bump(co->f_totals, "total");
 	bump(co->f_totals, state);
 	if (!strcmp(code, "late-av-upload"))
@@ -490,6 +540,7 @@ static int collect_case(void *ctx, const json_t *summary)
 		rc = report_case_findings(co->c, id, findings, co->err);
 	if (rc)
 		goto out;
+	report_apply_corrections(shown, INT64_MAX);
 	unit = report_case_unit(co->staff, shown);
 	if (co->q->unit && strcmp(co->q->unit, unit))
 		goto out;

@@ -27,6 +27,13 @@ const char *report_case_unit(const json_t *staff, const json_t *shown);
 void report_count(json_t *table, const char *key, const char *name,
 		  json_int_t n);
 
+/*
+ * Folds each correction in force into the record it corrects, as far as
+ * seq last: the record gets the corrected fields and the correction is
+ * marked superseded. A record superseded only after last is in force.
+ */
+void report_apply_corrections(json_t *shown, json_int_t last);
+
 /* The first record of kind in force (not superseded, content kept). */
 const json_t *report_first_record(const json_t *shown, const char *kind);
 

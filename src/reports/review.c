@@ -390,6 +390,33 @@ static const char *grade_of(const json_t *std, json_int_t total, int vetoed)
 	return last;
 }
 
+/*
+ * Keeps only the findings detected by the time the seal was recorded, so
+ * that the sheet of an archived file does not change afterwards.
+ */
+static void keep_sealed_findings(const json_t *shown, const json_t *seal,
+				 json_t *findings)
+{
+	json_int_t seq = json_integer_value(json_object_get(seal, "seq"));
+	const char *recorded = NULL;
+	int64_t sealed_ms;
+	json_t *r;
+	size_t i;
+
+	json_array_foreach(json_object_get(shown, "records"), i, r)
+		if (json_integer_value(json_object_get(r, "seq")) == seq)
+			recorded = json_string_value(json_object_get(
+				r, "recorded"));
+	if (!recorded || cases_time_parse(recorded, &sealed_ms) != 0)
+		return;
+	/* The rendering is to the second; a finding of that second stays. */
+	sealed_ms += 999;
+	for (i = json_array_size(findings); i-- > 0;)
+		if (json_integer_value(json_object_get(json_array_get(findings, i),
+						       "detected")) > sealed_ms)
+			json_array_remove(findings, i);
+}
+
 /* Keeps only the records the last seal covers (seq <= covers.last). */
 static void keep_sealed(json_t *shown, const json_t *seal)
 {
@@ -465,8 +492,13 @@ int reports_review(struct access *a, const char *case_id, json_t **out,
 	seal = json_array_get(json_object_get(seals, "items"),
 			      json_array_size(json_object_get(seals, "items")) -
 				      1);
-	if (seal)
+	if (seal) {
+		keep_sealed_findings(shown, seal, findings);
 		keep_sealed(shown, seal);
+	}
+	report_apply_corrections(shown, seal ? json_integer_value(
+		json_object_get(json_object_get(seal, "covers"), "last"))
+					     : INT64_MAX);
 	rc = (struct review_ctx){ shown, findings, staff, cases_laws(c),
 				  json_object_get(seals, "items"), NULL };
 	rc.decision = report_first_record(shown, "decision");

@@ -18,6 +18,7 @@ static const char *const handled_cols[][2] = {
 
 static const char *const finding_cols[][2] = {
 	{ "total", "合计" }, { "open", "未纠正" }, { "cured", "已纠正" },
+	{ "major", "严重" }, { "minor", "一般" },
 };
 
 static json_t *columns(const char *const (*cols)[2], size_t n)
@@ -141,6 +142,7 @@ static json_t *deadline_table(const json_t *report)
 static void finding_tables(const json_t *report, json_t *out)
 {
 	const json_t *f = json_object_get(report, "findings");
+	size_t ncols = ARRAY_SIZE(finding_cols);
 	json_t *t, *row, *cols;
 	size_t i;
 
@@ -168,24 +170,26 @@ static void finding_tables(const json_t *report, json_t *out)
 	}
 	json_array_append_new(out, t);
 	t = table("findings_by_unit", "发现问题（按科室）", "科室",
-		  columns(finding_cols, 3));
-	add_rows(t, json_object_get(f, "by_unit"), "unit", finding_cols, 3);
+		  columns(finding_cols, ncols));
+	add_rows(t, json_object_get(f, "by_unit"), "unit", finding_cols,
+		 ncols);
 	json_array_append_new(out, t);
 	t = table("findings_by_officer", "发现问题（按责任人）", "责任人",
 		  json_pack("[[s, s]]", "unit", "科室"));
-	cols = columns(finding_cols, 3);
+	cols = columns(finding_cols, ncols);
 	json_array_extend(json_object_get(t, "columns"), cols);
 	json_decref(cols);
-	json_array_foreach(json_object_get(f, "by_officer"), i, row)
+	json_array_foreach(json_object_get(f, "by_officer"), i, row) {
+		json_t *cells = json_pack("[O]", json_object_get(row, "unit"));
+
+		for (size_t j = 0; j < ncols; j++)
+			json_array_append_new(cells, json_integer(
+				json_integer_value(json_object_get(
+					row, finding_cols[j][0]))));
 		add_row(t, json_string_value(json_object_get(row, "user")) ?: "",
 			json_string_value(json_object_get(row, "label")) ?: "",
-			json_pack("[O, I, I, I]", json_object_get(row, "unit"),
-				  json_integer_value(json_object_get(row,
-								     "total")),
-				  json_integer_value(json_object_get(row,
-								     "open")),
-				  json_integer_value(json_object_get(row,
-								     "cured"))));
+			cells);
+	}
 	json_array_append_new(out, t);
 }
 

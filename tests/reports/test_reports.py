@@ -189,6 +189,21 @@ class ReportTest(WorkflowTest):
             self.assertEqual(av["over_24h"], "1")
             self.assertEqual(av["late_av_upload"], "1")
 
+    def test_corrected_decision_counts(self):
+        [decision] = [r for r in self.show(self.granted)["records"] if r["kind"] == "decision"]
+        fields = dict(decision["fields"], result="partial")
+        fields.pop("number", None)
+        r = self.ct("record", "correct", str(decision["seq"]), "--reason", "部分准予",
+                    "--fields", self.fields_file(fields), "--as", "zhang.head")
+        self.assertEqual(r.code, 0, r)
+        rows = self.csv_rows(self.report("csv"))
+        handled = {r["key"]: r["value"] for r in rows if r["section"] == "handled"}
+        self.assertEqual(handled["partly_granted"], "1")
+        self.assertEqual(handled["granted"], "1")
+        result = {r["key"]: r["value"] for r in rows
+                  if r["section"] == "cases" and r["measure"] == "result"}
+        self.assertEqual(result[self.granted], "部分准予")
+
     def test_html_escapes_and_has_svg(self):
         with open(self.report("html"), encoding="utf-8") as f:
             text = f.read()
