@@ -12,7 +12,9 @@
  * The evaluation and the digests also run at start once their hour has
  * passed, because the server may have been down at that hour. Each task
  * runs at most once per day per process; a failure is logged and tried
- * again at the next minute sweep.
+ * again at the next minute sweep. The tasks share the sweeper's thread,
+ * so a verify that re-hashes many blobs delays the minute sweeps behind
+ * it.
  */
 #include "common/common.h"
 
