@@ -541,9 +541,10 @@ static int cmp_commitment(const void *key, const void *elem);
 
 /*
  * Reads what one restore entry names as lost, from its own content,
- * which must match its commitment: the content of entries in a range
- * before it, and files of entries before it. Returns 1 when its content
- * is missing, which a later restore may explain.
+ * which must match its commitment: the content of the entries recovered
+ * right before it, and files of those entries. A restore appends its
+ * entry at once, so the range must end at its own seq. Returns 1 when
+ * its content is missing, which a later restore may explain.
  */
 static int load_restore(struct vctx *v, uint64_t seq)
 {
@@ -569,9 +570,10 @@ static int load_restore(struct vctx *v, uint64_t seq)
 	from = (uint64_t)json_integer_value(json_object_get(range, "from"));
 	to = (uint64_t)json_integer_value(json_object_get(range, "to"));
 	blobs = json_object_get(doc, "lost_blobs");
-	if (!doc || !json_is_object(range) || from > to || to > seq) {
+	if (!doc || !json_is_object(range) || from > to || to != seq) {
 		problem(v, "restore %" PRIu64 ": its content does not match its "
-			"commitment or names no earlier lost range", seq);
+			"commitment or names a lost range that does not end "
+			"right before it", seq);
 		goto out;
 	}
 	if (to > from && add_ref(&v->lost_ranges, &v->nlostr, &v->caplostr,
@@ -582,7 +584,7 @@ static int load_restore(struct vctx *v, uint64_t seq)
 		json_int_t s = json_integer_value(json_object_get(b, "seq"));
 		const char *h = json_string_value(json_object_get(b, "hash"));
 
-		if (h && s >= 0 && (uint64_t)s < seq)
+		if (h && s >= 0 && (uint64_t)s >= from && (uint64_t)s < to)
 			add_ref(&v->lost_blobs, &v->nlostb, &v->caplostb,
 				(uint64_t)s, h, 0);
 	}
