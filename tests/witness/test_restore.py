@@ -279,6 +279,8 @@ class TestRestore(RestoreTest):
         summary = json.loads(v.out.strip().splitlines()[-1])
         self.assertEqual(summary["lost_in_restore"]["content"], witness_size - backup_size)
         self.assertGreaterEqual(summary["lost_in_restore"]["blobs"], 1)
+        v = self.ct("verify", "--against", self.witness.url)
+        self.assertEqual(v.code, 0, v)
         entry = self.ok("record", "show", str(restore_seq)).json
         self.assertEqual(entry["entry"]["kind"], "restore")
         self.assertEqual(entry["fields"]["reason"], "服务器硬盘损坏")
