@@ -246,6 +246,7 @@ class TestRestore(RestoreTest):
         # After the backup: records of the case with scans (case-linked, so
         # the witness gets them) and window footage of no case (not sent).
         accepted = self.accept(self.case)
+        late_case = self.new_case()
         scanned = self.add(self.case, "note", {"text": "现场照片补充"}, "li.handler", attach=2)
         seg = self.segment(1)
         self.push()
@@ -292,7 +293,10 @@ class TestRestore(RestoreTest):
         recs = {x["seq"]: x for x in shown["records"]}
         self.assertTrue(recs[scanned["seq"]].get("lost"), recs[scanned["seq"]])
         self.assertIsNone(recs[scanned["seq"]]["fields"])
-        self.assertEqual(self.ok("case", "list", "--json").code, 0)
+        listed = self.ok("case", "list", "--json").json
+        self.assertIn(late_case, json.dumps(listed, ensure_ascii=False))
+        late = self.show(late_case)
+        self.assertTrue(late["records"][0].get("lost"), late["records"][0])
 
         # A recovered file is whole; the store serves and the witness
         # cosigns its next checkpoint, which extends what it holds.
