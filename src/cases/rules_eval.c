@@ -158,11 +158,13 @@ void rules_eval_required(const struct case_state *cs,
 
 /* --- hearing rights (art. 47) ------------------------------------------- */
 
-/* Whether the applicant was told of the right to a hearing before r. */
-static int hearing_right_told(const struct case_state *cs,
-			      const struct rec *before)
+/*
+ * Whether the case records telling of the right to a hearing: a
+ * hearing-rights notice (听证告知书), or a rights notice listing 听证.
+ */
+static int hearing_right_told(const struct case_state *cs)
 {
-	for (size_t i = 0; i < cs->n && &cs->recs[i] != before; i++) {
+	for (size_t i = 0; i < cs->n; i++) {
 		const struct rec *r = &cs->recs[i];
 		json_t *right;
 		size_t j;
@@ -198,7 +200,7 @@ static void eval_rights_notice(struct rules_eval *e)
 	if (!json_is_true(json_object_get(cs->matter, "hearing")) &&
 	    !first_of(cs, "interested-party-notice"))
 		return;
-	if (hearing_right_told(cs, NULL))
+	if (hearing_right_told(cs))
 		return;
 	add_finding(e, "missing-rights-notice", end, "", end->ts_ms, end->actor,
 		    json_is_true(json_object_get(cs->matter, "hearing"))
@@ -350,6 +352,7 @@ static void eval_hearings(struct rules_eval *e)
 	const struct case_state *cs = e->cs;
 	const struct rec *held = first_of(cs, "hearing-record");
 	const struct rec *notice = first_of(cs, "hearing-notice");
+	const struct rec *last_notice = last_of(cs, "hearing-notice");
 	const json_t *hearing = json_object_get(e->deadlines, "hearing");
 	const json_t *noticed = json_object_get(e->deadlines, "hearing_notice");
 	const char *state =
@@ -368,11 +371,12 @@ static void eval_hearings(struct rules_eval *e)
 			    day_start_ms(due + 1), handler_name(cs),
 			    "hearing not held within 20 working days of the "
 			    "request");
-	if (notice &&
+	/* evaluate.c counts the 7 days back from the last notice's hearing. */
+	if (last_notice &&
 	    !strcmp(json_string_value(json_object_get(noticed, "state")) ?: "",
 		    "late"))
-		add_finding(e, "late-hearing", notice, "notice", notice->ts_ms,
-			    notice->actor,
+		add_finding(e, "late-hearing", last_notice, "notice",
+			    last_notice->ts_ms, handler_name(cs),
 			    "hearing notice given less than 7 days before");
 }
 
