@@ -418,6 +418,14 @@ class TestRestore(RestoreTest):
         self.assertEqual(self.ct("verify").code, 0)
 
 
+class TestRestoreStandard(RestoreTest):
+    """The same restore on a store of the standard mode (SHA-256, Ed25519)."""
+
+    crypto = "standard"
+    blob_path = TestRestore.blob_path
+    test_restore_standard_store = TestRestore.test_restore_recovers_entries_names_losses
+
+
 class TestRefusals(RestoreTest):
 
     def test_restore_refuses_newer_backup(self):
