@@ -203,6 +203,17 @@ class RestoreTest(workflow.WorkflowTest):
         self.ok("backup", "--to", path)
         return path
 
+    def case_video(self, n):
+        """Body-camera video of the case, which the witness is sent."""
+        path = os.path.join(self.tmp, "video-%d.mp4" % n)
+        with open(path, "wb") as f:
+            f.write(b"body camera video %d " % n + os.urandom(4096))
+        r = self.ok("media", "ingest", path, "--type", "video", "--device", "BWC-7",
+                    "--case", self.case, "--officer", "li.handler", "--as", "li.handler",
+                    "--json")
+        [item] = r.json["items"]
+        return item
+
     def segment(self, n):
         """Window surveillance of no case, which the witness is not sent."""
         path = os.path.join(self.tmp, "seg-%d.bin" % n)
@@ -249,6 +260,7 @@ class TestRestore(RestoreTest):
         late_case = self.new_case()
         scanned = self.add(self.case, "note", {"text": "现场照片补充"}, "li.handler", attach=2)
         seg = self.segment(1)
+        video = self.case_video(1)
         self.push()
         witness_size = self.size()
         self.lose_disk()
@@ -264,6 +276,7 @@ class TestRestore(RestoreTest):
         got = {b["hash"] for b in rep["blobs_recovered"]}
         for a in scanned["attachments"]:
             self.assertIn(a["hash"], got)
+        self.assertIn(video["hash"], got)
         gone = {b["hash"]: b for b in rep["lost_blobs"]}
         self.assertIn(seg["hash"], gone)
         self.assertEqual(gone[seg["hash"]]["seq"], seg["seq"])
@@ -302,6 +315,8 @@ class TestRestore(RestoreTest):
         # cosigns its next checkpoint, which extends what it holds.
         for a in scanned["attachments"]:
             self.assertTrue(os.path.exists(self.blob_path(a["hash"])))
+        self.assertTrue(os.path.exists(self.blob_path(video["hash"])))
+        self.assertFalse(os.path.exists(self.blob_path(seg["hash"])))
         self.add(self.case, "note", {"text": "恢复后的记录"}, "li.handler")
         pushed = self.push()
         self.assertGreaterEqual(pushed, restore_seq + 2)
