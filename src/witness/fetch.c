@@ -60,6 +60,7 @@ int fetch_new(const char *base_url, const char *origin, struct fetch **out,
 	      struct error *err)
 {
 	static int global_done;
+	const char *host;
 	struct fetch *f;
 	size_t n;
 
@@ -72,6 +73,12 @@ int fetch_new(const char *base_url, const char *origin, struct fetch **out,
 				 "give its base, such as "
 				 "http://witness.example:8443", base_url ?
 				 base_url : "");
+	/* A user or password in the URL would reach the log and errors. */
+	host = strstr(base_url, "://") + 3;
+	if (memchr(host, '@', strcspn(host, "/")))
+		return error_set(err, CT_EINVAL, "the witness URL carries a "
+				 "user or password; give the witness's URL "
+				 "without them");
 	if (!global_done) {
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 			return error_set(err, CT_EIO, "cannot start libcurl");

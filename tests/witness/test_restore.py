@@ -531,6 +531,13 @@ class TestRefusals(RestoreTest):
         self.assertIn("cannot reach the witness", r.err)
         self.assert_not_a_store(self.dir)
 
+        r = ctest.run("restore", "--from", backup, "--witness",
+                      self.witness.url.replace("//", "//ops:s3cret@"),
+                      "--dir", self.dir, "--reason", "x")
+        self.assertEqual(r.code, 2, r)
+        self.assertNotIn("s3cret", r.err)
+        self.assertIn("user or password", r.err)
+
         r = ctest.run("restore", "--from", backup, "--witness", self.witness.url,
                       "--dir", self.dir)
         self.assertEqual(r.code, 2, r)
