@@ -5,9 +5,9 @@
  * and red warnings at that moment, the findings open then where they are
  * responsible or superior, and the findings raised or cured in the 24
  * hours before. The server stores each day's digests in the "digest"
- * namespace of the kv projection (key "D/user"). A rebuild empties that
- * table, and composing again from the log gives the same content but for
- * records corrected since.
+ * namespace of the kv projection (key "D/user"). They record what was
+ * composed at the time, which the log cannot reproduce, so a rebuild
+ * keeps them (digest_rows_save, digest_rows_restore).
  */
 #include "common/common.h"
 
@@ -326,14 +326,14 @@ struct evaluate_ctx {
 	size_t count;
 };
 
-static int evaluate_tx(void *ctx, struct store *s, struct error *err)
+int evaluate_all_cases(struct cases *c, struct store *s, int64_t now_ms,
+		       size_t *count, struct error *err)
 {
-	struct evaluate_ctx *ev = ctx;
 	struct store_case_filter f = { .due_by = STORE_NO_DAY, .limit = 500 };
 	json_t *ids = json_array(), *id;
 	uint64_t total = 0;
-	size_t i;
-	int rc = project_catch_up(ev->c, s, err);
+	size_t i, n = 0;
+	int rc = 0;
 
 	while (rc == 0) {
 		rc = store_case_list(s, &f, add_case_id, ids, &total, err);
@@ -346,19 +346,67 @@ static int evaluate_tx(void *ctx, struct store *s, struct error *err)
 
 		if (rc)
 			break;
-		slot = state_get(ev->c, s, json_string_value(id), err);
+		slot = state_get(c, s, json_string_value(id), err);
 		if (!slot) {
 			rc = err->code ? err->code : CT_EIO;
 			break;
 		}
-		rc = case_project(ev->c, s, &slot->cs, ev->now_ms, err);
+		rc = case_project(c, s, &slot->cs, now_ms, err);
 		if (rc)
 			state_drop(slot);
 		else
-			slot->evaluated_day = day_of_ms(ev->now_ms);
-		ev->count += rc == 0;
+			slot->evaluated_day = day_of_ms(now_ms);
+		n += rc == 0;
 	}
 	json_decref(ids);
+	if (count)
+		*count = n;
+	return rc;
+}
+
+static int evaluate_tx(void *ctx, struct store *s, struct error *err)
+{
+	struct evaluate_ctx *ev = ctx;
+	int rc = project_catch_up(ev->c, s, err);
+
+	return rc ? rc
+		  : evaluate_all_cases(ev->c, s, ev->now_ms, &ev->count, err);
+}
+
+/* --- stored digests across a rebuild --------------------------------------- */
+
+static int save_row(void *ctx, const char *key, uint64_t seq,
+		    const char *body, size_t len)
+{
+	json_array_append_new(ctx, json_pack("{s:s, s:I, s:s%}", "key", key,
+					     "seq", (json_int_t)seq, "body",
+					     body, len));
+	return 0;
+}
+
+int digest_rows_save(struct store *s, json_t *rows, struct error *err)
+{
+	return store_kv_scan(s, NS_DIGEST, "", false, 0, 0, save_row, rows,
+			     NULL, err);
+}
+
+int digest_rows_restore(struct store *s, const json_t *rows,
+			struct error *err)
+{
+	json_t *row;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(rows, i, row) {
+		if (rc)
+			break;
+		rc = store_kv_put(s, NS_DIGEST,
+				  json_string_value(json_object_get(row, "key")),
+				  (uint64_t)json_integer_value(
+					  json_object_get(row, "seq")),
+				  json_string_value(json_object_get(row, "body")),
+				  err);
+	}
 	return rc;
 }
 

@@ -177,6 +177,21 @@ int warnings_collect(struct cases *c, struct store *s,
 #define KIND_VERIFY_RESULT "verify-result"
 int is_verify_kind(const char *kind);
 int integrity_project(struct cases *c, struct store *s, const struct rec *r,
+
+/*
+ * Evaluates every case, closed ones included, at now_ms (writer lock
+ * held); *count (may be NULL) gets the number evaluated. The daily
+ * evaluation and the rebuild use it, so both see the same findings.
+ */
+int evaluate_all_cases(struct cases *c, struct store *s, int64_t now_ms,
+		       size_t *count, struct error *err);
+
+/* Keeps the stored digests (digest.c) across a rebuild's clear: rows
+ * gets {key, seq, body} of each, which restore puts back. */
+int digest_rows_save(struct store *s, json_t *rows, struct error *err);
+int digest_rows_restore(struct store *s, const json_t *rows,
+			struct error *err);
+
 		      struct error *err);
 /* Raises purge-without-rule for a purge or expunge entry that no rule
  * covers (purge_check.c); 0 for entries of other kinds. */

@@ -399,22 +399,29 @@ static int reload_calendar(struct cases *c, struct error *err)
 }
 
 /*
- * Evaluates every open case now and dumps the projections, clears them,
+ * Evaluates every case now and dumps the projections, clears them,
  * replays the whole log, evaluates again at the same moment and dumps
- * again, all in one transaction.
+ * again, all in one transaction. The stored digests are kept.
  */
 static int rebuild_tx(void *ctx, struct store *s, struct error *err)
 {
 	struct rebuild_ctx *rb = ctx;
 	struct sweep_ctx sc = { rb->c, s, ledger_now_ms(), 0, err };
+	json_t *digests = json_array();
 	int rc = project_catch_up(rb->c, s, err);
 
+	/* Every case, as the server's daily evaluation visits them. */
 	if (rc == 0)
-		rc = sweep_all(&sc);
+		rc = evaluate_all_cases(rb->c, s, sc.now_ms, NULL, err);
 	if (rc == 0)
 		rc = store_projection_dump(s, &rb->before, err);
 	if (rc == 0)
+		rc = digest_rows_save(s, digests, err);
+	if (rc == 0)
 		rc = store_projection_clear(s, err);
+	if (rc == 0)
+		rc = digest_rows_restore(s, digests, err);
+	json_decref(digests);
 	state_cache_clear(rb->c);
 	if (rc == 0)
 		rc = store_entry_count(s, &rb->entries, err);
@@ -423,7 +430,7 @@ static int rebuild_tx(void *ctx, struct store *s, struct error *err)
 	if (rc == 0)
 		rc = project_catch_up(rb->c, s, err);
 	if (rc == 0)
-		rc = sweep_all(&sc);
+		rc = evaluate_all_cases(rb->c, s, sc.now_ms, NULL, err);
 	if (rc == 0)
 		rc = store_projection_dump(s, &rb->after, err);
 	return rc;

@@ -299,6 +299,10 @@ class SupervisionApiTest(SupervisionCase):
         log = self.server.log()
         self.assertIn('msg="digest composed" user=li.handler', log)
         self.assertIn("daily evaluation finished", log)
+        r = self.ok("rebuild", "--json").json
+        self.assertTrue(r["match"], r)
+        d = self.ok("digest", "--json", "--user", "li.handler").json["items"][0]
+        self.assertTrue(d["stored"], "a rebuild keeps the stored digests")
 
 
 if __name__ == "__main__":
