@@ -194,9 +194,19 @@ static int check_options(const struct report_opts *o, int is_annual)
 {
 	if (!o->out)
 		return cli_usage("report", "--out FILE is missing");
+	if (is_annual && (o->from || o->to || o->unit))
+		return cli_usage("report", "annual counts a whole year of the "
+				 "bureau; give --year YEAR, not --from, --to "
+				 "or --unit");
+	if (is_annual && o->format && strcmp(o->format, "csv"))
+		return cli_usage("report", "annual is written as CSV only; "
+				 "--format '%s' is not supported", o->format);
 	if (is_annual)
 		return o->year ? 0 : cli_usage("report", "annual needs "
 					      "--year YEAR");
+	if (o->year)
+		return cli_usage("report", "--year belongs to 'report annual'; "
+				 "give --from and --to for a period");
 	if (!o->from || !o->to)
 		return cli_usage("report", "--from DATE and --to DATE are "
 				 "needed");

@@ -349,6 +349,11 @@ class ReportTest(WorkflowTest):
         self.assertEqual(int(total["received"]), len(this_year))
         r = self.ct("report", "annual", "--year", "1999", "--out", out, "--as", "zhang.head")
         self.assertEqual(r.code, 2, r)
+        self.assertIn("year '1999' is out of range", r.err)
+        r = self.ct("report", "annual", "--year", str(year), "--format", "pdf", "--out", out,
+                    "--as", "zhang.head")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("CSV only", r.err)
 
 
 class ReportApiTest(WorkflowTest):
