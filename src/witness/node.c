@@ -26,6 +26,15 @@
 
 #define ALARM_NS "alarm"
 #define SEEN_NS "alarm-seen"
+/*
+ * Entries past the size cosigned last wait as named rows, keyed by their
+ * zero-padded seq, until a checkpoint covers them: only then do they
+ * join the entries and the tree, which never change. A pending entry
+ * may be replaced, so that a forked copy that pushed first cannot keep
+ * the log from pushing its own.
+ */
+#define PENDING_NS "pending"
+#define NULL_ROW skip_row
 #define LOGS_MAX 64
 
 struct wlog {
@@ -361,12 +370,46 @@ static struct wlog *find_log(struct witness_node *w, const char *origin)
 
 /* ---- The log's state ---- */
 
+static int skip_row(void *ctx, const char *key, uint64_t seq,
+		    const char *body, size_t len)
+{
+	(void)ctx;
+	(void)key;
+	(void)seq;
+	(void)body;
+	(void)len;
+	return 0;
+}
+
+static int add_row(void *ctx, const char *key, uint64_t seq,
+		   const char *body, size_t len)
+{
+	(void)key;
+	(void)seq;
+	json_array_append_new(ctx, json_stringn(body, len));
+	return 0;
+}
+
+/* Reads the pending entries (base64 strings) in seq order. */
+static int pending_load(struct wlog *g, json_t **out, struct error *err)
+{
+	*out = json_array();
+	return store_kv_scan(g->s, PENDING_NS, "", false, 0, 0, add_row, *out,
+			     NULL, err);
+}
+
+static void pending_key(uint64_t seq, char out[24])
+{
+	snprintf(out, 24, "%020" PRIu64, seq);
+}
+
 struct wstate {
 	int have;          /* a checkpoint was cosigned */
 	uint64_t size;     /* its size */
 	uint8_t root[HASH_LEN];
 	int64_t ts_ms;
-	uint64_t held;     /* entries held */
+	uint64_t entries;  /* entries kept: those the witness cosigned */
+	uint64_t held;     /* entries kept plus the pending tail */
 };
 
 static int meta_u64(struct store *s, const char *key, uint64_t *v,
@@ -398,9 +441,13 @@ static int read_state(struct wlog *g, struct wstate *st, struct error *err)
 
 	memset(st, 0, sizeof(*st));
 	buf_init(&cp.note, 1 << 16);
-	rc = store_entry_count(g->s, &st->held, err);
+	rc = store_entry_count(g->s, &st->entries, err);
+	if (rc == 0)
+		rc = store_kv_scan(g->s, PENDING_NS, "", false, 0, 1, NULL_ROW,
+				   NULL, &st->held, err);
 	if (rc)
 		return rc;
+	st->held += st->entries;
 	rc = store_checkpoint_latest(g->s, &cp, NULL);
 	if (rc == CT_ENOTFOUND) {
 		buf_release(&cp.note);
@@ -522,10 +569,73 @@ static int parse_add(const char *body, size_t len, struct add_req *q,
 	return 0;
 }
 
-/* The root of the first size held entries. */
-static int held_root(struct wlog *g, uint64_t size, uint8_t out[HASH_LEN])
+struct emit_ctx {
+	struct store *s;
+	struct error *err;
+};
+
+static int emit_node(void *ctx, unsigned level, uint64_t index,
+		     const uint8_t hash[HASH_LEN])
 {
-	return merkle_root(g->alg, store_node_get, g->s, size, out);
+	struct emit_ctx *e = ctx;
+
+	return store_node_put(e->s, level, index, hash, e->err);
+}
+
+/*
+ * Computes the root of the first size entries held, size at least the
+ * entries kept: the stored tree plus pending entries. With keep, the
+ * pending entries it covers join the entries and the tree.
+ */
+static int held_root(struct wlog *g, const struct wstate *st, uint64_t size,
+		     int keep, uint8_t out[HASH_LEN], struct error *err)
+{
+	struct merkle_frontier f;
+	struct emit_ctx e = { g->s, err };
+	uint8_t *bytes = malloc(LEDGER_ENTRY_MAX + 4);
+	json_t *pending = NULL;
+	int rc = bytes ? 0 : CT_ENOMEM;
+
+	if (rc == 0 && size < st->entries)
+		rc = merkle_root(g->alg, store_node_get, g->s, size, out);
+	if (rc || size < st->entries)
+		goto out;
+	rc = merkle_frontier_load(&f, g->alg, store_node_get, g->s,
+				  st->entries);
+	if (rc == 0)
+		rc = pending_load(g, &pending, err);
+	for (uint64_t seq = st->entries; rc == 0 && seq < size; seq++) {
+		const char *text = json_string_value(
+			json_array_get(pending, seq - st->entries));
+		long n = text ? base64_decode(text, strlen(text), bytes,
+					      LEDGER_ENTRY_MAX + 4) : -1;
+		uint8_t leaf[HASH_LEN];
+		char key[24];
+
+		if (n <= 0) {
+			rc = error_set(err, CT_ECORRUPT, "pending entry %"
+				       PRIu64 " is missing or not base64",
+				       seq);
+			break;
+		}
+		merkle_leaf_hash(g->alg, bytes, (size_t)n, leaf);
+		if (!keep) {
+			rc = merkle_frontier_push(&f, leaf, NULL, NULL);
+			continue;
+		}
+		pending_key(seq, key);
+		rc = store_entry_put(g->s, seq, bytes, (size_t)n, err);
+		if (rc == 0)
+			rc = merkle_frontier_push(&f, leaf, emit_node, &e);
+		if (rc == 0)
+			rc = store_kv_delete(g->s, PENDING_NS, key, err);
+	}
+	if (rc == 0)
+		merkle_frontier_root(&f, out);
+out:
+	json_decref(pending);
+	free(bytes);
+	return rc;
 }
 
 static int cosign(struct witness_node *w, const char *text, size_t len,
@@ -572,7 +682,7 @@ static int add_locked(struct witness_node *w, struct wlog *g,
 		 * checkpoint does not extend what was cosigned.
 		 */
 		if (st.have && cp->size <= st.held &&
-		    held_root(g, cp->size, root) == 0 &&
+		    held_root(g, &st, cp->size, 0, root, NULL) == 0 &&
 		    memcmp(root, cp->root, HASH_LEN)) {
 			rc = raise_alarm(g, "fork", cp->size, &st, "the root "
 					 "does not match the entries held",
@@ -599,7 +709,7 @@ static int add_locked(struct witness_node *w, struct wlog *g,
 		return answer(r, 422, "the witness holds %" PRIu64 " entries "
 			      "of the %" PRIu64 " the checkpoint covers; push "
 			      "the entries first", st.held, cp->size);
-	rc = held_root(g, cp->size, root);
+	rc = held_root(g, &st, cp->size, 0, root, err);
 	if (rc)
 		return error_set(err, rc, "cannot compute the root of the "
 				 "entries held");
@@ -609,7 +719,10 @@ static int add_locked(struct witness_node *w, struct wlog *g,
 				 q->note_len, err);
 		return rc ? rc : answer_size(r, st.have ? st.size : 0);
 	}
-	rc = note_parse(q->note, q->note_len, &parsed, err);
+	/* The entries it covers are kept for good. */
+	rc = held_root(g, &st, cp->size, 1, root, err);
+	if (rc == 0)
+		rc = note_parse(q->note, q->note_len, &parsed, err);
 	now = ledger_now_ms();
 	if (rc == 0)
 		rc = cosign(w, q->note, parsed.text_len, (uint64_t)(now / 1000),
@@ -692,19 +805,6 @@ out:
 
 /* ---- Entries ---- */
 
-struct emit_ctx {
-	struct store *s;
-	struct error *err;
-};
-
-static int emit_node(void *ctx, unsigned level, uint64_t index,
-		     const uint8_t hash[HASH_LEN])
-{
-	struct emit_ctx *e = ctx;
-
-	return store_node_put(e->s, level, index, hash, e->err);
-}
-
 /* Checks one entry: canonical JSON of an object whose seq is seq. */
 static int check_entry(const uint8_t *bytes, size_t len, uint64_t seq,
 		       char *why, size_t n)
@@ -733,56 +833,64 @@ static int check_entry(const uint8_t *bytes, size_t len, uint64_t seq,
 	return ok;
 }
 
+/*
+ * Stores entries from start as pending. An empty list only reports the
+ * size held. A list may start anywhere from the entries kept to the end
+ * of the pending tail, and replaces the pending entries from there.
+ */
 static int entries_locked(struct wlog *g, uint64_t start, json_t *list,
 			  struct witness_reply *r, struct error *err)
 {
-	struct merkle_frontier f;
-	struct emit_ctx e = { g->s, err };
 	uint8_t *bytes = malloc(LEDGER_ENTRY_MAX + 4);
-	uint64_t held;
+	struct wstate st;
 	json_t *item;
 	size_t i;
-	int rc = bytes ? store_entry_count(g->s, &held, err) : CT_ENOMEM;
+	int rc = bytes ? read_state(g, &st, err) : CT_ENOMEM;
 
 	if (rc)
 		goto out;
-	if (start != held) {
+	if (start < st.entries || start > st.held ||
+	    (json_array_size(list) == 0 && start != st.held)) {
 		rc = answer_json(r, 409, json_pack("{s:I}", "size",
-						   (json_int_t)held));
-		goto out;
-	}
-	rc = merkle_frontier_load(&f, g->alg, store_node_get, g->s, held);
-	if (rc) {
-		error_set(err, rc, "cannot load the tree of the entries held");
+						   (json_int_t)st.held));
 		goto out;
 	}
 	json_array_foreach(list, i, item) {
 		const char *text = json_string_value(item);
 		long n = text ? base64_decode(text, strlen(text), bytes,
 					      LEDGER_ENTRY_MAX + 4) : -1;
-		uint8_t leaf[HASH_LEN];
 		char why[512];
 
 		if (n <= 0 || n > LEDGER_ENTRY_MAX) {
 			rc = answer(r, 400, "entry %" PRIu64 " is not base64 "
-				    "of at most %d bytes", held + i,
+				    "of at most %d bytes", start + i,
 				    LEDGER_ENTRY_MAX);
 			goto out;
 		}
-		if (!check_entry(bytes, (size_t)n, held + i, why,
+		if (!check_entry(bytes, (size_t)n, start + i, why,
 				 sizeof(why))) {
 			rc = answer(r, 400, "%s", why);
 			goto out;
 		}
-		merkle_leaf_hash(g->alg, bytes, (size_t)n, leaf);
-		rc = store_entry_put(g->s, held + i, bytes, (size_t)n, err);
-		if (rc == 0)
-			rc = merkle_frontier_push(&f, leaf, emit_node, &e);
-		if (rc)
-			goto out;
 	}
-	rc = answer_json(r, 200, json_pack("{s:I}", "size",
-					   (json_int_t)(held + i)));
+	/* The tail from start is replaced: pending rows past it go. */
+	for (uint64_t seq = start + i; rc == 0 && seq < st.held; seq++) {
+		char key[24];
+
+		pending_key(seq, key);
+		rc = store_kv_delete(g->s, PENDING_NS, key, err);
+	}
+	json_array_foreach(list, i, item) {
+		char key[24];
+
+		pending_key(start + i, key);
+		if (rc == 0)
+			rc = store_kv_put(g->s, PENDING_NS, key, start + i,
+					  json_string_value(item), err);
+	}
+	if (rc == 0)
+		rc = answer_json(r, 200, json_pack("{s:I}", "size",
+						   (json_int_t)(start + i)));
 out:
 	free(bytes);
 	return rc;

@@ -221,6 +221,7 @@ struct push_state {
 	char escaped[CHECKPOINT_ORIGIN_MAX * 3];
 	struct buf resp;
 	json_t *report;
+	int force; /* send the checkpoint even if the witness cosigned it */
 };
 
 static void escape_origin(struct push_state *ps)
@@ -305,6 +306,15 @@ static int push_entries(struct push_state *ps, uint64_t size,
 		rc = post_entries(ps, ps->t->have_accepted ? ps->t->accepted : 0,
 				  ps->t->have_accepted ? ps->t->accepted : 0,
 				  err);
+	/*
+	 * Entries past what the witness cosigned are pending there and may
+	 * be another copy's: push this store's own from the cosigned size.
+	 */
+	if (rc == 0 && ps->t->held > size && ps->t->have_accepted &&
+	    ps->t->accepted <= size) {
+		ps->t->held = ps->t->accepted;
+		ps->force = 1;
+	}
 	while (rc == 0 && ps->t->held < size) {
 		uint64_t before = ps->t->held;
 
@@ -537,6 +547,14 @@ static int push_checkpoint(struct push_state *ps, int force,
 					       ps->t->url);
 				break;
 			}
+			/*
+			 * The witness refused a checkpoint from the size it
+			 * holds: its pending entries are not this store's, so
+			 * the next round pushes them again.
+			 */
+			if (ps->t->have_accepted && n == ps->t->accepted &&
+			    n == old)
+				ps->t->held = n;
 			ps->t->accepted = n;
 			ps->t->have_accepted = 1;
 			if (n > size) {
@@ -598,7 +616,8 @@ static int push_target(struct ledger *l, struct target *t, json_t *report,
 		rc = push_files(&ps, size, err);
 	if (rc == 0 || rc == CT_ESTATE) {
 		struct error e2 = { 0 };
-		int rc2 = push_checkpoint(&ps, rc != 0, rc ? &e2 : err);
+		int rc2 = push_checkpoint(&ps, rc != 0 || ps.force,
+					  rc ? &e2 : err);
 
 		if (rc == 0)
 			rc = rc2;

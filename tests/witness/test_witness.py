@@ -278,6 +278,12 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual(r.code, 1, r)
         r = ctest.run("verify", "--dir", self.store, "--against", self.url, "--no-record")
         self.assertEqual(r.code, 0, r)
+        # The other copy's entries wait unconfirmed at the witness and do
+        # not keep this store from going on.
+        self.note(self.store, "after the fork")
+        self.ok("witness", "push", "--dir", self.store)
+        self.assertEqual(self.witness_status()["cosigned_size"], self.size(self.store))
+        self.assertEqual(len(self.witness_status()["alarms"]), 1)
 
     def test_files_and_tampered_put(self):
         self.start_witness()
