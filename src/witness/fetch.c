@@ -28,6 +28,8 @@ struct sink {
 	int fd;
 	uint64_t max, got;
 	int too_big, write_failed;
+	CURL *curl;
+	int status_read, discard; /* the body of an error is dropped */
 };
 
 static size_t sink_write(char *data, size_t size, size_t n, void *ctx)
@@ -35,6 +37,16 @@ static size_t sink_write(char *data, size_t size, size_t n, void *ctx)
 	struct sink *k = ctx;
 	size_t len = size * n;
 
+	/* Only a 200 answer's body is kept; an error page never is a file. */
+	if (!k->status_read) {
+		long status = 0;
+
+		curl_easy_getinfo(k->curl, CURLINFO_RESPONSE_CODE, &status);
+		k->discard = status != 200;
+		k->status_read = 1;
+	}
+	if (k->discard)
+		return len;
 	if (k->got + len > k->max) {
 		k->too_big = 1;
 		return 0;
@@ -142,6 +154,7 @@ static int get(struct fetch *f, const char *path, struct sink *k,
 	curl_easy_setopt(f->curl, CURLOPT_LOW_SPEED_TIME, STALL_TIME_S);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(f->curl, CURLOPT_WRITEDATA, k);
+	k->curl = f->curl;
 	curl_easy_setopt(f->curl, CURLOPT_ERRORBUFFER, f->curl_err);
 	curl_easy_setopt(f->curl, CURLOPT_USERAGENT, "casetrail-restore");
 	f->curl_err[0] = '\0';
