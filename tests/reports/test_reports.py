@@ -212,6 +212,7 @@ class ReportTest(WorkflowTest):
         self.assertNotIn("<script>", text)
         self.assertIn(SCRIPT, "".join(page.data), "the name shows as text")
         self.assertIn('lang="zh-CN"', text)
+        self.assertIn("default-src 'none'", text)
         self.assertNotIn("http://", text.replace('xmlns="http://www.w3.org/2000/svg"', ""))
         self.assertNotIn("https://", text)
         svgs = [text[i:text.index("</svg>", i) + 6]
