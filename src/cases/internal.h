@@ -160,7 +160,6 @@ void rules_eval_case(const struct case_state *cs, const struct check_env *env,
 		     int64_t now_ms, const json_t *deadlines,
 		     json_t *findings);
 
-/* The text of each finding code's rule, and its severity. */
 /*
  * Appends to items the warnings of q (supervision.h) read through s, a
  * read or write transaction; q->at_ms must be set.
@@ -177,6 +176,7 @@ int warnings_collect(struct cases *c, struct store *s,
 #define KIND_VERIFY_RESULT "verify-result"
 int is_verify_kind(const char *kind);
 int integrity_project(struct cases *c, struct store *s, const struct rec *r,
+		      struct error *err);
 
 /*
  * Evaluates every case, closed ones included, at now_ms (writer lock
@@ -192,14 +192,12 @@ int digest_rows_save(struct store *s, json_t *rows, struct error *err);
 int digest_rows_restore(struct store *s, const json_t *rows,
 			struct error *err);
 
-		      struct error *err);
 /* Raises purge-without-rule for a purge or expunge entry that no rule
  * covers (purge_check.c); 0 for entries of other kinds. */
 int purge_check(struct cases *c, struct store *s, const struct rec *r,
 		const char *case_id, struct error *err);
 
 /* The text of each finding code's rule, and its severity. */
-
 const char *finding_rule(const char *code);
 const char *finding_severity(const char *code);
 

@@ -846,6 +846,10 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 			rc = c->extra.fn(c->extra.ctx, s, &e, err);
 		return rc ? rc : store_record_put(s, &row, err);
 	}
+	/* purge-without-rule, before the media row is marked purged. */
+	rc = purge_check(c, s, r, case_id, err);
+	if (rc)
+		return rc;
 	/* A user, token or calendar whose content a restore lost is kept
 	 * in the log and projected as nothing. */
 	if (!r->fields && c->replaying &&
@@ -894,10 +898,6 @@ static int project_rec(struct cases *c, struct store *s, struct rec *r,
 		rc = store_record_put(s, &row, err);
 	if (rc == 0 && r->supersedes >= 0 && strcmp(r->kind, KIND_EXPUNGE) &&
 	    strcmp(r->kind, KIND_PURGE))
-	/* purge-without-rule, before the media row is marked purged. */
-	rc = purge_check(c, s, r, case_id, err);
-	if (rc)
-		return rc;
 		rc = store_record_supersede(s, (uint64_t)r->supersedes, r->seq,
 					    err);
 	if (rc == 0 && c->extra.observe) {

@@ -56,6 +56,9 @@ int cmd_findings(int argc, char **argv);
 /* cmd_supervise.c: yellow and red warnings, the daily digest. */
 int cmd_warnings(int argc, char **argv);
 int cmd_digest(int argc, char **argv);
+/* Records a verify run's problem lines as an integrity finding (or its
+ * cure); warns on stderr and returns EXIT_ERROR when that fails. */
+int cli_record_verify(const char *dir, const char *lines, size_t len);
 int cmd_calendar(int argc, char **argv);
 int cmd_import(int argc, char **argv);
 int cmd_rebuild(int argc, char **argv);
@@ -66,9 +69,6 @@ int cmd_media(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_copy(int argc, char **argv);
 int cmd_document(int argc, char **argv);
-/* Records a verify run's problem lines as an integrity finding (or its
- * cure); warns on stderr and returns EXIT_ERROR when that fails. */
-int cli_record_verify(const char *dir, const char *lines, size_t len);
 int cmd_seal_key(int argc, char **argv);
 /* cmd_archive.c: case files (docs/archive.md). */
 int cmd_archive(int argc, char **argv);
