@@ -549,13 +549,17 @@ static int collect_case(void *ctx, const json_t *summary)
 	json_object_set(co->matter_names, matter, json_object_get(
 		json_object_get(shown, "matter"), "name"));
 	received = json_string_value(json_object_get(shown, "received")) ?: "";
-	row = json_pack("{s:s, s:s, s:O, s:s, s:s%, s:O, s:O}", "id", id,
+	/* An expunged application leaves a case without applicant. */
+	row = json_pack("{s:s, s:s, s:s, s:s, s:s%, s:s, s:O}", "id", id,
 			"matter", matter, "applicant",
-			json_object_get(shown, "applicant"), "unit", unit,
-			"received", received, strlen(received) < 10
-						      ? strlen(received)
-						      : 10,
-			"status", json_object_get(shown, "status"), "result",
+			json_string_value(json_object_get(shown, "applicant"))
+				?: "",
+			"unit", unit, "received", received,
+			strlen(received) < 10 ? strlen(received) : 10,
+			"status",
+			json_string_value(json_object_get(shown, "status"))
+				?: "open",
+			"result",
 			json_object_get(json_object_get(report_first_record(
 				shown, "decision"), "fields"), "result")
 				?: json_null());

@@ -79,7 +79,7 @@ static json_t *list_table(const char *section, const char *title,
 		json_t *v = json_object_get(values, names[i][0]);
 
 		add_row(t, names[i][0], names[i][1],
-			json_pack("[O]", v ? v : json_integer(0)));
+			v ? json_pack("[O]", v) : json_pack("[i]", 0));
 	}
 	return t;
 }
@@ -255,10 +255,10 @@ static json_t *case_table(const json_t *report)
 				status = status_names[j][1];
 		add_row(t, json_string_value(json_object_get(row, "id")) ?: "",
 			json_string_value(json_object_get(row, "id")) ?: "",
-			json_pack("[O, O, O, O, s, s, s, O]",
+			json_pack("[O, s, O, O, s, s, s, O]",
 				  json_object_get(row, "matter"),
-				  json_object_get(row, "applicant")
-					  ?: json_string(""),
+				  json_string_value(json_object_get(
+					  row, "applicant")) ?: "",
 				  json_object_get(row, "unit"),
 				  json_object_get(row, "received"), status,
 				  !result ? ""
