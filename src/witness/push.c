@@ -128,6 +128,10 @@ static int call(const char *base, const char *path, const char *method,
 			return error_set(err, CT_EIO, "cannot open file '%s': "
 					 "%s", upload, strerror(errno));
 		}
+		/* A large video may take long: only a stalled one fails. */
+		curl_easy_setopt(h, CURLOPT_TIMEOUT, 0L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1024L);
+		curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 60L);
 		curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
 		curl_easy_setopt(h, CURLOPT_READDATA, f);
 		curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE,
