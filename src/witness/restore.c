@@ -520,9 +520,14 @@ static int survey_entries(struct restore *r, struct error *err)
 			if (!h)
 				continue;
 			if (removal) {
-				/* Its target's file is destroyed, not lost. */
+				/* Its target's file is destroyed, not lost;
+				 * other entries may keep the same bytes. */
+				json_int_t target = json_integer_value(
+					json_object_get(e, "supersedes"));
+
 				for (size_t k = 0; k < r->nfiles; k++)
-					if (!strcmp(r->files[k].hash, h))
+					if (!strcmp(r->files[k].hash, h) &&
+					    (json_int_t)r->files[k].seq == target)
 						r->files[k].removed = 1;
 				continue;
 			}

@@ -358,6 +358,33 @@ class TestRestore(RestoreTest):
         with open(os.path.join(self.dir, "casetrail.db"), "rb") as f:
             self.assertNotIn("误录的身份证号".encode(), f.read())
 
+    def test_restore_keeps_file_another_entry_holds(self):
+        backup = self.backup()
+        path = os.path.join(self.tmp, "shared-scan.png")
+        with open(path, "wb") as f:
+            f.write(workflow.png_bytes() + os.urandom(8))
+        seqs = []
+        for text in ("错放的扫描件", "正确的扫描件"):
+            r = self.ok("record", "add", "--case", self.case, "--kind", "note",
+                        "--fields", self.fields_file({"text": text}), "--attach", path,
+                        "--as", "li.handler")
+            seqs.append(str(r.json["seq"]))
+        [h] = [a["hash"] for a in r.json["attachments"]]
+        # The first record's copy is expunged; the second keeps the bytes.
+        self.ok("user", "add", "chief.wang", "--role", "secadmin")
+        self.ok("expunge", "approve", seqs[0], "--blob", h, "--reason", "approved",
+                "--as", "chief.wang")
+        self.ok("expunge", seqs[0], "--blob", h, "--reason", "wrong case",
+                "--approved-by", "chief.wang", "--as", "li.handler")
+        self.push()
+        self.lose_disk()
+
+        rep = self.restore(backup).json
+        self.assertIn(h, [b["hash"] for b in rep["blobs_recovered"]])
+        self.assertTrue(os.path.exists(self.blob_path(h)))
+        v = self.ct("verify")
+        self.assertEqual(v.code, 0, v)
+
     def test_restore_twice_from_one_backup(self):
         backup = self.backup()
         self.add(self.case, "note", {"text": "第一次丢失前"}, "li.handler", attach=1)
