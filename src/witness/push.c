@@ -418,6 +418,23 @@ static int push_files(struct push_state *ps, uint64_t upto,
 					sent++;
 			}
 		}
+		/* Footage linked to a case later goes with the link. */
+		if (rc == 0 && json_object_get(e, "case") &&
+		    !strcmp(json_string_value(json_object_get(e, "kind")) ?: "",
+			    "media-link")) {
+			json_t *fields = NULL;
+			const char *h;
+
+			if (ledger_content(ps->l, seq, &fields, NULL) == 0) {
+				h = json_string_value(json_object_get(fields,
+								      "hash"));
+				if (h && h[0])
+					rc = push_file(ps, h, err);
+				if (rc == 0 && h && h[0])
+					sent++;
+			}
+			json_decref(fields);
+		}
 		json_decref(e);
 		if (rc == 0)
 			ps->t->files_done = seq + 1;

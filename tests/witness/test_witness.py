@@ -314,6 +314,33 @@ class WitnessTest(unittest.TestCase):
         leftovers = [f for d, _, fs in os.walk(tmp) for f in fs if f.startswith("put-")]
         self.assertEqual(leftovers, [])
 
+    def test_footage_sent_once_linked(self):
+        self.start_witness()
+        self.ok("user", "add", "wang.clerk", "--role", "clerk", "--unit", "政务服务科",
+                "--as", "admin", "--dir", self.store)
+        lines = os.path.join(self.tmp, "case.jsonl")
+        with open(lines, "w", encoding="utf-8") as f:
+            f.write(json.dumps({"op": "case", "matter": "spjy-xk", "applicant": "某某超市",
+                                "received": "2026-11-02T09:00:00+08:00",
+                                "as": "wang.clerk"}, ensure_ascii=False) + "\n")
+        case = self.ok("import", "--dir", self.store, lines).json["cases"]["1"]
+        record = self.ok("case", "show", case, "--json", "--dir", self.store).json
+        record_seq = record["records"][0]["seq"]
+        footage = os.path.join(self.tmp, "seg.bin")
+        with open(footage, "wb") as f:
+            f.write(os.urandom(5000))
+        item = self.ok("media", "ingest", footage, "--type", "surveillance", "--device", "CAM1",
+                       "--window", "W1", "--as", "wang.clerk", "--json", "--dir",
+                       self.store).json["items"][0]
+        q = "?origin=" + urllib.parse.quote(self.origin, safe="")
+        url = self.url + "/casetrail/v1/blobs/" + item["hash"] + q
+        self.ok("witness", "push", "--dir", self.store)
+        self.assertEqual(http("HEAD", url)[0], 404, "footage of no case stays at the bureau")
+        self.ok("media", "link", str(item["seq"]), "--record", str(record_seq),
+                "--as", "wang.clerk", "--dir", self.store)
+        self.ok("witness", "push", "--dir", self.store)
+        self.assertEqual(http("HEAD", url)[0], 200, "linked footage is evidence of the case")
+
     def test_cosignatures_verify(self):
         self.start_witness()
         self.note(self.store, "one")
