@@ -405,6 +405,11 @@ class WitnessTest(unittest.TestCase):
         status, _ = http("POST", self.url + "/add-checkpoint",
                          ("old 0\n\n" + note.replace("bureau.test", "other.test")).encode())
         self.assertIn(status, (400, 404))
+        lines = note.split("\n")
+        lines[1] = "1"
+        status, _ = http("POST", self.url + "/add-checkpoint",
+                         ("old 0\n\n" + "\n".join(lines)).encode())
+        self.assertEqual(status, 403, "a checkpoint the log did not sign")
         body = json.dumps({"origin": self.origin, "start": 5, "entries": []}).encode()
         status, answer = http("POST", self.url + "/casetrail/v1/entries", body)
         self.assertEqual(status, 409)
