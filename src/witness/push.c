@@ -36,6 +36,24 @@
 #define BEHIND_ENTRIES 10000
 #define BEHIND_MS (3600 * 1000LL)
 
+/*
+ * The time after which a witness is behind: an hour, or
+ * $CASETRAIL_WITNESS_BEHIND_SECONDS when set to a positive number.
+ */
+static int64_t behind_ms(void)
+{
+	const char *v = getenv("CASETRAIL_WITNESS_BEHIND_SECONDS");
+	char *end;
+	long long s;
+
+	if (!v || !v[0])
+		return BEHIND_MS;
+	errno = 0;
+	s = strtoll(v, &end, 10);
+	return errno || *end || s <= 0 || s > INT32_MAX ? BEHIND_MS
+							: s * 1000LL;
+}
+
 struct target {
 	char url[512];
 	char name[WITNESS_NAME_MAX];
@@ -735,7 +753,7 @@ static int count_open(void *ctx, const struct store_finding *f)
 
 /*
  * Whether target t is behind: its latest cosigned checkpoint is more
- * than BEHIND_ENTRIES entries or BEHIND_MS behind the store. A witness
+ * than BEHIND_ENTRIES entries or behind_ms() behind the store. A witness
  * that never cosigned is behind by time once pushing has failed that
  * long.
  */
@@ -757,7 +775,8 @@ static int is_behind(struct witness_pusher *p, struct target *t,
 	else
 		since = 0;
 	pthread_mutex_unlock(&p->mu);
-	behind = size > cs && (size - cs > BEHIND_ENTRIES || since > BEHIND_MS);
+	behind = size > cs &&
+		 (size - cs > BEHIND_ENTRIES || since > behind_ms());
 	*fields = json_pack("{s:s, s:I, s:I, s:I}", "witness", t->url,
 			    "entries_behind", (json_int_t)(size - cs),
 			    "cosigned_size", (json_int_t)cs,
@@ -945,7 +964,7 @@ int witness_bureau_status(struct ledger *l, struct witness_pusher *p,
 		json_object_set_new(o, "behind", json_boolean(
 			size - (have ? cs : 0) > BEHIND_ENTRIES ||
 			(size > (have ? cs : 0) &&
-			 (!have || now - cts > BEHIND_MS))));
+			 (!have || now - cts > behind_ms()))));
 		if (p) {
 			pthread_mutex_lock(&p->mu);
 			for (size_t j = 0; j < p->n; j++) {

@@ -231,6 +231,18 @@ class WitnessTest(unittest.TestCase):
         data = r.json
         return data["items"] if isinstance(data, dict) else data
 
+    def test_behind_by_time(self):
+        self.note(self.store, "one")
+        bureau = apitest.Server(self.store, env={"CASETRAIL_WITNESS_BEHIND_SECONDS": "2"})
+        self.procs.append(bureau)
+        wait_for(lambda: "witness behind" in bureau.log(), "witness-behind by time")
+        [finding] = self.findings_of(self.store)
+        self.assertIsNone(finding.get("cured"), finding)
+        self.start_witness()
+        wait_for(lambda: "witness caught up" in bureau.log(), "the cure")
+        [finding] = self.findings_of(self.store)
+        self.assertIsNotNone(finding.get("cured"), finding)
+
     def test_restored_older_copy_detected(self):
         self.start_witness()
         self.note(self.store, "one")
