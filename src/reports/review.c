@@ -351,10 +351,14 @@ static int load_standard(struct cases *c, json_t **out, struct error *err)
 				 "be read: %s (line %d)", path, jerr.text,
 				 jerr.line);
 	if (!json_is_array(json_object_get(std, "items")) ||
-	    !json_is_array(json_object_get(std, "grades"))) {
+	    !json_is_array(json_object_get(std, "grades")) ||
+	    !json_is_string(json_object_get(std, "name")) ||
+	    !json_is_integer(json_object_get(std, "version")) ||
+	    !json_is_string(json_object_get(std, "source"))) {
 		json_decref(std);
 		return error_set(err, CT_ECORRUPT, "review standard '%s' needs "
-				 "the arrays 'items' and 'grades'", path);
+				 "'name', 'version', 'source' and the arrays "
+				 "'items' and 'grades'", path);
 	}
 	json_array_foreach(json_object_get(std, "items"), i, item) {
 		const char *check = json_string_value(json_object_get(item,
@@ -362,13 +366,17 @@ static int load_standard(struct cases *c, json_t **out, struct error *err)
 
 		if (!check || !find_check(check) ||
 		    !json_is_integer(json_object_get(item, "points")) ||
-		    !json_is_string(json_object_get(item, "code"))) {
+		    !json_is_string(json_object_get(item, "code")) ||
+		    !json_is_string(json_object_get(item, "name"))) {
+			/* The message copies check before std is freed. */
+			int rc = error_set(err, CT_ECORRUPT, "review standard "
+					   "item %zu has no code, name or "
+					   "points, or an unknown check '%s'; "
+					   "docs/reports.md lists the checks",
+					   i + 1, check ? check : "");
+
 			json_decref(std);
-			return error_set(err, CT_ECORRUPT, "review standard "
-					 "item %zu has no code, no points or "
-					 "an unknown check '%s'; "
-					 "docs/reports.md lists the checks",
-					 i + 1, check ? check : "");
+			return rc;
 		}
 	}
 	*out = std;
@@ -515,6 +523,9 @@ int reports_review(struct access *a, const char *case_id, json_t **out,
 			 "standard", "name", json_object_get(std, "name"),
 			 "version", json_object_get(std, "version"), "source",
 			 json_object_get(std, "source"));
+	if (!*out)
+		rv = error_set(err, CT_ENOMEM, "out of memory scoring case "
+			       "'%s'", case_id);
 out:
 	json_decref(std);
 	json_decref(shown);

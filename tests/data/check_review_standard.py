@@ -24,6 +24,10 @@ def implemented_checks(src):
 
 def check(data, checks):
     problems = []
+    if not isinstance(data.get("name"), str) or not data["name"]:
+        problems.append("name: a non-empty string is needed")
+    if not isinstance(data.get("version"), int) or isinstance(data.get("version"), bool):
+        problems.append("version: an integer is needed")
     if not isinstance(data.get("source"), str) or len(data["source"]) < 40:
         problems.append("source: state where the item set comes from")
     items = data.get("items")

@@ -330,6 +330,19 @@ class ReportTest(WorkflowTest):
         lost = sum(i["points"] for i in overdue["items"] if i["state"] == "missing")
         self.assertEqual(overdue["total"], overdue["max"] - lost)
 
+    def test_broken_standard_rejected(self):
+        data = os.path.join(self.tmp, "data")
+        shutil.copytree(os.path.join(os.environ.get("CASETRAIL_SRC", "."), "data"), data)
+        path = os.path.join(data, "review-standard.json")
+        with open(path, encoding="utf-8") as f:
+            standard = json.load(f)
+        standard["items"][2]["check"] = "no-such-check"
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(standard, f, ensure_ascii=False)
+        r = self.ct("review", self.granted, "--data", data, "--as", "qin.sup")
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("unknown check 'no-such-check'", r.err)
+
     def test_annual_totals(self):
         out = os.path.join(self.tmp, "annual.csv")
         year = now_cst().year
