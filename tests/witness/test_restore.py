@@ -457,9 +457,17 @@ class TestRestore(RestoreTest):
         self.assertIn("corrupt", r.err)
         self.assert_not_a_store(self.dir)
         # Taken as lost, the restore goes through and verify names it.
-        r = self.restore(backup, "--skip-blob", h)
-        self.assertIn(h, [b["hash"] for b in r.json["lost_blobs"]])
-        self.assertEqual(self.ct("verify").code, 0)
+        r = ctest.run("restore", "--from", backup, "--witness", self.witness.url,
+                      "--dir", self.dir, "--reason", "x", "--skip-blob", h)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("file lost: %s" % h, r.out)
+        self.assertIn("--skip-blob", r.out)
+        self.assertIn("content lost: entry %d note case %s" % (scanned["seq"], self.case),
+                      r.out)
+        self.assertIn("cannot be known", r.out)
+        v = self.ct("verify")
+        self.assertEqual(v.code, 0, v)
+        self.assertIn("lost in restore", v.out)
 
 
 class TestRestoreStandard(RestoreTest):
