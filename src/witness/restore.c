@@ -60,7 +60,7 @@ struct restore {
 	struct buf bodies;
 	struct ledger_import_entry *entries;
 	size_t nentries;
-	json_t *lost; /* [{seq, kind, case, recorded}] */
+	json_t *lost; /* [{seq, kind, case, ts}] */
 	struct rfile *files;
 	size_t nfiles;
 };
@@ -305,7 +305,7 @@ static int same_url(const char *a, const char *b)
  * witnesses: the one at --witness must have cosigned with every key it
  * names, or, when none is at that URL, one of them must have. A store
  * that names none is restored on the log's own signatures, and the
- * report says no cosignature was checked.
+ * report's cosigned_by is null.
  */
 static int check_cosignatures(struct restore *r, struct error *err)
 {
