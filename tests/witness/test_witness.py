@@ -360,6 +360,15 @@ class WitnessTest(unittest.TestCase):
         status, note = self.witness_checkpoint()
         self.assertEqual(status, 200)
         note = note.decode()
+        q = urllib.parse.quote(self.origin, safe="")
+        status, body = http("GET", self.url + "/casetrail/v1/entries?origin=%s&start=1&count=5"
+                            % q)
+        self.assertEqual(status, 200)
+        listed = json.loads(body)
+        self.assertEqual(listed["start"], 1)
+        self.assertEqual(len(listed["entries"]), int(note.split("\n")[1]) - 1)
+        raw = ctest.run("log", "show", "1", "--raw", "--dir", self.store, binary=True).out
+        self.assertEqual(base64.b64decode(listed["entries"][0]), raw)
         text, sigs = note.split("\n\n", 1)
         text += "\n"
         lines = [l for l in sigs.splitlines() if l.startswith("\u2014 " + NAME + " ")]
