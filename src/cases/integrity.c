@@ -165,6 +165,19 @@ int integrity_project(struct cases *c, struct store *s, const struct rec *r,
 	return rc;
 }
 
+int cases_integrity_open(struct cases *c, int *open, struct error *err)
+{
+	struct finding_query q = { .code = "integrity-failure",
+				   .open_only = 1, .limit = 1 };
+	json_t *out = NULL;
+	int rc = cases_findings(c, &q, &out, err);
+
+	*open = rc == 0 &&
+		json_integer_value(json_object_get(out, "total")) > 0;
+	json_decref(out);
+	return rc;
+}
+
 int cases_integrity_record(struct cases *c, const json_t *problems,
 			   const struct actor *by, struct error *err)
 {
@@ -179,15 +192,10 @@ int cases_integrity_record(struct cases *c, const json_t *problems,
 	/* A pass is recorded only to cure an open finding, so that routine
 	 * runs on a sound store add nothing to the log. */
 	if (json_array_size(problems) == 0) {
-		struct finding_query q = { .code = "integrity-failure",
-					   .open_only = 1, .limit = 1 };
-		json_t *open = NULL;
-		json_int_t total;
+		int open = 0;
 
-		rc = cases_findings(c, &q, &open, err);
-		total = json_integer_value(json_object_get(open, "total"));
-		json_decref(open);
-		if (rc || total == 0)
+		rc = cases_integrity_open(c, &open, err);
+		if (rc || !open)
 			return rc;
 	}
 	kept = json_array();

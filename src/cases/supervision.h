@@ -71,6 +71,9 @@ int cases_evaluate_all(struct cases *c, size_t *count, struct error *err);
 int cases_integrity_record(struct cases *c, const json_t *problems,
 			   const struct actor *by, struct error *err);
 
+/* Sets *open when an integrity-failure is open; reads only. */
+int cases_integrity_open(struct cases *c, int *open, struct error *err);
+
 /* Splits verify's problem lines (text of len bytes) into an array. */
 json_t *verify_problem_lines(const char *text, size_t len);
 
