@@ -43,13 +43,31 @@ struct ws_server {
 	char addr[96];
 };
 
-static enum MHD_Result send_reply(struct MHD_Connection *c,
+/*
+ * Queues r. A refused request is logged with the first line of its
+ * reply, except a missing file, which the pusher's HEAD expects.
+ */
+static enum MHD_Result send_reply(struct MHD_Connection *c, const char *url,
+				  const char *method,
 				  const struct witness_reply *r, int head)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		head ? 0 : r->body.len, head ? (void *)"" : r->body.data,
 		MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result rc;
+
+	if (r->status >= 400 && r->status != 404) {
+		char qu[300], qd[300];
+		size_t n = strcspn(r->body.data ? r->body.data : "", "\n");
+		char line[256];
+
+		snprintf(line, sizeof(line), "%.*s", (int)(n < 255 ? n : 255),
+			 r->body.data ? r->body.data : "");
+		log_warn("witness", "request refused", "method=%s path=%s "
+			 "status=%u detail=%s", method,
+			 log_quote(url, qu, sizeof(qu)), r->status,
+			 log_quote(line, qd, sizeof(qd)));
+	}
 
 	if (!resp)
 		return MHD_NO;
@@ -61,8 +79,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c,
 	return rc;
 }
 
-static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status,
-				 const char *text)
+static enum MHD_Result send_text(struct MHD_Connection *c, const char *url,
+				 unsigned status, const char *text)
 {
 	struct witness_reply r;
 	enum MHD_Result rc;
@@ -70,13 +88,14 @@ static enum MHD_Result send_text(struct MHD_Connection *c, unsigned status,
 	witness_reply_init(&r);
 	r.status = status;
 	buf_puts(&r.body, text);
-	rc = send_reply(c, &r, 0);
+	rc = send_reply(c, url, "GET", &r, 0);
 	witness_reply_release(&r);
 	return rc;
 }
 
 /* Streams a stored file in answer to GET. */
-static enum MHD_Result send_file(struct MHD_Connection *c, const char *path)
+static enum MHD_Result send_file(struct MHD_Connection *c, const char *url,
+				 const char *path)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result rc;
@@ -86,7 +105,7 @@ static enum MHD_Result send_file(struct MHD_Connection *c, const char *path)
 	if (fd < 0 || fstat(fd, &sb) != 0) {
 		if (fd >= 0)
 			close(fd);
-		return send_text(c, 404, "no such file\n");
+		return send_text(c, url, 404, "no such file\n");
 	}
 	resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd);
 	if (!resp) {
@@ -164,9 +183,9 @@ static enum MHD_Result dispatch(struct ws_server *s, struct MHD_Connection *c,
 		if (witness_blob_path(s->w, arg(c, "origin"),
 				      url + strlen(BLOBS_PREFIX), path,
 				      sizeof(path), r) != 0)
-			return send_reply(c, r, is_head);
+			return send_reply(c, url, method, r, is_head);
 		if (is_get)
-			return send_file(c, path);
+			return send_file(c, url, path);
 		r->status = access(path, F_OK) == 0 ? 200 : 404;
 	} else {
 		r->status = 404;
@@ -179,7 +198,7 @@ static enum MHD_Result dispatch(struct ws_server *s, struct MHD_Connection *c,
 		buf_reset(&r->body);
 		buf_puts(&r->body, "the witness failed; see its log\n");
 	}
-	return send_reply(c, r, is_head);
+	return send_reply(c, url, method, r, is_head);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
@@ -238,11 +257,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		return MHD_YES;
 	}
 	if (rq->replied)
-		return send_reply(c, &rq->reply, 0);
+		return send_reply(c, url, method, &rq->reply, 0);
 	if (is_put) {
 		witness_upload_finish(rq->upload, &rq->reply);
 		rq->upload = NULL;
-		return send_reply(c, &rq->reply, 0);
+		return send_reply(c, url, method, &rq->reply, 0);
 	}
 	return dispatch(s, c, url, method, rq);
 }
