@@ -41,8 +41,9 @@ int cmd_witness(int argc, char **argv);
 /*
  * verify --against URL: fetches the witness's cosigned checkpoint of the
  * store into note and checks its cosignature when the store names that
- * witness with keys. Returns 0, 1 after printing a problem line to out,
- * or EXIT_ERROR after printing why it could not.
+ * witness with keys (else says so on stdout). Returns 0, 1 after
+ * printing a problem line to out, or EXIT_ERROR after printing why it
+ * could not.
  */
 int cli_witness_against(const char *dir, const char *url, struct buf *note,
 			FILE *out);

@@ -409,6 +409,15 @@ class WitnessTest(unittest.TestCase):
         r = ctest.run("verify", "--dir", self.store, "--against", self.url, "--no-record")
         self.assertEqual(r.code, 0, r)
         self.assertNotIn("not checked", r.out)
+        # Under another URL the store has no keys for it: a remark, which
+        # is no problem and records no integrity finding.
+        other_url = "http://localhost:%d" % self.port
+        r = ctest.run("verify", "--dir", self.store, "--against", other_url)
+        self.assertEqual(r.code, 0, r)
+        self.assertIn("not checked", r.out)
+        r = self.ok("findings", "--dir", self.store, "--code", "integrity-failure", "--json")
+        data = r.json
+        self.assertEqual(data["items"] if isinstance(data, dict) else data, [])
         # A witness entry with another key fails the check.
         self.ok("witness", "init", "--dir", os.path.join(self.tmp, "w2"), "--name", NAME)
         self.ok("witness", "add", "--dir", self.store, "--url", self.url, "--name", NAME,
