@@ -58,8 +58,8 @@ class RequiredDataTest(FixedDateCase):
         self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_added_requirement_raises_missing_record(self):
-        # A bureau that wants the time-limit notice by the acceptance of
-        # every licence says so in the data alone.
+        # A bureau that requires the time-limit notice by the acceptance
+        # of every licence declares it in the data alone.
         self.edit_kinds(lambda d: kind_of(d, "time-limit-notice").__setitem__(
             "required", [{"by": "acceptance-notice", "when": {"type": "licence"}}]))
         self.assertEqual(self.check_data().returncode, 0)
