@@ -9,9 +9,9 @@
  * media projection marks the file purged, and raises a finding of no case
  * for one that no rule covers:
  *
+ *   - a purge of a file that is case evidence or under a hold;
  *   - a purge under a rule other than surveillance-<N>d with N at least
  *     MEDIA_SURVEILLANCE_DAYS_MIN, or before the last retention day ended;
- *   - a purge of a file that is case evidence or under a hold;
  *   - an expunge of a case's content or evidence without an approver other
  *     than its actor.
  *
@@ -113,12 +113,9 @@ static int check_purge(struct cases *c, struct store *s, const struct rec *r,
 
 	if (!row)
 		return 0;
-	if (days < MEDIA_SURVEILLANCE_DAYS_MIN)
-		why = "the rule is no retention rule in force";
-	else if (r->ts_ms < day_start_ms(counted_day(row) + days + 1))
-		why = "the retention period had not ended";
-	else if (json_is_string(json_object_get(row, "case")) ||
-		 json_array_size(json_object_get(row, "links")))
+	/* Evidence and holds first: they forbid a purge under any rule. */
+	if (json_is_string(json_object_get(row, "case")) ||
+	    json_array_size(json_object_get(row, "links")))
 		why = "the file is evidence of a case";
 	if (!why) {
 		int64_t start, end;
@@ -135,6 +132,11 @@ static int check_purge(struct cases *c, struct store *s, const struct rec *r,
 		if (held)
 			why = "the file is under a hold";
 	}
+	if (!why && days < MEDIA_SURVEILLANCE_DAYS_MIN)
+		why = "the rule is no retention rule in force";
+	else if (!why &&
+		 r->ts_ms < day_start_ms(counted_day(row) + days + 1))
+		why = "the retention period had not ended";
 	json_decref(row);
 	if (!why)
 		return 0;

@@ -352,12 +352,13 @@ class IntegrityTest(NewFindingTest):
 
 
 class PurgeTest(NewFindingTest):
-    def segment(self, n):
+    def segment(self, n, *extra):
         path = os.path.join(self.tmp, "seg-%d.bin" % n)
         with open(path, "wb") as f:
             f.write(b"window W1 segment %d" % n)
         [item] = self.ok("media", "ingest", path, "--type", "surveillance", "--device", "CAM1",
-                         "--window", "W1", "--as", "wang.clerk", "--json").json["items"]
+                         "--window", "W1", "--as", "wang.clerk", "--json",
+                         *extra).json["items"]
         return item
 
     def purge(self, item, rule):
@@ -378,6 +379,24 @@ class PurgeTest(NewFindingTest):
         self.assertEqual(f["record"], seq)
         self.assertIn("no retention rule in force", f["detail"])
         self.assert_people(f, "wang.clerk", "zhao.rev")
+
+    @unittest.skipUnless(os.environ.get("CASETRAIL_PURGER"), "the purger is not built")
+    def test_purge_of_held_footage(self):
+        item = self.segment(3)
+        self.ok("retention", "hold", "--basis", "complaint", "--ref", "TS-2026-031",
+                "--media", str(item["seq"]), "--reason", "投诉人称窗口人员态度恶劣，保全录像。",
+                "--as", "zhao.rev")
+        self.purge(item, "surveillance-60d")
+        [f] = self.purges()
+        self.assertIn("the file is under a hold", f["detail"])
+
+    @unittest.skipUnless(os.environ.get("CASETRAIL_PURGER"), "the purger is not built")
+    def test_purge_of_case_evidence(self):
+        case = self.catering_case()
+        item = self.segment(4, "--case", case)
+        self.purge(item, "surveillance-60d")
+        [f] = self.purges()
+        self.assertIn("the file is evidence of a case", f["detail"])
 
     @unittest.skipUnless(os.environ.get("CASETRAIL_PURGER"), "the purger is not built")
     def test_purge_before_period_ended(self):
