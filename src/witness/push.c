@@ -591,8 +591,7 @@ static int push_checkpoint(struct push_state *ps, int force,
 			 * holds: its pending entries are not this store's, so
 			 * the next round pushes them again.
 			 */
-			if (ps->t->have_accepted && n == ps->t->accepted &&
-			    n == old)
+			if (n == old && n <= size)
 				ps->t->held = n;
 			ps->t->accepted = n;
 			ps->t->have_accepted = 1;
@@ -642,24 +641,34 @@ static int push_target(struct ledger *l, struct target *t, json_t *report,
 	struct push_state ps = { .l = l, .cfg = ledger_config(l), .t = t,
 				 .report = report };
 	uint64_t size = 0;
-	int rc;
+	int rc = 0;
 
 	buf_init(&ps.resp, 1 << 20);
 	escape_origin(&ps);
 	load_accepted(l, t);
-	/* The checkpoint first: the entries pushed must cover it. */
-	rc = ledger_size(l, &size, err);
-	if (rc == 0)
-		rc = push_entries(&ps, size, err);
-	if (rc == 0)
-		rc = push_files(&ps, size, err);
-	if (rc == 0 || rc == CT_ESTATE) {
+	/*
+	 * A second pass runs when the witness refused the checkpoint
+	 * because its pending entries are not this store's: they are
+	 * pushed again from the size it cosigned.
+	 */
+	for (int pass = 0; pass < 2; pass++) {
 		struct error e2 = { 0 };
-		int rc2 = push_checkpoint(&ps, rc != 0 || ps.force,
-					  rc ? &e2 : err);
+		int rc2;
 
+		error_clear(err);
+		rc = ledger_size(l, &size, err);
+		if (rc == 0)
+			rc = push_entries(&ps, size, err);
+		if (rc == 0)
+			rc = push_files(&ps, size, err);
+		if (rc && rc != CT_ESTATE)
+			break;
+		rc2 = push_checkpoint(&ps, rc != 0 || ps.force,
+				      rc ? &e2 : err);
 		if (rc == 0)
 			rc = rc2;
+		if (rc == 0 || t->held >= size)
+			break;
 	}
 	if (report)
 		json_object_set_new(report, "entries_held",

@@ -297,6 +297,24 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual(self.witness_status()["cosigned_size"], self.size(self.store))
         self.assertEqual(len(self.witness_status()["alarms"]), 1)
 
+    def test_foreign_pending_entries_replaced(self):
+        self.start_witness()
+        self.ok("witness", "push", "--dir", self.store)
+        cosigned = self.witness_status()["cosigned_size"]
+        # Well-formed entries that are not the log's wait at the witness.
+        foreign = [base64.b64encode(json.dumps({"seq": cosigned + i, "v": 1},
+                                               separators=(",", ":"), sort_keys=True)
+                                    .encode()).decode() for i in range(2)]
+        body = json.dumps({"origin": self.origin, "start": cosigned,
+                           "entries": foreign}).encode()
+        status, _ = http("POST", self.url + "/casetrail/v1/entries", body)
+        self.assertEqual(status, 200)
+        for i in range(4):
+            self.note(self.store, "own %d" % i)
+        r = self.ok("witness", "push", "--dir", self.store)
+        self.assertEqual(self.witness_status()["cosigned_size"], self.size(self.store), r)
+        self.assertEqual(self.witness_status()["alarms"], [])
+
     def test_files_and_tampered_put(self):
         self.start_witness()
         path = os.path.join(self.tmp, "scan.bin")
