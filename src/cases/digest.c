@@ -3,8 +3,8 @@
  *
  * A digest of day D is composed at 08:00 CST of D: the person's yellow
  * and red warnings at that moment, the findings open then where they are
- * responsible or superior, and the findings raised or cured in the 24
- * hours before. The server stores each day's digests in the "digest"
+ * responsible or superior, and the findings raised or cured since their
+ * last stored digest (the 24 hours before, when there is none). The server stores each day's digests in the "digest"
  * namespace of the kv projection (key "D/user"). They record what was
  * composed at the time, which the log cannot reproduce, so a rebuild
  * keeps them (digest_rows_save, digest_rows_restore).
@@ -20,10 +20,12 @@
 #define DAY_MS (24 * 3600 * 1000LL)
 
 struct digest_src {
-	int64_t at, since;
+	int64_t at, since; /* since: `at` less a day, for a first digest */
+	int32_t day;
 	json_t *warnings; /* every warning at `at` */
 	json_t *findings; /* every finding, open or cured */
 	json_t *users;    /* active users' bodies */
+	json_t *last;     /* user -> at_ms of their last stored digest */
 };
 
 static int add_user(void *ctx, const char *text, size_t len)
@@ -66,6 +68,33 @@ static int all_findings(struct store *s, json_t *items, struct error *err)
 	return rc;
 }
 
+/*
+ * Notes the time of each user's latest stored digest of a day before
+ * src->day. Keys are "YYYY-MM-DD/user", scanned newest first.
+ */
+static int note_last(void *ctx, const char *key, uint64_t seq,
+		     const char *body, size_t len)
+{
+	struct digest_src *src = ctx;
+	json_t *row;
+	int32_t day;
+	char date[11];
+
+	(void)seq;
+	if (strlen(key) < 12 || key[10] != '/')
+		return 0;
+	snprintf(date, sizeof(date), "%.10s", key);
+	if (day_parse(date, &day) != 0 || day >= src->day ||
+	    json_object_get(src->last, key + 11))
+		return 0;
+	row = json_loadb(body, len, 0, NULL);
+	if (json_is_integer(json_object_get(row, "at_ms")))
+		json_object_set(src->last, key + 11,
+				json_object_get(row, "at_ms"));
+	json_decref(row);
+	return 0;
+}
+
 static int digest_load(struct cases *c, struct store *s,
 		       struct digest_src *src, struct error *err)
 {
@@ -75,7 +104,11 @@ static int digest_load(struct cases *c, struct store *s,
 	src->warnings = json_array();
 	src->findings = json_array();
 	src->users = json_array();
-	rc = warnings_collect(c, s, &q, src->warnings, err);
+	src->last = json_object();
+	rc = store_kv_scan(s, NS_DIGEST, "", true, 0, 0, note_last, src, NULL,
+			   err);
+	if (rc == 0)
+		rc = warnings_collect(c, s, &q, src->warnings, err);
 	if (rc == 0)
 		rc = all_findings(s, src->findings, err);
 	if (rc == 0)
@@ -88,6 +121,7 @@ static void digest_src_release(struct digest_src *src)
 	json_decref(src->warnings);
 	json_decref(src->findings);
 	json_decref(src->users);
+	json_decref(src->last);
 }
 
 static int names(const json_t *item, const char *user)
@@ -105,20 +139,27 @@ static int64_t ms_of(const json_t *f, const char *name)
 	return json_is_integer(v) ? json_integer_value(v) : -1;
 }
 
-/* The digest of one user from the loaded sources. */
+/*
+ * The digest of one user from the loaded sources. Raised and cured count
+ * since the user's last stored digest, else since a day before.
+ */
 static json_t *digest_of(const struct digest_src *src, const char *user)
 {
 	json_t *warn = json_array(), *open = json_array();
-	json_t *raised = json_array(), *cured = json_array(), *x;
+	json_t *raised = json_array(), *cured = json_array(), *x, *d;
+	json_t *last = json_object_get(src->last, user);
+	int64_t since = json_is_integer(last) ? json_integer_value(last)
+					      : src->since;
 	size_t i, yellow = 0, red = 0;
+	char since_text[32];
 
 	json_array_foreach(src->warnings, i, x) {
+		const char *color;
+
 		if (!names(x, user))
 			continue;
 		json_array_append(warn, x);
-		const char *color = json_string_value(json_object_get(x,
-								      "color"));
-
+		color = json_string_value(json_object_get(x, "color"));
 		if (color && !strcmp(color, "red"))
 			red++;
 		else
@@ -132,20 +173,22 @@ static json_t *digest_of(const struct digest_src *src, const char *user)
 			continue;
 		if (gone < 0 || gone > src->at)
 			json_array_append(open, x);
-		if (detected > src->since)
+		if (detected > since)
 			json_array_append(raised, x);
-		if (gone > src->since && gone <= src->at)
+		if (gone > since && gone <= src->at)
 			json_array_append(cured, x);
 	}
-	return json_pack("{s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, "
-			 "s:o, s:b}",
-			 "user", user, "counts", "yellow", (json_int_t)yellow,
-			 "red", (json_int_t)red, "open",
-			 (json_int_t)json_array_size(open), "raised",
-			 (json_int_t)json_array_size(raised), "cured",
-			 (json_int_t)json_array_size(cured), "warnings", warn,
-			 "open_findings", open, "raised", raised, "cured",
-			 cured, "stored", 0);
+	time_format(since, since_text);
+	d = json_pack("{s:s, s:s, s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, "
+		      "s:o, s:o, s:b}",
+		      "user", user, "since", since_text, "counts", "yellow",
+		      (json_int_t)yellow, "red", (json_int_t)red, "open",
+		      (json_int_t)json_array_size(open), "raised",
+		      (json_int_t)json_array_size(raised), "cured",
+		      (json_int_t)json_array_size(cured), "warnings", warn,
+		      "open_findings", open, "raised", raised, "cured", cured,
+		      "stored", 0);
+	return d;
 }
 
 /* The moment of date's digest: 08:00 CST, or now if that is earlier. */
@@ -210,6 +253,7 @@ int cases_digest(struct cases *c, const char *date, const char *user,
 		return rc;
 	}
 	src.since = src.at - DAY_MS;
+	src.day = day;
 	rc = digest_load(c, s, &src, err);
 	json_array_foreach(src.users, i, u) {
 		const char *name =
@@ -267,6 +311,7 @@ static int publish_tx(void *ctx, struct store *s, struct error *err)
 
 	src.at = ledger_now_ms();
 	src.since = src.at - DAY_MS;
+	src.day = p->day;
 	rc = project_catch_up(p->c, s, err);
 	if (rc == 0)
 		rc = digest_load(p->c, s, &src, err);
@@ -282,6 +327,7 @@ static int publish_tx(void *ctx, struct store *s, struct error *err)
 			continue;
 		d = digest_of(&src, name);
 		json_object_del(d, "stored");
+		json_object_set_new(d, "at_ms", json_integer(src.at));
 		text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
 		day_format(p->day, key);
 		snprintf(key + 10, sizeof(key) - 10, "/%s", name);

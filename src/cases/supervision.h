@@ -40,10 +40,11 @@ int cases_warnings(struct cases *c, const struct warning_query *q,
  * CST of that day, or now when that is later than now: for each active
  * user (only user when not NULL), their warnings, the open findings
  * where they are responsible or superior, and the findings raised or
- * cured in the 24 hours before. Returns {"date", "at", "since", "items":
- * [{user, counts: {yellow, red, open, raised, cured}, warnings,
- * open_findings, raised, cured, stored}]}. A digest the server stored for
- * that date is returned as stored.
+ * cured since their last stored digest (else in the 24 hours before).
+ * Returns {"date", "at", "since", "items": [{user, since, counts:
+ * {yellow, red, open, raised, cured}, warnings, open_findings, raised,
+ * cured, stored}]}. A digest the server stored for that date is returned
+ * as stored.
  */
 int cases_digest(struct cases *c, const char *date, const char *user,
 		 json_t **out, struct error *err);

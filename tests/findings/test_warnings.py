@@ -8,7 +8,7 @@ Saturday 10-10 are make-up working days. 食品经营许可 (spjy-xk) promises a
 decision in 10 working days (statutory 20).
 """
 
-import json
+import datetime
 import os
 import sys
 import time
@@ -299,6 +299,12 @@ class SupervisionApiTest(SupervisionCase):
         log = self.server.log()
         self.assertIn('msg="digest composed" user=li.handler', log)
         self.assertIn("daily evaluation finished", log)
+        # The next digest counts raised and cured findings from this one.
+        at_ms = d["at_ms"]
+        [nxt] = self.ok("digest", "--json", "--user", "li.handler",
+                        "--date", day(1)).json["items"]
+        self.assertEqual(nxt["since"], datetime.datetime.fromtimestamp(
+            at_ms // 1000, workflow.CST).isoformat())
         r = self.ok("rebuild", "--json").json
         self.assertTrue(r["match"], r)
         d = self.ok("digest", "--json", "--user", "li.handler").json["items"][0]
