@@ -150,6 +150,8 @@ class FaultyWitness:
             lines = body.decode().split("\n")
             lines[1] = str(int(lines[1]) + 1)
             return "\n".join(lines).encode()
+        if self.fault == "long-file" and "/blobs/" in path:
+            return body + b"x" * 4096
         if "/entries" in path:
             doc = json.loads(body)
             if self.fault == "truncated":
@@ -515,7 +517,7 @@ class TestRefusals(RestoreTest):
     def test_restore_refuses_faulty_answers(self):
         backup = self.backup()
         self.add(self.case, "note", {"text": "一"}, "li.handler")
-        self.add(self.case, "note", {"text": "二"}, "li.handler")
+        self.add(self.case, "note", {"text": "二"}, "li.handler", attach=1)
         self.push()
         self.lose_disk(serving=False)
         cases = [("huge-checkpoint", 2, "more than"),
@@ -524,7 +526,8 @@ class TestRefusals(RestoreTest):
                  ("truncated", 1, "truncated"),
                  ("malformed", 1, "not JSON"),
                  ("swapped", 1, "seq"),
-                 ("not-canonical", 1, "canonical")]
+                 ("not-canonical", 1, "canonical"),
+                 ("long-file", 1, "longer than")]
         for fault, code, words in cases:
             with self.subTest(fault=fault):
                 proxy = FaultyWitness(self.witness.url, fault)
