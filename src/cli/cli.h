@@ -49,6 +49,8 @@ int cli_witness_against(const char *dir, const char *url, struct buf *note,
 			FILE *out);
 /* Prints how far each witness of the store is behind, one line each. */
 void cli_witness_lag(const char *dir, FILE *out);
+/* Sets "witnesses" of o to the same as JSON, when the store has any. */
+void cli_witness_lag_json(const char *dir, json_t *o);
 int cmd_deadline(int argc, char **argv);
 int cmd_case(int argc, char **argv);
 int cmd_user(int argc, char **argv);

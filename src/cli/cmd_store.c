@@ -227,10 +227,11 @@ static int read_against(const char *path, struct buf *b)
 	return 0;
 }
 
-static void print_summary(const struct verify_result *r, int as_json)
+static void print_summary(const struct verify_result *r, int as_json,
+			  const char *dir)
 {
 	if (as_json) {
-		cli_print_json(json_pack(
+		json_t *o = json_pack(
 			"{s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "ok",
 			r->problems == 0, "problems", (json_int_t)r->problems,
 			"entries", (json_int_t)r->entries, "checkpoints",
@@ -239,7 +240,10 @@ static void print_summary(const struct verify_result *r, int as_json)
 			(json_int_t)r->expunged, "blobs",
 			(json_int_t)r->blobs, "lost_in_restore", json_pack(
 			"{s:I, s:I}", "content", (json_int_t)r->lost_content,
-			"blobs", (json_int_t)r->lost_blobs)));
+			"blobs", (json_int_t)r->lost_blobs));
+
+		cli_witness_lag_json(dir, o);
+		cli_print_json(o);
 		return;
 	}
 	if (r->lost_content || r->lost_blobs)
@@ -334,7 +338,7 @@ int cmd_verify(int argc, char **argv)
 		return cli_fail(&err);
 	}
 	res.problems += (uint64_t)cosig_bad;
-	print_summary(&res, as_json);
+	print_summary(&res, as_json, cli_store_dir(dir));
 	if (!as_json)
 		cli_witness_lag(cli_store_dir(dir), stdout);
 	fflush(stdout);

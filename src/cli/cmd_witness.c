@@ -481,3 +481,20 @@ void cli_witness_lag(const char *dir, FILE *out)
 	json_decref(st);
 	ledger_close(l);
 }
+
+void cli_witness_lag_json(const char *dir, json_t *o)
+{
+	struct ledger *l = NULL;
+	struct error err = { 0 };
+	json_t *st = NULL, *list;
+
+	if (ledger_open(dir, LEDGER_READONLY, &l, &err) != 0)
+		return;
+	if (witness_bureau_status(l, NULL, &st, &err) == 0) {
+		list = json_object_get(st, "witnesses");
+		if (json_array_size(list))
+			json_object_set(o, "witnesses", list);
+	}
+	json_decref(st);
+	ledger_close(l);
+}

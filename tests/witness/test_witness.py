@@ -225,6 +225,12 @@ class WitnessTest(unittest.TestCase):
                       "--blobs", "none", timeout=300)
         self.assertEqual(r.code, 0, r)
         self.assertIn("witness %s:" % self.url, r.out)
+        r = ctest.run("verify", "--dir", self.store, "--no-record", "--blobs", "none", "--json",
+                      timeout=300)
+        self.assertEqual(r.code, 0, r)
+        [lag] = r.json["witnesses"]
+        self.assertEqual(lag["url"], self.url)
+        self.assertLessEqual(lag["entries_behind"], 1)
 
     def findings_of(self, store):
         r = self.ok("findings", "--dir", store, "--code", "witness-behind", "--json")
