@@ -34,6 +34,8 @@
  * the log from pushing its own.
  */
 #define PENDING_NS "pending"
+/* The files that entries held name, by hash: only those may be PUT. */
+#define FILES_NS "file"
 #define NULL_ROW skip_row
 #define LOGS_MAX 64
 
@@ -842,6 +844,27 @@ static int check_entry(const uint8_t *bytes, size_t len, uint64_t seq,
 	return ok;
 }
 
+/* Records the hashes of the attachments of an entry (base64 text). */
+static int note_files(struct wlog *g, uint64_t seq, const char *text,
+		      uint8_t *bytes, struct error *err)
+{
+	long n = base64_decode(text, strlen(text), bytes, LEDGER_ENTRY_MAX + 4);
+	json_t *e = n > 0 ? json_loadb((const char *)bytes, (size_t)n, 0, NULL)
+			  : NULL;
+	json_t *a;
+	size_t i;
+	int rc = 0;
+
+	json_array_foreach(json_object_get(e, "attachments"), i, a) {
+		const char *h = json_string_value(json_object_get(a, "hash"));
+
+		if (rc == 0 && h)
+			rc = store_kv_put(g->s, FILES_NS, h, seq, "{}", err);
+	}
+	json_decref(e);
+	return rc;
+}
+
 /*
  * Stores entries from start as pending. An empty list only reports the
  * size held. A list may start anywhere from the entries kept to the end
@@ -896,6 +919,9 @@ static int entries_locked(struct wlog *g, uint64_t start, json_t *list,
 		if (rc == 0)
 			rc = store_kv_put(g->s, PENDING_NS, key, start + i,
 					  json_string_value(item), err);
+		if (rc == 0)
+			rc = note_files(g, start + i, json_string_value(item),
+					bytes, err);
 	}
 	if (rc == 0)
 		rc = answer_json(r, 200, json_pack("{s:I}", "size",
@@ -1127,7 +1153,9 @@ int witness_upload_begin(struct witness_node *w, const char *origin,
 			 struct witness_reply *r)
 {
 	struct witness_upload *u = calloc(1, sizeof(*u));
+	struct wlog *g;
 	char *slash;
+	int named;
 
 	if (!u)
 		return answer(r, 500, "out of memory"), CT_ENOMEM;
@@ -1137,6 +1165,15 @@ int witness_upload_begin(struct witness_node *w, const char *origin,
 		return CT_EINVAL;
 	}
 	hash_parse(hash, &u->alg, u->want);
+	g = find_log(w, origin);
+	pthread_mutex_lock(&g->mu);
+	named = store_kv_get(g->s, FILES_NS, hash, NULL, NULL, NULL) == 0;
+	pthread_mutex_unlock(&g->mu);
+	if (!named) {
+		free(u);
+		return answer(r, 403, "no entry the witness holds names file %s;"
+			      " push the entry first", hash), CT_EPERM;
+	}
 	u->exists = access(u->path, F_OK) == 0;
 	wpath(u->folder, sizeof(u->folder), "%s", u->path);
 	for (int i = 0; i < 3; i++) {

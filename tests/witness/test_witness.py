@@ -338,7 +338,7 @@ class WitnessTest(unittest.TestCase):
             self.assertEqual(body, f.read())
         other = "sm3:" + "ab" * 32
         status, _ = http("PUT", self.url + "/casetrail/v1/blobs/" + other + q, b"not it")
-        self.assertEqual(status, 422)
+        self.assertEqual(status, 403, "no entry names that file")
         status, _ = http("HEAD", self.url + "/casetrail/v1/blobs/" + other + q)
         self.assertEqual(status, 404)
         status, _ = http("PUT", self.url + "/casetrail/v1/blobs/" + h + q, b"tampered")
