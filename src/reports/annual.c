@@ -96,7 +96,10 @@ static void count_findings(json_t *row, const json_t *findings)
 
 		if (!strcmp(code, "deemed-accepted"))
 			add(row, "deemed_accepted", 1);
-		if (!strcmp(code, "deemed-renewed"))
+		/* Stores written before the code's rename keep its old
+		 * name on findings raised then. */
+		if (!strcmp(code, "deemed-renewal") ||
+		    !strcmp(code, "deemed-renewed"))
 			add(row, "deemed_renewed", 1);
 	}
 }
