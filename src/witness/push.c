@@ -9,8 +9,8 @@
  *
  * libcurl is used only under src/witness/. The pusher thread of
  * casetrail serve retries a failing witness with exponential backoff
- * from 1 s up to 60 s and logs one line when a witness starts failing,
- * when its error changes and when it succeeds again, not one per try.
+ * from 1 s up to 60 s and logs one line when a witness starts failing
+ * and one when it succeeds again, not one per try.
  */
 #include "common/common.h"
 
@@ -733,7 +733,7 @@ static void note_result(struct witness_pusher *p, struct target *t, int rc,
 		t->next_ms = now + POLL_MS;
 		t->last_ok_ms = now;
 	} else {
-		if (!t->failing || strcmp(t->error, err->msg))
+		if (!t->failing)
 			log_warn("witness", "push failing", "url=%s "
 				 "retry_max_s=%d error=%s",
 				 log_quote(t->url, qu, sizeof(qu)),
