@@ -48,9 +48,11 @@ struct wlog {
 	size_t nkeys;
 	struct store *s;
 	pthread_mutex_t mu;
+	int broken; /* its folder could not be loaded: requests get 404 */
 };
 
 struct witness_node {
+	pthread_mutex_t mu; /* guards logs and nlogs */
 	char dir[PATH_MAX];
 	char name[WITNESS_NAME_MAX];
 	struct key *keys[2]; /* SM2, Ed25519 */
@@ -306,6 +308,7 @@ int witness_open(const char *dir, struct witness_node **out,
 
 	if (!w)
 		return error_set(err, CT_ENOMEM, "out of memory");
+	pthread_mutex_init(&w->mu, NULL);
 	wpath(w->dir, sizeof(w->dir), "%s", dir);
 	wpath(path, sizeof(path), "%s/witness.json", dir);
 	rc = wfile_read_json(path, &cfg, err);
@@ -359,15 +362,53 @@ void witness_close(struct witness_node *w)
 	}
 	key_free(w->keys[0]);
 	key_free(w->keys[1]);
+	pthread_mutex_destroy(&w->mu);
 	free(w);
 }
 
+/*
+ * Finds the log of origin. A log that witness trust added after the
+ * node was opened is loaded on its first request. Logs are never
+ * removed, so the pointer stays valid.
+ */
 static struct wlog *find_log(struct witness_node *w, const char *origin)
 {
-	for (size_t i = 0; i < w->nlogs; i++)
-		if (origin && !strcmp(w->logs[i]->origin, origin))
-			return w->logs[i];
-	return NULL;
+	struct wlog *found = NULL;
+	char sub[17], path[PATH_MAX], qe[600];
+	struct error err = { 0 };
+	int known = 0;
+	size_t n;
+
+	if (!origin)
+		return NULL;
+	pthread_mutex_lock(&w->mu);
+	for (size_t i = 0; i < w->nlogs && !known; i++) {
+		if (strcmp(w->logs[i]->origin, origin))
+			continue;
+		known = 1;
+		found = w->logs[i]->broken ? NULL : w->logs[i];
+	}
+	wlog_dirname(origin, sub);
+	if (!known &&
+	    wpath(path, sizeof(path), "%s/logs/%s/trust.json", w->dir,
+		  sub) == 0 &&
+	    access(path, F_OK) == 0) {
+		n = w->nlogs;
+		if (load_log(w, sub, &err) == 0 &&
+		    !strcmp(w->logs[n]->origin, origin)) {
+			found = w->logs[n];
+		} else if (w->nlogs > n) {
+			/* Kept as broken, so that it is not loaded again. */
+			w->logs[n]->broken = 1;
+			wpath(w->logs[n]->origin, sizeof(w->logs[n]->origin),
+			      "%s", origin);
+			log_error("witness", "cannot load a log", "dir=%s "
+				  "error=%s", sub,
+				  log_quote(err.msg, qe, sizeof(qe)));
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	return found;
 }
 
 /* ---- The log's state ---- */
@@ -1082,10 +1123,19 @@ int witness_status(struct witness_node *w, json_t **out, struct error *err)
 		}
 		buf_release(&pem);
 	}
-	for (size_t i = 0; i < w->nlogs && rc == 0; i++) {
+	size_t nlogs;
+
+	pthread_mutex_lock(&w->mu);
+	nlogs = w->nlogs;
+	pthread_mutex_unlock(&w->mu);
+	for (size_t i = 0; i < nlogs && rc == 0; i++) {
 		struct wlog *g = w->logs[i];
-		json_t *alarms = json_array();
+		json_t *alarms;
 		struct wstate st = { 0 };
+
+		if (g->broken)
+			continue;
+		alarms = json_array();
 
 		pthread_mutex_lock(&g->mu);
 		rc = store_begin_read(g->s, err);

@@ -488,6 +488,18 @@ class WitnessTest(unittest.TestCase):
         self.note(self.store, "one")
         self.ok("witness", "push", "--dir", self.store)
         self.assertEqual(self.witness_status()["cosigned_size"], self.size(self.store))
+        # A log trusted while the witness runs is followed without a restart.
+        second = os.path.join(self.tmp, "second")
+        self.ok("init", "--dir", second, "--crypto", "standard", "--host", "other.test",
+                "--no-admin")
+        shown = self.ok("key", "show", "--dir", second).out
+        r = ctest.run("witness", "trust", "--dir", self.wdir, "--from", "-", input=shown)
+        self.assertEqual(r.code, 0, r)
+        self.add_witness(second)
+        self.ok("witness", "push", "--dir", second)
+        logs = self.ok("witness", "status", "--dir", self.wdir).json["logs"]
+        self.assertEqual(sorted(l["cosigned_size"] for l in logs),
+                         sorted([self.size(self.store), self.size(second)]))
 
 
 if __name__ == "__main__":
