@@ -248,6 +248,11 @@ class WitnessTest(unittest.TestCase):
         wait_for(lambda: "witness caught up" in bureau.log(), "the cure")
         [finding] = self.findings_of(self.store)
         self.assertIsNotNone(finding.get("cured"), finding)
+        # The finding comes back the same from the log alone.
+        self.procs.remove(bureau)
+        bureau.close()
+        self.ok("rebuild", "--dir", self.store)
+        self.assertEqual(self.findings_of(self.store), [finding])
 
     def test_restored_older_copy_detected(self):
         self.start_witness()
