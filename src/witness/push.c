@@ -270,43 +270,94 @@ static int answer_size(struct push_state *ps, uint64_t *size)
 	return ok ? 0 : -1;
 }
 
+/*
+ * Appends ,"signature": the log's signed note over the batch of count
+ * entries from start whose base64 texts h has hashed (wentries_text).
+ */
+static int sign_entries(struct push_state *ps, uint64_t start,
+			uint64_t count, struct hasher *h, struct buf *body,
+			struct error *err)
+{
+	struct note_key keys[2];
+	struct buf text = BUF_INIT_MAX(CHECKPOINT_ORIGIN_MAX + 256);
+	struct buf note = BUF_INIT_MAX(4096);
+	uint8_t digest[HASH_LEN];
+	size_t n = 0;
+	char *quoted = NULL;
+	json_t *s;
+	int rc;
+
+	hasher_final(h, digest);
+	rc = ledger_note_keys(ps->l, keys, &n, 1, err);
+	if (rc == 0 && wentries_text(ps->cfg->origin, start, count, digest,
+				     &text) != 0)
+		rc = error_set(err, CT_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = note_sign(text.data, text.len, keys, n, &note, err);
+	if (rc == 0) {
+		s = json_stringn(note.data, note.len);
+		quoted = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+		json_decref(s);
+		rc = quoted ? buf_printf(body, ",\"signature\":%s", quoted)
+			    : error_set(err, CT_ENOMEM, "out of memory");
+	}
+	free(quoted);
+	buf_release(&text);
+	buf_release(&note);
+	return rc;
+}
+
 /* Posts entries [start, end) (end may equal start: a probe). */
 static int post_entries(struct push_state *ps, uint64_t start, uint64_t end,
 			struct error *err)
 {
 	struct buf body = BUF_INIT_MAX(BATCH_BYTES_MAX + (1 << 20));
 	struct buf entry = BUF_INIT_MAX(LEDGER_ENTRY_MAX + 1);
+	struct hasher *h = hasher_new(HASH_SHA256);
 	char *origin = NULL, line[400];
 	json_t *o = json_string(ps->cfg->origin);
 	uint64_t seq = start, size = 0;
 	long status = 0;
-	int rc;
+	int rc = h ? 0 : error_set(err, CT_ENOMEM, "out of memory");
 
 	origin = json_dumps(o, JSON_ENCODE_ANY);
 	json_decref(o);
-	rc = buf_printf(&body, "{\"origin\":%s,\"start\":%" PRIu64
-			",\"entries\":[", origin ? origin : "\"\"", start);
+	if (rc == 0)
+		rc = buf_printf(&body, "{\"origin\":%s,\"start\":%" PRIu64
+				",\"entries\":[", origin ? origin : "\"\"",
+				start);
 	free(origin);
 	for (; rc == 0 && seq < end && seq - start < WITNESS_BATCH_MAX &&
 	       body.len < BATCH_BYTES_MAX; seq++) {
+		size_t at;
+
 		rc = ledger_entry(ps->l, seq, &entry, err);
 		if (rc == 0 && seq > start)
 			rc = buf_putc(&body, ',');
 		if (rc == 0)
 			rc = buf_putc(&body, '"');
+		at = body.len;
 		if (rc == 0)
 			rc = base64_encode(entry.data, entry.len, &body);
-		if (rc == 0)
+		if (rc == 0) {
+			hasher_update(h, body.data + at, body.len - at);
+			hasher_update(h, "\n", 1);
 			rc = buf_putc(&body, '"');
+		}
 	}
 	if (rc == 0)
-		rc = buf_puts(&body, "]}");
+		rc = buf_putc(&body, ']');
+	if (rc == 0 && seq > start)
+		rc = sign_entries(ps, start, seq - start, h, &body, err);
+	if (rc == 0)
+		rc = buf_putc(&body, '}');
 	if (rc == 0)
 		rc = call(ps->t->url, "/casetrail/v1/entries", "POST",
 			  "application/json", body.data, body.len, NULL,
 			  &status, &ps->resp, err);
 	buf_release(&body);
 	buf_release(&entry);
+	hasher_free(h);
 	if (rc)
 		return rc;
 	if ((status == 200 || status == 409) && answer_size(ps, &size) == 0) {

@@ -107,3 +107,23 @@ int wpath(char *out, size_t n, const char *fmt, ...)
 	va_end(ap);
 	return len < 0 || (size_t)len >= n ? CT_ETOOBIG : 0;
 }
+
+int wentries_text(const char *origin, uint64_t start, uint64_t count,
+		  const uint8_t digest[HASH_LEN], struct buf *out)
+{
+	int rc = buf_printf(out, "casetrail-entries/v1\n%s\n%" PRIu64
+			    "\n%" PRIu64 "\n", origin, start, count);
+
+	if (rc == 0)
+		rc = base64_encode(digest, HASH_LEN, out);
+	if (rc == 0)
+		rc = buf_putc(out, '\n');
+	return rc;
+}
+
+int wblob_read_text(const char *origin, const char *hash, int64_t seconds,
+		    struct buf *out)
+{
+	return buf_printf(out, "casetrail-blob-read/v1\n%s\n%s\n%" PRId64
+			  "\n", origin, hash, seconds);
+}

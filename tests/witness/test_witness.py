@@ -72,8 +72,8 @@ class Witness:
                 raise AssertionError("sanitizer report in the witness log:\n" + self.log())
 
 
-def http(method, url, body=None):
-    req = urllib.request.Request(url, data=body, method=method)
+def http(method, url, body=None, headers=None):
+    req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=30) as r:
             return r.status, r.read()
@@ -166,6 +166,14 @@ class WitnessTest(unittest.TestCase):
 
     def size(self, store):
         return int(self.ok("checkpoint", "--dir", store).out.splitlines()[1])
+
+    def witness_file(self, h):
+        """The path of a file in the witness's blob store."""
+        alg, hexd = h.split(":")
+        found = [os.path.join(d, f) for d, _, fs in os.walk(os.path.join(self.wdir, "logs"))
+                 for f in fs if f == hexd]
+        self.assertEqual(len(found), 1, h)
+        return found[0]
 
     def witness_status(self):
         st = self.ok("witness", "status", "--dir", self.wdir).json
@@ -308,18 +316,33 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual(self.witness_status()["cosigned_size"], self.size(self.store))
         self.assertEqual(len(self.witness_status()["alarms"]), 1)
 
-    def test_foreign_pending_entries_replaced(self):
+    def test_foreign_entries_refused(self):
         self.start_witness()
         self.ok("witness", "push", "--dir", self.store)
         cosigned = self.witness_status()["cosigned_size"]
-        # Well-formed entries that are not the log's wait at the witness.
+        held = self.witness_status()["entries"]
+        # Well-formed entries that the log did not sign are refused, so
+        # no one else can fill the witness or name files for it to take.
         foreign = [base64.b64encode(json.dumps({"seq": cosigned + i, "v": 1},
                                                separators=(",", ":"), sort_keys=True)
                                     .encode()).decode() for i in range(2)]
         body = json.dumps({"origin": self.origin, "start": cosigned,
                            "entries": foreign}).encode()
+        status, answer = http("POST", self.url + "/casetrail/v1/entries", body)
+        self.assertEqual(status, 403, answer)
+        self.assertIn(b"signature", answer)
+        # A note the log did sign, but over something else, is no better.
+        note = self.ok("checkpoint", "--dir", self.store).out
+        body = json.dumps({"origin": self.origin, "start": cosigned,
+                           "entries": foreign, "signature": note}).encode()
+        status, answer = http("POST", self.url + "/casetrail/v1/entries", body)
+        self.assertEqual(status, 403, answer)
+        self.assertIn(b"does not name this batch", answer)
+        body = json.dumps({"origin": self.origin, "start": cosigned,
+                           "entries": foreign, "signature": "junk"}).encode()
         status, _ = http("POST", self.url + "/casetrail/v1/entries", body)
-        self.assertEqual(status, 200)
+        self.assertEqual(status, 400)
+        self.assertEqual(self.witness_status()["entries"], held)
         for i in range(4):
             self.note(self.store, "own %d" % i)
         r = self.ok("witness", "push", "--dir", self.store)
@@ -337,10 +360,26 @@ class WitnessTest(unittest.TestCase):
         h = shown["attachments"][0]["hash"] if "attachments" in shown else \
             shown["entry"]["attachments"][0]["hash"]
         q = "?origin=" + urllib.parse.quote(self.origin, safe="")
+        # The file is evidence with content: no one but the log reads it
+        # back (a restore signs its requests; test_restore covers that).
         status, body = http("GET", self.url + "/casetrail/v1/blobs/" + h + q)
-        self.assertEqual(status, 200)
+        self.assertEqual(status, 403, body)
+        self.assertNotIn(b"\0", body[:64])
+        for junk in ("x", base64.b64encode(b"no note").decode(), "A" * 9000):
+            status, _ = http("GET", self.url + "/casetrail/v1/blobs/" + h + q,
+                             headers={"Casetrail-Read-Signature": junk})
+            self.assertIn(status, (400, 403), junk[:20])
+        note = self.ok("checkpoint", "--dir", self.store).out
+        status, body = http("GET", self.url + "/casetrail/v1/blobs/" + h + q,
+                            headers={"Casetrail-Read-Signature":
+                                     base64.b64encode(note.encode()).decode()})
+        self.assertEqual(status, 403, "a note the log signed over something else")
+        self.assertEqual(http("HEAD", self.url + "/casetrail/v1/blobs/" + h + q)[0], 200)
+        stored = self.witness_file(h)
         with open(path, "rb") as f:
-            self.assertEqual(body, f.read())
+            original = f.read()
+        with open(stored, "rb") as f:
+            self.assertEqual(f.read(), original)
         other = "sm3:" + "ab" * 32
         status, _ = http("PUT", self.url + "/casetrail/v1/blobs/" + other + q, b"not it")
         self.assertEqual(status, 403, "no entry names that file")
@@ -348,9 +387,8 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual(status, 404)
         status, _ = http("PUT", self.url + "/casetrail/v1/blobs/" + h + q, b"tampered")
         self.assertEqual(status, 422)
-        status, body = http("GET", self.url + "/casetrail/v1/blobs/" + h + q)
-        with open(path, "rb") as f:
-            self.assertEqual(body, f.read(), "a refused PUT leaves the file alone")
+        with open(stored, "rb") as f:
+            self.assertEqual(f.read(), original, "a refused PUT leaves the file alone")
         tmp = os.path.join(self.wdir, "logs")
         leftovers = [f for d, _, fs in os.walk(tmp) for f in fs if f.startswith("put-")]
         self.assertEqual(leftovers, [])
@@ -475,6 +513,10 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual(json.loads(answer), {"size": 0})
         bad = base64.b64encode(b'{"seq":1}').decode()
         body = json.dumps({"origin": self.origin, "start": 0, "entries": [bad]}).encode()
+        status, _ = http("POST", self.url + "/casetrail/v1/entries", body)
+        self.assertEqual(status, 403, "entries the log did not sign")
+        body = json.dumps({"origin": self.origin, "start": 0, "entries": [7],
+                           "signature": "x"}).encode()
         status, _ = http("POST", self.url + "/casetrail/v1/entries", body)
         self.assertEqual(status, 400)
         status, _ = http("GET", self.url + "/casetrail/v1/checkpoint?origin=" + q)
