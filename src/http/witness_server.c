@@ -184,6 +184,14 @@ static enum MHD_Result dispatch(struct ws_server *s, struct MHD_Connection *c,
 				      url + strlen(BLOBS_PREFIX), path,
 				      sizeof(path), r) != 0)
 			return send_reply(c, url, method, r, is_head);
+		if (is_get && witness_blob_read_check(
+				      s->w, arg(c, "origin"),
+				      url + strlen(BLOBS_PREFIX),
+				      MHD_lookup_connection_value(
+					      c, MHD_HEADER_KIND,
+					      "Casetrail-Read-Signature"),
+				      r) != 0)
+			return send_reply(c, url, method, r, 0);
 		if (is_get)
 			return send_file(c, url, path);
 		r->status = access(path, F_OK) == 0 ? 200 : 404;

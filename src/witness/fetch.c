@@ -5,9 +5,11 @@
 #include "common/common.h"
 
 #include <curl/curl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "crypto/crypto.h"
+#include "internal.h"
 
 #include "witness/fetch.h"
 
@@ -19,6 +21,9 @@ struct fetch {
 	CURL *curl;
 	char *base;   /* without a trailing slash */
 	char *origin; /* percent-encoded */
+	char *origin_raw;
+	const struct note_key *keys; /* signs file requests */
+	size_t nkeys;
 	char curl_err[CURL_ERROR_SIZE];
 };
 
@@ -102,7 +107,8 @@ int fetch_new(const char *base_url, const char *origin, struct fetch **out,
 	f->curl = curl_easy_init();
 	f->base = strdup(base_url);
 	f->origin = f->curl ? curl_easy_escape(f->curl, origin, 0) : NULL;
-	if (!f->curl || !f->base || !f->origin) {
+	f->origin_raw = strdup(origin);
+	if (!f->curl || !f->base || !f->origin || !f->origin_raw) {
 		fetch_free(f);
 		return error_set(err, CT_ENOMEM, "out of memory");
 	}
@@ -122,7 +128,15 @@ void fetch_free(struct fetch *f)
 	if (f->curl)
 		curl_easy_cleanup(f->curl);
 	free(f->base);
+	free(f->origin_raw);
 	free(f);
+}
+
+void fetch_set_signer(struct fetch *f, const struct note_key *keys,
+		      size_t n)
+{
+	f->keys = keys;
+	f->nkeys = n;
 }
 
 const char *fetch_url(const struct fetch *f)
@@ -135,9 +149,10 @@ const char *fetch_url(const struct fetch *f)
  * *status. Fails with CT_EIO when the witness cannot be reached or the
  * transfer breaks, CT_ETOOBIG when the body runs past k->max.
  */
-static int get(struct fetch *f, const char *path, struct sink *k,
-	       long *status, struct error *err)
+static int get(struct fetch *f, const char *path, const char *header,
+	       struct sink *k, long *status, struct error *err)
 {
+	struct curl_slist *hdr = NULL;
 	char *url = NULL;
 	CURLcode cc;
 	int rc = 0;
@@ -145,6 +160,14 @@ static int get(struct fetch *f, const char *path, struct sink *k,
 	if (asprintf(&url, "%s%s", f->base, path) < 0)
 		return error_set(err, CT_ENOMEM, "out of memory");
 	curl_easy_reset(f->curl);
+	if (header) {
+		hdr = curl_slist_append(NULL, header);
+		if (!hdr) {
+			free(url);
+			return error_set(err, CT_ENOMEM, "out of memory");
+		}
+		curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, hdr);
+	}
 	curl_easy_setopt(f->curl, CURLOPT_URL, url);
 	curl_easy_setopt(f->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(f->curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -174,6 +197,7 @@ static int get(struct fetch *f, const char *path, struct sink *k,
 			       f->curl_err : curl_easy_strerror(cc));
 	if (rc == 0)
 		curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, status);
+	curl_slist_free_all(hdr);
 	free(url);
 	return rc;
 }
@@ -206,7 +230,7 @@ int fetch_checkpoint(struct fetch *f, struct buf *note, struct error *err)
 	if (asprintf(&path, "/casetrail/v1/checkpoint?origin=%s",
 		     f->origin) < 0)
 		return error_set(err, CT_ENOMEM, "out of memory");
-	rc = get(f, path, &k, &status, err);
+	rc = get(f, path, NULL, &k, &status, err);
 	free(path);
 	if (rc == 0)
 		rc = check_status(f, status, "checkpoint of this log", err);
@@ -228,7 +252,7 @@ int fetch_entries(struct fetch *f, uint64_t start, uint64_t count,
 	if (asprintf(&path, "/casetrail/v1/entries?origin=%s&start=%" PRIu64
 		     "&count=%" PRIu64, f->origin, start, count) < 0)
 		return error_set(err, CT_ENOMEM, "out of memory");
-	rc = get(f, path, &k, &status, err);
+	rc = get(f, path, NULL, &k, &status, err);
 	if (rc == 0)
 		rc = check_status(f, status, "entries of this log", err);
 	if (rc == 0) {
@@ -261,9 +285,37 @@ int fetch_entries(struct fetch *f, uint64_t start, uint64_t count,
 	return rc;
 }
 
+/*
+ * Fills header with "Casetrail-Read-Signature: <base64 of the signed
+ * note>" over wblob_read_text, or leaves it empty without a signer.
+ */
+static int read_signature(struct fetch *f, const char *hash,
+			  struct buf *header, struct error *err)
+{
+	struct buf text = BUF_INIT_MAX(4096), note = BUF_INIT_MAX(8192);
+	int rc = 0;
+
+	if (!f->nkeys)
+		return buf_putc(header, '\0') ? error_set(err, CT_ENOMEM,
+							  "out of memory") : 0;
+	if (wblob_read_text(f->origin_raw, hash, (int64_t)time(NULL), &text))
+		rc = error_set(err, CT_ENOMEM, "out of memory");
+	if (rc == 0)
+		rc = note_sign(text.data, text.len, f->keys, f->nkeys, &note,
+			       err);
+	if (rc == 0 && (buf_puts(header, "Casetrail-Read-Signature: ") ||
+			base64_encode(note.data, note.len, header) ||
+			buf_putc(header, '\0')))
+		rc = error_set(err, CT_ENOMEM, "out of memory");
+	buf_release(&text);
+	buf_release(&note);
+	return rc;
+}
+
 int fetch_blob(struct fetch *f, const char *hash, int fd, uint64_t max_size,
 	       struct error *err)
 {
+	struct buf header = BUF_INIT_MAX(16384);
 	struct sink k = { .fd = fd, .max = max_size };
 	char *path = NULL, what[HASH_TEXT_MAX + 16];
 	long status = 0;
@@ -272,9 +324,19 @@ int fetch_blob(struct fetch *f, const char *hash, int fd, uint64_t max_size,
 	if (asprintf(&path, "/casetrail/v1/blobs/%s?origin=%s", hash,
 		     f->origin) < 0)
 		return error_set(err, CT_ENOMEM, "out of memory");
-	rc = get(f, path, &k, &status, err);
+	rc = read_signature(f, hash, &header, err);
+	if (rc == 0)
+		rc = get(f, path, f->nkeys ? (const char *)header.data : NULL,
+			 &k, &status, err);
 	free(path);
+	buf_release(&header);
 	snprintf(what, sizeof(what), "file %s", hash);
+	if (rc == 0 && status == 403)
+		rc = error_set(err, CT_EPERM, "the witness at %s refused to "
+			       "hand out file %s: it takes only requests "
+			       "signed by this log's keys, and the keys of "
+			       "the backup are not the ones it trusts", f->base,
+			       hash);
 	if (rc == 0)
 		rc = check_status(f, status, what, err);
 	return rc;

@@ -56,7 +56,17 @@ int fetch_entries(struct fetch *f, uint64_t start, uint64_t count,
 		  json_t **entries, struct error *err);
 
 /*
- * Streams the file named hash to fd, at most max_size bytes.
+ * Makes fetch_blob sign its requests with the log's keys (they stay the
+ * caller's and must outlive f): a witness hands out files only to the log
+ * (docs/witness.md).
+ */
+struct note_key;
+void fetch_set_signer(struct fetch *f, const struct note_key *keys,
+		      size_t n);
+
+/*
+ * Streams the file named hash to fd, at most max_size bytes. CT_EPERM
+ * when the witness refused the request's signature (403).
  * CT_ENOTFOUND when the witness does not have it (404), CT_ETOOBIG when
  * the body runs past max_size, CT_EIO when the transfer or a write fails.
  */

@@ -972,6 +972,76 @@ out:
 	return rc;
 }
 
+/*
+ * Checks that the log's trusted keys signed this batch (wentries_text).
+ * Returns 0, or -1 with r set to 403 (unsigned or signed by another key)
+ * or 400 (a malformed note).
+ */
+static int check_batch_signature(struct wlog *g, uint64_t start,
+				 const json_t *list, const json_t *sig,
+				 struct witness_reply *r)
+{
+	struct hasher *h = hasher_new(HASH_SHA256);
+	struct buf text = BUF_INIT_MAX(CHECKPOINT_ORIGIN_MAX + 256);
+	const char *note = json_string_value(sig);
+	size_t note_len = json_string_length(sig);
+	uint8_t digest[HASH_LEN];
+	struct error why = { 0 };
+	struct note parsed;
+	const json_t *item;
+	size_t i;
+	int rc = -1;
+
+	if (!h) {
+		answer(r, 500, "out of memory");
+		goto out;
+	}
+	if (!note) {
+		answer(r, 403, "entries must carry \"signature\", the log's "
+		       "signed note over the batch; update the bureau's "
+		       "casetrail");
+		goto out;
+	}
+	if (note_parse(note, note_len, &parsed, &why) != 0) {
+		answer(r, 400, "malformed \"signature\": %s", why.msg);
+		goto out;
+	}
+	json_array_foreach(list, i, item) {
+		const char *b64 = json_string_value(item);
+
+		if (!b64) {
+			answer(r, 400, "entry %" PRIu64 " is not a base64 "
+			       "string", start + i);
+			goto out;
+		}
+		hasher_update(h, b64, json_string_length(item));
+		hasher_update(h, "\n", 1);
+	}
+	hasher_final(h, digest);
+	if (wentries_text(g->origin, start, json_array_size(list), digest,
+			  &text) != 0) {
+		answer(r, 500, "out of memory");
+		goto out;
+	}
+	if (parsed.text_len != text.len ||
+	    memcmp(note, text.data, text.len) != 0) {
+		answer(r, 403, "the \"signature\" note does not name this "
+		       "batch of %zu entries from %" PRIu64,
+		       json_array_size(list), start);
+		goto out;
+	}
+	if (note_verify(note, &parsed, g->note_keys, g->nkeys, &why) != 0) {
+		answer(r, 403, "the entries are not signed by the log's "
+		       "trusted keys: %s", why.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	hasher_free(h);
+	buf_release(&text);
+	return rc;
+}
+
 int witness_post_entries(struct witness_node *w, const char *body,
 			 size_t len, struct witness_reply *r,
 			 struct error *err)
@@ -1000,6 +1070,10 @@ int witness_post_entries(struct witness_node *w, const char *body,
 		answer(r, 404, "this witness follows no such origin");
 		goto out;
 	}
+	if (json_array_size(list) > 0 &&
+	    check_batch_signature(g, (uint64_t)start, list,
+				  json_object_get(v, "signature"), r) != 0)
+		goto out;
 	pthread_mutex_lock(&g->mu);
 	rc = store_begin(g->s, err);
 	if (rc == 0) {
@@ -1196,6 +1270,80 @@ int witness_blob_path(struct witness_node *w, const char *origin,
 	wpath(path, n, "%s/blobs/%s/%.2s/%.2s/%s", g->dir,
 		 hash_alg_name(alg), hex, hex + 2, hex);
 	return 0;
+}
+
+int witness_blob_read_check(struct witness_node *w, const char *origin,
+			    const char *hash, const char *header,
+			    struct witness_reply *r)
+{
+	struct wlog *g = find_log(w, origin);
+	size_t hlen = header ? strlen(header) : 0;
+	uint8_t *note = NULL;
+	struct buf text = BUF_INIT_MAX(4096);
+	struct error why = { 0 };
+	struct note parsed;
+	const char *line;
+	char *end;
+	long n;
+	long long at;
+	int rc = -1;
+
+	if (!g)
+		return answer(r, 404, "this witness follows no such origin"),
+		       -1;
+	if (!header || !hlen) {
+		answer(r, 403, "a file is handed out only to its log: sign "
+		       "the request with the log's keys "
+		       "(Casetrail-Read-Signature, docs/witness.md)");
+		return -1;
+	}
+	if (hlen > 8192 || !(note = malloc(hlen))) {
+		answer(r, 400, "Casetrail-Read-Signature is longer than "
+		       "8192 bytes");
+		return -1;
+	}
+	n = base64_decode(header, hlen, note, hlen);
+	if (n <= 0 || note_parse((const char *)note, (size_t)n, &parsed,
+				 &why) != 0) {
+		answer(r, 400, "Casetrail-Read-Signature is not the base64 "
+		       "of a signed note%s%s", why.msg[0] ? ": " : "",
+		       why.msg);
+		goto out;
+	}
+	/* The time is the note's fourth line; the rest must match. */
+	line = (const char *)note;
+	for (int i = 0; i < 3 && line; i++) {
+		line = memchr(line, '\n', parsed.text_len -
+			      (size_t)(line - (const char *)note));
+		line = line ? line + 1 : NULL;
+	}
+	errno = 0;
+	at = line ? strtoll(line, &end, 10) : 0;
+	if (!line || errno || end == line || *end != '\n' ||
+	    llabs(at - (long long)time(NULL)) > WBLOB_READ_SKEW_S) {
+		answer(r, 403, "the read request's time is missing or more "
+		       "than %d seconds from the witness's clock; sign a new "
+		       "request", WBLOB_READ_SKEW_S);
+		goto out;
+	}
+	if (wblob_read_text(g->origin, hash, at, &text) != 0 ||
+	    parsed.text_len != text.len ||
+	    memcmp(note, text.data, text.len) != 0) {
+		answer(r, 403, "the read request's note does not name file "
+		       "%s of this log", hash);
+		goto out;
+	}
+	if (note_verify((const char *)note, &parsed, g->note_keys, g->nkeys,
+			&why) != 0) {
+		answer(r, 403, "the read request is not signed by the log's "
+		       "trusted keys: %s", why.msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(note);
+	buf_release(&text);
+	return rc;
 }
 
 int witness_upload_begin(struct witness_node *w, const char *origin,

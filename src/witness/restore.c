@@ -853,6 +853,8 @@ static int run(struct restore *r, struct error *err)
 {
 	struct error ferr = { 0 };
 	struct fetch *f = NULL;
+	struct note_key keys[2];
+	size_t nkeys = 0;
 	int rc;
 
 	rc = open_stage(r, err);
@@ -860,6 +862,11 @@ static int run(struct restore *r, struct error *err)
 		rc = check_backup_sound(r, err);
 	if (rc == 0)
 		rc = fetch_new(r->o.witness_url, r->origin, &f, err);
+	/* The witness hands out files only to requests the log signed. */
+	if (rc == 0)
+		rc = ledger_note_keys(r->l, keys, &nkeys, 1, err);
+	if (rc == 0)
+		fetch_set_signer(f, keys, nkeys);
 	if (rc == 0)
 		rc = fetch_checkpoint(f, &r->note, &ferr);
 	if (rc && rc != CT_ENOTFOUND)

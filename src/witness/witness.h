@@ -111,6 +111,17 @@ int witness_blob_path(struct witness_node *w, const char *origin,
 		      const char *hash, char *path, size_t n,
 		      struct witness_reply *r);
 
+/*
+ * Checks the Casetrail-Read-Signature header of a GET of a file: the
+ * base64 of a note over "casetrail-blob-read/v1", the origin, the hash
+ * and a time within WBLOB_READ_SKEW_S seconds of now, signed by the log's
+ * trusted keys. A file is evidence with content, so only the log may read
+ * it back. Returns 0, or -1 with 403 or 400 in r.
+ */
+int witness_blob_read_check(struct witness_node *w, const char *origin,
+			    const char *hash, const char *header,
+			    struct witness_reply *r);
+
 /* A PUT of a blob streamed to a temporary file while it is hashed. */
 struct witness_upload;
 int witness_upload_begin(struct witness_node *w, const char *origin,

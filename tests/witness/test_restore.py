@@ -125,7 +125,11 @@ class FaultyWitness:
                 pass
 
             def do_GET(self):
-                with urllib.request.urlopen(upstream + self.path, timeout=10) as r:
+                req = urllib.request.Request(upstream + self.path)
+                sig = self.headers.get("Casetrail-Read-Signature")
+                if sig:
+                    req.add_header("Casetrail-Read-Signature", sig)
+                with urllib.request.urlopen(req, timeout=10) as r:
                     body, ctype = r.read(), r.headers.get("Content-Type", "")
                 body = outer.alter(self.path, body)
                 self.send_response(200)
