@@ -325,12 +325,21 @@ static int publish_tx(void *ctx, struct store *s, struct error *err)
 
 		if (rc || !name)
 			continue;
+		day_format(p->day, key);
+		snprintf(key + 10, sizeof(key) - 10, "/%s", name);
+		/* A server started again the same day keeps the digest it
+		 * stored, whose counts run from the one before. */
+		rc = store_kv_get(s, NS_DIGEST, key, NULL, NULL, err);
+		if (rc == 0)
+			continue;
+		if (rc != CT_ENOTFOUND)
+			break;
+		rc = 0;
+		error_clear(err);
 		d = digest_of(&src, name);
 		json_object_del(d, "stored");
 		json_object_set_new(d, "at_ms", json_integer(src.at));
 		text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
-		day_format(p->day, key);
-		snprintf(key + 10, sizeof(key) - 10, "/%s", name);
 		rc = text ? store_kv_put(s, NS_DIGEST, key, size, text, err)
 			  : error_set(err, CT_ENOMEM, "out of memory");
 		n = json_object_get(d, "counts");

@@ -10,7 +10,8 @@
  *   - after 08:00, the digests of the day, stored per person.
  *
  * The evaluation and the digests also run at start once their hour has
- * passed, because the server may have been down at that hour. Each task
+ * passed, because the server may have been down at that hour; a digest
+ * already stored for the day is kept. Each task
  * runs at most once per day per process; a failure is logged and tried
  * again at the next minute sweep. The tasks share the sweeper's thread,
  * so a verify that re-hashes many blobs delays the minute sweeps behind

@@ -305,6 +305,17 @@ class SupervisionApiTest(SupervisionCase):
                         "--date", day(1)).json["items"]
         self.assertEqual(nxt["since"], datetime.datetime.fromtimestamp(
             at_ms // 1000, workflow.CST).isoformat())
+        # A server started again the same day keeps the day's digest.
+        self.server.close()
+        self.server = apitest.Server(self.dir)
+        for _ in range(50):
+            if self.server.log().count("daily digests stored"):
+                break
+            time.sleep(0.1)
+        again = self.get("li.handler", "/api/v1/digest").json["items"][0]
+        self.assertEqual(again["at_ms"], at_ms)
+        self.server.close()
+        self.server = apitest.Server(self.dir)
         r = self.ok("rebuild", "--json").json
         self.assertTrue(r["match"], r)
         d = self.ok("digest", "--json", "--user", "li.handler").json["items"][0]
