@@ -334,6 +334,8 @@ struct collect {
 	json_int_t av_late_findings;
 	json_t *archive, *publicity;
 	json_t *per_day;    /* YYYY-MM-DD -> cases received that day */
+	json_t *no_case;    /* code -> counts of findings of no case */
+	json_t *no_case_info;
 };
 
 static void count_handled(struct collect *co, const json_t *shown,
@@ -657,18 +659,75 @@ static json_t *series(struct collect *co)
 			 "points", points);
 }
 
-static json_t *finding_codes(struct collect *co)
+static json_t *finding_codes(const json_t *codes, const json_t *code_info)
 {
-	json_t *rows = rows_of(co->codes, "code", NULL), *row;
+	json_t *rows = rows_of((json_t *)codes, "code", NULL), *row;
 	size_t i;
 
 	json_array_foreach(rows, i, row) {
 		const json_t *info = json_object_get(
-		    co->code_info, json_string_value(json_object_get(row, "code")));
+		    code_info, json_string_value(json_object_get(row, "code")));
 
 		json_object_update(row, (json_t *)info);
 	}
 	return rows;
+}
+
+/*
+ * Counts the findings of no case (refused access, surveillance gaps,
+ * overdue copy requests, integrity failures, purges without a rule, a
+ * witness behind) detected in the period, by code. They concern the
+ * bureau rather than a case received in the period, so they are kept
+ * apart from the case tables; with --unit, only those whose responsible
+ * person belongs to the unit.
+ */
+static int collect_no_case(struct collect *co)
+{
+	struct finding_query q = { .limit = PAGE };
+
+	for (;;) {
+		json_t *page = NULL, *items, *f;
+		size_t n, i;
+		int rc = cases_findings(co->c, &q, &page, co->err);
+
+		if (rc)
+			return rc;
+		items = json_object_get(page, "items");
+		n = json_array_size(items);
+		json_array_foreach(items, i, f) {
+			const char *code = json_string_value(
+				json_object_get(f, "code")) ?: "";
+			const char *who = json_string_value(
+				json_object_get(f, "responsible"));
+			const char *unit = report_user_unit(co->staff, who);
+			int32_t day = day_of_ms(json_integer_value(
+				json_object_get(f, "detected")));
+
+			if (json_is_string(json_object_get(f, "case")) ||
+			    day < co->q->from_day || day > co->q->to_day ||
+			    (co->q->unit && (!unit || strcmp(co->q->unit,
+							     unit))))
+				continue;
+			if (!json_object_get(co->no_case_info, code))
+				json_object_set_new(co->no_case_info, code,
+					json_pack("{s:s, s:s}", "severity",
+						  json_string_value(json_object_get(
+							  f, "severity")) ?: "",
+						  "rule",
+						  json_string_value(json_object_get(
+							  f, "rule")) ?: ""));
+			report_count(co->no_case, code, "total", 1);
+			report_count(co->no_case, code,
+				     json_is_null(json_object_get(f, "cured"))
+					     ? "open"
+					     : "cured",
+				     1);
+		}
+		json_decref(page);
+		if (n < PAGE)
+			return 0;
+		q.offset += n;
+	}
 }
 
 static json_t *officer_rows(struct collect *co)
@@ -714,7 +773,7 @@ static json_t *assemble(struct collect *co)
 				    json_real((double)co->limit_sum /
 					      (double)co->timed));
 	}
-	return json_pack(
+	json_t *out = json_pack(
 	    "{s:s, s:s, s:o, s:s, s:s, s:O, s:{s:O, s:o, s:o}, s:o, "
 	    "s:{s:O, s:o, s:o, s:o}, s:o, s:O, s:O, s:o}",
 	    "from", from, "to", to, "unit",
@@ -723,10 +782,17 @@ static json_t *assemble(struct collect *co)
 	    "totals", co->totals, "by_matter",
 	    rows_of(co->by_matter, "matter", co->matter_names), "by_unit",
 	    rows_of(co->by_unit, "unit", NULL), "deadlines", deadlines,
-	    "findings", "totals", co->f_totals, "by_code", finding_codes(co),
+	    "findings", "totals", co->f_totals, "by_code",
+	    finding_codes(co->codes, co->code_info),
 	    "by_unit", rows_of(co->f_units, "unit", NULL), "by_officer",
 	    officer_rows(co), "av", av_section(co), "archive", co->archive,
 	    "publicity", co->publicity, "received_series", series(co));
+
+	if (out)
+		json_object_set_new(json_object_get(out, "findings"), "no_case",
+				    finding_codes(co->no_case,
+						  co->no_case_info));
+	return out;
 }
 
 int reports_collect(struct access *a, struct media *m,
@@ -738,7 +804,8 @@ int reports_collect(struct access *a, struct media *m,
 			      &co.by_unit, &co.matter_names, &co.deadlines,
 			      &co.codes, &co.code_info, &co.f_units,
 			      &co.f_officers, &co.f_totals, &co.delays,
-			      &co.archive, &co.publicity, &co.per_day };
+			      &co.archive, &co.publicity, &co.per_day,
+			      &co.no_case, &co.no_case_info };
 	const char *zero[] = { "received", "accepted", "not_accepted",
 			       "decided", "granted", "partly_granted",
 			       "refused", "withdrawn", "terminated", "open" };
@@ -769,6 +836,8 @@ int reports_collect(struct access *a, struct media *m,
 		json_object_set_new(co.publicity, pzero[i], json_integer(0));
 	rc = report_each_case(co.c, q->from_day, q->to_day, collect_case, &co,
 			      err);
+	if (rc == 0)
+		rc = collect_no_case(&co);
 	if (rc == 0) {
 		*out = assemble(&co);
 		if (!*out)

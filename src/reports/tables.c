@@ -139,18 +139,18 @@ static json_t *deadline_table(const json_t *report)
 	return t;
 }
 
-static void finding_tables(const json_t *report, json_t *out)
+/* A table of findings by code: rule, severity, total, open, cured. */
+static json_t *code_table(const char *section, const char *title,
+			  const json_t *rows)
 {
-	const json_t *f = json_object_get(report, "findings");
-	size_t ncols = ARRAY_SIZE(finding_cols);
-	json_t *t, *row, *cols;
+	json_t *t, *row;
 	size_t i;
 
-	t = table("findings_by_code", "发现问题（按规则）", "代码",
+	t = table(section, title, "代码",
 		  json_pack("[[s, s], [s, s], [s, s], [s, s], [s, s]]", "rule",
 			    "规则", "severity", "严重程度", "total", "合计",
 			    "open", "未纠正", "cured", "已纠正"));
-	json_array_foreach(json_object_get(f, "by_code"), i, row) {
+	json_array_foreach(rows, i, row) {
 		const char *code = json_string_value(json_object_get(row,
 								     "code"));
 		const char *sev = json_string_value(json_object_get(row,
@@ -168,7 +168,19 @@ static void finding_tables(const json_t *report, json_t *out)
 				  json_integer_value(json_object_get(row,
 								     "cured"))));
 	}
-	json_array_append_new(out, t);
+	return t;
+}
+
+static void finding_tables(const json_t *report, json_t *out)
+{
+	const json_t *f = json_object_get(report, "findings");
+	size_t ncols = ARRAY_SIZE(finding_cols);
+	json_t *t, *row, *cols;
+	size_t i;
+
+	json_array_append_new(out, code_table("findings_by_code",
+					      "发现问题（按规则）",
+					      json_object_get(f, "by_code")));
 	t = table("findings_by_unit", "发现问题（按科室）", "科室",
 		  columns(finding_cols, ncols));
 	add_rows(t, json_object_get(f, "by_unit"), "unit", finding_cols,
@@ -191,6 +203,9 @@ static void finding_tables(const json_t *report, json_t *out)
 			cells);
 	}
 	json_array_append_new(out, t);
+	json_array_append_new(out, code_table(
+		"findings_no_case", "不属于单个案件的发现问题（按发现日期）",
+		json_object_get(f, "no_case")));
 }
 
 static json_t *hours(const json_t *ms)

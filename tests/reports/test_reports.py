@@ -276,6 +276,28 @@ class ReportTest(WorkflowTest):
         r = self.ct("review", self.granted, "--as", "wang.clerk")
         self.assertEqual(r.code, 2, r)
 
+    def test_findings_of_no_case(self):
+        # Five refused commands in ten minutes raise unauthorized-access,
+        # a finding of the bureau rather than of a case.
+        for _ in range(5):
+            self.report("csv", expect=2, who="wang.clerk")
+        listed = [f for f in self.ok("findings", "--json", "--limit", "500").json["items"]
+                  if not f.get("case")]
+        self.assertEqual([f["code"] for f in listed], ["unauthorized-access"])
+        rows = self.csv_rows(self.report("csv"))
+        no_case = {(r["key"], r["measure"]): r["value"] for r in rows
+                   if r["section"] == "findings_no_case"}
+        self.assertEqual(no_case[("unauthorized-access", "total")], "1")
+        self.assertEqual(no_case[("unauthorized-access", "open")], "1")
+        by_code = {r["key"] for r in rows if r["section"] == "findings_by_code"}
+        self.assertNotIn("unauthorized-access", by_code)
+        # The clerk's unit has it; another unit's report does not.
+        rows = self.csv_rows(self.report("csv", "--unit", "审批一科"))
+        self.assertFalse([r for r in rows if r["section"] == "findings_no_case"])
+        page = open(self.report("html"), encoding="utf-8").read()
+        self.assertIn("不属于单个案件的发现问题", page)
+        self.assertIn("unauthorized-access", page)
+
     def test_unit_filter(self):
         rows = self.csv_rows(self.report("csv", "--unit", "审批一科"))
         units = {r["value"] for r in rows if r["section"] == "cases" and r["measure"] == "unit"}
