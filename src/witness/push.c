@@ -1006,13 +1006,19 @@ int witness_bureau_status(struct ledger *l, struct witness_pusher *p,
 			json_string_value(json_object_get(w, "name")) ?: "";
 		const char *url =
 			json_string_value(json_object_get(w, "url")) ?: "";
+		struct buf note = BUF_INIT_MAX(1 << 16);
 		uint64_t cs = 0;
 		int64_t cts = 0;
-		int have = store_cosign_latest(s, name, &cs, &cts, NULL,
+		int have = store_cosign_latest(s, name, &cs, &cts, &note,
 					       NULL) == 0;
 		json_t *o = json_pack("{s:s, s:s, s:I}", "url", url, "name",
 				      name, "entries_behind",
 				      (json_int_t)(size - (have ? cs : 0)));
+
+		/* The note itself, so that anyone can check the cosignature. */
+		json_object_set_new(o, "checkpoint", have && note.len ?
+			json_stringn(note.data, note.len) : json_null());
+		buf_release(&note);
 
 		json_object_set_new(o, "cosigned_size", have ? json_integer(
 			(json_int_t)cs) : json_null());

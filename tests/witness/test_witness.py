@@ -215,6 +215,11 @@ class WitnessTest(unittest.TestCase):
         self.assertGreaterEqual(shown["cosigned_size"], 10001)
         self.assertFalse(shown["behind"])
         self.assertIsNone(shown["last_error"])
+        note = shown["checkpoint"].split("\n")
+        self.assertEqual(note[0], self.origin)
+        self.assertEqual(int(note[1]), shown["cosigned_size"])
+        self.assertTrue([ln for ln in note if ln.startswith("\u2014 " + NAME + " ")],
+                        "the witness's cosignature lines are shown")
 
         # An outage: killed, the store grows, the witness comes back.
         witness.kill()
