@@ -535,6 +535,25 @@ static void put_notified_due(struct eval *e, int32_t due_day)
 						 due_day - day));
 }
 
+/*
+ * The number of pauses that stop the clock (art. 45): a suspension stops
+ * only a period still running on the day it starts. Once the limit
+ * counted over the earlier pauses has run out, that suspension and every
+ * later one stop nothing, so the deadline stays overdue.
+ */
+static size_t pauses_in_time(struct eval *e, const json_t *lim, int def,
+			     int32_t accepted, int extra,
+			     const struct day_span *p, size_t np)
+{
+	struct due due;
+
+	for (size_t k = 0; k < np; k++)
+		if (count_limit(e, lim, def, accepted, extra, p, k, &due) ||
+		    p[k].first - 1 > due.day)
+			return k;
+	return np;
+}
+
 static void eval_decision(struct eval *e, int32_t accepted)
 {
 	const struct case_state *cs = e->cs;
@@ -542,20 +561,23 @@ static void eval_decision(struct eval *e, int32_t accepted)
 	const json_t *plim = limit_of(cs, "decision", "promised");
 	const struct rec *dec = first_of(cs, "decision");
 	int joint = json_is_true(json_object_get(cs->matter, "joint"));
+	int def = joint ? 45 : 20;
 	int32_t met = dec ? rec_day(dec, NULL) : STORE_NO_DAY;
 	struct day_span pauses[MAX_PAUSES];
 	struct due base, due, promised;
 	int open, extra;
-	size_t np = collect_pauses(e, pauses, &open);
+	size_t all = collect_pauses(e, pauses, &open), np;
 
 	if (accepted == STORE_NO_DAY || !has_limit(cs, lim))
 		return;
-	if (count_limit(e, lim, joint ? 45 : 20, accepted, 0, pauses, np,
-			&base))
+	np = pauses_in_time(e, lim, def, accepted, 0, pauses, all);
+	if (count_limit(e, lim, def, accepted, 0, pauses, np, &base))
 		return;
 	extra = eval_extension(e, base.day);
-	if (count_limit(e, lim, joint ? 45 : 20, accepted, extra, pauses, np,
-			&due))
+	np = pauses_in_time(e, lim, def, accepted, extra, pauses, all);
+	/* The open suspension is the last pause: it counts only if kept. */
+	open = open && np == all;
+	if (count_limit(e, lim, def, accepted, extra, pauses, np, &due))
 		return;
 	if (plim && count_limit(e, plim, 0, accepted, 0, pauses, np,
 				&promised) == 0)
@@ -645,35 +667,59 @@ static void eval_publicity(struct eval *e)
 #define ARCHIVE_DAYS 30
 
 /*
- * R-STO-2: the case file is sealed within 30 calendar days after the case
- * ended (the service of its decision or licence, a withdrawal or a
- * termination); a last day on a rest day moves to the next working day.
+ * The record that ended the case and the day it ended: the first service
+ * of the decision, the licence or a refusal (its served_on day), or a
+ * withdrawal or termination. Serving an acceptance or supplement notice
+ * ends nothing. Returns NULL while the case has not ended.
+ */
+static const struct rec *case_end(const struct case_state *cs, int32_t *day)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+		const char *doc = field_str(r, "document");
+
+		if (!r->fields)
+			continue;
+		if (!strncmp(r->kind, "service-", 8) && doc &&
+		    (!strcmp(doc, "decision") || !strcmp(doc, "licence") ||
+		     !strcmp(doc, "refusal"))) {
+			*day = rec_day(r, "served_on");
+			return r;
+		}
+		if (is_kind(r, "withdrawal") || is_kind(r, "termination")) {
+			*day = rec_day(r, is_kind(r, "withdrawal")
+						  ? "requested_on"
+						  : "terminated_on");
+			return r;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * R-STO-2 (recording measures art. 20): the case file is sealed within 30
+ * calendar days after the day the case ended (case_end); a last day on a
+ * rest day moves to the next working day.
  */
 static void eval_archive(struct eval *e)
 {
 	const struct case_state *cs = e->cs;
-	const struct rec *end = NULL, *seal = NULL;
+	const struct rec *end, *seal = NULL;
 	const json_t *set = json_object_get(cs->matter, "archive_days");
 	int days = json_is_integer(set) && json_integer_value(set) > 0 &&
 			   json_integer_value(set) <= 3650
 		   ? (int)json_integer_value(set) : ARCHIVE_DAYS;
-	int32_t met = STORE_NO_DAY;
+	int32_t met = STORE_NO_DAY, ended = STORE_NO_DAY;
 	struct due due;
 
 	if (cs->stage != STAGE_ARCHIVE)
 		return;
-	for (size_t i = 0; i < cs->n; i++) {
-		const char *kind = cs->recs[i].kind;
-
-		if (!end && (!strncmp(kind, "service-", 8) ||
-			     !strcmp(kind, "withdrawal") ||
-			     !strcmp(kind, "termination")))
-			end = &cs->recs[i];
-		if (!seal && !strcmp(kind, KIND_CASE_FILE_SEAL) &&
+	end = case_end(cs, &ended);
+	for (size_t i = 0; i < cs->n && !seal; i++)
+		if (!strcmp(cs->recs[i].kind, KIND_CASE_FILE_SEAL) &&
 		    cs->recs[i].ts_ms <= e->now_ms)
 			seal = &cs->recs[i];
-	}
-	if (!end || deadline_after(e->env->cal, day_of_ms(end->at_ms), 0, days,
+	if (!end || deadline_after(e->env->cal, ended, 0, days,
 				   UNIT_CALENDAR_DAYS, NULL, 0, &due, NULL,
 				   NULL))
 		return;
@@ -1008,42 +1054,55 @@ static void eval_required(struct eval *e)
 }
 
 /*
- * Hearings under the Licensing Law: requested within 5 days of being
- * informed of the right, held within 20 working days of the request, with
- * the parties notified 7 days before.
+ * The day the applicant was told of the right to a hearing: a 听证告知书
+ * states the right itself, so it counts first; without one, a rights
+ * notice that lists 听证. A rights notice without it tells nothing about
+ * a hearing. Returns STORE_NO_DAY when neither exists.
+ */
+static int32_t hearing_told_day(const struct case_state *cs)
+{
+	const struct rec *told = first_of(cs, "hearing-rights-notice");
+
+	if (told)
+		return rec_day(told, "notified_on");
+	for (size_t i = 0; i < cs->n; i++) {
+		const struct rec *r = &cs->recs[i];
+		json_t *right;
+		size_t j;
+
+		if (!is_kind(r, "rights-notice") || !r->fields)
+			continue;
+		json_array_foreach(json_object_get(r->fields, "rights"), j,
+				   right)
+			if (strstr(json_string_value(right) ?: "", "听证"))
+				return rec_day(r, "told_on");
+	}
+	return STORE_NO_DAY;
+}
+
+/*
+ * Hearings under the Licensing Law. Every hearing, requested (art. 47)
+ * or held by the bureau itself (art. 46), is noticed to the parties 7
+ * days before it (art. 48(1)). A hearing must be held within 20 working
+ * days only when it was requested within 5 days of being told of the
+ * right: a later request may be recorded but creates no such duty.
  */
 static void eval_hearing(struct eval *e)
 {
 	const struct case_state *cs = e->cs;
 	const struct rec *req = first_of(cs, "hearing-request");
-	const struct rec *told = first_of(cs, "hearing-rights-notice");
-	const struct rec *rights = first_of(cs, "rights-notice");
 	const struct rec *notice = last_of(cs, "hearing-notice");
 	const struct rec *held = first_of(cs, "hearing-record");
 	const json_t *lim = limit_of(cs, "hearing", "statutory");
 	const json_t *rlim = limit_of(cs, "hearing-request", "statutory");
 	const json_t *nlim = limit_of(cs, "hearing-notice", "statutory");
 	int32_t met = held ? rec_day(held, "start") : STORE_NO_DAY;
+	int32_t told_on = hearing_told_day(cs), requested;
 	struct due due;
 	int64_t hearing_ms;
-	int32_t told_on = STORE_NO_DAY;
 
-	/* The 听证告知书 states the right itself, so it starts the limit;
-	 * without one, the rights notice does. */
-	if (told)
-		told_on = rec_day(told, "notified_on");
-	else if (rights)
-		told_on = rec_day(rights, "told_on");
-	if (!cs->licence || !req)
+	if (!cs->licence)
 		return;
-	if (told_on != STORE_NO_DAY &&
-	    deadline_after(e->env->cal, told_on, 0, limit_value(rlim, 5),
-			   UNIT_CALENDAR_DAYS, NULL, 0, &due, NULL, NULL) == 0)
-		put_deadline(e, "hearing_request", rlim, &due, NULL, NULL,
-			     rec_day(req, "requested_on"), 0);
-	if (count_limit(e, lim, 20, rec_day(req, "requested_on"), 0, NULL, 0,
-			&due) == 0)
-		put_deadline(e, "hearing", lim, &due, NULL, NULL, met, 0);
 	if (notice &&
 	    time_parse(field_str(notice, "hearing_at") ?: "", &hearing_ms) == 0 &&
 	    deadline_before_bureau(e->env->cal, day_of_ms(hearing_ms),
@@ -1051,6 +1110,19 @@ static void eval_hearing(struct eval *e)
 				   &due, NULL) == 0)
 		put_deadline(e, "hearing_notice", nlim, &due, NULL, NULL,
 			     rec_day(notice, "notified_on"), 0);
+	if (!req)
+		return;
+	requested = rec_day(req, "requested_on");
+	if (told_on != STORE_NO_DAY &&
+	    deadline_after(e->env->cal, told_on, 0, limit_value(rlim, 5),
+			   UNIT_CALENDAR_DAYS, NULL, 0, &due, NULL, NULL) == 0) {
+		put_deadline(e, "hearing_request", rlim, &due, NULL, NULL,
+			     requested, 0);
+		if (requested > due.day)
+			return;
+	}
+	if (count_limit(e, lim, 20, requested, 0, NULL, 0, &due) == 0)
+		put_deadline(e, "hearing", lim, &due, NULL, NULL, met, 0);
 }
 
 /*
@@ -1097,7 +1169,9 @@ int case_evaluate(const struct case_state *cs, const struct check_env *env,
 	accepted = eval_acceptance(&e);
 	eval_supplements(&e);
 	eval_time_limit_notice(&e, accepted);
-	if (strcmp(cs->status ?: "", "refused") &&
+	/* A refusal after deemed acceptance has no legal effect (art. 32):
+	 * the decision clock keeps running. */
+	if ((strcmp(cs->status ?: "", "refused") || e.deemed_ms >= 0) &&
 	    strcmp(cs->status ?: "", "withdrawn") &&
 	    strcmp(cs->status ?: "", "terminated")) {
 		eval_decision(&e, accepted);

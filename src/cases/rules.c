@@ -25,10 +25,11 @@ static const struct finding_rule rules[] = {
 	  "of receipt: the application counts as accepted on receipt "
 	  "(Licensing Law art. 32)",
 	  "the clerk who registered the application", NULL, NULL },
-	{ "missing-time-limit-notice", "minor", "case", XKF "第四十二条",
-	  "受理后未书面告知申请人作出决定的期限",
-	  "The applicant was not told the decision time limit in writing "
-	  "after acceptance (Licensing Law art. 42)",
+	{ "missing-time-limit-notice", "minor", "case", "全过程记录办法第六条",
+	  "除依法应当当场做出行政许可决定外，应书面告知申请人做出行政许可决定的时限并予以记录（全过程记录办法第六条）",
+	  "Unless the licence is decided on the spot, the applicant must be "
+	  "told the time limit for the decision in writing, and this "
+	  "recorded (recording measures art. 6)",
 	  "the clerk", "a time-limit notice", NULL },
 	{ "self-approval-attempt", "major", "case", "全过程记录办法第二十五条",
 	  "内部审批须由承办人、审核人、批准人三人分别进行，任何人不得审批自己的拟办意见",
@@ -37,9 +38,11 @@ static const struct finding_rule rules[] = {
 	  "art. 25)",
 	  "the user who tried", NULL, NULL },
 	{ "too-few-officers", "major", "case", XKF "第三十四条",
-	  "现场核查须由两名以上持有效执法证件的人员进行（行政许可法第三十四条）",
-	  "An on-site verification needs two or more officers with valid "
-	  "credentials (Licensing Law art. 34; recording measures art. 8)",
+	  "需要对申请材料的实质内容进行核实的，行政机关应当指派两名以上工作人员进行核查（行政许可法第三十四条第三款）；核查人员须持有效执法证件（本局规定），笔录记录证件编号及出示情况（全过程记录办法第八条）",
+	  "An on-site verification of the substance of the materials needs "
+	  "two or more officers (Licensing Law art. 34(3)); each must hold a "
+	  "valid credential (bureau rule), whose number and showing the "
+	  "transcript records (recording measures art. 8)",
 	  "the recording officer", "a correction with valid officers", NULL },
 	{ "missing-signature", "minor", "case", "全过程记录办法第十条",
 	  "笔录每页须由当事人签名或者盖章",
@@ -53,13 +56,14 @@ static const struct finding_rule rules[] = {
 	  "the author of the record that ended the stage",
 	  "the missing record, added late", NULL },
 	{ "missing-rights-notice", "major", "case", XKF "第四十七条",
-	  "行政许可直接涉及申请人与他人之间重大利益关系或者涉及重大公共利益的，作出决定前应当告知申请人、利害关系人享有要求听证的权利（行政许可法第四十七条）",
-	  "A licence decision on a matter of major public interest, or one "
-	  "that directly affects the major interests of the applicant and "
-	  "another party, must be preceded by telling them of their right "
-	  "to a hearing (Licensing Law art. 47)",
+	  "行政许可直接涉及申请人与他人之间重大利益关系的，行政机关在作出行政许可决定前，应当告知申请人、利害关系人享有要求听证的权利（行政许可法第四十七条）",
+	  "A licence that directly affects major interests between the "
+	  "applicant and another party must, before the decision, be "
+	  "preceded by telling the applicant and the interested parties of "
+	  "their right to a hearing (Licensing Law art. 47)",
 	  "the handler who proposed the decision",
-	  "a hearing-rights notice, added late", NULL },
+	  "a hearing-rights notice given before the decision (after the "
+	  "decision nothing cures it)", NULL },
 	{ "missing-legal-review", "major", "case", "全过程记录办法第十四条",
 	  "重大执法决定作出前须经法制审核，并记录审核人员、审核意见和建议（全过程记录办法第十四条；国办发〔2018〕118号）",
 	  "A major enforcement decision needs a legal review, recording the "
@@ -68,10 +72,12 @@ static const struct finding_rule rules[] = {
 	  "the approver of the decision", "a legal review, added late",
 	  NULL },
 	{ "missing-remedies", "major", "case", XKF "第三十八条",
-	  "不予受理、不予许可或者部分许可的决定，应当说明理由，并告知申请人享有依法申请行政复议或者提起行政诉讼的权利及其机关和期限（行政许可法第三十八条）",
-	  "A refusal, denial or partial grant must tell the applicant of the "
-	  "right to administrative reconsideration and to sue, naming the "
-	  "bodies and the time limits (Licensing Law art. 38)",
+	  "行政机关依法作出不予行政许可的书面决定的，应当说明理由，并告知申请人享有依法申请行政复议或者提起行政诉讼的权利（行政许可法第三十八条第二款）；本局的不予受理决定和部分许可决定同样告知，并写明复议机关、管辖法院及其期限（本局规定）",
+	  "A written denial must give reasons and tell the applicant of the "
+	  "right to administrative reconsideration or a lawsuit (Licensing "
+	  "Law art. 38(2)); by the bureau's rule a refusal to accept and a "
+	  "partial grant do too, and all name the reconsideration body, the "
+	  "court and their time limits",
 	  "the author of the refusal or decision",
 	  "a correction stating the remedies", NULL },
 	{ "missing-hearing-notice", "major", "case", XKF "第四十八条",
@@ -81,10 +87,11 @@ static const struct finding_rule rules[] = {
 	  "Law art. 48)",
 	  "the handler", NULL, NULL },
 	{ "late-hearing", "major", "case", XKF "第四十七条、第四十八条",
-	  "申请人、利害关系人申请听证的，行政机关应当在二十日内组织听证，并于举行听证的七日前通知（行政许可法第四十七条、第四十八条）",
-	  "A requested hearing must be held within 20 working days of the "
-	  "request, with notice 7 days before it (Licensing Law arts. 47, "
-	  "48)",
+	  "申请人、利害关系人在被告知听证权利之日起五日内提出听证申请的，行政机关应当在二十日内组织听证（行政许可法第四十七条）；行政机关应当于举行听证的七日前将举行听证的时间、地点通知申请人、利害关系人（行政许可法第四十八条第一款第一项）",
+	  "A hearing requested within 5 days of being told of the right must "
+	  "be held within 20 working days of the request (Licensing Law "
+	  "art. 47); every hearing is noticed to the parties 7 days before "
+	  "it (Licensing Law art. 48(1)(1))",
 	  "the handler", "the hearing, held late (the finding keeps its "
 	  "cure time)", NULL },
 	{ "overdue-decision", "major", "case", XKF "第四十二条",
@@ -169,7 +176,7 @@ static const struct finding_rule rules[] = {
 	  "Records must not be damaged, deleted or altered; a verify run "
 	  "found a problem in the store (recording measures art. 24 "
 	  "items 3, 4)",
-	  "the store administrator (the active user with role admin)",
+	  "the store administrator (the active user with role sysadmin)",
 	  "a later verify run that passes", NULL },
 	{ "purge-without-rule", "major", "store", "全过程记录办法第二十四条",
 	  "音像记录只能按照在用的保存期限规则到期后清除，案件证据只能经他人批准后删除；无规则依据的清除或者文件缺失属于随意删除记录",

@@ -159,12 +159,14 @@ void rules_eval_required(const struct case_state *cs,
 /* --- hearing rights (art. 47) ------------------------------------------- */
 
 /*
- * Whether the case records telling of the right to a hearing: a
- * hearing-rights notice (听证告知书), or a rights notice listing 听证.
+ * Whether the case records telling of the right to a hearing before
+ * record end (or at any time when end is NULL): a hearing-rights notice
+ * (听证告知书), or a rights notice listing 听证.
  */
-static int hearing_right_told(const struct case_state *cs)
+static int hearing_right_told(const struct case_state *cs,
+			      const struct rec *end)
 {
-	for (size_t i = 0; i < cs->n; i++) {
+	for (size_t i = 0; i < cs->n && &cs->recs[i] != end; i++) {
 		const struct rec *r = &cs->recs[i];
 		json_t *right;
 		size_t j;
@@ -182,11 +184,18 @@ static int hearing_right_told(const struct case_state *cs)
 }
 
 /*
- * A licence of a matter the catalogue marks for hearings (major public
- * interest), or one where an interested party was notified (the decision
- * directly affects another's major interests), must tell the applicant
- * and the parties of their right to a hearing before the decision is
- * proposed. A hearing-rights notice added later cures the finding.
+ * Art. 47: a licence that directly affects major interests between the
+ * applicant and others, which the case shows by an interested-party
+ * notice, must tell the applicant and the interested parties of their
+ * right to a hearing before the decision. The finding is raised when the
+ * decision is proposed (or made, without a proposal). A notice given
+ * before the decision cures it; once decided, a later notice does not.
+ *
+ * A matter the catalogue flags `hearing` (major public interest) falls
+ * under art. 46 instead: a public announcement and a hearing the bureau
+ * holds itself, not a right to request one.
+ * NOTE: art. 46 is not checked, because no record kind stores the public
+ * announcement (公告) of such a hearing.
  */
 static void eval_rights_notice(struct rules_eval *e)
 {
@@ -195,17 +204,12 @@ static void eval_rights_notice(struct rules_eval *e)
 	const struct rec *dec = first_of(cs, "decision");
 	const struct rec *end = prop ? prop : dec;
 
-	if (!cs->licence || !end)
+	if (!cs->licence || !end || !first_of(cs, "interested-party-notice"))
 		return;
-	if (!json_is_true(json_object_get(cs->matter, "hearing")) &&
-	    !first_of(cs, "interested-party-notice"))
-		return;
-	if (hearing_right_told(cs))
+	if (hearing_right_told(cs, dec))
 		return;
 	add_finding(e, "missing-rights-notice", end, "", end->ts_ms, end->actor,
-		    json_is_true(json_object_get(cs->matter, "hearing"))
-			    ? "matter marked for hearings"
-			    : "interested party notified");
+		    "interested party notified");
 }
 
 /* --- legal review (recording measures art. 14) ---------------------------- */
@@ -342,10 +346,10 @@ static int32_t deadline_day(const json_t *d)
 }
 
 /*
- * A hearing held with no notice before it, and a requested hearing held
- * late or noticed late, read from the deadlines evaluate.c computed:
- * "hearing" (20 working days from the request) and "hearing_notice" (7
- * days before the hearing).
+ * A hearing held with no notice before it, a hearing noticed late and a
+ * hearing requested in time but held late, read from the deadlines
+ * evaluate.c computed: "hearing" (20 working days from a request made in
+ * time) and "hearing_notice" (7 days before any hearing).
  */
 static void eval_hearings(struct rules_eval *e)
 {

@@ -49,13 +49,18 @@ static const char *case_owner(const struct case_state *cs)
 
 /*
  * Working days from today to due: positive while due lies ahead (a limit
- * due tomorrow has 1), 0 on the day itself, negative once overdue.
+ * due tomorrow has 1), 0 on the day itself, negative once overdue: minus
+ * the working days since the due day, and at least -1 on the rest days
+ * right after it (the Saturday after a Friday due day is -1).
  */
 static int days_left(const struct calendar *cal, int32_t today, int32_t due)
 {
+	int overdue;
+
 	if (due >= today)
 		return working_days_between(cal, today, due, NULL, 0);
-	return -working_days_between(cal, due, today, NULL, 0);
+	overdue = working_days_between(cal, due, today, NULL, 0);
+	return overdue > 0 ? -overdue : -1;
 }
 
 static int wanted(const struct warning_query *q, const char *color,

@@ -116,9 +116,10 @@ static void count_case(struct annual *an, json_t *row, const json_t *shown)
 		"state"));
 
 	add(row, "received", 1);
+	/* A refusal after deemed acceptance has no legal effect. */
 	if (report_accepted(shown))
 		add(row, "accepted", 1);
-	if (status && !strcmp(status, "refused"))
+	else if (status && !strcmp(status, "refused"))
 		add(row, "not_accepted", 1);
 	if (result && !strcmp(result, "grant"))
 		add(row, "granted", 1);

@@ -239,11 +239,19 @@ const char *report_result(const json_t *shown)
 						 "result"));
 }
 
+/*
+ * Whether the case was accepted, by notice or deemed (行政许可法 art. 32):
+ * deemed acceptance stays even when a refusal follows, because a refusal
+ * after it has no legal effect.
+ */
 int report_accepted(const json_t *shown)
 {
+	const json_t *deadlines = json_object_get(shown, "deadlines");
+
 	return report_first_record(shown, "acceptance-notice") != NULL ||
-	       json_object_get(json_object_get(shown, "deadlines"),
-			       "decision") != NULL;
+	       json_object_get(deadlines, "decision") != NULL ||
+	       json_object_get(json_object_get(deadlines, "acceptance"),
+			       "deemed_accepted_on") != NULL;
 }
 
 /* Fetches every finding of a case with the findings list's query. */
@@ -350,7 +358,7 @@ static void count_handled(struct collect *co, const json_t *shown,
 	what[n++] = "received";
 	if (report_accepted(shown))
 		what[n++] = "accepted";
-	if (status && !strcmp(status, "refused"))
+	else if (status && !strcmp(status, "refused"))
 		what[n++] = "not_accepted";
 	if (result) {
 		what[n++] = "decided";

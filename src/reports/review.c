@@ -26,8 +26,14 @@ struct review_ctx {
 	const json_t *decision;
 };
 
-/* A check: 1 present, 0 missing (reason set), -1 not applicable. */
+/*
+ * A check: 1 present, 0 missing (reason set), CHECK_SHORT missing for a
+ * reason that is no ground for the item's veto (reason set), -1 not
+ * applicable.
+ */
 typedef int (*check_fn)(const struct review_ctx *rc, char *reason, size_t n);
+
+#define CHECK_SHORT 2
 
 static int has_finding(const struct review_ctx *rc, const char *code)
 {
@@ -121,10 +127,8 @@ static int check_authorised(const struct review_ctx *rc, char *reason,
 		snprintf(reason, n, "许可决定由无审批权限的人员 %s 签发", who);
 		return 0;
 	}
-	if (has_finding(rc, "self-approval-attempt")) {
-		snprintf(reason, n, "存在问题 self-approval-attempt");
-		return 0;
-	}
+	/* A rejected self-approval attempt is no decision signed without
+	 * authority: procedure-complete counts it. */
 	return 1;
 }
 
@@ -255,22 +259,37 @@ static int check_sealed(const struct review_ctx *rc, char *reason, size_t n)
 	return any ? 1 : -1;
 }
 
+/*
+ * A decision made after the statutory limit (超过法定期限作出决定) fails
+ * the item with its veto. A late delivery of the licence loses the
+ * item's points but is no ground for the veto.
+ */
 static int check_in_time(const struct review_ctx *rc, char *reason,
 			 size_t n)
 {
-	static const char *const codes[] = {
-		"overdue-decision", "overdue-delivery", NULL,
+	static const char *const decision_codes[] = {
+		"overdue-decision", NULL,
 	};
+	static const char *const delivery_codes[] = {
+		"overdue-delivery", NULL,
+	};
+	const json_t *deadlines = json_object_get(rc->shown, "deadlines");
 	const char *state = json_string_value(json_object_get(
-		json_object_get(json_object_get(rc->shown, "deadlines"),
-				"decision"),
-		"state"));
+		json_object_get(deadlines, "decision"), "state"));
+	const char *served = json_string_value(json_object_get(
+		json_object_get(deadlines, "delivery"), "state"));
 
 	if (state && (!strcmp(state, "late") || !strcmp(state, "overdue"))) {
 		snprintf(reason, n, "超过法定期限作出决定");
 		return 0;
 	}
-	return no_findings(rc, codes, reason, n);
+	if (!no_findings(rc, decision_codes, reason, n))
+		return 0;
+	if (served && (!strcmp(served, "late") || !strcmp(served, "overdue"))) {
+		snprintf(reason, n, "未在法定期限内送达许可证件");
+		return CHECK_SHORT;
+	}
+	return no_findings(rc, delivery_codes, reason, n) ? 1 : CHECK_SHORT;
 }
 
 static int check_numbered(const struct review_ctx *rc, char *reason,
@@ -452,8 +471,9 @@ static json_t *score(const json_t *std, const struct review_ctx *rc,
 		int r = find_check(json_string_value(json_object_get(
 			item, "check")))(rc, reason, sizeof(reason));
 		const char *state = "missing";
+		int present = r == 1 || r < 0;
 
-		if (r > 0) {
+		if (r == 1) {
 			state = "present";
 			reason[0] = '\0';
 		} else if (r < 0) {
@@ -462,7 +482,7 @@ static json_t *score(const json_t *std, const struct review_ctx *rc,
 		}
 
 		*max += points;
-		*total += r ? points : 0;
+		*total += present ? points : 0;
 		if (r == 0 && veto)
 			json_array_append(vetoed, json_object_get(item, "code"));
 		json_array_append_new(items, json_pack(
@@ -470,7 +490,7 @@ static json_t *score(const json_t *std, const struct review_ctx *rc,
 			json_object_get(item, "code"), "name",
 			json_object_get(item, "name"), "check",
 			json_object_get(item, "check"), "points", points,
-			"score", r ? points : 0, "state", state, "veto", veto,
+			"score", present ? points : 0, "state", state, "veto", veto,
 			"applicable", r >= 0, "reason", reason));
 	}
 	return items;
