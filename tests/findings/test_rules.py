@@ -68,6 +68,22 @@ class RegistryTest(ctest.StoreTest):
         self.assertEqual(rows, registry, "docs/findings.md lists the codes of "
                          "'casetrail findings --rules' in its order")
 
+    def test_registry_cites_checked_articles(self):
+        rules = {r["code"]: r for r in self.rules()["items"]}
+        notice = rules["missing-time-limit-notice"]
+        self.assertEqual(notice["basis"], "全过程记录办法第六条")
+        self.assertIn("除依法应当当场做出行政许可决定外，应书面告知申请人做出行政许可决定的时限",
+                      notice["statement"]["zh"])
+        officers = rules["too-few-officers"]["statement"]
+        self.assertIn("应当指派两名以上工作人员进行核查（行政许可法第三十四条第三款）", officers["zh"])
+        self.assertIn("有效执法证件（本局规定）", officers["zh"])
+        remedies = rules["missing-remedies"]["statement"]["zh"]
+        self.assertIn("（行政许可法第三十八条第二款）", remedies)
+        self.assertIn("（本局规定）", remedies)
+        self.assertIn("role sysadmin", rules["integrity-failure"]["responsible"])
+        hearing = rules["late-hearing"]["statement"]["zh"]
+        self.assertIn("在被告知听证权利之日起五日内提出听证申请的", hearing)
+
     def test_rules_text_output(self):
         out = self.ok("findings", "--rules").out
         self.assertIn("missing-remedies (major, 行政许可法第三十八条)", out)
@@ -135,18 +151,26 @@ class NewFindingTest(FixedDateCase):
 class RightsNoticeTest(NewFindingTest):
     def test_missing_rights_notice_raised_and_cured(self):
         case = self.catering_case()
+        self.interested_party(case)
         self.onsite(case)
         proposal = self.propose(case)
         f = self.one_finding(case, "missing-rights-notice")
         self.assertEqual(f["record"], proposal["seq"])
         self.assertEqual(f["detected"], proposal["ts"])
-        self.assertEqual(f["detail"], "matter marked for hearings")
+        self.assertEqual(f["detail"], "interested party notified")
         self.assert_people(f, "li.handler", "zhao.rev")
         self.assert_only(case, "missing-rights-notice")
         rights = self.rights(case, 0)
         f = self.one_finding(case, "missing-rights-notice")
-        self.assertEqual(f["cured"], rights["ts"], "a late notice cures it")
+        self.assertEqual(f["cured"], rights["ts"], "a notice before the decision cures it")
         self.assert_only(case, None)
+
+    def test_statement_quotes_art47(self):
+        [r] = [r for r in self.ok("findings", "--rules", "--json").json["items"]
+               if r["code"] == "missing-rights-notice"]
+        self.assertIn("行政许可直接涉及申请人与他人之间重大利益关系的，行政机关在作出行政许可决定前，"
+                      "应当告知申请人、利害关系人享有要求听证的权利", r["statement"]["zh"])
+        self.assertNotIn("重大公共利益", r["statement"]["zh"])
 
     def test_interested_party_needs_rights_notice(self):
         # 道路货物运输经营许可 is not marked for hearings, but a neighbour

@@ -117,6 +117,30 @@ class WarningTest(SupervisionCase):
         self.assertIn(self.case, out)
 
 
+class FridayDueWarningTest(SupervisionCase):
+    """Accepted Fri 2026-10-16: the promised 10 working days end Fri
+    2026-10-30 (10-19..23, 10-26..30)."""
+
+    def test_weekend_after_friday_due_day(self):
+        case = self.licence_case("2026-10-15", "2026-10-16")
+        self.assertEqual(self.show(case)["deadlines"]["decision"]["promised"]["date"],
+                         "2026-10-30")
+        table = [
+            ("2026-10-30T17:00:00+08:00", ("yellow", 0)),
+            # Sat 10-31 and Sun 11-01: overdue, though no working day
+            # has passed since the due day.
+            ("2026-10-31T10:00:00+08:00", ("red", -1)),
+            ("2026-11-01T10:00:00+08:00", ("red", -1)),
+            ("2026-11-02T10:00:00+08:00", ("red", -1)),
+            ("2026-11-03T10:00:00+08:00", ("red", -2)),
+        ]
+        for when, expected in table:
+            with self.subTest(when=when):
+                w = self.warning_of(case, when)
+                got = (w["color"], w["working_days_left"]) if w else None
+                self.assertEqual(got, expected)
+
+
 class HolidayWarningTest(SupervisionCase):
     """Accepted Thu 2026-09-17: the promised 10 working days end Thu
     2026-10-08, right after 国庆节 (09-18, 20, 21, 22, 23, 24, 28, 29, 30,

@@ -392,6 +392,116 @@ class ReportTest(WorkflowTest):
         self.assertIn("CSV only", r.err)
 
 
+class ReviewRulesTest(WorkflowTest):
+    """Score sheet vetoes and annual counts that depend on the legal ground:
+    only a late decision and a decision signed without authority veto, and
+    a refusal after deemed acceptance leaves the case accepted."""
+
+    def setUp(self):
+        super().setUp()
+        self.ok("user", "add", "lu.audit", "--role", "case-auditor", "--unit", "监督科",
+                "--as", "admin")
+
+    def item(self, sheet, code):
+        [found] = [i for i in sheet["items"] if i["code"] == code]
+        return found
+
+    def approved(self, received_days):
+        case = self.new_case(received=at(received_days, 9))
+        self.receipt(case, received_days)
+        self.accept(case, received_days)
+        self.assign(case)
+        self.rights(case, received_days)
+        self.onsite(case)
+        self.propose(case)
+        return case
+
+    def test_late_delivery_loses_points_without_veto(self):
+        # Decided 20 days ago, within its limit; the licence is served
+        # today, after the 10 working days of delivery.
+        case = self.approved(-30)
+        self.step(case, "review", "zhao.rev")
+        self.step(case, "approve", "zhang.head")
+        fields = {"result": "grant", "reasons": "经审查，申请符合法定条件、标准。",
+                  "basis": [{"law": "xzxkf", "version": "2019-04-23", "article": 38,
+                             "paragraph": 1}],
+                  "remedies": "如不服本决定，可在收到本决定书之日起六十日内向曹阳区人民政府申请行政复议，"
+                              "或在六个月内向曹阳区人民法院提起行政诉讼。",
+                  "valid_from": day(-20), "valid_until": day(365 * 5),
+                  "signatures": [{"role": "approver", "person": "zhang.head", "method": "staff",
+                                  "at": at(-20)},
+                                 {"role": "seal", "person": "曹县行政审批局", "method": "seal",
+                                  "attachment": 0, "at": at(-20)}]}
+        self.add(case, "decision", fields, "zhang.head", attach=1, when=at(-20))
+        self.address(case)
+        self.licence(case)
+        self.serve(case)
+        d = self.show(case)["deadlines"]
+        self.assertEqual(d["decision"]["state"], "met", d)
+        self.assertEqual(d["delivery"]["state"], "late", d)
+        sheet = self.ok("review", case, "--json", "--as", "lu.audit").json
+        dates = self.item(sheet, "dates")
+        self.assertEqual(dates["state"], "missing")
+        self.assertEqual(dates["score"], 0)
+        self.assertIn("送达", dates["reason"])
+        self.assertNotIn("dates", sheet["vetoed"])
+        lost = sum(i["points"] for i in sheet["items"] if i["state"] == "missing")
+        self.assertEqual(sheet["total"], sheet["max"] - lost)
+
+    def test_rejected_self_approval_no_veto(self):
+        case = self.approved(-3)
+        r = self.ct("record", "add", "--case", case, "--kind", "approval-step",
+                    "--fields", self.fields_file({
+                        "step": "review", "opinion": "agree", "reasons": "同意。",
+                        "signatures": [{"role": "reviewer", "person": "li.handler",
+                                        "method": "staff", "at": at()}]}),
+                    "--as", "li.handler")
+        self.assertEqual(r.code, 2, r)
+        self.step(case, "review", "zhao.rev")
+        self.step(case, "approve", "zhang.head")
+        self.decide(case)
+        sheet = self.ok("review", case, "--json", "--as", "lu.audit").json
+        self.assertEqual(self.item(sheet, "competence")["state"], "present",
+                         "an authorised approver signed the decision")
+        self.assertNotIn("competence", sheet["vetoed"])
+        procedure = self.item(sheet, "procedure")
+        self.assertEqual(procedure["state"], "missing")
+        self.assertIn("self-approval-attempt", procedure["reason"])
+        with_code = [i["code"] for i in sheet["items"]
+                     if "self-approval-attempt" in i["reason"]]
+        self.assertEqual(with_code, ["procedure"], "the attempt is counted once")
+
+    def test_late_refusal_counts_as_accepted(self):
+        # No answer within 5 working days: accepted on receipt. The refusal
+        # recorded 20 days later has no legal effect.
+        received = at(-40, 9)
+        if received[:4] != day(-20)[:4]:
+            self.skipTest("receipt and refusal fall in different years")
+        case = self.new_case(received=received)
+        self.receipt(case, -40)
+        self.add(case, "refusal", {
+            "reason_type": "not-competent", "reasons": "申请事项不属于本机关职权范围。",
+            "competent_authority": "唐山市市场监督管理局",
+            "basis": [{"law": "xzxkf", "version": "2019-04-23", "article": 32}],
+            "remedies": "如不服本决定，可在收到本决定书之日起六十日内向曹阳区人民政府申请行政复议，"
+                        "或在六个月内向曹阳区人民法院提起行政诉讼。",
+            "signatures": [{"role": "clerk", "person": "wang.clerk", "method": "staff",
+                            "at": at(-20)},
+                           {"role": "seal", "person": "曹县行政审批局", "method": "seal",
+                            "attachment": 0, "at": at(-20)}],
+        }, "wang.clerk", attach=1, when=at(-20))
+        self.assertIn("overdue-decision", self.codes(case))
+        out = os.path.join(self.tmp, "annual.csv")
+        self.ok("report", "annual", "--year", received[:4], "--out", out, "--as", "zhang.head")
+        with open(out, encoding="utf-8", newline="") as f:
+            total = list(csv.DictReader(f))[-1]
+        self.assertEqual(total["matter"], "合计")
+        self.assertEqual(int(total["received"]), 1)
+        self.assertEqual(int(total["accepted"]), 1)
+        self.assertEqual(int(total["not_accepted"]), 0)
+        self.assertEqual(int(total["deemed_accepted"]), 1)
+
+
 class ReportApiTest(WorkflowTest):
     """The report, annual and review routes on a server over two cases."""
 
