@@ -575,15 +575,18 @@ static int push_checkpoint(struct push_state *ps, int force,
 	struct buf note = BUF_INIT_MAX(1 << 16), body = BUF_INIT_MAX(1 << 17);
 	uint64_t size = 0, old;
 	char line[400];
+	int done = 0; /* the witness cosigned this size for this store */
 	int rc = ledger_checkpoint_latest(ps->l, &note, &size, err);
 
-	for (int tries = 0; rc == 0 && tries < 2; tries++) {
+	for (int tries = 0; rc == 0 && tries < 3; tries++) {
 		size_t count = 0;
 		long status = 0;
 
 		old = ps->t->have_accepted ? ps->t->accepted : 0;
-		if (ps->t->have_accepted && old == size && !force)
+		if (ps->t->have_accepted && old == size && !force) {
+			done = 1;
 			break;
+		}
 		force = 0;
 		if (old > size) {
 			rc = error_set(err, CT_ESTATE, "witness %s cosigned "
@@ -618,6 +621,7 @@ static int push_checkpoint(struct push_state *ps, int force,
 			break;
 		if (status == 200) {
 			rc = keep_cosigned(ps, &note, size, err);
+			done = rc == 0;
 			if (rc == 0 && ps->report)
 				json_object_set_new(ps->report, "cosigned",
 						    json_integer((json_int_t)
@@ -638,6 +642,21 @@ static int push_checkpoint(struct push_state *ps, int force,
 				break;
 			}
 			/*
+			 * Refused from the size the witness cosigned at this
+			 * store's own size: the roots differ, so this store
+			 * forked from what the witness holds.
+			 */
+			if (n == size && old == n) {
+				rc = error_set(err, CT_ESTATE, "witness %s "
+					       "cosigned another checkpoint of "
+					       "size %llu: this store forked "
+					       "from what it holds; check it "
+					       "with casetrail verify "
+					       "--against %s", ps->t->url, n,
+					       ps->t->url);
+				break;
+			}
+			/*
 			 * The witness refused a checkpoint from the size it
 			 * holds: its pending entries are not this store's, so
 			 * the next round pushes them again.
@@ -654,17 +673,22 @@ static int push_checkpoint(struct push_state *ps, int force,
 					       "replaced", ps->t->url, n, size);
 				break;
 			}
+			/* Ask again from the size it named. */
+			force = n == size;
 			continue;
 		}
+		/* Learn anew how many entries the witness holds. */
+		if (status == 422)
+			ps->t->have_held = 0;
 		rc = error_set(err, CT_EIO, "witness %s refused checkpoint %"
 			       PRIu64 " (%ld): %s", ps->t->url, size, status,
 			       first_line(&ps->resp, line, sizeof(line)));
 	}
-	if (rc == 0 && ps->t->have_accepted && ps->t->accepted != size)
+	if (rc == 0 && !done)
 		rc = error_set(err, CT_EIO, "witness %s did not cosign "
 			       "checkpoint %" PRIu64 " (it holds size %"
 			       PRIu64 ")", ps->t->url, size,
-			       ps->t->accepted);
+			       ps->t->have_accepted ? ps->t->accepted : 0);
 	buf_release(&note);
 	buf_release(&body);
 	return rc;
@@ -733,6 +757,7 @@ int witness_push_once(struct ledger *l, json_t **report, struct error *err)
 	struct target *t = calloc(TARGETS_MAX, sizeof(*t));
 	json_t *list = json_array();
 	size_t n = 0;
+	int first = 0;
 	int rc = t ? load_targets(ledger_config(l)->dir, t, &n, err)
 		   : CT_ENOMEM;
 
@@ -747,12 +772,22 @@ int witness_push_once(struct ledger *l, json_t **report, struct error *err)
 		rc = ledger_checkpoint(l, 0, &note, &size, err);
 		buf_release(&note);
 	}
+	/* Every witness gets its round; the first failure is returned. */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		json_t *r = json_pack("{s:s}", "url", t[i].url);
+		struct error e = { 0 };
+		int rc1;
 
 		json_array_append_new(list, r);
-		rc = push_target(l, &t[i], r, err);
+		rc1 = push_target(l, &t[i], r, &e);
+		if (rc1) {
+			json_object_set_new(r, "error", json_string(e.msg));
+			if (!first)
+				*err = e;
+			first = first ? first : rc1;
+		}
 	}
+	rc = rc ? rc : first;
 	for (size_t i = 0; t && i < n; i++)
 		target_free(&t[i]);
 	free(t);

@@ -321,6 +321,47 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual(self.witness_status()["cosigned_size"], self.size(self.store))
         self.assertEqual(len(self.witness_status()["alarms"]), 1)
 
+    def test_fork_at_the_same_size(self):
+        self.start_witness()
+        self.note(self.store, "one")
+        self.ok("witness", "push", "--dir", self.store)
+        other = os.path.join(self.tmp, "other")
+        self.ok("backup", "--dir", self.store, "--to", other)
+        self.note(self.store, "this copy")
+        self.ok("witness", "push", "--dir", self.store)
+        def entries(store):
+            out = self.ok("checkpoint", "--dir", store, "--now").out
+            return int(out.splitlines()[1])
+        want = entries(self.store)
+        for _ in range(5):
+            if entries(other) >= want:
+                break
+            self.note(other, "the other copy")
+        self.assertEqual(entries(other), want)
+        r = ctest.run("witness", "push", "--dir", other)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("forked", r.err)
+        alarms = self.witness_status()["alarms"]
+        self.assertEqual([a["kind"] for a in alarms], ["fork"], alarms)
+        self.ok("witness", "push", "--dir", self.store)
+
+    def test_push_reaches_every_witness(self):
+        self.start_witness()
+        # An unreachable witness listed first does not keep the round
+        # from the one that answers.
+        cfg_path = os.path.join(self.store, "witness.json")
+        with open(cfg_path, encoding="utf-8") as f:
+            cfg = json.load(f)
+        dead = dict(cfg["witnesses"][0], url="http://127.0.0.1:1", name="dead.example/w")
+        cfg["witnesses"].insert(0, dead)
+        with open(cfg_path, "w", encoding="utf-8") as f:
+            json.dump(cfg, f)
+        self.note(self.store, "one")
+        r = ctest.run("witness", "push", "--dir", self.store)
+        self.assertEqual(r.code, 2, r)
+        self.assertIn("127.0.0.1:1", r.err)
+        self.assertEqual(self.witness_status()["cosigned_size"], self.size(self.store))
+
     def test_foreign_entries_refused(self):
         self.start_witness()
         self.ok("witness", "push", "--dir", self.store)
