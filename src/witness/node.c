@@ -706,9 +706,29 @@ static int add_locked(struct witness_node *w, struct wlog *g,
 	if (rc)
 		return rc;
 	if (st.have && cp->size < st.size) {
-		rc = raise_alarm(g, "rollback", cp->size, &st, "a checkpoint "
-				 "smaller than the one cosigned", q->note,
-				 q->note_len, err);
+		/*
+		 * A smaller tree whose root differs from the entries kept is
+		 * a fork. One that matches is an older state of the log: the
+		 * log's store was put back to an older copy, or someone sent
+		 * an old checkpoint again. The witness cannot tell which, so
+		 * the alarm says both.
+		 */
+		rc = held_root(g, &st, cp->size, 0, root, err);
+		if (rc)
+			return error_set(err, rc, "cannot compute the root of "
+					 "the entries kept");
+		if (memcmp(root, cp->root, HASH_LEN))
+			rc = raise_alarm(g, "fork", cp->size, &st, "a checkpoint "
+					 "smaller than the one cosigned whose "
+					 "root differs from the entries kept",
+					 q->note, q->note_len, err);
+		else
+			rc = raise_alarm(g, "rollback", cp->size, &st,
+					 "a checkpoint smaller than the one "
+					 "cosigned: the log's store was put "
+					 "back to an older copy, or an old "
+					 "checkpoint was sent again", q->note,
+					 q->note_len, err);
 		return rc ? rc : answer_size(r, st.size);
 	}
 	if (st.have && cp->size == st.size &&

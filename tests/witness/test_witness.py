@@ -345,6 +345,32 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual([a["kind"] for a in alarms], ["fork"], alarms)
         self.ok("witness", "push", "--dir", self.store)
 
+    def test_shorter_fork_is_a_fork(self):
+        self.start_witness()
+        self.note(self.store, "one")
+        self.ok("witness", "push", "--dir", self.store)
+        early = self.ok("checkpoint", "--dir", self.store).out
+        other = os.path.join(self.tmp, "other")
+        self.ok("backup", "--dir", self.store, "--to", other)
+        for i in range(4):
+            self.note(self.store, "this copy %d" % i)
+        self.ok("witness", "push", "--dir", self.store)
+        # The other copy has fewer entries, and one of its own.
+        self.note(other, "the other copy")
+        r = ctest.run("witness", "push", "--dir", other)
+        self.assertEqual(r.code, 2, r)
+        alarms = self.witness_status()["alarms"]
+        self.assertEqual([a["kind"] for a in alarms], ["fork"], alarms)
+        # An older checkpoint of the log itself, sent again, matches the
+        # entries kept: the alarm names a rollback or a replay.
+        status, answer = http("POST", self.url + "/add-checkpoint",
+                              ("old 0\n\n" + early).encode())
+        self.assertEqual(status, 409, answer)
+        alarms = self.witness_status()["alarms"]
+        self.assertEqual(sorted(a["kind"] for a in alarms), ["fork", "rollback"], alarms)
+        rollback = [a for a in alarms if a["kind"] == "rollback"][0]
+        self.assertIn("sent again", rollback["detail"])
+
     def test_push_reaches_every_witness(self):
         self.start_witness()
         # An unreachable witness listed first does not keep the round
