@@ -248,12 +248,18 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
 		if (rq->replied) {
 			/* Read and drop the rest of a refused body. */
 		} else if (is_put) {
-			if (witness_upload_write(rq->upload, upload,
-						 *upload_size) != 0) {
+			int wrc = witness_upload_write(rq->upload, upload,
+						       *upload_size);
+
+			if (wrc != 0) {
 				witness_upload_abort(rq->upload);
 				rq->upload = NULL;
-				rq->reply.status = 500;
-				buf_puts(&rq->reply.body, "cannot write\n");
+				rq->reply.status = wrc == CT_ETOOBIG ? 413 : 500;
+				buf_puts(&rq->reply.body, wrc == CT_ETOOBIG
+					 ? "the body is larger than the size "
+					   "the entry states for the file; "
+					   "nothing was kept\n"
+					 : "cannot write\n");
 				rq->replied = 1;
 			}
 		} else if (buf_append(&rq->body, upload, *upload_size) != 0) {

@@ -252,6 +252,33 @@ int witness_trust(const char *dir, const char *origin,
 	return rc;
 }
 
+/*
+ * Deletes the temporary files of uploads that a killed witness left in
+ * <log>/blobs/tmp; an upload in progress is only in a live process.
+ */
+static void remove_partial_uploads(struct wlog *g)
+{
+	char dir[PATH_MAX], path[PATH_MAX], qo[300];
+	struct dirent *de;
+	size_t removed = 0;
+	DIR *d;
+
+	if (wpath(dir, sizeof(dir), "%s/blobs/tmp", g->dir) != 0 ||
+	    !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, "put-", 4) ||
+		    wpath(path, sizeof(path), "%s/%s", dir, de->d_name) != 0)
+			continue;
+		removed += unlink(path) == 0;
+	}
+	closedir(d);
+	if (removed)
+		log_info("witness", "partial uploads removed", "origin=%s "
+			 "files=%zu", log_quote(g->origin, qo, sizeof(qo)),
+			 removed);
+}
+
 static int load_log(struct witness_node *w, const char *sub,
 		    struct error *err)
 {
@@ -293,6 +320,8 @@ static int load_log(struct witness_node *w, const char *sub,
 	wpath(path, sizeof(path), "%s/log.db", g->dir);
 	if (rc == 0)
 		rc = store_open(path, 0, &g->s, err);
+	if (rc == 0)
+		remove_partial_uploads(g);
 	return rc;
 }
 
@@ -918,9 +947,14 @@ static int note_files(struct wlog *g, uint64_t seq, const char *text,
 
 	json_array_foreach(json_object_get(e, "attachments"), i, a) {
 		const char *h = json_string_value(json_object_get(a, "hash"));
+		json_t *size = json_object_get(a, "size");
+		char body[48];
 
+		/* The size the entry states bounds the file's upload. */
+		wpath(body, sizeof(body), "{\"size\":%" JSON_INTEGER_FORMAT "}",
+		      json_is_integer(size) ? json_integer_value(size) : 0);
 		if (rc == 0 && h)
-			rc = store_kv_put(g->s, FILES_NS, h, seq, "{}", err);
+			rc = store_kv_put(g->s, FILES_NS, h, seq, body, err);
 	}
 	json_decref(e);
 	return rc;
@@ -1265,6 +1299,8 @@ struct witness_upload {
 	int fd;
 	int exists;
 	int failed;
+	int too_big;
+	uint64_t max, written; /* max: the size the entries state */
 	enum hash_alg alg;
 	uint8_t want[HASH_LEN];
 	struct hasher *h;
@@ -1371,8 +1407,10 @@ int witness_upload_begin(struct witness_node *w, const char *origin,
 			 struct witness_reply *r)
 {
 	struct witness_upload *u = calloc(1, sizeof(*u));
+	struct buf stated = BUF_INIT_MAX(256);
 	struct wlog *g;
 	char *slash;
+	json_t *v;
 	int named;
 
 	if (!u)
@@ -1385,8 +1423,16 @@ int witness_upload_begin(struct witness_node *w, const char *origin,
 	hash_parse(hash, &u->alg, u->want);
 	g = find_log(w, origin);
 	pthread_mutex_lock(&g->mu);
-	named = store_kv_get(g->s, FILES_NS, hash, NULL, NULL, NULL) == 0;
+	named = store_kv_get(g->s, FILES_NS, hash, &stated, NULL, NULL) == 0;
 	pthread_mutex_unlock(&g->mu);
+	v = named ? json_loadb(stated.data ? stated.data : "", stated.len, 0,
+			       NULL) : NULL;
+	/* Rows written before sizes were kept read "{}": no bound. */
+	u->max = json_is_integer(json_object_get(v, "size"))
+			 ? (uint64_t)json_integer_value(json_object_get(v, "size"))
+			 : UINT64_MAX;
+	json_decref(v);
+	buf_release(&stated);
 	if (!named) {
 		free(u);
 		return answer(r, 403, "no entry the witness holds names file %s;"
@@ -1421,6 +1467,11 @@ int witness_upload_write(struct witness_upload *u, const void *data,
 {
 	const char *p = data;
 
+	if (len > u->max - u->written) {
+		u->too_big = 1;
+		return CT_ETOOBIG;
+	}
+	u->written += len;
 	hasher_update(u->h, data, len);
 	while (len > 0 && !u->failed) {
 		ssize_t n = write(u->fd, p, len);

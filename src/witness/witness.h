@@ -127,6 +127,7 @@ struct witness_upload;
 int witness_upload_begin(struct witness_node *w, const char *origin,
 			 const char *hash, struct witness_upload **out,
 			 struct witness_reply *r);
+/* Appends to the file; CT_ETOOBIG past the size its entries state. */
 int witness_upload_write(struct witness_upload *u, const void *data,
 			 size_t len);
 /* Checks the hash, keeps or discards the file and fills r. */

@@ -422,7 +422,7 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual(self.witness_status()["alarms"], [])
 
     def test_files_and_tampered_put(self):
-        self.start_witness()
+        witness = self.start_witness()
         path = os.path.join(self.tmp, "scan.bin")
         with open(path, "wb") as f:
             f.write(os.urandom(200000))
@@ -464,6 +464,20 @@ class WitnessTest(unittest.TestCase):
         tmp = os.path.join(self.wdir, "logs")
         leftovers = [f for d, _, fs in os.walk(tmp) for f in fs if f.startswith("put-")]
         self.assertEqual(leftovers, [])
+        # A body longer than the size the entry states is cut off.
+        status, body = http("PUT", self.url + "/casetrail/v1/blobs/" + h + q,
+                            original + b"x" * 70000)
+        self.assertEqual(status, 413, body)
+        with open(stored, "rb") as f:
+            self.assertEqual(f.read(), original)
+        # What a killed witness left of an upload goes at the next start.
+        partial = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.dirname(stored)))), "tmp", "put-left")
+        with open(partial, "wb") as f:
+            f.write(b"half")
+        witness.kill()
+        self.start_witness()
+        self.assertFalse(os.path.exists(partial))
 
     def test_footage_sent_once_linked(self):
         self.start_witness()
