@@ -195,6 +195,11 @@ static int plan_folders(struct restore *r, struct error *err)
 				 r->o.target);
 	while (strlen(r->target) > 1 && r->target[strlen(r->target) - 1] == '/')
 		r->target[strlen(r->target) - 1] = '\0';
+	/* The final rename would replace a link, not fill its folder. */
+	if (lstat(r->target, &st) == 0 && S_ISLNK(st.st_mode))
+		return error_set(err, CT_EINVAL, "target '%s' is a symbolic "
+				 "link; name the folder itself with --dir",
+				 r->target);
 	if (stat(r->target, &st) == 0) {
 		struct dirent *de;
 		int empty = 1;
@@ -1035,11 +1040,14 @@ int restore_commit(struct restore *r, struct error *err)
 		ledger_close(r->l);
 		r->l = NULL;
 	}
-	if (rename(r->stage, r->target) != 0)
+	if (rename(r->stage, r->target) != 0) {
+		/* Kept, so that the operator can move it as told. */
+		r->committed = 1;
 		return error_set(err, CT_EIO, "the restored store is complete "
 				 "in '%s' but cannot be moved to '%s': %s; move "
 				 "it there by hand", r->stage, r->target,
 				 strerror(errno));
+	}
 	r->committed = 1;
 	log_info("restore", "store restored", "dir=%s", r->target);
 	return 0;

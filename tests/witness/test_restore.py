@@ -594,6 +594,17 @@ class TestRefusals(RestoreTest):
         self.assertIn("not empty", r.err)
         shutil.rmtree(self.dir)
 
+        # A link, to a folder or to nothing, is refused before any work.
+        real = os.path.join(self.tmp, "real")
+        os.makedirs(real)
+        for to in (real, os.path.join(self.tmp, "nowhere", "zz")):
+            os.symlink(to, self.dir)
+            r = self.restore(backup, expect=2)
+            self.assertIn("symbolic link", r.err)
+            os.unlink(self.dir)
+            self.assert_not_a_store(self.dir)
+        self.assertEqual(os.listdir(real), [])
+
         # A witness that follows another log replies 404.
         other = Witness(os.path.join(self.tmp, "witness2"))
         other.start()
