@@ -698,7 +698,7 @@ static const struct rec *case_end(const struct case_state *cs, int32_t *day)
 
 /*
  * R-STO-2 (recording measures art. 20): the case file is sealed within 30
- * calendar days after the day the case ended (case_end); a last day on a
+ * calendar days after the day the case ended (case_end). A last day on a
  * rest day moves to the next working day.
  */
 static void eval_archive(struct eval *e)

@@ -49,9 +49,9 @@ static const char *case_owner(const struct case_state *cs)
 
 /*
  * Working days from today to due: positive while due lies ahead (a limit
- * due tomorrow has 1), 0 on the day itself, negative once overdue: minus
- * the working days since the due day, and at least -1 on the rest days
- * right after it (the Saturday after a Friday due day is -1).
+ * due tomorrow has 1) and 0 on the day itself. Once overdue it is minus
+ * the working days since the due day, but at least -1, so the Saturday
+ * after a Friday due day gives -1.
  */
 static int days_left(const struct calendar *cal, int32_t today, int32_t due)
 {

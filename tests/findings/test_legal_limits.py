@@ -106,7 +106,7 @@ class SuspensionAfterLimitTest(LimitCase):
 
 class RefusalAfterDeemedTest(LimitCase):
     def test_late_refusal_keeps_decision_clock(self):
-        # Received Mon 09-21 with no answer within 5 working days (09-29):
+        # Received Mon 09-21 with no response within 5 working days (09-29):
         # accepted on receipt, so the 20 working days end Mon 10-26 (09-22,
         # 23, 24, 28, 29, 30, 10-08, 09, 10, 10-12..16, 10-19..23, 10-26).
         # The refusal of Fri 10-09 has no legal effect.

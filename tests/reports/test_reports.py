@@ -472,7 +472,7 @@ class ReviewRulesTest(WorkflowTest):
         self.assertEqual(with_code, ["procedure"], "the attempt is counted once")
 
     def test_late_refusal_counts_as_accepted(self):
-        # No answer within 5 working days: accepted on receipt. The refusal
+        # No response within 5 working days: accepted on receipt. The refusal
         # recorded 20 days later has no legal effect.
         received = at(-40, 9)
         if received[:4] != day(-20)[:4]:
