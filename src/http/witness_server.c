@@ -124,18 +124,32 @@ static const char *arg(struct MHD_Connection *c, const char *name)
 	return MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, name);
 }
 
-static uint64_t arg_u64(struct MHD_Connection *c, const char *name,
-			uint64_t dflt)
+/*
+ * Reads a decimal query parameter up to INT64_MAX into *out, or dflt when
+ * it is absent. Returns -1 with a 400 in r for anything else.
+ */
+static int arg_u64(struct MHD_Connection *c, const char *name,
+		   uint64_t dflt, uint64_t *out, struct witness_reply *r)
 {
 	const char *v = arg(c, name);
 	char *end;
 	unsigned long long n;
 
-	if (!v || !v[0])
-		return dflt;
+	*out = dflt;
+	if (!v)
+		return 0;
 	errno = 0;
 	n = strtoull(v, &end, 10);
-	return errno || *end || v[0] == '-' ? dflt : (uint64_t)n;
+	if (!v[0] || errno || *end || v[0] < '0' || v[0] > '9' ||
+	    n > INT64_MAX) {
+		r->status = 400;
+		buf_reset(&r->body);
+		buf_printf(&r->body, "%s='%.40s' is not a whole number from 0 "
+			   "to %lld\n", name, v, (long long)INT64_MAX);
+		return -1;
+	}
+	*out = (uint64_t)n;
+	return 0;
 }
 
 /* Answers a request whose body, if any, has been read whole. */
@@ -155,11 +169,14 @@ static enum MHD_Result dispatch(struct ws_server *s, struct MHD_Connection *c,
 		 !strcmp(method, "POST"))
 		rc = witness_post_entries(s->w, rq->body.data ?: "",
 					  rq->body.len, r, &err);
-	else if (!strcmp(url, "/casetrail/v1/entries") && is_get)
-		rc = witness_get_entries(s->w, arg(c, "origin"),
-					 arg_u64(c, "start", 0),
-					 arg_u64(c, "count", WITNESS_BATCH_MAX),
-					 r, &err);
+	else if (!strcmp(url, "/casetrail/v1/entries") && is_get) {
+		uint64_t start, count;
+
+		if (arg_u64(c, "start", 0, &start, r) == 0 &&
+		    arg_u64(c, "count", WITNESS_BATCH_MAX, &count, r) == 0)
+			rc = witness_get_entries(s->w, arg(c, "origin"), start,
+						 count, r, &err);
+	}
 	else if (!strcmp(url, "/casetrail/v1/checkpoint") &&
 		 (is_get || is_head))
 		rc = witness_get_checkpoint(s->w, arg(c, "origin"), r, &err);

@@ -923,6 +923,9 @@ static int check_entry(const uint8_t *bytes, size_t len, uint64_t seq,
 		 (uint64_t)json_integer_value(js) != seq)
 		snprintf(why, n, "entry %" PRIu64 " does not have seq %"
 			 PRIu64, seq, seq);
+	else if (json_integer_value(json_object_get(v, "v")) != 1)
+		snprintf(why, n, "entry %" PRIu64 " is not of envelope "
+			 "version 1 (\"v\": 1)", seq);
 	else if (jcs_write(v, &canon, &err) != 0 || canon.len != len ||
 		 memcmp(canon.data, bytes, len))
 		snprintf(why, n, "entry %" PRIu64 " is not in canonical JSON "

@@ -607,6 +607,12 @@ class WitnessTest(unittest.TestCase):
         self.assertEqual(status, 400)
         status, _ = http("GET", self.url + "/casetrail/v1/checkpoint?origin=" + q)
         self.assertEqual(status, 404)
+        for query in ("start=-1", "start=abc", "start=1x", "count=-1", "count=",
+                      "start=18446744073709551615"):
+            status, answer = http("GET", self.url + "/casetrail/v1/entries?origin=%s&%s"
+                                  % (q, query))
+            self.assertEqual(status, 400, query)
+            self.assertIn(query.split("=")[0].encode(), answer)
 
     def test_trust_from_key_show(self):
         shown = self.ok("key", "show", "--dir", self.store).out
