@@ -47,6 +47,44 @@ static int visible(const struct principal *who, const json_t *w)
 	return unit && who->unit[0] && !strcmp(unit, who->unit);
 }
 
+/*
+ * Refuses a user no one registered, or a unit no user belongs to, with a
+ * 400, as the command line does, so that a typing slip does not pass for
+ * an empty list.
+ */
+static int check_people(struct api_call *call, const char *user,
+			const char *unit, struct reply *r, struct error *err)
+{
+	json_t *list = NULL, *u;
+	size_t i;
+	int found = 0, rc;
+
+	if (!user && !unit)
+		return 0;
+	rc = cases_user_list(call->s->cases, &list, err);
+	if (rc)
+		return rc;
+	json_array_foreach(json_object_get(list, "items"), i, u) {
+		const char *name = json_string_value(json_object_get(u, "name"));
+		const char *un = json_string_value(json_object_get(u, "unit"));
+
+		if (user && name && !strcmp(name, user))
+			found |= 1;
+		if (unit && un && !strcmp(un, unit))
+			found |= 2;
+	}
+	json_decref(list);
+	if (user && !(found & 1))
+		return reply_rejected(reply_problem(
+			r, 400, "user '%s' is not registered; give a login "
+			"from the accounts list", user));
+	if (unit && !(found & 2))
+		return reply_rejected(reply_problem(
+			r, 400, "no user belongs to unit '%s'; give a unit "
+			"from the accounts list", unit));
+	return 0;
+}
+
 int serve_warnings(struct api_call *call, struct reply *r, struct error *err)
 {
 	static const char *const names[] = { "user", "unit", "color", NULL };
@@ -62,6 +100,8 @@ int serve_warnings(struct api_call *call, struct reply *r, struct error *err)
 		rc = query_text(call->c, "unit", &q.unit, r);
 	if (rc == 0)
 		rc = query_text(call->c, "color", &q.color, r);
+	if (rc == 0)
+		rc = check_people(call, q.user, q.unit, r, err);
 	if (rc)
 		return rc == CT_EINVAL ? 0 : rc;
 

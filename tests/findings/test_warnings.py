@@ -12,6 +12,7 @@ import datetime
 import os
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import apitest  # noqa: E402
@@ -302,6 +303,12 @@ class SupervisionApiTest(SupervisionCase):
                          "another unit's warnings stay hidden")
         self.assertEqual(len(self.get("zhao.rev", "/api/v1/warnings").json["items"]),
                          len(mine), "a reviewer sees the whole bureau")
+        for query in ("user=nobody", "unit=" + urllib.parse.quote("无此科室")):
+            r = self.get("li.handler", "/api/v1/warnings?" + query)
+            self.assertEqual(r.status, 400, query)
+        r = self.get("zhao.rev", "/api/v1/warnings?user=li.handler")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual({w["case"] for w in r.json["items"]}, {self.case})
         r = self.get("li.handler", "/api/v1/warnings?color=blue")
         self.assertEqual(r.status, 400, r)
 
