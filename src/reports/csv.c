@@ -2,9 +2,9 @@
  * The report and the annual statistics as CSV (RFC 4180, UTF-8, CRLF
  * line ends, a header row). The report is in long form, one value a row
  * with its section, row and measure, so that a spreadsheet pivots any
- * section into a table. A text field that starts with =, +, - or @ gets
- * a leading apostrophe, so that a spreadsheet shows it rather than
- * evaluating it as a formula.
+ * section into a table. A text field that starts with =, +, -, @, a tab
+ * or a carriage return gets a leading apostrophe, so that a spreadsheet
+ * shows it rather than evaluating it as a formula.
  */
 #include "common/common.h"
 
@@ -18,7 +18,8 @@ static int field(struct buf *b, const char *text, int is_text)
 
 	if (quote)
 		rc = buf_putc(b, '"');
-	if (rc == 0 && is_text && strchr("=+-@", text[0]) && text[0])
+	if (rc == 0 && is_text && strchr("=+-@\t\r", text[0]) &&
+	    text[0])
 		rc = buf_putc(b, '\'');
 	for (const char *p = text; rc == 0 && *p; p++)
 		rc = *p == '"' ? buf_puts(b, "\"\"") : buf_putc(b, *p);

@@ -276,6 +276,19 @@ class ReportTest(WorkflowTest):
         r = self.ct("review", self.granted, "--as", "wang.clerk")
         self.assertEqual(r.code, 2, r)
 
+    def test_csv_formulas_are_shown_as_text(self):
+        names = ("=HYPERLINK(\"http://x\",\"y\")", "\t=1+1", "-2+3", "@SUM(A1)")
+        for name in names:
+            self.ok("case", "new", "--matter", "spjy-xk", "--applicant", name,
+                    "--applicant-id", "91320102MA1W8XYZ3K", "--received", at(-1, 9),
+                    "--contact", "13912345678", "--address", "某地",
+                    "--materials", "sqs,yyzz", "--as", "wang.clerk")
+        rows = self.csv_rows(self.report("csv"))
+        shown = {r["value"] for r in rows
+                 if r["section"] == "cases" and r["measure"] == "applicant"}
+        for name in names:
+            self.assertIn("'" + name, shown)
+
     def test_findings_of_no_case(self):
         # Five refused commands in ten minutes raise unauthorized-access,
         # a finding of the bureau rather than of a case.
