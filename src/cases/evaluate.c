@@ -504,6 +504,11 @@ static int eval_extension(struct eval *e, int32_t due_day)
 	return 0;
 }
 
+/*
+ * The handler: the one assigned, else the author of the proposal, else
+ * the clerk who registered the case, who is answerable for a case left
+ * without a handler.
+ */
 static const char *handler_of(const struct case_state *cs)
 {
 	const struct rec *a = last_of(cs, "assignment");
@@ -511,7 +516,9 @@ static const char *handler_of(const struct case_state *cs)
 
 	if (a && field_str(a, "handler"))
 		return field_str(a, "handler");
-	return p ? p->actor : NULL;
+	if (p)
+		return p->actor;
+	return cs->n ? cs->recs[0].actor : NULL;
 }
 
 /*
@@ -1074,7 +1081,7 @@ static int32_t hearing_told_day(const struct case_state *cs)
 			continue;
 		json_array_foreach(json_object_get(r->fields, "rights"), j,
 				   right)
-			if (strstr(json_string_value(right) ?: "", "听证"))
+			if (right_is_hearing(json_string_value(right)))
 				return rec_day(r, "told_on");
 	}
 	return STORE_NO_DAY;

@@ -161,6 +161,13 @@ void rules_eval_case(const struct case_state *cs, const struct check_env *env,
 		     json_t *findings);
 
 /*
+ * Returns 1 when an item of a rights notice's "rights" tells of the right
+ * to a hearing: it names 听证 and does not deny or waive it (不, 无, 未,
+ * 放弃), so "不听证" tells of none.
+ */
+int right_is_hearing(const char *right);
+
+/*
  * Appends to items the warnings of q (supervision.h) read through s, a
  * read or write transaction; q->at_ms must be set.
  */

@@ -163,6 +163,18 @@ void rules_eval_required(const struct case_state *cs,
  * record end (or at any time when end is NULL): a hearing-rights notice
  * (听证告知书), or a rights notice listing 听证.
  */
+int right_is_hearing(const char *right)
+{
+	static const char *const denials[] = { "不", "无", "未", "放弃" };
+
+	if (!right || !strstr(right, "听证"))
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(denials); i++)
+		if (strstr(right, denials[i]))
+			return 0;
+	return 1;
+}
+
 static int hearing_right_told(const struct case_state *cs,
 			      const struct rec *end)
 {
@@ -177,7 +189,7 @@ static int hearing_right_told(const struct case_state *cs,
 			continue;
 		json_array_foreach(json_object_get(r->fields, "rights"), j,
 				   right)
-			if (strstr(json_string_value(right) ?: "", "听证"))
+			if (right_is_hearing(json_string_value(right)))
 				return 1;
 	}
 	return 0;

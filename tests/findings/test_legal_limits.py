@@ -124,6 +124,15 @@ class RefusalAfterDeemedTest(LimitCase):
         self.assertEqual(f["detected"], cst_ms("2026-10-27"))
         self.assertIsNone(f["cured"])
 
+    def test_overdue_without_handler_names_the_clerk(self):
+        # Deemed accepted and never assigned: the clerk who registered
+        # the case answers for it, with the clerk's superior.
+        case = self.new_case(received=RECEIVED)
+        self.receipt(case, offset("2026-09-21"))
+        f = self.one_finding(case, "overdue-decision")
+        self.assertEqual(f["responsible"], "wang.clerk", f)
+        self.assertEqual(f["superior"], "zhao.rev", f)
+
     def test_refusal_in_time_ends_case(self):
         case = self.new_case(received=RECEIVED)
         self.add(case, "refusal", self.refusal_fields(), "wang.clerk", attach=1,

@@ -160,6 +160,15 @@ class RightsNoticeTest(NewFindingTest):
         self.assertEqual(f["detail"], "interested party notified")
         self.assert_people(f, "li.handler", "zhao.rev")
         self.assert_only(case, "missing-rights-notice")
+        # A notice that waives or denies the hearing tells of no right.
+        self.add(case, "rights-notice", {
+            "rights": ["陈述", "申辩", "不听证"], "told_on": workflow.day(0),
+            "method": "written",
+            "signatures": [workflow.staff_sig("handler", "li.handler"),
+                           workflow.party_sig("party", "张三")],
+        }, "li.handler", attach=1)
+        f = self.one_finding(case, "missing-rights-notice")
+        self.assertIsNone(f["cured"], "不听证 tells of no hearing")
         rights = self.rights(case, 0)
         f = self.one_finding(case, "missing-rights-notice")
         self.assertEqual(f["cured"], rights["ts"], "a notice before the decision cures it")
