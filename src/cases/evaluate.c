@@ -1159,9 +1159,14 @@ static void eval_renewal(struct eval *e)
 	due.provisional = 0;
 	put_deadline(e, "renewal_decision", lim, &due, NULL, NULL,
 		     dec ? rec_day(dec, NULL) : STORE_NO_DAY, 0);
-	if ((dec ? rec_day(dec, NULL) : e->today) >= end)
+	/*
+	 * licence_expiry is the last day of the licence's validity, so a
+	 * decision made that day is still before it expires, as the
+	 * renewal_decision deadline shows.
+	 */
+	if ((dec ? rec_day(dec, NULL) : e->today) > end)
 		raise_finding(e, "deemed-renewal", NULL, "",
-			      day_start_ms(end), handler_of(cs), NULL);
+			      day_start_ms(end + 1), handler_of(cs), NULL);
 }
 
 int case_evaluate(const struct case_state *cs, const struct check_env *env,

@@ -8,6 +8,7 @@ granted (行政许可法 art. 50). A deadline that runs into a year whose
 holiday calendar is not yet published is provisional.
 """
 
+import datetime
 import os
 import sys
 import unittest
@@ -42,7 +43,25 @@ class RenewalTest(workflow.WorkflowTest):
         case = self.renewal_case("2026-10-30", "2026-11-30")
         found = [f for f in self.findings(case) if f["code"] == "deemed-renewal"]
         self.assertEqual(len(found), 1, self.findings(case))
-        self.assertEqual(found[0]["detected"], workflow_ms("2026-11-30"))
+        # Valid through 2026-11-30: granted at 00:00 of the next day.
+        self.assertEqual(found[0]["detected"], workflow_ms("2026-12-01"))
+
+    def test_decided_on_the_expiry_day(self):
+        # A renewal decided on the last day of the licence's validity is
+        # decided before it expires: the deadline is met, nothing deemed.
+        expiry = workflow.day(0)
+        received = (datetime.date.fromisoformat(expiry)
+                    - datetime.timedelta(days=40)).isoformat()
+        case = self.renewal_case(received, expiry)
+        self.accept(case, -39)
+        self.assign(case)
+        self.propose(case)
+        self.step(case, "review", "zhao.rev")
+        self.step(case, "approve", "zhang.head")
+        self.decide(case)
+        d = self.show(case)["deadlines"]
+        self.assertEqual(d["renewal_decision"]["state"], "met", d)
+        self.assertNotIn("deemed-renewal", self.codes(case, False))
 
     def test_late_application_not_deemed(self):
         # Applied on 2026-11-10, after the last day 2026-11-02: no
