@@ -686,8 +686,8 @@ static json_t *finding_codes(const json_t *codes, const json_t *code_info)
  * overdue copy requests, integrity failures, purges without a rule, a
  * witness behind) detected in the period, by code. They concern the
  * bureau rather than a case received in the period, so they are kept
- * apart from the case tables; with --unit, only those whose responsible
- * person belongs to the unit.
+ * apart from the case tables. With --unit, only those whose responsible
+ * person belongs to the unit count.
  */
 static int collect_no_case(struct collect *co)
 {
