@@ -16,6 +16,7 @@
 #include "supervision.h"
 
 #define NS_DIGEST "digest"
+#define NS_DAILY "daily"
 #define DIGEST_AT_MS (8 * 3600 * 1000LL)
 #define DAY_MS (24 * 3600 * 1000LL)
 
@@ -430,19 +431,33 @@ static int evaluate_tx(void *ctx, struct store *s, struct error *err)
 
 /* --- stored digests across a rebuild --------------------------------------- */
 
+struct saved {
+	json_t *rows;
+	const char *ns;
+};
+
 static int save_row(void *ctx, const char *key, uint64_t seq,
 		    const char *body, size_t len)
 {
-	json_array_append_new(ctx, json_pack("{s:s, s:I, s:s%}", "key", key,
-					     "seq", (json_int_t)seq, "body",
-					     body, len));
+	struct saved *sv = ctx;
+
+	json_array_append_new(sv->rows, json_pack("{s:s, s:s, s:I, s:s%}",
+						  "ns", sv->ns, "key", key,
+						  "seq", (json_int_t)seq,
+						  "body", body, len));
 	return 0;
 }
 
+/* The stored digests and the days the daily tasks ran: no entry makes
+ * them, so a rebuild carries them over. */
 int digest_rows_save(struct store *s, json_t *rows, struct error *err)
 {
-	return store_kv_scan(s, NS_DIGEST, "", false, 0, 0, save_row, rows,
-			     NULL, err);
+	struct saved digests = { rows, NS_DIGEST }, daily = { rows, NS_DAILY };
+	int rc = store_kv_scan(s, NS_DIGEST, "", false, 0, 0, save_row,
+			       &digests, NULL, err);
+
+	return rc ? rc : store_kv_scan(s, NS_DAILY, "", false, 0, 0, save_row,
+				       &daily, NULL, err);
 }
 
 int digest_rows_restore(struct store *s, const json_t *rows,
@@ -455,7 +470,8 @@ int digest_rows_restore(struct store *s, const json_t *rows,
 	json_array_foreach(rows, i, row) {
 		if (rc)
 			break;
-		rc = store_kv_put(s, NS_DIGEST,
+		rc = store_kv_put(s,
+				  json_string_value(json_object_get(row, "ns")),
 				  json_string_value(json_object_get(row, "key")),
 				  (uint64_t)json_integer_value(
 					  json_object_get(row, "seq")),
@@ -479,4 +495,57 @@ int cases_evaluate_all(struct cases *c, size_t *count, struct error *err)
 		atomic_fetch_add(&c->sweep_gen, 1);
 	}
 	return rc;
+}
+
+/* --- the days the daily tasks last ran ------------------------------------ */
+
+int cases_daily_last(struct cases *c, const char *task, int32_t *day,
+		     struct error *err)
+{
+	struct buf body = BUF_INIT_MAX(256);
+	struct store *s;
+	json_t *v;
+	int rc = ledger_read_begin(c->ledger, &s, err);
+
+	*day = INT32_MIN;
+	if (rc)
+		return rc;
+	rc = store_kv_get(s, NS_DAILY, task, &body, NULL, err);
+	ledger_read_end(c->ledger, s);
+	if (rc == CT_ENOTFOUND) {
+		error_clear(err);
+		rc = 0;
+	} else if (rc == 0) {
+		v = json_loadb(body.data ? body.data : "", body.len, 0, NULL);
+		/* A row that does not parse counts as never run. */
+		if (day_parse(json_string_value(json_object_get(v, "day")) ?: "",
+			      day) != 0)
+			*day = INT32_MIN;
+		json_decref(v);
+	}
+	buf_release(&body);
+	return rc;
+}
+
+struct daily_mark {
+	const char *task;
+	int32_t day;
+};
+
+static int daily_mark_tx(void *ctx, struct store *s, struct error *err)
+{
+	const struct daily_mark *m = ctx;
+	char date[11], body[32];
+
+	day_format(m->day, date);
+	snprintf(body, sizeof(body), "{\"day\":\"%s\"}", date);
+	return store_kv_put(s, NS_DAILY, m->task, 0, body, err);
+}
+
+int cases_daily_mark(struct cases *c, const char *task, int32_t day,
+		     struct error *err)
+{
+	struct daily_mark m = { task, day };
+
+	return ledger_write(c->ledger, daily_mark_tx, &m, err);
 }

@@ -72,6 +72,17 @@ int cases_evaluate_all(struct cases *c, size_t *count, struct error *err);
 int cases_integrity_record(struct cases *c, const json_t *problems,
 			   const struct actor *by, struct error *err);
 
+/*
+ * The CST day a daily task of the server ("evaluate", "verify",
+ * "digest") last finished, kept in the store so that a restart knows
+ * it: cases_daily_last sets *day, or INT32_MIN when it never ran;
+ * cases_daily_mark records day.
+ */
+int cases_daily_last(struct cases *c, const char *task, int32_t *day,
+		     struct error *err);
+int cases_daily_mark(struct cases *c, const char *task, int32_t day,
+		     struct error *err);
+
 /* Sets *open when an integrity-failure is open; reads only. */
 int cases_integrity_open(struct cases *c, int *open, struct error *err);
 

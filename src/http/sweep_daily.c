@@ -11,8 +11,11 @@
  *
  * The evaluation and the digests also run at start once their hour has
  * passed, because the server may have been down at that hour; a digest
- * already stored for the day is kept. Each task
- * runs at most once per day per process; a failure is logged and tried
+ * already stored for the day is kept. Once a store was verified, a
+ * verify missed on two nights in a row runs at the first sweep after
+ * 02:00, whatever the hour, so a store goes at most a day unverified. The day each task last finished is
+ * kept in the store (cases_daily_mark), so a restart does not repeat a
+ * task of the same day. A failure is logged and tried
  * again at the next minute sweep. The tasks share the sweeper's thread,
  * so a verify that re-hashes many blobs delays the minute sweeps behind
  * it.
@@ -36,6 +39,7 @@
 static int32_t evaluated_day = INT32_MIN;
 static int32_t verified_day = INT32_MIN;
 static int32_t digest_day = INT32_MIN;
+static int days_loaded;
 
 static void log_failure(const char *what, int rc, const struct error *err)
 {
@@ -44,6 +48,38 @@ static void log_failure(const char *what, int rc, const struct error *err)
 	log_warn("sweep", what, "error=%s",
 		 log_quote(err->msg[0] ? err->msg : ct_strerror(rc), detail,
 			   sizeof(detail)));
+}
+
+/* Records that a task finished today; a failure only costs a rerun. */
+static void mark_done(struct cases *cases, const char *task, int32_t today,
+		      int32_t *day)
+{
+	struct error err = { 0 };
+	int rc = cases_daily_mark(cases, task, today, &err);
+
+	*day = today;
+	if (rc)
+		log_failure("daily task not marked done; a restart today "
+			    "runs it again", rc, &err);
+}
+
+/* Reads the days the tasks last finished, before the first run. */
+static void load_days(struct cases *cases)
+{
+	const char *tasks[] = { "evaluate", "verify", "digest" };
+	int32_t *days[] = { &evaluated_day, &verified_day, &digest_day };
+	struct error err = { 0 };
+
+	for (size_t i = 0; i < ARRAY_SIZE(tasks); i++) {
+		int rc = cases_daily_last(cases, tasks[i], days[i], &err);
+
+		if (rc) {
+			log_failure("cannot read when a daily task last ran; "
+				    "running it again", rc, &err);
+			*days[i] = INT32_MIN;
+		}
+	}
+	days_loaded = 1;
 }
 
 static void evaluate_all(struct cases *cases, int32_t today)
@@ -60,7 +96,7 @@ static void evaluate_all(struct cases *cases, int32_t today)
 		return;
 	}
 	log_info("sweep", "daily evaluation finished", "cases=%zu", count);
-	evaluated_day = today;
+	mark_done(cases, "evaluate", today, &evaluated_day);
 }
 
 static void verify_store(struct cases *cases, const char *dir, int32_t today)
@@ -100,7 +136,7 @@ static void verify_store(struct cases *cases, const char *dir, int32_t today)
 	log_info("sweep", "daily verify finished",
 		 "entries=%" PRIu64 " problems=%" PRIu64, res.entries,
 		 res.problems);
-	verified_day = today;
+	mark_done(cases, "verify", today, &verified_day);
 }
 
 static void compose_digests(struct cases *cases, int32_t today)
@@ -115,7 +151,7 @@ static void compose_digests(struct cases *cases, int32_t today)
 		return;
 	}
 	log_info("sweep", "daily digests stored", "users=%zu", users);
-	digest_day = today;
+	mark_done(cases, "digest", today, &digest_day);
 }
 
 void sweep_daily(struct cases *cases, struct ledger *ledger)
@@ -124,10 +160,13 @@ void sweep_daily(struct cases *cases, struct ledger *ledger)
 	int32_t today = day_of_ms(now);
 	int hour = (int)((now - day_start_ms(today)) / HOUR_MS);
 
+	if (!days_loaded)
+		load_days(cases);
 	if (evaluated_day != today)
 		evaluate_all(cases, today);
 	if (verified_day != today && hour >= VERIFY_FROM_HOUR &&
-	    hour < VERIFY_UNTIL_HOUR)
+	    (hour < VERIFY_UNTIL_HOUR ||
+	     (verified_day != INT32_MIN && verified_day < today - 1)))
 		verify_store(cases, ledger_config(ledger)->dir, today);
 	if (digest_day != today && hour >= DIGEST_HOUR)
 		compose_digests(cases, today);
