@@ -74,8 +74,8 @@ int cases_integrity_record(struct cases *c, const json_t *problems,
 
 /*
  * The CST day a daily task of the server ("evaluate", "verify",
- * "digest") last finished, kept in the store so that a restart knows
- * it: cases_daily_last sets *day, or INT32_MIN when it never ran;
+ * "digest") last finished, kept in the store so that a restart reads
+ * it. cases_daily_last sets *day, or INT32_MIN when it never ran.
  * cases_daily_mark records day.
  */
 int cases_daily_last(struct cases *c, const char *task, int32_t *day,

@@ -10,7 +10,7 @@
  *   - after 08:00, the digests of the day, stored per person.
  *
  * The evaluation and the digests also run at start once their hour has
- * passed, because the server may have been down at that hour; a digest
+ * passed, because the server may have been down at that hour. A digest
  * already stored for the day is kept. Once a store was verified, a
  * verify missed on two nights in a row runs at the first sweep after
  * 02:00, whatever the hour, so a store goes at most a day unverified. The day each task last finished is

@@ -740,7 +740,7 @@ static int add_locked(struct witness_node *w, struct wlog *g,
 		 * a fork. One that matches is an older state of the log: the
 		 * log's store was put back to an older copy, or someone sent
 		 * an old checkpoint again. The witness cannot tell which, so
-		 * the alarm says both.
+		 * the alarm names both.
 		 */
 		rc = held_root(g, &st, cp->size, 0, root, err);
 		if (rc)
