@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli/build_config.h"
 #include "http/http.h"
 
 /* The longest --probe-seconds: one probe of a file, not a batch. */
@@ -17,6 +18,7 @@ static const char serve_help[] =
 	"                       [--tls-cert FILE --tls-key FILE]\n"
 	"                       [--trusted-proxy ADDR]... [--proxy-tls]\n"
 	"                       [--surveillance-days N] [--probe-seconds N]\n"
+	"                       [--web DIR]\n"
 	"\n"
 	"Serves the store over HTTP, or HTTPS with a certificate, until\n"
 	"SIGINT or SIGTERM, signs a\n"
@@ -48,7 +50,10 @@ static const char serve_help[] =
 	"                     days window surveillance footage is kept before\n"
 	"                     it may be purged (default and minimum 60)\n"
 	"  --probe-seconds N  wall-clock limit in seconds of probing one\n"
-	"                     ingested file (default 20, at most 3600)\n";
+	"                     ingested file (default 20, at most 3600)\n"
+	"  --web DIR          the browser UI's folder, served at / (default\n"
+	"                     $CASETRAIL_WEB, else the web/ folder of the\n"
+	"                     source tree); without it the API serves alone\n";
 
 /* Parses a count of days or seconds from min to max into *out. */
 static int parse_count(const char *option, const char *text, uint64_t min,
@@ -128,6 +133,7 @@ int cmd_serve(int argc, char **argv)
 		{ "proxy-tls", no_argument, NULL, 'P' },
 		{ "surveillance-days", required_argument, NULL, 's' },
 		{ "probe-seconds", required_argument, NULL, 'p' },
+		{ "web", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -150,6 +156,7 @@ int cmd_serve(int argc, char **argv)
 		case 'k': http.tls_key_path = optarg; break;
 		case 't': rc = add_trusted_proxy(&http, optarg); break;
 		case 'P': http.proxy_tls = true; break;
+		case 'w': http.web_dir = optarg; break;
 		case 's':
 			rc = parse_surveillance_days(
 			    optarg, &media_cfg.surveillance_days);
@@ -172,6 +179,10 @@ int cmd_serve(int argc, char **argv)
 		return cli_usage("serve", "--tls-cert and --tls-key go "
 				 "together; give both to serve HTTPS, or "
 				 "neither to serve plain HTTP");
+	if (!http.web_dir)
+		http.web_dir = getenv("CASETRAIL_WEB");
+	if (!http.web_dir || !*http.web_dir)
+		http.web_dir = CASETRAIL_WEB_DIR;
 	if (resolve_self(self, sizeof(self)) != 0)
 		return EXIT_ERROR;
 	media_cfg.probe_exe = self;

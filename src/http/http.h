@@ -43,6 +43,9 @@ struct http_options {
 	 * plain HTTP. Needs a trusted proxy.
 	 */
 	bool proxy_tls;
+	/* The browser UI's folder; NULL or a folder that cannot be opened:
+	 * the server runs without the UI. */
+	const char *web_dir;
 };
 
 /*

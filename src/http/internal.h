@@ -50,6 +50,7 @@ enum route_group {
 	GROUP_UPLOADS,
 	GROUP_MEDIA, /* audio-visual files, their tus uploads and content */
 	GROUP_COPIES, /* copy requests and copy sets */
+	GROUP_WEB,    /* the browser UI's files */
 	GROUP_COUNT
 };
 
@@ -85,6 +86,7 @@ struct server {
 	struct MHD_Daemon *daemon;
 	struct sweeper sweeper;
 	struct witness_pusher *pusher; /* witness/witness.h; NULL: none */
+	int web_fd; /* the browser UI's folder (static.c); -1: none */
 	char addr[HTTP_ADDR_MAX]; /* the bound address, as logged */
 	/*
 	 * Clients reach the server over HTTPS, served here or terminated at
@@ -338,6 +340,17 @@ json_t *http_json_base64(const uint8_t hash[HASH_LEN]);
 
 /* route_begin's result when the request goes on to route_finish. */
 #define ROUTE_CONTINUE 1
+
+/*
+ * The browser UI's files (static.c). static_open opens folder dir, or
+ * leaves the UI off with a warning when it cannot; static_path tells
+ * whether a request path names a UI file, which static_serve sends.
+ */
+int static_open(struct server *s, const char *dir, struct error *err);
+void static_close(struct server *s);
+bool static_path(const struct server *s, const char *path);
+int static_serve(struct server *s, struct MHD_Connection *c,
+		 const char *path, struct reply *r, struct error *err);
 
 /*
  * Resolves the route of rq once its header is in: method, path,

@@ -21,7 +21,7 @@ static const char *const group_names[GROUP_COUNT] = {
 	[GROUP_CASES] = "cases",	 [GROUP_RECORDS] = "records",
 	[GROUP_FINDINGS] = "findings",	 [GROUP_UPLOADS] = "uploads",
 	[GROUP_MEDIA] = "media",
-	[GROUP_COPIES] = "copies",
+	[GROUP_COPIES] = "copies",	 [GROUP_WEB] = "web",
 };
 
 /*
@@ -198,7 +198,8 @@ static const struct route *find_route(const char *path)
 }
 
 /* route_begin for the public, read-only resources of the log. */
-static int begin_public(struct request *rq, struct reply *r)
+static int begin_public(struct server *s, struct request *rq,
+			struct reply *r)
 {
 	char quoted[HTTP_QUOTE_MAX];
 	const struct route *rt;
@@ -220,11 +221,17 @@ static int begin_public(struct request *rq, struct reply *r)
 		    "the path unescaped",
 		    http_quote(rq->path, quoted, sizeof(quoted)));
 	rt = find_route(rq->path);
+	if (!rt && static_path(s, rq->path)) {
+		rq->group = GROUP_WEB;
+		rq->handler = static_serve;
+		rq->rest = rq->path;
+		return ROUTE_CONTINUE;
+	}
 	if (!rt)
 		return reply_problem(
 		    r, MHD_HTTP_NOT_FOUND,
 		    "no resource at '%s'; the server has "
-		    "/checkpoint, /tile/..., /api/v1/entries/"
+		    "the browser UI at /, /checkpoint, /tile/..., /api/v1/entries/"
 		    "SEQ, /api/v1/proof/inclusion, /api/v1/"
 		    "proof/consistency, /healthz, /metrics and the "
 		    "workflow API under /api/v1 (see docs/api.md)",
@@ -241,7 +248,7 @@ int route_begin(struct server *s, struct MHD_Connection *c,
 	int rc;
 
 	rc = api_path(rq->path) ? api_begin(s, c, rq, r, err)
-				: begin_public(rq, r);
+				: begin_public(s, rq, r);
 	rq->routed = rc == ROUTE_CONTINUE;
 	return rc;
 }

@@ -599,6 +599,7 @@ static void server_stop(struct server *s)
 	documents_close(s->documents);
 	access_close(s->access);
 	ledger_close(s->ledger);
+	static_close(s);
 }
 
 /* Whether addr is in 127.0.0.0/8 or is ::1, which no other host reaches. */
@@ -713,6 +714,7 @@ static int server_new(const struct http_options *opts,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return error_set(err, CT_ENOMEM, "out of memory");
+	s->web_fd = -1;
 	rc = parse_trusted_proxies(s, opts, err);
 	if (rc == 0)
 		rc = upload_max_from_env(&s->upload_max, err);
@@ -749,7 +751,9 @@ int http_serve(const char *dir, const char *data_dir,
 	sigaddset(&signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &signals, &saved);
 
-	rc = server_start(s, dir, data_dir, media_cfg, &addr,
+	rc = static_open(s, opts->web_dir, err);
+	if (rc == 0)
+		rc = server_start(s, dir, data_dir, media_cfg, &addr,
 			  tls ? &creds : NULL, err);
 	if (rc)
 		goto out_stop;
