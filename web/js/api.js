@@ -7,6 +7,7 @@ let csrf = null;
 let onSessionEnded = () => {};
 
 export function setCsrf(token) { csrf = token || null; }
+export function csrfToken() { return csrf; }
 export function whenSessionEnds(fn) { onSessionEnded = fn; }
 
 export class ApiError extends Error {
