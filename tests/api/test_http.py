@@ -507,7 +507,7 @@ class StandardStoreTest(ServerTestCase):
                 self.assert_problem(path, [400, 404], mention)
 
     def test_unknown_path_is_404(self):
-        for path in ("/", "/nothing", "/healthz/", "/checkpoint/x",
+        for path in ("/nothing", "/healthz/", "/checkpoint/x",
                      "/api/v1/entries", "/api/v1/proof", "/TILE/0/000"):
             with self.subTest(path=path):
                 self.assert_problem(path, [404])
