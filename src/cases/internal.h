@@ -84,6 +84,7 @@ struct rec {
 	int64_t superseded_by;  /* -1 for none */
 	int64_t corrected_by;   /* the correction now in force, -1 for none */
 	json_t *fields;         /* NULL when expunged or lost */
+	json_t *original;       /* the fields before the first correction, or NULL */
 	int lost;               /* content lost in a restore, not expunged */
 	json_t *attachments;    /* array of {hash, size, type}, may be empty */
 };

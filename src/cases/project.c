@@ -65,6 +65,7 @@ static int rec_from_entry(struct store *s, uint64_t seq, struct rec *r,
 			 json_string_value(json_object_get(e, "actor")) ?: "");
 		r->supersedes = sup ? json_integer_value(sup) : -1;
 		r->superseded_by = r->corrected_by = -1;
+		r->original = NULL;
 		r->attachments = json_incref(json_object_get(e, "attachments"));
 		if (!r->attachments)
 			r->attachments = json_array();
@@ -968,6 +969,7 @@ int project_entry(void *ctx, struct store *s, uint64_t seq, int64_t ts_ms,
 	snprintf(r.actor, sizeof(r.actor), "%s", rec->actor);
 	r.supersedes = rec->supersedes;
 	r.superseded_by = r.corrected_by = -1;
+	r.original = NULL;
 	r.fields = json_deep_copy(rec->fields);
 	r.attachments = json_array();
 	for (size_t i = 0; i < rec->nattachments; i++)

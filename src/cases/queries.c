@@ -136,6 +136,18 @@ static json_t *render_rec(const struct cases *c, const struct rec *r)
 	if (r->superseded_by >= 0)
 		json_object_set_new(o, "superseded_by",
 				    json_integer(r->superseded_by));
+	/* The version before the first correction, under the same mark:
+	 * one that would need another mark is left out, so that a reader
+	 * cleared for the corrected record reads nothing more. */
+	if (r->original && r->fields) {
+		if (!c->marker || !strcmp(c->marker(c->marker_ctx, r->kind,
+						    r->original),
+					  c->marker(c->marker_ctx, r->kind,
+						    r->fields)))
+			json_object_set(o, "original_fields", r->original);
+		else
+			json_object_set_new(o, "original_withheld", json_true());
+	}
 	return o;
 }
 

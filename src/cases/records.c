@@ -191,6 +191,7 @@ static void rec_of_request(const struct record_request *q,
 	snprintf(r->kind, sizeof(r->kind), "%s", q->kind);
 	snprintf(r->actor, sizeof(r->actor), "%s", by->user);
 	r->supersedes = r->superseded_by = r->corrected_by = -1;
+	r->original = NULL;
 	r->fields = (json_t *)q->fields;
 }
 

@@ -20,6 +20,7 @@ void case_state_release(struct case_state *cs)
 {
 	for (size_t i = 0; i < cs->n; i++) {
 		json_decref(cs->recs[i].fields);
+		json_decref(cs->recs[i].original);
 		json_decref(cs->recs[i].attachments);
 	}
 	free(cs->recs);
@@ -85,7 +86,11 @@ static void apply_correction(struct case_state *cs, const struct rec *r)
 		/* A document keeps its number through corrections. */
 		if (number && !json_object_get(fields, "number"))
 			json_object_set(fields, "number", number);
-		json_decref(target->fields);
+		/* The first version stays readable beside the correction. */
+		if (!target->original)
+			target->original = target->fields;
+		else
+			json_decref(target->fields);
 		target->fields = json_incref(fields);
 		target->corrected_by = (int64_t)r->seq;
 		/* A corrected receipt time moves the clocks that start there. */
@@ -146,6 +151,8 @@ static void apply_expunge(struct case_state *cs, const struct rec *r)
 			continue;
 		json_decref(cs->recs[i].fields);
 		cs->recs[i].fields = NULL;
+		json_decref(cs->recs[i].original);
+		cs->recs[i].original = NULL;
 		if (i == 0 && is_kind(&cs->recs[0], KIND_APPLICATION)) {
 			cs->matter = NULL;
 			cs->licence = 0;

@@ -480,6 +480,15 @@ class CasesApiTest(apitest.ApiTest):
         seqs = [item["seq"] for item in timeline["items"]]
         self.assertIn(seq, seqs)
         self.assertIn(r.json["seq"], seqs)
+        # The corrected record keeps its first version beside the new one.
+        record = self.get_ok("/api/v1/records/%d" % seq)
+        self.assertEqual(record["fields"]["text"], "更正后的说明")
+        self.assertEqual(record["original_fields"]["text"],
+                         "申请人当场补正了营业执照复印件。")
+        shown = self.get_ok("/api/v1/cases/" + self.case_id)["records"]
+        self.assertEqual([x.get("original_fields") for x in shown
+                          if x["seq"] == seq],
+                         [{"text": "申请人当场补正了营业执照复印件。"}])
 
         # A second correction chains onto the first.
         first = r.json["seq"]
@@ -489,6 +498,8 @@ class CasesApiTest(apitest.ApiTest):
         record = self.get_ok("/api/v1/records/%d" % first)
         self.assertEqual(record["superseded_by"], r.json["seq"])
         self.assertEqual(self.get_ok("/api/v1/records/%d" % seq)["fields"]["text"], "z")
+        self.assertEqual(self.get_ok("/api/v1/records/%d" % seq)["original_fields"]["text"],
+                         "申请人当场补正了营业执照复印件。")
         r = self.post("/api/v1/records/%d/corrections" % seq,
                       {"fields": {"text": "z"}})
         self.assert_problem(r, 422, "validation-failed", "reason")
