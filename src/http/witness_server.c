@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "cases/supervision.h"
 #include "common/log.h"
+#include "deadlines/deadlines.h"
 #include "internal.h"
 #include "witness/witness.h"
 #include "witness_server.h"
@@ -427,14 +429,44 @@ int witness_serve(const char *dir, const char *listen_addr,
 	return rc;
 }
 
+/*
+ * Builds the verify state of the integrity badge: the CST day the nightly
+ * verify last finished (null before the first), and whether an
+ * integrity-failure is open.
+ */
+static int verify_state(struct cases *cases, json_t **out, struct error *err)
+{
+	int32_t day;
+	int open = 0;
+	char text[11];
+	int rc = cases_daily_last(cases, "verify", &day, err);
+
+	if (rc == 0)
+		rc = cases_integrity_open(cases, &open, err);
+	if (rc)
+		return rc;
+	if (day != INT32_MIN)
+		day_format(day, text);
+	*out = json_pack("{s:o,s:b}", "last_day",
+			 day != INT32_MIN ? json_string(text) : json_null(),
+			 "integrity_failure_open", open);
+	return *out ? 0 : error_set(err, CT_ENOMEM, "out of memory");
+}
+
 /* GET /api/v1/witness: the bureau's view of its witnesses. */
 int serve_witness(struct api_call *call, struct reply *r, struct error *err)
 {
-	json_t *out = NULL;
+	json_t *out = NULL, *verify = NULL;
 	int rc = witness_bureau_status(call->s->ledger, call->s->pusher, &out,
 				       err);
 
 	if (rc)
 		return rc;
+	rc = verify_state(call->s->cases, &verify, err);
+	if (rc) {
+		json_decref(out);
+		return rc;
+	}
+	json_object_set_new(out, "verify", verify);
 	return reply_json(r, out, CACHE_NONE);
 }
