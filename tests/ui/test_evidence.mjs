@@ -9,15 +9,16 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  requireBrowser, makeStore, startServer, launch, newPage, login, shot, token, api, cleanup, SHARED,
+  requireBrowser, makeStore, startServer, launch, newPage, login, shot, token, api, cleanup, SHARED, SHOTS,
 } from './lib.mjs';
 
 await requireBrowser();
 const MEDIA = path.join(SHARED, 'data/media/metadata-extractor-images');
 const PHOTO = path.join(MEDIA, 'jpg/Apple iPhone 6.jpg');
+const PHOTO2 = path.join(MEDIA, 'jpg/Nexus 4.jpg');
 const VIDEO = path.join(MEDIA, 'mp4/FLIR Thermal.mp4');
 const RESUMED = path.join(MEDIA, 'mp4/Issue 515 (java).mp4');
-const haveMedia = [PHOTO, VIDEO, RESUMED].every((f) => fs.existsSync(f));
+const haveMedia = [PHOTO, PHOTO2, VIDEO, RESUMED].every((f) => fs.existsSync(f));
 const noMedia = haveMedia ? false : 'the camera files of ' + MEDIA + ' are missing';
 
 const store = makeStore();
@@ -58,6 +59,13 @@ async function openEvidence(page) {
   page.consoleErrors.length = 0;
 }
 
+// The lightbox as the screen shows it: a full-page shot would stretch
+// the modal's backdrop over the scrolled page.
+async function lightboxShot(page, name) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, name + '.png') });
+}
+
 async function signedIn(viewport) {
   const page = await newPage(browser, viewport ? { viewport } : {});
   await login(page, server, store, 'li.handler');
@@ -73,8 +81,8 @@ test('photo and video upload to 100% with thumbnails', { skip: noMedia }, async 
   const page = await signedIn();
   await openEvidence(page);
   await page.getByLabel('已删除设备内的原始文件').check();
-  await page.getByLabel('选择文件（可多选）').setInputFiles([PHOTO, VIDEO]);
-  for (const name of [path.basename(PHOTO), path.basename(VIDEO)]) {
+  await page.getByLabel('选择文件（可多选）').setInputFiles([PHOTO, PHOTO2, VIDEO]);
+  for (const name of [path.basename(PHOTO), path.basename(PHOTO2), path.basename(VIDEO)]) {
     const row = page.locator('li.upload', { hasText: name });
     await row.locator('[data-state="done"], .up-status', { hasText: '已入库' }).first().waitFor({ timeout: 60000 });
     assert.equal(await row.locator('progress').evaluate((p) => p.value), 100);
@@ -94,6 +102,7 @@ test('photo and video upload to 100% with thumbnails', { skip: noMedia }, async 
   assert.match(await card.textContent(), /2014-09-16 14:05/);
   await card.locator('summary').click();
   assert.match(await card.textContent(), /51\.762408°N, 0\.317892°W/);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'evidence-tab');
 
   await card.getByRole('button', { name: /查看/ }).click();
@@ -101,9 +110,14 @@ test('photo and video upload to 100% with thumbnails', { skip: noMedia }, async 
   await box.waitFor();
   const big = box.locator('.lightbox img');
   await page.waitForFunction((el) => el.complete && el.naturalWidth > 1000, await big.elementHandle());
-  assert.match(await box.textContent(), /第 1 \/ 1 张/);
+  const first = await big.getAttribute('alt');
+  assert.match(await box.textContent(), /第 \d \/ 2 张/);
   await page.keyboard.press('ArrowRight');
-  await shot(page, 'evidence-lightbox');
+  await page.waitForFunction((alt) => document.querySelector('.lightbox img').alt !== alt, first);
+  await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await big.elementHandle());
+  await page.keyboard.press('ArrowLeft');
+  assert.equal(await big.getAttribute('alt'), first);
+  await lightboxShot(page, 'evidence-lightbox');
   await page.keyboard.press('Escape');
   await box.waitFor({ state: 'detached' });
   assert.deepEqual(page.consoleErrors, []);
@@ -230,10 +244,11 @@ test('evidence tab and file page on a tablet', { skip: noMedia }, async () => {
   const page = await signedIn({ width: 800, height: 1280 });
   await openEvidence(page);
   await page.locator('li.media-card img').first().waitFor();
+  await page.evaluate(() => window.scrollTo(0, 0));
   await shot(page, 'evidence-tab-tablet');
   await page.locator('li.media-card', { hasText: path.basename(PHOTO) }).getByRole('button', { name: /查看/ }).click();
   await page.locator('dialog.lightbox-dialog').waitFor();
-  await shot(page, 'evidence-lightbox-tablet');
+  await lightboxShot(page, 'evidence-lightbox-tablet');
   await page.keyboard.press('Escape');
   const [video] = await mediaOf(path.basename(VIDEO));
   await page.goto(server.url + '/#/media/' + video.seq);

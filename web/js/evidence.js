@@ -167,8 +167,8 @@ function isPlayable(item) {
   return ['video', 'audio', 'surveillance'].includes(item.type) || /^(video|audio)\//.test(item.media_type || '');
 }
 
-// The facts of one file as a <dl>.
-export function factList(item) {
+// The facts of one file as a <dl>; extra: more [label, value] rows.
+export function factList(item, extra = []) {
   const c = item.captured || {};
   const rows = [
     [T('capturedAt'), capturedText(c)],
@@ -183,6 +183,7 @@ export function factList(item) {
     [T('links'), (item.links || []).length
       ? (item.links || []).map((l, i) => [i ? '、' : '', '#' + (l.record ?? l)])
       : h('span.muted', T('noLinks'))],
+    ...extra,
   ].filter(Boolean);
   const problems = item.probe && item.probe.problems;
   if (problems && problems.length) rows.push([T('problems'), h('ul.problems', problems.map((p) => h('li', typeof p === 'string' ? p : JSON.stringify(p))))]);
@@ -368,11 +369,11 @@ function mediaCard(item, { ctx, caseId, caseData, photos, refresh }) {
     h('div.media-body',
       h('h4', h('a', { href: '#/media/' + item.seq }, name), ' ', h('span.muted', '#' + item.seq)),
       h('div.media-flags', h('span.flag.info', typeName(item.type)), flagBadges(item.flags)),
-      h('details', h('summary', T('details')), factList(item)),
       h('p.media-line', h('span.muted', T('capturedAt') + '：'), capturedText(item.captured)),
       h('p.media-line', h('span.muted', T('device') + '：'), item.device || '', ' · ',
         h('span.muted', T('officer') + '：'), item.officer || '', ' · ',
         h('span.muted', T('delay') + '：'), fmtDelay(item.delay_ms)),
+      h('details', h('summary', T('details')), factList(item)),
       mediaActions(item, ctx, { caseId, caseData, onDone: refresh })));
 }
 
@@ -554,7 +555,11 @@ async function uploadPanel(caseId, ctx, caseData, onUploaded) {
 
   const input = h('input.file-input', { type: 'file', multiple: true, accept: 'image/*,video/*,audio/*,.mts,.m2ts,.amr,.3gp' });
   input.addEventListener('change', () => { add([...input.files]); input.value = ''; });
-  const zone = h('div.dropzone', h('p.drop-text', T('drop')), h('p.muted', T('or')), field(T('choose'), input));
+  input.id = 'ev-file-' + Math.random().toString(36).slice(2, 8);
+  // The native control's own words follow the browser's language, so it
+  // is hidden (still focusable) behind a label drawn as a button.
+  const zone = h('div.dropzone', h('p.drop-text', T('drop')), h('p.muted', T('or')),
+    h('div.file-pick', input, h('label.button.primary', { for: input.id }, T('choose'))));
   zone.addEventListener('dragover', (ev) => { ev.preventDefault(); zone.classList.add('over'); });
   zone.addEventListener('dragleave', () => zone.classList.remove('over'));
   zone.addEventListener('drop', (ev) => {

@@ -59,16 +59,15 @@ function eventSummary(ev) {
   }
 }
 
-function probeFacts(item) {
+// Rows of what the probe read: the device model, resolution, duration.
+function probeRows(item) {
   const p = item.probe || {};
   const dev = p.device ? [p.device.make, p.device.model, p.device.software].filter(Boolean).join(' ') : '';
-  const rows = [
-    p.format ? [T('format'), p.format] : null,
+  return [
     dev ? [T('device'), dev] : null,
     p.width && p.height ? [T('resolution'), p.width + ' × ' + p.height] : null,
     item.captured && item.captured.duration_ms ? [T('duration'), (item.captured.duration_ms / 1000).toFixed(1) + ' s'] : null,
   ].filter(Boolean);
-  return rows.length ? h('dl.facts', rows.map(([k, v]) => [h('dt', k), h('dd', v)])) : null;
 }
 
 export async function render(main, params, ctx) {
@@ -97,14 +96,13 @@ export async function render(main, params, ctx) {
     h('div.media-page',
       h('section.panel.media-view', view,
         h('div.actions',
-          h('a.button', { href: contentUrl(seq) + (contentUrl(seq).includes('?') ? '&' : '?') + 'download=1', download: item.name || '' }, T('download')),
+          h('a.button', { href: contentUrl(seq) + '?download=1', download: item.name || '' }, T('download')),
           mediaActions(item, ctx, { caseId: item.case, onDone: reload }))),
       h('section.panel', { 'aria-labelledby': 'mf-h' },
         h('h2#mf-h', T('facts')),
         h('div.media-flags', h('span.flag.info', typeName(item.type)),
           (item.flags || []).length ? flagBadges(item.flags) : h('span.flag.ok', T('noFlags'))),
-        factList(item),
-        probeFacts(item))),
+        factList(item, probeRows(item)))),
     clues.length ? h('section', h('h2', T('clues')), table({
       columns: [{ key: 'source', label: T('source') }, { key: 'value', label: T('value') }],
       rows: clues,
