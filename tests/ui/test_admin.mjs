@@ -7,7 +7,7 @@
 // changes their own password on 我的账户.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { requireBrowser, makeStore, startServer, launch, newPage, login, shot, cleanup, token, api, ct } from './lib.mjs';
+import { requireBrowser, makeStore, startServer, launch, newPage, login, shot, cleanup, token, api, ct, passwordOf } from './lib.mjs';
 
 await requireBrowser();
 const store = makeStore();
@@ -26,6 +26,12 @@ async function pageOf(name) {
     await login(pages[name], server, store, name);
   }
   return pages[name];
+}
+
+// A screenshot from the top of the page, so the sticky header stays put.
+async function snap(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await shot(page, name);
 }
 
 async function go(page, hash) {
@@ -54,7 +60,7 @@ test('system administrator creates an account and sees its password once', async
   assert.ok(otp.length >= 12, 'one-time password shown: ' + otp);
   assert.match(await dlg.textContent(), /只显示这一次/);
   assert.ok(await dlg.getByRole('button', { name: '复制密码' }).isVisible());
-  await shot(page, 'admin-accounts-otp');
+  await snap(page, 'admin-accounts-otp');
   await dlg.getByRole('button', { name: '我已记下，关闭' }).click();
   await dlg.waitFor({ state: 'detached' });
   assert.ok(!(await page.content()).includes(otp), 'the password is gone once the dialog closed');
@@ -63,7 +69,7 @@ test('system administrator creates an account and sees its password once', async
   assert.equal(await page.evaluate(() => window.__pwned), undefined);
   store.passwords['ma.new'] = otp;
   await page.getByLabel('查找人员').fill('ma.new');
-  await shot(page, 'admin-accounts');
+  await snap(page, 'admin-accounts');
 });
 
 test('system administrator resets a password, disables and enables', async () => {
@@ -86,7 +92,7 @@ test('system administrator resets a password, disables and enables', async () =>
   await dlg.getByRole('button', { name: '确认停用' }).click();
   await dlg.getByRole('button', { name: '启用账户' }).waitFor();
   assert.match(await dlg.locator('dl').textContent(), /已停用/);
-  await shot(page, 'admin-account-state');
+  await snap(page, 'admin-account-state');
   await dlg.getByRole('button', { name: '启用账户' }).click();
   await dlg.getByRole('button', { name: '停用账户' }).waitFor();
   assert.match(await dlg.locator('dl').textContent(), /正常/);
@@ -126,7 +132,7 @@ test('deadline calculator counts across 国庆节 as the CLI does', async () => 
   assert.match(await oct1.textContent(), /休/);
   const oct10 = page.locator('td.day', { has: page.locator('.num', { hasText: /^10$/ }) });
   assert.match(await oct10.textContent(), /班/);
-  await shot(page, 'admin-calendar');
+  await snap(page, 'admin-calendar');
 });
 
 test('law library shows an article and matters are searchable', async () => {
@@ -138,13 +144,13 @@ test('law library shows an article and matters are searchable', async () => {
   await art.waitFor();
   assert.match(await art.textContent(), /应当自受理行政许可申请之日起二十日内作出行政许可决定/);
   assert.equal(await page.locator('.admin-article').count(), 1);
-  await shot(page, 'admin-laws');
+  await snap(page, 'admin-laws');
   await go(page, '#/admin/matters');
   await page.getByLabel('查找事项').fill('食品经营');
   await page.locator('main tbody tr', { hasText: '食品经营许可' }).first().waitFor();
   await page.locator('summary', { hasText: '食品经营许可' }).first().click();
   assert.match(await page.locator('details.admin-matter[open]').textContent(), /食品经营许可申请书/);
-  await shot(page, 'admin-matters');
+  await snap(page, 'admin-matters');
 });
 
 test('security administrator grants a role and sets a clearance', async () => {
@@ -152,8 +158,8 @@ test('security administrator grants a role and sets a clearance', async () => {
   await go(page, '#/admin/roles');
   assert.doesNotMatch(await page.locator('.admin-tabs').textContent(), /账户/);
   await page.getByLabel('查找人员').fill('ma.new');
-  await page.getByRole('button', { name: '授予或撤销角色 ma.new' }).click();
-  const dlg = page.getByRole('dialog', { name: '授予或撤销角色：ma.new' });
+  await page.getByRole('button', { name: '管理角色 ma.new' }).click();
+  const dlg = page.getByRole('dialog', { name: '管理角色：ma.new' });
   await dlg.getByText('没有角色').waitFor();
   await dlg.getByLabel('角色').selectOption('clerk');
   await dlg.getByLabel('单位（选填）').fill('政务服务窗口');
@@ -163,10 +169,10 @@ test('security administrator grants a role and sets a clearance', async () => {
   assert.ok(await dlg.getByLabel('案件编号').isVisible());
   await dlg.getByRole('button', { name: '授予', exact: true }).click();
   assert.match(await dlg.getByRole('alert').textContent(), /name the case/);
-  await shot(page, 'admin-roles-dialog');
+  await snap(page, 'admin-roles-dialog');
   await dlg.getByRole('button', { name: '关闭' }).click();
   await rowOf(page, 'ma.new').filter({ hasText: '窗口受理人员' }).waitFor();
-  await shot(page, 'admin-roles');
+  await snap(page, 'admin-roles');
 
   await go(page, '#/admin/units');
   await page.getByLabel('查找人员').fill('ma.new');
@@ -174,7 +180,7 @@ test('security administrator grants a role and sets a clearance', async () => {
   await page.getByRole('dialog').getByLabel('单位').fill('政务服务窗口');
   await page.getByRole('dialog').getByRole('button', { name: '保存' }).click();
   await rowOf(page, 'ma.new').filter({ hasText: '政务服务窗口' }).waitFor();
-  await shot(page, 'admin-units');
+  await snap(page, 'admin-units');
 
   await go(page, '#/admin/clearances');
   await page.getByLabel('查找人员').fill('ma.new');
@@ -182,7 +188,7 @@ test('security administrator grants a role and sets a clearance', async () => {
   await page.getByRole('dialog').getByLabel('个人信息', { exact: true }).check();
   await page.getByRole('dialog').getByRole('button', { name: '保存' }).click();
   await rowOf(page, 'ma.new').filter({ hasText: '个人信息' }).waitFor();
-  await shot(page, 'admin-clearances');
+  await snap(page, 'admin-clearances');
   const u = await api(server, token(store, 'zhang.head'), 'GET', '/api/v1/users/ma.new');
   assert.deepEqual(u.json.clearance, ['personal']);
   assert.deepEqual(u.json.roles, ['clerk']);
@@ -198,7 +204,7 @@ test('security administrator is refused changing their own clearance', async () 
   await dlg.getByRole('button', { name: '保存' }).click();
   assert.match(await dlg.getByRole('alert').textContent(), /may not change the clearance of their own account/);
   assert.ok(await dlg.getByLabel('商业秘密').isChecked(), 'what was ticked stays ticked');
-  await shot(page, 'admin-clearance-refused');
+  await snap(page, 'admin-clearance-refused');
   await dlg.getByRole('button', { name: '关闭' }).click();
 });
 
@@ -211,11 +217,11 @@ test('security administrator revokes a signing key', async () => {
   await page.getByRole('dialog').getByLabel('吊销原因').fill('记录仪丢失，密钥可能泄露');
   await page.getByRole('dialog').getByRole('button', { name: '确认吊销' }).click();
   await row.getByText('已吊销').first().waitFor();
-  await shot(page, 'admin-keys');
+  await snap(page, 'admin-keys');
   await page.setViewportSize({ width: 800, height: 1280 });
   await go(page, '#/admin/roles');
   await rowOf(page, 'li.handler').waitFor();
-  await shot(page, 'admin-roles-tablet');
+  await snap(page, 'admin-roles-tablet');
   await page.setViewportSize({ width: 1366, height: 768 });
 });
 
@@ -245,7 +251,7 @@ test('auditor reads the access log and the administrators\' acts', async () => {
   await page.getByRole('button', { name: '筛选' }).click();
   await page.waitForURL(/outcome=refused/);
   await rowOf(page, 'wang.clerk').first().waitFor();
-  await shot(page, 'audit-access');
+  await snap(page, 'audit-access');
   await go(page, '#/audit?tab=acts');
   await rowOf(page, 'role-grant').first().waitFor();
   assert.match(await rowOf(page, 'role-grant').first().textContent(), /sec\.admin/);
@@ -253,9 +259,9 @@ test('auditor reads the access log and the administrators\' acts', async () => {
   await page.getByRole('button', { name: '筛选' }).click();
   await page.waitForURL(/kind=account-disable/);
   await rowOf(page, '调离本局').first().waitFor();
-  await shot(page, 'audit-acts');
+  await snap(page, 'audit-acts');
   await page.setViewportSize({ width: 800, height: 1280 });
-  await shot(page, 'audit-acts-tablet');
+  await snap(page, 'audit-acts-tablet');
   await page.setViewportSize({ width: 1366, height: 768 });
 });
 
@@ -270,7 +276,7 @@ test('every user changes their own password on 我的账户', async () => {
     await go(page, '#/account');
     await page.locator('#acct-key').waitFor();
     assert.match(await page.locator('main dl.facts').first().textContent(), new RegExp(name.replace('.', '\\.')));
-    const old = (await import('./lib.mjs')).passwordOf(name);
+    const old = passwordOf(name);
     // The server's rule is shown, and what was typed stays.
     await page.getByLabel('当前密码').fill(old);
     await page.getByLabel('新密码', { exact: true }).fill('short');
@@ -279,7 +285,7 @@ test('every user changes their own password on 我的账户', async () => {
     await page.getByRole('alert').waitFor();
     assert.ok((await page.getByRole('alert').textContent()).length > 10);
     assert.equal(await page.getByLabel('当前密码').inputValue(), old);
-    if (name === 'wang.clerk') await shot(page, 'account-refused');
+    if (name === 'wang.clerk') await snap(page, 'account-refused');
     const next = 'Nw8-Qz7x-' + Math.random().toString(36).slice(2, 8) + '-Vb';
     await page.getByLabel('新密码', { exact: true }).fill(next);
     await page.getByLabel('再次输入新密码').fill(next);
@@ -287,7 +293,7 @@ test('every user changes their own password on 我的账户', async () => {
     await page.locator('main .notice', { hasText: '密码已修改' }).or(page.getByRole('alert')).first().waitFor();
     assert.equal(await page.getByRole('alert').count(), 0, name + ': ' + (await page.locator('main').textContent()).slice(-300));
     assert.equal(await page.getByLabel('当前密码').inputValue(), '');
-    if (name === 'sys.admin') await shot(page, 'account');
+    if (name === 'sys.admin') await snap(page, 'account');
     // The new password signs in; the old one does not.
     const ok = await fetch(server.url + '/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: name, password: next }) });
     assert.equal(ok.status, 200, name + ' signs in with the new password');
@@ -296,6 +302,6 @@ test('every user changes their own password on 我的账户', async () => {
   await page.setViewportSize({ width: 800, height: 1280 });
   await go(page, '#/account');
   await page.locator('#acct-key').waitFor();
-  await shot(page, 'account-tablet');
+  await snap(page, 'account-tablet');
   assert.deepEqual([].concat(...Object.values(pages).map((p) => p.consoleErrors.filter((e) => !/status of 4\d\d/.test(e)))), []);
 });

@@ -122,7 +122,9 @@ export function showOneTimePassword(user, password) {
 
 function stateFacts(a) {
   const yes = t('yes'), no = t('no');
-  const totp = a.totp_confirmed ? T('totpOn') : a.totp_enrolled ? T('totpPending') : T('totpOff');
+  let totp = T('totpOff');
+  if (a.totp_confirmed) totp = T('totpOn');
+  else if (a.totp_enrolled) totp = T('totpPending');
   return h('dl.facts.admin-state',
     h('dt', T('disabled')), h('dd', a.disabled ? flag(S('disabled'), 'bad') : flag(S('active'), 'ok')),
     h('dt', T('passwordSet')), h('dd', a.password_set ? yes : no),

@@ -50,9 +50,9 @@ function addDays(iso, n) {
   return d.toISOString().slice(0, 10);
 }
 
-// The days of month y-m with {date, rest, why}: asks the server to count
-// enough working days from the last day of the month before, since
-// working-day counting explains every day it passes, rest days included.
+// Returns the days of month y-m as {date, rest, why}. The server counts 25
+// working days from the last day of the month before, which passes the
+// whole month, and its explanation lists every day, rest days included.
 async function monthDays(y, m) {
   const first = y + '-' + pad(m) + '-01';
   const days = new Date(Date.UTC(y, m, 0)).getUTCDate();
@@ -124,13 +124,13 @@ function drawGrid(el, y, m, days) {
   for (const d of days) {
     const wd = weekdayOf(d.date);
     const adjusted = !d.rest && wd >= 5;
-    const cls = d.rest ? 'rest' : adjusted ? 'adjusted' : 'work';
-    const tag = d.rest ? '休' : adjusted ? '班' : '';
+    let cls = 'work', tag = '';
+    if (d.rest) { cls = 'rest'; tag = '休'; } else if (adjusted) { cls = 'adjusted'; tag = '班'; }
     cells.push(h('td.day.' + cls + (d.date === today ? '.today' : ''), { 'aria-current': d.date === today ? 'date' : null },
       h('span.num', String(Number(d.date.slice(8)))),
       tag ? h('span.tag', tag) : null,
       d.why && d.why !== '周末' ? h('span.why', d.why) : null,
-      h('span.sr-only', ' ' + (d.rest ? T('rest') : adjusted ? T('adjusted') : T('work')))));
+      h('span.sr-only', ' ' + T(cls))));
     if (cells.length === 7) { rows.push(h('tr', cells.splice(0))); }
   }
   if (cells.length) {

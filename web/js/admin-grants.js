@@ -1,7 +1,7 @@
 // 角色, 单位 and 密级: the security administrator grants and revokes
 // roles (a party role bound to one case), sets units and sets the marks a
-// person is cleared to read. Nobody changes their own account; the server
-// refuses it and its message is shown where the administrator acted.
+// person is cleared to read. The server rejects a change to one's own
+// account, and its message is shown where the administrator acted.
 import { h, fill } from './dom.js';
 import { strings, t, roleName, markName } from './i18n.js';
 import { get, post, del, withQuery } from './api.js';
@@ -11,7 +11,7 @@ import { staffList, S, rolesText, clearanceText } from './admin-staff.js';
 const T = strings({
   zh: {
     rolesCaption: '人员角色', unitsCaption: '人员单位', clearCaption: '人员密级',
-    manageRoles: '授予或撤销角色', setUnit: '设置单位', setClearance: '设置密级',
+    manageRoles: '管理角色', setUnit: '设置单位', setClearance: '设置密级',
     grants: '现有授权', noGrants: '没有角色', revoke: '撤销', grant: '授予角色', role: '角色',
     unit: '单位（选填）', unitHint: '授权限于该单位时填写', case: '案件编号', caseHint: '当事人、申请人、利害关系人角色须绑定一个案件，例如 2026-000001',
     grantBtn: '授予', granted: '已授予 {user} 角色：{role}', revoked: '已撤销 {user} 的角色：{role}',
@@ -23,7 +23,7 @@ const T = strings({
   },
   en: {
     rolesCaption: 'Roles of staff', unitsCaption: 'Units of staff', clearCaption: 'Clearances of staff',
-    manageRoles: 'Grant or revoke roles', setUnit: 'Set unit', setClearance: 'Set clearance',
+    manageRoles: 'Manage roles', setUnit: 'Set unit', setClearance: 'Set clearance',
     grants: 'Grants', noGrants: 'No roles', revoke: 'Revoke', grant: 'Grant a role', role: 'Role',
     unit: 'Unit (optional)', unitHint: 'When the grant is limited to a unit', case: 'Case id', caseHint: 'Party, applicant and interested-party roles are bound to one case, such as 2026-000001',
     grantBtn: 'Grant', granted: 'Granted {user} the role {role}', revoked: 'Revoked the role {role} of {user}',

@@ -1,6 +1,6 @@
 // 系统管理: the administrators' sections. Each section is shown only to
-// the role that may use it (the server refuses the rest as well):
-// accounts to the system administrator, roles, units and clearances to
+// the role that may use it, and the server also rejects the others. It
+// gives accounts to the system administrator, roles, units and clearances to
 // the security administrator, the catalogues and signing keys to both.
 import { h, fill } from '../dom.js';
 import { strings, t } from '../i18n.js';

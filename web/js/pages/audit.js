@@ -37,7 +37,7 @@ const PAGE = 50;
 export async function render(main, params, ctx) {
   document.title = T('title') + ' · ' + t('app');
   const tab = ctx.query.get('tab') === 'acts' ? 'acts' : 'access';
-  const body = h('div');
+  const body = h('div.audit');
   fill(main, h('h1', T('title')),
     h('nav.admin-tabs', { 'aria-label': T('tabs') }, h('ul',
       h('li', h('a', { href: '#/audit', 'aria-current': tab === 'access' ? 'page' : null }, T('access'))),
@@ -47,8 +47,8 @@ export async function render(main, params, ctx) {
   return accessList(body, ctx);
 }
 
-// A filter form and a server-paged table; filters stay in the hash so a
-// reload or a link keeps them.
+// Draws a filter form and a table paged by the server. The filters stay
+// in the hash, so a reload or a link keeps them.
 function listPage(el, { intro, inputs, path, columns, ctx, tab }) {
   const out = h('div', { 'aria-live': 'polite' });
   const errs = h('div');
@@ -85,12 +85,12 @@ function accessList(el, ctx) {
     ctx, intro: T('accessIntro'), path: '/api/v1/access-log',
     inputs: { case: textInput(T('case'), 'case'), user: textInput(T('user'), 'user'), outcome },
     columns: [
-      { key: 'at', label: T('at'), render: (r) => fmtTime(r.at) },
+      { key: 'at', label: T('at'), render: (r) => h('span.audit-time', fmtTime(r.at)) },
       { key: 'user', label: T('user'), render: (r) => h('span.mono', r.user || '') },
       { key: 'outcome', label: T('outcome'), render: (r) => flag(T(r.outcome) || r.outcome, r.outcome === 'refused' ? 'bad' : 'info') },
       { key: 'action', label: T('action'), render: (r) => h('span.mono', r.action || '') },
       { key: 'case', label: T('case'), render: (r) => r.case || '' },
-      { key: 'target', label: T('target'), render: (r) => h('span.mono', r.target || '') },
+      { key: 'target', label: T('target'), render: (r) => h('code', r.target || '') },
       { key: 'mark', label: T('mark'), render: (r) => (r.mark ? markName(r.mark) : '') },
       { key: 'from', label: T('from'), render: (r) => r.from || '' },
       { key: 'reason', label: T('reason'), render: (r) => r.reason || '' },
@@ -100,7 +100,14 @@ function accessList(el, ctx) {
 
 function fieldsText(f) {
   if (!f) return '';
-  return Object.entries(f).map(([k, v]) => k + '：' + (Array.isArray(v) ? v.join('、') : v && typeof v === 'object' ? JSON.stringify(v) : String(v))).join('；');
+  const parts = [];
+  for (const [k, v] of Object.entries(f)) {
+    let text = String(v);
+    if (Array.isArray(v)) text = v.join('、');
+    else if (v && typeof v === 'object') text = JSON.stringify(v);
+    parts.push(k + '：' + text);
+  }
+  return parts.join('；');
 }
 
 function actsList(el, ctx) {
@@ -111,7 +118,7 @@ function actsList(el, ctx) {
     inputs: { user: textInput(T('user'), 'user'), kind },
     columns: [
       { key: 'seq', label: T('seq'), render: (r) => String(r.seq) },
-      { key: 'at', label: T('at'), render: (r) => fmtTime(r.at) },
+      { key: 'at', label: T('at'), render: (r) => h('span.audit-time', fmtTime(r.at)) },
       { key: 'actor', label: T('actor'), render: (r) => h('span.mono', r.actor || '') },
       { key: 'kind', label: T('kind'), render: (r) => (KINDS[r.kind] ? KINDS[r.kind] + ' ' : '') + '(' + r.kind + ')' },
       { key: 'fields', label: T('fields'), render: (r) => fieldsText(r.fields) },
