@@ -117,9 +117,54 @@ test('photo and video upload to 100% with thumbnails', { skip: noMedia }, async 
   await page.waitForFunction((el) => el.complete && el.naturalWidth > 0, await big.elementHandle());
   await page.keyboard.press('ArrowLeft');
   assert.equal(await big.getAttribute('alt'), first);
+  await page.waitForFunction((el) => el.complete && !el.classList.contains('loading'), await big.elementHandle());
   await lightboxShot(page, 'evidence-lightbox');
   await page.keyboard.press('Escape');
   await box.waitFor({ state: 'detached' });
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
+test('file is linked, timed and justified', { skip: noMedia }, async () => {
+  const page = await signedIn();
+  await openEvidence(page);
+  const [photo] = await mediaOf(path.basename(PHOTO2));
+  const card = page.locator('li.media-card', { hasText: path.basename(PHOTO2) });
+  assert.match(await card.textContent(), /拍摄时间不可信/);
+
+  await card.getByRole('button', { name: '关联记录' }).click();
+  let dlg = page.locator('dialog[open]');
+  await dlg.getByLabel('关联记录').selectOption(String(noted.json.seq));
+  await dlg.getByRole('button', { name: '关联', exact: true }).click();
+  await dlg.waitFor({ state: 'detached' });
+  let r = await api(server, tok, 'GET', '/api/v1/media/' + photo.seq);
+  assert.deepEqual(r.json.links.map((l) => l.record), [noted.json.seq]);
+  await card.locator('summary').click();
+  assert.match(await card.locator('dl.facts').textContent(), new RegExp('#' + noted.json.seq));
+
+  await card.getByRole('button', { name: '说明拍摄时间' }).click();
+  dlg = page.locator('dialog[open]');
+  await dlg.getByRole('button', { name: '保存' }).click();
+  assert.equal(await dlg.locator(':invalid').count() > 0, true);
+  await dlg.getByLabel('拍摄开始时间').fill('2026-12-04T09:30:00');
+  await dlg.getByLabel('理由').fill('记录仪时钟未设置，按现场笔录记载时间');
+  await dlg.getByRole('button', { name: '保存' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  r = await api(server, tok, 'GET', '/api/v1/media/' + photo.seq);
+  assert.match(r.json.captured.start, /^2026-12-04T09:30:00/);
+
+  const late = page.locator('li.media-card', { hasText: path.basename(PHOTO) });
+  await late.getByRole('button', { name: '迟延上传说明' }).click();
+  dlg = page.locator('dialog[open]');
+  await dlg.getByLabel('理由').fill('执法记录仪在外地封存');
+  await dlg.getByLabel('批准人').selectOption('zhao.rev');
+  await dlg.getByRole('button', { name: '保存' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  const [apple] = await mediaOf(path.basename(PHOTO));
+  r = await api(server, tok, 'GET', '/api/v1/media/' + apple.seq + '/custody');
+  const justified = r.json.events.find((e) => e.kind === 'media-justify');
+  assert.ok(justified, JSON.stringify(r.json.events.map((e) => e.kind)));
+  assert.equal(justified.fields.approved_by, 'zhao.rev');
   assert.deepEqual(page.consoleErrors, []);
   await page.context().close();
 });

@@ -40,7 +40,7 @@ export const T = strings({
     player: '播放', details: '详细信息', chooseRecord: '选择记录',
     days: '{d} 天 {h} 小时', hours: '{h} 小时 {m} 分', minutes: '{m} 分钟',
     justifiedBy: '已说明理由（{by} 批准）', duplicate: '与已入库文件 #{seqs} 内容相同',
-    thumbAlt: '{name} 的缩略图', noThumb: '无缩略图', untrustedWhy: '时间不可信的原因',
+    thumbAlt: '{name} 的缩略图', noThumb: '无缩略图', untrustedWhy: '时间不可信的原因', noDelay: '无法计算（拍摄时间未知）',
   },
   en: {
     heading: 'Audio-visual evidence', upload: 'Upload audio-visual files', meta: 'Ingest details', device: 'Capture device',
@@ -71,7 +71,7 @@ export const T = strings({
     player: 'Play', details: 'Details', chooseRecord: 'Choose a record',
     days: '{d} d {h} h', hours: '{h} h {m} min', minutes: '{m} min',
     justifiedBy: 'Reason given (approved by {by})', duplicate: 'Same content as file #{seqs}',
-    thumbAlt: 'Thumbnail of {name}', noThumb: 'No thumbnail', untrustedWhy: 'Why the time is untrusted',
+    thumbAlt: 'Thumbnail of {name}', noThumb: 'No thumbnail', untrustedWhy: 'Why the time is untrusted', noDelay: 'unknown (no capture time)',
   },
 });
 
@@ -111,7 +111,7 @@ export function flagBadges(flags) {
 
 // A delay in milliseconds as days and hours, hours and minutes, or minutes.
 export function fmtDelay(ms) {
-  if (ms === null || ms === undefined) return '';
+  if (ms === null || ms === undefined) return T('noDelay');
   const m = Math.max(0, Math.floor(ms / 60000));
   if (m >= 1440) return T('days', { d: Math.floor(m / 1440), h: Math.floor((m % 1440) / 60) });
   if (m >= 60) return T('hours', { h: Math.floor(m / 60), m: m % 60 });
@@ -310,6 +310,8 @@ function markDialog(item, onDone) {
 export function lightbox(photos, index) {
   let i = index;
   const img = h('img', { alt: '' });
+  img.addEventListener('load', () => img.classList.remove('loading'));
+  img.addEventListener('error', () => img.classList.remove('loading'));
   const caption = h('p.lightbox-caption', { 'aria-live': 'polite' });
   const prev = h('button', { type: 'button', onclick: () => show(i - 1) }, '← ' + T('prevPhoto'));
   const next = h('button', { type: 'button', onclick: () => show(i + 1) }, T('nextPhoto') + ' →');
@@ -318,6 +320,9 @@ export function lightbox(photos, index) {
   function show(n) {
     i = (n + photos.length) % photos.length;
     const p = photos[i];
+    // The previous photo fades until the next has loaded, so that the
+    // caption never stands under another photo.
+    img.classList.add('loading');
     img.src = contentUrl(p.seq, session);
     img.alt = p.name || '#' + p.seq;
     open.href = '#/media/' + p.seq;
