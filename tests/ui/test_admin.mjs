@@ -149,8 +149,14 @@ test('law library shows an article and matters are searchable', async () => {
   await page.getByLabel('查找事项').fill('食品经营');
   await page.locator('main tbody tr', { hasText: '食品经营许可' }).first().waitFor();
   await page.locator('summary', { hasText: '食品经营许可' }).first().click();
-  assert.match(await page.locator('details.admin-matter[open]').textContent(), /食品经营许可申请书/);
+  const matter = page.locator('details.admin-matter[open]');
+  assert.match(await matter.textContent(), /食品经营许可申请书/);
+  assert.match(await matter.textContent(), /《中华人民共和国食品安全法》/);
   await snap(page, 'admin-matters');
+  // A basis links to its article in the law library.
+  await matter.getByRole('link', { name: /行政许可法.*第42条/ }).click();
+  await page.locator('#art-42').waitFor();
+  assert.equal(await page.locator('.admin-article').count(), 1);
 });
 
 test('security administrator grants a role and sets a clearance', async () => {

@@ -19,7 +19,7 @@ const T = strings({
     lawSearch: '查找法规', lawSearchHint: '按名称或编号查找', title: '名称', id: '编号', versions: '版本',
     version: '版本 {v}，{e} 施行', open: '查看条文', back: '返回法规列表', articles: '共 {n} 条',
     artSearch: '在条文中查找', artSearchHint: '输入条号（如 42）或文字', article: '第{n}条', paragraph: '第{n}款', item: '（{n}）',
-    noMatch: '没有符合条件的条文', shown: '显示 {n} 条', lawTitleVersion: '选择版本',
+    noMatch: '没有符合条件的条文', permanent: '永久', years: '{n} 年', shown: '显示 {n} 条', lawTitleVersion: '选择版本',
   },
   en: {
     readOnly: 'Read-only catalogue: the {what} is kept in the data file {file}; the operators change it and restart the server. It cannot be changed here.',
@@ -33,7 +33,7 @@ const T = strings({
     lawSearch: 'Find a law', lawSearchHint: 'By title or id', title: 'Title', id: 'Id', versions: 'Versions',
     version: 'version {v}, in force {e}', open: 'Read articles', back: 'Back to the laws', articles: '{n} articles',
     artSearch: 'Search the articles', artSearchHint: 'An article number (such as 42) or words', article: 'Article {n}', paragraph: 'Paragraph {n}', item: '({n})',
-    noMatch: 'No article matches', shown: '{n} shown', lawTitleVersion: 'Version',
+    noMatch: 'No article matches', permanent: 'permanent', years: '{n} years', shown: '{n} shown', lawTitleVersion: 'Version',
   },
 });
 
@@ -47,8 +47,19 @@ function limitText(l) {
   return (LIMIT_NAMES[l.name] || l.name) + '：' + n + '（' + (T(l.basis) || l.basis) + '）' + (l.direction === 'before' ? T('before') : '');
 }
 
+// Law titles by id, filled when the matters are read, so that a basis
+// names its law.
+const lawTitles = new Map();
+
+function retentionText(r) {
+  if (r === 'permanent') return T('permanent');
+  const m = /^(\d+)y$/.exec(r || '');
+  return m ? T('years', { n: m[1] }) : (r || '');
+}
+
 function basisText(b) {
-  return b.law + ' ' + b.version + ' 第' + b.article + '条' + (b.paragraph ? '第' + b.paragraph + '款' : '') + (b.item ? '第' + b.item + '项' : '');
+  const title = lawTitles.get(b.law);
+  return (title ? '《' + title + '》' : b.law) + ' ' + b.version + ' 第' + b.article + '条' + (b.paragraph ? '第' + b.paragraph + '款' : '') + (b.item ? '第' + b.item + '项' : '');
 }
 
 function searchBox(label, hint, onInput) {
@@ -67,7 +78,9 @@ export async function renderMatters(el) {
   const box = searchBox(T('search'), T('searchHint'), (q) => { state.q = q; state.offset = 0; draw(); });
   fill(el, h('p.notice', T('readOnly', { what: T('matters'), file: 'data/matters.json' })), box.node, count, out);
   try {
-    state.items = await getAll('/api/v1/matters');
+    const [matters, laws] = await Promise.all([getAll('/api/v1/matters'), getAll('/api/v1/laws')]);
+    state.items = matters;
+    for (const l of laws) lawTitles.set(l.id, l.title);
   } catch (e) {
     fill(out, errorBox(e));
     return;
@@ -84,7 +97,7 @@ export async function renderMatters(el) {
       { key: 'code', label: T('code'), render: (m) => h('span.mono', m.code) },
       { key: 'name', label: T('name'), render: (m) => matterDetails(m) },
       { key: 'type', label: T('type'), render: (m) => T(m.type) },
-      { key: 'retention', label: T('retention'), render: (m) => m.retention || '' },
+      { key: 'retention', label: T('retention'), render: (m) => retentionText(m.retention) },
     ] }), rows.length > 20 ? pager({ total: rows.length, offset: state.offset, limit: 20, onPage: (o) => { state.offset = o; draw(); } }) : null);
   }
   draw();
@@ -96,13 +109,13 @@ function matterDetails(m) {
   return h('details.admin-matter', h('summary', m.name),
     h('h4', T('materials')), h('ol', (m.materials || []).map((x) => h('li', x.name, ' ', h('span.muted', '（' + (x.required ? T('required') : T('optional')) + '）')))),
     h('h4', T('limits')), h('ul', (m.limits || []).map((l) => h('li', limitText(l)))),
-    h('h4', T('basis')), h('ul', (m.basis || []).map((b) => h('li', h('a', { href: '#/admin/laws?law=' + encodeURIComponent(b.law) + '&article=' + b.article }, basisText(b))))),
+    h('h4', T('basis')), h('ul', (m.basis || []).map((b) => h('li', h('a', { href: '#/admin/laws?law=' + encodeURIComponent(b.law) + '&version=' + encodeURIComponent(b.version) + '&article=' + b.article }, basisText(b))))),
     flags.length ? [h('h4', T('flags')), h('p', flags.join('、'))] : null);
 }
 
 export async function renderLaws(el, ctx) {
   const lawId = ctx.query.get('law');
-  if (lawId) return renderLaw(el, lawId, ctx.query.get('article') || '');
+  if (lawId) return renderLaw(el, lawId, ctx.query.get('article') || '', ctx.query.get('version'));
   const count = h('p.muted', { 'aria-live': 'polite' });
   const out = h('div');
   const state = { items: [], q: '' };
@@ -144,7 +157,7 @@ function articleText(a) {
   return parts.join(' ');
 }
 
-async function renderLaw(el, id, article) {
+async function renderLaw(el, id, article, wanted) {
   const out = h('div');
   fill(el, h('p', h('a', { href: '#/admin/laws' }, '← ' + T('back'))), out);
   let law;
@@ -155,7 +168,9 @@ async function renderLaw(el, id, article) {
     return;
   }
   const versions = law.versions || [];
-  const pick = h('select', { name: 'law-version' }, versions.map((v, i) => h('option', { value: String(i), selected: i === versions.length - 1 }, T('version', { v: v.version, e: v.effective }))));
+  let chosen = versions.findIndex((v) => v.version === wanted);
+  if (chosen < 0) chosen = versions.length - 1;
+  const pick = h('select', { name: 'law-version' }, versions.map((v, i) => h('option', { value: String(i), selected: i === chosen }, T('version', { v: v.version, e: v.effective }))));
   const count = h('p.muted', { 'aria-live': 'polite' });
   const list = h('div.admin-law-text');
   const input = h('input', { type: 'search', autocomplete: 'off', value: article });
