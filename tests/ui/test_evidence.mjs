@@ -1,8 +1,9 @@
-// The evidence tab and one file's page: real camera photos and videos
-// uploaded through the page with tus, progress to 100%, thumbnails and
-// the lightbox, a player that seeks through byte ranges, a truncated
-// video stored and flagged, an interrupted upload resumed after a reload
-// from the server's offset, and the signature pad's PNG.
+// The evidence tab and one file's page, with real camera photos and
+// videos uploaded through the page with tus. The tests check progress to
+// 100%, thumbnails, the lightbox and a player that seeks by byte range.
+// A truncated video is stored and flagged, and an interrupted upload
+// resumes after a reload from the server's offset. The signature pad
+// gives a PNG.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';

@@ -1,9 +1,10 @@
-// The 证据 tab of a case: resumable uploads of photos, video and audio
-// (tus.js) with the metadata of their ingest, and the case's files with
-// thumbnails, a lightbox, players that seek through byte ranges, each
-// file's capture time, device, officer, position, delay, hashes and flags,
-// and the acts on a file (link, stated capture time, late-upload reason,
-// mark). pages/media.js shows one file and imports the shared parts.
+// The 证据 tab of a case. Photos, video and audio are uploaded with
+// tus.js, together with the metadata of their ingest. The case's files
+// are listed with thumbnails, a lightbox and players that seek by byte
+// range. Each file shows its capture time, device, officer, position,
+// delay, hashes and flags, and offers its acts: link, stated capture
+// time, late-upload reason, mark. pages/media.js shows one file with the
+// parts exported here.
 import { h, fill, fmtTime, fmtBytes, localToRfc3339 } from './dom.js';
 import { t, strings, markName } from './i18n.js';
 import { get, post, getAll, ApiError } from './api.js';
@@ -98,14 +99,16 @@ const PAGE = 24;
 const en = () => document.documentElement.lang === 'en';
 
 export function typeName(code) {
-  const v = TYPES[code];
-  return v ? v[en() ? 1 : 0] : code || '';
+  const names = TYPES[code];
+  if (!names) return code || '';
+  return en() ? names[1] : names[0];
 }
 
 export function flagBadges(flags) {
-  return (flags || []).map((f) => {
-    const v = FLAGS[f];
-    return flag(v ? v[en() ? 1 : 0] : f, v ? v[2] : 'warn');
+  return (flags || []).map((code) => {
+    const known = FLAGS[code];
+    if (!known) return flag(code, 'warn');
+    return flag(en() ? known[1] : known[0], known[2]);
   });
 }
 
@@ -321,7 +324,7 @@ export function lightbox(photos, index) {
     i = (n + photos.length) % photos.length;
     const p = photos[i];
     // The previous photo fades until the next has loaded, so that the
-    // caption never stands under another photo.
+    // caption never shows under another photo.
     img.classList.add('loading');
     img.src = contentUrl(p.seq, session);
     img.alt = p.name || '#' + p.seq;

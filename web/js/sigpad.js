@@ -3,7 +3,8 @@
 // through the midpoints of the sampled points and have one width, since
 // pen pressure differs between devices. toBlob() gives the PNG that is
 // uploaded as the signature's attachment. A party who cannot sign on the
-// pad signs on paper, which is scanned instead; the pad says so.
+// pad signs on paper, which is scanned instead, and the pad's hint tells
+// them so.
 import { h } from './dom.js';
 import { strings } from './i18n.js';
 

@@ -146,8 +146,8 @@ export class TusUpload {
         try {
           return await this.patch(this.file.slice(this.offset, end), signal);
         } catch (e) {
-          // After a dropped connection the server may hold more (or
-          // fewer) bytes than were acknowledged: ask it.
+          // The server keeps the bytes of a PATCH whose connection
+          // dropped, so the next chunk starts at the offset it reports.
           if (e instanceof ApiError && (e.status === 0 || e.status === 409)) {
             const found = await this.head(this.url).catch(() => null);
             if (found && found.seq) return { seq: found.seq };
@@ -165,7 +165,6 @@ export class TusUpload {
       this.offset = reply.offset;
       this.remember();
       this.report(this.offset);
-      if (this.offset >= this.file.size) this.onStatus('ingesting');
     }
   }
 
@@ -216,7 +215,11 @@ export class TusUpload {
       xhr.setRequestHeader('Content-Type', 'application/offset+octet-stream');
       const token = csrfToken();
       if (token) xhr.setRequestHeader('X-CSRF-Token', token);
-      xhr.upload.onprogress = (ev) => this.report(from + ev.loaded);
+      xhr.upload.onprogress = (ev) => {
+        this.report(from + ev.loaded);
+        // The last PATCH replies only after the ingest and the probe.
+        if (from + ev.loaded >= this.file.size) this.onStatus('ingesting');
+      };
       const onAbort = () => xhr.abort();
       signal.addEventListener('abort', onAbort, { once: true });
       xhr.onabort = () => reject(abortError());

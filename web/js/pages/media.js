@@ -39,7 +39,7 @@ const KINDS = {
   'media-access': 'k_access', 'media-hold': 'k_hold', 'media-release': 'k_release', purge: 'k_purge', 'mark-set': 'k_mark',
 };
 
-// A short line of what a custody entry says, from its fields.
+// A short line of a custody entry's content, from its fields.
 function eventSummary(ev) {
   const f = ev.fields || {};
   switch (ev.kind) {
