@@ -231,6 +231,19 @@ test('security administrator revokes a signing key', async () => {
   await page.setViewportSize({ width: 1366, height: 768 });
 });
 
+test('administration reads in English', async () => {
+  const page = await pageOf('sec.admin');
+  await go(page, '#/admin/clearances');
+  await page.getByRole('button', { name: '切换语言' }).click();
+  await page.locator('main h1', { hasText: 'Administration' }).waitFor();
+  assert.match(await page.locator('.admin-tabs').textContent(), /Roles.*Units.*Clearances/);
+  await rowOf(page, 'ma.new').first().waitFor();
+  assert.match(await rowOf(page, 'ma.new').textContent(), /personal information/);
+  await snap(page, 'admin-clearances-en');
+  await page.getByRole('button', { name: 'Switch language' }).click();
+  await page.locator('main h1', { hasText: '系统管理' }).waitFor();
+});
+
 test('a clerk sees no administration', async () => {
   const page = await pageOf('wang.clerk');
   const nav = await page.locator('#nav').textContent();

@@ -2,7 +2,7 @@
 // the server: the access log (reads of marked content and refusals) and
 // the acts of the system and security administrators.
 import { h, fill, fmtTime } from '../dom.js';
-import { strings, t, markName } from '../i18n.js';
+import { strings, t, markName, roleName, lang } from '../i18n.js';
 import { get } from '../api.js';
 import { field, table, pager, errorBox, flag } from '../ui.js';
 
@@ -98,14 +98,26 @@ function accessList(el, ctx) {
   });
 }
 
+// Labels of the members of an administrator's act; others show their key.
+const FIELD_LABELS = {
+  user: '用户', reason: '原因', role: '角色', unit: '单位', case: '案件', clearance: '密级', mark: '密级标识',
+  previous: '原密级', target: '对象', key: '密钥', id: '编号', name: '用户名', display_name: '姓名', blob: '附件',
+};
+
+function valueText(k, v) {
+  if (Array.isArray(v)) return v.map((x) => valueText(k, x)).join('、');
+  if (v && typeof v === 'object') return JSON.stringify(v);
+  if (k === 'role') return roleName(v) + '（' + v + '）';
+  if (k === 'clearance' || k === 'mark' || k === 'previous') return markName(v);
+  return String(v);
+}
+
 function fieldsText(f) {
   if (!f) return '';
   const parts = [];
   for (const [k, v] of Object.entries(f)) {
-    let text = String(v);
-    if (Array.isArray(v)) text = v.join('、');
-    else if (v && typeof v === 'object') text = JSON.stringify(v);
-    parts.push(k + '：' + text);
+    const label = lang() === 'en' ? k : FIELD_LABELS[k] || k;
+    parts.push(label + '：' + valueText(k, v));
   }
   return parts.join('；');
 }
