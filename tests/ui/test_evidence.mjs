@@ -19,7 +19,8 @@ const PHOTO = path.join(MEDIA, 'jpg/Apple iPhone 6.jpg');
 const PHOTO2 = path.join(MEDIA, 'jpg/Nexus 4.jpg');
 const VIDEO = path.join(MEDIA, 'mp4/FLIR Thermal.mp4');
 const RESUMED = path.join(MEDIA, 'mp4/Issue 515 (java).mp4');
-const haveMedia = [PHOTO, PHOTO2, VIDEO, RESUMED].every((f) => fs.existsSync(f));
+const AUDIO = path.join(SHARED, 'data/media/opencore-amr-js/yuan.wav');
+const haveMedia = [PHOTO, PHOTO2, VIDEO, RESUMED, AUDIO].every((f) => fs.existsSync(f));
 const noMedia = haveMedia ? false : 'the camera files of ' + MEDIA + ' are missing';
 
 const store = makeStore();
@@ -248,6 +249,46 @@ test('interrupted upload resumes from the server offset', { skip: noMedia }, asy
   const [stored] = await mediaOf(path.basename(RESUMED));
   assert.equal(stored.sha256, 'sha256:' + sha256(fs.readFileSync(RESUMED)));
   assert.equal(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('casetrail.tus.')).length), 0);
+  await page.context().close();
+});
+
+test('dropped recording waits out going offline', { skip: noMedia }, async () => {
+  const page = await signedIn();
+  await openEvidence(page);
+  const context = page.context();
+  let patches = 0;
+  await page.route('**/api/v1/media/tus/*', async (route) => {
+    if (route.request().method() === 'PATCH' && ++patches === 2) {
+      await context.setOffline(true);
+      return route.abort('internetdisconnected');
+    }
+    return route.continue();
+  });
+  const name = path.basename(AUDIO);
+  await page.evaluate(({ b64, fileName }) => {
+    const bytes = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+    const data = new DataTransfer();
+    data.items.add(new File([bytes], fileName, { type: 'audio/wav', lastModified: 1764900000000 }));
+    const zone = document.querySelector('.dropzone');
+    zone.dispatchEvent(new DragEvent('dragover', { dataTransfer: data, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, { b64: fs.readFileSync(AUDIO).toString('base64'), fileName: name });
+  const row = page.locator('li.upload', { hasText: name });
+  await row.locator('.up-status', { hasText: '网络已断开' }).waitFor({ timeout: 20000 });
+  await context.setOffline(false);
+  await row.locator('.up-status', { hasText: '已入库' }).waitFor({ timeout: 60000 });
+  const [stored] = await mediaOf(name);
+  assert.equal(stored.sha256, 'sha256:' + sha256(fs.readFileSync(AUDIO)));
+  assert.equal(stored.type, 'audio');
+
+  const card = page.locator('li.media-card', { hasText: name });
+  assert.match(await card.textContent(), /录音/);
+  await card.getByRole('button', { name: /播放/ }).click();
+  const audio = page.locator('dialog[open] audio');
+  await audio.waitFor();
+  await page.waitForFunction((el) => el.readyState >= 1 && el.duration > 1, await audio.elementHandle(), { timeout: 20000 });
+  await page.keyboard.press('Escape');
+  await audio.waitFor({ state: 'detached' });
   await page.context().close();
 });
 

@@ -7,7 +7,7 @@
 // parts exported here.
 import { h, fill, fmtTime, fmtBytes, localToRfc3339 } from './dom.js';
 import { t, strings, markName } from './i18n.js';
-import { get, post, getAll, ApiError } from './api.js';
+import { get, post, getAll } from './api.js';
 import { notify, errorBox, field, pager, dialog, busy, flag } from './ui.js';
 import { TusUpload, forgetStale } from './tus.js';
 
@@ -438,7 +438,7 @@ function queueItem(file, opts) {
     item.state = s;
     row.dataset.state = s;
     status.textContent = T('st_' + s) + (extra ? ' ' + extra : '');
-    pauseBtn.textContent = s === 'paused' || s === 'failed' || s === 'offline' ? T('resume') : T('pause');
+    pauseBtn.textContent = s === 'paused' || s === 'failed' ? T('resume') : T('pause');
     pauseBtn.hidden = ['done', 'cancelled', 'waiting'].includes(s);
     cancelBtn.hidden = ['done', 'cancelled'].includes(s);
   }
@@ -474,18 +474,13 @@ function queueItem(file, opts) {
       if (item.state === 'cancelled') return;
       if (e.name === 'AbortError') { setState('paused'); return; }
       if (item.upload.resumedFrom) note.textContent = T('resumedFrom', { at: fmtBytes(item.upload.resumedFrom) });
-      if (e instanceof ApiError && e.status === 0 && !navigator.onLine) {
-        setState('offline');
-        window.addEventListener('online', () => { if (item.state === 'offline') item.start(); }, { once: true });
-        return;
-      }
       setState('failed');
       err.append(errorBox(e));
     }
   };
 
   pauseBtn.addEventListener('click', () => {
-    if (['paused', 'failed', 'offline'].includes(item.state)) item.start();
+    if (['paused', 'failed'].includes(item.state)) item.start();
     else if (item.upload) { item.upload.pause(); setState('paused'); }
   });
   cancelBtn.addEventListener('click', async () => {

@@ -69,6 +69,16 @@ function sleep(ms, signal) {
   });
 }
 
+// Resolves when the browser is back online, rejects when signal aborts.
+function online(signal) {
+  return new Promise((resolve, reject) => {
+    const done = () => { signal.removeEventListener('abort', stop); resolve(); };
+    const stop = () => { window.removeEventListener('online', done); reject(abortError()); };
+    window.addEventListener('online', done, { once: true });
+    signal.addEventListener('abort', stop, { once: true });
+  });
+}
+
 function abortError() {
   return new DOMException('the upload was paused', 'AbortError');
 }
@@ -78,7 +88,7 @@ const TUS_HEADERS = { 'Tus-Resumable': '1.0.0' };
 // One resumable upload of file. opts: metadata ({key: value}), user and
 // caseId (for the fingerprint), onProgress({sent, total, speed}) with
 // speed in bytes per second, onStatus(text code: 'creating', 'resuming',
-// 'uploading', 'retrying', 'ingesting'), chunkSize.
+// 'uploading', 'retrying', 'offline', 'ingesting'), chunkSize.
 export class TusUpload {
   constructor(file, opts = {}) {
     this.file = file;
@@ -176,6 +186,15 @@ export class TusUpload {
         return await fn();
       } catch (e) {
         if (e.name === 'AbortError' || signal.aborted) throw abortError();
+        // Offline, the upload waits for the network however long it
+        // takes, and the retries count again from there.
+        if (e instanceof ApiError && e.status === 0 && navigator.onLine === false) {
+          this.onStatus('offline');
+          await online(signal);
+          this.onStatus('uploading');
+          attempt = -1;
+          continue;
+        }
         if (!(e instanceof ApiError) || !TRANSIENT.has(e.status) || attempt >= RETRY_DELAYS.length) throw e;
         this.onStatus('retrying');
         const after = Number(e.retryAfter) > 0 ? Number(e.retryAfter) * 1000 : RETRY_DELAYS[attempt];
