@@ -5,7 +5,7 @@ import { h, fill, fmtTime } from './dom.js';
 import { strings, t } from './i18n.js';
 import { get, post, del } from './api.js';
 import { field, dialog, notify, busy, errorBox, flag } from './ui.js';
-import { staffList, S } from './admin-staff.js';
+import { staffList, S, rolesText } from './admin-staff.js';
 
 const T = strings({
   zh: {
@@ -58,6 +58,7 @@ export async function renderAccounts(el) {
   const list = staffList(listEl, {
     columns: [
       { key: 'unit', label: S('unit') },
+      { key: 'roles', label: S('roles'), render: rolesText },
       { key: 'state', label: S('state'), render: (u) => (u.disabled ? flag(S('disabled'), 'bad') : flag(S('active'), 'ok')) },
     ],
     actions: (u, reload) => [h('button', { type: 'button', 'aria-label': T('account') + ' ' + u.name, onclick: () => accountDialog(u.name, reload) }, T('account'))],

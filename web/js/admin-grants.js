@@ -48,17 +48,22 @@ function intro(el, caption) {
   return listEl;
 }
 
+// A datalist of the units staff belong to, for the unit inputs.
+function unitList(units) {
+  return h('datalist#admin-units', units.map((u) => h('option', { value: u })));
+}
+
 export async function renderRoles(el) {
-  staffList(intro(el, T('rolesCaption')), {
+  const list = staffList(intro(el, T('rolesCaption')), {
     columns: [{ key: 'roles', label: S('roles'), render: rolesText }, { key: 'unit', label: S('unit') }],
-    actions: (u, reload) => [h('button', { type: 'button', 'aria-label': T('manageRoles') + ' ' + u.name, onclick: () => rolesDialog(u.name, reload) }, T('manageRoles'))],
+    actions: (u, reload) => [h('button', { type: 'button', 'aria-label': T('manageRoles') + ' ' + u.name, onclick: () => rolesDialog(u.name, reload, list.units()) }, T('manageRoles'))],
   });
 }
 
 export async function renderUnits(el) {
-  staffList(intro(el, T('unitsCaption')), {
+  const list = staffList(intro(el, T('unitsCaption')), {
     columns: [{ key: 'unit', label: S('unit') }, { key: 'roles', label: S('roles'), render: rolesText }],
-    actions: (u, reload) => [h('button', { type: 'button', 'aria-label': T('setUnit') + ' ' + u.name, onclick: () => unitDialog(u, reload) }, T('setUnit'))],
+    actions: (u, reload) => [h('button', { type: 'button', 'aria-label': T('setUnit') + ' ' + u.name, onclick: () => unitDialog(u, reload, list.units()) }, T('setUnit'))],
   });
 }
 
@@ -76,12 +81,12 @@ function grantText(g) {
   return bits.join(' · ');
 }
 
-async function rolesDialog(name, reload) {
+async function rolesDialog(name, reload, units) {
   const body = h('div', h('p.loading', t('loading')));
   const errs = h('div');
   dialog(T('manageRoles') + '：' + name, [errs, body], { wide: true });
   const role = h('select', { name: 'grant-role' }, ROLE_CODES.map((r) => h('option', { value: r }, roleName(r) + '（' + r + '）')));
-  const unit = h('input', { name: 'grant-unit', autocomplete: 'off' });
+  const unit = h('input', { name: 'grant-unit', autocomplete: 'off', list: 'admin-units' });
   const caseId = h('input', { name: 'grant-case', autocomplete: 'off' });
   const caseField = field(T('case'), caseId, { hint: T('caseHint') });
   const showCase = () => { caseField.hidden = !CASE_ROLES.includes(role.value); };
@@ -100,7 +105,7 @@ async function rolesDialog(name, reload) {
       reload();
     }, errs);
   } }, h('h3', T('grant')), h('div.grid3', field(T('role'), role), field(T('unit'), unit, { hint: T('unitHint') }), caseField),
-  h('div.actions', grantBtn));
+  h('div.actions', grantBtn), unitList(units));
 
   function draw(u) {
     const grants = u.grants && u.grants.length ? u.grants : (u.roles || []).map((r) => ({ role: r }));
@@ -125,8 +130,8 @@ async function rolesDialog(name, reload) {
   }
 }
 
-function unitDialog(u, reload) {
-  const input = h('input', { name: 'unit', autocomplete: 'off', value: u.unit || '' });
+function unitDialog(u, reload, units) {
+  const input = h('input', { name: 'unit', autocomplete: 'off', value: u.unit || '', list: 'admin-units' });
   const errs = h('div');
   const save = h('button.primary', { type: 'submit' }, t('save'));
   const d = dialog(T('setUnit') + '：' + u.name, h('form', { novalidate: true, onsubmit: (e) => {
@@ -138,7 +143,7 @@ function unitDialog(u, reload) {
       d.close();
       reload();
     }, errs);
-  } }, field(T('unitLabel'), input, { hint: T('unitSetHint') }), errs, h('div.actions', save)));
+  } }, field(T('unitLabel'), input, { hint: T('unitSetHint') }), unitList(units), errs, h('div.actions', save)));
   input.focus();
 }
 

@@ -2,7 +2,7 @@
 // share: every account read once (GET /api/v1/users, all pages), searched
 // and paged here, with the section's own columns and action buttons.
 import { h, fill } from './dom.js';
-import { strings, t, roleName, markName } from './i18n.js';
+import { strings, t, lang, roleName, markName } from './i18n.js';
 import { getAll } from './api.js';
 import { field, table, pager, errorBox } from './ui.js';
 
@@ -23,13 +23,15 @@ export const S = strings({
 
 export const PAGE = 20;
 
+const sep = () => (lang() === 'en' ? ', ' : '、');
+
 export function rolesText(u) {
-  return (u.roles || []).map(roleName).join('、');
+  return (u.roles || []).map(roleName).join(sep());
 }
 
 export function clearanceText(u) {
   const c = u.clearance || [];
-  return c.length ? c.map(markName).join('、') : S('noClearance');
+  return c.length ? c.map(markName).join(sep()) : S('noClearance');
 }
 
 function matches(u, q) {
@@ -40,7 +42,8 @@ function matches(u, q) {
 
 // Draws the list into el. columns: extra table columns after name and
 // display name; actions(user, reload) -> nodes. Returns {reload}, which
-// reads the staff again and keeps the search and page.
+// reads the staff again and keeps the search and page, and {units}, the
+// units the staff belong to, for suggestions.
 export function staffList(el, { columns, actions, caption }) {
   const state = { users: [], q: '', offset: 0 };
   const input = h('input', { type: 'search', autocomplete: 'off', name: 'staff-q' });
@@ -78,5 +81,6 @@ export function staffList(el, { columns, actions, caption }) {
   }
 
   reload();
-  return { reload };
+  const units = () => [...new Set(state.users.map((u) => u.unit).filter(Boolean))].sort();
+  return { reload, units };
 }
