@@ -1,0 +1,313 @@
+// The case page: a record form built from its kind's schema saves a
+// transcript with its officers, signers and the author's SM2 signature; a
+// server's 422 shows beside the form and keeps what was typed; signing
+// with the password, and a wrong password refused; a correction shows the
+// original and the corrected version; a reader without clearance sees
+// 内容受保护 and none of the protected text; a case of 500 records opens
+// quickly and stays responsive; typed markup shows as typed.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  requireBrowser, makeStore, startServer, launch, newPage, login, passwordOf, shot, cleanup, token, api,
+} from './lib.mjs';
+
+await requireBrowser();
+const store = makeStore();
+const server = await startServer(store);
+const browser = await launch();
+const tk = {};
+for (const u of ['wang.clerk', 'li.handler', 'zhang.head']) tk[u] = token(store, u);
+
+test.after(async () => { await browser.close(); await server.stop(); cleanup(store); });
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+  '1f15c4890000000d49444154789c6360f8cfc0f01f0005000201e2b1d4e60000000049454e44ae426082', 'hex');
+const XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">';
+const SECRET = '核查发现申请人的秘密配方编号QX-7731';
+
+function cst(offsetDays = 0, hour = 10) {
+  const d = new Date(Date.now() + offsetDays * 864e5).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+  const t = new Date(d + 'T' + String(hour).padStart(2, '0') + ':00:00+08:00');
+  return t > new Date() ? new Date(Date.now() - 60000).toISOString().replace(/\.\d+Z$/, 'Z') : d + 'T' + String(hour).padStart(2, '0') + ':00:00+08:00';
+}
+const day = (o = 0) => new Date(Date.now() + o * 864e5).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
+const staff = (role, person) => ({ role, person, method: 'staff', at: cst() });
+const seal = (i = 0) => ({ role: 'seal', person: '曹阳区行政审批局', method: 'seal', attachment: i, at: cst() });
+const paper = (role, person, i = 0) => ({ role, person, method: 'paper', attachment: i, at: cst() });
+
+let uploads = 0;
+async function upload(user) {
+  const r = await fetch(server.url + '/api/v1/uploads', {
+    method: 'POST', headers: { Authorization: 'Bearer ' + tk[user] }, body: Buffer.concat([PNG, Buffer.from(String(++uploads))]),
+  });
+  assert.equal(r.status, 201);
+  return (await r.json()).hash;
+}
+
+async function add(id, user, kind, fields, attach = 0) {
+  const attachments = [];
+  for (let i = 0; i < attach; i++) attachments.push(await upload(user));
+  const r = await api(server, tk[user], 'POST', '/api/v1/cases/' + id + '/records',
+    { kind, fields, ...(attachments.length ? { attachments } : {}) });
+  assert.equal(r.status, 201, kind + ': ' + r.text);
+  return r.json;
+}
+
+// A food business licence case at the investigation stage.
+async function newCase(handler = 'li.handler') {
+  const r = await api(server, tk['wang.clerk'], 'POST', '/api/v1/cases', {
+    matter: 'spjy-xk', applicant: '某某餐饮管理有限公司', applicant_id: '91320102MA1W8XYZ3K', received: cst(-3, 9),
+    contact: '13912345678', address: '南京市秦淮区中山南路1号', materials: ['sqs', 'yyzz'], channel: 'window',
+  });
+  assert.equal(r.status, 201, r.text);
+  const id = r.json.id;
+  await add(id, 'wang.clerk', 'material-receipt', {
+    received: [{ code: 'sqs', name: '食品经营许可申请书', copies: 1, original: true }], receipt_date: day(-3),
+    signatures: [staff('clerk', 'wang.clerk'), seal(0)],
+  }, 1);
+  await add(id, 'wang.clerk', 'acceptance-notice', {
+    accepted_on: day(-3), time_limit_clause: '本机关将自受理之日起二十个工作日内作出决定。',
+    signatures: [staff('clerk', 'wang.clerk'), seal(0)],
+  }, 1);
+  await add(id, 'zhang.head', 'assignment', {
+    handler, reviewer: 'zhao.rev', approver: 'zhang.head', signatures: [staff('approver', 'zhang.head')],
+  });
+  await add(id, 'li.handler', 'rights-notice', {
+    rights: ['陈述', '申辩', '申请回避', '申请听证'], told_on: day(-3), method: 'written',
+    signatures: [staff('handler', 'li.handler'), paper('party', '张三')],
+  }, 1);
+  return id;
+}
+
+const caseA = await newCase();
+
+async function openCase(page, id, tab = 'records') {
+  await page.goto(server.url + '/#/cases/' + id + '?tab=' + tab);
+  await page.locator('#case-title').waitFor();
+  if (tab === 'records') await page.locator('ol.timeline > li.record').first().waitFor();
+}
+
+function record(page, seq) {
+  return page.locator('#rec-' + seq);
+}
+
+test('an on-site verification form is built from its schema and saves with the signatures', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await openCase(page, caseA);
+  await page.getByRole('button', { name: '新增记录' }).click();
+  const dlg = page.locator('dialog');
+  await dlg.getByLabel('记录种类').selectOption('onsite-verification');
+  const form = dlg.locator('.record-form[data-kind="onsite-verification"]');
+  await form.waitFor();
+  // Every field of the schema has its labelled widget.
+  for (const label of ['地点', '开始时间', '结束时间', '核查情况', '页数', '是否告知当事人正在录音录像'])
+    assert.equal(await form.getByLabel(label, { exact: true }).count(), 1, label);
+  await form.getByLabel('地点', { exact: true }).fill('南京市秦淮区中山南路1号经营场所');
+  await form.getByLabel('开始时间').fill(cst(-1, 9).slice(0, 16));
+  await form.getByLabel('结束时间').fill(cst(-1, 10).slice(0, 16));
+  // The officers: an objects field with min 2 starts with two rows.
+  const rows = form.locator('fieldset.list-row');
+  assert.equal(await rows.count(), 2);
+  await rows.nth(0).getByLabel('姓名').selectOption('li.handler');
+  await rows.nth(0).getByLabel('执法证号').fill('32010001');
+  await rows.nth(0).getByLabel('是否出示证件').selectOption('true');
+  await rows.nth(1).getByLabel('姓名').selectOption('sun.officer');
+  await rows.nth(1).getByLabel('执法证号').fill('32010004');
+  await rows.nth(1).getByLabel('是否出示证件').selectOption('true');
+  await form.getByLabel('在场人员').fill('张三\n李四');
+  await form.getByLabel('核查情况').fill('经营场所与申请材料一致。');
+  await form.getByLabel('页数').fill('2');
+  await form.getByLabel('页数').blur();
+  // Signers: the officer (staff) and the party, per page, on paper.
+  const officer = form.locator('fieldset.signer[data-role="officer"]');
+  await officer.getByLabel('签名人', { exact: true }).selectOption('li.handler');
+  await officer.getByRole('button', { name: '增加签名人' }).click();
+  await officer.locator('.sig-row').nth(1).getByLabel('签名人', { exact: true }).selectOption('sun.officer');
+  const party = form.locator('fieldset.signer[data-role="party"]');
+  await party.getByLabel('签名方式').selectOption('paper');
+  await party.getByLabel('签名人姓名').fill('张三');
+  await party.getByLabel('扫描件或照片').setInputFiles({ name: 'sign.png', mimeType: 'image/png', buffer: PNG });
+  assert.equal(await party.locator('.pages-pick input:checked').count(), 2, 'both pages ticked');
+  assert.equal(await form.getByLabel('当事人确认语').inputValue(), '以上笔录我已看过，与我所说相符');
+  await form.getByLabel('不能音像记录的理由').selectOption('equipment-failure');
+  await form.getByLabel('说明', { exact: true }).fill('执法记录仪电池故障');
+  await form.getByLabel('签名身份').selectOption('officer');
+  await form.getByLabel('本人登录密码').fill(passwordOf('li.handler'));
+  await shot(page, 'case-record-form');
+  await dlg.getByRole('button', { name: '保存记录' }).click();
+  await page.locator('#status').getByText(/已保存记录 #\d+ · 已签名/).waitFor();
+  assert.equal(await dlg.count(), 0, 'the dialog closed');
+  const item = page.locator('li.record[data-kind="onsite-verification"]');
+  await item.waitFor();
+  const text = await item.textContent();
+  for (const s of ['现场核查笔录', '南京市秦淮区中山南路1号经营场所', '李明', '孙伟', '32010004', '音像记录设备故障', '张三'])
+    assert.ok(text.includes(s), s);
+  await item.locator('.sm2-list').getByText('执法人员').waitFor();
+  assert.deepEqual(page.consoleErrors.filter((e) => !/warnings|status of 4/.test(e)), []);
+  await page.context().close();
+});
+
+test('a required field the server refuses shows its error and keeps the input', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await openCase(page, caseA);
+  await page.getByRole('button', { name: '新增记录' }).click();
+  const dlg = page.locator('dialog');
+  await dlg.getByLabel('记录种类').selectOption('complaint');
+  const form = dlg.locator('.record-form[data-kind="complaint"]');
+  await form.getByLabel('投诉内容').fill(XSS);
+  await form.getByLabel('收到日期').fill(day(0));
+  await dlg.getByRole('button', { name: '保存记录' }).click();
+  const alert = dlg.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /complainant/);
+  assert.equal(await form.getByLabel('投诉内容').inputValue(), XSS, 'the text stays');
+  assert.equal(await form.getByLabel('收到日期').inputValue(), day(0));
+  await shot(page, 'case-record-form-error');
+  // Filled in, it saves, and the markup shows as typed.
+  await form.getByLabel('投诉人').fill(XSS);
+  await dlg.getByRole('button', { name: '保存记录' }).click();
+  await page.locator('#status').getByText(/已保存记录/).waitFor();
+  const item = page.locator('li.record[data-kind="complaint"]').first();
+  await item.waitFor();
+  assert.ok((await item.textContent()).includes(XSS));
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  assert.equal(await page.locator('main img[onerror], main script').count(), 0);
+  await page.context().close();
+});
+
+test('the author signs with the password, and a wrong password is refused', async () => {
+  const note = await add(caseA, 'li.handler', 'note', { text: '申请人电话告知将于下周补交材料。' });
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await openCase(page, caseA);
+  await page.locator('ol.timeline').locator('li.record').last().waitFor();
+  await page.getByRole('combobox', { name: '排列' }).selectOption('new');
+  const item = record(page, note.seq);
+  await item.locator('.sm2').getByText('尚无电子签名').waitFor();
+  await item.getByRole('button', { name: '签名确认' }).click();
+  const dlg = page.locator('dialog');
+  await dlg.getByLabel('本人登录密码').fill('not-my-password-1A!');
+  await dlg.getByRole('button', { name: '签名确认' }).click();
+  await dlg.getByRole('alert').waitFor();
+  assert.ok(await dlg.isVisible(), 'the dialog stays open');
+  await dlg.getByLabel('本人登录密码').fill(passwordOf('li.handler'));
+  await dlg.getByRole('button', { name: '签名确认' }).click();
+  await page.locator('#status').getByText('已签名').waitFor();
+  await record(page, note.seq).locator('.sm2-list').getByText('记录人').waitFor();
+  const sigs = await api(server, tk['li.handler'], 'GET', '/api/v1/records/' + note.seq + '/signatures');
+  assert.equal(sigs.json.items.length, 1);
+  assert.equal(sigs.json.items[0].role, 'author');
+  await page.context().close();
+});
+
+test('a correction shows the original and the corrected version', async () => {
+  const note = await add(caseA, 'li.handler', 'note', { text: '申请人当场补正了营业执照复印件。' });
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await openCase(page, caseA);
+  await page.getByRole('combobox', { name: '排列' }).selectOption('new');
+  await record(page, note.seq).getByRole('button', { name: '更正' }).click();
+  const dlg = page.locator('dialog');
+  assert.equal(await dlg.getByLabel('说明内容').inputValue(), '申请人当场补正了营业执照复印件。', 'prefilled');
+  await dlg.getByLabel('说明内容').fill('申请人当场补正了营业执照复印件和法定代表人身份证复印件。');
+  await dlg.getByLabel('更正理由').fill('漏记一份材料');
+  await dlg.getByRole('button', { name: '更正' }).click();
+  await page.locator('#status').getByText(/已提交更正/).waitFor();
+  const box = record(page, note.seq).locator('.correction-box');
+  await box.waitFor();
+  assert.equal(await box.locator('del').textContent(), '申请人当场补正了营业执照复印件。');
+  assert.equal(await box.locator('ins').textContent(), '申请人当场补正了营业执照复印件和法定代表人身份证复印件。');
+  assert.match(await box.textContent(), /漏记一份材料/);
+  assert.match(await box.textContent(), /李明/);
+  await record(page, note.seq).scrollIntoViewIfNeeded();
+  await shot(page, 'case-correction');
+  await page.context().close();
+});
+
+test('a reader without clearance sees 内容受保护 and none of the protected text', async () => {
+  // wu.noclear reaches the case as its handler, but holds no clearance.
+  const id = await newCase('wu.noclear');
+  await add(id, 'li.handler', 'onsite-verification', {
+    place: '南京市秦淮区中山南路1号经营场所', start: cst(-1, 9), end: cst(-1, 10),
+    officers: [{ user: 'li.handler', credential_no: '32010001', credential_shown: true },
+      { user: 'sun.officer', credential_no: '32010004', credential_shown: true }],
+    findings: SECRET, pages: 1, confirmation: '以上笔录我已看过，与我所说相符',
+    av_exemption: { reason: 'commercial-secret' },
+    signatures: [staff('officer', 'li.handler'), staff('officer', 'sun.officer'), { ...paper('party', '张三'), pages: [1] }],
+  }, 1);
+  const page = await newPage(browser);
+  await login(page, server, store, 'wu.noclear');
+  await openCase(page, id);
+  const stub = page.locator('li.record.withheld[data-kind="onsite-verification"]');
+  await stub.waitFor();
+  assert.match(await stub.textContent(), /内容受保护/);
+  assert.match(await stub.textContent(), /现场核查笔录/);
+  await page.waitForTimeout(300);
+  for (const tab of ['records', 'overview', 'docs', 'archive']) {
+    await openCase(page, id, tab);
+    await page.waitForTimeout(300);
+    const html = await page.content();
+    assert.ok(!html.includes(SECRET), 'no secret on ' + tab);
+    assert.ok(!html.includes('QX-7731'), 'no secret on ' + tab);
+    assert.ok(!html.includes('91320102MA1W8XYZ3K'), 'no applicant id on ' + tab);
+  }
+  await openCase(page, id);
+  await shot(page, 'case-withheld');
+  await page.context().close();
+});
+
+test('a case of 500 records opens quickly and stays responsive', async () => {
+  const id = await newCase();
+  for (let i = 0; i < 500; i += 25) {
+    await Promise.all(Array.from({ length: 25 }, (_, j) => api(server, tk['li.handler'], 'POST', '/api/v1/cases/' + id + '/records',
+      { kind: 'note', fields: { text: '第 ' + (i + j + 1) + ' 条情况说明：' + XSS } }).then((r) => assert.equal(r.status, 201, r.text))));
+  }
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await page.addInitScript(() => {
+    window.__long = [];
+    new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+  });
+  const t0 = Date.now();
+  await page.goto(server.url + '/#/cases/' + id + '?tab=records');
+  await page.locator('ol.timeline > li.record').nth(49).waitFor();
+  const took = Date.now() - t0;
+  assert.ok(took < 3000, 'rendered in ' + took + ' ms');
+  assert.match(await page.locator('.timeline-bar').first().textContent(), /共 505 条记录/);
+  // The main thread answers while the page is open and scrolled.
+  await page.mouse.wheel(0, 20000);
+  const lag = await page.evaluate(() => new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); }));
+  assert.ok(lag < 200, 'timer lag ' + lag);
+  const before = await page.locator('ol.timeline > li.record').first().getAttribute('data-seq');
+  await page.getByRole('button', { name: '下一页' }).first().click();
+  await page.locator('.timeline-bar').first().getByText('第 2 / 11 页').waitFor();
+  await page.waitForFunction((s) => document.querySelector('ol.timeline > li.record')?.dataset.seq !== s, before);
+  assert.equal(await page.locator('ol.timeline > li.record').count(), 50);
+  await page.getByRole('combobox', { name: '排列' }).selectOption('new');
+  await page.locator('ol.timeline > li.record').first().getByText('第 500 条情况说明').waitFor();
+  const longest = Math.max(0, ...(await page.evaluate(() => window.__long)));
+  assert.ok(longest < 1000, 'longest task ' + longest + ' ms');
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  await page.context().close();
+});
+
+test('screenshots of the case page tabs', async () => {
+  const id = caseA;
+  for (const [w, hgt, tag] of [[1366, 768, ''], [800, 1280, '-800']]) {
+    const page = await newPage(browser, { viewport: { width: w, height: hgt } });
+    await login(page, server, store, 'zhang.head');
+    for (const tab of ['records', 'overview', 'docs', 'evidence', 'archive']) {
+      await openCase(page, id, tab);
+      await page.waitForTimeout(400);
+      assert.equal(await page.getByRole('tab', { selected: true }).count(), 1);
+      await shot(page, 'case-' + tab + tag);
+    }
+    // The header holds the stage bar and the inquiry code.
+    assert.equal(await page.locator('.stagebar li').count(), 6);
+    assert.match(await page.locator('.stagebar li[aria-current="step"]').textContent(), /审查/);
+    assert.match(await page.locator('.inquiry-code code').textContent(), /^[0-9A-Z]{6,}$/);
+    await page.context().close();
+  }
+});
