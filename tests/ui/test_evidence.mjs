@@ -155,6 +155,15 @@ test('file is linked, timed and justified', { skip: noMedia }, async () => {
   r = await api(server, tok, 'GET', '/api/v1/media/' + photo.seq);
   assert.match(r.json.captured.start, /^2026-12-04T09:30:00/);
 
+  await page.goto(server.url + '/#/media/' + photo.seq);
+  const links = page.locator('ul.media-links');
+  await links.waitFor();
+  assert.match(await links.textContent(), new RegExp('#' + noted.json.seq + ' '));
+  assert.match(await page.locator('main table').last().textContent(), /关联记录/);
+  assert.match(await page.locator('main table').last().textContent(), /说明拍摄时间/);
+  await page.goBack();
+  await page.locator('main h2', { hasText: '音像证据' }).waitFor().catch(() => openEvidence(page));
+
   const late = page.locator('li.media-card', { hasText: path.basename(PHOTO) });
   await late.getByRole('button', { name: '迟延上传说明' }).click();
   dlg = page.locator('dialog[open]');

@@ -118,7 +118,7 @@ export function signaturePad({ width = 600, height = 220 } = {}) {
     canvas,
     h('div.sigpad-bar',
       state,
-      h('button', { type: 'button', onclick: () => { clear(); canvas.focus(); } }, T('clear'))),
+      h('button', { type: 'button', onclick: clear }, T('clear'))),
     h('p.hint', { id: id + '-alt' }, T('alt')));
 
   return {

@@ -19,7 +19,7 @@ const T = strings({
     probe: '解析结果', device: '设备型号', resolution: '分辨率', duration: '时长', format: '格式',
     k_ingest: '入库', k_link: '关联记录', k_capture: '说明拍摄时间', k_justify: '迟延上传说明',
     k_access: '调阅', k_hold: '保全', k_release: '解除保全', k_purge: '删除', k_mark: '密级变更',
-    playback: '播放', downloadMode: '下载', zoom: '放大查看',
+    playback: '播放', downloadMode: '下载', zoom: '放大查看', linkedBy: '关联登记 #{seq}',
   },
   en: {
     title: 'Audio-visual file #{seq}', back: 'Back to case {id}', download: 'Download the original', facts: 'File details',
@@ -30,7 +30,7 @@ const T = strings({
     probe: 'Probe', device: 'Device model', resolution: 'Resolution', duration: 'Duration', format: 'Format',
     k_ingest: 'Ingest', k_link: 'Link', k_capture: 'Capture time stated', k_justify: 'Late upload reason',
     k_access: 'Access', k_hold: 'Hold', k_release: 'Hold released', k_purge: 'Purge', k_mark: 'Mark changed',
-    playback: 'playback', downloadMode: 'download', zoom: 'Enlarge',
+    playback: 'playback', downloadMode: 'download', zoom: 'Enlarge', linkedBy: 'linked by entry #{seq}',
   },
 });
 
@@ -88,6 +88,10 @@ export async function render(main, params, ctx) {
   }
   const clues = (item.probe && item.probe.capture && item.probe.capture.clues) || [];
   const links = item.links || [];
+  // The linked records' names; a record the reader may not see is
+  // shown by its seq alone.
+  const linkedRecords = await Promise.all(links.slice(0, 50).map((l) =>
+    get('/api/v1/records/' + (l.record ?? l)).catch(() => null)));
 
   fill(main,
     h('div.spread',
@@ -108,8 +112,13 @@ export async function render(main, params, ctx) {
       rows: clues,
     })) : null,
     h('section', h('h2', T('links')), links.length
-      ? h('ul', links.map((l) => h('li', '#' + (l.record ?? l), l.kind || l.name ? ' ' + (l.name || l.kind) : '',
-        l.at || l.ts ? ' · ' + fmtTime(l.at || l.ts) : '')))
+      ? h('ul.media-links', links.map((l, i) => {
+        const rec = linkedRecords[i];
+        return h('li', '#' + (l.record ?? l),
+          rec ? ' ' + (rec.name || rec.kind || '') : '',
+          rec && rec.happened ? ' · ' + fmtTime(rec.happened) : '',
+          l.seq ? h('span.muted', ' · ' + T('linkedBy', { seq: l.seq })) : null);
+      }))
       : h('p.muted', T('noLinks'))),
     h('section', h('h2', T('custody')),
       custody.error ? errorBox(custody.error) : [
