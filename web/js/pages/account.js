@@ -4,7 +4,7 @@
 import { h, fill, fmtTime, fmtDate } from '../dom.js';
 import { strings, t, roleName, markName } from '../i18n.js';
 import { get, post } from '../api.js';
-import { field, errorBox, busy, notify, flag } from '../ui.js';
+import { field, errorBox, busy, notify, flag, deadlineCard } from '../ui.js';
 import { setSession } from '../app.js';
 
 const T = strings({
@@ -97,7 +97,7 @@ function passwordPanel(ctx) {
         fill(done, h('p.notice', T('changed')));
         notify(T('changed'));
       }, errs);
-    } }, h('p.muted', T('rule')),
+    } },
     h('div.grid3', field(T('old'), old, { required: true }), field(T('new1'), n1, { required: true, hint: T('rule') }), field(T('new2'), n2, { required: true })),
     errs, done, h('div.actions', button)));
 }
@@ -119,6 +119,20 @@ async function myKey(el, user) {
   }
 }
 
+const LIMITS = {
+  acceptance: '受理期限', decision: '决定期限', extension: '延长期限', delivery: '送达期限',
+  'hearing-request': '听证申请期限', hearing: '听证期限', 'hearing-notice': '听证通知期限', renewal: '延续期限',
+};
+
+// The digest's time-limit warnings, each linking to its case.
+function warningList(warnings) {
+  if (!warnings.length) return null;
+  return h('ul.account-warnings', warnings.slice(0, 20).map((w) => h('li',
+    deadlineCard(w.working_days_left, { provisional: w.provisional, due: w.due }), ' ',
+    h('a', { href: '#/cases/' + encodeURIComponent(w.case) }, w.case), ' ', w.matter || '', ' ',
+    h('span.muted', (LIMITS[w.limit] || w.limit || '') + (w.basis === 'promised' ? '（承诺）' : '') + ' ' + fmtDate(w.due)))));
+}
+
 async function digest(el) {
   const head = h('h2#acct-digest', T('digest'));
   try {
@@ -128,6 +142,7 @@ async function digest(el) {
     fill(el, head, h('p.muted', T('digestIntro')), h('p', T('digestDate', { date: d.date })),
       h('p.row', flag(T('yellow', { n: c.yellow || 0 }), c.yellow ? 'warn' : 'info'), flag(T('red', { n: c.red || 0 }), c.red ? 'bad' : 'info'),
         flag(T('open', { n: c.open || 0 }), 'info'), flag(T('raised', { n: c.raised || 0 }), 'info'), flag(T('cured', { n: c.cured || 0 }), 'ok')),
+      warningList(item ? item.warnings || [] : []),
       h('p.row', h('a', { href: '#/' }, T('worklist')), h('a', { href: '/api/v1/digest', target: '_blank', rel: 'noopener' }, T('digestJson'))));
   } catch (e) {
     fill(el, head, errorBox(e));
