@@ -68,6 +68,18 @@ async function lightboxShot(page, name) {
   await page.screenshot({ path: path.join(SHOTS, name + '.png') });
 }
 
+// Draws the evidence tab anew in the same document, as opening another
+// tab and coming back does.
+async function redraw(page) {
+  await page.evaluate(async (id) => {
+    const { ctx } = await import('/js/app.js');
+    const { renderEvidence } = await import('/js/evidence.js');
+    const main = document.getElementById('main');
+    main.replaceChildren();
+    await renderEvidence(main, id, ctx);
+  }, CASE);
+}
+
 async function signedIn(viewport) {
   const page = await newPage(browser, viewport ? { viewport } : {});
   await login(page, server, store, 'li.handler');
@@ -284,6 +296,9 @@ test('dropped recording waits out going offline', { skip: noMedia }, async () =>
   }, { b64: fs.readFileSync(AUDIO).toString('base64'), fileName: name });
   const row = page.locator('li.upload', { hasText: name });
   await row.locator('.up-status', { hasText: '网络已断开' }).waitFor({ timeout: 20000 });
+  await redraw(page);
+  assert.equal(await row.count(), 1);
+  await row.locator('.up-status', { hasText: '网络已断开' }).waitFor();
   await context.setOffline(false);
   await row.locator('.up-status', { hasText: '已入库' }).waitFor({ timeout: 60000 });
   const [stored] = await mediaOf(name);

@@ -20,7 +20,7 @@ export const T = strings({
     capturedReason: '时间说明理由', copyDeleted: '已删除设备内的原始文件',
     drop: '将照片、视频或录音拖放到此处', or: '或', choose: '选择文件（可多选）',
     queue: '上传队列', pause: '暂停', resume: '继续', cancel: '取消', start: '开始上传',
-    remove: '移出队列',
+    clearDone: '清除已完成',
     st_waiting: '等待上传', st_creating: '正在建立上传…', st_resuming: '正在查询服务器已收到的位置…',
     st_uploading: '正在上传', st_retrying: '网络中断，正在重试…', st_ingesting: '正在入库和解析…',
     st_paused: '已暂停', st_done: '已入库', st_failed: '上传失败', st_cancelled: '已取消',
@@ -51,7 +51,7 @@ export const T = strings({
     capturedReason: 'Reason for the stated time', copyDeleted: 'The copy on the device was deleted',
     drop: 'Drop photos, video or audio here', or: 'or', choose: 'Choose files (several allowed)',
     queue: 'Upload queue', pause: 'Pause', resume: 'Resume', cancel: 'Cancel', start: 'Start uploads',
-    remove: 'Remove',
+    clearDone: 'Clear finished',
     st_waiting: 'Waiting', st_creating: 'Creating the upload…', st_resuming: 'Asking the server where to resume…',
     st_uploading: 'Uploading', st_retrying: 'Connection lost, retrying…', st_ingesting: 'Ingesting and probing…',
     st_paused: 'Paused', st_done: 'Ingested', st_failed: 'Upload failed', st_cancelled: 'Cancelled',
@@ -95,6 +95,11 @@ const TYPES = {
 const MARKS = ['none', 'commercial-secret', 'personal', 'sensitive-personal'];
 const UPLOADERS = ['clerk', 'handler', 'reviewer', 'legal', 'approver', 'head', 'archivist', 'officer', 'server', 'presiding'];
 const PAGE = 24;
+
+// The upload queue of each case, kept while the app runs: an upload goes
+// on when the user opens another tab or page, and its row is shown again
+// when the evidence tab is drawn anew.
+const queues = new Map();
 
 const en = () => document.documentElement.lang === 'en';
 
@@ -469,7 +474,7 @@ function queueItem(file, opts) {
         (result.duplicates || []).length ? h('span.flag.info', T('duplicate', { seqs: result.duplicates.map((d) => d.seq ?? d).join('、') })) : null,
         h('a', { href: '#/media/' + result.seq }, T('open'))));
       notify(T('uploaded', { name: file.name, seq: result.seq }));
-      opts.onDone(result);
+      (item.opts || opts).onDone(result);
     } catch (e) {
       if (item.state === 'cancelled') return;
       if (e.name === 'AbortError') { setState('paused'); return; }
@@ -487,6 +492,7 @@ function queueItem(file, opts) {
     setState('cancelled');
     if (item.upload) await item.upload.cancel();
     row.remove();
+    if (opts.onCancel) opts.onCancel(item);
   });
   setState('waiting');
   return item;
@@ -505,7 +511,12 @@ async function uploadPanel(caseId, ctx, caseData, onUploaded) {
   const copyDeleted = h('input', { type: 'checkbox' });
   const formErr = h('div');
   const queue = h('ul.upload-queue', { 'aria-label': T('queue') });
-  const items = [];
+  if (!queues.has(caseId)) queues.set(caseId, []);
+  const items = queues.get(caseId);
+  for (const it of items) {
+    queue.append(it.row);
+    it.opts.onDone = onUploaded;
+  }
 
   staff().then((users) => {
     const officers = users.filter((u) => u.name !== me && (u.roles || []).some((r) => ['officer', 'handler'].includes(r)));
@@ -549,7 +560,11 @@ async function uploadPanel(caseId, ctx, caseData, onUploaded) {
 
   function add(files) {
     for (const file of files) {
-      const it = queueItem(file, { metadata, user: me, caseId, onDone: onUploaded });
+      const it = queueItem(file, {
+        metadata, user: me, caseId, onDone: onUploaded,
+        onCancel: (gone) => { const at = items.indexOf(gone); if (at >= 0) items.splice(at, 1); },
+      });
+      it.opts = { onDone: onUploaded };
       items.push(it);
       queue.append(it.row);
       it.start();
@@ -572,6 +587,16 @@ async function uploadPanel(caseId, ctx, caseData, onUploaded) {
   });
 
   const startAll = h('button', { type: 'button', onclick: () => items.filter((i) => i.state === 'waiting').forEach((i) => i.start()) }, T('start'));
+  const clearDone = h('button', {
+    type: 'button',
+    onclick: () => {
+      for (let i = items.length - 1; i >= 0; i--) {
+        if (items[i].state !== 'done') continue;
+        items[i].row.remove();
+        items.splice(i, 1);
+      }
+    },
+  }, T('clearDone'));
 
   forgetStale();
   const pendingCount = Object.keys(localStorage).filter((k) => k.startsWith('casetrail.tus.' + (me || '') + '|' + caseId + '|')).length;
@@ -590,7 +615,7 @@ async function uploadPanel(caseId, ctx, caseData, onUploaded) {
       h('label.check', copyDeleted, T('copyDeleted'))),
     formErr,
     zone,
-    h('div.spread', h('h4', T('queue')), startAll),
+    h('div.spread', h('h4', T('queue')), h('div.row', startAll, clearDone)),
     queue);
 }
 
