@@ -213,6 +213,17 @@ test('video player seeks through a byte range', { skip: noMedia }, async () => {
   assert.match(await page.locator('main').textContent(), /保管链/);
   assert.match(await page.locator('main table').last().textContent(), /入库/);
   await shot(page, 'media-page');
+
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: '下载原始文件' }).click(),
+  ]);
+  const saved = await download.path();
+  assert.equal(sha256(fs.readFileSync(saved)), sha256(fs.readFileSync(VIDEO)));
+  const r = await api(server, tok, 'GET', '/api/v1/media/' + video.seq + '/custody');
+  const modes = r.json.events.filter((e) => e.kind === 'media-access').map((e) => e.fields.mode);
+  assert.ok(modes.includes('playback'), JSON.stringify(modes));
+  assert.ok(modes.includes('download'), JSON.stringify(modes));
   await page.context().close();
 });
 
