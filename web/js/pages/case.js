@@ -311,7 +311,6 @@ export function deadlinesTable(data) {
     if (d.promised && d.promised.date) rows.push(deadlineRow(limitName(key), Object.assign({ state: d.state }, d.promised), T('promised')));
   }
   return table({
-    caption: T('deadlines'),
     columns: [
       { key: 'name', label: T('limit'), render: (r) => h('span', r.name, h('span.muted', ' · ' + r.basis + (r.limit ? ' · ' + r.limit : ''))) },
       { key: 'due', label: T('due'), render: (r) => h('span', fmtDate(r.due), r.provisional ? h('span', ' ', flag(T('provisional'), 'warn'), h('small.hint.block', T('provisionalHint'))) : null) },
@@ -329,7 +328,6 @@ function findingsTable(page) {
   const statements = new Map();
   const wrap = h('div');
   const draw = () => fill(wrap, table({
-    caption: T('findings'),
     columns: [
       { key: 'code', label: T('fCode'), render: (f) => h('code', f.code) },
       { key: 'severity', label: T('fSeverity'), render: (f) => flag(T('sev_' + f.severity) !== 'sev_' + f.severity ? T('sev_' + f.severity) : f.severity, f.severity === 'minor' ? 'warn' : 'bad') },
@@ -526,7 +524,6 @@ function documents(page, panel) {
   const { id, data, ctx } = page;
   const issued = h('div', h('p.loading', t('loading')));
   get('/api/v1/cases/' + encodeURIComponent(id) + '/documents').then((r) => fill(issued, table({
-    caption: T('docsIssued'),
     columns: [
       { key: 'title', label: T('docTitle'), render: (d) => d.title || d.document },
       { key: 'number', label: T('docNumber'), render: (d) => d.number || '—' },
@@ -585,7 +582,6 @@ function archive(page, panel) {
   if (ctx.has('archivist', 'supervisor', 'case-auditor')) {
     const list = h('div', h('p.loading', t('loading')));
     const loadList = () => get('/api/v1/cases/' + encodeURIComponent(id) + '/case-files').then((r) => fill(list, table({
-      caption: T('caseFiles'),
       columns: [
         { key: 'seq', label: T('cfSeq'), render: (c) => '#' + (c.seq ?? '') },
         { key: 'reference', label: T('cfRef'), render: (c) => c.reference || c.dh || c['档号'] || '—' },
@@ -611,7 +607,7 @@ function archive(page, panel) {
       sealBox = h('div.stack', h('p.hint', T('sealHint')), ended ? null : h('p.notice', T('notEnded')),
         h('div.row', field(T('format'), fmt), btn, h('span.muted', T('download') + '：' + T('seal'))), errs);
     }
-    panel.append(h('section.panel', h('h2', T('archive')), sealBox, list));
+    panel.append(h('section.panel', h('h2', T('archive')), sealBox, h('h3', T('caseFiles')), list));
   }
   if (ctx.has('head', 'supervisor', 'case-auditor')) {
     panel.append(h('section.panel', h('h2', T('review')), h('a.button', { href: '#/review/' + encodeURIComponent(id) }, T('reviewLink'))));
