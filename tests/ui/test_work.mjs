@@ -144,12 +144,13 @@ test('work list sorts, searches and pages', async () => {
   await page.locator('.work-list .list-count', { hasText: `共 ${total} 件` }).waitFor();
   assert.equal(await page.locator('.work-list tbody tr').count(), 50);
   assert.match(await page.locator('.work-list .pager').first().textContent(), /第 1 \/ 2 页/);
-  await page.locator('.work-list .pager').getByRole('button', { name: '下一页' }).click();
-  await page.locator('.work-list .pager', { hasText: '第 2 / 2 页' }).waitFor();
+  assert.equal(await page.locator('.work-list .pager').count(), 2);
+  await page.locator('.work-list .pager').last().getByRole('button', { name: '下一页' }).click();
+  await page.locator('.work-list .pager', { hasText: '第 2 / 2 页' }).first().waitFor();
   assert.equal(await page.locator('.work-list tbody tr').count(), total - 50);
 
   await page.getByRole('button', { name: /^申请人/ }).click();
-  await page.locator('.work-list .pager', { hasText: '第 1 / 2 页' }).waitFor();
+  await page.locator('.work-list .pager', { hasText: '第 1 / 2 页' }).first().waitFor();
   const names = await page.locator('.work-list tbody tr .applicant .name').allTextContents();
   assert.deepEqual(names, [...names].sort());
   assert.equal(await page.locator('th[aria-sort="ascending"]').textContent().then((s) => s.includes('申请人')), true);
@@ -305,7 +306,9 @@ test('clerk issues the one-time supplement notice', async () => {
   assert.ok(notice.fields.due_on);
   // The material receipt prints too.
   const popup = page.waitForEvent('popup');
+  const issued = page.waitForResponse((r) => r.request().method() === 'POST' && /\/documents$/.test(r.url()));
   await page.getByRole('button', { name: '打印材料接收凭证' }).click();
+  assert.equal((await issued).headers()['content-type'], 'application/pdf');
   await (await popup).close();
   assert.ok((await documents(supplementCase)).includes('material-receipt'));
   await shot(page, 'work-intake-done');
@@ -332,6 +335,29 @@ test('clerk receives the supplement and accepts', async () => {
   const c = await api(server, clerkTok, 'GET', `/api/v1/cases/${supplementCase}`);
   assert.equal(c.json.stage, 'investigation');
   assert.deepEqual(c.json.materials.missing, []);
+  await page.context().close();
+});
+
+test('clerk decides on a registered application', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'wang.clerk');
+  await page.getByRole('searchbox', { name: '搜索' }).fill(dated[0]);
+  await page.getByRole('button', { name: '查询' }).click();
+  const row = page.locator('.work-list tbody tr', { hasText: dated[0] });
+  await row.waitFor();
+  assert.match(await row.textContent(), /待受理/);
+  await row.getByRole('link', { name: '受理审查' }).click();
+  await page.locator('main h1', { hasText: '受理审查' }).waitFor();
+  // sqs came with the application; the notice lists every other material.
+  await page.getByLabel('一次性告知补正').check();
+  const missing = await page.locator('fieldset.missing input:checked').evaluateAll((els) => els.map((e) => e.value));
+  assert.deepEqual(missing.sort(), ['aqry', 'bjt', 'glzd', 'wts', 'yyzz']);
+  await page.locator('table.materials tr:has(.code:text-is("yyzz")) input[type=checkbox]').first().check();
+  assert.equal(await page.locator('fieldset.missing input[value="yyzz"]').isChecked(), false);
+  await chooseSeal(page);
+  await shot(page, 'work-intake-decide');
+  await saveAndPrint(page);
+  assert.ok((await documents(dated[0])).includes('supplement-notice'));
   await page.context().close();
 });
 

@@ -207,13 +207,14 @@ export function drawList(host, { rows, columns, view, onView, caption, empty, no
   });
   const offset = Math.min(view.offset, Math.max(0, Math.floor((sorted.length - 1) / PAGE) * PAGE));
   const page = sorted.slice(offset, offset + PAGE);
+  const pages = () => (sorted.length > PAGE ? pager({ total: sorted.length, offset, limit: PAGE, onPage: (o) => onView({ offset: o }) }) : null);
   fill(host,
-    h('p.list-count', { 'aria-live': 'polite' }, T('shown', { n: rows.length })),
+    h('div.list-head', h('p.list-count', { 'aria-live': 'polite' }, T('shown', { n: rows.length })), pages()),
     note || null,
     table({ columns, rows: page, caption, empty, sort: view.sort,
       onSort: (key, dir) => onView({ sort: { key, dir }, offset: 0 }),
       rowClass: (r) => r.color || null }),
-    sorted.length > PAGE ? pager({ total: sorted.length, offset, limit: PAGE, onPage: (o) => onView({ offset: o }) }) : null);
+    pages());
 }
 
 // Loads the case summaries of the query, at most MAX_CASES; returns

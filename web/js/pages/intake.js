@@ -38,8 +38,10 @@ const T = strings({
     noteText: '窗口收件材料备注：\n{lines}',
     caseNo: '案件编号', caseFacts: '案件情况', noticeH: '补正材料通知', noticeNo: '文书编号', notifiedOn: '告知日期', dueOn: '补正期限',
     stillMissing: '仍缺材料', nothingMissing: '必备材料已齐全。', supOutcome: '接收后',
-    receiveOnly: '只登记接收，继续等待补正', notAwaiting: '案件 {id} 不在待补正状态（当前阶段：{stage}），不能在此接收补正材料。',
-    receivedNow: '本次接收的材料', needReceipt: '请勾选本次接收的材料。',
+    receiveOnly: '只登记接收，继续等待补正', notPending: '案件 {id} 已不在受理阶段（当前阶段：{stage}），不能在此办理。',
+    receivedNow: '本次接收的材料', needReceipt: '请勾选本次接收的补正材料。', decideTitle: '受理审查',
+    needReceiptFirst: '受理前须出具材料接收凭证，请勾选已收到的材料。', receivedBefore: '已收材料',
+    receiptDone: '案件 {id} 的补正材料已登记接收。',
   },
   en: {
     title: 'Window intake', supTitle: 'Receive a supplement',
@@ -64,8 +66,10 @@ const T = strings({
     noteText: 'Notes on the materials at the window:\n{lines}',
     caseNo: 'Case number', caseFacts: 'The case', noticeH: 'Supplement notice', noticeNo: 'Number', notifiedOn: 'Notified on', dueOn: 'Due',
     stillMissing: 'Still missing', nothingMissing: 'Every required material is in.', supOutcome: 'After receiving',
-    receiveOnly: 'Only record the receipt; keep waiting', notAwaiting: 'Case {id} is not awaiting a supplement (stage: {stage}).',
-    receivedNow: 'Materials received now', needReceipt: 'Mark the materials received now.',
+    receiveOnly: 'Only record the receipt; keep waiting', notPending: 'Case {id} is past acceptance (stage: {stage}).',
+    receivedNow: 'Materials received now', needReceipt: 'Mark the supplemented materials received now.', decideTitle: 'Decide on acceptance',
+    needReceiptFirst: 'Acceptance needs a material receipt; mark the materials received.', receivedBefore: 'Received before',
+    receiptDone: 'The supplement of case {id} is recorded.',
   },
 });
 
@@ -75,7 +79,7 @@ const MATTER_SHOWN = 30;
 
 export async function render(main, params, ctx) {
   const caseId = ctx.query.get('case');
-  if (caseId) return renderSupplement(main, ctx, caseId);
+  if (caseId) return renderExisting(main, ctx, caseId);
   document.title = T('title') + ' · ' + t('app');
   const catalogue = await matters();
   const form = new IntakeForm(main, ctx, catalogue);
@@ -85,7 +89,7 @@ export async function render(main, params, ctx) {
 // The materials checklist: one row per material of the matter with
 // received, copies, original and a note. Returns {el, received(),
 // receivedCodes(), notes(), set(all)}.
-function materialList(materials, onChange, { checked = () => false } = {}) {
+function materialList(materials, onChange, { checked = () => false, mark = () => null } = {}) {
   const rows = materials.map((m) => {
     const got = h('input', { type: 'checkbox', checked: checked(m), 'aria-label': T('got') + '：' + m.name, onchange: onChange });
     const copies = h('input', { type: 'number', min: 1, value: 1, 'aria-label': T('copies') + '：' + m.name });
@@ -98,7 +102,7 @@ function materialList(materials, onChange, { checked = () => false } = {}) {
     h('tbody', rows.map((r) => h('tr', { class: r.m.required ? 'required' : null },
       h('td.c', r.got),
       h('td', h('span', r.m.name), ' ', h('span.flag.' + (r.m.required ? 'warn' : 'info'), r.m.required ? T('requiredMat') : T('optionalMat')),
-        h('small.mono.muted.code', r.m.code)),
+        h('small.mono.muted.code', r.m.code), mark(r.m) ? h('span.flag.ok', mark(r.m)) : null),
       h('td.n', r.copies), h('td.c', r.original), h('td', r.note))))));
   const set = (v) => { for (const r of rows) r.got.checked = v; onChange(); };
   return {
@@ -300,24 +304,37 @@ function showDone(main, ctx, d, onNext) {
   main_.click();
 }
 
-// Receiving the supplement of case id: what the notice asked for, what is
-// still missing, the materials handed in now, and the decision.
-async function renderSupplement(main, ctx, id) {
-  document.title = T('supTitle') + ' · ' + t('app');
+// Deciding on a registered case at acceptance: with a supplement notice
+// given, the clerk receives the supplement and accepts or refuses; without
+// one, the clerk accepts, gives the one-time supplement notice or refuses.
+// The materials handed in now are recorded in a material receipt first.
+async function renderExisting(main, ctx, id) {
   const c = await get('/api/v1/cases/' + encodeURIComponent(id));
   const catalogue = await matters();
   const matter = catalogue.find((m) => m.code === (c.matter && c.matter.code)) || { materials: [] };
   const notices = (c.records || []).filter((r) => r.kind === 'supplement-notice' && r.fields);
-  fill(main, h('h1', T('supTitle')));
-  if (c.stage !== 'acceptance' || !notices.length) {
-    main.append(errorBox(T('notAwaiting', { id, stage: c.stage_name || c.stage })),
+  const hadReceipt = (c.records || []).some((r) => r.kind === 'material-receipt');
+  const awaiting = notices.length > 0;
+  const title = awaiting ? T('supTitle') : T('decideTitle');
+  document.title = title + ' · ' + t('app');
+  fill(main, h('h1', title));
+  if (c.stage !== 'acceptance') {
+    main.append(errorBox(T('notPending', { id, stage: c.stage_name || c.stage })),
       h('p', h('a', { href: '#/cases/' + encodeURIComponent(id) }, T('openCase'))));
     return;
   }
   const nameOf = (code) => ((matter.materials || []).find((m) => m.code === code) || { name: code }).name;
   const missing = (c.materials && c.materials.missing) || [];
-  const materials = materialList(matter.materials || [], () => {}, { checked: () => false });
-  const panels = { accept: acceptPanel(matter), refuse: refusePanel('incomplete-not-supplemented'), receipt: null };
+  const before = new Set(((c.materials && c.materials.received) || []).map((x) => (typeof x === 'string' ? x : x.code)));
+  const panels = {
+    accept: acceptPanel(matter),
+    refuse: refusePanel(awaiting ? 'incomplete-not-supplemented' : 'not-competent'),
+    receipt: null,
+  };
+  if (!awaiting) panels.supplement = supplementPanel(matter.materials || [], before);
+  const materials = materialList(matter.materials || [], () => {
+    if (panels.supplement) panels.supplement.refresh(new Set([...before, ...materials.receivedCodes()]));
+  }, { mark: (m) => (before.has(m.code) ? T('receivedBefore') : null) });
   const seal = sealPicker();
   let outcome = 'accept';
   const errs = h('div', { 'aria-live': 'assertive' });
@@ -326,12 +343,16 @@ async function renderSupplement(main, ctx, id) {
   const submit = async () => {
     fill(errs);
     const received = materials.received();
-    if (!received.length && !done.receiptSeq) { fill(errs, errorBox(T('needReceipt'))); return; }
+    if (awaiting && !received.length && !done.receiptSeq) { fill(errs, errorBox(T('needReceipt'))); return; }
+    if (outcome === 'accept' && !hadReceipt && !received.length && !done.receiptSeq) {
+      fill(errs, errorBox(T('needReceiptFirst')));
+      return;
+    }
     let fields = null;
     try { fields = panels[outcome] ? panels[outcome].fields() : null; } catch (e) { fill(errs, errorBox(e)); return; }
     await busy(save, async () => {
       const hash = await seal.hash();
-      if (!done.receiptSeq) done.receiptSeq = await addSealed(id, 'material-receipt', receiptFields(received), ctx.session.user, hash);
+      if (received.length && !done.receiptSeq) done.receiptSeq = await addSealed(id, 'material-receipt', receiptFields(received), ctx.session.user, hash);
       const notes = materials.notes();
       if (notes.length && !done.noteSeq) {
         done.noteSeq = (await post('/api/v1/cases/' + encodeURIComponent(id) + '/records',
@@ -342,13 +363,15 @@ async function renderSupplement(main, ctx, id) {
         done.outcome = outcome;
         showDone(main, ctx, done, () => ctx.navigate('/intake'));
       } else {
-        done.outcome = null;
-        notify(T('doneCase', { id }));
+        notify(T('receiptDone', { id }));
         ctx.navigate('/');
       }
     }, errs);
   };
   const last = notices[notices.length - 1];
+  const options = awaiting
+    ? [['accept', O('accept')], ['refuse', O('refuse')], ['receipt', T('receiveOnly')]]
+    : [['accept', O('accept')], ['supplement', O('supplement')], ['refuse', O('refuse')]];
   main.append(
     h('section.panel', { 'aria-labelledby': 'facts-h' }, h('h2#facts-h', T('caseFacts')),
       h('dl.facts',
@@ -356,21 +379,20 @@ async function renderSupplement(main, ctx, id) {
         h('dt', T('applicant')), h('dd', c.applicant || ''),
         h('dt', T('applicantId')), h('dd.mono', c.applicant_id || ''),
         h('dt', T('matterH')), h('dd', (c.matter && c.matter.name) || ''),
-        h('dt', T('received')), h('dd', fmtTime(c.received))),
-      h('h3', T('noticeH')),
-      h('dl.facts',
-        h('dt', T('noticeNo')), h('dd', last.fields.number || ''),
-        h('dt', T('notifiedOn')), h('dd', last.fields.notified_on || ''),
-        h('dt', T('dueOn')), h('dd', last.fields.due_on || '—'),
-        h('dt', O('missing')), h('dd', h('ul.plain', (last.fields.missing || []).map((code) => h('li', nameOf(code))))),
-        last.fields.details ? [h('dt', O('details')), h('dd.pre', last.fields.details)] : null,
+        h('dt', T('received')), h('dd', fmtTime(c.received)),
+        h('dt', T('receivedBefore')), h('dd', before.size ? h('ul.plain', [...before].map((code) => h('li', nameOf(code)))) : '—'),
         h('dt', T('stillMissing')), h('dd', missing.length ? h('ul.plain', missing.map((m) => h('li', m.name))) : T('nothingMissing'))),
-    ),
+      last ? [h('h3', T('noticeH')),
+        h('dl.facts',
+          h('dt', T('noticeNo')), h('dd', last.fields.number || ''),
+          h('dt', T('notifiedOn')), h('dd', last.fields.notified_on || ''),
+          h('dt', T('dueOn')), h('dd', last.fields.due_on || '—'),
+          h('dt', O('missing')), h('dd', h('ul.plain', (last.fields.missing || []).map((code) => h('li', nameOf(code))))),
+          last.fields.details ? [h('dt', O('details')), h('dd.pre', last.fields.details)] : null)] : null),
     h('form.intake', { novalidate: true, onsubmit: (e) => { e.preventDefault(); submit(); } },
       h('section.panel', { 'aria-labelledby': 'now-h' }, h('h2#now-h', T('receivedNow')), materials.el),
-      h('section.panel', { 'aria-labelledby': 'sup-out-h' }, h('h2#sup-out-h', T('supOutcome')),
-        outcomeChooser([['accept', O('accept')], ['refuse', O('refuse')], ['receipt', T('receiveOnly')]], panels, 'accept',
-          (v) => { outcome = v; })),
+      h('section.panel', { 'aria-labelledby': 'sup-out-h' }, h('h2#sup-out-h', awaiting ? T('supOutcome') : T('outcomeH')),
+        outcomeChooser(options, panels, 'accept', (v) => { outcome = v; })),
       h('section.panel', { 'aria-labelledby': 'seal-h' }, h('h2#seal-h', T('sealH')), seal.el),
       errs, h('div.actions', save)));
 }

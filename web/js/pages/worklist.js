@@ -23,7 +23,7 @@ const T = strings({
     w_accept: '待受理', w_supplement: '待接收补正材料', w_investigate: '待审查', w_assign: '待分派承办人',
     w_review: '待审核', w_legal: '待法制审核', w_approve: '待批准', w_decide: '待作出决定',
     w_serve: '待送达', w_archive: '待归档',
-    receive: '接收补正材料', toApprovals: '去审批', open: '办理',
+    receive: '接收补正材料', toApprovals: '去审批', decide: '受理审查',
     loadingDetail: '正在核对 {n} 件案件的办理人…', partial: '有 {n} 件案件未能读取，待办可能不完整：{detail}',
     filtersTitle: '筛选待办',
   },
@@ -34,7 +34,7 @@ const T = strings({
     w_accept: 'To accept', w_supplement: 'Awaiting supplement', w_investigate: 'To investigate', w_assign: 'To assign a handler',
     w_review: 'To review', w_legal: 'Legal review', w_approve: 'To approve', w_decide: 'Decision to issue',
     w_serve: 'To serve', w_archive: 'To archive',
-    receive: 'Receive supplement', toApprovals: 'Approvals', open: 'Open',
+    receive: 'Receive supplement', toApprovals: 'Approvals', decide: 'Decide',
     loadingDetail: 'Checking who handles {n} cases…', partial: '{n} cases could not be read; the list may be incomplete: {detail}',
     filtersTitle: 'Filter my work',
   },
@@ -102,7 +102,7 @@ function waitingCell(r, ctx) {
     r.waiting.includes('supplement') && ctx.has('clerk')
       ? h('a.button.small', { href: '#/intake?case=' + encodeURIComponent(r.id) }, T('receive')) : null,
     r.waiting.includes('accept') && ctx.has('clerk')
-      ? h('a.button.small', { href: '#/cases/' + encodeURIComponent(r.id) }, T('open')) : null,
+      ? h('a.button.small', { href: '#/intake?case=' + encodeURIComponent(r.id) }, T('decide')) : null,
     r.waiting.some((w) => ['review', 'legal', 'approve', 'decide'].includes(w))
       ? h('a.button.small', { href: '#/approvals' }, T('toApprovals')) : null);
 }
