@@ -1,14 +1,14 @@
-// The supervision pages: the approvals inbox (a reviewer agrees and an
-// approver returns a case, each signing with their password; a wrong
-// password is rejected with the server's message), the findings page,
-// the evaluation report shown in the page and downloaded as PDF, the
-// review score sheet, a copy request decided by the supervisory
-// department, and the integrity badge and page.
+// The supervision pages. In the approvals inbox a reviewer agrees, a
+// legal reviewer agrees and an approver returns a case, each signing with
+// their password, and a wrong password is rejected with the server's
+// message. The supervisory department reads the findings, the evaluation
+// report (shown in the page and downloaded as PDF) and a score sheet, and
+// decides a copy request. The integrity badge shows the checkpoint size.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import {
-  requireBrowser, makeStore, startServer, launch, newPage, login, passwordOf, shot, token, api, cleanup,
+  requireBrowser, makeStore, startServer, launch, newPage, login, passwordOf, shot as fullShot, token, api, cleanup,
 } from './lib.mjs';
 
 await requireBrowser();
@@ -16,6 +16,13 @@ const store = makeStore();
 const server = await startServer(store);
 const browser = await launch();
 test.after(async () => { await browser.close(); await server.stop(); cleanup(store); });
+
+// A full-page screenshot taken from the top, so that the sticky header
+// stays at the top of the picture.
+async function shot(page, name) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await fullShot(page, name);
+}
 
 const tokens = {};
 const tok = (user) => tokens[user] || (tokens[user] = token(store, user));
@@ -43,10 +50,10 @@ async function record(id, user, kind, fields, attachments = 0) {
 }
 
 // A food business licence case up to the handler's proposal.
-async function proposedCase(applicant) {
+async function proposedCase(applicant, matter = 'spjy-xk', materials = ['sqs', 'yyzz']) {
   const r = await api(server, tok('wang.clerk'), 'POST', '/api/v1/cases', {
-    matter: 'spjy-xk', applicant, applicant_id: '91320102MA1W8XYZ3K',
-    received: dayCst(-2) + 'T09:00:00+08:00', materials: ['sqs', 'yyzz'],
+    matter, applicant, applicant_id: '91320102MA1W8XYZ3K',
+    received: dayCst(-2) + 'T09:00:00+08:00', materials,
   });
   assert.equal(r.status, 201, r.text);
   const id = r.json.id;
@@ -74,6 +81,8 @@ async function caseRecords(id, kind) {
 const caseA = await proposedCase('甲餐饮管理有限公司');
 const caseB = await proposedCase('乙餐饮管理有限公司');
 const caseC = await proposedCase('丙餐饮管理有限公司');
+// A private school licence is on the legal review list.
+const caseD = await proposedCase('丁培训学校', 'mbxx-xk', ['sqs', 'cspzs']);
 // B and C were reviewed already: they wait for the approver.
 for (const id of [caseB, caseC]) {
   await record(id, 'zhao.rev', 'approval-step', {
@@ -153,19 +162,46 @@ test('an approver returns a case with an opinion; a wrong password is rejected',
   await page.context().close();
 });
 
+test('a legal reviewer records an agreeing legal review', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'qian.legal');
+  await page.goto(server.url + '/#/approvals');
+  page.consoleErrors.length = 0;
+  await page.locator('.sv-group h2', { hasText: '待法制审核' }).waitFor();
+  assert.doesNotMatch(await page.locator('.sv-list').textContent(), new RegExp(caseA), 'a matter off the list needs no legal review');
+  await pickCase(page, caseD);
+  await page.getByLabel('事实清楚').fill('申请材料与现场核查一致');
+  await page.getByLabel('审核建议').fill('建议在决定书中写明办学地址。');
+  await page.getByLabel('签名密码').fill(passwordOf('qian.legal'));
+  await page.getByRole('button', { name: '同意', exact: true }).click();
+  await page.locator('.sv-act .notice').waitFor();
+  const [review] = await caseRecords(caseD, 'legal-review');
+  assert.equal(review.actor, 'qian.legal');
+  assert.deepEqual(review.fields.reviewers, ['qian.legal']);
+  assert.equal(review.fields.opinion, 'agree');
+  assert.ok(review.fields.items.some((i) => i.item === 'facts' && i.opinion === '申请材料与现场核查一致'));
+  assert.equal(review.fields.suggestions, '建议在决定书中写明办学地址。');
+  const sigs = await api(server, tok('zhou.super'), 'GET', '/api/v1/records/' + review.seq + '/signatures');
+  assert.equal(sigs.json.items[0].role, 'legal');
+  await shot(page, 'approvals-legal');
+  assert.deepEqual(page.consoleErrors, []);
+  await page.context().close();
+});
+
 test('the inbox fits a tablet in portrait', async () => {
   const page = await newPage(browser, { viewport: { width: 800, height: 1280 } });
   await login(page, server, store, 'zhang.head');
   await page.goto(server.url + '/#/approvals');
-  await page.locator('button.sv-item').first().click();
-  await page.locator('.sv-detail h2', { hasText: '承办人审查意见' }).waitFor();
+  await pickCase(page, caseA);
+  // The reviewer's opinion is shown as typed, markup and all.
+  assert.match(await page.locator('.sv-detail').textContent(), /同意，材料齐全。<script>x<\/script>/);
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, 'no sideways scrolling: ' + overflow);
   await shot(page, 'approvals-800');
   await page.context().close();
 });
 
-test('a supervisor reads findings, the report, the score sheet and decides a copy request', async () => {
+test('supervisor pages and copy decision', async () => {
   const records = (await api(server, tok('wang.clerk'), 'GET', '/api/v1/cases/' + caseA)).json.records;
   const req = await api(server, tok('wang.clerk'), 'POST', '/api/v1/cases/' + caseA + '/copy-requests', {
     records: records.map((r) => r.seq), requester: '甲餐饮管理有限公司', purpose: '申请行政复议',
@@ -220,8 +256,8 @@ test('a supervisor reads findings, the report, the score sheet and decides a cop
   await page.getByLabel('不予提供的理由 ' + records[0].seq).fill('涉及申请人身份证件信息');
   await page.getByRole('button', { name: '提交决定' }).click();
   await page.getByRole('button', { name: '下载复制件' }).waitFor();
-  const shown = await api(server, tok('zhou.super'), 'GET', '/api/v1/copy-requests/' + req.json.id);
-  assert.equal(shown.json.status, 'approved');
+  const decided = await api(server, tok('zhou.super'), 'GET', '/api/v1/copy-requests/' + req.json.id);
+  assert.equal(decided.json.status, 'approved');
   const [tar] = await Promise.all([
     page.waitForEvent('download'),
     page.getByRole('button', { name: '下载复制件' }).click(),
@@ -244,7 +280,8 @@ test('the integrity badge shows the checkpoint size, and its page explains it', 
   const size = Number(await badge.getAttribute('data-size'));
   const note = await (await fetch(server.url + '/checkpoint')).text();
   const latest = Number(note.split('\n')[1]);
-  assert.ok(size > 0 && size <= latest, size + ' of ' + latest);
+  assert.ok(size > 0, 'badge size ' + size);
+  assert.ok(size <= latest, size + ' of ' + latest);
   assert.match(await badge.textContent(), new RegExp('完整性正常' + size + ' 条'));
   await badge.click();
   await page.getByRole('heading', { name: '账本完整性' }).waitFor();

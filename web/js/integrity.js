@@ -77,6 +77,7 @@ export async function integrityState() {
 }
 
 let cache = null;
+const WORD = { green: 'ok', amber: 'warn', red: 'bad' };
 
 function verifyText(s) {
   const v = s.witness && s.witness.verify;
@@ -91,7 +92,7 @@ export async function mountBadge(el, ctx) {
   if (!cache || Date.now() - cache.at > 30000) cache = integrityState();
   let s;
   try { s = await cache; } catch (e) { return; }
-  const word = s.state === 'red' ? T('bad') : s.state === 'amber' ? T('warn') : T('ok');
+  const word = T(WORD[s.state]);
   const size = s.checkpoint ? s.checkpoint.size : '—';
   const ws = (s.witness && s.witness.witnesses) || [];
   const last = ws.map((x) => x.cosigned_at).filter(Boolean).sort().pop();

@@ -27,6 +27,35 @@ export function cnNumber(n) {
 }
 
 let lawCache = null;
+let staffCache = null;
+let kindCache = null;
+
+// {user: display name} of the staff list.
+export function staffNames() {
+  if (!staffCache) {
+    staffCache = getAll('/api/v1/users', {}, 5000)
+      .then((items) => Object.fromEntries(items.map((u) => [u.name || u.user, u.display_name || ''])))
+      .catch(() => { staffCache = null; return {}; });
+  }
+  return staffCache;
+}
+
+// A staff member as 赵敏（zhao.rev）, or the user name alone.
+export function who(name, names) {
+  if (!name) return '';
+  const d = names && names[name];
+  return d && d !== name ? d + '（' + name + '）' : name;
+}
+
+// {code: Chinese name} of the record kinds.
+export function kindNames() {
+  if (!kindCache) {
+    kindCache = getAll('/api/v1/record-kinds', {}, 2000)
+      .then((items) => Object.fromEntries(items.map((k) => [k.code, k.name])))
+      .catch(() => { kindCache = null; return {}; });
+  }
+  return kindCache;
+}
 
 // {id: title} of the law library.
 export function lawTitles() {

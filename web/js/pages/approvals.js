@@ -1,16 +1,15 @@
 // 审批: the cases waiting for the signed-in reviewer, legal reviewer or
-// approver. The list is worked out from each decision-stage case's
-// records the way the server checks the approval chain (src/cases/
-// state.c): the latest proposal (审查意见), then an agreeing review, then
-// an agreeing approval, by three different people; a matter on the legal
+// approver. The list follows the approval chain as src/cases/state.c
+// checks it: the latest proposal (审查意见), an agreeing review and an
+// agreeing approval, by three different people. A matter on the legal
 // review list also needs an agreeing legal review after the proposal.
-// Each act is an approval-step or legal-review record signed with the
+// Each act is an approval-step or legal-review record, signed with the
 // staff member's password.
 import { h, fill, fmtDate, fmtTime, nowCst } from '../dom.js';
 import { strings, t, stageName, roleName } from '../i18n.js';
 import { get, getAll, post } from '../api.js';
 import { field, errorBox, busy, notify, deadlineCard } from '../ui.js';
-import { lawTitles, citation, RESULT, pool } from '../supervision-common.js';
+import { lawTitles, citation, RESULT, pool, staffNames, who } from '../supervision-common.js';
 
 const T = strings({
   zh: {
@@ -63,12 +62,15 @@ const LEGAL_ITEMS = {
   subject: '主体合法', competence: '职权合法', procedure: '程序合法', facts: '事实清楚',
   evidence: '证据确凿', basis: '依据正确', document: '文书规范',
 };
+const LIMIT_NAMES = { acceptance: '受理', decision: '作出决定', delivery: '送达', hearing: '听证' };
+const SIGNER_ROLE = { legal: 'legal', review: 'reviewer', approve: 'approver' };
+const BUTTON_CLASS = { agree: '.primary', amend: '', disagree: '.danger' };
 const OPINION = { agree: '同意', amend: '修改后同意', disagree: '不同意（退回）' };
 
 const live = (r) => r.fields && !r.superseded_by;
 
-// Where the approval chain of a case stands: {proposal, review, approve,
-// lastReview, lastApprove, legal, legalNeeded, decided}.
+// Returns the state of a case's approval chain: {proposal, review,
+// approve, lastReview, lastApprove, legal, legalNeeded, decided}.
 export function chain(c, matter) {
   const st = { proposal: null, review: null, approve: null, lastReview: null, lastApprove: null, legal: null, decided: null };
   for (const r of c.records || []) {
@@ -89,7 +91,7 @@ export function chain(c, matter) {
   return st;
 }
 
-// The steps user `me` with roles may take on case c: a list of
+// Returns the steps user `me` may take on case c, as a list of
 // {step: legal|review|approve|decide, fallback}.
 export function stepsFor(c, st, me, has) {
   const out = [];
@@ -117,8 +119,9 @@ export async function render(main, params, ctx) {
     h('p.muted.sv-intro', T('intro')),
     h('div.sv-inbox', list, detail));
 
-  const [laws, summaries, warnings] = await Promise.all([
+  const [laws, names, summaries, warnings] = await Promise.all([
     lawTitles(),
+    staffNames(),
     getAll('/api/v1/cases', { stage: 'decision', open: 1 }, 1000),
     get('/api/v1/warnings').catch(() => ({ items: [] })),
   ]);
@@ -139,7 +142,7 @@ export async function render(main, params, ctx) {
   const select = (it, btn) => {
     current = it;
     for (const b of list.querySelectorAll('button.sv-item')) b.setAttribute('aria-pressed', String(b === btn));
-    showDetail(detail, it, { laws, left, me, ctx, reload: () => ctx.refresh() });
+    showDetail(detail, it, { laws, names, left, me, ctx, reload: () => ctx.refresh() });
     if (window.matchMedia('(max-width: 900px)').matches) detail.scrollIntoView({ block: 'start' });
   };
 
@@ -155,7 +158,7 @@ export async function render(main, params, ctx) {
           h('span.sv-item-head', h('strong', it.c.id), ' ', h('span', it.c.matter && it.c.matter.name)),
           h('span.sv-item-sub', it.c.applicant || ''),
           h('span.sv-item-sub',
-            due ? deadlineCard(w ? w.working_days_left : null, { provisional: due.provisional, due: T('deadlines') + ' ' + fmtDate(due.date) }) : null,
+            dueCard(due, w),
             isMine(it, me) ? h('span.flag.info', T('mine')) : null));
         return h('li', btn);
       })));
@@ -166,13 +169,25 @@ export async function render(main, params, ctx) {
   if (first) select(first, [...list.querySelectorAll('button.sv-item')][items.indexOf(first)]);
 }
 
+// The card of the decision limit: 黄牌/红牌 with the days when the
+// warnings list it, else its due date.
+function dueCard(due, warning) {
+  if (!due) return null;
+  const left = warning ? warning.working_days_left : null;
+  return deadlineCard(left, { provisional: due.provisional, due: T('deadlines') + ' ' + fmtDate(due.date) });
+}
+
 function isMine(it, me) {
   const p = it.c.people || {};
   return (it.step === 'review' && p.reviewer === me) || ((it.step === 'approve' || it.step === 'decide') && p.approver === me);
 }
 
-function person(name) {
-  return name || '';
+// The people of a case as the case shows them: roles, and who reviewed
+// and approved.
+const PEOPLE = { reviewed_by: '已审核', approved_by: '已批准', decided_by: '已决定', legal_by: '已法制审核' };
+
+function peopleText(people, names) {
+  return Object.entries(people || {}).map(([r, n]) => (PEOPLE[r] || roleName(r)) + '：' + who(n, names)).join('；');
 }
 
 function showDetail(el, it, env) {
@@ -183,9 +198,11 @@ function showDetail(el, it, env) {
   const deadlines = Object.entries(c.deadlines || {}).filter(([, d]) => d && (d.state === 'open' || d.state === 'overdue'))
     .map(([name, d]) => {
       const w = env.left[c.id + '/' + name];
-      return h('li', h('span.sv-dl-name', name === 'decision' ? '作出决定' : name === 'acceptance' ? '受理' : name), ' ',
-        deadlineCard(w ? w.working_days_left : null, { provisional: d.provisional, due: fmtDate(d.date) }),
-        ' ', h('span.muted', '至 ' + fmtDate(d.date) + (d.promised ? '（承诺 ' + fmtDate(d.promised.date) + '）' : '')));
+      const label = LIMIT_NAMES[name] || name;
+      return h('li', h('span.sv-dl-name', label), ' ',
+        w ? deadlineCard(w.working_days_left, { provisional: d.provisional, due: fmtDate(d.date) }) : null,
+        ' 至 ' + fmtDate(d.date) + (d.promised ? '（承诺 ' + fmtDate(d.promised.date) + '）' : ''),
+        d.provisional ? h('em.prov', '（' + t('provisional') + '）') : null);
     });
   const proposal = h('section.panel.sv-proposal',
     h('h2', T('proposal')),
@@ -195,12 +212,12 @@ function showDetail(el, it, env) {
       [T('reasons'), h('span.pre', p.reasons)],
       [T('basis'), h('ul.sv-basis', (p.basis || []).map((b) => h('li', citation(b, env.laws))))],
       [T('factors'), (p.factors || []).join('、')],
-      [T('proposer'), person(st.proposal.actor)],
+      [T('proposer'), who(st.proposal.actor, env.names)],
       [T('proposed'), fmtTime(st.proposal.happened)],
     ]));
   const previous = [];
-  if (st.legal) previous.push(h('section.panel', h('h3', T('legalRec')), recordSummary(st.legal, 'legal')));
-  if (st.review && it.step !== 'review') previous.push(h('section.panel', h('h3', T('reviewRec')), recordSummary(st.review)));
+  if (st.legal) previous.push(h('section.panel', h('h3', T('legalRec')), recordSummary(st.legal, env.names, 'legal')));
+  if (st.review && it.step !== 'review') previous.push(h('section.panel', h('h3', T('reviewRec')), recordSummary(st.review, env.names)));
   const facts = h('section.panel.sv-facts',
     h('h2', T('facts')),
     dl([
@@ -209,17 +226,17 @@ function showDetail(el, it, env) {
       [T('applicant'), c.applicant],
       [T('received'), fmtTime(c.received)],
       [T('stage'), stageName(c.stage)],
-      [T('people'), Object.entries(c.people || {}).map(([r, n]) => roleName(r) + '：' + n).join('；')],
+      [T('people'), peopleText(c.people, env.names)],
       [T('deadlines'), deadlines.length ? h('ul.sv-deadlines', deadlines) : '—'],
       [T('findings'), c.open_findings ? h('a', { href: '#/findings?case=' + encodeURIComponent(c.id) }, String(c.open_findings)) : '0'],
     ]));
   fill(el, h('h2.sr-only', c.id), proposal, previous, facts, actionForm(it, env));
 }
 
-function recordSummary(r, kind) {
+function recordSummary(r, names, kind) {
   const f = r.fields;
   return h('div',
-    h('p', h('strong', OPINION[f.opinion] || f.opinion), ' · ', T('by', { who: r.actor, when: fmtTime(r.happened) })),
+    h('p', h('strong', OPINION[f.opinion] || f.opinion), ' · ', T('by', { who: who(r.actor, names), when: fmtTime(r.happened) })),
     f.reasons ? h('p.pre', f.reasons) : null,
     kind === 'legal' && f.items ? h('ul', f.items.map((i) => h('li', (LEGAL_ITEMS[i.item] || i.item) + '：' + i.opinion))) : null,
     f.suggestions ? h('p.pre', f.suggestions) : null);
@@ -231,7 +248,7 @@ function actionForm(it, env) {
     return h('section.panel.sv-act', h('h2', T('decide')), h('p', T('decideNow')),
       h('a.button.primary', { href: '#/cases/' + encodeURIComponent(c.id) }, T('openCase')));
   }
-  const role = it.step === 'legal' ? 'legal' : it.step === 'review' ? 'reviewer' : 'approver';
+  const role = SIGNER_ROLE[it.step];
   const err = h('div', { 'aria-live': 'assertive' });
   const reasons = h('textarea', { name: 'reasons', rows: 3 });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password' });
@@ -248,7 +265,7 @@ function actionForm(it, env) {
     field(T('password'), password, { required: true, hint: T('passwordHint') }),
     err,
     h('div.actions',
-      ['agree', 'amend', 'disagree'].map((op) => h('button' + (op === 'agree' ? '.primary' : op === 'disagree' ? '.danger' : ''),
+      ['agree', 'amend', 'disagree'].map((op) => h('button' + BUTTON_CLASS[op],
         { type: 'button', value: op, onclick: (e) => submit(op, e.currentTarget) }, T(op)))));
   form.addEventListener('submit', (e) => { e.preventDefault(); submit('agree', form.querySelector('button.primary')); });
 

@@ -1,7 +1,7 @@
-// 复制申请: the copy requests the user may see, one request in full, the
-// supervisory department's decision (approve, withholding records with
-// reasons, or reject with reasons) and the download of an approved copy
-// set, which the log records as a new copy each time (docs/copies.md).
+// 复制申请: the copy requests the user may see and one request in full.
+// The supervisory department approves, withholding records with reasons,
+// or rejects with reasons. An approved copy set is downloaded here, and
+// the log records each download as a new copy (docs/copies.md).
 import { h, fill, fmtTime, fmtDate, fmtBytes } from '../dom.js';
 import { strings, t } from '../i18n.js';
 import { get, post } from '../api.js';
@@ -36,6 +36,7 @@ const T = strings({
 });
 
 const PAGE = 50;
+const DECISION = { approve: 'approved', reject: 'rejected' };
 const STATUS_FLAG = { pending: 'warn', overdue: 'bad', approved: 'ok', rejected: 'info' };
 
 function statusFlag(r) {
@@ -109,7 +110,7 @@ function recLabel(rec) {
 function decisionView(d) {
   const withheld = d.withhold || d.withheld || [];
   return h('dl.facts',
-    h('dt', T('decision')), h('dd', h('strong', d.decision === 'approve' ? T('approved') : d.decision === 'reject' ? T('rejected') : String(d.decision || ''))),
+    h('dt', T('decision')), h('dd', h('strong', DECISION[d.decision] ? T(DECISION[d.decision]) : String(d.decision || ''))),
     d.reasons ? [h('dt', T('reasons')), h('dd.pre', d.reasons)] : null,
     d.by || d.actor ? [h('dt', T('by')), h('dd', d.by || d.actor)] : null,
     d.at || d.decided ? [h('dt', T('at')), h('dd', fmtTime(d.at || d.decided))] : null,
@@ -121,9 +122,12 @@ function decisionForm(r, recs, ctx) {
   const reasons = h('textarea', { name: 'reasons', rows: 3 });
   const rows = r.records.map((seq) => {
     const box = h('input', { type: 'checkbox', name: 'withhold', value: String(seq), 'aria-label': T('withhold') + ' ' + seq });
-    const why = h('input', { type: 'text', name: 'withhold-reason-' + seq, 'aria-label': T('withholdReason') + ' ' + seq, disabled: true });
-    box.addEventListener('change', () => { why.disabled = !box.checked; if (box.checked) why.focus(); });
-    return { seq, box, why, el: [h('label.check', box, recLabel(recs[seq] || { seq })), why] };
+    const reasonInput = h('input', { type: 'text', name: 'withhold-reason-' + seq, 'aria-label': T('withholdReason') + ' ' + seq, disabled: true });
+    box.addEventListener('change', () => {
+      reasonInput.disabled = !box.checked;
+      if (box.checked) reasonInput.focus();
+    });
+    return { seq, box, reasonInput, el: [h('label.check', box, recLabel(recs[seq] || { seq })), reasonInput] };
   });
   const err = h('div', { 'aria-live': 'assertive' });
   const btn = h('button.primary', { type: 'submit' }, T('submit'));
@@ -142,8 +146,8 @@ function decisionForm(r, recs, ctx) {
     if (decision === 'approve') {
       for (const x of rows) {
         if (!x.box.checked) continue;
-        if (!x.why.value.trim()) { err.append(errorBox(T('needWithholdReason', { seq: x.seq }))); x.why.focus(); return; }
-        withhold.push({ record: x.seq, reason: x.why.value.trim() });
+        if (!x.reasonInput.value.trim()) { err.append(errorBox(T('needWithholdReason', { seq: x.seq }))); x.reasonInput.focus(); return; }
+        withhold.push({ record: x.seq, reason: x.reasonInput.value.trim() });
       }
     }
     const body = { decision };

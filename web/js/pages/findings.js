@@ -1,10 +1,11 @@
 // 问题线索: compliance findings (filter by case, code and open), the
-// yellow and red warnings of time limits, and the rule registry that
-// says what each code means, whom it names and what cures it.
+// yellow and red warnings of time limits, and the rule registry with what
+// each code means, whom it names and what cures it.
 import { h, fill, fmtTime, fmtDate } from '../dom.js';
 import { strings, t, lang } from '../i18n.js';
 import { get, getAll } from '../api.js';
 import { field, table, pager, deadlineCard, errorBox } from '../ui.js';
+import { kindNames, staffNames, who } from '../supervision-common.js';
 
 const T = strings({
   zh: {
@@ -49,18 +50,27 @@ export async function render(main, params, ctx) {
       h('button', { type: 'button', role: 'tab', 'aria-selected': String(tab === k), onclick: () => go({ tab: k === 'findings' ? '' : k }) }, label)));
   const body = h('div', { role: 'tabpanel' });
   fill(main, h('h1', T('title')), tabs, body);
-  const rules = await get('/api/v1/findings/rules');
+  const [rules, kinds, names] = await Promise.all([get('/api/v1/findings/rules'), kindNames(), staffNames()]);
+  const env = { kinds, names };
   const byCode = Object.fromEntries(rules.items.map((r) => [r.code, r]));
-  if (tab === 'warnings') return warnings(body, q, go);
+  if (tab === 'warnings') return warnings(body, q, go, env);
   if (tab === 'rules') return ruleList(body, rules.items);
-  return findings(body, q, go, rules.items, byCode);
+  return findings(body, q, go, rules.items, byCode, env);
 }
 
 function statement(r) {
-  return r ? (lang() === 'en' ? r.statement.en : r.statement.zh) : '';
+  if (!r) return '';
+  return lang() === 'en' ? r.statement.en : r.statement.zh;
 }
 
-async function findings(body, q, go, rules, byCode) {
+// A finding's detail; a record kind code is named in Chinese too.
+function detailText(detail, kinds) {
+  if (!detail) return '';
+  if (kinds[detail]) return kinds[detail] + '（' + detail + '）';
+  return String(detail);
+}
+
+async function findings(body, q, go, rules, byCode, env) {
   const caseIn = h('input', { type: 'search', name: 'case', value: q.get('case') || '', placeholder: '2026-000001' });
   const codeIn = h('select', { name: 'code' }, h('option', { value: '' }, T('all')),
     rules.map((r) => h('option', { value: r.code, selected: q.get('code') === r.code }, statement(r).slice(0, 28) + ' (' + r.code + ')')));
@@ -102,8 +112,8 @@ async function findings(body, q, go, rules, byCode) {
           { key: 'case', label: T('case'), render: (f) => f.case ? h('a', { href: '#/cases/' + encodeURIComponent(f.case) }, f.case) : h('span.muted', T('noCase')) },
           { key: 'rule', label: T('rule'), render: (f) => h('div', h('div', f.rule || statement(byCode[f.code])), h('code.muted', f.code)) },
           { key: 'severity', label: T('severity'), render: (f) => h('span.sev-' + f.severity, T(f.severity)) },
-          { key: 'detail', label: T('detail'), render: (f) => h('div', f.detail ? String(f.detail) : '', f.record ? h('div.muted', T('record', { seq: f.record })) : null) },
-          { key: 'responsible', label: T('responsible'), render: (f) => [f.responsible || '—', f.superior ? h('div.muted', T('superior') + '：' + f.superior) : null] },
+          { key: 'detail', label: T('detail'), render: (f) => h('div', detailText(f.detail, env.kinds), f.record ? h('div.muted', T('record', { seq: f.record })) : null) },
+          { key: 'responsible', label: T('responsible'), render: (f) => [who(f.responsible, env.names) || '—', f.superior ? h('div.muted', T('superior') + '：' + who(f.superior, env.names)) : null] },
           { key: 'state', label: T('state'), render: (f) => f.cured ? h('span.flag.ok', T('cured', { at: fmtTime(f.cured_at || f.cured) })) : h('span.flag.bad', T('notCured')) },
         ],
         rows: page.items,
@@ -114,7 +124,7 @@ async function findings(body, q, go, rules, byCode) {
   await show(0);
 }
 
-async function warnings(body, q, go) {
+async function warnings(body, q, go, env) {
   const userIn = h('input', { type: 'search', name: 'user', value: q.get('user') || '' });
   const unitIn = h('input', { type: 'search', name: 'unit', value: q.get('unit') || '' });
   const colIn = h('select', { name: 'color' }, h('option', { value: '' }, T('all')),
@@ -129,10 +139,12 @@ async function warnings(body, q, go) {
   });
   const list = h('div', { 'aria-live': 'polite' });
   fill(body, form, list);
+
   let w;
   try {
     w = await get('/api/v1/warnings', { user: q.get('user'), unit: q.get('unit'), color: q.get('color') });
   } catch (e) { fill(list, errorBox(e)); return; }
+
   const counts = { yellow: 0, red: 0 };
   for (const x of w.items) counts[x.color] = (counts[x.color] || 0) + 1;
   const show = (offset) => fill(list,
@@ -145,7 +157,7 @@ async function warnings(body, q, go) {
         { key: 'matter', label: T('matter'), render: (x) => (x.matter && x.matter.name) || x.matter || '' },
         { key: 'limit', label: T('limit'), render: (x) => [LIMITS[x.limit] || x.limit, h('div.muted', T(x.basis) || x.basis)] },
         { key: 'due', label: T('due'), render: (x) => fmtDate(x.due) },
-        { key: 'responsible', label: T('responsible'), render: (x) => [x.responsible || '—', x.superior ? h('div.muted', T('superior') + '：' + x.superior) : null] },
+        { key: 'responsible', label: T('responsible'), render: (x) => [who(x.responsible, env.names) || '—', x.superior ? h('div.muted', T('superior') + '：' + who(x.superior, env.names)) : null] },
         { key: 'unit', label: T('unit') },
       ],
       rows: w.items.slice(offset, offset + PAGE),

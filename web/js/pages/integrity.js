@@ -1,7 +1,7 @@
 // 完整性: what the ledger, the checkpoint, the witness's cosignature and
 // the verify are, in plain words, and how a court or an archive checks
-// them without trusting the bureau; the full checkpoint note, each
-// witness's state and the last verify.
+// them without trusting the bureau. The page also shows the full
+// checkpoint note, each witness's state and the last verify.
 import { h, fill, fmtTime, fmtDate } from '../dom.js';
 import { strings, t } from '../i18n.js';
 import { get } from '../api.js';

@@ -1,7 +1,8 @@
-// 评查与报告: the evaluation report of a period (shown in the page from
-// its HTML, rebuilt from allowed elements only, or downloaded as PDF or CSV), the
-// annual licensing statistics and the 双公示 licence export. Every
-// download of the publicity CSV is an export the log records.
+// 评查与报告: the evaluation report of a period, the annual licensing
+// statistics and the 双公示 licence export. The report is shown in the
+// page, rebuilt from its HTML with allowed elements only, or downloaded as
+// PDF or CSV. Every download of the publicity CSV is an export the log
+// records.
 import { h, fill, todayCst } from '../dom.js';
 import { strings, t } from '../i18n.js';
 import { getAll } from '../api.js';
@@ -52,7 +53,7 @@ export function parseCsv(text) {
 }
 
 // The elements and attributes of the server's report that are copied
-// into the page; anything else (scripts, styles, links, event handlers)
+// into the page. Anything else (scripts, styles, links, event handlers)
 // is left out, and text is copied as text.
 const HTML_TAGS = new Set(['h1', 'h2', 'h3', 'h4', 'p', 'table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td',
   'figure', 'figcaption', 'ul', 'ol', 'li', 'strong', 'em', 'b', 'i', 'span', 'div', 'small', 'br', 'section', 'dl', 'dt', 'dd']);

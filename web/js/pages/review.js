@@ -27,6 +27,15 @@ const T = strings({
 
 const STATUS = { open: '办理中', closed: '已办结', archived: '已归档' };
 const STATE = { present: 'present', missing: 'missing', 'not-applicable': 'na' };
+const ROW_CLASS = { missing: 'missing', na: 'na' };
+const FLAG = { present: 'ok', missing: 'bad', na: 'info' };
+
+// The case file's seal as shown: its time, else its entry, else not sealed.
+function sealText(sealed) {
+  if (!sealed) return T('notSealed');
+  if (typeof sealed !== 'object') return String(sealed);
+  return fmtTime(sealed.at || sealed.sealed_at) || String(sealed.seq || '');
+}
 
 export async function render(main, params, ctx) {
   document.title = T('title') + ' · ' + t('app');
@@ -35,12 +44,13 @@ export async function render(main, params, ctx) {
   const vetoed = new Set((r.vetoed || []).map((v) => (typeof v === 'string' ? v : v.code)));
   const rows = r.items.map((it) => {
     const st = STATE[it.state] || it.state;
-    return h('tr', { class: st === 'missing' ? 'missing' : st === 'na' ? 'na' : null },
+    const vetoClass = vetoed.has(it.code) ? '.sv-veto' : '';
+    return h('tr', { class: ROW_CLASS[st] || null },
       h('th', { scope: 'row' }, it.name, h('div.muted.mono', it.code)),
       h('td.num', String(it.points)),
       h('td.num', h('strong', String(it.score))),
-      h('td', it.veto ? h('span' + (vetoed.has(it.code) ? '.sv-veto' : ''), T('veto')) : ''),
-      h('td', h('span.flag.' + (st === 'present' ? 'ok' : st === 'missing' ? 'bad' : 'info'), T(st)),
+      h('td', it.veto ? h('span' + vetoClass, T('veto')) : ''),
+      h('td', h('span.flag.' + (FLAG[st] || 'info'), T(st)),
         it.reason ? ' ' + it.reason : '',
         vetoed.has(it.code) ? h('div.sv-veto', T('vetoFail')) : null));
   });
@@ -55,7 +65,7 @@ export async function render(main, params, ctx) {
       h('dl.facts',
         h('dt', T('case')), h('dd', h('a', { href: '#/cases/' + encodeURIComponent(id) }, r.case)),
         h('dt', T('status')), h('dd', STATUS[r.status] || r.status),
-        h('dt', T('sealed')), h('dd', r.sealed ? (typeof r.sealed === 'object' ? fmtTime(r.sealed.at || r.sealed.sealed_at) || String(r.sealed.seq || '') : String(r.sealed)) : T('notSealed')),
+        h('dt', T('sealed')), h('dd', sealText(r.sealed)),
         h('dt', T('standard')), h('dd', (r.standard && r.standard.name) || '', r.standard ? ' 第 ' + r.standard.version + ' 版' : ''),
         h('dt', T('reviewedOn')), h('dd', todayCst()))),
     h('div.table-wrap.sv-sheet', h('table',
