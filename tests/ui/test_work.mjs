@@ -290,10 +290,9 @@ test('clerk issues the one-time supplement notice', async () => {
   await login(page, server, store, 'wang.clerk');
   await fillIntake(page, '补正测试餐饮有限公司', { materials: ['sqs', 'yyzz'] });
   await page.getByLabel('一次性告知补正').check();
-  // Every material not received is preselected.
+  // Every required material not received is preselected.
   const missing = await page.locator('fieldset.missing input:checked').evaluateAll((els) => els.map((e) => e.value));
-  assert.deepEqual(missing.sort(), ['aqry', 'bjt', 'glzd', 'wts']);
-  await page.locator('fieldset.missing input[value="wts"]').uncheck();
+  assert.deepEqual(missing.sort(), ['aqry', 'bjt', 'glzd']);
   await page.getByLabel('补正要求说明').fill('设备布局图须标明面积。');
   await chooseSeal(page);
   await shot(page, 'work-intake-supplement');
@@ -351,7 +350,7 @@ test('clerk decides on a registered application', async () => {
   // sqs came with the application; the notice lists every other material.
   await page.getByLabel('一次性告知补正').check();
   const missing = await page.locator('fieldset.missing input:checked').evaluateAll((els) => els.map((e) => e.value));
-  assert.deepEqual(missing.sort(), ['aqry', 'bjt', 'glzd', 'wts', 'yyzz']);
+  assert.deepEqual(missing.sort(), ['aqry', 'bjt', 'glzd', 'yyzz']);
   await page.locator('table.materials tr:has(.code:text-is("yyzz")) input[type=checkbox]').first().check();
   assert.equal(await page.locator('fieldset.missing input[value="yyzz"]').isChecked(), false);
   await chooseSeal(page);

@@ -13,7 +13,7 @@ export const T = strings({
     accept: '受理', supplement: '一次性告知补正', refuse: '不予受理',
     acceptedOn: '受理日期', clause: '作出决定的期限告知',
     clauseText: '本局将自受理之日起{n}个工作日内作出行政许可决定。',
-    missing: '需要补正的材料', missingHint: '一次性列明全部需要补正的材料；未勾选“已收”的材料已预先选中。',
+    missing: '需要补正的材料', missingHint: '一次性列明全部需要补正的材料；未收到的必备材料已预先选中，选交材料按需勾选。',
     details: '补正要求说明', detailsHint: '逐项写明需要补正的内容和要求。', notifiedOn: '告知日期',
     dueOn: '补正期限', dueOnHint: '申请人提交全部补正材料的截止日期。',
     reasonType: '不予受理情形', reasons: '理由', basis: '法律依据', competent: '有权受理的行政机关',
@@ -32,7 +32,7 @@ export const T = strings({
     accept: 'Accept', supplement: 'One-time supplement notice', refuse: 'Refuse to accept',
     acceptedOn: 'Accepted on', clause: 'Time limit of the decision',
     clauseText: 'The bureau will decide within {n} working days of acceptance.',
-    missing: 'Materials to supplement', missingHint: 'List every missing material at once; those not marked received are preselected.',
+    missing: 'Materials to supplement', missingHint: 'List every missing material at once; the required ones not received are preselected, optional ones as needed.',
     details: 'What to supplement', detailsHint: 'What each material must contain.', notifiedOn: 'Notified on',
     dueOn: 'Supplement due', dueOnHint: 'The last day for handing in every missing material.',
     reasonType: 'Ground', reasons: 'Reasons', basis: 'Legal basis', competent: 'Competent authority',
@@ -123,7 +123,7 @@ export function acceptPanel(matter) {
 
 // The supplement notice: every material with the unreceived ones checked.
 export function supplementPanel(materials, receivedCodes) {
-  const boxes = materials.map((m) => ({ m, box: h('input', { type: 'checkbox', value: m.code, checked: !receivedCodes.has(m.code) }) }));
+  const boxes = materials.map((m) => ({ m, box: h('input', { type: 'checkbox', value: m.code, checked: !!m.required && !receivedCodes.has(m.code) }) }));
   const details = h('textarea', { rows: 3 });
   const notified = dateInput();
   const due = h('input', { type: 'date', min: todayCst() });
@@ -138,7 +138,7 @@ export function supplementPanel(materials, receivedCodes) {
         field(T('details'), details, { wide: true, hint: T('detailsHint') }),
         field(T('notifiedOn'), notified, { required: true }),
         field(T('dueOn'), due, { hint: T('dueOnHint') }))),
-    refresh(codes) { for (const { m, box } of boxes) box.checked = !codes.has(m.code); },
+    refresh(codes) { for (const { m, box } of boxes) box.checked = !!m.required && !codes.has(m.code); },
     fields() {
       const missing = boxes.filter((b) => b.box.checked).map((b) => b.m.code);
       if (!missing.length) throw new Error(T('needMissing'));
@@ -223,9 +223,9 @@ export function refusePanel(defaultReason = 'not-competent') {
       field(T('reasonType'), reasonType, { required: true }),
       field(T('refusedOn'), refused),
       field(T('reasons'), reasons, { required: true, wide: true }),
-      h('div.field.wide', h('div.label-row', h('span.label', T('basis')), h('span.req', { 'aria-hidden': 'true' }, '*')), rows,
-        h('button', { type: 'button', onclick: () => addRow({}) }, T('addBasis'))),
-      h('div.wide', competentField),
+      h('fieldset.basis.wide', h('legend', T('basis'), h('span.req', { 'aria-hidden': 'true' }, ' *')), rows,
+        h('button.add-basis', { type: 'button', onclick: () => addRow({}) }, T('addBasis'))),
+      h('div.wide.competent', competentField),
       field(T('remedies'), remedies, { required: true, wide: true })),
     fields() {
       const basis = [...rows.children].map((r) => r.value()).filter(Boolean);
