@@ -138,7 +138,11 @@ test('deadline calculator counts across 国庆节 as the CLI does', async () => 
 test('law library shows an article and matters are searchable', async () => {
   const page = await pageOf('sys.admin');
   await go(page, '#/admin/laws');
-  await page.getByRole('link', { name: '中华人民共和国行政许可法' }).click();
+  await page.getByLabel('在全部法规条文中查找').fill('不予受理');
+  await page.locator('.admin-hits li').first().waitFor();
+  assert.match(await page.locator('.admin-hits').textContent(), /《中华人民共和国行政许可法》第32条/);
+  await snap(page, 'admin-laws-search');
+  await page.getByRole('link', { name: '中华人民共和国行政许可法', exact: true }).click();
   await page.getByLabel('在条文中查找').fill('42');
   const art = page.locator('#art-42');
   await art.waitFor();

@@ -19,7 +19,7 @@ const T = strings({
     lawSearch: '查找法规', lawSearchHint: '按名称或编号查找', title: '名称', id: '编号', versions: '版本',
     version: '版本 {v}，{e} 施行', open: '查看条文', back: '返回法规列表', articles: '共 {n} 条',
     artSearch: '在条文中查找', artSearchHint: '输入条号（如 42）或文字', article: '第{n}条', paragraph: '第{n}款', item: '（{n}）',
-    noMatch: '没有符合条件的条文', permanent: '永久', years: '{n} 年', shown: '显示 {n} 条', lawTitleVersion: '选择版本',
+    noMatch: '没有符合条件的条文', fullTextTitle: '条文全文检索', fullText: '在全部法规条文中查找', fullTextHint: '输入至少两个字，例如：补正、听证、二十日', hits: '共 {n} 条结果（最多显示 100 条）', permanent: '永久', years: '{n} 年', shown: '显示 {n} 条', lawTitleVersion: '选择版本',
   },
   en: {
     readOnly: 'Read-only catalogue: the {what} is kept in the data file {file}; the operators change it and restart the server. It cannot be changed here.',
@@ -33,7 +33,7 @@ const T = strings({
     lawSearch: 'Find a law', lawSearchHint: 'By title or id', title: 'Title', id: 'Id', versions: 'Versions',
     version: 'version {v}, in force {e}', open: 'Read articles', back: 'Back to the laws', articles: '{n} articles',
     artSearch: 'Search the articles', artSearchHint: 'An article number (such as 42) or words', article: 'Article {n}', paragraph: 'Paragraph {n}', item: '({n})',
-    noMatch: 'No article matches', permanent: 'permanent', years: '{n} years', shown: '{n} shown', lawTitleVersion: 'Version',
+    noMatch: 'No article matches', fullTextTitle: 'Full-text search', fullText: 'Search every article', fullTextHint: 'At least two characters, such as 补正, 听证, 二十日', hits: '{n} results (up to 100 shown)', permanent: 'permanent', years: '{n} years', shown: '{n} shown', lawTitleVersion: 'Version',
   },
 });
 
@@ -120,9 +120,11 @@ export async function renderLaws(el, ctx) {
   const out = h('div');
   const state = { items: [], q: '' };
   const box = searchBox(T('lawSearch'), T('lawSearchHint'), (q) => { state.q = q; draw(); });
-  fill(el, h('p.notice', T('readOnly', { what: T('lawsWhat'), file: 'data/laws.json' })), box.node, count, out);
+  const textEl = h('section', { 'aria-labelledby': 'law-text-search' });
+  fill(el, h('p.notice', T('readOnly', { what: T('lawsWhat'), file: 'data/laws.json' })), box.node, count, out, textEl);
   try {
     state.items = await getAll('/api/v1/laws');
+    textSearch(textEl, state.items);
   } catch (e) {
     fill(out, errorBox(e));
     return;
@@ -138,6 +140,44 @@ export async function renderLaws(el, ctx) {
     ] }));
   }
   draw();
+}
+
+// Searches the text of every article of every law. The laws are read
+// once, on the first search.
+function textSearch(el, laws) {
+  const out = h('div', { 'aria-live': 'polite' });
+  let full = null;
+  const run = async (q) => {
+    if (q.length < 2) { out.replaceChildren(); return; }
+    fill(out, h('p.loading', t('loading')));
+    try {
+      full = full || await Promise.all(laws.map((l) => get('/api/v1/laws/' + encodeURIComponent(l.id))));
+    } catch (e) {
+      fill(out, errorBox(e));
+      return;
+    }
+    const hits = [];
+    for (const law of full) {
+      for (const v of law.versions || []) {
+        for (const a of v.articles || []) {
+          if (articleText(a).includes(q)) hits.push({ law, v, a });
+        }
+      }
+    }
+    fill(out, h('p.muted', T('hits', { n: hits.length })), h('ol.admin-hits', hits.slice(0, 100).map(({ law, v, a }) => h('li',
+      h('a', { href: '#/admin/laws?law=' + encodeURIComponent(law.id) + '&version=' + encodeURIComponent(v.version) + '&article=' + a.no },
+        '《' + law.title + '》' + T('article', { n: a.no }) + '（' + v.version + '）'),
+      h('p', snippet(articleText(a), q))))));
+  };
+  const box = searchBox(T('fullText'), T('fullTextHint'), run);
+  fill(el, h('h2#law-text-search', T('fullTextTitle')), box.node, out);
+}
+
+// The text around the first match of q, with the match marked.
+function snippet(text, q) {
+  const i = text.indexOf(q);
+  const start = Math.max(0, i - 40);
+  return [start > 0 ? '…' : '', text.slice(start, i), h('mark', q), text.slice(i + q.length, i + q.length + 60), '…'];
 }
 
 function articleNode(a) {
