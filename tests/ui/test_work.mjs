@@ -201,13 +201,61 @@ test('a handler sees the case assigned to them', async () => {
   await page.context().close();
 });
 
+test('reviewer and approver see the proposal at their step', async () => {
+  const id = await newCase('审批测试餐饮有限公司', 1);
+  const seal = await upload(clerkTok, PNG);
+  const add = async (tok, kind, fields, attachments) => {
+    const r = await api(server, tok, 'POST', `/api/v1/cases/${id}/records`, { kind, fields, attachments });
+    assert.equal(r.status, 201, kind + ': ' + r.text);
+  };
+  const now = () => new Date().toISOString();
+  await add(clerkTok, 'material-receipt', { received: [{ code: 'sqs', name: '食品经营许可申请书', copies: 1, original: true }],
+    receipt_date: cstDay(0), signatures: sealed('wang.clerk', 'clerk') }, [seal]);
+  await add(clerkTok, 'acceptance-notice', { accepted_on: cstDay(0), signatures: sealed('wang.clerk', 'clerk') }, [seal]);
+  // Accepted but not assigned: the head assigns a handler.
+  const head = await newPage(browser);
+  await login(head, server, store, 'zhang.head');
+  await head.getByRole('searchbox', { name: '搜索' }).fill(id);
+  await head.getByRole('button', { name: '查询' }).click();
+  await head.locator('.work-list tbody tr', { hasText: '待分派承办人' }).waitFor();
+
+  await add(headTok, 'assignment', { handler: 'li.handler', reviewer: 'zhao.rev', approver: 'zhang.head',
+    signatures: [{ role: 'approver', person: 'zhang.head', method: 'staff', at: now() }] });
+  await add(token(store, 'li.handler'), 'proposed-decision', { result: 'grant', opinion: '建议准予许可',
+    reasons: '申请材料齐全，现场核查符合要求。', basis: [{ law: 'xzxkf', version: '2019-04-23', article: 38, paragraph: 1 }],
+    factors: ['材料', '现场核查'], signatures: [{ role: 'handler', person: 'li.handler', method: 'staff', at: now() }] });
+
+  const rev = await newPage(browser);
+  await login(rev, server, store, 'zhao.rev');
+  const row = rev.locator('.work-list tbody tr', { hasText: id });
+  await row.waitFor();
+  assert.match(await row.textContent(), /待审核/);
+  assert.equal(await row.getByRole('link', { name: '去审批' }).getAttribute('href'), '#/approvals');
+  await shot(rev, 'work-worklist-reviewer');
+
+  // Before the review the approver has nothing to do on the case.
+  await head.reload();
+  await head.locator('.work-list .list-count').waitFor();
+  assert.equal(await head.locator('.work-list tbody tr', { hasText: id }).count(), 0);
+  await add(token(store, 'zhao.rev'), 'approval-step', { step: 'review', opinion: 'agree', reasons: '同意承办人意见。',
+    signatures: [{ role: 'reviewer', person: 'zhao.rev', method: 'staff', at: now() }] });
+  await head.reload();
+  await head.locator('.work-list tbody tr', { hasText: id }).waitFor();
+  assert.match(await head.locator('.work-list tbody tr', { hasText: id }).textContent(), /待批准/);
+  await rev.reload();
+  await rev.locator('.work-list .list-count').waitFor();
+  assert.equal(await rev.locator('.work-list tbody tr', { hasText: id }).count(), 0);
+  await head.context().close();
+  await rev.context().close();
+});
+
 test('case search filters by stage and searches', async () => {
   const page = await newPage(browser);
   const dialogs = watchDialogs(page);
   await login(page, server, store, 'zhao.rev');
   await page.goto(server.url + '/#/cases');
   await page.locator('.case-list table').waitFor();
-  await page.locator('.case-list .list-count', { hasText: '共 78 件' }).waitFor();
+  await page.locator('.case-list .list-count', { hasText: '共 79 件' }).waitFor();
   await page.getByLabel('阶段').selectOption('investigation');
   await page.getByRole('button', { name: '查询' }).click();
   await page.locator('.case-list .list-count', { hasText: '共 1 件' }).waitFor();
