@@ -19,7 +19,7 @@ const T = strings({
     lawSearch: '查找法规', lawSearchHint: '按名称或编号查找', title: '名称', id: '编号', versions: '版本',
     version: '版本 {v}，{e} 施行', open: '查看条文', back: '返回法规列表', articles: '共 {n} 条',
     artSearch: '在条文中查找', artSearchHint: '输入条号（如 42）或文字', article: '第{n}条', paragraph: '第{n}款', item: '（{n}）',
-    noMatch: '没有符合条件的条文', fullTextTitle: '条文全文检索', fullText: '在全部法规条文中查找', fullTextHint: '输入至少两个字，例如：补正、听证、二十日', hits: '共 {n} 条结果（最多显示 100 条）', permanent: '永久', years: '{n} 年', shown: '显示 {n} 条', lawTitleVersion: '选择版本',
+    noMatch: '没有符合条件的条文', fullTextTitle: '条文全文检索', lawList: '法规目录', undated: '未注明日期', versionNoDate: '版本 {v}，施行日期未注明', fullText: '在全部法规条文中查找', fullTextHint: '输入至少两个字，例如：补正、听证、二十日', hits: '共 {n} 条结果（最多显示 100 条）', permanent: '永久', years: '{n} 年', shown: '显示 {n} 条', lawTitleVersion: '选择版本',
   },
   en: {
     readOnly: 'Read-only catalogue: the {what} is kept in the data file {file}; the operators change it and restart the server. It cannot be changed here.',
@@ -33,7 +33,7 @@ const T = strings({
     lawSearch: 'Find a law', lawSearchHint: 'By title or id', title: 'Title', id: 'Id', versions: 'Versions',
     version: 'version {v}, in force {e}', open: 'Read articles', back: 'Back to the laws', articles: '{n} articles',
     artSearch: 'Search the articles', artSearchHint: 'An article number (such as 42) or words', article: 'Article {n}', paragraph: 'Paragraph {n}', item: '({n})',
-    noMatch: 'No article matches', fullTextTitle: 'Full-text search', fullText: 'Search every article', fullTextHint: 'At least two characters, such as 补正, 听证, 二十日', hits: '{n} results (up to 100 shown)', permanent: 'permanent', years: '{n} years', shown: '{n} shown', lawTitleVersion: 'Version',
+    noMatch: 'No article matches', fullTextTitle: 'Full-text search', lawList: 'Laws', undated: 'undated', versionNoDate: 'version {v}, in force date not stated', fullText: 'Search every article', fullTextHint: 'At least two characters, such as 补正, 听证, 二十日', hits: '{n} results (up to 100 shown)', permanent: 'permanent', years: '{n} years', shown: '{n} shown', lawTitleVersion: 'Version',
   },
 });
 
@@ -60,6 +60,14 @@ function retentionText(r) {
 function basisText(b) {
   const title = lawTitles.get(b.law);
   return (title ? '《' + title + '》' : b.law) + ' ' + b.version + ' 第' + b.article + '条' + (b.paragraph ? '第' + b.paragraph + '款' : '') + (b.item ? '第' + b.item + '项' : '');
+}
+
+// A law version as "版本 2019-04-23，2019-04-23 施行"; a version without
+// a date or an effective date says so.
+function versionText(v) {
+  const version = v.version && v.version !== 'undated' ? v.version : T('undated');
+  if (!v.effective) return T('versionNoDate', { v: version });
+  return T('version', { v: version, e: v.effective });
 }
 
 function searchBox(label, hint, onInput) {
@@ -121,7 +129,7 @@ export async function renderLaws(el, ctx) {
   const state = { items: [], q: '' };
   const box = searchBox(T('lawSearch'), T('lawSearchHint'), (q) => { state.q = q; draw(); });
   const textEl = h('section', { 'aria-labelledby': 'law-text-search' });
-  fill(el, h('p.notice', T('readOnly', { what: T('lawsWhat'), file: 'data/laws.json' })), box.node, count, out, textEl);
+  fill(el, h('p.notice', T('readOnly', { what: T('lawsWhat'), file: 'data/laws.json' })), textEl, h('h2', T('lawList')), box.node, count, out);
   try {
     state.items = await getAll('/api/v1/laws');
     textSearch(textEl, state.items);
@@ -136,7 +144,7 @@ export async function renderLaws(el, ctx) {
     fill(out, table({ caption: T('lawsWhat'), rows, columns: [
       { key: 'title', label: T('title'), render: (l) => h('a', { href: '#/admin/laws?law=' + encodeURIComponent(l.id) }, l.title) },
       { key: 'id', label: T('id'), render: (l) => h('span.mono', l.id) },
-      { key: 'versions', label: T('versions'), render: (l) => (l.versions || []).map((v) => h('div', T('version', { v: v.version, e: v.effective }))) },
+      { key: 'versions', label: T('versions'), render: (l) => (l.versions || []).map((v) => h('div', versionText(v))) },
     ] }));
   }
   draw();
@@ -166,7 +174,7 @@ function textSearch(el, laws) {
     }
     fill(out, h('p.muted', T('hits', { n: hits.length })), h('ol.admin-hits', hits.slice(0, 100).map(({ law, v, a }) => h('li',
       h('a', { href: '#/admin/laws?law=' + encodeURIComponent(law.id) + '&version=' + encodeURIComponent(v.version) + '&article=' + a.no },
-        '《' + law.title + '》' + T('article', { n: a.no }) + '（' + v.version + '）'),
+        '《' + law.title + '》' + T('article', { n: a.no }) + '（' + versionText(v) + '）'),
       h('p', snippet(articleText(a), q))))));
   };
   const box = searchBox(T('fullText'), T('fullTextHint'), run);
@@ -210,7 +218,7 @@ async function renderLaw(el, id, article, wanted) {
   const versions = law.versions || [];
   let chosen = versions.findIndex((v) => v.version === wanted);
   if (chosen < 0) chosen = versions.length - 1;
-  const pick = h('select', { name: 'law-version' }, versions.map((v, i) => h('option', { value: String(i), selected: i === chosen }, T('version', { v: v.version, e: v.effective }))));
+  const pick = h('select', { name: 'law-version' }, versions.map((v, i) => h('option', { value: String(i), selected: i === chosen }, versionText(v))));
   const count = h('p.muted', { 'aria-live': 'polite' });
   const list = h('div.admin-law-text');
   const input = h('input', { type: 'search', autocomplete: 'off', value: article });
@@ -224,7 +232,7 @@ async function renderLaw(el, id, article, wanted) {
   pick.addEventListener('change', draw);
   input.addEventListener('input', draw);
   fill(out, h('h2', law.title, ' ', h('span.mono.muted', law.id)),
-    h('div.grid2', versions.length > 1 ? field(T('lawTitleVersion'), pick) : h('p', versions[0] ? T('version', { v: versions[0].version, e: versions[0].effective }) : ''),
+    h('div.grid2', versions.length > 1 ? field(T('lawTitleVersion'), pick) : h('p', versions[0] ? versionText(versions[0]) : ''),
       field(T('artSearch'), input, { hint: T('artSearchHint') })),
     count, list);
   draw();
