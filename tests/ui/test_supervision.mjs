@@ -141,7 +141,7 @@ test('an approver returns a case with an opinion; a wrong password is rejected',
   await page.getByRole('button', { name: '退回' }).click();
   const alert = page.locator('.sv-act [role="alert"]');
   await alert.waitFor();
-  assert.match(await alert.textContent(), /password|密码/i);
+  assert.match(await alert.textContent(), /the password does not open the signing key of 'zhang.head'/);
   assert.equal(await page.getByLabel('您的意见').inputValue(), reason, 'the opinion typed is kept');
   assert.equal((await caseRecords(caseC, 'approval-step')).length, 1, 'nothing stored on a wrong password');
 
@@ -264,6 +264,10 @@ test('supervisor pages and copy decision', async () => {
   ]);
   assert.match(tar.suggestedFilename(), /^copy-.*\.tar$/);
   await page.locator('main .notice', { hasText: '已下载复制件' }).waitFor();
+  const made = page.locator('main table tbody td:first-child span.mono');
+  await made.first().waitFor();
+  assert.equal(await made.count(), 1, 'the copy made is listed');
+  assert.match(await made.textContent(), /^[0-9a-f]{8}$/);
   await shot(page, 'copy-request-approved');
   await page.goto(server.url + '/#/copies');
   await page.locator('main tbody tr').first().waitFor();

@@ -6,7 +6,7 @@ import { h, fill, fmtTime, fmtDate, fmtBytes } from '../dom.js';
 import { strings, t } from '../i18n.js';
 import { get, post } from '../api.js';
 import { field, table, pager, busy, notify, errorBox } from '../ui.js';
-import { fetchBlob, saveBlob, pool } from '../supervision-common.js';
+import { fetchBlob, saveBlob, pool, staffNames, who } from '../supervision-common.js';
 
 const T = strings({
   zh: {
@@ -19,7 +19,7 @@ const T = strings({
     submit: '提交决定', decided: '已作出决定：{d}', needReasons: '不予批准时请填写理由。', needWithholdReason: '请为记录 {seq} 填写不予提供的理由。',
     copies: '已制作的复制件', download: '下载复制件', downloaded: '已下载复制件 {copy}（日志记录 {entry}）',
     copyId: '份号', made: '制作时间', sha: 'SHA-256', size: '大小', by: '决定人', at: '决定时间', withheldList: '不予提供',
-    noDecision: '尚未决定', decider: '仅监管部门负责人可以作出决定。', kind: '记录', actor: '申请登记人',
+    noDecision: '尚未决定', late: '超过决定期限', madeBy: '制作人', decider: '仅监管部门负责人可以作出决定。', kind: '记录', actor: '申请登记人',
   },
   en: {
     title: 'Copy requests', status: 'Status', all: 'All', pending: 'Pending', overdue: 'Overdue', approved: 'Approved', rejected: 'Rejected',
@@ -31,12 +31,12 @@ const T = strings({
     submit: 'Record the decision', decided: 'Decision recorded: {d}', needReasons: 'Give the reasons for the rejection.', needWithholdReason: 'Give the reason record {seq} is withheld.',
     copies: 'Copies made', download: 'Download copy set', downloaded: 'Downloaded copy {copy} (log entry {entry})',
     copyId: 'Copy', made: 'Made', sha: 'SHA-256', size: 'Size', by: 'Decided by', at: 'Decided', withheldList: 'Withheld',
-    noDecision: 'Not decided yet', decider: 'Only the head of the supervisory department decides.', kind: 'Record', actor: 'Registered by',
+    noDecision: 'Not decided yet', late: 'late', madeBy: 'Made by', decider: 'Only the head of the supervisory department decides.', kind: 'Record', actor: 'Registered by',
   },
 });
 
 const PAGE = 50;
-const DECISION = { approve: 'approved', reject: 'rejected' };
+const DECISION = { approve: 'approved', approved: 'approved', reject: 'rejected', rejected: 'rejected' };
 const STATUS_FLAG = { pending: 'warn', overdue: 'bad', approved: 'ok', rejected: 'info' };
 
 function statusFlag(r) {
@@ -76,7 +76,7 @@ export async function render(main, params, ctx) {
 }
 
 async function detail(main, id, ctx) {
-  const r = await get('/api/v1/copy-requests/' + encodeURIComponent(id));
+  const [r, names] = await Promise.all([get('/api/v1/copy-requests/' + encodeURIComponent(id)), staffNames()]);
   const recs = {};
   await pool(r.records.slice(0, 200), 6, async (seq) => {
     recs[seq] = await get('/api/v1/records/' + seq).catch(() => ({ seq }));
@@ -91,14 +91,14 @@ async function detail(main, id, ctx) {
       h('dt', T('purpose')), h('dd', r.purpose),
       h('dt', T('received')), h('dd', fmtTime(r.received)),
       h('dt', T('due')), h('dd', fmtDate(r.due)),
-      h('dt', T('actor')), h('dd', r.actor),
+      h('dt', T('actor')), h('dd', who(r.actor, names)),
       h('dt', T('records')), h('dd', h('ul.sv-basis', r.records.map((s) => h('li', recLabel(recs[s] || { seq: s }))))),
       r.media && r.media.length ? [h('dt', T('media')), h('dd', r.media.map((m) => (typeof m === 'object' ? (m.seq || m.hash) : m)).join('、'))] : null));
   const parts = [h('div.spread', h('h1', T('title') + ' ' + r.number), h('a.button', { href: '#/copies' }, T('back'))), facts];
-  if (d) parts.push(h('section.panel', h('h2', T('decision')), decisionView(d)));
+  if (d) parts.push(h('section.panel', h('h2', T('decision')), decisionView(d, names)));
   else if (ctx.has('supervisor')) parts.push(decisionForm(r, recs, ctx));
   else parts.push(h('section.panel', h('h2', T('decision')), h('p.muted', T('noDecision')), h('p.notice', T('decider'))));
-  if (r.status === 'approved') parts.push(copySection(r, ctx));
+  if (r.status === 'approved') parts.push(copySection(r, names));
   fill(main, parts);
 }
 
@@ -107,13 +107,13 @@ function recLabel(rec) {
     rec.happened ? h('span.muted', ' ' + fmtTime(rec.happened)) : null];
 }
 
-function decisionView(d) {
+function decisionView(d, names) {
   const withheld = d.withhold || d.withheld || [];
   return h('dl.facts',
     h('dt', T('decision')), h('dd', h('strong', DECISION[d.decision] ? T(DECISION[d.decision]) : String(d.decision || ''))),
     d.reasons ? [h('dt', T('reasons')), h('dd.pre', d.reasons)] : null,
-    d.by || d.actor ? [h('dt', T('by')), h('dd', d.by || d.actor)] : null,
-    d.at || d.decided ? [h('dt', T('at')), h('dd', fmtTime(d.at || d.decided))] : null,
+    d.by || d.actor ? [h('dt', T('by')), h('dd', who(d.by || d.actor, names))] : null,
+    d.at || d.decided ? [h('dt', T('at')), h('dd', fmtTime(d.at || d.decided), d.late ? h('span.flag.bad', T('late')) : null)] : null,
     withheld.length ? [h('dt', T('withheldList')), h('dd', h('ul.sv-basis', withheld.map((w) => h('li', String(w.record) + '：' + w.reason))))] : null);
 }
 
@@ -162,25 +162,35 @@ function decisionForm(r, recs, ctx) {
   return form;
 }
 
-function copySection(r, ctx) {
+function copyTable(copies, names) {
+  return table({
+    caption: T('copies'),
+    columns: [
+      { key: 'copy', label: T('copyId'), render: (c) => h('span.mono', c.copy || '') },
+      { key: 'made', label: T('made'), render: (c) => fmtTime(c.made || c.at) },
+      { key: 'actor', label: T('madeBy'), render: (c) => who(c.actor, names) },
+      { key: 'sha256', label: T('sha'), render: (c) => h('span.mono', { title: c.sha256 || '' }, String(c.sha256 || '').replace(/^sha256:/, '').slice(0, 16) + '…') },
+      { key: 'size', label: T('size'), render: (c) => fmtBytes(c.size) },
+    ],
+    rows: copies || [],
+  });
+}
+
+// The copies made of an approved request, and the download of a new one;
+// the table is read again after each download, since each is recorded.
+function copySection(r, names) {
   const err = h('div', { 'aria-live': 'assertive' });
   const out = h('div', { role: 'status' });
+  const list = h('div', copyTable(r.copies, names));
   const btn = h('button.primary', { type: 'button' }, T('download'));
   btn.addEventListener('click', () => busy(btn, async () => {
-    const { blob, headers } = await fetchBlob('/api/v1/copy-requests/' + encodeURIComponent(r.id) + '/copy');
+    const path = '/api/v1/copy-requests/' + encodeURIComponent(r.id);
+    const { blob, headers } = await fetchBlob(path + '/copy');
     const copy = headers.get('Casetrail-Copy') || '';
     saveBlob(blob, 'copy-' + r.id + (copy ? '-' + copy : '') + '.tar');
     fill(out, h('p.notice', T('downloaded', { copy, entry: headers.get('Casetrail-Copy-Entry') || '?' })));
+    const again = await get(path);
+    fill(list, copyTable(again.copies, names));
   }, err));
-  return h('section.panel', h('h2', T('copies')),
-    table({
-      columns: [
-        { key: 'copy', label: T('copyId'), render: (c) => h('span.mono', c.copy || c.id || '') },
-        { key: 'at', label: T('made'), render: (c) => fmtTime(c.at || c.made) },
-        { key: 'sha256', label: T('sha'), render: (c) => h('span.mono', String(c.sha256 || '').replace(/^sha256:/, '').slice(0, 16)) },
-        { key: 'size', label: T('size'), render: (c) => fmtBytes(c.size) },
-      ],
-      rows: r.copies || [],
-    }),
-    err, h('div.actions', btn), out);
+  return h('section.panel', h('h2', T('copies')), list, err, h('div.actions', btn), out);
 }
