@@ -1,9 +1,10 @@
-// The work list, the case search and the window intake: 黄牌 and 红牌
-// rows for cases received days ago, sorting, filtering, searching and
-// paging over more than 50 cases, what waits for a handler, a clerk's
-// supplement notice, acceptance and refusal with their documents, the
-// receipt of a supplement, and markup typed into every text field shown
-// as typed.
+// The work list, the case search and the window intake. The tests cover
+// 黄牌 and 红牌 rows for cases received days ago, and sorting, filtering,
+// searching and paging over more than 50 cases. They cover what waits for
+// a handler, the head, a reviewer and an approver, and a clerk's
+// supplement notice, acceptance and refusal with their documents. They
+// check the receipt of a supplement, and that markup typed into every
+// text field shows as typed.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -60,8 +61,8 @@ async function injected(page) {
   return page.evaluate(() => document.querySelectorAll('main script, main img[src="x"], main img[onerror]').length);
 }
 
-// Cases received 0 to 14 days ago, one per day; the server's warnings say
-// which are yellow and which red.
+// Cases received 0 to 14 days ago, one per day. The server's warnings
+// decide which are yellow and which red.
 const dated = [];
 let redIds = [];
 let yellowIds = [];

@@ -1,8 +1,8 @@
 // The window's decisions on an application, shared by the new
-// application and the receipt of a supplement: the fields of 受理
-// (acceptance-notice), 一次性告知补正 (supplement-notice) and 不予受理
-// (refusal) as the record kinds define them, the official seal they
-// carry, and the material receipt (材料接收凭证).
+// application and the decision on a registered case. It builds the
+// fields of 受理 (acceptance-notice), 一次性告知补正 (supplement-notice) and
+// 不予受理 (refusal) as the record kinds define them, the official seal
+// they carry, and the material receipt (材料接收凭证).
 import { h, fill, todayCst, nowCst } from './dom.js';
 import { strings } from './i18n.js';
 import { get, getAll, post, uploadFile } from './api.js';

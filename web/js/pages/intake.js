@@ -1,10 +1,11 @@
-// 窗口收件: the clerk registers an application at the window (the matter,
-// the applicant, the materials handed in, checked against the matter's
-// list) and decides at once: 受理, 一次性告知补正 listing every missing
-// material, or 不予受理 with the reasons, legal basis and remedies. The
-// case, the material receipt and the decision are recorded, and the
-// notice is printed. With ?case=ID the clerk receives the supplement of a
-// case that was told to supplement, and accepts or refuses it.
+// 窗口收件: the clerk registers an application at the window: the matter,
+// the applicant, and the materials handed in, checked against the
+// matter's list. The clerk decides at once on 受理, 一次性告知补正 listing
+// every missing material, or 不予受理 with the reasons, legal basis and
+// remedies. The case, the material receipt and the decision are recorded,
+// and the notice is printed. With ?case=ID the clerk decides on a case
+// registered earlier, or receives the supplement of a case that was
+// notified to supplement, and accepts or refuses it.
 import { h, fill, fmtTime, nowCst, rfc3339ToLocal, localToRfc3339 } from '../dom.js';
 import { strings, t } from '../i18n.js';
 import { get, post } from '../api.js';
@@ -190,11 +191,13 @@ class IntakeForm {
       received: h('input', { type: 'datetime-local', name: 'received', value: rfc3339ToLocal(nowCst()), max: rfc3339ToLocal(nowCst()) }),
     };
     const i = this.inputs;
+
     this.panels = { accept: acceptPanel(m), supplement: supplementPanel(m.materials || [], new Set()), refuse: refusePanel() };
     this.materials = materialList(m.materials || [], () => this.panels.supplement.refresh(this.materials.receivedCodes()));
     this.panels.supplement.refresh(new Set());
     this.seal = sealPicker();
     this.outcome = 'accept';
+
     this.errors = h('div', { 'aria-live': 'assertive' });
     this.saveButton = h('button.primary.big', { type: 'submit' }, T('save'));
     const form = h('form.intake', { novalidate: true, onsubmit: (e) => { e.preventDefault(); this.submit(); } },
@@ -304,10 +307,11 @@ function showDone(main, ctx, d, onNext) {
   main_.click();
 }
 
-// Deciding on a registered case at acceptance: with a supplement notice
-// given, the clerk receives the supplement and accepts or refuses; without
-// one, the clerk accepts, gives the one-time supplement notice or refuses.
-// The materials handed in now are recorded in a material receipt first.
+// Renders the decision on a registered case at acceptance. After a
+// supplement notice, the clerk receives the supplement and accepts or
+// refuses. Without one, the clerk accepts, gives the one-time supplement
+// notice or refuses. The materials handed in now are recorded in a
+// material receipt first.
 async function renderExisting(main, ctx, id) {
   const c = await get('/api/v1/cases/' + encodeURIComponent(id));
   const catalogue = await matters();

@@ -1,11 +1,11 @@
 // 我的待办: the cases waiting for the signed-in person's step, by role.
-// A clerk has the applications to accept and the cases awaiting a
-// supplement; a handler the investigation cases assigned to them; the
-// head the accepted cases without a handler; reviewers, legal staff and
-// approvers the proposals waiting for their step; servers the decisions
-// to serve; archivists the cases to archive. The daily digest's counts
-// stand above the list, and rows due within 3 working days or overdue
-// carry 黄牌 or 红牌.
+// A clerk gets the applications to accept and the cases awaiting a
+// supplement. A handler gets the investigation cases assigned to them,
+// and the head the accepted cases without a handler. Reviewers, legal
+// staff and approvers get the proposals waiting for their step, servers
+// the decisions to serve and archivists the cases to archive. The daily
+// digest's counts are above the list, and rows due within 3 working days
+// or overdue carry 黄牌 or 红牌.
 import { h, fill } from '../dom.js';
 import { strings, t } from '../i18n.js';
 import { get, getAll } from '../api.js';
@@ -133,9 +133,9 @@ async function pool(items, n, fn) {
   return out;
 }
 
-// Where the latest proposal stands: reviewed and approved by an agreeing
-// step after it (a new proposal starts over, a new review voids the
-// approval), and whether legal review was recorded after it.
+// Computes the state of the latest proposal: whether an agreeing review
+// and approval followed it, and whether legal review was recorded after
+// it. A new proposal starts over, and a new review voids the approval.
 function proposalState(records) {
   let proposal = false, reviewed = false, approved = false, legal = false;
   for (const r of records || []) {
@@ -153,7 +153,8 @@ function proposalState(records) {
   return { proposal, reviewed, approved, legal };
 }
 
-// What waits for the user in one case read in full, as waiting codes.
+// Lists the steps that wait for the user in one case read in full, as
+// waiting codes.
 function detailWaits(c, ctx, catalogue) {
   const me = ctx.session.user;
   const p = c.people || {};
