@@ -180,6 +180,18 @@ test('security administrator grants a role and sets a clearance', async () => {
   await dlg.getByRole('button', { name: '授予', exact: true }).click();
   assert.match(await dlg.getByRole('alert').textContent(), /name the case/);
   await snap(page, 'admin-roles-dialog');
+  // 三员分立: an administration role beside another role is rejected.
+  await dlg.getByLabel('角色').selectOption('auditor');
+  await dlg.getByRole('button', { name: '授予', exact: true }).click();
+  await dlg.getByRole('alert').filter({ hasText: /auditor/ }).waitFor();
+  // A second role is granted and revoked again.
+  await dlg.getByLabel('角色').selectOption('server');
+  await dlg.getByRole('button', { name: '授予', exact: true }).click();
+  const serverGrant = dlg.locator('.admin-grants li', { hasText: '送达人' });
+  await serverGrant.waitFor();
+  await serverGrant.getByRole('button', { name: /^撤销/ }).click();
+  await serverGrant.waitFor({ state: 'detached' });
+  assert.equal(await dlg.locator('.admin-grants li').count(), 1);
   await dlg.getByRole('button', { name: '关闭' }).click();
   await rowOf(page, 'ma.new').filter({ hasText: '窗口受理人员' }).waitFor();
   await snap(page, 'admin-roles');
