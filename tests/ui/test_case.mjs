@@ -1,10 +1,10 @@
-// The case page: a record form built from its kind's schema saves a
-// transcript with its officers, signers and the author's SM2 signature; a
-// server's 422 shows beside the form and keeps what was typed; signing
-// with the password, and a wrong password refused; a correction shows the
-// original and the corrected version; a reader without clearance sees
-// 内容受保护 and none of the protected text; a case of 500 records opens
-// quickly and stays responsive; typed markup shows as typed.
+// The case page. A record form built from its kind's schema saves a
+// transcript with its officers, signers and the author's SM2 signature. A
+// server's 422 shows beside the form and keeps what was typed. Signing
+// takes the password and rejects a wrong one. A correction shows the
+// original and the corrected version. A reader without clearance gets
+// 内容受保护 and none of the protected text. A case of 500 records opens
+// quickly and stays responsive, and typed markup shows as typed.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -16,7 +16,7 @@ const store = makeStore();
 const server = await startServer(store);
 const browser = await launch();
 const tk = {};
-for (const u of ['wang.clerk', 'li.handler', 'zhang.head']) tk[u] = token(store, u);
+for (const u of ['wang.clerk', 'li.handler', 'zhao.rev', 'zhang.head']) tk[u] = token(store, u);
 
 test.after(async () => { await browser.close(); await server.stop(); cleanup(store); });
 
@@ -91,7 +91,7 @@ function record(page, seq) {
   return page.locator('#rec-' + seq);
 }
 
-test('an on-site verification form is built from its schema and saves with the signatures', async () => {
+test('schema form saves on-site verification', async () => {
   const page = await newPage(browser);
   await login(page, server, store, 'li.handler');
   await openCase(page, caseA);
@@ -148,7 +148,7 @@ test('an on-site verification form is built from its schema and saves with the s
   await page.context().close();
 });
 
-test('a required field the server refuses shows its error and keeps the input', async () => {
+test('server 422 shows and keeps input', async () => {
   const page = await newPage(browser);
   await login(page, server, store, 'li.handler');
   await openCase(page, caseA);
@@ -177,7 +177,7 @@ test('a required field the server refuses shows its error and keeps the input', 
   await page.context().close();
 });
 
-test('the author signs with the password, and a wrong password is refused', async () => {
+test('signing takes the right password', async () => {
   const note = await add(caseA, 'li.handler', 'note', { text: '申请人电话告知将于下周补交材料。' });
   const page = await newPage(browser);
   await login(page, server, store, 'li.handler');
@@ -202,7 +202,7 @@ test('the author signs with the password, and a wrong password is refused', asyn
   await page.context().close();
 });
 
-test('a correction shows the original and the corrected version', async () => {
+test('correction shows both versions', async () => {
   const note = await add(caseA, 'li.handler', 'note', { text: '申请人当场补正了营业执照复印件。' });
   const page = await newPage(browser);
   await login(page, server, store, 'li.handler');
@@ -226,8 +226,8 @@ test('a correction shows the original and the corrected version', async () => {
   await page.context().close();
 });
 
-test('a reader without clearance sees 内容受保护 and none of the protected text', async () => {
-  // wu.noclear reaches the case as its handler, but holds no clearance.
+test('uncleared reader gets stubs only', async () => {
+  // wu.noclear reaches the case as its handler, but has no clearance.
   const id = await newCase('wu.noclear');
   await add(id, 'li.handler', 'onsite-verification', {
     place: '南京市秦淮区中山南路1号经营场所', start: cst(-1, 9), end: cst(-1, 10),
@@ -258,7 +258,7 @@ test('a reader without clearance sees 内容受保护 and none of the protected 
   await page.context().close();
 });
 
-test('a case of 500 records opens quickly and stays responsive', async () => {
+test('500 records open without freezing', async () => {
   const id = await newCase();
   for (let i = 0; i < 500; i += 25) {
     await Promise.all(Array.from({ length: 25 }, (_, j) => api(server, tk['li.handler'], 'POST', '/api/v1/cases/' + id + '/records',
@@ -278,7 +278,7 @@ test('a case of 500 records opens quickly and stays responsive', async () => {
   const took = Date.now() - t0;
   assert.ok(took < 3000, 'rendered in ' + took + ' ms');
   assert.match(await page.locator('.timeline-bar').first().textContent(), /共 505 条记录/);
-  // The main thread answers while the page is open and scrolled.
+  // The main thread runs a timer promptly after the page scrolls.
   await page.mouse.wheel(0, 20000);
   const lag = await page.evaluate(() => new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); }));
   assert.ok(lag < 200, 'timer lag ' + lag);
@@ -297,7 +297,118 @@ test('a case of 500 records opens quickly and stays responsive', async () => {
   await page.context().close();
 });
 
-test('screenshots of the case page tabs', async () => {
+test('documents print and open again', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await openCase(page, caseA, 'docs');
+  const popup = page.waitForEvent('popup');
+  await page.getByRole('button', { name: '打印 受理通知书' }).click();
+  const pdf = await popup;
+  await pdf.waitForURL(/^blob:/);
+  await pdf.close();
+  // The list of issued documents shows the new one without a reload.
+  const row = page.locator('tbody tr').filter({ hasText: '受理通知书' });
+  await row.waitFor();
+  assert.match(await row.textContent(), /曹审批受〔\d{4}〕\d+号/);
+  const again = page.waitForEvent('popup');
+  await row.getByRole('button', { name: /打开/ }).click();
+  await (await again).close();
+  await page.context().close();
+});
+
+test('second officer signs later', async () => {
+  const rec = await add(caseA, 'li.handler', 'onsite-verification', {
+    place: '南京市秦淮区中山南路1号仓库', start: cst(-1, 14), end: cst(-1, 15),
+    officers: [{ user: 'li.handler', credential_no: '32010001', credential_shown: true },
+      { user: 'sun.officer', credential_no: '32010004', credential_shown: true }],
+    findings: '仓库温控设施运转正常。', pages: 1, confirmation: '以上笔录我已看过，与我所说相符',
+    av_exemption: { reason: 'equipment-failure', note: '记录仪故障' },
+    signatures: [staff('officer', 'li.handler'), staff('officer', 'sun.officer'), { ...paper('party', '张三'), pages: [1] }],
+  }, 1);
+  const page = await newPage(browser);
+  await login(page, server, store, 'sun.officer');
+  await openCase(page, caseA);
+  await page.getByRole('combobox', { name: '排列' }).selectOption('new');
+  const item = record(page, rec.seq);
+  await item.getByRole('button', { name: '签名确认' }).click();
+  const dlg = page.locator('dialog');
+  await dlg.getByLabel('签名身份').selectOption('officer');
+  await dlg.getByLabel('本人登录密码').fill(passwordOf('sun.officer'));
+  await dlg.getByRole('button', { name: '签名确认' }).click();
+  await page.locator('#status').getByText('已签名').waitFor();
+  await record(page, rec.seq).locator('.sm2-list').getByText('孙伟').waitFor();
+  await page.context().close();
+});
+
+test('copy request for the applicant', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await openCase(page, caseA, 'archive');
+  const form = page.locator('section').filter({ hasText: '复制申请' });
+  await form.getByLabel(/受理通知书/).first().check();
+  assert.equal(await form.getByLabel('申请人', { exact: true }).inputValue(), '某某餐饮管理有限公司');
+  await form.getByLabel('用途').fill('申请行政复议');
+  await form.getByRole('button', { name: '登记复制申请' }).click();
+  await page.locator('#status').getByText(/已登记复制申请 复制〔\d{4}〕\d+号/).waitFor();
+  const list = await api(server, tk['li.handler'], 'GET', '/api/v1/copy-requests?case=' + caseA);
+  assert.equal(list.json.total, 1);
+  await page.context().close();
+});
+
+test('archivist seals an ended case', async () => {
+  const id = await newCase();
+  const basis = [{ law: 'xzxkf', version: '2019-04-23', article: 38, paragraph: 1 }];
+  await add(id, 'li.handler', 'proposed-decision', {
+    result: 'grant', opinion: '建议准予许可', reasons: '申请材料齐全。', basis, factors: ['材料'],
+    signatures: [staff('handler', 'li.handler')],
+  });
+  await add(id, 'zhao.rev', 'approval-step', {
+    step: 'review', opinion: 'agree', reasons: '同意承办人意见。', signatures: [staff('reviewer', 'zhao.rev')],
+  });
+  await add(id, 'zhang.head', 'approval-step', {
+    step: 'approve', opinion: 'agree', reasons: '同意承办人意见。', signatures: [staff('approver', 'zhang.head')],
+  });
+  await add(id, 'zhang.head', 'decision', {
+    result: 'grant', reasons: '经审查，申请符合法定条件、标准。', basis, valid_from: day(0), valid_until: day(365 * 5),
+    remedies: '如不服本决定，可在六十日内申请行政复议，或在六个月内提起行政诉讼。',
+    signatures: [staff('approver', 'zhang.head'), seal(0)],
+  }, 1);
+  await add(id, 'wang.clerk', 'licence-issue', { licence_no: 'JY13201040012345', issued_on: day(0), signatures: [staff('clerk', 'wang.clerk')] });
+  await add(id, 'wang.clerk', 'service-direct', {
+    document: 'licence', served_on: cst(0, 0), recipient: '张三', method: 'window',
+    signatures: [staff('server', 'wang.clerk'), paper('recipient', '张三')],
+  }, 1);
+  const page = await newPage(browser);
+  await login(page, server, store, 'chen.archive');
+  await openCase(page, id, 'archive');
+  assert.match(await page.locator('.stagebar li[aria-current="step"]').textContent(), /归档/);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: '封存案卷' }).click();
+  assert.equal((await download).suggestedFilename(), 'case-file-' + id + '.tar');
+  await page.locator('#status').getByText('案卷已封存').waitFor();
+  await page.locator('tbody tr').filter({ hasText: '#' }).first().waitFor();
+  await shot(page, 'case-archive-sealed');
+  await page.context().close();
+});
+
+test('secadmin changes a mark', async () => {
+  const note = await add(caseA, 'li.handler', 'note', { text: '申请人来电询问进度。' });
+  const page = await newPage(browser);
+  await login(page, server, store, 'sec.admin');
+  await page.goto(server.url + '/#/cases/' + caseA);
+  await page.getByRole('heading', { name: '密级变更' }).waitFor();
+  assert.equal(await page.locator('.timeline').count(), 0, 'no content');
+  await page.getByLabel('记录号').fill(String(note.seq));
+  await page.getByLabel('新密级').selectOption('personal');
+  await page.getByLabel('理由').fill('记录含有申请人联系方式');
+  await page.getByRole('button', { name: '变更密级' }).click();
+  await page.locator('#status').getByText('记录 #' + note.seq + ' 的密级已改为 个人信息').waitFor();
+  const r = await api(server, tk['li.handler'], 'GET', '/api/v1/records/' + note.seq);
+  assert.equal(r.json.mark, 'personal');
+  await page.context().close();
+});
+
+test('case tabs at two sizes', async () => {
   const id = caseA;
   for (const [w, hgt, tag] of [[1366, 768, ''], [800, 1280, '-800']]) {
     const page = await newPage(browser, { viewport: { width: w, height: hgt } });
@@ -308,7 +419,7 @@ test('screenshots of the case page tabs', async () => {
       assert.equal(await page.getByRole('tab', { selected: true }).count(), 1);
       await shot(page, 'case-' + tab + tag);
     }
-    // The header holds the stage bar and the inquiry code.
+    // The header has the stage bar and the inquiry code.
     assert.equal(await page.locator('.stagebar li').count(), 6);
     assert.match(await page.locator('.stagebar li[aria-current="step"]').textContent(), /审查/);
     assert.match(await page.locator('.inquiry-code code').textContent(), /^[0-9A-Z]{6,}$/);

@@ -112,7 +112,11 @@ export function cn(n) {
   if (n < 100) return d[Math.floor(n / 10)] + '十' + (n % 10 ? d[n % 10] : '');
   if (n < 1000) {
     const rest = n % 100;
-    return d[Math.floor(n / 100)] + '百' + (rest === 0 ? '' : rest < 10 ? '零' + d[rest] : rest < 20 ? '一' + cn(rest) : cn(rest));
+    let tail = cn(rest);
+    if (rest === 0) tail = '';
+    else if (rest < 10) tail = '零' + d[rest];
+    else if (rest < 20) tail = '一' + cn(rest);
+    return d[Math.floor(n / 100)] + '百' + tail;
   }
   return String(n);
 }
@@ -172,7 +176,7 @@ function booleanWidget(f) {
   return {
     el: input, input,
     get: () => (input.value === '' ? undefined : input.value === 'true'),
-    set: (v) => { input.value = v === true ? 'true' : v === false ? 'false' : ''; },
+    set: (v) => { input.value = typeof v === 'boolean' ? String(v) : ''; },
   };
 }
 
@@ -250,7 +254,10 @@ function lawWidget(f, kindCode, ctx) {
   const version = () => detail && (detail.versions || []).find((v) => v.version === verSel.value);
   const article = () => version() && (version().articles || []).find((a) => String(a.no) === artSel.value);
   const para = () => article() && (article().paragraphs || []).find((p) => String(p.no) === paraSel.value);
-  const short = (s) => (s ? '：' + (s.length > 24 ? s.slice(0, 24) + '…' : s) : '');
+  const short = (s) => {
+    if (!s) return '';
+    return '：' + (s.length > 24 ? s.slice(0, 24) + '…' : s);
+  };
   function fillItems(v) {
     fill(itemSel, option('', T('anyItem')), ((para() || {}).items || []).map((i) => option(String(i.no), '第（' + cn(i.no) + '）项' + short(i.text))));
     if (v !== undefined) itemSel.value = v ? String(v) : '';
@@ -602,7 +609,9 @@ export function recordForm(kind, opts = {}) {
   const pagesEntry = main.entries.find((e) => e.f.name === 'pages' && e.f.type === 'integer');
   const pagesOf = () => (pagesEntry ? pagesEntry.w.get() : 0);
 
-  const blocks = (kind.signers || []).map((s) => signerBlock(s, ctx, pagesOf));
+  // A correction keeps the record's signatures and files as recorded, so
+  // its form has the fields only.
+  const blocks = opts.correction ? [] : (kind.signers || []).map((s) => signerBlock(s, ctx, pagesOf));
   let signersBox = null;
   if (blocks.length) {
     signersBox = h('section.signers', h('h3', T('signers')), blocks.map((b) => b.el));
@@ -627,7 +636,7 @@ export function recordForm(kind, opts = {}) {
   // the exemption the kind allows.
   let av = null;
   const avSpec = kind.av || {};
-  if (avSpec.required || (avSpec.exemptions || []).length) {
+  if (!opts.correction && (avSpec.required || (avSpec.exemptions || []).length)) {
     const boxes = (opts.media || []).map((m) => {
       const cb = h('input', { type: 'checkbox', value: String(m.seq) });
       return { cb, el: h('label.check', cb, '#' + m.seq + ' ' + (m.filename || m.type || '') + (m.captured || m.start ? ' · ' + fmtTime(m.captured || m.start) : '')) };

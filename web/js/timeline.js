@@ -1,7 +1,7 @@
-// The timeline of a case: every record with who recorded it and when,
-// when it happened, its fields set out by the labels of its kind's
-// schema, its attachments, signatures and mark; a corrected record beside
-// its correction; records the reader may not read as stubs. The records
+// The timeline of a case. Each record shows who recorded it and when, when
+// it happened, its fields under the labels of its kind's schema, its
+// attachments, signatures and mark. A corrected record shows both
+// versions, and a record the reader may not read is a stub. The records
 // come page by page from GET /api/v1/cases/{id}/records, so that a case
 // of hundreds of records opens at once.
 import { h, fill, fmtTime, fmtDate, fmtBytes } from './dom.js';
@@ -59,7 +59,11 @@ function userNode(name, env) {
 // One field's value as readable text and elements.
 export function renderValue(f, v, env, kindCode) {
   if (v === undefined || v === null || v === '') return h('span.muted', T('empty'));
-  const type = f ? f.type : typeof v === 'boolean' ? 'boolean' : Array.isArray(v) ? 'raw-array' : typeof v === 'object' ? 'raw-object' : 'string';
+  let type = 'string';
+  if (f) type = f.type;
+  else if (typeof v === 'boolean') type = 'boolean';
+  else if (Array.isArray(v)) type = 'raw-array';
+  else if (typeof v === 'object') type = 'raw-object';
   switch (type) {
     case 'boolean': return v ? t('yes') : t('no');
     case 'date': return fmtDate(v);
@@ -169,7 +173,9 @@ function correctionDiff(kind, original, current, env) {
       const f = defs.find((d) => d.name === n);
       const a = (original || {})[n], b = (current || {})[n];
       const changed = !same(a, b);
-      const label = f ? f.label || n : n === 'signatures' ? T('signatures') : n === 'confirmation' ? T('confirmation') : n;
+      let label = n;
+      if (f) label = f.label || n;
+      else if (n === 'signatures' || n === 'confirmation') label = T(n);
       const show = (v) => (n === 'signatures' && Array.isArray(v) ? signaturesTable(v, env) : renderValue(f || null, v, env, kind && kind.code));
       return h('tr', { class: changed ? 'changed' : null },
         h('th', { scope: 'row' }, label, changed ? h('span.sr-only', '（已改动）') : null),

@@ -1,8 +1,8 @@
-// The case page #/cases/ID: the case's number, matter, applicant, stage
-// and people, its time limits with their cards, its findings, and in tabs
-// the timeline of its records (with the forms to add, sign and correct
-// them), the documents issued and printable, the evidence, and the case
-// file, copy requests and review.
+// The case page #/cases/ID. Its header gives the case's number, matter,
+// applicant, stage, people and time limits. Tabs show the timeline of its
+// records with the forms to add, sign and correct them, an overview of
+// limits, findings and materials, the documents, the evidence, and the
+// case file, review and copy requests.
 import { h, fill, fmtDate, fmtTime, todayCst } from '../dom.js';
 import { strings, t, lang, stageName, roleName, markName } from '../i18n.js';
 import { get, post, getAll, request, uploadFile, ApiError } from '../api.js';
@@ -169,8 +169,13 @@ function draw(page, keepTab) {
     onclick: () => select(key),
     onkeydown: (e) => {
       const i = tabs.findIndex((x) => x[0] === key);
-      const j = e.key === 'ArrowRight' ? (i + 1) % tabs.length : e.key === 'ArrowLeft' ? (i + tabs.length - 1) % tabs.length : -1;
-      if (j >= 0) { e.preventDefault(); select(tabs[j][0]); document.getElementById('tab-' + tabs[j][0]).focus(); }
+      let j = -1;
+      if (e.key === 'ArrowRight') j = (i + 1) % tabs.length;
+      if (e.key === 'ArrowLeft') j = (i + tabs.length - 1) % tabs.length;
+      if (j < 0) return;
+      e.preventDefault();
+      select(tabs[j][0]);
+      document.getElementById('tab-' + tabs[j][0]).focus();
     },
   }, label));
   function select(key) {
@@ -248,9 +253,8 @@ function deadlineChips(data) {
       workingDaysLeft(lim.date).then((left) => fill(card, deadlineCard(left, { provisional: lim.provisional, due: lim.date })))
         .catch(() => fill(card, deadlineCard(null, { due: lim.date })));
     }
-    const state = d.state ? (T('st_' + d.state) !== 'st_' + d.state ? T('st_' + d.state) : d.state) : '';
     chips.push(h('li', h('strong', limitName(key)), ' ', h('span.muted', fmtDate(d.date)), ' ',
-      running ? card : flag(state, d.state === 'late' ? 'bad' : d.state === 'suspended' ? 'warn' : 'ok'),
+      running ? card : stateFlag(d.state),
       d.provisional ? flag(T('provisional'), 'warn') : null,
       running && d.promised && d.promised.date ? h('small.muted', '（' + T('promised') + '）') : null));
   }
@@ -274,6 +278,15 @@ async function workingDaysLeft(due) {
   return later ? n : -Math.max(1, n);
 }
 
+const STATE_FLAGS = { overdue: 'bad', late: 'bad', met: 'ok', suspended: 'warn', open: 'info' };
+
+// The state of a time limit as a flag with its words.
+function stateFlag(state) {
+  if (!state) return null;
+  const key = 'st_' + state;
+  return flag(T(key) !== key ? T(key) : state, STATE_FLAGS[state] || 'info');
+}
+
 function limitName(key) {
   const k = 'lim_' + key;
   return T(k) !== k ? T(k) : key;
@@ -291,10 +304,9 @@ function deadlineRow(name, d, basis) {
     workingDaysLeft(d.date).then((left) => fill(card, deadlineCard(left, { provisional: d.provisional, due: d.date })))
       .catch(() => fill(card, deadlineCard(null, { due: d.date })));
   } else if (d.provisional) fill(card, h('em.prov', T('provisional')));
-  const state = d.state ? (T('st_' + d.state) !== 'st_' + d.state ? T('st_' + d.state) : d.state) : '';
   return {
     name, basis, due: d.date, card,
-    state: h('span', state ? flag(state, d.state === 'overdue' || d.state === 'late' ? 'bad' : d.state === 'met' ? 'ok' : d.state === 'suspended' ? 'warn' : 'info') : null,
+    state: h('span', stateFlag(d.state),
       d.met_on ? T('metOn', { d: fmtDate(d.met_on) }) : null,
       d.extended || d.extension ? flag(T('extended'), 'warn') : null,
       d.state === 'suspended' ? h('small.hint.block', T('suspendedNote')) : null),
@@ -523,7 +535,7 @@ function signDialog(page, rec, roles) {
 function documents(page, panel) {
   const { id, data, ctx } = page;
   const issued = h('div', h('p.loading', t('loading')));
-  get('/api/v1/cases/' + encodeURIComponent(id) + '/documents').then((r) => fill(issued, table({
+  const loadIssued = () => get('/api/v1/cases/' + encodeURIComponent(id) + '/documents').then((r) => fill(issued, table({
     columns: [
       { key: 'title', label: T('docTitle'), render: (d) => d.title || d.document },
       { key: 'number', label: T('docNumber'), render: (d) => d.number || '—' },
@@ -533,6 +545,7 @@ function documents(page, panel) {
     ],
     rows: r.items || [], empty: T('none'),
   }))).catch((e) => fill(issued, errorBox(e)));
+  loadIssued();
   const printable = [];
   for (const rec of data.records || []) {
     if (rec.withheld || !rec.fields || rec.kind === 'correction') continue;
@@ -545,7 +558,7 @@ function documents(page, panel) {
   panel.append(h('section', h('h2', T('docsIssued')), issued),
     h('section', h('h2', T('docsPrintable')), h('p.hint', T('printHint')),
       printable.length ? h('ul.print-list', printable.map((p) => h('li',
-        h('button', { type: 'button', disabled: !canPrint, onclick: (e) => busy(e.currentTarget, () => printDocument(id, p.code, p.rec.seq)) },
+        h('button', { type: 'button', disabled: !canPrint, onclick: (e) => busy(e.currentTarget, () => printDocument(id, p.code, p.rec.seq).then(loadIssued)) },
           T('printFrom', { title: p.title })),
         h('span.muted', ' ' + T('fromRecord', { seq: p.rec.seq }) + ' · ' + fmtTime(p.rec.happened) + (p.rec.fields.number ? ' · ' + p.rec.fields.number : '')))))
         : h('p.muted', T('noPrintable'))));
@@ -662,8 +675,7 @@ function markOnly(main, id) {
       e.preventDefault();
       busy(btn, async () => {
         const r = await post('/api/v1/records/' + encodeURIComponent(seq.value) + '/mark', { mark: mark.value, reason: reason.value });
-        if (r.case && r.case !== id) notify(r.case);
-        notify(T('markDone', { seq: r.target ?? seq.value, mark: markName(r.mark) }));
+        notify(T('markDone', { seq: seq.value, mark: markName(r.mark) }));
         reason.value = '';
       }, errs);
     } }, h('div.form-grid', field(T('markSeq'), seq, { required: true }), field(T('markTo'), mark, { required: true }),
