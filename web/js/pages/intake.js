@@ -304,6 +304,8 @@ function showDone(main, ctx, d, onNext) {
         h('button', { type: 'button', onclick: onNext }, T('next'))),
       errs));
   main_.focus();
+  // NOTE: a browser that blocks pop-ups once the click's user activation
+  // has expired (a slow save) makes printDocument open the PDF in this tab.
   main_.click();
 }
 

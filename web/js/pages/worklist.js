@@ -196,6 +196,8 @@ async function collect(ctx, progress) {
   if (ctx.has('server')) for (const c of await byStage('service')) add(c, ['serve']);
   if (ctx.has('archivist')) for (const c of await byStage('archive')) add(c, ['archive']);
 
+  // NOTE: each investigation or decision case is read in full to learn its
+  // people, because the case list's summaries do not carry them.
   const detailed = [];
   if (ctx.has('handler', 'head')) detailed.push(...await byStage('investigation'));
   if (ctx.has('reviewer', 'approver', 'head', 'legal')) detailed.push(...await byStage('decision'));
