@@ -49,21 +49,27 @@ async function record(id, user, kind, fields, attachments = 0) {
   return r.json;
 }
 
-// A food business licence case up to the handler's proposal.
-async function proposedCase(applicant, matter = 'spjy-xk', materials = ['sqs', 'yyzz']) {
+// A licence case accepted `days` days ago.
+async function acceptedCase(applicant, matter, materials, days) {
   const r = await api(server, tok('wang.clerk'), 'POST', '/api/v1/cases', {
     matter, applicant, applicant_id: '91320102MA1W8XYZ3K',
-    received: dayCst(-2) + 'T09:00:00+08:00', materials,
+    received: dayCst(-days) + 'T09:00:00+08:00', materials,
   });
   assert.equal(r.status, 201, r.text);
   const id = r.json.id;
   await record(id, 'wang.clerk', 'acceptance-notice', {
-    accepted_on: dayCst(-2), time_limit_clause: '本机关将自受理之日起二十个工作日内作出决定。',
+    accepted_on: dayCst(-days), time_limit_clause: '本机关将自受理之日起二十个工作日内作出决定。',
     signatures: [staff('clerk', 'wang.clerk'), { role: 'seal', person: '曹县行政审批局', method: 'seal', attachment: 0, at: now() }],
   }, 1);
   await record(id, 'zhang.head', 'assignment', {
     handler: 'li.handler', reviewer: 'zhao.rev', approver: 'zhang.head', signatures: [staff('approver', 'zhang.head')],
   });
+  return id;
+}
+
+// A food business licence case up to the handler's proposal.
+async function proposedCase(applicant, matter = 'spjy-xk', materials = ['sqs', 'yyzz']) {
+  const id = await acceptedCase(applicant, matter, materials, 2);
   await record(id, 'li.handler', 'proposed-decision', {
     result: 'grant', opinion: '建议准予许可', reasons: '申请材料齐全，现场核查符合要求。',
     basis: [{ law: 'xzxkf', version: '2019-04-23', article: 38, paragraph: 1 }], factors: ['材料', '现场核查'],
@@ -83,6 +89,8 @@ const caseB = await proposedCase('乙餐饮管理有限公司');
 const caseC = await proposedCase('丙餐饮管理有限公司');
 // A private school licence is on the legal review list.
 const caseD = await proposedCase('丁培训学校', 'mbxx-xk', ['sqs', 'cspzs']);
+// Accepted 60 days ago and not decided: a red card.
+const caseE = await acceptedCase('戊餐饮管理有限公司', 'spjy-xk', ['sqs', 'yyzz'], 60);
 // B and C were reviewed already: they wait for the approver.
 for (const id of [caseB, caseC]) {
   await record(id, 'zhao.rev', 'approval-step', {
@@ -220,6 +228,9 @@ test('supervisor pages and copy decision', async () => {
   await shot(page, 'findings');
   await page.getByRole('tab', { name: '黄牌/红牌预警' }).click();
   await page.locator('table caption', { hasText: '黄牌/红牌预警' }).waitFor();
+  const red = page.locator('main tbody tr', { hasText: caseE });
+  await red.first().waitFor();
+  assert.match(await red.first().textContent(), /红牌\s*已超期 \d+ 个工作日/);
   await shot(page, 'findings-warnings');
   await page.getByRole('tab', { name: '规则说明' }).click();
   await page.locator('.sv-rules details').first().waitFor();

@@ -47,6 +47,18 @@ export function who(name, names) {
   return d && d !== name ? d + '（' + name + '）' : name;
 }
 
+let matterCache = null;
+
+// {code: name} of the matter catalogue.
+export function matterNames() {
+  if (!matterCache) {
+    matterCache = getAll('/api/v1/matters', {}, 5000)
+      .then((items) => Object.fromEntries(items.map((m) => [m.code, m.name])))
+      .catch(() => { matterCache = null; return {}; });
+  }
+  return matterCache;
+}
+
 // {code: Chinese name} of the record kinds.
 export function kindNames() {
   if (!kindCache) {

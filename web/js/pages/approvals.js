@@ -32,7 +32,7 @@ const T = strings({
     items: '审核事项', itemOpinion: '意见', suggestions: '审核建议', conclusion: '审核结论',
     loadingCases: '正在查找待办案件…', waiting: '{n} 件',
     returned: '已退回', noAct: '您提出了本案的审查意见，不能审核或批准本案。',
-    total: '共 {n} 件待办',
+    total: '共 {n} 件待办', more: '显示更多（还有 {n} 件）',
   },
   en: {
     title: 'Approvals', intro: 'Cases waiting for your review, legal review or approval. Choose one to read the handler\'s proposal and the case, then sign your opinion.',
@@ -54,7 +54,7 @@ const T = strings({
     items: 'Items reviewed', itemOpinion: 'Opinion', suggestions: 'Suggestions', conclusion: 'Conclusion',
     loadingCases: 'Finding cases…', waiting: '{n}',
     returned: 'Returned', noAct: 'You wrote the proposal and may not review or approve it.',
-    total: '{n} waiting',
+    total: '{n} waiting', more: 'Show more ({n} left)',
   },
 });
 
@@ -62,6 +62,7 @@ const LEGAL_ITEMS = {
   subject: '主体合法', competence: '职权合法', procedure: '程序合法', facts: '事实清楚',
   evidence: '证据确凿', basis: '依据正确', document: '文书规范',
 };
+const CHUNK = 30;
 const LIMIT_NAMES = { acceptance: '受理', decision: '作出决定', delivery: '送达', hearing: '听证' };
 const SIGNER_ROLE = { legal: 'legal', review: 'reviewer', approve: 'approver' };
 const BUTTON_CLASS = { agree: '.primary', amend: '', disagree: '.danger' };
@@ -147,26 +148,42 @@ export async function render(main, params, ctx) {
   };
 
   if (!items.length) { fill(list, h('p.notice', T('empty'))); return; }
+  const entry = (it) => {
+    const due = it.c.deadlines && it.c.deadlines.decision;
+    const w = left[it.c.id + '/decision'];
+    const btn = h('button.sv-item', { type: 'button', 'aria-pressed': 'false', dataset: { case: it.c.id }, onclick: () => select(it, btn) },
+      h('span.sv-item-head', h('strong', it.c.id), ' ', h('span', it.c.matter && it.c.matter.name)),
+      h('span.sv-item-sub', it.c.applicant || ''),
+      h('span.sv-item-sub', dueCard(due, w), isMine(it, me) ? h('span.flag.info', T('mine')) : null));
+    return h('li', btn);
+  };
+  // Each group shows CHUNK cases at a time, so a long inbox stays quick.
   const groups = ['legal', 'review', 'approve', 'decide'].map((g) => {
     const mine = items.filter((i) => i.step === g);
     if (!mine.length) return null;
-    return h('section.sv-group', h('h2', T(g), ' ', h('span.count', T('waiting', { n: mine.length }))),
-      h('ul.sv-items', mine.map((it) => {
-        const due = it.c.deadlines && it.c.deadlines.decision;
-        const w = left[it.c.id + '/decision'];
-        const btn = h('button.sv-item', { type: 'button', 'aria-pressed': 'false', onclick: () => select(it, btn) },
-          h('span.sv-item-head', h('strong', it.c.id), ' ', h('span', it.c.matter && it.c.matter.name)),
-          h('span.sv-item-sub', it.c.applicant || ''),
-          h('span.sv-item-sub',
-            dueCard(due, w),
-            isMine(it, me) ? h('span.flag.info', T('mine')) : null));
-        return h('li', btn);
-      })));
+    const ul = h('ul.sv-items');
+    const more = h('button.link', { type: 'button' });
+    let shown = 0;
+    const showMore = () => {
+      const next = mine.slice(shown, shown + CHUNK);
+      ul.append(...next.map(entry));
+      shown += next.length;
+      more.textContent = T('more', { n: mine.length - shown });
+      more.hidden = shown >= mine.length;
+    };
+    more.addEventListener('click', () => {
+      const focusAt = shown;
+      showMore();
+      const b = ul.querySelectorAll('button.sv-item')[focusAt];
+      if (b) b.focus();
+    });
+    showMore();
+    return h('section.sv-group', h('h2', T(g), ' ', h('span.count', T('waiting', { n: mine.length }))), ul, more);
   });
   fill(list, h('p.sv-total', T('total', { n: items.length })), groups);
   const want = ctx.query.get('case');
   const first = (want && items.find((i) => i.c.id === want)) || null;
-  if (first) select(first, [...list.querySelectorAll('button.sv-item')][items.indexOf(first)]);
+  if (first) select(first, [...list.querySelectorAll('button.sv-item')].find((b) => b.dataset.case === first.c.id));
 }
 
 // The card of the decision limit: 黄牌/红牌 with the days when the
@@ -294,6 +311,7 @@ function actionForm(it, env) {
     fill(form, h('h2', T(it.step === 'legal' ? 'legal' : it.step)),
       h('p.notice', { role: 'status' }, T('done', { step, seq: r.seq })),
       r.signature_error ? errorBox(r.signature_error) : null,
+      it.step === 'approve' && op !== 'disagree' ? h('p', T('decideNow')) : null,
       h('div.actions',
         h('a.button', { href: '#/cases/' + encodeURIComponent(c.id) }, T('openCase')),
         h('button', { type: 'button', onclick: env.reload }, t('back'))));

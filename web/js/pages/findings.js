@@ -5,7 +5,7 @@ import { h, fill, fmtTime, fmtDate } from '../dom.js';
 import { strings, t, lang } from '../i18n.js';
 import { get, getAll } from '../api.js';
 import { field, table, pager, deadlineCard, errorBox } from '../ui.js';
-import { kindNames, staffNames, who } from '../supervision-common.js';
+import { kindNames, staffNames, matterNames, who } from '../supervision-common.js';
 
 const T = strings({
   zh: {
@@ -50,8 +50,8 @@ export async function render(main, params, ctx) {
       h('button', { type: 'button', role: 'tab', 'aria-selected': String(tab === k), onclick: () => go({ tab: k === 'findings' ? '' : k }) }, label)));
   const body = h('div', { role: 'tabpanel' });
   fill(main, h('h1', T('title')), tabs, body);
-  const [rules, kinds, names] = await Promise.all([get('/api/v1/findings/rules'), kindNames(), staffNames()]);
-  const env = { kinds, names };
+  const [rules, kinds, names, matters] = await Promise.all([get('/api/v1/findings/rules'), kindNames(), staffNames(), matterNames()]);
+  const env = { kinds, names, matters };
   const byCode = Object.fromEntries(rules.items.map((r) => [r.code, r]));
   if (tab === 'warnings') return warnings(body, q, go, env);
   if (tab === 'rules') return ruleList(body, rules.items);
@@ -154,7 +154,7 @@ async function warnings(body, q, go, env) {
       columns: [
         { key: 'card', label: T('left'), render: (x) => deadlineCard(x.working_days_left, { provisional: x.provisional, due: x.due }) },
         { key: 'case', label: T('case'), render: (x) => h('a', { href: '#/cases/' + encodeURIComponent(x.case) }, x.case) },
-        { key: 'matter', label: T('matter'), render: (x) => (x.matter && x.matter.name) || x.matter || '' },
+        { key: 'matter', label: T('matter'), render: (x) => (x.matter && x.matter.name) || env.matters[x.matter] || x.matter || '' },
         { key: 'limit', label: T('limit'), render: (x) => [LIMITS[x.limit] || x.limit, h('div.muted', T(x.basis) || x.basis)] },
         { key: 'due', label: T('due'), render: (x) => fmtDate(x.due) },
         { key: 'responsible', label: T('responsible'), render: (x) => [who(x.responsible, env.names) || '—', x.superior ? h('div.muted', T('superior') + '：' + who(x.superior, env.names)) : null] },
