@@ -150,7 +150,6 @@ function sm2Slot(rec, env) {
       const r = await get('/api/v1/records/' + rec.seq + '/signatures');
       const items = r.items || [];
       rec.sm2 = items;
-      if (env.afterSigs) env.afterSigs(rec);
       fill(slot, h('h4', T('sm2')), items.length
         ? h('ul.plain.sm2-list', items.map((s) => h('li', flag('✔ ' + signerRole(s.role), 'ok'), userNode(s.user, env), ' · ', fmtTime(s.at),
           h('span.muted', ' · ' + (s.alg || 'sm2-sm3') + ' · ' + String(s.key || '').slice(0, 16)))))
@@ -158,6 +157,7 @@ function sm2Slot(rec, env) {
     } catch (e) {
       fill(slot, errorBox(e));
     }
+    if (env.afterSigs) env.afterSigs(rec);
   });
   return slot;
 }

@@ -43,14 +43,14 @@ const T = strings({
     purpose: '用途', copyReceived: '收到申请日期', register: '登记复制申请', copyDone: '已登记复制申请 {n}',
     pickRecords: '请至少选择一条记录。', mark: '密级变更', markSeq: '记录号', markTo: '新密级', markReason: '理由',
     markSave: '变更密级', markDone: '记录 #{seq} 的密级已改为 {mark}', markWhy: '安全保密管理员不能查阅案件内容，可在此按记录号变更密级。',
-    people_clerk: '窗口受理人员', people_handler: '承办人', people_reviewer: '审核人', people_approver: '批准人',
-    people_legal: '法制审核人员', people_head: '局负责人', people_server: '送达人', people_presiding: '听证主持人',
     stageProgress: '办理进度', current: '当前', done: '已完成',
     lim_acceptance: '受理', lim_decision: '作出决定', lim_delivery: '送达', lim_hearing: '举行听证',
     lim_hearing_notice: '听证通知', lim_hearing_request: '申请听证', lim_publicity: '公示',
     lim_renewal_application: '延续申请', lim_renewal_decision: '延续决定', lim_extension: '延长',
     unit_working_days: '{n} 个工作日', unit_calendar_days: '{n} 日', unit_hours: '{n} 小时',
     statusOpen: '在办', noKinds: '当前阶段没有可以新增的记录种类。',
+    status_granted: '准予许可', status_denied: '不予许可', status_partial: '部分准予许可', status_refused: '不予受理',
+    status_withdrawn: '申请已撤回', status_terminated: '已终止审查',
   },
   en: {
     title: 'Case {id}', matter: 'Matter', applicant: 'Applicant', applicantId: 'Credit code or ID number',
@@ -85,7 +85,13 @@ const T = strings({
     pickRecords: 'Choose at least one record.', mark: 'Change a mark', markSeq: 'Record', markTo: 'New mark', markReason: 'Reason',
     markSave: 'Change the mark', markDone: 'Record #{seq} is now marked {mark}', markWhy: 'The security administrator reads no case content; change a record\'s mark by its number here.',
     stageProgress: 'Progress', current: 'current', done: 'done',
+    lim_acceptance: 'Acceptance', lim_decision: 'Decision', lim_delivery: 'Delivery', lim_hearing: 'Hearing',
+    lim_hearing_notice: 'Hearing notice', lim_hearing_request: 'Hearing request', lim_publicity: 'Publicity',
+    lim_renewal_application: 'Renewal application', lim_renewal_decision: 'Renewal decision', lim_extension: 'Extension',
+    unit_working_days: '{n} working days', unit_calendar_days: '{n} days', unit_hours: '{n} hours',
     statusOpen: 'open', noKinds: 'No kind of record may be added at this stage.',
+    status_granted: 'granted', status_denied: 'denied', status_partial: 'partly granted', status_refused: 'not accepted',
+    status_withdrawn: 'withdrawn', status_terminated: 'terminated',
   },
 });
 
@@ -222,11 +228,15 @@ function header(page) {
   get('/api/v1/cases/' + encodeURIComponent(id) + '/inquiry-code')
     .then((r) => fill(code, h('code', r.code))).catch(() => fill(code, h('span.muted', '—')));
   const receipt = (data.records || []).filter((r) => r.kind === 'material-receipt' && !r.withheld).pop();
-  const printBtn = receipt && page.ctx.has(...STAFF_ROLES) ? h('button', { type: 'button', onclick: (e) => busy(e.currentTarget, () => printDocument(id, 'material-receipt', receipt.seq)) }, t('print') + '：' + T('printReceipt')) : null;
+  let printBtn = null;
+  if (receipt && page.ctx.has(...STAFF_ROLES)) {
+    printBtn = h('button', { type: 'button', onclick: (e) => busy(e.currentTarget, () => printDocument(id, 'material-receipt', receipt.seq)) }, T('printReceipt'));
+  }
   return h('section.case-head.panel', { 'aria-labelledby': 'case-title' },
     h('div.spread',
       h('h1#case-title', T('title', { id: data.id || id }), ' ', h('span.matter-name', (data.matter && data.matter.name) || '')),
-      h('div.case-status', flag(stageName(data.stage) + (data.status && data.status !== 'open' ? ' · ' + data.status : ''), data.status === 'open' ? 'info' : 'ok'),
+      h('div.case-status', flag(stageName(data.stage), 'info'),
+        data.status && data.status !== 'open' ? flag(statusName(data.status), data.status === 'granted' ? 'ok' : 'warn') : null,
         data.open_findings ? flag(T('findings') + ' ' + data.open_findings, 'bad') : null)),
     stageBar(data.stage),
     h('dl.facts.case-facts',
@@ -235,7 +245,7 @@ function header(page) {
       h('dt', T('matter')), h('dd', (data.matter && data.matter.name) || '', data.matter ? h('span.muted', '（' + data.matter.code + '）') : null),
       h('dt', T('received')), h('dd', fmtTime(data.received)),
       h('dt', T('people')), h('dd', people.length ? h('span.people', people.map(([role, name], i) => [i ? '；' : '',
-        h('span', (T('people_' + role) !== 'people_' + role ? T('people_' + role) : roleName(role)) + '：', h('strong', personName(name, cat)))])) : T('none')),
+        h('span', roleName(role) + '：', h('strong', personName(name, cat)))])) : T('none')),
       h('dt', T('inquiry')), h('dd', code, ' ', printBtn, h('small.hint.block', T('inquiryHint')))),
     deadlineChips(data));
 }
@@ -285,6 +295,11 @@ function stateFlag(state) {
   if (!state) return null;
   const key = 'st_' + state;
   return flag(T(key) !== key ? T(key) : state, STATE_FLAGS[state] || 'info');
+}
+
+function statusName(status) {
+  const key = 'status_' + status;
+  return T(key) !== key ? T(key) : status;
 }
 
 function limitName(key) {
@@ -364,11 +379,19 @@ function findingsTable(page) {
 function overview(page, panel) {
   const { data } = page;
   const mats = data.materials || {};
+  const received = h('dd', (mats.received || []).join('、') || T('none'));
+  // The received materials are codes; the matter's catalogue names them.
+  if ((mats.received || []).length && data.matter && data.matter.code) {
+    get('/api/v1/matters/' + encodeURIComponent(data.matter.code)).then((m) => {
+      const names = new Map((m.materials || []).map((x) => [x.code, x.name]));
+      fill(received, h('ul.plain', mats.received.map((c) => h('li', names.get(c) || c))));
+    }).catch(() => {});
+  }
   panel.append(
     h('section', h('h2', T('deadlines')), deadlinesTable(data)),
     h('section', h('h2', T('findings')), findingsTable(page)),
     h('section.panel', h('h2', T('materials')),
-      h('dl.facts', h('dt', T('matReceived')), h('dd', (mats.received || []).join('、') || T('none')),
+      h('dl.facts', h('dt', T('matReceived')), received,
         h('dt', T('matMissing')), h('dd', (mats.missing || []).length ? h('ul.plain', mats.missing.map((m) => h('li', m.name || m.code))) : T('none')))));
 }
 
@@ -384,6 +407,7 @@ function records(page, panel) {
   const env = {
     kinds: cat.kinds, users: cat.users, laws: cat.laws,
     actions: (rec) => recordActions(page, rec),
+    afterSigs: (rec) => afterSignatures(page, rec),
   };
   page.timeline = mountTimeline(tl, page.id, env);
 }
@@ -398,9 +422,20 @@ function recordActions(page, rec) {
   const roles = new Set((rec.fields.signatures || []).filter((s) => s.method === 'staff' && s.person === me).map((s) => s.role));
   if (rec.actor === me) roles.add('author');
   if (roles.size && page.ctx.has(...STAFF_ROLES)) {
-    out.push(h('button', { type: 'button', onclick: () => signDialog(page, rec, [...roles]) }, T('sign')));
+    // Hidden until the record's signatures are read, then kept only for
+    // the roles the user has not signed in yet.
+    const btn = h('button', { type: 'button', hidden: true, onclick: () => signDialog(page, rec, [...roles]) }, T('sign'));
+    rec.unsigned = { roles, btn };
+    out.push(btn);
   }
   return out;
+}
+
+function afterSignatures(page, rec) {
+  if (!rec.unsigned) return;
+  const me = page.ctx.session && page.ctx.session.user;
+  for (const s of rec.sm2 || []) if (s.user === me) rec.unsigned.roles.delete(s.role);
+  rec.unsigned.btn.hidden = rec.unsigned.roles.size === 0;
 }
 
 function refreshAfterWrite(page) {
