@@ -439,6 +439,11 @@ test('clerk refuses with reasons and basis', async () => {
   assert.equal(refusal.fields.reason_type, 'not-competent');
   assert.equal(refusal.fields.competent_authority, '唐山市市场监督管理局');
   assert.deepEqual(refusal.fields.basis[0], { law: 'xzxkf', version: '2019-04-23', article: 32, paragraph: 1, item: 2 });
+  // The refusal is to be served, and wang.clerk serves documents too.
+  await page.goto(server.url + '/#/?q=' + encodeURIComponent(id));
+  const row = page.locator('.work-list tbody tr', { hasText: id });
+  await row.waitFor();
+  assert.match(await row.textContent(), /待送达/);
   await page.context().close();
 });
 
