@@ -133,6 +133,9 @@ test('deadline calculator counts across 国庆节 as the CLI does', async () => 
   const oct10 = page.locator('td.day', { has: page.locator('.num', { hasText: /^10$/ }) });
   assert.match(await oct10.textContent(), /班/);
   await snap(page, 'admin-calendar');
+  await page.setViewportSize({ width: 800, height: 1280 });
+  await snap(page, 'admin-calendar-tablet');
+  await page.setViewportSize({ width: 1366, height: 768 });
 });
 
 test('law library shows an article and matters are searchable', async () => {
