@@ -3,7 +3,7 @@
 // records with the forms to add, sign and correct them, an overview of
 // limits, findings and materials, the documents, the evidence, and the
 // case file, review and copy requests.
-import { h, fill, fmtDate, fmtTime, todayCst } from '../dom.js';
+import { h, fill, fmtDate, fmtTime, todayCst, fmtBytes } from '../dom.js';
 import { strings, t, lang, stageName, roleName, markName } from '../i18n.js';
 import { get, post, getAll, request, uploadFile, ApiError } from '../api.js';
 import { notify, errorBox, field, table, dialog, deadlineCard, printDocument, openPdf, busy, flag } from '../ui.js';
@@ -35,14 +35,15 @@ const T = strings({
     open: '打开', docsPrintable: '可打印的文书', printFrom: '打印 {title}', fromRecord: '记录 #{seq}',
     printHint: '第一次打印即签发并加盖电子印章，以后再打印得到同一份文书。', noPrintable: '本案暂无可打印的文书。',
     evidencePending: '证据模块尚未就绪。', archive: '案卷归档', seal: '封存案卷', format: '格式',
-    sealHint: '案件办结（送达、撤回或终止）后 30 日内封存。已封存后又有新记录的，生成修改型案卷。',
+    sealHint: '案件办结（送达、撤回或终止）后 30 日内封存，封存后即下载案卷包。已封存后又有新记录的，再次封存生成修改型案卷；没有新记录的，下载已封存的案卷包。',
     notEnded: '案件尚未办结，不能封存。', caseFiles: '已封存的案卷', cfSeq: '封存记录', cfRef: '档号',
-    cfAt: '封存时间', cfType: '类型', cfCheck: '检测结果', download: '下载', sealed: '案卷已封存，正在下载',
+    cfBy: '封存人', cfCovers: '包含记录', cfType: '类型', cfCheck: '检测结果', download: '下载', sealed: '案卷已封存，正在下载',
     review: '案卷评查', reviewLink: '打开评查表', copies: '复制申请', copyHint: '当事人提交的纸质申请，由窗口或承办人代为登记。',
     copyRecords: '申请复制的记录', requester: '申请人', onBehalf: '代理的当事人（代理人申请时填写）',
     purpose: '用途', copyReceived: '收到申请日期', register: '登记复制申请', copyDone: '已登记复制申请 {n}',
     pickRecords: '请至少选择一条记录。', mark: '密级变更', markSeq: '记录号', markTo: '新密级', markReason: '理由',
     markSave: '变更密级', markDone: '记录 #{seq} 的密级已改为 {mark}', markWhy: '安全保密管理员不能查阅案件内容，可在此按记录号变更密级。',
+    people_reviewed_by: '已审核', people_approved_by: '已批准',
     stageProgress: '办理进度', current: '当前', done: '已完成',
     lim_acceptance: '受理', lim_decision: '作出决定', lim_delivery: '送达', lim_hearing: '举行听证',
     lim_hearing_notice: '听证通知', lim_hearing_request: '申请听证', lim_publicity: '公示',
@@ -76,14 +77,15 @@ const T = strings({
     open: 'Open', docsPrintable: 'Documents to print', printFrom: 'Print {title}', fromRecord: 'record #{seq}',
     printHint: 'The first print issues and seals the document; later prints give the same document.', noPrintable: 'Nothing to print yet.',
     evidencePending: 'The evidence view is not ready yet.', archive: 'Case file', seal: 'Seal the case file', format: 'Format',
-    sealHint: 'Sealed within 30 days after the case ends. Records added after a seal make an amended package.',
+    sealHint: 'Seal within 30 days after the case ends; the package downloads at once. Records added after a seal make an amended package; otherwise the stored package downloads again.',
     notEnded: 'The case has not ended; it cannot be sealed yet.', caseFiles: 'Sealed case files', cfSeq: 'Seal entry', cfRef: 'Reference',
-    cfAt: 'Sealed', cfType: 'Type', cfCheck: 'Check', download: 'Download', sealed: 'Case file sealed; downloading',
+    cfBy: 'Sealed by', cfCovers: 'Records', cfType: 'Type', cfCheck: 'Check', download: 'Download', sealed: 'Case file sealed; downloading',
     review: 'Case review', reviewLink: 'Open the score sheet', copies: 'Copy requests', copyHint: 'A paper request of a party, registered on their behalf.',
     copyRecords: 'Records to copy', requester: 'Requester', onBehalf: 'Party represented (for an agent)',
     purpose: 'Purpose', copyReceived: 'Day received', register: 'Register the request', copyDone: 'Copy request {n} registered',
     pickRecords: 'Choose at least one record.', mark: 'Change a mark', markSeq: 'Record', markTo: 'New mark', markReason: 'Reason',
     markSave: 'Change the mark', markDone: 'Record #{seq} is now marked {mark}', markWhy: 'The security administrator reads no case content; change a record\'s mark by its number here.',
+    people_reviewed_by: 'reviewed by', people_approved_by: 'approved by',
     stageProgress: 'Progress', current: 'current', done: 'done',
     lim_acceptance: 'Acceptance', lim_decision: 'Decision', lim_delivery: 'Delivery', lim_hearing: 'Hearing',
     lim_hearing_notice: 'Hearing notice', lim_hearing_request: 'Hearing request', lim_publicity: 'Publicity',
@@ -245,7 +247,7 @@ function header(page) {
       h('dt', T('matter')), h('dd', (data.matter && data.matter.name) || '', data.matter ? h('span.muted', '（' + data.matter.code + '）') : null),
       h('dt', T('received')), h('dd', fmtTime(data.received)),
       h('dt', T('people')), h('dd', people.length ? h('span.people', people.map(([role, name], i) => [i ? '；' : '',
-        h('span', roleName(role) + '：', h('strong', personName(name, cat)))])) : T('none')),
+        h('span', peopleRole(role) + '：', h('strong', personName(name, cat)))])) : T('none')),
       h('dt', T('inquiry')), h('dd', code, ' ', printBtn, h('small.hint.block', T('inquiryHint')))),
     deadlineChips(data));
 }
@@ -295,6 +297,13 @@ function stateFlag(state) {
   if (!state) return null;
   const key = 'st_' + state;
   return flag(T(key) !== key ? T(key) : state, STATE_FLAGS[state] || 'info');
+}
+
+// The people of a case are keyed by role, and by the approval steps
+// taken: reviewed_by and approved_by.
+function peopleRole(key) {
+  const k = 'people_' + key;
+  return T(k) !== k ? T(k) : roleName(key);
 }
 
 function statusName(status) {
@@ -632,11 +641,12 @@ function archive(page, panel) {
     const loadList = () => get('/api/v1/cases/' + encodeURIComponent(id) + '/case-files').then((r) => fill(list, table({
       columns: [
         { key: 'seq', label: T('cfSeq'), render: (c) => '#' + (c.seq ?? '') },
-        { key: 'reference', label: T('cfRef'), render: (c) => c.reference || c.dh || c['档号'] || '—' },
-        { key: 'at', label: T('cfAt'), render: (c) => fmtTime(c.at || c.sealed || c.recorded) },
-        { key: 'type', label: T('cfType'), render: (c) => [c.type, c.format].filter(Boolean).join(' · ') },
-        { key: 'check', label: T('cfCheck'), render: (c) => (c.check === undefined && c.report === undefined ? '—' : String(c.check ?? c.report)) },
-        { key: 'sha', label: 'SHA-256', render: (c) => h('code', String(c.sha256 || c.tagmanifest_sha256 || '').slice(0, 16)) },
+        { key: 'reference', label: T('cfRef'), render: (c) => c.reference || '—' },
+        { key: 'actor', label: T('cfBy'), render: (c) => (c.actor ? personName(c.actor, page.cat) : '—') },
+        { key: 'covers', label: T('cfCovers'), render: (c) => (c.covers ? '#' + c.covers.first + '–#' + c.covers.last : '—') },
+        { key: 'type', label: T('cfType'), render: (c) => [c.type, c.format, c.size !== undefined ? fmtBytes(c.size) : null].filter(Boolean).join(' · ') },
+        { key: 'report', label: T('cfCheck'), render: (c) => (c.report ? flag(c.report, c.report === 'pass' ? 'ok' : 'bad') : '—') },
+        { key: 'sha', label: 'SHA-256', render: (c) => h('code', { title: (c.tagmanifest && c.tagmanifest.sha256) || '' }, String((c.tagmanifest && c.tagmanifest.sha256) || '').slice(0, 23)) },
       ],
       rows: Array.isArray(r) ? r : r.items || [], empty: T('none'),
     }))).catch((e) => fill(list, errorBox(e)));
@@ -653,7 +663,7 @@ function archive(page, panel) {
         loadList();
       }, errs) }, T('seal'));
       sealBox = h('div.stack', h('p.hint', T('sealHint')), ended ? null : h('p.notice', T('notEnded')),
-        h('div.row', field(T('format'), fmt), btn, h('span.muted', T('download') + '：' + T('seal'))), errs);
+        h('div.row.seal-row', field(T('format'), fmt), btn), errs);
     }
     panel.append(h('section.panel', h('h2', T('archive')), sealBox, h('h3', T('caseFiles')), list));
   }
