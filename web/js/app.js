@@ -22,20 +22,24 @@ const N = strings({
 const REVIEWERS = ['reviewer', 'legal', 'approver', 'head'];
 const SUPERVISION = ['supervisor', 'case-auditor', 'head', 'reviewer', 'approver', 'legal'];
 const ADMINS = ['sysadmin', 'secadmin'];
+// The three administrators (三员) read no case content: pages that list
+// cases would only be refused, and each refusal goes to the access log.
+const THREE = ['sysadmin', 'secadmin', 'auditor'];
+const STAFF = 'staff'; // any role but the three administrators'
 
 // path pattern, page module, nav label key (or null), roles (null: all staff).
 const ROUTES = [
   ['/login', 'login', null, null, true],
-  ['/', 'worklist', 'worklist', null],
+  ['/', 'worklist', 'worklist', STAFF],
   ['/intake', 'intake', 'intake', ['clerk']],
-  ['/cases', 'cases', 'cases', null],
-  ['/cases/:id', 'case', null, null],
-  ['/media/:seq', 'media', null, null],
+  ['/cases', 'cases', 'cases', STAFF],
+  ['/cases/:id', 'case', null, STAFF],
+  ['/media/:seq', 'media', null, STAFF],
   ['/approvals', 'approvals', 'approvals', REVIEWERS],
   ['/findings', 'findings', 'findings', SUPERVISION],
   ['/reports', 'reports', 'reports', SUPERVISION],
   ['/review/:id', 'review', null, SUPERVISION],
-  ['/copies', 'copies', 'copies', null],
+  ['/copies', 'copies', 'copies', STAFF],
   ['/integrity', 'integrity', 'integrity', null],
   ['/admin', 'admin', 'admin', ADMINS],
   ['/admin/:section', 'admin', null, ADMINS],
@@ -47,10 +51,25 @@ export const ctx = {
   session: null, // GET /api/v1/session
   roles: new Set(),
   has(...roles) { return roles.some((r) => this.roles.has(r)); },
+  // Whether the user holds a role other than the three administrators'.
+  isStaff() { return [...this.roles].some((r) => !THREE.includes(r)); },
+  // The first page for the user: the work list, or the administrators' own.
+  home() {
+    if (this.isStaff()) return '/';
+    if (this.has(...ADMINS)) return '/admin';
+    if (this.has('auditor')) return '/audit';
+    return '/account';
+  },
   navigate(path) { location.hash = '#' + path; },
   query: new URLSearchParams(),
   refresh() { route(); },
 };
+
+function allowed(roles) {
+  if (!roles) return true;
+  if (roles === STAFF) return ctx.isStaff();
+  return ctx.has(...roles);
+}
 
 function match(pattern, path) {
   const p = pattern.split('/'), s = path.split('/');
@@ -101,7 +120,7 @@ function drawShell() {
     h('button.link', { type: 'button', onclick: signOut }, t('signout')));
   top.hidden = false;
   const here = current().path;
-  const items = ROUTES.filter((r) => r[2] && (!r[3] || ctx.has(...r[3])));
+  const items = ROUTES.filter((r) => r[2] && allowed(r[3]));
   fill(nav, h('h2.sr-only', N('menu')), h('ul', items.map((r) => h('li',
     h('a', { href: '#' + r[0], 'aria-current': (here === r[0] || (r[0] !== '/' && here.startsWith(r[0] + '/'))) ? 'page' : null }, N(r[2]))))));
   nav.setAttribute('aria-label', N('menu'));
@@ -142,8 +161,12 @@ async function route() {
     ctx.navigate('/login');
     return;
   }
+  if (path === '/' && !ctx.isStaff()) {
+    ctx.navigate(ctx.home());
+    return;
+  }
   drawShell();
-  if (found[3] && !ctx.has(...found[3])) {
+  if (!allowed(found[3])) {
     fill(main, h('h1', t('forbidden')));
     return;
   }
@@ -166,7 +189,7 @@ async function route() {
 export function afterSignIn() {
   const after = sessionStorage.getItem('casetrail.after');
   sessionStorage.removeItem('casetrail.after');
-  location.hash = after && !after.startsWith('#/login') ? after : '#/';
+  location.hash = after && !after.startsWith('#/login') ? after : '#' + ctx.home();
   drawShell();
 }
 
