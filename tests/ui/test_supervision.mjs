@@ -258,6 +258,11 @@ test('supervisor pages and copy decision', async () => {
   assert.match(sheet, /总分/);
   assert.ok(await page.locator('.sv-sheet tbody tr').count() >= 5);
   await shot(page, 'review');
+  await page.emulateMedia({ media: 'print' });
+  assert.ok(await page.locator('nav#nav').isHidden(), 'the printed sheet leaves out the navigation');
+  assert.ok(await page.getByRole('button', { name: '打印评分表' }).isHidden());
+  await shot(page, 'review-print');
+  await page.emulateMedia({ media: 'screen' });
 
   await page.goto(server.url + '/#/copies');
   await page.getByRole('link', { name: req.json.number }).click();

@@ -40,7 +40,13 @@ function sealText(sealed) {
 export async function render(main, params, ctx) {
   document.title = T('title') + ' · ' + t('app');
   const id = params.id;
-  const r = await get('/api/v1/cases/' + encodeURIComponent(id) + '/review');
+  const [r, rules] = await Promise.all([
+    get('/api/v1/cases/' + encodeURIComponent(id) + '/review'),
+    get('/api/v1/findings/rules').catch(() => ({ items: [] })),
+  ]);
+  const statements = Object.fromEntries(rules.items.map((x) => [x.code, x.statement.zh]));
+  // A reason naming a finding code gets the rule's statement beside it.
+  const reasonText = (text) => text.replace(/\b[a-z]+(?:-[a-z]+)+\b/g, (code) => (statements[code] ? '“' + statements[code] + '”（' + code + '）' : code));
   const vetoed = new Set((r.vetoed || []).map((v) => (typeof v === 'string' ? v : v.code)));
   const rows = r.items.map((it) => {
     const st = STATE[it.state] || it.state;
@@ -51,7 +57,7 @@ export async function render(main, params, ctx) {
       h('td.num', h('strong', String(it.score))),
       h('td', it.veto ? h('span' + vetoClass, T('veto')) : ''),
       h('td', h('span.flag.' + (FLAG[st] || 'info'), T(st)),
-        it.reason ? ' ' + it.reason : '',
+        it.reason ? ' ' + reasonText(it.reason) : '',
         vetoed.has(it.code) ? h('div.sv-veto', T('vetoFail')) : null));
   });
   fill(main,
