@@ -148,6 +148,35 @@ test('schema form saves on-site verification', async () => {
   await page.context().close();
 });
 
+test('when conditions and citations in a form', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await openCase(page, caseA);
+  await page.getByRole('button', { name: '新增记录' }).click();
+  const dlg = page.locator('dialog');
+  await dlg.getByLabel('记录种类').selectOption('refusal');
+  const form = dlg.locator('.record-form[data-kind="refusal"]');
+  await form.waitFor();
+  // Enum values show in words; the conditional field appears with its condition.
+  const reasons = await form.getByLabel('不予受理情形').locator('option').allTextContents();
+  assert.ok(reasons.includes('不属于本局职权范围'), reasons.join(','));
+  const authority = form.getByLabel('有权受理的行政机关');
+  assert.ok(await authority.isHidden());
+  await form.getByLabel('不予受理情形').selectOption('not-competent');
+  assert.ok(await authority.isVisible());
+  assert.equal(await authority.getAttribute('aria-required'), 'true');
+  await form.getByLabel('不予受理情形').selectOption('other');
+  assert.ok(await authority.isHidden());
+  // A citation is picked down to the article and paragraph from the law library.
+  const law = form.locator('fieldset[data-field="basis"] .list-row').first();
+  await law.getByLabel('法律法规').selectOption('xzxkf');
+  await law.getByLabel('条', { exact: true }).locator('option', { hasText: '第三十二条' }).waitFor({ state: 'attached' });
+  await law.getByLabel('条', { exact: true }).selectOption('32');
+  await law.getByLabel('款', { exact: true }).selectOption('1');
+  assert.match(await law.getByLabel('项', { exact: true }).locator('option').nth(1).textContent(), /^第（一）项/);
+  await page.context().close();
+});
+
 test('server 422 shows and keeps input', async () => {
   const page = await newPage(browser);
   await login(page, server, store, 'li.handler');
