@@ -346,6 +346,7 @@ test('clerk issues the one-time supplement notice', async () => {
   await chooseSeal(page);
   await shot(page, 'work-intake-supplement');
   supplementCase = await saveAndPrint(page);
+  assert.match(await page.locator('.done').textContent(), /曹审批补〔\d{4}〕\d+号/);
   assert.ok((await documents(supplementCase)).includes('supplement-notice'));
   const c = await api(server, clerkTok, 'GET', `/api/v1/cases/${supplementCase}`);
   const notice = c.json.records.find((r) => r.kind === 'supplement-notice');

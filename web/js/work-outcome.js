@@ -238,12 +238,13 @@ export function refusePanel(defaultReason = 'not-competent') {
   };
 }
 
-// Adds a record signed by the clerk and sealed; returns its seq.
+// Adds a record signed by the clerk and sealed. Returns the reply, with
+// the record's seq and, for a numbered document, its number.
 export async function addSealed(caseId, kind, fields, user, sealHash) {
   const r = await post('/api/v1/cases/' + encodeURIComponent(caseId) + '/records', {
     kind, fields: { ...fields, signatures: clerkSignatures(user) }, attachments: [sealHash],
   });
-  return r.seq;
+  return r;
 }
 
 // The material receipt of the materials handed in: [{code, name, copies,

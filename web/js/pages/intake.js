@@ -269,7 +269,7 @@ class IntakeForm {
     }
     const received = this.materials.received();
     if (received.length && !d.receiptSeq) {
-      d.receiptSeq = await addSealed(d.caseId, 'material-receipt', receiptFields(received), user, seal);
+      d.receiptSeq = (await addSealed(d.caseId, 'material-receipt', receiptFields(received), user, seal)).seq;
     }
     const notes = this.materials.notes();
     if (notes.length && !d.noteSeq) {
@@ -277,8 +277,12 @@ class IntakeForm {
         { kind: 'note', fields: { text: T('noteText', { lines: notes.join('\n') }) } })).seq;
     }
     if (this.outcome === 'supplement' && notes.length && !outcomeFields.details) outcomeFields.details = notes.join('\n');
-    d.outcomeSeq = await addSealed(d.caseId, KINDS[this.outcome], outcomeFields, user, seal);
+    const issued = await addSealed(d.caseId, KINDS[this.outcome], outcomeFields, user, seal);
+    d.outcomeSeq = issued.seq;
+    d.number = issued.number;
     d.outcome = this.outcome;
+    d.applicant = i.applicant.value.trim();
+    d.matter = this.matter.name;
     showDone(this.main, this.ctx, d, () => { this.done = {}; this.draw(); });
   }
 }
@@ -299,6 +303,11 @@ function showDone(main, ctx, d, onNext) {
   fill(main, h('h1', T('doneH')),
     h('section.panel.done', { 'aria-live': 'polite' },
       h('p.done-line', T('doneCase', { id: d.caseId })),
+      h('dl.facts',
+        h('dt', T('applicant')), h('dd', d.applicant || ''),
+        h('dt', T('matterH')), h('dd', d.matter || ''),
+        h('dt', T('outcomeH')), h('dd', O(d.outcome)),
+        h('dt', T('noticeNo')), h('dd', d.number || '—')),
       h('div.actions', main_, d.receiptSeq ? printButton('receipt', 'material-receipt', d.receiptSeq) : null,
         h('a.button', { href: '#/cases/' + encodeURIComponent(d.caseId) }, T('openCase')),
         h('button', { type: 'button', onclick: onNext }, T('next'))),
@@ -358,15 +367,19 @@ async function renderExisting(main, ctx, id) {
     try { fields = panels[outcome] ? panels[outcome].fields() : null; } catch (e) { fill(errs, errorBox(e)); return; }
     await busy(save, async () => {
       const hash = await seal.hash();
-      if (received.length && !done.receiptSeq) done.receiptSeq = await addSealed(id, 'material-receipt', receiptFields(received), ctx.session.user, hash);
+      if (received.length && !done.receiptSeq) done.receiptSeq = (await addSealed(id, 'material-receipt', receiptFields(received), ctx.session.user, hash)).seq;
       const notes = materials.notes();
       if (notes.length && !done.noteSeq) {
         done.noteSeq = (await post('/api/v1/cases/' + encodeURIComponent(id) + '/records',
           { kind: 'note', fields: { text: T('noteText', { lines: notes.join('\n') }) } })).seq;
       }
       if (fields) {
-        done.outcomeSeq = await addSealed(id, KINDS[outcome], fields, ctx.session.user, hash);
+        const issued = await addSealed(id, KINDS[outcome], fields, ctx.session.user, hash);
+        done.outcomeSeq = issued.seq;
+        done.number = issued.number;
         done.outcome = outcome;
+        done.applicant = c.applicant;
+        done.matter = c.matter && c.matter.name;
         showDone(main, ctx, done, () => ctx.navigate('/intake'));
       } else {
         notify(T('receiptDone', { id }));
