@@ -249,6 +249,17 @@ test('supervisor pages and copy decision', async () => {
   ]);
   const pdf = fs.readFileSync(await download.path());
   assert.equal(pdf.subarray(0, 4).toString(), '%PDF');
+  await page.getByRole('button', { name: '查看', exact: true }).click();
+  const annual = page.locator('main table', { has: page.locator('caption', { hasText: '行政许可实施情况年度统计' }) });
+  await annual.waitFor();
+  assert.match(await annual.textContent(), /合计/);
+  assert.match(await annual.locator('caption').textContent(), /行政许可实施情况年度统计 \d{4}/);
+  const [csv] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: '导出并下载' }).click(),
+  ]);
+  assert.match(fs.readFileSync(await csv.path(), 'utf-8'), /,/);
+  await page.locator('main .notice', { hasText: '已导出（日志记录' }).waitFor();
   await shot(page, 'reports');
 
   await page.goto(server.url + '/#/review/' + caseA);
