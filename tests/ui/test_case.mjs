@@ -424,7 +424,7 @@ test('secadmin changes a mark', async () => {
   const note = await add(caseA, 'li.handler', 'note', { text: '申请人来电询问进度。' });
   const page = await newPage(browser);
   await login(page, server, store, 'sec.admin');
-  await page.goto(server.url + '/#/cases/' + caseA);
+  await page.goto(server.url + '/#/cases/' + caseA + '/marks');
   await page.getByRole('heading', { name: '密级变更' }).waitFor();
   assert.equal(await page.locator('.timeline').count(), 0, 'no content');
   await page.getByLabel('记录号').fill(String(note.seq));

@@ -34,6 +34,7 @@ const ROUTES = [
   ['/intake', 'intake', 'intake', ['clerk']],
   ['/cases', 'cases', 'cases', STAFF],
   ['/cases/:id', 'case', null, STAFF],
+  ['/cases/:id/marks', 'case', null, ['secadmin']],
   ['/media/:seq', 'media', null, STAFF],
   ['/approvals', 'approvals', 'approvals', REVIEWERS],
   ['/findings', 'findings', 'findings', SUPERVISION],

@@ -103,8 +103,10 @@ function objectsTable(fields, rows, env, kindCode) {
   const names = fields.length ? fields : [...new Set(rows.flatMap((r) => Object.keys(r || {})))].map((n) => ({ name: n, label: n }));
   return h('div.table-wrap.inner', h('table.small',
     h('thead', h('tr', h('th', { scope: 'col' }, '#'), names.map((f) => h('th', { scope: 'col' }, f.label || f.name)))),
-    h('tbody', rows.map((r, i) => h('tr', h('td', String(i + 1)),
-      names.map((f) => h('td', { 'data-label': f.label || f.name }, r && r[f.name] !== undefined ? renderValue(f.type ? f : null, r[f.name], env, kindCode) : '')))))));
+    h('tbody', rows.map((r, i) => h('tr', h('td', String(i + 1)), names.map((f) => {
+      const v = r ? r[f.name] : undefined;
+      return h('td', { 'data-label': f.label || f.name }, v === undefined ? '' : renderValue(f.type ? f : null, v, env, kindCode));
+    }))))));
 }
 
 // The fields of a record as label and value, in the schema's order, then
@@ -199,6 +201,7 @@ export function recordItem(rec, env) {
     rec.actor ? [h('dt', T('by')), h('dd', userNode(rec.actor, env))] : null,
     h('dt', T('happened')), h('dd', h('time', { datetime: rec.happened }, fmtTime(rec.happened))),
     h('dt', T('recorded')), h('dd', h('time', { datetime: rec.recorded }, fmtTime(rec.recorded))));
+
   const li = h('li.record', { id: 'rec-' + rec.seq, tabindex: '-1', dataset: { seq: String(rec.seq), kind: rec.kind }, class: [rec.withheld ? 'withheld' : '', rec.superseded_by ? 'superseded' : ''].join(' ') }, head, meta);
   if (rec.withheld) {
     li.append(h('p.protected', h('strong', T('withheld')), '：', T('withheldWhy')));
@@ -208,6 +211,7 @@ export function recordItem(rec, env) {
     li.append(h('p.muted', rec.lost ? T('lost') : T('expunged')));
     return li;
   }
+
   if (rec.kind === 'correction') {
     const target = env.byseq.get(rec.supersedes);
     const tk = env.kinds.get(rec.fields.kind);
@@ -285,6 +289,7 @@ export function mountTimeline(container, caseId, env) {
       off = Math.max(0, total - offset - limit);
     }
     const lim = newest ? Math.min(limit, total - offset) : limit;
+
     const page = await get('/api/v1/cases/' + encodeURIComponent(caseId) + '/records', { offset: off, limit: Math.max(1, lim) });
     if (g !== gen) return;
     total = page.total;
@@ -294,6 +299,7 @@ export function mountTimeline(container, caseId, env) {
     const missing = items.filter((r) => r.superseded_by && !env.byseq.has(r.superseded_by)).map((r) => r.superseded_by);
     await Promise.all(missing.map((s) => get('/api/v1/records/' + s).then((r) => env.byseq.set(s, r)).catch(() => {})));
     if (g !== gen) return;
+
     list.replaceChildren();
     bar();
     // Rendered in slices, yielding between them, so the page stays

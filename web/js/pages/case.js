@@ -145,13 +145,10 @@ async function loadCatalogue() {
 export async function render(main, params, ctx) {
   const id = params.id;
   document.title = T('title', { id }) + ' · ' + t('app');
-  let data;
-  try {
-    data = await get('/api/v1/cases/' + encodeURIComponent(id));
-  } catch (e) {
-    if (e instanceof ApiError && e.status === 403 && ctx.has('secadmin')) return markOnly(main, id);
-    throw e;
-  }
+  // #/cases/ID/marks: the security administrator's mark change, which
+  // reads nothing of the case.
+  if (/^#\/cases\/[^/?]+\/marks/.test(location.hash)) return markOnly(main, id);
+  const data = await get('/api/v1/cases/' + encodeURIComponent(id));
   const cat = await loadCatalogue();
   const page = { id, data, cat, ctx, main };
   draw(page);
@@ -217,10 +214,14 @@ function drawTab(page, panel, key) {
 
 function stageBar(stage) {
   const at = stage === 'closed' ? STAGES.length : STAGES.indexOf(stage);
-  return h('ol.stagebar', { 'aria-label': T('stageProgress') }, STAGES.map((s, i) => h('li', {
-    class: i < at ? 'done' : i === at ? 'current' : 'todo', 'aria-current': i === at ? 'step' : null,
-  }, h('span.dot', { 'aria-hidden': 'true' }, i < at ? '✓' : String(i + 1)), h('span.name', stageName(s)),
-    i < at ? h('span.sr-only', '（' + T('done') + '）') : i === at ? h('span.sr-only', '（' + T('current') + '）') : null)));
+  return h('ol.stagebar', { 'aria-label': T('stageProgress') }, STAGES.map((s, i) => {
+    let state = 'todo';
+    if (i < at) state = 'done';
+    if (i === at) state = 'current';
+    return h('li', { class: state, 'aria-current': i === at ? 'step' : null },
+      h('span.dot', { 'aria-hidden': 'true' }, i < at ? '✓' : String(i + 1)), h('span.name', stageName(s)),
+      state === 'todo' ? null : h('span.sr-only', '（' + T(state) + '）'));
+  }));
 }
 
 function header(page) {
@@ -707,8 +708,8 @@ function copyForm(page) {
     errs, h('div.actions', btn)));
 }
 
-// The security administrator reads no case, but changes the marks of its
-// records by number.
+// Changes the mark of a record of the case by its number: the security
+// administrator reads no case content, so the form shows none.
 function markOnly(main, id) {
   const seq = h('input', { type: 'number', min: 1, step: 1, inputmode: 'numeric' });
   const mark = h('select', null, ['none', 'personal', 'sensitive-personal', 'commercial-secret'].map((m) => h('option', { value: m }, markName(m))));
