@@ -300,7 +300,7 @@ async function fillIntake(page, applicant, { materials, text = null }) {
   await page.getByLabel('查找事项').fill('食品经营许可');
   await page.getByRole('button', { name: /^食品经营许可\s*spjy-xk/ }).click();
   await page.getByLabel('申请人名称或姓名').fill(applicant);
-  await page.getByLabel('统一社会信用代码或身份证件号码').fill(text || '91320102MA1W8XYZ3K');
+  await page.getByLabel('统一社会信用代码或身份证件号码').fill(text || '91320102MA1W8XYP3K');
   await page.getByLabel('联系电话').fill(text || '13912345678');
   await page.getByLabel('联系地址').fill(text || '曹阳区人民路8号');
   for (const code of materials) await page.locator(`table.materials tr:has(.code:text-is("${code}")) input[type=checkbox]`).first().check();
@@ -414,6 +414,13 @@ test('clerk accepts a complete application', async () => {
   const page = await newPage(browser);
   await login(page, server, store, 'wang.clerk');
   await fillIntake(page, '受理测试餐饮有限公司', { materials: ['sqs', 'yyzz', 'bjt', 'glzd', 'aqry'] });
+  assert.equal(await page.locator('.id-warning').textContent(), '');
+  await page.getByLabel('统一社会信用代码或身份证件号码').fill('9132-bad');
+  await page.getByLabel('联系电话').focus();
+  assert.match(await page.locator('.id-warning').textContent(), /请核对/);
+  await page.getByLabel('统一社会信用代码或身份证件号码').fill('320102199001011234');
+  await page.getByLabel('联系电话').focus();
+  assert.equal(await page.locator('.id-warning').textContent(), '');
   assert.match(await page.getByLabel('作出决定的期限告知').inputValue(), /个工作日内/);
   await chooseSeal(page);
   const id = await saveAndPrint(page);

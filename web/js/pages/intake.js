@@ -22,7 +22,8 @@ const T = strings({
     all: '全部', licence: '行政许可', confirmation: '行政确认', noMatter: '没有符合条件的事项。',
     chosen: '已选事项', change: '重新选择', choose: '选择', more: '还有 {n} 项，请输入更多文字缩小范围。',
     applicantH: '申请人信息', applicant: '申请人名称或姓名', applicantId: '统一社会信用代码或身份证件号码',
-    applicantIdHint: '18 位统一社会信用代码或公民身份号码', contact: '联系电话', address: '联系地址',
+    applicantIdHint: '18 位统一社会信用代码或公民身份号码',
+    idFormat: '这不像统一社会信用代码或公民身份号码，请核对；其他证件号码可照录。', contact: '联系电话', address: '联系地址',
     channel: '申请方式', ch_window: '窗口申请', ch_online: '网上申请', ch_mail: '信函申请',
     channelHint: '口头申请需要申请人在申请登记上签名，请在案件页登记。', received: '收到申请时间',
     materialsH: '申请材料', got: '已收', copies: '份数', original: '原件', note: '备注', requiredMat: '必备',
@@ -50,7 +51,8 @@ const T = strings({
     all: 'All', licence: 'Licence', confirmation: 'Confirmation', noMatter: 'No matter matches.',
     chosen: 'Chosen matter', change: 'Choose another', choose: 'Choose', more: '{n} more; type more to narrow.',
     applicantH: 'Applicant', applicant: 'Applicant name', applicantId: 'Unified social credit code or ID number',
-    applicantIdHint: '18-character credit code or citizen ID number', contact: 'Telephone', address: 'Address',
+    applicantIdHint: '18-character credit code or citizen ID number',
+    idFormat: 'This is neither a credit code nor a citizen ID number; check it. Other document numbers are fine as they are.', contact: 'Telephone', address: 'Address',
     channel: 'Channel', ch_window: 'At the window', ch_online: 'Online', ch_mail: 'By mail',
     channelHint: 'An oral application needs the applicant\'s signature; record it on the case page.', received: 'Received at',
     materialsH: 'Materials', got: 'Received', copies: 'Copies', original: 'Original', note: 'Note', requiredMat: 'required',
@@ -77,6 +79,18 @@ const T = strings({
 const DOCS = { accept: 'acceptance-notice', supplement: 'supplement-notice', refuse: 'refusal' };
 const KINDS = { accept: 'acceptance-notice', supplement: 'supplement-notice', refuse: 'refusal' };
 const MATTER_SHOWN = 30;
+// A unified social credit code (GB 32100-2015: 18 characters of digits and
+// capitals without I, O, S, V, Z) or a resident ID number (17 digits and a
+// check digit or X).
+const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
+const ID_NUMBER = /^\d{17}[\dX]$/;
+
+// Warns, without blocking, when the number has neither form, because a
+// passport or other document number is valid too.
+function checkIdNumber(input, out) {
+  const v = input.value.trim().toUpperCase();
+  fill(out, v && !CREDIT_CODE.test(v) && !ID_NUMBER.test(v) ? T('idFormat') : null);
+}
 
 export async function render(main, params, ctx) {
   const caseId = ctx.query.get('case');
@@ -191,6 +205,8 @@ class IntakeForm {
       received: h('input', { type: 'datetime-local', name: 'received', value: rfc3339ToLocal(nowCst()), max: rfc3339ToLocal(nowCst()) }),
     };
     const i = this.inputs;
+    const idWarning = h('small.id-warning', { 'aria-live': 'polite' });
+    i.applicantId.addEventListener('blur', () => checkIdNumber(i.applicantId, idWarning));
 
     this.panels = { accept: acceptPanel(m), supplement: supplementPanel(m.materials || [], new Set()), refuse: refusePanel() };
     this.materials = materialList(m.materials || [], () => this.panels.supplement.refresh(this.materials.receivedCodes()));
@@ -204,7 +220,7 @@ class IntakeForm {
       h('section.panel', { 'aria-labelledby': 'applicant-h' }, h('h2#applicant-h', T('applicantH')),
         h('div.grid2',
           field(T('applicant'), i.applicant, { required: true }),
-          field(T('applicantId'), i.applicantId, { hint: T('applicantIdHint') }),
+          h('div', field(T('applicantId'), i.applicantId, { hint: T('applicantIdHint') }), idWarning),
           field(T('contact'), i.contact), field(T('address'), i.address),
           field(T('channel'), i.channel, { hint: T('channelHint') }),
           field(T('received'), i.received, { required: true }))),
