@@ -79,9 +79,9 @@ const T = strings({
 const DOCS = { accept: 'acceptance-notice', supplement: 'supplement-notice', refuse: 'refusal' };
 const KINDS = { accept: 'acceptance-notice', supplement: 'supplement-notice', refuse: 'refusal' };
 const MATTER_SHOWN = 30;
-// A unified social credit code (GB 32100-2015: 18 characters of digits and
-// capitals without I, O, S, V, Z) or a resident ID number (17 digits and a
-// check digit or X).
+// A unified social credit code (18 characters, digits and capitals other
+// than I, O, S, V and Z) or a resident ID number (17 digits and a check
+// digit or X). Neither check digit is verified.
 const CREDIT_CODE = /^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/;
 const ID_NUMBER = /^\d{17}[\dX]$/;
 
@@ -103,7 +103,7 @@ export async function render(main, params, ctx) {
 
 // The materials checklist: one row per material of the matter with
 // received, copies, original and a note. Returns {el, received(),
-// receivedCodes(), notes(), set(all)}.
+// receivedCodes(), notes()}.
 function materialList(materials, onChange, { checked = () => false, mark = () => null } = {}) {
   const rows = materials.map((m) => {
     const got = h('input', { type: 'checkbox', checked: checked(m), 'aria-label': T('got') + '：' + m.name, onchange: onChange });
