@@ -6,16 +6,50 @@
 // decides a copy request. The integrity badge shows the checkpoint size.
 import test from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import {
-  requireBrowser, makeStore, startServer, launch, newPage, login, passwordOf, shot as fullShot, token, api, cleanup,
+  requireBrowser, makeStore, startServer, launch, newPage, login, passwordOf, shot as fullShot, token, api, cleanup, ct, BIN,
 } from './lib.mjs';
 
 await requireBrowser();
 const store = makeStore();
+const witness = await startWitness(store);
 const server = await startServer(store);
 const browser = await launch();
-test.after(async () => { await browser.close(); await server.stop(); cleanup(store); });
+test.after(async () => {
+  await browser.close();
+  await server.stop();
+  witness.kill('SIGTERM');
+  cleanup(store);
+});
+
+// The supervisory department's witness on loopback, trusted by and
+// recorded in the store, so that the server pushes to it.
+async function startWitness(st) {
+  const dir = path.join(st.tmp, 'witness');
+  const name = 'witness.ui.test/supervision';
+  ct(['witness', 'init', '--dir', dir, '--name', name]);
+  const keys = path.join(st.tmp, 'bureau-keys.txt');
+  fs.writeFileSync(keys, ct(['key', 'show', '--dir', st.dir]));
+  const origin = ct(['checkpoint', '--now', '--dir', st.dir]).split('\n')[0];
+  ct(['witness', 'trust', '--dir', dir, '--origin', origin, '--from', keys]);
+  const log = path.join(st.tmp, 'witness.log');
+  const out = fs.openSync(log, 'a');
+  const proc = spawn(BIN, ['witness', 'serve', '--dir', dir, '--listen', '127.0.0.1:0'], { stdio: ['ignore', out, out] });
+  for (let i = 0; i < 300; i++) {
+    const m = /listening"? addr=(127\.0\.0\.1:\d+)/.exec(fs.readFileSync(log, 'utf-8'));
+    if (m) {
+      ct(['witness', 'add', '--url', 'http://' + m[1], '--name', name, '--dir', st.dir,
+        '--key', path.join(dir, 'keys', 'witness-sm2.pub'), '--key', path.join(dir, 'keys', 'witness-ed25519.pub')]);
+      return proc;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  proc.kill('SIGKILL');
+  throw new Error('the witness did not start: ' + fs.readFileSync(log, 'utf-8'));
+}
 
 // A full-page screenshot taken from the top, so that the sticky header
 // stays at the top of the picture.
@@ -316,8 +350,17 @@ test('the integrity badge shows the checkpoint size, and its page explains it', 
   assert.match(await badge.textContent(), new RegExp('完整性正常' + size + ' 条'));
   await badge.click();
   await page.getByRole('heading', { name: '账本完整性' }).waitFor();
-  assert.match(await page.locator('pre.ig-note').textContent(), /^ui\.test\//);
+  assert.match(await page.locator('pre.ig-note').first().textContent(), /^ui\.test\//);
   assert.match(await page.locator('main').textContent(), /见证签名/);
+  // The server pushes to the witness within seconds of starting.
+  const row = page.locator('main tbody tr', { hasText: 'witness.ui.test/supervision' });
+  for (let i = 0; i < 40 && !(await row.count()); i++) {
+    await page.waitForTimeout(500);
+    await page.getByRole('button', { name: '重新读取' }).click();
+    await page.getByRole('heading', { name: '账本完整性' }).waitFor();
+  }
+  assert.match(await row.textContent(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/, 'the witness cosigned');
+  assert.ok(await page.locator('details summary', { hasText: '见证签名后的检查点' }).count() >= 1);
   await shot(page, 'integrity');
   await page.context().close();
 });

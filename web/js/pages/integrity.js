@@ -19,6 +19,8 @@ const T = strings({
     failureOpen: '存在未消除的完整性问题', failureNone: '没有未消除的完整性问题', failures2: '完整性问题记录',
     explain: '这些是什么', refresh: '重新读取',
     howTitle: '法院、档案馆如何自行核对（无需信任本局）',
+    sumCheckpoint: '最新检查点包含 {n} 条记录。', sumWitness: '见证节点 {name} 已见证 {n} 条，落后 {behind} 条。',
+    sumVerified: '夜间校验于 {day} 完成，未发现问题。', sumNever: '服务器尚未完成夜间校验（每天凌晨 2 点至 6 点进行）。',
   },
   en: {
     title: 'Ledger integrity', state: 'State', green: 'Sound', amber: 'Needs attention', red: 'Problem',
@@ -30,6 +32,8 @@ const T = strings({
     failureOpen: 'An integrity problem is open', failureNone: 'No integrity problem is open', failures2: 'Integrity findings',
     explain: 'What these are', refresh: 'Read again',
     howTitle: 'How a court or archive checks without trusting the bureau',
+    sumCheckpoint: 'The latest checkpoint covers {n} entries.', sumWitness: 'Witness {name} cosigned {n} entries, {behind} behind.',
+    sumVerified: 'The nightly verify finished on {day} and found no problem.', sumNever: 'The server has not finished a nightly verify yet (it runs between 02:00 and 06:00).',
   },
 });
 
@@ -51,6 +55,22 @@ const HOW = [
   ['用 OpenSSL 核对见证节点的 Ed25519 副署', 'openssl pkeyutl -verify -rawin -pubin -inkey witness-ed25519.pub -in 签名消息 -sigfile 签名'],
 ];
 
+// One line each on the checkpoint, the witnesses and the verify.
+function summary(s) {
+  const lines = [];
+  if (s.checkpoint) lines.push(T('sumCheckpoint', { n: s.checkpoint.size }));
+  const w = s.witness;
+  if (w) {
+    for (const x of w.witnesses || []) {
+      lines.push(T('sumWitness', { name: x.name, n: x.cosigned_size ?? 0, behind: x.entries_behind ?? 0 }));
+    }
+    if (!(w.witnesses || []).length) lines.push(T('noWitness'));
+    const v = w.verify || {};
+    lines.push(v.integrity_failure_open ? T('failureOpen') : v.last_day ? T('sumVerified', { day: fmtDate(v.last_day) }) : T('sumNever'));
+  }
+  return lines;
+}
+
 export async function render(main, params, ctx) {
   document.title = T('title') + ' · ' + t('app');
   refreshBadge();
@@ -62,7 +82,8 @@ export async function render(main, params, ctx) {
       h('button', { type: 'button', onclick: () => ctx.refresh() }, T('refresh'))),
     h('section.panel', { 'aria-labelledby': 'ig-state' },
       h('h2#ig-state', T('state')),
-      h('p', h('span.ig-state.' + s.state, T(s.state)), s.reasons.length ? '：' + s.reasons.join('；') : '')),
+      h('p', h('span.ig-state.' + s.state, T(s.state)), s.reasons.length ? '：' + s.reasons.join('；') : ''),
+      h('ul', summary(s).map((x) => h('li', x)))),
   ];
   parts.push(h('section.panel', { 'aria-labelledby': 'ig-cp' },
     h('h2#ig-cp', T('checkpoint')),
