@@ -25,6 +25,7 @@ export const T = strings({
     correct: '更正', sign: '签名确认', first: '最早', last: '最新', count: '共 {n} 条记录',
     expunged: '内容已依法删除', lost: '内容在恢复时丢失', order: '排列',
     oldest: '从早到晚', newest: '从晚到早', seqRef: '记录 #{seq}', issuedDoc: '签发文书',
+    details: '全部内容', docTitle: '文书', docSource: '依据记录', openDoc: '打开文书',
   },
   en: {
     recorded: 'Recorded', happened: 'Happened', by: 'By', number: 'Document number', mark: 'Mark',
@@ -40,6 +41,7 @@ export const T = strings({
     correct: 'Correct', sign: 'Sign', first: 'Oldest', last: 'Newest', count: '{n} records',
     expunged: 'Content expunged', lost: 'Content lost in a restore', order: 'Order',
     oldest: 'Oldest first', newest: 'Newest first', seqRef: 'Record #{seq}', issuedDoc: 'Issued document',
+    details: 'All of it', docTitle: 'Document', docSource: 'From record', openDoc: 'Open the document',
   },
 });
 
@@ -186,6 +188,16 @@ function correctionDiff(kind, original, current, env) {
     }))));
 }
 
+function issuedDocument(rec, env) {
+  const f = rec.fields;
+  return h('dl.facts.record-fields',
+    h('dt', T('docTitle')), h('dd', String(f.title ?? f.document ?? '')),
+    f.number ? [h('dt', T('number')), h('dd', String(f.number))] : null,
+    f.source ? [h('dt', T('docSource')), h('dd', h('a', { href: '#rec-' + f.source, onclick: (e) => jumpTo(e, f.source) }, T('seqRef', { seq: f.source })))] : null,
+    f.pdf ? [h('dt', 'PDF'), h('dd', fmtBytes(f.pdf.size), ' · ', h('code', String(f.pdf.sha256 || '').slice(0, 23)),
+      env.openDocument ? [' ', h('button', { type: 'button', onclick: () => env.openDocument(rec) }, T('openDoc'))] : null)] : null);
+}
+
 // One record of the timeline.
 export function recordItem(rec, env) {
   const kind = env.kinds.get(rec.kind);
@@ -227,8 +239,13 @@ export function recordItem(rec, env) {
       rec.original_fields ? correctionDiff(kind, rec.original_fields, rec.fields, env)
         : h('p.muted', rec.original_withheld ? T('originalWithheld') : T('originalUnknown'))));
     if (!rec.original_fields) li.append(fieldsList(kind, rec.fields, env));
-  } else {
+  } else if (kind) {
     li.append(fieldsList(kind, rec.fields, env));
+  } else {
+    // An entry of another module (an issued document, a case file seal)
+    // has no schema: its main facts, then the rest folded away.
+    if (rec.kind === 'document-issue') li.append(issuedDocument(rec, env));
+    li.append(h('details.raw-fields', h('summary', T('details')), fieldsList(null, rec.fields, env)));
   }
   if (Array.isArray(rec.fields.signatures) && rec.fields.signatures.length && !(rec.superseded_by && rec.original_fields)) li.append(signaturesTable(rec.fields.signatures, env));
   const files = attachmentsList(rec.attachments);

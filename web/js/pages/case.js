@@ -418,6 +418,7 @@ function records(page, panel) {
     kinds: cat.kinds, users: cat.users, laws: cat.laws,
     actions: (rec) => recordActions(page, rec),
     afterSigs: (rec) => afterSignatures(page, rec),
+    openDocument: (rec) => openPdf('/api/v1/cases/' + encodeURIComponent(page.id) + '/documents/' + rec.seq).catch((e) => notify(e.message, 'error')),
   };
   page.timeline = mountTimeline(tl, page.id, env);
 }
