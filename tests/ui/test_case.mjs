@@ -281,6 +281,7 @@ test('uncleared reader gets stubs only', async () => {
     assert.ok(!html.includes(SECRET), 'no secret on ' + tab);
     assert.ok(!html.includes('QX-7731'), 'no secret on ' + tab);
     assert.ok(!html.includes('91320102MA1W8XYZ3K'), 'no applicant id on ' + tab);
+    assert.ok(!html.includes('13912345678'), 'no phone on ' + tab);
   }
   await openCase(page, id);
   await shot(page, 'case-withheld');

@@ -245,6 +245,8 @@ function header(page) {
     h('dl.facts.case-facts',
       h('dt', T('applicant')), h('dd', String(data.applicant ?? '')),
       data.applicant_id ? [h('dt', T('applicantId')), h('dd', String(data.applicant_id))] : null,
+      data.contact ? [h('dt', T('contact')), h('dd', String(data.contact))] : null,
+      data.address ? [h('dt', T('address')), h('dd', String(data.address))] : null,
       h('dt', T('matter')), h('dd', (data.matter && data.matter.name) || '', data.matter ? h('span.muted', '（' + data.matter.code + '）') : null),
       h('dt', T('received')), h('dd', fmtTime(data.received)),
       h('dt', T('people')), h('dd', people.length ? h('span.people', people.map(([role, name], i) => [i ? '；' : '',
