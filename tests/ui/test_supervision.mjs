@@ -148,11 +148,13 @@ test('a reviewer agrees from the inbox, signing with the password', async () => 
   // zhao.rev reviewed B and C, so he may not approve them too.
   assert.doesNotMatch(list, new RegExp(caseB));
   await pickCase(page, caseA);
+
   const detail = await page.locator('.sv-detail').textContent();
   assert.match(detail, /准予许可/);
   assert.match(detail, /《中华人民共和国行政许可法》第三十八条第一款/);
   assert.match(detail, /甲餐饮管理有限公司/);
   await shot(page, 'approvals');
+
   await page.getByLabel('您的意见').fill('同意，材料齐全。<script>x</script>');
   await page.getByLabel('签名密码').fill(passwordOf('zhao.rev'));
   await page.getByRole('button', { name: '同意', exact: true }).click();
@@ -325,10 +327,10 @@ test('supervisor pages and copy decision', async () => {
   ]);
   assert.match(tar.suggestedFilename(), /^copy-.*\.tar$/);
   await page.locator('main .notice', { hasText: '已下载复制件' }).waitFor();
-  const made = page.locator('main table tbody td:first-child span.mono');
-  await made.first().waitFor();
-  assert.equal(await made.count(), 1, 'the copy made is listed');
-  assert.match(await made.textContent(), /^[0-9a-f]{8}$/);
+  const copyIds = page.locator('main table tbody td:first-child span.mono');
+  await copyIds.first().waitFor();
+  assert.equal(await copyIds.count(), 1, 'the copy made is listed');
+  assert.match(await copyIds.textContent(), /^[0-9a-f]{8}$/);
   await shot(page, 'copy-request-approved');
   await page.goto(server.url + '/#/copies');
   await page.locator('main tbody tr').first().waitFor();

@@ -163,16 +163,16 @@ export async function render(main, params, ctx) {
     if (!mine.length) return null;
     const ul = h('ul.sv-items');
     const more = h('button.link', { type: 'button' });
-    let shown = 0;
+    let drawn = 0;
     const showMore = () => {
-      const next = mine.slice(shown, shown + CHUNK);
+      const next = mine.slice(drawn, drawn + CHUNK);
       ul.append(...next.map(entry));
-      shown += next.length;
-      more.textContent = T('more', { n: mine.length - shown });
-      more.hidden = shown >= mine.length;
+      drawn += next.length;
+      more.textContent = T('more', { n: mine.length - drawn });
+      more.hidden = drawn >= mine.length;
     };
     more.addEventListener('click', () => {
-      const focusAt = shown;
+      const focusAt = drawn;
       showMore();
       const b = ul.querySelectorAll('button.sv-item')[focusAt];
       if (b) b.focus();

@@ -176,8 +176,8 @@ function copyTable(copies, names) {
   });
 }
 
-// The copies made of an approved request, and the download of a new one;
-// the table is read again after each download, since each is recorded.
+// The copies made of an approved request, and the download of a new one.
+// The table is read again after each download, because each is recorded.
 function copySection(r, names) {
   const err = h('div', { 'aria-live': 'assertive' });
   const out = h('div', { role: 'status' });

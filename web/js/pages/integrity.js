@@ -66,7 +66,9 @@ function summary(s) {
     }
     if (!(w.witnesses || []).length) lines.push(T('noWitness'));
     const v = w.verify || {};
-    lines.push(v.integrity_failure_open ? T('failureOpen') : v.last_day ? T('sumVerified', { day: fmtDate(v.last_day) }) : T('sumNever'));
+    if (v.integrity_failure_open) lines.push(T('failureOpen'));
+    else if (v.last_day) lines.push(T('sumVerified', { day: fmtDate(v.last_day) }));
+    else lines.push(T('sumNever'));
   }
   return lines;
 }
