@@ -32,6 +32,7 @@ const T = strings({
     items: '审核事项', itemOpinion: '意见', suggestions: '审核建议', conclusion: '审核结论',
     loadingCases: '正在查找待办案件…', waiting: '{n} 件',
     returned: '已退回', noAct: '您提出了本案的审查意见，不能审核或批准本案。',
+    missing: '缺少的材料', noneMissing: '无', timeline: '办理过程（共 {n} 条记录，显示最近的）', allRecords: '在案件页查看全部记录',
     total: '共 {n} 件待办', more: '显示更多（还有 {n} 件）',
   },
   en: {
@@ -54,6 +55,7 @@ const T = strings({
     items: 'Items reviewed', itemOpinion: 'Opinion', suggestions: 'Suggestions', conclusion: 'Conclusion',
     loadingCases: 'Finding cases…', waiting: '{n}',
     returned: 'Returned', noAct: 'You wrote the proposal and may not review or approve it.',
+    missing: 'Materials missing', noneMissing: 'none', timeline: 'Records ({n} in all, latest shown)', allRecords: 'All records on the case page',
     total: '{n} waiting', more: 'Show more ({n} left)',
   },
 });
@@ -63,6 +65,7 @@ const LEGAL_ITEMS = {
   evidence: '证据确凿', basis: '依据正确', document: '文书规范',
 };
 const CHUNK = 30;
+const TIMELINE = 15;
 const LIMIT_NAMES = { acceptance: '受理', decision: '作出决定', delivery: '送达', hearing: '听证' };
 const SIGNER_ROLE = { legal: 'legal', review: 'reviewer', approve: 'approver' };
 const BUTTON_CLASS = { agree: '.primary', amend: '', disagree: '.danger' };
@@ -245,9 +248,29 @@ function showDetail(el, it, env) {
       [T('stage'), stageName(c.stage)],
       [T('people'), peopleText(c.people, env.names)],
       [T('deadlines'), deadlines.length ? h('ul.sv-deadlines', deadlines) : '—'],
+      [T('missing'), missingText(c)],
       [T('findings'), c.open_findings ? h('a', { href: '#/findings?case=' + encodeURIComponent(c.id) }, String(c.open_findings)) : '0'],
-    ]));
+    ]),
+    timeline(c, env.names));
   fill(el, h('h2.sr-only', c.id), proposal, previous, facts, actionForm(it, env));
+}
+
+function missingText(c) {
+  const missing = (c.materials && c.materials.missing) || [];
+  if (!missing.length) return T('noneMissing');
+  return h('ul.sv-basis', missing.map((m) => h('li', m.name || m.code)));
+}
+
+// The case's latest records, newest first, so that the reviewer sees
+// what was done without leaving the inbox.
+function timeline(c, names) {
+  const recs = (c.records || []).filter((r) => !r.superseded_by).slice(-TIMELINE).reverse();
+  const total = (c.records || []).length;
+  return h('details.sv-timeline',
+    h('summary', T('timeline', { n: total })),
+    h('ol', recs.map((r) => h('li', h('span.muted', fmtTime(r.happened)), ' ', r.name || r.kind,
+      r.fields && r.fields.number ? ' ' + r.fields.number : '', ' · ', who(r.actor, names)))),
+    total > TIMELINE ? h('a', { href: '#/cases/' + encodeURIComponent(c.id) }, T('allRecords')) : null);
 }
 
 function recordSummary(r, names, kind) {
