@@ -242,6 +242,12 @@ test('the inbox fits a tablet in portrait', async () => {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, 'no sideways scrolling: ' + overflow);
   await shot(page, 'approvals-800');
+
+  await page.getByRole('button', { name: '切换语言' }).click();
+  await page.getByRole('heading', { name: 'Approvals' }).waitFor();
+  await page.locator('button.sv-item', { hasText: caseA }).click();
+  await page.locator('.sv-detail h2', { hasText: 'Handler\'s proposal' }).waitFor();
+  assert.ok(await page.getByRole('button', { name: 'Return' }).isVisible());
   await page.context().close();
 });
 

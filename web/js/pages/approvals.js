@@ -261,8 +261,8 @@ function missingText(c) {
   return h('ul.sv-basis', missing.map((m) => h('li', m.name || m.code)));
 }
 
-// The case's latest records, newest first, so that the reviewer sees
-// what was done without leaving the inbox.
+// Lists the case's latest records, newest first, so that the reviewer
+// reads what was done without leaving the inbox.
 function timeline(c, names) {
   const recs = (c.records || []).filter((r) => !r.superseded_by).slice(-TIMELINE).reverse();
   const total = (c.records || []).length;
