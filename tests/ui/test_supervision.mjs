@@ -355,7 +355,9 @@ test('the integrity badge shows the checkpoint size, and its page explains it', 
   const latest = Number(note.split('\n')[1]);
   assert.ok(size > 0, 'badge size ' + size);
   assert.ok(size <= latest, size + ' of ' + latest);
-  assert.match(await badge.textContent(), new RegExp('完整性正常' + size + ' 条'));
+  // Green, or amber while a push to the witness is retried: never red.
+  assert.match(await badge.textContent(), new RegExp('完整性(正常|需关注)' + size + ' 条'));
+  assert.doesNotMatch(await badge.getAttribute('class'), /\bred\b/);
   await badge.click();
   await page.getByRole('heading', { name: '账本完整性' }).waitFor();
   assert.match(await page.locator('pre.ig-note').first().textContent(), /^ui\.test\//);
@@ -370,5 +372,25 @@ test('the integrity badge shows the checkpoint size, and its page explains it', 
   assert.match(await row.textContent(), /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/, 'the witness cosigned');
   assert.ok(await page.locator('details summary', { hasText: '见证签名后的检查点' }).count() >= 1);
   await shot(page, 'integrity');
+  await page.context().close();
+});
+
+test('a damaged blob turns the badge red after a verify', async () => {
+  const [notice] = await caseRecords(caseA, 'acceptance-notice');
+  const hex = notice.attachments[0].hash.split(':')[1];
+  const blob = path.join(store.dir, 'blobs', 'sm3', hex.slice(0, 2), hex.slice(2, 4), hex);
+  fs.chmodSync(blob, 0o600);
+  fs.writeFileSync(blob, 'damaged');
+  assert.throws(() => ct(['verify', '--dir', store.dir]), 'verify exits 1 on a damaged blob');
+
+  const page = await newPage(browser);
+  await login(page, server, store, 'zhou.super');
+  const badge = page.locator('#integrity-badge a.ig-badge.red');
+  await badge.waitFor();
+  assert.match(await badge.textContent(), /完整性异常/);
+  assert.match(await badge.getAttribute('aria-label'), /校验发现问题/);
+  await badge.click();
+  await page.locator('main .flag.bad', { hasText: '存在未消除的完整性问题' }).waitFor();
+  await shot(page, 'integrity-failure');
   await page.context().close();
 });
