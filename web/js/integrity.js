@@ -5,6 +5,7 @@
 import { h, fill, fmtTime, fmtDate, todayCst } from './dom.js';
 import { strings } from './i18n.js';
 import { get, request, ApiError } from './api.js';
+import { ctx } from './app.js';
 
 const T = strings({
   zh: {
@@ -41,6 +42,10 @@ export function parseCheckpoint(text) {
 
 const DAY = 86400000;
 
+// The roles that the access policy lets read findings and the witnesses.
+const FINDINGS_READERS = ['clerk', 'handler', 'reviewer', 'legal', 'approver', 'head', 'archivist',
+  'supervisor', 'case-auditor', 'officer', 'server', 'presiding'];
+
 // Reads the checkpoint and, when the role may, the witnesses and the
 // last verify; returns {checkpoint, note, witness, forbidden, state,
 // reasons, at}.
@@ -55,6 +60,8 @@ export async function integrityState() {
     out.reasons.push(T('unreadable'));
   }
   try {
+    // Roles without findings-read would only draw a logged refusal.
+    if (!ctx.has(...FINDINGS_READERS)) throw new ApiError(403, {});
     out.witness = await get('/api/v1/witness');
   } catch (e) {
     if (e instanceof ApiError && e.status === 403) out.forbidden = true;
