@@ -192,7 +192,7 @@ function datetimeWidget(f) {
 
 function enumWidget(f, kindCode) {
   const input = h('select', { dataset: { field: f.name } }, option('', T('choose')),
-    enumValues(f).map((v) => option(v, enumLabel(f, v, kindCode) + (enumLabel(f, v, kindCode) !== v ? '' : ''))));
+    enumValues(f).map((v) => option(v, enumLabel(f, v, kindCode))));
   return { el: input, input, get: () => input.value || undefined, set: (v) => { input.value = v ?? ''; } };
 }
 
