@@ -639,7 +639,8 @@ export function recordForm(kind, opts = {}) {
   if (!opts.correction && (avSpec.required || (avSpec.exemptions || []).length)) {
     const boxes = (opts.media || []).map((m) => {
       const cb = h('input', { type: 'checkbox', value: String(m.seq) });
-      return { cb, el: h('label.check', cb, '#' + m.seq + ' ' + (m.filename || m.type || '') + (m.captured || m.start ? ' · ' + fmtTime(m.captured || m.start) : '')) };
+      const start = m.captured && m.captured.start;
+      return { cb, el: h('label.check', cb, '#' + m.seq + ' ' + (m.name || m.type || '') + (start ? ' · ' + fmtTime(start) : '')) };
     });
     const fileIn = h('input', { type: 'file', accept: 'video/*,audio/*,image/*', multiple: true });
     const exSel = h('select', null, option('', T('avNone')), (avSpec.exemptions || []).map((c) => option(c, exemptionName(c))));
