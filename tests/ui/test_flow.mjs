@@ -43,12 +43,19 @@ const TABLET = { width: 800, height: 1280 };
 const shots = [];
 let shotNo = 0;
 for (const f of fs.existsSync(SHOTS) ? fs.readdirSync(SHOTS) : []) if (/^flow-\d+-/.test(f)) fs.rmSync(path.join(SHOTS, f));
-// Saves flow-NN-what.png from the top of the page, so that the sticky
-// header stays at the top of the picture.
-async function shot(page, what) {
+// Saves flow-NN-what.png. A page is shot whole from its top, so that the
+// sticky header stays at the top of the picture. A form in a modal
+// dialog is shot as the screen shows it, scrolled to the part in focus.
+async function shot(page, what, focus) {
   const name = 'flow-' + String(++shotNo).padStart(2, '0') + '-' + what;
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await fullShot(page, name);
+  if (await page.locator('dialog[open]').count()) {
+    if (focus) await focus.scrollIntoViewIfNeeded();
+    fs.mkdirSync(SHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(SHOTS, name + '.png') });
+  } else {
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await fullShot(page, name);
+  }
   shots.push(name);
 }
 
@@ -281,7 +288,7 @@ test('handler tells the rights', async () => {
   await party.getByLabel('签名方式').selectOption('paper');
   await party.getByLabel('签名人姓名').fill('张三');
   await party.getByLabel('扫描件或照片').setInputFiles(png('rights-signed.png'));
-  await shot(page, 'rights-notice-form');
+  await shot(page, 'rights-notice-form', party);
   await saveSigned(page, dlg, form, 'li.handler');
 });
 
@@ -337,13 +344,14 @@ test('handler verifies on site on the tablet', async () => {
   await officer.getByLabel('签名人', { exact: true }).selectOption('li.handler');
   await officer.getByRole('button', { name: '增加签名人' }).click();
   await officer.locator('.sig-row').nth(1).getByLabel('签名人', { exact: true }).selectOption('sun.officer');
+  await shot(page, 'onsite-officers-tablet', officer);
   const party = form.locator('fieldset.signer[data-role="party"]');
   assert.equal(await party.getByLabel('签名方式').inputValue(), 'pad');
   await party.getByLabel('签名人姓名').fill('张三');
   await signOnPad(page, party);
   assert.equal(await party.locator('.pages-pick input:checked').count(), 2, 'both pages ticked');
   if (videoSeq) {
-    await form.locator('fieldset.av label.check', { hasText: '#' + videoSeq + ' ' }).locator('input').check();
+    await form.locator('fieldset.av label.check', { hasText: '#' + videoSeq + ' ' + path.basename(VIDEO) }).locator('input').check();
   } else {
     // Without the camera files the verification states why it has no
     // recording, as the kind allows.
@@ -351,7 +359,7 @@ test('handler verifies on site on the tablet', async () => {
     await form.getByLabel('说明', { exact: true }).fill('执法记录仪电池故障');
   }
   await form.getByLabel('签名身份').selectOption('officer');
-  await shot(page, 'onsite-form-tablet');
+  await shot(page, 'onsite-form-tablet', party);
   onsiteSeq = await saveSigned(page, dlg, form, 'li.handler');
   await page.locator('#rec-' + onsiteSeq).waitFor();
   await shot(page, 'onsite-saved-tablet');
@@ -440,7 +448,7 @@ test('approver records the decision and prints it', async () => {
   await seal.getByLabel('签名人姓名').fill('曹阳区行政审批局');
   await seal.getByLabel('扫描件或照片').setInputFiles(png('seal.png'));
   await form.getByLabel('签名身份').selectOption('approver');
-  await shot(page, 'decision-form');
+  await shot(page, 'decision-form', seal);
   await saveSigned(page, dlg, form, 'zhang.head');
 
   await openCase(page, 'docs');
@@ -485,7 +493,7 @@ test('handler serves the licence on the tablet', async () => {
   await recipient.getByLabel('签名人姓名').fill('张三');
   await signOnPad(page, recipient);
   await form.getByLabel('签名身份').selectOption('server');
-  await shot(page, 'service-form-tablet');
+  await shot(page, 'service-form-tablet', recipient);
   await saveSigned(page, dlg, form, 'li.handler');
   const c = await caseJson();
   assert.equal(c.stage, 'archive');
