@@ -501,6 +501,23 @@ test('handler serves the licence on the tablet', async () => {
   await shot(page, 'case-overview-served');
 });
 
+test('head exports the 双公示 file', async () => {
+  const page = await as('zhang.head');
+  await page.goto(server.url + '/#/reports');
+  const form = page.locator('form', { has: page.getByRole('heading', { name: '双公示 行政许可信息导出' }) });
+  await form.getByLabel('起始日期').fill(cstDay(-1));
+  await form.getByLabel('截止日期').fill(cstDay(0));
+  const download = page.waitForEvent('download');
+  await form.getByRole('button', { name: '导出并下载' }).click();
+  const file = await download;
+  const saved = path.join(store.tmp, file.suggestedFilename());
+  await file.saveAs(saved);
+  const csv = fs.readFileSync(saved, 'utf-8');
+  assert.ok(csv.includes(APPLICANT), 'the export lists the licence: ' + csv.slice(0, 400));
+  await form.locator('.notice', { hasText: '已导出' }).waitFor();
+  await shot(page, 'publicity-exported');
+});
+
 test('archivist seals the case file', async () => {
   const page = await as('chen.archive');
   await openCase(page, 'archive');
@@ -547,6 +564,9 @@ test('case holds every record in order', async () => {
   const seqs = c.records.map((r) => r.seq);
   assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
   console.log('stage of ' + CASE + ' after the seal: ' + c.stage + ', status ' + c.status);
+  // The export counts at the case's next evaluation, the seal's.
+  assert.equal(c.deadlines.publicity.state, 'met', JSON.stringify(c.deadlines.publicity));
+  for (const [name, d] of Object.entries(c.deadlines)) assert.notEqual(d.state, 'overdue', name);
 
   // No finding was raised, open or cured.
   const found = await api(server, tokenOf('zhang.head'), 'GET', '/api/v1/findings?case=' + CASE);
