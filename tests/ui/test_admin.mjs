@@ -250,6 +250,33 @@ test('security administrator revokes a signing key', async () => {
   await page.setViewportSize({ width: 1366, height: 768 });
 });
 
+test('security administrator changes a record\'s mark by its number', async () => {
+  const clerk = token(store, 'wang.clerk');
+  const opened = await api(server, clerk, 'POST', '/api/v1/cases', {
+    matter: 'spjy-xk', applicant: '某某餐饮管理有限公司', applicant_id: '91320102MA1W8XYZ3K',
+    received: new Date(Date.now() - 3600e3).toISOString().replace(/\.\d+Z$/, 'Z'), channel: 'window',
+    materials: ['sqs'],
+  });
+  assert.equal(opened.status, 201, opened.text);
+  const note = await api(server, clerk, 'POST', '/api/v1/cases/' + opened.json.id + '/records',
+    { kind: 'note', fields: { text: '申请人称其配方涉及商业秘密' } });
+  assert.equal(note.status, 201, note.text);
+  const page = await pageOf('sec.admin');
+  await go(page, '#/admin/marks');
+  await page.getByLabel('编号（记录号或文件号）').fill('x1');
+  await page.getByRole('button', { name: '变更密级' }).click();
+  await page.getByRole('alert').getByText('编号应为正整数').waitFor();
+  await page.getByLabel('编号（记录号或文件号）').fill(String(note.json.seq));
+  await page.getByLabel('新密级').selectOption('commercial-secret');
+  await page.getByLabel('变更理由').fill('申请人书面提出不予公开');
+  await page.getByRole('button', { name: '变更密级' }).click();
+  await page.getByText('的密级已由 无 改为 商业秘密').first().waitFor();
+  assert.doesNotMatch(await page.content(), /配方/);
+  const read = await api(server, token(store, 'zhang.head'), 'GET', '/api/v1/records/' + note.json.seq);
+  assert.equal(read.json.mark, 'commercial-secret');
+  await snap(page, 'admin-marks');
+});
+
 test('administration reads in English', async () => {
   const page = await pageOf('sec.admin');
   await go(page, '#/admin/clearances');

@@ -9,13 +9,13 @@ const T = strings({
   zh: {
     title: '系统管理', sections: '管理栏目',
     accounts: '账户', roles: '角色', units: '单位', clearances: '密级',
-    matters: '事项目录', laws: '法规库', calendar: '工作日历', keys: '签名密钥',
+    matters: '事项目录', laws: '法规库', calendar: '工作日历', keys: '签名密钥', marks: '密级变更',
     none: '您的角色没有可用的管理栏目。',
   },
   en: {
     title: 'Administration', sections: 'Sections',
     accounts: 'Accounts', roles: 'Roles', units: 'Units', clearances: 'Clearances',
-    matters: 'Matters', laws: 'Law library', calendar: 'Working calendar', keys: 'Signing keys',
+    matters: 'Matters', laws: 'Law library', calendar: 'Working calendar', keys: 'Signing keys', marks: 'Marks',
     none: 'Your roles have no administration section.',
   },
 });
@@ -28,6 +28,7 @@ const SECTIONS = [
   ['roles', 'admin-grants', 'renderRoles', ['secadmin']],
   ['units', 'admin-grants', 'renderUnits', ['secadmin']],
   ['clearances', 'admin-grants', 'renderClearances', ['secadmin']],
+  ['marks', 'admin-marks', 'renderMarks', ['secadmin']],
   ['matters', 'admin-catalogue', 'renderMatters', ANY_ADMIN],
   ['laws', 'admin-catalogue', 'renderLaws', ANY_ADMIN],
   ['calendar', 'admin-calendar', 'renderCalendar', ANY_ADMIN],
