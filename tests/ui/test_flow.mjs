@@ -1,15 +1,17 @@
-// One food business licence (食品经营许可) from the window to the archive,
-// each step done in the browser by the person whose job it is, each in
-// their own browser context: the clerk's intake with a one-time
-// supplement notice, the supplement and the acceptance, the head's
-// assignment, the handler's rights notice, the on-site verification on
-// a tablet with the party's signature on the pad, the photo and video
-// uploaded and linked, the proposal, review and approval in the 审批
-// inbox, the decision and its PDF, the address confirmation, the
-// licence, the service with the recipient's signature, and the
-// archivist's seal. Every page on the way is saved as a screenshot
-// (flow-NN-*.png). The end checks over the API that the case holds every
-// record in order and lists the findings that remain open.
+// One food business licence (食品经营许可) from the window to the archive.
+// Each step is done in the browser by the person whose job it is, each in
+// their own browser context. The clerk registers the application with a
+// one-time supplement notice, receives the supplement and accepts. The
+// head assigns the handler, who gives the rights notice, verifies on site
+// on a tablet with the party's signature on the pad, uploads and links a
+// photo and a video, and proposes the grant. The reviewer and the
+// approver agree in the 审批 inbox, the approver records and prints the
+// decision, the clerk confirms the address and issues the licence, the
+// handler serves it with the recipient's signature, the head exports it
+// for 双公示 and the archivist seals the case file. Every page on the way
+// is saved as a screenshot (flow-NN-*.png). The end checks over the API
+// that the case contains every entry in order, that no finding was raised
+// and that every staff signature has its SM2 signature.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -129,7 +131,8 @@ async function signOnPad(page, block) {
   const canvas = block.locator('canvas.sigpad');
   await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
-  assert.ok(box && box.width > 100, 'the pad is shown');
+  assert.ok(box, 'the pad is shown');
+  assert.ok(box.width > 100, 'the pad is wide enough to sign: ' + box.width);
   const y = box.y + box.height / 2;
   await page.mouse.move(box.x + box.width * 0.2, y);
   await page.mouse.down();
@@ -138,9 +141,9 @@ async function signOnPad(page, block) {
   await block.locator('.sigpad-state', { hasText: /1/ }).waitFor();
 }
 
-// Waits for the document a button prints: the POST to /documents answers
-// with a PDF (read through a route, since the page turns the reply into a
-// blob) and a tab opens on it.
+// Waits for the document a button prints: the POST to /documents returns
+// a PDF, read through a route because the page turns the reply into a
+// blob, and a tab opens on it.
 async function printed(page, click) {
   let pdf = null;
   const handler = async (route) => {
@@ -549,7 +552,7 @@ test('archivist seals the case file', async () => {
   await shot(page, 'case-archived');
 });
 
-test('case holds every record in order', async () => {
+test('case has every entry in order', async () => {
   const c = await caseJson();
   // The entries the pages wrote beside the records: the issued
   // documents, the ingested and linked files and the seal.
