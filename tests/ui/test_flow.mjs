@@ -62,8 +62,9 @@ async function shot(page, what, focus) {
 }
 
 const cstDay = (offsetDays = 0) => new Date(Date.now() + offsetDays * 864e5).toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
-// The CST wall time of t as a datetime-local value, to the minute.
-const cstLocal = (t) => new Date(t.getTime() + 8 * 3600e3).toISOString().slice(0, 16);
+// The CST wall time of t as a datetime-local value, to the minute or,
+// with seconds, to the second.
+const cstLocal = (t, seconds = false) => new Date(t.getTime() + 8 * 3600e3).toISOString().slice(0, seconds ? 19 : 16);
 
 // Each person's own signed-in page, kept for the whole flow.
 const pages = {};
@@ -79,6 +80,8 @@ async function as(user, viewport) {
 }
 
 let CASE = null;
+// When the acceptance was recorded: the inspection starts after it.
+let acceptedAt = null;
 
 // Opens the case on tab, loading it anew: another person's page may
 // have changed it since this page last showed it.
@@ -247,6 +250,7 @@ test('clerk receives the supplement and accepts', async () => {
   await printed(page, () => page.getByRole('button', { name: '登记并出具文书' }).click());
   await page.locator('main h1', { hasText: '已登记' }).waitFor();
   await shot(page, 'intake-accepted');
+  acceptedAt = new Date();
   const c = await caseJson('wang.clerk');
   assert.equal(c.stage, 'investigation');
   assert.deepEqual(c.materials.missing, []);
@@ -303,11 +307,11 @@ test('handler uploads the photo and the video', { skip: haveMedia ? false : 'the
   const page = await as('li.handler');
   await openCase(page, 'evidence');
   await page.locator('main h2', { hasText: '音像证据' }).waitFor();
-  onsiteStart = new Date(Date.now() - 20 * 60e3);
+  onsiteStart = new Date(acceptedAt.getTime() + 1000);
   await page.getByLabel('拍摄设备').fill('DSJ-A7-0042');
   // The camera files were recorded years ago by other devices; the
   // officer states the time of this inspection as their capture start.
-  await page.getByLabel('拍摄开始时间').fill(cstLocal(onsiteStart) + ':00');
+  await page.getByLabel('拍摄开始时间').fill(cstLocal(onsiteStart, true));
   await page.getByLabel('时间说明理由').fill('执法记录仪时钟未校准，按现场核查实际时间说明');
   await page.getByLabel('已删除设备内的原始文件').check();
   await page.getByLabel('选择文件（可多选）').setInputFiles([PHOTO, VIDEO]);
@@ -328,10 +332,10 @@ let onsiteSeq = null;
 test('handler verifies on site on the tablet', async () => {
   const page = await as('li.handler', TABLET);
   const { dlg, form } = await newRecord(page, 'onsite-verification');
-  const start = onsiteStart || new Date(Date.now() - 20 * 60e3);
+  const start = onsiteStart || new Date(acceptedAt.getTime() + 1000);
   await form.getByLabel('地点', { exact: true }).fill('曹阳区人民路8号经营场所');
-  await form.getByLabel('开始时间').fill(cstLocal(start));
-  await form.getByLabel('结束时间').fill(cstLocal(new Date(start.getTime() + 10 * 60e3)));
+  await form.getByLabel('开始时间').fill(cstLocal(start, true));
+  await form.getByLabel('结束时间').fill(cstLocal(new Date(), true));
   const rows = form.locator('fieldset.list-row');
   await rows.nth(0).getByLabel('姓名').selectOption('li.handler');
   await rows.nth(0).getByLabel('执法证号').fill('32010001');
@@ -564,6 +568,9 @@ test('case has every entry in order', async () => {
     'approval-step', 'approval-step', 'decision', 'document-issue', 'address-confirmation',
     'licence-issue', 'service-direct', 'case-file-seal',
   ]);
+  const acceptance = c.records.find((r) => r.kind === 'acceptance-notice');
+  const onsite = c.records.find((r) => r.kind === 'onsite-verification');
+  assert.ok(new Date(onsite.fields.start) >= new Date(acceptance.happened), 'the inspection follows the acceptance');
   const seqs = c.records.map((r) => r.seq);
   assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
   console.log('stage of ' + CASE + ' after the seal: ' + c.stage + ', status ' + c.status);
