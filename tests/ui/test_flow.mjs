@@ -5,10 +5,10 @@
 // head assigns the handler, who gives the rights notice, verifies on site
 // on a tablet with the party's signature on the pad, uploads and links a
 // photo and a video, and proposes the grant. The reviewer and the
-// approver agree in the 审批 inbox, the approver records and prints the
-// decision, the clerk confirms the address and issues the licence, the
-// handler serves it with the recipient's signature, the head exports it
-// for 双公示 and the archivist seals the case file. Every page on the way
+// approver agree in the 审批 inbox, and the approver records and prints
+// the decision. The clerk confirms the address and issues the licence,
+// and the handler serves it with the recipient's signature. The head
+// exports it for 双公示 and the archivist seals the case file. Every page on the way
 // is saved as a screenshot (flow-NN-*.png). The end checks over the API
 // that the case contains every entry in order, that no finding was raised
 // and that every staff signature has its SM2 signature.
