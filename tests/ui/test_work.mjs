@@ -8,7 +8,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  requireBrowser, makeStore, startServer, launch, newPage, login, shot, cleanup, token, api,
+  requireBrowser, makeStore, startServer, launch, newPage, login, shot, cleanup, token, api, passwordOf,
 } from './lib.mjs';
 
 await requireBrowser();
@@ -310,6 +310,7 @@ async function fillIntake(page, applicant, { materials, text = null }) {
 async function chooseSeal(page) {
   const input = page.locator('input[name="seal"]');
   if (await input.isVisible()) await input.setInputFiles({ name: 'seal.png', mimeType: 'image/png', buffer: PNG });
+  await page.getByLabel('签名密码').fill(passwordOf('wang.clerk'));
 }
 
 // Clicks the save button and returns the popup that shows the document.
@@ -423,10 +424,23 @@ test('clerk accepts a complete application', async () => {
   assert.equal(await page.locator('.id-warning').textContent(), '');
   assert.match(await page.getByLabel('作出决定的期限告知').inputValue(), /个工作日内/);
   await chooseSeal(page);
+  // A wrong signing password is refused before any record but the case
+  // itself is stored; the right one goes on without a second case.
+  const before = (await api(server, clerkTok, 'GET', '/api/v1/cases?q=' + encodeURIComponent('受理测试餐饮有限公司'))).json.total;
+  await page.getByLabel('签名密码').fill('not-my-password-1A');
+  await page.getByRole('button', { name: '登记并出具文书' }).click();
+  await page.locator('main [role=alert]').first().waitFor();
+  await page.getByLabel('签名密码').fill(passwordOf('wang.clerk'));
   const id = await saveAndPrint(page);
+  const after = (await api(server, clerkTok, 'GET', '/api/v1/cases?q=' + encodeURIComponent('受理测试餐饮有限公司'))).json.total;
+  assert.equal(after, before + 1);
   assert.ok((await documents(id)).includes('acceptance-notice'));
   const c = await api(server, clerkTok, 'GET', `/api/v1/cases/${id}`);
   assert.equal(c.json.stage, 'investigation');
+  for (const r of c.json.records.filter((x) => ['material-receipt', 'acceptance-notice'].includes(x.kind))) {
+    const sigs = await api(server, clerkTok, 'GET', `/api/v1/records/${r.seq}/signatures`);
+    assert.ok(sigs.json.items.some((x) => x.user === 'wang.clerk' && x.role === 'clerk'), `record ${r.seq} is signed`);
+  }
   await page.context().close();
 });
 

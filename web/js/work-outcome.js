@@ -26,6 +26,8 @@ export const T = strings({
     addBasis: '添加一条依据', removeBasis: '删除这条依据', citation: '第 {n} 条依据',
     seal: '本局印章', sealHint: '加盖印章的文书扫描件或电子印章图像（PNG、JPEG 或 PDF）；本浏览器会记住上次使用的印章文件。',
     sealKept: '沿用上次的印章文件：{name}', sealNew: '使用新文件', sealMissing: '请选择本局印章的文件。',
+    signPassword: '签名密码', signHint: '即您的登录密码：用您本人的签名密钥对所出具的文书签名，未签名的文书会被列为问题。',
+    signMissing: '请输入签名密码，以本人签名密钥签署文书。',
     needMissing: '请至少选择一项需要补正的材料。', needBasis: '请至少填写一条法律依据（法律法规和条）。',
   },
   en: {
@@ -45,6 +47,8 @@ export const T = strings({
     addBasis: 'Add a citation', removeBasis: 'Remove this citation', citation: 'Citation {n}',
     seal: 'Bureau seal', sealHint: 'A scan of the sealed document or the electronic seal image; this browser remembers the last seal file.',
     sealKept: 'Using the last seal file: {name}', sealNew: 'Use a new file', sealMissing: 'Choose the file of the bureau seal.',
+    signPassword: 'Signing password', signHint: 'Your sign-in password: your own signing key signs the documents issued; an unsigned one becomes a finding.',
+    signMissing: 'Enter your signing password to sign the documents with your own key.',
     needMissing: 'Choose at least one material to supplement.', needBasis: 'Give at least one legal basis (law and article).',
   },
 });
@@ -55,8 +59,10 @@ const ART32_ITEM = { 'no-licence-needed': 1, 'not-competent': 2, 'incomplete-not
 
 const SEAL_KEY = 'casetrail.work.seal';
 
-// The seal chooser: a file input, or the file this browser used last.
-// Returns {el, hash()} where hash() uploads a new file when one is chosen.
+// The seal chooser: a file input, or the file this browser used last,
+// and the clerk's password, with which their own key signs each record.
+// Returns {el, hash(), password()}: hash() uploads a new file when one is
+// chosen, password() returns the password or raises when it is empty.
 export function sealPicker() {
   let kept = null;
   try { kept = JSON.parse(localStorage.getItem(SEAL_KEY) || 'null'); } catch (e) { kept = null; }
@@ -64,7 +70,9 @@ export function sealPicker() {
   const keptRow = kept ? h('p.seal-kept', T('sealKept', { name: kept.name }), ' ',
     h('button.link', { type: 'button', onclick: () => { kept = null; keptRow.remove(); input.hidden = false; input.focus(); } }, T('sealNew'))) : null;
   if (kept) input.hidden = true;
-  const el = h('div.seal-picker', field(T('seal'), input, { required: true, hint: T('sealHint') }), keptRow);
+  const password = h('input', { type: 'password', autocomplete: 'current-password', name: 'sign-password' });
+  const el = h('div.seal-picker', field(T('seal'), input, { required: true, hint: T('sealHint') }), keptRow,
+    field(T('signPassword'), password, { required: true, hint: T('signHint') }));
   let uploaded = null;
   return {
     el,
@@ -81,6 +89,11 @@ export function sealPicker() {
       if (kept) return kept.hash;
       input.focus();
       throw new Error(T('sealMissing'));
+    },
+    password() {
+      if (password.value) return password.value;
+      password.focus();
+      throw new Error(T('signMissing'));
     },
   };
 }
@@ -238,11 +251,13 @@ export function refusePanel(defaultReason = 'not-competent') {
   };
 }
 
-// Adds a record signed by the clerk and sealed. Returns the reply, with
-// the record's seq and, for a numbered document, its number.
-export async function addSealed(caseId, kind, fields, user, sealHash) {
+// Adds a record sealed and signed by the clerk, whose key signs it right
+// after with password. Returns the reply, with the record's seq and, for a
+// numbered document, its number. A wrong password stores nothing.
+export async function addSealed(caseId, kind, fields, user, sealHash, password) {
   const r = await post('/api/v1/cases/' + encodeURIComponent(caseId) + '/records', {
     kind, fields: { ...fields, signatures: clerkSignatures(user) }, attachments: [sealHash],
+    sign: { password, role: 'clerk' },
   });
   return r;
 }

@@ -28,7 +28,7 @@ const T = strings({
     channelHint: '口头申请需要申请人在申请登记上签名，请在案件页登记。', received: '收到申请时间',
     materialsH: '申请材料', got: '已收', copies: '份数', original: '原件', note: '备注', requiredMat: '必备',
     optionalMat: '选交', allGot: '全部已收', noneGot: '全部清除',
-    outcomeH: '处理结果', sealH: '印章',
+    outcomeH: '处理结果', sealH: '印章与签名',
     save: '登记并出具文书', saving: '正在登记…',
     needMatter: '请先选择申请事项。', needApplicant: '请填写申请人名称或姓名。', needReceived: '请填写收到申请的时间。',
     missingRequired: '以下必备材料未收到：{list}。确定仍然受理吗？',
@@ -57,7 +57,7 @@ const T = strings({
     channelHint: 'An oral application needs the applicant\'s signature; record it on the case page.', received: 'Received at',
     materialsH: 'Materials', got: 'Received', copies: 'Copies', original: 'Original', note: 'Note', requiredMat: 'required',
     optionalMat: 'optional', allGot: 'All received', noneGot: 'Clear all',
-    outcomeH: 'Outcome', sealH: 'Seal',
+    outcomeH: 'Outcome', sealH: 'Seal and signature',
     save: 'Register and issue', saving: 'Registering…',
     needMatter: 'Choose the matter first.', needApplicant: 'Give the applicant\'s name.', needReceived: 'Give the time the application arrived.',
     missingRequired: 'These required materials were not received: {list}. Accept anyway?',
@@ -264,13 +264,14 @@ class IntakeForm {
     }
     await busy(this.saveButton, async () => {
       this.saveButton.textContent = T('saving');
+      const password = this.seal.password();
       const seal = await this.seal.hash();
-      await this.record(seal, outcomeFields);
+      await this.record(seal, outcomeFields, password);
     }, this.errors);
     if (this.done.caseId && !this.done.outcomeSeq) this.errors.prepend(h('p.notice', T('resume', { id: this.done.caseId })));
   }
 
-  async record(seal, outcomeFields) {
+  async record(seal, outcomeFields, password) {
     const i = this.inputs;
     const user = this.ctx.session.user;
     const d = this.done;
@@ -285,7 +286,7 @@ class IntakeForm {
     }
     const received = this.materials.received();
     if (received.length && !d.receiptSeq) {
-      d.receiptSeq = (await addSealed(d.caseId, 'material-receipt', receiptFields(received), user, seal)).seq;
+      d.receiptSeq = (await addSealed(d.caseId, 'material-receipt', receiptFields(received), user, seal, password)).seq;
     }
     const notes = this.materials.notes();
     if (notes.length && !d.noteSeq) {
@@ -293,7 +294,7 @@ class IntakeForm {
         { kind: 'note', fields: { text: T('noteText', { lines: notes.join('\n') }) } })).seq;
     }
     if (this.outcome === 'supplement' && notes.length && !outcomeFields.details) outcomeFields.details = notes.join('\n');
-    const issued = await addSealed(d.caseId, KINDS[this.outcome], outcomeFields, user, seal);
+    const issued = await addSealed(d.caseId, KINDS[this.outcome], outcomeFields, user, seal, password);
     d.outcomeSeq = issued.seq;
     d.number = issued.number;
     d.outcome = this.outcome;
@@ -382,15 +383,16 @@ async function renderExisting(main, ctx, id) {
     let fields = null;
     try { fields = panels[outcome] ? panels[outcome].fields() : null; } catch (e) { fill(errs, errorBox(e)); return; }
     await busy(save, async () => {
+      const password = seal.password();
       const hash = await seal.hash();
-      if (received.length && !done.receiptSeq) done.receiptSeq = (await addSealed(id, 'material-receipt', receiptFields(received), ctx.session.user, hash)).seq;
+      if (received.length && !done.receiptSeq) done.receiptSeq = (await addSealed(id, 'material-receipt', receiptFields(received), ctx.session.user, hash, password)).seq;
       const notes = materials.notes();
       if (notes.length && !done.noteSeq) {
         done.noteSeq = (await post('/api/v1/cases/' + encodeURIComponent(id) + '/records',
           { kind: 'note', fields: { text: T('noteText', { lines: notes.join('\n') }) } })).seq;
       }
       if (fields) {
-        const issued = await addSealed(id, KINDS[outcome], fields, ctx.session.user, hash);
+        const issued = await addSealed(id, KINDS[outcome], fields, ctx.session.user, hash, password);
         done.outcomeSeq = issued.seq;
         done.number = issued.number;
         done.outcome = outcome;
