@@ -437,12 +437,47 @@ static int add_disposition(struct reply *r, const json_t *row, uint64_t seq)
 			    "\"; filename*=UTF-8''%s", seq, encoded);
 }
 
+/*
+ * Whether a browser may show a stored file of this media type in place:
+ * raster images, audio and video, which carry no script. Anything else,
+ * such as HTML or SVG that a camera never makes but an upload may hold,
+ * goes out as a download, so that it cannot run in the UI's origin.
+ */
+static bool shown_inline(const char *type)
+{
+	static const char *const images[] = {
+	    "image/jpeg", "image/png", "image/gif", "image/webp", "image/bmp",
+	    "image/heic", "image/heif", "image/tiff",
+	};
+
+	if (!strncmp(type, "video/", 6) || !strncmp(type, "audio/", 6))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(images); i++)
+		if (!strcmp(type, images[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The policy of every stored file: a sandbox with no scripts, whatever
+ * the file holds, and only this server's images and media.
+ */
+#define MEDIA_CSP                                                              \
+	"sandbox; default-src 'none'; img-src 'self'; media-src 'self'; "      \
+	"style-src 'unsafe-inline'"
+
 /* Fills the headers of a file reply once its range is known. */
 static int add_file_headers(struct reply *r, enum range_result range,
 			    uint64_t start, uint64_t length, uint64_t size,
 			    const char *etag, const char *type)
 {
 	int rc = reply_header(r, "Accept-Ranges", "bytes");
+
+	if (rc == 0)
+		rc = reply_header(r, "Content-Security-Policy", "%s",
+				  MEDIA_CSP);
+	if (rc == 0 && !shown_inline(type))
+		type = "application/octet-stream";
 
 	if (rc == 0 && range == RANGE_PART)
 		rc = reply_header(r, MHD_HTTP_HEADER_CONTENT_RANGE,
@@ -555,7 +590,7 @@ static int serve_stored(struct api_call *call, const char *which,
 	}
 	if (session[0])
 		rc = reply_header(r, "Casetrail-Media-Session", "%s", session);
-	if (rc == 0 && q.download)
+	if (rc == 0 && (q.download || !shown_inline(q.type)))
 		rc = add_disposition(r, q.row, q.seq);
 	if (rc == 0)
 		rc = add_file_headers(r, range, start, length, q.size, q.etag,

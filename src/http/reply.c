@@ -271,6 +271,14 @@ static int add_header(struct MHD_Response *resp, const char *name,
 		   : CT_ENOMEM;
 }
 
+static bool has_header(const struct reply *r, const char *name)
+{
+	for (size_t i = 0; i < r->nheaders; i++)
+		if (!strcasecmp(r->headers[i].name, name))
+			return true;
+	return false;
+}
+
 static int add_headers(struct MHD_Response *resp, const struct reply *r)
 {
 	int rc = 0;
@@ -293,6 +301,16 @@ static int add_headers(struct MHD_Response *resp, const struct reply *r)
 		rc = add_header(resp, MHD_HTTP_HEADER_LOCATION, r->location);
 	if (rc == 0)
 		rc = add_header(resp, "X-Content-Type-Options", "nosniff");
+	/*
+	 * A JSON or text reply opened on its own in a browser loads nothing
+	 * and runs nothing. Replies with a policy of their own (the UI's
+	 * files, stored media) keep it, and PDFs get none, which would keep
+	 * the browser's viewer from showing them.
+	 */
+	if (rc == 0 && !has_header(r, "Content-Security-Policy") &&
+	    !(r->content_type && !strcmp(r->content_type, "application/pdf")))
+		rc = add_header(resp, "Content-Security-Policy",
+				"default-src 'none'; frame-ancestors 'none'");
 	for (size_t i = 0; i < r->nheaders && rc == 0; i++)
 		rc = add_header(resp, r->headers[i].name, r->headers[i].value);
 	return rc;

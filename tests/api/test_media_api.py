@@ -20,6 +20,7 @@ import uuid
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 import apitest  # noqa: E402
 import ctest  # noqa: E402
+import workflow  # noqa: E402
 
 MEDIA = os.path.join(ctest.SHARED, "data", "media")
 REAL_PHOTO_DIR = os.path.join(MEDIA, "exif-py", "jpg")
@@ -223,6 +224,39 @@ class ReadTest(MediaTest):
         r = self.post("/api/v1/media/%d/justification" % media["seq"],
                       {"reason": "x", "approved_by": "zhao.min", "at": 1})
         self.assert_problem(r, 422, "validation-failed", "at")
+
+
+class ScriptFileTest(MediaTest):
+    """Stored files that a browser could run (HTML, SVG) are evidence like
+    any other, but their content goes out as a download in a sandbox, so
+    that opening the link cannot run them in the UI's origin."""
+
+    def test_html_and_svg_are_downloads(self):
+        for name, data in (("page.html", b"<html><script>alert(1)</script></html>"),
+                           ("logo.svg", b'<svg xmlns="http://www.w3.org/2000/svg" '
+                                        b'onload="alert(1)"><script>alert(2)</script></svg>')):
+            with self.subTest(name=name):
+                seq = self.ingest_ok(data, file_name=name)["seq"]
+                r = self.content(seq)
+                self.assertEqual(r.status, 200, r)
+                self.assertEqual(r.body, data)
+                self.assertEqual(r.headers["Content-Type"], "application/octet-stream")
+                self.assertTrue(r.headers["Content-Disposition"].startswith("attachment;"))
+                self.assertIn("sandbox", r.headers["Content-Security-Policy"])
+
+    def test_photo_shows_in_place_sandboxed(self):
+        seq = self.ingest_ok(workflow.png_bytes(), file_name="scan.png")["seq"]
+        r = self.content(seq)
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.headers["Content-Type"], "image/png")
+        self.assertIsNone(r.headers.get("Content-Disposition"))
+        self.assertIn("sandbox", r.headers["Content-Security-Policy"])
+
+    def test_json_replies_load_nothing(self):
+        r = self.get("/api/v1/media?limit=1")
+        self.assertEqual(r.status, 200, r)
+        self.assertEqual(r.headers["Content-Security-Policy"],
+                         "default-src 'none'; frame-ancestors 'none'")
 
 
 class RangeTest(MediaTest):
