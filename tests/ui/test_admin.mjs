@@ -280,13 +280,13 @@ test('security administrator changes a record\'s mark by its number', async () =
 test('administration reads in English', async () => {
   const page = await pageOf('sec.admin');
   await go(page, '#/admin/clearances');
-  await page.getByRole('button', { name: '切换语言' }).click();
+  await page.getByRole('button', { name: 'English' }).click();
   await page.locator('main h1', { hasText: 'Administration' }).waitFor();
   assert.match(await page.locator('.admin-tabs').textContent(), /Roles.*Units.*Clearances/);
   await rowOf(page, 'ma.new').first().waitFor();
   assert.match(await rowOf(page, 'ma.new').textContent(), /personal information/);
   await snap(page, 'admin-clearances-en');
-  await page.getByRole('button', { name: 'Switch language' }).click();
+  await page.getByRole('button', { name: '中文' }).click();
   await page.locator('main h1', { hasText: '系统管理' }).waitFor();
 });
 

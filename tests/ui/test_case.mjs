@@ -421,6 +421,53 @@ test('archivist seals an ended case', async () => {
   await page.context().close();
 });
 
+test('a lost reply does not save the record twice', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await openCase(page, caseA);
+  const before = (await api(server, tk['li.handler'], 'GET', '/api/v1/cases/' + caseA + '/records?limit=1')).json.total;
+  // The server stores the record, and the connection drops before the
+  // reply reaches the page.
+  await page.route('**/api/v1/cases/*/records', async (route) => {
+    if (route.request().method() !== 'POST') return route.continue();
+    await route.fetch();
+    await route.abort('connectionreset');
+  }, { times: 1 });
+  await page.getByRole('button', { name: '新增记录' }).click();
+  const dlg = page.locator('dialog');
+  await dlg.getByLabel('记录种类').selectOption('note');
+  await dlg.locator('.record-form[data-kind="note"]').getByRole('textbox').first().fill('电话告知申请人补充现场照片。');
+  await dlg.getByRole('button', { name: '保存记录' }).click();
+  await page.locator('#status').getByText(/已保存记录/).waitFor();
+  assert.equal(await page.locator('dialog[open]').count(), 0, 'the dialog closed');
+  const after = (await api(server, tk['li.handler'], 'GET', '/api/v1/cases/' + caseA + '/records?limit=1')).json.total;
+  assert.equal(after, before + 1, 'one record, not two');
+  await page.context().close();
+});
+
+test('the skip link keeps the page, Escape asks before discarding', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'li.handler');
+  await openCase(page, caseA);
+  await page.locator('a.skip').focus();
+  await page.keyboard.press('Enter');
+  assert.match(page.url(), /#\/cases\//, 'the address stays');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+  await page.getByRole('button', { name: '新增记录' }).click();
+  const dlg = page.locator('dialog');
+  await dlg.getByLabel('记录种类').selectOption('note');
+  const text = dlg.locator('.record-form[data-kind="note"]').getByRole('textbox').first();
+  await text.fill('尚未保存的说明');
+  page.once('dialog', (d) => d.dismiss());
+  await page.keyboard.press('Escape');
+  assert.equal(await page.locator('dialog[open]').count(), 1, 'kept open when the user declines');
+  assert.equal(await text.inputValue(), '尚未保存的说明');
+  page.once('dialog', (d) => d.accept());
+  await page.keyboard.press('Escape');
+  await page.locator('dialog[open]').waitFor({ state: 'detached' });
+  await page.context().close();
+});
+
 test('secadmin changes a mark', async () => {
   const note = await add(caseA, 'li.handler', 'note', { text: '申请人来电询问进度。' });
   const page = await newPage(browser);

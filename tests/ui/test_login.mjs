@@ -58,7 +58,7 @@ test('an administrator enrols TOTP and gives a code', async () => {
 test('English is selectable and stays chosen', async () => {
   const page = await newPage(browser);
   await page.goto(server.url + '/#/login');
-  await page.getByRole('button', { name: '切换语言' }).click();
+  await page.getByRole('button', { name: 'English' }).click();
   await page.getByLabel('User name').waitFor();
   await page.reload();
   await page.getByLabel('User name').waitFor();

@@ -243,7 +243,7 @@ test('the inbox fits a tablet in portrait', async () => {
   assert.ok(overflow <= 0, 'no sideways scrolling: ' + overflow);
   await shot(page, 'approvals-800');
 
-  await page.getByRole('button', { name: '切换语言' }).click();
+  await page.getByRole('button', { name: 'English' }).click();
   await page.getByRole('heading', { name: 'Approvals' }).waitFor();
   await page.locator('button.sv-item', { hasText: caseA }).click();
   await page.locator('.sv-detail h2', { hasText: 'Handler\'s proposal' }).waitFor();

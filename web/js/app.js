@@ -40,7 +40,9 @@ const ROUTES = [
   ['/findings', 'findings', 'findings', SUPERVISION],
   ['/reports', 'reports', 'reports', SUPERVISION],
   ['/review/:id', 'review', null, SUPERVISION],
-  ['/copies', 'copies', 'copies', STAFF],
+  // copy-read in the access policy: clerks, handlers and the supervisory
+  // department.
+  ['/copies', 'copies', 'copies', ['clerk', 'handler', 'supervisor']],
   ['/integrity', 'integrity', 'integrity', null],
   ['/admin', 'admin', 'admin', ADMINS],
   ['/admin/:section', 'admin', null, ADMINS],
@@ -52,6 +54,14 @@ export const ctx = {
   session: null, // GET /api/v1/session
   roles: new Set(),
   has(...roles) { return roles.some((r) => this.roles.has(r)); },
+  me: undefined, // GET /api/v1/users/{user}: display name, unit, clearance
+  // Whether the user is cleared to read content of mark, so that a page
+  // does not ask for what the server would refuse and log.
+  cleared(mark) {
+    if (!mark || mark === 'none') return true;
+    const list = (this.me && this.me.clearance) || [];
+    return list.includes(mark);
+  },
   // Whether the user holds a role other than the three administrators'.
   isStaff() { return [...this.roles].some((r) => !THREE.includes(r)); },
   // The first page for the user: the work list, or the administrators' own.
@@ -86,12 +96,14 @@ function match(pattern, path) {
 }
 
 function current() {
-  const raw = location.hash.replace(/^#/, '') || '/';
+  // Only "#/..." addresses are pages; "#main" and the like are anchors.
+  const raw = location.hash.startsWith('#/') ? location.hash.slice(1) : '/';
   const [path, query] = raw.split('?');
   return { path: path || '/', query: new URLSearchParams(query || '') };
 }
 
 export function setSession(s) {
+  if (!s || !ctx.session || s.user !== ctx.session.user) ctx.me = undefined;
   ctx.session = s;
   ctx.roles = new Set((s && s.roles) || []);
   setCsrf(s && s.csrf_token);
@@ -117,7 +129,8 @@ function drawShell() {
     badge,
     h('div.who', h('span.sr-only', N('user') + '：'), h('strong', s.display_name || s.user),
       h('span.roles', [...ctx.roles].map(roleName).join('、'))),
-    h('button.link', { type: 'button', 'aria-label': t('langLabel'), onclick: () => { setLang(lang() === 'en' ? 'zh' : 'en'); drawShell(); route(); } }, t('language')),
+    h('button.link', { type: 'button', title: t('langLabel'), lang: lang() === 'en' ? 'zh-CN' : 'en',
+      onclick: () => { setLang(lang() === 'en' ? 'zh' : 'en'); drawShell(); route(); } }, t('language')),
     h('button.link', { type: 'button', onclick: signOut }, t('signout')));
   top.hidden = false;
   const here = current().path;
@@ -126,18 +139,20 @@ function drawShell() {
     h('a', { href: '#' + r[0], 'aria-current': (here === r[0] || (r[0] !== '/' && here.startsWith(r[0] + '/'))) ? 'page' : null }, N(r[2]))))));
   nav.setAttribute('aria-label', N('menu'));
   nav.hidden = false;
-  if (!s.display_name && !s.display_name_asked) {
-    s.display_name_asked = true;
-    get('/api/v1/users/' + encodeURIComponent(s.user)).then((u) => {
-      if (u && u.display_name && ctx.session === s) { s.display_name = u.display_name; drawShell(); }
-    }).catch(() => {});
-  }
+  if (!s.display_name && ctx.me && ctx.me.display_name) s.display_name = ctx.me.display_name;
   import('./integrity.js').then((m) => m.mountBadge && m.mountBadge(badge, ctx)).catch(() => {});
 }
 
 async function signOut() {
   try { await del('/api/v1/session'); } catch (e) { /* the session may have ended already */ }
   setSession(null);
+  // The next person at this window PC starts afresh: no return address
+  // and no unfinished uploads, whose names may be personal.
+  sessionStorage.removeItem('casetrail.after');
+  for (let i = localStorage.length - 1; i >= 0; i--) {
+    const key = localStorage.key(i);
+    if (key && key.startsWith('casetrail.tus')) localStorage.removeItem(key);
+  }
   ctx.navigate('/login');
 }
 
@@ -162,10 +177,16 @@ async function route() {
     ctx.navigate('/login');
     return;
   }
+  if (signedIn() && ctx.me === undefined) {
+    ctx.me = null;
+    try { ctx.me = await get('/api/v1/users/' + encodeURIComponent(ctx.session.user)); } catch (e) { ctx.me = null; }
+    if (gen !== generation) return;
+  }
   if (path === '/' && !ctx.isStaff()) {
     ctx.navigate(ctx.home());
     return;
   }
+  for (const d of document.querySelectorAll('dialog[open]')) d.close();
   drawShell();
   if (!allowed(found[3])) {
     fill(main, h('h1', t('forbidden')));
@@ -194,8 +215,26 @@ export function afterSignIn() {
   drawShell();
 }
 
+// Keeps the session of someone who is typing or clicking: the server
+// ends a session after 30 minutes without a request, and a long
+// transcript is typed without one.
+let lastActivity = 0, lastPing = Date.now();
+function keepAlive() {
+  const mark = () => { lastActivity = Date.now(); };
+  for (const ev of ['keydown', 'pointerdown', 'input']) document.addEventListener(ev, mark, { passive: true, capture: true });
+  setInterval(() => {
+    if (!signedIn() || lastActivity < lastPing || Date.now() - lastPing < 4 * 60000) return;
+    lastPing = Date.now();
+    get('/api/v1/session').catch(() => {});
+  }, 60000);
+}
+
 async function boot() {
   setLang(lang());
+  keepAlive();
+  // The skip link moves focus to the content without changing the page.
+  const skip = document.querySelector('.skip');
+  if (skip) skip.addEventListener('click', (e) => { e.preventDefault(); document.getElementById('main').focus(); });
   whenSessionEnds(() => {
     if (!ctx.session) return;
     setSession(null);

@@ -362,14 +362,21 @@ function playerDialog(item) {
 // One file of the list as a card.
 function mediaCard(item, { ctx, caseId, caseData, photos, refresh }) {
   const name = item.name || '#' + item.seq;
+  // A file above the reader's clearance is not asked for: the server
+  // would refuse it and log the refusal as an attempt to read it.
+  const cleared = !ctx || !ctx.cleared || ctx.cleared(item.mark);
   let preview;
-  if (item.thumbnail) {
+  if (!cleared) {
+    preview = h('span.nothumb.withheld', t('withheld'));
+  } else if (item.thumbnail) {
     preview = h('img', { src: '/api/v1/media/' + item.seq + '/thumbnail', alt: T('thumbAlt', { name }), loading: 'lazy' });
   } else {
     preview = h('span.nothumb', typeName(item.type) || T('noThumb'));
   }
   let opener = null;
-  if (isPhoto(item) && photos.includes(item)) {
+  if (!cleared) {
+    opener = h('div.thumb-open', preview);
+  } else if (isPhoto(item) && photos.includes(item)) {
     opener = h('button.thumb-open', { type: 'button', 'aria-label': T('open') + ' ' + name, onclick: () => lightbox(photos, photos.indexOf(item)) }, preview);
   } else if (isPlayable(item)) {
     opener = h('button.thumb-open', { type: 'button', 'aria-label': T('play') + ' ' + name, onclick: () => playerDialog(item) },
@@ -404,7 +411,7 @@ function mediaList(el, caseId, ctx, caseData) {
     try {
       const page = await get('/api/v1/media', { case: caseId, type: state.type, offset: state.offset, limit: PAGE });
       const items = page.items || [];
-      const photos = items.filter(isPhoto);
+      const photos = items.filter((it) => isPhoto(it) && ctx.cleared(it.mark));
       const ctxList = { ctx, caseId, caseData, photos, refresh: load };
       fill(body,
         h('p.muted', T('count', { n: page.total })),

@@ -77,18 +77,24 @@ export function table({ columns, rows, sort, onSort, caption, empty, rowClass })
 }
 
 // A modal dialog; content is a node or array; returns {close, el}.
-// Escape and the close button close it; focus returns where it was.
-export function dialog(title, content, { onClose, wide } = {}) {
+// Escape and the close button close it; with guard, they first ask when
+// something was typed into it. close() closes it at once. Focus returns
+// where it was.
+export function dialog(title, content, { onClose, wide, guard } = {}) {
   const before = document.activeElement;
   const titleId = 'dlg' + (++fieldCounter);
+  let typed = false;
   const el = h('dialog.dialog' + (wide ? '.wide' : ''), { 'aria-labelledby': titleId },
     h('div.dialog-head', h('h2', { id: titleId }, title),
-      h('button.icon', { type: 'button', 'aria-label': t('close'), onclick: () => close() }, '×')),
+      h('button.icon', { type: 'button', 'aria-label': t('close'), onclick: () => { if (mayDiscard()) close(); } }, '×')),
     h('div.dialog-body', content));
+  const mayDiscard = () => !guard || !typed || window.confirm(t('discard'));
   const close = () => {
     if (!el.open) return;
     el.close();
   };
+  el.addEventListener('input', () => { typed = true; });
+  el.addEventListener('cancel', (e) => { if (!mayDiscard()) e.preventDefault(); });
   el.addEventListener('close', () => {
     el.remove();
     if (onClose) onClose();

@@ -501,7 +501,7 @@ async function newRecordDialog(page) {
     if (!form) return;
     busy(saveBtn, () => saveRecord(page, form, errs, dlg), errs);
   } }, field(T('chooseKind'), kindSel, { required: true }), slot, errs, h('div.actions', saveBtn));
-  const dlg = dialog(T('newRecord'), el, { wide: true });
+  const dlg = dialog(T('newRecord'), el, { wide: true, guard: true });
   kindSel.focus();
 }
 
@@ -527,13 +527,50 @@ async function saveRecord(page, form, errs, dlg) {
   if (rec.at) body.at = rec.at;
   if (rec.files.length) body.attachments = await uploadAll(rec.files, rec.fields.mark || form.kind.confidentiality, errs);
   if (rec.sign) body.sign = rec.sign;
-  const r = await post('/api/v1/cases/' + encodeURIComponent(page.id) + '/records', body);
+  let r;
+  try {
+    r = await post('/api/v1/cases/' + encodeURIComponent(page.id) + '/records', body);
+  } catch (e) {
+    // A reply lost on the way may follow a stored record: find it before
+    // the user sends the same record again into a log that keeps both.
+    if (!(e instanceof ApiError) || e.status !== 0) throw e;
+    r = await findSaved(page, body);
+    if (!r) throw e;
+  }
   form.clearPassword();
   dlg.close();
   if (r.signature_error) notify(T('signedFail', { why: r.signature_error.detail || r.signature_error.title || String(r.signature_error) }), 'error');
   else notify(T('saved', { seq: r.seq }) + (r.signature ? ' · ' + T('signed') : ''));
   await refreshAfterWrite(page);
   if (page.timeline) page.timeline.last();
+}
+
+// JSON with object members in sorted order, so that equal values compare
+// equal whatever order the server stored them in.
+function canonical(v) {
+  if (Array.isArray(v)) return '[' + v.map(canonical).join(',') + ']';
+  if (v && typeof v === 'object')
+    return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' + canonical(v[k])).join(',') + '}';
+  return JSON.stringify(v);
+}
+
+// Looks among the case's latest records for one by this user of body's
+// kind whose fields are body's: the record a lost reply stored. Returns
+// {seq} or null.
+async function findSaved(page, body) {
+  const path = '/api/v1/cases/' + encodeURIComponent(page.id) + '/records';
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const head = await get(path, { limit: 1 });
+      const latest = await get(path, { offset: Math.max(0, head.total - 20), limit: 20 });
+      const found = (latest.items || []).find((x) => x.kind === body.kind && x.actor === page.ctx.session.user &&
+        x.fields && Object.keys(body.fields).every((k) => canonical(x.fields[k]) === canonical(body.fields[k])));
+      return found ? { seq: found.seq, recovered: true } : null;
+    } catch (e) {
+      await new Promise((done) => setTimeout(done, 1000 * (attempt + 1)));
+    }
+  }
+  return null;
 }
 
 async function correctDialog(page, rec) {
@@ -555,7 +592,7 @@ async function correctDialog(page, rec) {
       await refreshAfterWrite(page);
     }, errs);
   } }, field(T('correctReason'), reason, { required: true, wide: true }), form.el, errs, h('div.actions', btn));
-  const dlg = dialog(T('correctTitle', { seq: rec.seq, name: rec.name || rec.kind }), el, { wide: true });
+  const dlg = dialog(T('correctTitle', { seq: rec.seq, name: rec.name || rec.kind }), el, { wide: true, guard: true });
   reason.focus();
 }
 

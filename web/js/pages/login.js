@@ -50,7 +50,7 @@ function frame(main, title, ...content) {
     h('div.login-brand', h('img', { src: '/img/favicon.svg', alt: '', width: 40, height: 40 }),
       h('div', h('strong', t('app')), h('small', T('intro')))),
     h('h1', title), content,
-    h('button.link.lang', { type: 'button', 'aria-label': t('langLabel'),
+    h('button.link.lang', { type: 'button', title: t('langLabel'), lang: lang() === 'en' ? 'zh-CN' : 'en',
       onclick: () => { setLang(lang() === 'en' ? 'zh' : 'en'); render(main); } }, t('language'))));
   const first = main.querySelector('input');
   if (first) first.focus();

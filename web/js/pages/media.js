@@ -2,7 +2,7 @@
 // fact of its ingest, its flags, the capture-time clues the probe read,
 // the records it is linked to, its chain of custody and a download.
 import { h, fill, fmtTime, fmtBytes } from '../dom.js';
-import { strings } from '../i18n.js';
+import { strings, t } from '../i18n.js';
 import { get } from '../api.js';
 import { errorBox, table } from '../ui.js';
 import {
@@ -80,7 +80,11 @@ export async function render(main, params, ctx) {
   const name = item.name || '#' + seq;
   const photo = item.type === 'photo' || (item.media_type || '').startsWith('image/');
   let view = null;
-  if (photo) {
+  const cleared = ctx.cleared(item.mark);
+  if (!cleared) {
+    // Not asked for: the server would refuse and log it as an attempt.
+    view = h('p.notice.withheld', t('withheld'));
+  } else if (photo) {
     const img = h('img.media-photo', { src: contentUrl(seq, sessionId()), alt: name });
     view = h('button.thumb-open.media-zoom', { type: 'button', 'aria-label': T('zoom') + ' ' + name, onclick: () => lightbox([item], 0) }, img);
   } else if (/^(video|audio)\//.test(item.media_type || '') || ['video', 'audio', 'surveillance'].includes(item.type)) {
@@ -100,7 +104,7 @@ export async function render(main, params, ctx) {
     h('div.media-page',
       h('section.panel.media-view', view,
         h('div.actions',
-          h('a.button', { href: contentUrl(seq) + '?download=1', download: item.name || '' }, T('download')),
+          cleared && h('a.button', { href: contentUrl(seq) + '?download=1', download: item.name || '' }, T('download')),
           mediaActions(item, ctx, { caseId: item.case, onDone: reload }))),
       h('section.panel', { 'aria-labelledby': 'mf-h' },
         h('h2#mf-h', T('facts')),
