@@ -115,10 +115,10 @@ function matterDetails(m) {
   const flags = [['joint', 'joint'], ['on_the_spot', 'onSpot'], ['inspection', 'inspection'], ['hearing', 'hearing'],
     ['legal_review', 'legalReview'], ['collective_discussion', 'collective']].filter(([k]) => m[k]).map(([, l]) => T(l));
   return h('details.admin-matter', h('summary', m.name),
-    h('h4', T('materials')), h('ol', (m.materials || []).map((x) => h('li', x.name, ' ', h('span.muted', '（' + (x.required ? T('required') : T('optional')) + '）')))),
-    h('h4', T('limits')), h('ul', (m.limits || []).map((l) => h('li', limitText(l)))),
-    h('h4', T('basis')), h('ul', (m.basis || []).map((b) => h('li', h('a', { href: '#/admin/laws?law=' + encodeURIComponent(b.law) + '&version=' + encodeURIComponent(b.version) + '&article=' + b.article }, basisText(b))))),
-    flags.length ? [h('h4', T('flags')), h('p', flags.join('、'))] : null);
+    h('h3', T('materials')), h('ol', (m.materials || []).map((x) => h('li', x.name, ' ', h('span.muted', '（' + (x.required ? T('required') : T('optional')) + '）')))),
+    h('h3', T('limits')), h('ul', (m.limits || []).map((l) => h('li', limitText(l)))),
+    h('h3', T('basis')), h('ul', (m.basis || []).map((b) => h('li', h('a', { href: '#/admin/laws?law=' + encodeURIComponent(b.law) + '&version=' + encodeURIComponent(b.version) + '&article=' + b.article }, basisText(b))))),
+    flags.length ? [h('h3', T('flags')), h('p', flags.join('、'))] : null);
 }
 
 export async function renderLaws(el, ctx) {

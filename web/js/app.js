@@ -102,6 +102,12 @@ function current() {
   return { path: path || '/', query: new URLSearchParams(query || '') };
 }
 
+// Text of the page outside main, in the chosen language.
+function drawStatic() {
+  const skip = document.querySelector('.skip');
+  if (skip) skip.textContent = t('skip');
+}
+
 export function setSession(s) {
   if (!s || !ctx.session || s.user !== ctx.session.user) ctx.me = undefined;
   ctx.session = s;
@@ -116,6 +122,7 @@ function signedIn() {
 }
 
 function drawShell() {
+  drawStatic();
   const top = document.getElementById('top');
   const nav = document.getElementById('nav');
   if (!signedIn()) {

@@ -42,7 +42,7 @@ export const t = strings({
     yellow: '黄牌', red: '红牌', provisional: '暂定', daysLeft: '剩余 {n} 个工作日',
     overdueBy: '已超期 {n} 个工作日', dueToday: '今日到期',
     withheld: '内容受保护：您没有相应的查阅权限',
-    discard: '放弃已填写的内容并关闭？',
+    discard: '放弃已填写的内容并关闭？', skip: '跳到正文',
   },
   en: {
     app: 'Administrative enforcement full-process records', bureau: 'Administrative Approval Bureau',
@@ -57,7 +57,7 @@ export const t = strings({
     yellow: 'Yellow', red: 'Red', provisional: 'provisional', daysLeft: '{n} working days left',
     overdueBy: 'Overdue by {n} working days', dueToday: 'Due today',
     withheld: 'Protected: you are not cleared to read this',
-    discard: 'Discard what you typed and close?',
+    discard: 'Discard what you typed and close?', skip: 'Skip to the content',
   },
 });
 

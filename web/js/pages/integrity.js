@@ -3,7 +3,7 @@
 // them without trusting the bureau. The page also shows the full
 // checkpoint note, each witness's state and the last verify.
 import { h, fill, fmtTime, fmtDate } from '../dom.js';
-import { strings, t } from '../i18n.js';
+import { strings, t, lang } from '../i18n.js';
 import { get } from '../api.js';
 import { table } from '../ui.js';
 import { integrityState, refreshBadge } from '../integrity.js';
@@ -53,6 +53,22 @@ const HOW = [
   ['对照监管部门见证节点保存的检查点校验本局账本', 'casetrail verify --against http://见证节点地址:8090'],
   ['核对归档案卷包（无需本系统，只需 Python 标准库或 casetrail）', 'python3 verify.py 案卷.tar\ncasetrail verify-package 案卷.tar --key 监管部门保存的日志公钥.pem'],
   ['用 OpenSSL 核对见证节点的 Ed25519 副署', 'openssl pkeyutl -verify -rawin -pubin -inkey witness-ed25519.pub -in 签名消息 -sigfile 签名'],
+];
+
+const EXPLAIN_EN = [
+  ['Ledger', 'Every record, every read of protected information and every signed approval is appended, in order, to an electronic ledger that can only grow. The ledger keeps a fingerprint (hash) of each record\'s content and sums them level by level, like a tree, into one root hash. Changing, deleting or reordering any record changes the root hash.'],
+  ['Checkpoint', 'A checkpoint is the bureau\'s signed statement, made with its own key, of how many entries the ledger has and what its root hash is. One is made every little while and is public (/checkpoint); it holds no case content.'],
+  ['Witness cosignature', 'The district justice bureau\'s enforcement supervision section runs an independent witness. With each new checkpoint the bureau sends a proof that the new ledger contains the old one; the witness checks it, adds its own signature (cosignature) and keeps it. From then on the bureau cannot roll back or rewrite the ledger without disagreeing with the copy the supervisors hold.'],
+  ['Verify', 'The verify recomputes every record\'s fingerprint, the tree and the signatures, and re-reads every attached file to check its hash. The server runs it every night between 02:00 and 06:00; a problem becomes an integrity finding for the system administrator, cured by the next verify that passes.'],
+];
+
+const HOW_EN = [
+  ['Get the checkpoint (public, no sign-in)', 'curl -s "$BASE/checkpoint"'],
+  ['Prove a record is in the ledger (RFC 9162 inclusion proof)', 'curl -s "$BASE/api/v1/proof/inclusion?seq=RECORD"'],
+  ['Prove the new ledger contains the old (consistency proof)', 'curl -s "$BASE/api/v1/proof/consistency?old=OLD_SIZE&new=NEW_SIZE"'],
+  ['Check the bureau\'s ledger against the checkpoint the witness holds', 'casetrail verify --against http://WITNESS:8090'],
+  ['Check an archived case file (no casetrail needed: Python\'s standard library, or casetrail)', 'python3 verify.py case-file.tar\ncasetrail verify-package case-file.tar --key log-public-key-kept-by-supervisors.pem'],
+  ['Check the witness\'s Ed25519 cosignature with OpenSSL', 'openssl pkeyutl -verify -rawin -pubin -inkey witness-ed25519.pub -in signed-message -sigfile signature'],
 ];
 
 // One line each on the checkpoint, the witnesses and the verify.
@@ -132,10 +148,10 @@ export async function render(main, params, ctx) {
 
   parts.push(h('section.panel', { 'aria-labelledby': 'ig-x' },
     h('h2#ig-x', T('explain')),
-    h('dl.facts', EXPLAIN.map(([k, v]) => [h('dt', k), h('dd', v)]))));
+    h('dl.facts', (lang() === 'en' ? EXPLAIN_EN : EXPLAIN).map(([k, v]) => [h('dt', k), h('dd', v)]))));
   parts.push(h('section.panel', { 'aria-labelledby': 'ig-how' },
     h('h2#ig-how', T('howTitle')),
     h('p', '检查点和证明都是公开的，只含哈希值。核对的一方只需要：本局的日志公钥（由监管部门另行保存一份），以及见证节点的公钥。BASE 是本系统的地址。'),
-    h('ol', HOW.map(([k, cmd]) => h('li', h('p', k), h('pre.cmd', cmd))))));
+    h('ol', (lang() === 'en' ? HOW_EN : HOW).map(([k, cmd]) => h('li', h('p', k), h('pre.cmd', cmd))))));
   fill(main, parts);
 }
