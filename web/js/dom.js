@@ -30,7 +30,7 @@ export function h(spec, attrs, ...children) {
     } else if (['hidden', 'disabled', 'checked', 'value', 'selected', 'required', 'multiple', 'readOnly'].includes(k)) {
       el[k] = v;
     } else if (k === 'style') {
-      throw new Error('inline styles are refused by the content security policy; use a class');
+      throw new Error('the content security policy rejects inline styles; use a class');
     } else {
       el.setAttribute(k, v === true ? '' : String(v));
     }
