@@ -49,7 +49,7 @@ test('system administrator creates an account and sees its password once', async
   await go(page, '#/admin/accounts');
   const tabs = await page.locator('.admin-tabs').textContent();
   assert.match(tabs, /账户/);
-  assert.doesNotMatch(tabs, /角色|密级/);
+  assert.doesNotMatch(tabs, /角色|查阅授权/);
   await rowOf(page, 'li.handler').waitFor();
   await page.getByLabel('用户名', { exact: true }).fill('ma.new');
   await page.getByLabel('姓名', { exact: true }).fill(HOSTILE);
@@ -209,7 +209,7 @@ test('security administrator grants a role and sets a clearance', async () => {
 
   await go(page, '#/admin/clearances');
   await page.getByLabel('查找人员').fill('ma.new');
-  await page.getByRole('button', { name: '设置密级 ma.new' }).click();
+  await page.getByRole('button', { name: '设置查阅授权 ma.new' }).click();
   await page.getByRole('dialog').getByLabel('个人信息', { exact: true }).check();
   await page.getByRole('dialog').getByRole('button', { name: '保存' }).click();
   await rowOf(page, 'ma.new').filter({ hasText: '个人信息' }).waitFor();
@@ -223,7 +223,7 @@ test('security administrator is refused changing their own clearance', async () 
   const page = await pageOf('sec.admin');
   await go(page, '#/admin/clearances');
   await page.getByLabel('查找人员').fill('sec.admin');
-  await page.getByRole('button', { name: '设置密级 sec.admin' }).click();
+  await page.getByRole('button', { name: '设置查阅授权 sec.admin' }).click();
   const dlg = page.getByRole('dialog');
   await dlg.getByLabel('商业秘密').check();
   await dlg.getByRole('button', { name: '保存' }).click();
@@ -264,13 +264,13 @@ test('security administrator changes a record\'s mark by its number', async () =
   const page = await pageOf('sec.admin');
   await go(page, '#/admin/marks');
   await page.getByLabel('编号（记录号或文件号）').fill('x1');
-  await page.getByRole('button', { name: '变更密级' }).click();
+  await page.getByRole('button', { name: '变更保密标识' }).click();
   await page.getByRole('alert').getByText('编号应为正整数').waitFor();
   await page.getByLabel('编号（记录号或文件号）').fill(String(note.json.seq));
-  await page.getByLabel('新密级').selectOption('commercial-secret');
+  await page.getByLabel('新保密标识').selectOption('commercial-secret');
   await page.getByLabel('变更理由').fill('申请人书面提出不予公开');
-  await page.getByRole('button', { name: '变更密级' }).click();
-  await page.getByText('的密级已由 无 改为 商业秘密').first().waitFor();
+  await page.getByRole('button', { name: '变更保密标识' }).click();
+  await page.getByText('的保密标识已由 无 改为 商业秘密').first().waitFor();
   assert.doesNotMatch(await page.content(), /配方/);
   const read = await api(server, token(store, 'zhang.head'), 'GET', '/api/v1/records/' + note.json.seq);
   assert.equal(read.json.mark, 'commercial-secret');

@@ -149,9 +149,16 @@ test('schema form saves on-site verification', async () => {
 });
 
 test('when conditions and citations in a form', async () => {
+  // A refusal decides the acceptance review, so it is offered only on a
+  // case not accepted yet.
+  const opened = await api(server, tk['wang.clerk'], 'POST', '/api/v1/cases', {
+    matter: 'spjy-xk', applicant: '待审查餐饮有限公司', applicant_id: '91320102MA1W8XYZ3K',
+    received: cst(0, 9), channel: 'window', materials: ['sqs'],
+  });
+  assert.equal(opened.status, 201, opened.text);
   const page = await newPage(browser);
-  await login(page, server, store, 'li.handler');
-  await openCase(page, caseA);
+  await login(page, server, store, 'wang.clerk');
+  await openCase(page, opened.json.id);
   await page.getByRole('button', { name: '新增记录' }).click();
   const dlg = page.locator('dialog');
   await dlg.getByLabel('记录种类').selectOption('refusal');
@@ -183,6 +190,9 @@ test('server 422 shows and keeps input', async () => {
   await openCase(page, caseA);
   await page.getByRole('button', { name: '新增记录' }).click();
   const dlg = page.locator('dialog');
+  // The acceptance review is decided: its outcomes are not offered again.
+  const kinds = await dlg.getByLabel('记录种类').locator('option').evaluateAll((os) => os.map((o) => o.value));
+  for (const k of ['supplement-notice', 'acceptance-notice', 'refusal']) assert.ok(!kinds.includes(k), k);
   await dlg.getByLabel('记录种类').selectOption('complaint');
   const form = dlg.locator('.record-form[data-kind="complaint"]');
   await form.getByLabel('投诉内容').fill(XSS);
@@ -473,13 +483,13 @@ test('secadmin changes a mark', async () => {
   const page = await newPage(browser);
   await login(page, server, store, 'sec.admin');
   await page.goto(server.url + '/#/cases/' + caseA + '/marks');
-  await page.getByRole('heading', { name: '密级变更' }).waitFor();
+  await page.getByRole('heading', { name: '保密标识变更' }).waitFor();
   assert.equal(await page.locator('.timeline').count(), 0, 'no content');
   await page.getByLabel('记录号').fill(String(note.seq));
-  await page.getByLabel('新密级').selectOption('personal');
+  await page.getByLabel('新保密标识').selectOption('personal');
   await page.getByLabel('理由').fill('记录含有申请人联系方式');
-  await page.getByRole('button', { name: '变更密级' }).click();
-  await page.locator('#status').getByText('记录 #' + note.seq + ' 的密级已改为 个人信息').waitFor();
+  await page.getByRole('button', { name: '变更保密标识' }).click();
+  await page.locator('#status').getByText('记录 #' + note.seq + ' 的保密标识已改为 个人信息').waitFor();
   const r = await api(server, tk['li.handler'], 'GET', '/api/v1/records/' + note.seq);
   assert.equal(r.json.mark, 'personal');
   await page.context().close();

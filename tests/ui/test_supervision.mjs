@@ -214,6 +214,13 @@ test('a legal reviewer records an agreeing legal review', async () => {
   await page.locator('.sv-group h2', { hasText: '待法制审核' }).waitFor();
   assert.doesNotMatch(await page.locator('.sv-list').textContent(), new RegExp(caseA), 'a matter off the list needs no legal review');
   await pickCase(page, caseD);
+  await page.getByLabel('签名密码').fill(passwordOf('qian.legal'));
+  await page.getByRole('button', { name: '同意', exact: true }).click();
+  await page.locator('.sv-act [role=alert]').getByText('请填写“主体合法”的审核意见').waitFor();
+  for (const [item, opinion] of [['主体合法', '申请人主体资格合法'], ['职权合法', '属本局法定职权'], ['程序合法', '受理、核查程序合法'],
+    ['证据确凿', '现场核查笔录与照片相互印证'], ['依据正确', '适用法律正确'], ['文书规范', '文书格式规范']]) {
+    await page.getByLabel(item).fill(opinion);
+  }
   await page.getByLabel('事实清楚').fill('申请材料与现场核查一致');
   await page.getByLabel('审核建议').fill('建议在决定书中写明办学地址。');
   await page.getByLabel('签名密码').fill(passwordOf('qian.legal'));

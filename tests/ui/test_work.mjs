@@ -444,6 +444,27 @@ test('clerk accepts a complete application', async () => {
   await page.context().close();
 });
 
+test('accepting with a required material missing needs a stated reason', async () => {
+  const page = await newPage(browser);
+  await login(page, server, store, 'wang.clerk');
+  const name = '容缺测试餐饮有限公司';
+  await fillIntake(page, name, { materials: ['sqs', 'yyzz', 'bjt', 'glzd'] });
+  await chooseSeal(page);
+  await page.getByRole('button', { name: '登记并出具文书' }).click();
+  const alert = page.locator('main [role=alert]').first();
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /一次性告知补正/);
+  const none = await api(server, clerkTok, 'GET', '/api/v1/cases?q=' + encodeURIComponent(name));
+  assert.equal(none.json.total, 0, 'nothing is registered');
+  await page.getByLabel('容缺受理说明').fill('依本局容缺受理清单第3项受理，申请人承诺5个工作日内补交。');
+  const id = await saveAndPrint(page);
+  const c = await api(server, clerkTok, 'GET', `/api/v1/cases/${id}`);
+  const note = c.json.records.find((r) => r.kind === 'note' && /容缺受理/.test(r.fields.text));
+  assert.ok(note, 'the reason is recorded in the case');
+  assert.match(note.fields.text, /承诺5个工作日内补交/);
+  await page.context().close();
+});
+
 test('clerk refuses with reasons and basis', async () => {
   const page = await newPage(browser);
   await login(page, server, store, 'wang.clerk');

@@ -9,7 +9,7 @@ import { staffList, S, rolesText } from './admin-staff.js';
 
 const T = strings({
   zh: {
-    create: '新建账户', createHint: '角色、单位和密级由安全保密管理员另行授予。',
+    create: '新建账户', createHint: '角色、单位和查阅授权由安全保密管理员另行授予。',
     name: '用户名', nameHint: '小写字母、数字和点，例如 li.ming', display: '姓名',
     superior: '上级（用户名）', credential: '执法证号', credentialUntil: '执法证有效期至',
     createBtn: '创建账户', caption: '全部账户',

@@ -10,13 +10,13 @@ import { field, busy, table } from './ui.js';
 const T = strings({
   zh: {
     readOnly: '只读：工作日历按国务院办公厅每年公布的放假安排维护，由运维人员用命令 casetrail calendar import 年度文件.json 导入或替换某一年（数据文件在 data/calendar/），导入后在办案件的期限自动重新计算。',
-    years: '已导入的年度', published: '已公布', unpublished: '未公布（按周末推算，期限为暂定）',
+    years: '已导入的年度', published: '已公布', unpublished: '未公布（按法定节假日推算，期限为暂定）',
     month: '月历', monthPick: '月份', prevMonth: '上个月', nextMonth: '下个月',
     legend: '图例', work: '工作日', rest: '休息日', adjusted: '调休上班',
     weekdays: '一,二,三,四,五,六,日', monthTitle: '{y}年{m}月',
     calc: '期限计算器', from: '起算日', fromHint: '期限自起算日的次日开始计算', n: '期限天数', unit: '计算方式',
     wd: '工作日', cd: '自然日', count: '计算', due: '期限届满日：{due}',
-    prov: '暂定：所涉年度的放假安排尚未公布，按周末推算。', explain: '逐日说明',
+    prov: '暂定：所涉年度的放假安排尚未公布，按法定节假日推算。', explain: '逐日说明',
     date: '日期', weekday: '星期', counted: '是否计入', nth: '第几日', why: '说明',
     yes: '计入', no: '不计入', cliHint: '命令行可得到同样结果：{cmd}',
     calLabel: '{y}年{m}月日历，休息日和调休上班日已标出',

@@ -1,4 +1,4 @@
-// 角色, 单位 and 密级: the security administrator grants and revokes
+// 角色, 单位 and 查阅授权: the security administrator grants and revokes
 // roles (a party role bound to one case), sets units and sets the marks a
 // person is cleared to read. The server rejects a change to one's own
 // account, and its message is shown where the administrator acted.
@@ -10,15 +10,15 @@ import { staffList, S, rolesText, clearanceText } from './admin-staff.js';
 
 const T = strings({
   zh: {
-    rolesCaption: '人员角色', unitsCaption: '人员单位', clearCaption: '人员密级',
-    manageRoles: '管理角色', setUnit: '设置单位', setClearance: '设置密级',
+    rolesCaption: '人员角色', unitsCaption: '人员单位', clearCaption: '人员查阅授权',
+    manageRoles: '管理角色', setUnit: '设置单位', setClearance: '设置查阅授权',
     grants: '现有授权', noGrants: '没有角色', revoke: '撤销', grant: '授予角色', role: '角色',
     unit: '单位（选填）', unitHint: '授权限于该单位时填写', case: '案件编号', caseHint: '当事人、申请人、利害关系人角色须绑定一个案件，例如 2026-000001',
     grantBtn: '授予', granted: '已授予 {user} 角色：{role}', revoked: '已撤销 {user} 的角色：{role}',
     unitLabel: '单位', unitSetHint: '留空则清除单位', unitSaved: '已将 {user} 的单位设为：{unit}', unitCleared: '已清除 {user} 的单位',
-    marks: '可查阅的密级', marksHint: '敏感个人信息的密级同时涵盖个人信息；商业秘密单独授予。不勾选即为无密级。',
-    clearSaved: '已更新 {user} 的密级：{marks}', sep: '三员分立：系统管理员、安全保密管理员、安全审计员不得由同一人兼任，也不得兼任其他角色。',
-    selfNote: '管理员不能修改自己的角色、单位和密级，须由另一名管理员办理。',
+    marks: '可查阅的保密信息类别', marksHint: '敏感个人信息的授权同时涵盖个人信息；商业秘密单独授予。不勾选即为不能查阅任何保密内容。',
+    clearSaved: '已更新 {user} 的查阅授权：{marks}', sep: '三员分立：系统管理员、安全保密管理员、安全审计员不得由同一人兼任，也不得兼任其他角色。',
+    selfNote: '管理员不能修改自己的角色、单位和查阅授权，须由另一名管理员办理。',
     onCase: '案件 {id}', inUnit: '限 {unit}',
   },
   en: {

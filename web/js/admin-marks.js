@@ -1,4 +1,4 @@
-// 密级变更: the security administrator changes the confidentiality mark of
+// 保密标识变更: the security administrator changes the confidentiality mark of
 // a record or an audio-visual file by its number. The administrator reads
 // no case content, so the section names the target by number alone and
 // shows only what the server answers: the old and new mark.
@@ -9,10 +9,10 @@ import { field, busy, notify } from './ui.js';
 
 const T = strings({
   zh: {
-    intro: '安全保密管理员不查阅案件内容。请按承办人或档案管理员提供的记录号或文件号变更密级，并写明理由；每次变更都记入账本，可在安全审计中查到。',
+    intro: '安全保密管理员不查阅案件内容。请按承办人或档案管理员提供的记录号或文件号变更保密标识，并写明理由；每次变更都记入账本，可在安全审计中查到。',
     target: '对象', record: '办理记录', media: '音视频文件', seq: '编号（记录号或文件号）',
-    mark: '新密级', reason: '变更理由', save: '变更密级',
-    done: '{what} #{seq} 的密级已由 {from} 改为 {to}', result: '变更结果',
+    mark: '新保密标识', reason: '变更理由', save: '变更保密标识',
+    done: '{what} #{seq} 的保密标识已由 {from} 改为 {to}', result: '变更结果',
     seqHint: '正整数，例如 42。', badSeq: '编号应为正整数，例如 42。',
   },
   en: {

@@ -9,7 +9,7 @@ import { field, table, pager, errorBox } from './ui.js';
 export const S = strings({
   zh: {
     search: '查找人员', searchHint: '按用户名、姓名、单位或角色查找',
-    name: '用户名', display: '姓名', unit: '单位', roles: '角色', clearance: '密级',
+    name: '用户名', display: '姓名', unit: '单位', roles: '角色', clearance: '查阅授权',
     state: '状态', disabled: '已停用', active: '正常', found: '找到 {n} 人',
     noClearance: '无',
   },

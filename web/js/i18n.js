@@ -54,7 +54,7 @@ export const t = strings({
     required: 'required', optional: 'optional', details: 'Details', actions: 'Actions',
     forbidden: 'You may not see this.', notFound: 'No such page.',
     sessionEnded: 'Your session has ended; please sign in again.', saved: 'Saved', working: 'Working…',
-    yellow: 'Yellow', red: 'Red', provisional: 'provisional', daysLeft: '{n} working days left',
+    yellow: 'Yellow card', red: 'Red card', provisional: 'provisional', daysLeft: '{n} working days left',
     overdueBy: 'Overdue by {n} working days', dueToday: 'Due today',
     withheld: 'Protected: you are not cleared to read this',
     discard: 'Discard what you typed and close?', skip: 'Skip to the content',
@@ -80,7 +80,7 @@ export function roleName(code) {
 
 const STAGES = {
   application: ['申请', 'Application'], acceptance: ['受理', 'Acceptance'],
-  investigation: ['审查', 'Review'], decision: ['决定', 'Decision'],
+  investigation: ['审查', 'Examination'], decision: ['决定', 'Decision'],
   service: ['送达', 'Service'], archive: ['归档', 'Archive'], closed: ['已办结', 'Closed'],
 };
 

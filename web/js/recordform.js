@@ -27,7 +27,7 @@ export const T = strings({
     av: '同步音像记录', avLink: '关联音像记录', avFile: '上传音像文件', avExempt: '不能音像记录的理由',
     avNote: '说明', avNone: '（有音像记录）', avSeqs: '本案已入库的音像文件', avRequired: '本类记录须同步录音录像；没有音像记录的，请选择豁免理由。',
     at: '发生时间', atHint: '事情实际发生的时间；不填为现在。补录的笔录请填写当时的时间。',
-    mark: '密级', markHint: '可以高于本类记录的默认密级，不能低于。',
+    mark: '保密标识', markHint: '可以高于本类记录的默认保密标识，不能低于。',
     files: '其他附件', signSelf: '本人电子签名', signSelfLabel: '保存后用本人密码签名（SM2）',
     password: '本人登录密码', signRole: '签名身份', author: '记录人',
     whenHint: '在“{field}”为“{value}”时必填', needPad: '请在签名板上签名，或改用纸质签名扫描件。',
@@ -93,7 +93,7 @@ export function exemptionName(code) { return EXEMPTIONS[code] || code; }
 
 const EXTRA_ROLES = {
   recipient: '受送达人或者其他合法签收人', witness: '见证人', participant: '听证参加人',
-  'appraisal-body': '鉴定机构', appraiser: '鉴定人', expert: '专家', seal: '本局印章', author: '记录人',
+  'appraisal-body': '鉴定机构', appraiser: '鉴定人', expert: '专家', seal: '行政审批专用章', author: '记录人',
 };
 export function signerRole(code) {
   const n = roleName(code);

@@ -12,15 +12,15 @@ import { enumLabel, citation, signerRole, exemptionName, T as FT } from './recor
 
 export const T = strings({
   zh: {
-    recorded: '记录时间', happened: '发生时间', by: '记录人', number: '文书编号', mark: '密级',
+    recorded: '记录时间', happened: '发生时间', by: '记录人', number: '文书编号', mark: '保密标识',
     attachments: '附件', signatures: '签名', sm2: '电子签名（SM2）', noSm2: '尚无电子签名',
     loadingSigs: '正在读取电子签名…', sigWho: '签名人', sigRole: '身份', sigAt: '签名时间', sigMethod: '方式',
     pages: '页码', reason: '理由', witness: '见证人', file: '附件 {n}', withheld: '内容受保护',
-    withheldWhy: '您没有查阅此记录内容的权限或密级授权，只显示记录的种类和时间。',
+    withheldWhy: '您没有查阅此记录内容的权限或查阅授权，只显示记录的种类和时间。',
     corrected: '已更正', correctedBy: '已由记录 #{seq} 更正', correction: '更正记录',
     corrects: '更正记录 #{seq}（{name}）', correctionReason: '更正理由',
     original: '原记录内容', corrected2: '更正后内容', field: '项目', same: '（未改动）', empty: '（空）',
-    originalWithheld: '原记录内容的密级不同，您不能查阅。', originalUnknown: '原记录内容不可查阅。',
+    originalWithheld: '原记录内容的保密标识不同，您不能查阅。', originalUnknown: '原记录内容不可查阅。',
     confirmation: '当事人确认', av: '音像记录', avSeq: '音像文件 #{seq}', avExempt: '未音像记录的理由',
     correct: '更正', sign: '签名确认', first: '最早', last: '最新', count: '共 {n} 条记录',
     expunged: '内容已依法删除', lost: '内容在恢复时丢失', order: '排列',

@@ -24,7 +24,8 @@ export const T = strings({
     'rt_incomplete-not-supplemented': '经一次性告知后未按要求提交全部补正材料', rt_other: '其他不符合受理条件的情形',
     law: '法律法规', version: '版本', article: '条', paragraph: '款', item: '项',
     addBasis: '添加一条依据', removeBasis: '删除这条依据', citation: '第 {n} 条依据',
-    seal: '本局印章', sealHint: '加盖印章的文书扫描件或电子印章图像（PNG、JPEG 或 PDF）；本浏览器会记住上次使用的印章文件。',
+    waiver: '容缺受理说明', waiverHint: '仅在必备材料未齐而依规定容缺受理时填写：写明依据、尚缺材料和申请人承诺的补交期限。',
+    seal: '行政审批专用章', sealHint: '加盖印章的文书扫描件或电子印章图像（PNG、JPEG 或 PDF）；本浏览器会记住上次使用的印章文件。',
     sealKept: '沿用上次的印章文件：{name}', sealNew: '使用新文件', sealMissing: '请选择本局印章的文件。',
     signPassword: '签名密码', signHint: '即您的登录密码：用您本人的签名密钥对所出具的文书签名，未签名的文书会被列为问题。',
     signMissing: '请输入签名密码，以本人签名密钥签署文书。',
@@ -45,6 +46,7 @@ export const T = strings({
     'rt_incomplete-not-supplemented': 'Materials not supplemented after the one-time notice', rt_other: 'Other',
     law: 'Law', version: 'Version', article: 'Article', paragraph: 'Paragraph', item: 'Item',
     addBasis: 'Add a citation', removeBasis: 'Remove this citation', citation: 'Citation {n}',
+    waiver: 'Reason for accepting with materials missing', waiverHint: 'Only when a rule allows accepting before every required material is in (容缺受理): the rule, what is missing and the date the applicant promised.',
     seal: 'Bureau seal', sealHint: 'A scan of the sealed document or the electronic seal image; this browser remembers the last seal file.',
     sealKept: 'Using the last seal file: {name}', sealNew: 'Use a new file', sealMissing: 'Choose the file of the bureau seal.',
     signPassword: 'Signing password', signHint: 'Your sign-in password: your own signing key signs the documents issued; an unsigned one becomes a finding.',
@@ -124,8 +126,13 @@ export function clauseFor(matter) {
 export function acceptPanel(matter) {
   const on = dateInput();
   const clause = h('textarea', { rows: 2 }, clauseFor(matter));
+  const waiver = h('textarea', { rows: 2, name: 'waiver' });
   return {
-    el: h('div.grid2', field(T('acceptedOn'), on, { required: true }), field(T('clause'), clause, { wide: true })),
+    el: h('div.grid2', field(T('acceptedOn'), on, { required: true }), field(T('clause'), clause, { wide: true }),
+      field(T('waiver'), waiver, { wide: true, hint: T('waiverHint') })),
+    // The reason for accepting with required materials still missing
+    // (容缺受理), recorded as a note of the case; empty when none.
+    waiver: () => waiver.value.trim(),
     fields() {
       const f = { accepted_on: on.value };
       if (clause.value.trim()) f.time_limit_clause = clause.value.trim();

@@ -9,7 +9,7 @@ import { setSession } from '../app.js';
 
 const T = strings({
   zh: {
-    title: '我的账户', who: '基本信息', user: '用户名', name: '姓名', roles: '角色', unit: '单位', clearance: '可查阅密级',
+    title: '我的账户', who: '基本信息', user: '用户名', name: '姓名', roles: '角色', unit: '单位', clearance: '查阅授权',
     superior: '上级', credential: '执法证号', credentialUntil: '执法证有效期至', noClearance: '无（只能查阅未标密内容）',
     session: '本次登录', expires: '登录有效至', idle: '无操作将于此时退出', totp: '动态口令', totpOn: '已验证',
     password: '修改密码', old: '当前密码', new1: '新密码', new2: '再次输入新密码',

@@ -8,8 +8,8 @@ import { strings, t } from '../i18n.js';
 const T = strings({
   zh: {
     title: '系统管理', sections: '管理栏目',
-    accounts: '账户', roles: '角色', units: '单位', clearances: '密级',
-    matters: '事项目录', laws: '法规库', calendar: '工作日历', keys: '签名密钥', marks: '密级变更',
+    accounts: '账户', roles: '角色', units: '单位', clearances: '查阅授权',
+    matters: '事项目录', laws: '法规库', calendar: '工作日历', keys: '签名密钥', marks: '保密标识变更',
     none: '您的角色没有可用的管理栏目。',
   },
   en: {

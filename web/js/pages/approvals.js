@@ -20,13 +20,14 @@ const T = strings({
     mine: '分配给您', proposal: '承办人审查意见', result: '拟办结果', opinion: '审查意见', reasons: '理由',
     basis: '法律依据', factors: '考虑的有关因素', proposer: '承办人', proposed: '提出时间',
     facts: '案件要素', case: '案件', matter: '事项', applicant: '申请人', received: '收件时间',
-    stage: '阶段', people: '办案人员', deadlines: '办理时限', findings: '未纠正的问题',
+    stage: '阶段', people: '办案人员', deadlines: '办理时限', findings: '未整改的问题',
     reviewRec: '审核意见', legalRec: '法制审核意见', by: '{who}，{when}',
-    yourOpinion: '您的意见', reasonsHint: '同意时可简写；退回时请写明退回理由和需要补正的内容。',
+    yourOpinion: '您的意见', reasonsHint: '写明同意、修改或退回的意见；退回时写明理由和需要补正的内容。',
     fallback: '替补审批说明', fallbackHint: '您已审核本案；作为局负责人同时批准时，须说明本单位缺少第三人的原因。',
     password: '签名密码', passwordHint: '输入您的登录密码，用您的签名密钥对本意见签名。',
     agree: '同意', amend: '修改后同意', disagree: '退回',
     needReasons: '退回时请填写退回理由。', needPassword: '请输入签名密码。',
+    needOpinion: '请填写您的审核或批准意见。', needItems: '请填写“{item}”的审核意见。',
     done: '已提交{step}意见（记录 {seq}），并已签名。', openCase: '打开案件',
     decideNow: '审批已完成，请到案件页作出决定并送达。',
     items: '审核事项', itemOpinion: '意见', suggestions: '审核建议', conclusion: '审核结论',
@@ -45,11 +46,12 @@ const T = strings({
     facts: 'The case', case: 'Case', matter: 'Matter', applicant: 'Applicant', received: 'Received',
     stage: 'Stage', people: 'Staff', deadlines: 'Time limits', findings: 'Open findings',
     reviewRec: 'Review', legalRec: 'Legal review', by: '{who}, {when}',
-    yourOpinion: 'Your opinion', reasonsHint: 'Short when you agree; when returning, say why and what must be put right.',
+    yourOpinion: 'Your opinion', reasonsHint: 'State why you agree, amend or return it; when returning, say what must be put right.',
     fallback: 'Fallback reason', fallbackHint: 'You reviewed this case; approving it too as head needs the reason the unit lacks a third person.',
     password: 'Signing password', passwordHint: 'Your sign-in password; it signs this opinion with your key.',
     agree: 'Agree', amend: 'Agree with changes', disagree: 'Return',
     needReasons: 'Give the reasons for returning it.', needPassword: 'Enter your signing password.',
+    needOpinion: 'Write your opinion.', needItems: 'Write the opinion on "{item}".',
     done: '{step} recorded (record {seq}) and signed.', openCase: 'Open case',
     decideNow: 'Approval is complete; record the decision on the case page.',
     items: 'Items reviewed', itemOpinion: 'Opinion', suggestions: 'Suggestions', conclusion: 'Conclusion',
@@ -108,7 +110,9 @@ export function stepsFor(c, st, me, has) {
     if (st.review.actor !== me) out.push({ step: 'approve' });
     else if (has('head')) out.push({ step: 'approve', fallback: true });
   }
-  if (st.approve && has('approver')) out.push({ step: 'decide' });
+  // The legal review comes before the decision on a matter that needs it.
+  if (st.approve && has('approver') && (!st.legalNeeded || (st.legal && st.legal.fields.opinion !== 'disagree')))
+    out.push({ step: 'decide' });
   return out;
 }
 
@@ -294,13 +298,13 @@ function actionForm(it, env) {
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password' });
   const fallback = it.fallback ? h('textarea', { name: 'fallback', rows: 2 }) : null;
   const itemInputs = it.step === 'legal'
-    ? Object.entries(LEGAL_ITEMS).map(([code, name]) => ({ code, input: h('input', { type: 'text', name: 'item-' + code, value: code === 'subject' || code === 'procedure' || code === 'basis' ? name : '' }), name }))
+    ? Object.entries(LEGAL_ITEMS).map(([code, name]) => ({ code, input: h('input', { type: 'text', name: 'item-' + code }), name }))
     : [];
   const form = h('form.panel.sv-act.stack', { novalidate: true },
     h('h2', T(it.step === 'legal' ? 'legal' : it.step)),
     it.step === 'legal' ? h('fieldset', h('legend', T('items')),
-      h('div.grid2', itemInputs.map((x) => field(x.name, x.input)))) : null,
-    field(it.step === 'legal' ? T('suggestions') : T('yourOpinion'), reasons, { hint: T('reasonsHint'), wide: true }),
+      h('div.grid2', itemInputs.map((x) => field(x.name, x.input, { required: true })))) : null,
+    field(it.step === 'legal' ? T('suggestions') : T('yourOpinion'), reasons, { hint: T('reasonsHint'), wide: true, required: it.step !== 'legal' }),
     fallback ? field(T('fallback'), fallback, { required: true, hint: T('fallbackHint') }) : null,
     field(T('password'), password, { required: true, hint: T('passwordHint') }),
     err,
@@ -312,16 +316,20 @@ function actionForm(it, env) {
   async function submit(op, button) {
     err.replaceChildren();
     const text = reasons.value.trim();
-    if (op === 'disagree' && !text) { err.append(errorBox(T('needReasons'))); reasons.focus(); return; }
+    // Every item of a legal review and every approval's opinion is the
+    // reviewer's own words: nothing is filled in for them.
+    const empty = itemInputs.find((x) => !x.input.value.trim());
+    if (empty) { err.append(errorBox(T('needItems', { item: empty.name }))); empty.input.focus(); return; }
+    if (it.step !== 'legal' && !text) { err.append(errorBox(T(op === 'disagree' ? 'needReasons' : 'needOpinion'))); reasons.focus(); return; }
     if (!password.value) { err.append(errorBox(T('needPassword'))); password.focus(); return; }
     const sig = { role, person: env.me, method: 'staff', at: nowCst() };
     let fields;
     if (it.step === 'legal') {
       const items = itemInputs.filter((x) => x.input.value.trim()).map((x) => ({ item: x.code, opinion: x.input.value.trim() }));
-      fields = { reviewers: [env.me], items: items.length ? items : [{ item: 'procedure', opinion: OPINION[op] }], opinion: op, signatures: [sig] };
+      fields = { reviewers: [env.me], items, opinion: op, signatures: [sig] };
       if (text) fields.suggestions = text;
     } else {
-      fields = { step: it.step, opinion: op, reasons: text || (op === 'agree' ? '同意承办人意见。' : OPINION[op]), signatures: [sig] };
+      fields = { step: it.step, opinion: op, reasons: text, signatures: [sig] };
       if (fallback && fallback.value.trim()) fields.fallback = fallback.value.trim();
     }
     const kind = it.step === 'legal' ? 'legal-review' : 'approval-step';

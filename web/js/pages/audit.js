@@ -10,9 +10,9 @@ const T = strings({
   zh: {
     title: '安全审计', tabs: '审计栏目', access: '访问日志', acts: '管理员操作',
     accessIntro: '每次查阅涉密内容和每次被拒绝的访问都记录在案，按时间倒序排列。同一用户十分钟内被拒绝五次将产生“越权访问”问题线索。',
-    actsIntro: '系统管理员和安全保密管理员的操作：账户、角色、单位、密级、标密、密钥吊销和删除审批。',
+    actsIntro: '系统管理员和安全保密管理员的操作：账户、角色、单位、查阅授权、保密标识、密钥吊销和删除审批。',
     case: '案件编号', user: '用户', outcome: '结果', any: '全部', read: '查阅', refused: '拒绝', kind: '操作类型',
-    filter: '筛选', clear: '清除条件', at: '时间', action: '操作', target: '对象', mark: '密级', from: '来源', reason: '原因',
+    filter: '筛选', clear: '清除条件', at: '时间', action: '操作', target: '对象', mark: '保密标识', from: '来源', reason: '原因',
     actor: '操作人', fields: '内容', seq: '序号', total: '共 {n} 条',
   },
   en: {
@@ -28,7 +28,7 @@ const T = strings({
 const KINDS = {
   user: '新建账户', 'password-set': '设置密码', 'account-disable': '停用账户', 'account-enable': '启用账户',
   'totp-reset': '解除动态口令', 'role-grant': '授予角色', 'role-revoke': '撤销角色', 'unit-set': '设置单位',
-  'clearance-set': '设置密级', 'totp-enrol': '绑定动态口令', mark: '变更密级标识', 'staff-key-revoke': '吊销签名密钥',
+  'clearance-set': '设置查阅授权', 'totp-enrol': '绑定动态口令', mark: '变更保密标识', 'staff-key-revoke': '吊销签名密钥',
   'expunge-approval': '批准删除',
 };
 
@@ -100,8 +100,8 @@ function accessList(el, ctx) {
 
 // Labels of the members of an administrator's act; others show their key.
 const FIELD_LABELS = {
-  user: '用户', reason: '原因', role: '角色', unit: '单位', case: '案件', clearance: '密级', mark: '密级标识',
-  previous: '原密级', target: '对象', key: '密钥', id: '编号', name: '用户名', display_name: '姓名', blob: '附件',
+  user: '用户', reason: '原因', role: '角色', unit: '单位', case: '案件', clearance: '查阅授权', mark: '保密标识',
+  previous: '原保密标识', target: '对象', key: '密钥', id: '编号', name: '用户名', display_name: '姓名', blob: '附件',
 };
 
 function valueText(k, v) {

@@ -37,12 +37,12 @@ const T = strings({
     evidencePending: '证据模块尚未就绪。', archive: '案卷归档', seal: '封存案卷', format: '格式',
     sealHint: '案件办结（送达、撤回或终止）后 30 日内封存，封存后即下载案卷包。已封存后又有新记录的，再次封存生成修改型案卷；没有新记录的，下载已封存的案卷包。',
     notEnded: '案件尚未办结，不能封存。', caseFiles: '已封存的案卷', cfSeq: '封存记录', cfRef: '档号',
-    cfBy: '封存人', cfCovers: '包含记录', cfType: '类型', cfCheck: '检测结果', download: '下载', sealed: '案卷已封存，正在下载',
+    cfBy: '封存人', cfCovers: '包含记录', cfType: '类型', cfPass: '通过', cfCheck: '检测结果', download: '下载', sealed: '案卷已封存，正在下载',
     review: '案卷评查', reviewLink: '打开评查表', copies: '复制申请', copyHint: '当事人提交的纸质申请，由窗口或承办人代为登记。',
     copyRecords: '申请复制的记录', requester: '申请人', onBehalf: '代理的当事人（代理人申请时填写）',
     purpose: '用途', copyReceived: '收到申请日期', register: '登记复制申请', copyDone: '已登记复制申请 {n}',
-    pickRecords: '请至少选择一条记录。', mark: '密级变更', markSeq: '记录号', markTo: '新密级', markReason: '理由',
-    markSave: '变更密级', markDone: '记录 #{seq} 的密级已改为 {mark}', markWhy: '安全保密管理员不能查阅案件内容，可在此按记录号变更密级。',
+    pickRecords: '请至少选择一条记录。', mark: '保密标识变更', markSeq: '记录号', markTo: '新保密标识', markReason: '理由',
+    markSave: '变更保密标识', markDone: '记录 #{seq} 的保密标识已改为 {mark}', markWhy: '安全保密管理员不能查阅案件内容，可在此按记录号变更保密标识。',
     people_reviewed_by: '已审核', people_approved_by: '已批准',
     stageProgress: '办理进度', current: '当前', done: '已完成',
     lim_acceptance: '受理', lim_decision: '作出决定', lim_delivery: '送达', lim_hearing: '举行听证',
@@ -79,7 +79,7 @@ const T = strings({
     evidencePending: 'The evidence view is not ready yet.', archive: 'Case file', seal: 'Seal the case file', format: 'Format',
     sealHint: 'Seal within 30 days after the case ends; the package downloads at once. Records added after a seal make an amended package; otherwise the stored package downloads again.',
     notEnded: 'The case has not ended; it cannot be sealed yet.', caseFiles: 'Sealed case files', cfSeq: 'Seal entry', cfRef: 'Reference',
-    cfBy: 'Sealed by', cfCovers: 'Records', cfType: 'Type', cfCheck: 'Check', download: 'Download', sealed: 'Case file sealed; downloading',
+    cfBy: 'Sealed by', cfCovers: 'Records', cfType: 'Type', cfPass: 'pass', cfCheck: 'Check', download: 'Download', sealed: 'Case file sealed; downloading',
     review: 'Case review', reviewLink: 'Open the score sheet', copies: 'Copy requests', copyHint: 'A paper request of a party, registered on their behalf.',
     copyRecords: 'Records to copy', requester: 'Requester', onBehalf: 'Party represented (for an agent)',
     purpose: 'Purpose', copyReceived: 'Day received', register: 'Register the request', copyDone: 'Copy request {n} registered',
@@ -455,11 +455,18 @@ function refreshAfterWrite(page) {
   return reloadCase(page).catch((e) => notify(e.message, 'error'));
 }
 
+// The outcomes of the acceptance review. Once a case is past acceptance
+// they are decided: the one-time notice cannot be given a second time,
+// and a wrong one is corrected, not issued again.
+const ACCEPTANCE_OUTCOMES = ['supplement-notice', 'acceptance-notice', 'refusal'];
+
 // The kinds the case's stage allows: those of its stage and the stages
 // before, and those of any stage.
 function allowedKinds(page) {
   const at = page.data.stage === 'closed' ? STAGES.length : STAGES.indexOf(page.data.stage);
-  return page.cat.kindList.filter((k) => k.code !== 'correction' && (k.stage === 'any' || STAGES.indexOf(k.stage) <= at));
+  const accepted = at > STAGES.indexOf('acceptance');
+  return page.cat.kindList.filter((k) => k.code !== 'correction' && (k.stage === 'any' || STAGES.indexOf(k.stage) <= at) &&
+    !(accepted && ACCEPTANCE_OUTCOMES.includes(k.code)));
 }
 
 async function caseMedia(id) {
@@ -686,7 +693,7 @@ function archive(page, panel) {
         { key: 'actor', label: T('cfBy'), render: (c) => (c.actor ? personName(c.actor, page.cat) : '—') },
         { key: 'covers', label: T('cfCovers'), render: (c) => (c.covers ? '#' + c.covers.first + '–#' + c.covers.last : '—') },
         { key: 'type', label: T('cfType'), render: (c) => [c.type, c.format, c.size !== undefined ? fmtBytes(c.size) : null].filter(Boolean).join(' · ') },
-        { key: 'report', label: T('cfCheck'), render: (c) => (c.report ? flag(c.report, c.report === 'pass' ? 'ok' : 'bad') : '—') },
+        { key: 'report', label: T('cfCheck'), render: (c) => (c.report ? flag(c.report === 'pass' ? T('cfPass') : c.report, c.report === 'pass' ? 'ok' : 'bad') : '—') },
         { key: 'sha', label: 'SHA-256', render: (c) => h('code', { title: (c.tagmanifest && c.tagmanifest.sha256) || '' }, String((c.tagmanifest && c.tagmanifest.sha256) || '').slice(0, 23)) },
       ],
       rows: Array.isArray(r) ? r : r.items || [], empty: T('none'),

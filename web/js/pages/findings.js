@@ -10,14 +10,14 @@ import { kindNames, staffNames, matterNames, who } from '../supervision-common.j
 const T = strings({
   zh: {
     title: '问题线索', tabFindings: '问题', tabWarnings: '黄牌/红牌预警', tabRules: '规则说明',
-    case: '案件编号', code: '问题类型', all: '全部', status: '状态', open: '仅未纠正', any: '全部（含已纠正）',
+    case: '案件编号', code: '问题类型', all: '全部', status: '状态', open: '仅未整改', any: '全部（含已整改）',
     apply: '查询', clear: '清除条件', detected: '检出时间', rule: '问题', severity: '严重程度',
-    detail: '说明', responsible: '责任人', superior: '上级', state: '状态', cured: '已纠正 {at}', notCured: '未纠正',
+    detail: '说明', responsible: '责任人', superior: '上级', state: '状态', cured: '已整改 {at}', notCured: '未整改',
     major: '严重', minor: '一般', noCase: '（无案件）', counts: '按问题类型统计（当前条件）',
     user: '责任人或上级（用户名）', unit: '单位', colour: '颜色', yellow: '黄牌', red: '红牌',
     matter: '事项', limit: '时限', due: '到期日', left: '剩余', asOf: '截至 {at}',
-    limitNames: '{x}', basis: '依据', statement: '规则', cure: '纠正方式', curable: '可纠正', notCurable: '不可纠正',
-    scope: '范围', scopeCase: '案件', scopeStore: '全库', rulesIntro: '每类问题对应的法律依据、责任人和纠正方式。',
+    limitNames: '{x}', basis: '依据', statement: '规则', cure: '整改方式', curable: '可整改', notCurable: '不可整改',
+    scope: '范围', scopeCase: '案件', scopeStore: '全库', rulesIntro: '每类问题对应的法律依据、责任人和整改方式。',
     promised: '承诺时限', statutory: '法定时限', record: '记录 {seq}', showRule: '规则：',
   },
   en: {

@@ -31,7 +31,8 @@ const T = strings({
     outcomeH: '处理结果', sealH: '印章与签名',
     save: '登记并出具文书', saving: '正在登记…',
     needMatter: '请先选择申请事项。', needApplicant: '请填写申请人名称或姓名。', needReceived: '请填写收到申请的时间。',
-    missingRequired: '以下必备材料未收到：{list}。确定仍然受理吗？',
+    missingRequired: '以下必备材料未收到：{list}。材料不齐全的，应当一次性告知补正；确需容缺受理的，请填写“容缺受理说明”。',
+    waiverNote: '容缺受理。尚缺材料：{list}。说明：{reason}',
     doneH: '已登记', doneCase: '案件 {id} 已登记。', openCase: '查看案件', next: '继续收件',
     print: '打印{doc}', doc_accept: '受理通知书', doc_supplement: '补正材料通知书', doc_refuse: '不予受理决定书',
     doc_receipt: '材料接收凭证', printed: '{doc}已生成，正在新窗口打开。',
@@ -60,7 +61,8 @@ const T = strings({
     outcomeH: 'Outcome', sealH: 'Seal and signature',
     save: 'Register and issue', saving: 'Registering…',
     needMatter: 'Choose the matter first.', needApplicant: 'Give the applicant\'s name.', needReceived: 'Give the time the application arrived.',
-    missingRequired: 'These required materials were not received: {list}. Accept anyway?',
+    missingRequired: 'These required materials were not received: {list}. Give the one-time supplement notice, or fill in the reason for accepting with materials missing.',
+    waiverNote: 'Accepted with materials missing: {list}. Reason: {reason}',
     doneH: 'Registered', doneCase: 'Case {id} is registered.', openCase: 'Open the case', next: 'Next application',
     print: 'Print {doc}', doc_accept: 'acceptance notice', doc_supplement: 'supplement notice', doc_refuse: 'refusal decision',
     doc_receipt: 'material receipt', printed: 'The {doc} opens in a new window.',
@@ -257,10 +259,17 @@ class IntakeForm {
       fill(this.errors, errorBox(e));
       return;
     }
+    this.waiverText = null;
     if (this.outcome === 'accept') {
       const got = this.materials.receivedCodes();
       const lacking = (this.matter.materials || []).filter((m) => m.required && !got.has(m.code)).map((m) => m.name);
-      if (lacking.length && !window.confirm(T('missingRequired', { list: lacking.join('、') }))) return;
+      // Materials incomplete: the law's answer is the one-time notice.
+      // Accepting anyway needs a stated reason, which the case records.
+      if (lacking.length && !this.panels.accept.waiver()) {
+        fill(this.errors, errorBox(T('missingRequired', { list: lacking.join('、') })));
+        return;
+      }
+      if (lacking.length) this.waiverText = T('waiverNote', { list: lacking.join('、'), reason: this.panels.accept.waiver() });
     }
     await busy(this.saveButton, async () => {
       this.saveButton.textContent = T('saving');
@@ -292,6 +301,10 @@ class IntakeForm {
     if (notes.length && !d.noteSeq) {
       d.noteSeq = (await post('/api/v1/cases/' + encodeURIComponent(d.caseId) + '/records',
         { kind: 'note', fields: { text: T('noteText', { lines: notes.join('\n') }) } })).seq;
+    }
+    if (this.outcome === 'accept' && this.waiverText && !d.waiverSeq) {
+      d.waiverSeq = (await post('/api/v1/cases/' + encodeURIComponent(d.caseId) + '/records',
+        { kind: 'note', fields: { text: this.waiverText } })).seq;
     }
     if (this.outcome === 'supplement' && notes.length && !outcomeFields.details) outcomeFields.details = notes.join('\n');
     const issued = await addSealed(d.caseId, KINDS[this.outcome], outcomeFields, user, seal, password);

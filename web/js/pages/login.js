@@ -18,7 +18,7 @@ const T = strings({
     code: '动态口令（6 位数字）', verify: '验证',
     enrolTitle: '绑定验证器', enrolWhy: '请用验证器应用（如 FreeOTP、Google Authenticator）添加下面的密钥，然后输入它显示的 6 位口令。密钥只显示这一次。',
     secret: '密钥', uri: '配置链接', enrol: '生成密钥', codeFormat: '动态口令是 6 位数字，例如 123456。',
-    intro: '曹县行政审批局 · 行政执法全过程记录',
+    intro: '曹阳区行政审批局',
   },
   en: {
     title: 'Sign in', user: 'User name', password: 'Password', signin: 'Sign in',

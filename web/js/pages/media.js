@@ -18,7 +18,7 @@ const T = strings({
     stored: '文件仍在存储中', purged: '文件已按保存期限删除', links: '关联记录', noLinks: '尚未关联记录',
     probe: '解析结果', device: '设备型号', resolution: '分辨率', duration: '时长', format: '格式',
     k_ingest: '入库', k_link: '关联记录', k_capture: '说明拍摄时间', k_justify: '迟延上传说明',
-    k_access: '调阅', k_hold: '保全', k_release: '解除保全', k_purge: '删除', k_mark: '密级变更',
+    k_access: '调阅', k_hold: '保全', k_release: '解除保全', k_purge: '删除', k_mark: '保密标识变更',
     playback: '播放', downloadMode: '下载', zoom: '放大查看', linkedBy: '关联登记 #{seq}',
   },
   en: {
