@@ -1,10 +1,9 @@
 /*
  * The browser UI's files, served from the web folder (web/ of the source
  * tree, or --web DIR): plain HTML, CSS, ES modules and images, with no
- * build step. Only GET and HEAD reach here, and only a path whose
- * segments are made of letters, digits, '-', '_' and '.' and do not start
- * with '.', so that no request names a file outside the folder or a
- * hidden one. Files are opened relative to the folder's descriptor with
+ * build step. Only GET and HEAD reach here. A path's segments must be made
+ * of letters, digits, '-', '_' and '.' and must not start with '.', so
+ * that no request names a file outside the folder or a hidden one. Files are opened relative to the folder's descriptor with
  * O_NOFOLLOW, and only known file types are served, each with its media
  * type. Every reply carries a content security policy that lets the page
  * load scripts, styles and images from this server alone, so a text that

@@ -62,7 +62,7 @@ export const ctx = {
     const list = (this.me && this.me.clearance) || [];
     return list.includes(mark);
   },
-  // Whether the user holds a role other than the three administrators'.
+  // Whether the user has a role other than the three administrators'.
   isStaff() { return [...this.roles].some((r) => !THREE.includes(r)); },
   // The first page for the user: the work list, or the administrators' own.
   home() {
@@ -179,6 +179,7 @@ async function route() {
     fill(main, h('h1', t('notFound')));
     return;
   }
+
   if (!found[4] && !signedIn()) {
     sessionStorage.setItem('casetrail.after', location.hash);
     ctx.navigate('/login');
@@ -193,12 +194,14 @@ async function route() {
     ctx.navigate(ctx.home());
     return;
   }
+
   for (const d of document.querySelectorAll('dialog[open]')) d.close();
   drawShell();
   if (!allowed(found[3])) {
     fill(main, h('h1', t('forbidden')));
     return;
   }
+
   fill(main, h('p.loading', t('loading')));
   try {
     const mod = await import('./pages/' + found[1] + '.js');
