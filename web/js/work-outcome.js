@@ -12,7 +12,8 @@ export const T = strings({
   zh: {
     accept: '受理', supplement: '一次性告知补正', refuse: '不予受理',
     acceptedOn: '受理日期', clause: '作出决定的期限告知',
-    clauseText: '本局将自受理之日起{n}个工作日内作出行政许可决定。',
+    clauseText: '本局将自受理之日起{n}个工作日内作出行政许可决定。依法需要听证、招标、拍卖、检验、检测、检疫、鉴定和专家评审的，所需时间不计算在上述期限内。',
+    clauseConfirm: '本局将自受理之日起{n}个工作日内作出行政确认决定。',
     missing: '需要补正的材料', missingHint: '一次性列明全部需要补正的材料；未收到的必备材料已预先选中，选交材料按需勾选。',
     details: '补正要求说明', detailsHint: '逐项写明需要补正的内容和要求。', notifiedOn: '告知日期',
     dueOn: '补正期限', dueOnHint: '申请人提交全部补正材料的截止日期。',
@@ -34,7 +35,8 @@ export const T = strings({
   en: {
     accept: 'Accept', supplement: 'One-time supplement notice', refuse: 'Refuse to accept',
     acceptedOn: 'Accepted on', clause: 'Time limit of the decision',
-    clauseText: 'The bureau will decide within {n} working days of acceptance.',
+    clauseText: 'The bureau will decide on the licence within {n} working days of acceptance. Time needed by law for hearings, tenders, auctions, inspections, tests, quarantine, appraisals and expert review is not counted.',
+    clauseConfirm: 'The bureau will decide on the confirmation within {n} working days of acceptance.',
     missing: 'Materials to supplement', missingHint: 'List every missing material at once; the required ones not received are preselected, optional ones as needed.',
     details: 'What to supplement', detailsHint: 'What each material must contain.', notifiedOn: 'Notified on',
     dueOn: 'Supplement due', dueOnHint: 'The last day for handing in every missing material.',
@@ -120,7 +122,10 @@ export function clauseFor(matter) {
   const promised = limits.find((l) => l.name === 'decision' && l.basis === 'promised');
   const statutory = limits.find((l) => l.name === 'decision' && l.basis === 'statutory');
   const l = promised || statutory;
-  return l && l.unit === 'working_days' ? T('clauseText', { n: l.value }) : '';
+  // A licence's clause states the periods the Licensing Law (art. 45)
+  // leaves out; a confirmation follows its own basis.
+  const text = matter && matter.type === 'confirmation' ? 'clauseConfirm' : 'clauseText';
+  return l && l.unit === 'working_days' ? T(text, { n: l.value }) : '';
 }
 
 export function acceptPanel(matter) {
