@@ -133,7 +133,8 @@ export async function newPage(browser, opts = {}) {
   page.consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => page.consoleErrors.push(String(e)));
-  page.setDefaultTimeout(15000);
+  // Generous, because the sanitizer builds answer three times slower.
+  page.setDefaultTimeout(30000);
   return page;
 }
 

@@ -18,7 +18,7 @@ const T = strings({
     contact: '联系电话', address: '联系地址',
     tabOverview: '概况', tabRecords: '办理记录', tabDocs: '文书', tabEvidence: '证据', tabArchive: '归档与其他',
     deadlines: '办理时限', limit: '时限', due: '截止日期', left: '剩余', state: '状态', basis: '依据',
-    statutory: '法定时限', promised: '承诺时限', metOn: '完成于 {d}', none: '暂无',
+    statutory: '法定时限', promised: '承诺时限', statutoryDue: '法定期限 {date}', metOn: '完成于 {d}', none: '暂无',
     st_open: '计时中', st_met: '已按期完成', st_late: '逾期完成', st_suspended: '中止计算', st_overdue: '已超期',
     extended: '已延长', suspendedNote: '期限中止，中止期间不计入', provisional: '暂定',
     provisionalHint: '所涉年份的法定节假日尚未公布，日期为推算。',
@@ -60,7 +60,7 @@ const T = strings({
     contact: 'Phone', address: 'Address',
     tabOverview: 'Overview', tabRecords: 'Records', tabDocs: 'Documents', tabEvidence: 'Evidence', tabArchive: 'Archive and more',
     deadlines: 'Time limits', limit: 'Limit', due: 'Due', left: 'Left', state: 'State', basis: 'Basis',
-    statutory: 'statutory', promised: 'promised', metOn: 'met on {d}', none: 'None',
+    statutory: 'statutory', promised: 'promised', statutoryDue: 'statutory {date}', metOn: 'met on {d}', none: 'None',
     st_open: 'running', st_met: 'met', st_late: 'met late', st_suspended: 'suspended', st_overdue: 'overdue',
     extended: 'extended', suspendedNote: 'suspended; the pause does not count', provisional: 'provisional',
     provisionalHint: 'The holidays of that year are not published yet; the date is computed.',
@@ -268,10 +268,14 @@ function deadlineChips(data) {
       workingDaysLeft(lim.date).then((left) => fill(card, deadlineCard(left, { provisional: lim.provisional, due: lim.date })))
         .catch(() => fill(card, deadlineCard(null, { due: lim.date })));
     }
-    chips.push(h('li', h('strong', limitName(key)), ' ', h('span.muted', fmtDate(d.date)), ' ',
+    // The card counts to the promised date where there is one, so that
+    // date stands beside it, and the statutory one after it.
+    const promised = running && d.promised && d.promised.date;
+    chips.push(h('li', h('strong', limitName(key)), ' ',
+      h('span.muted', fmtDate(promised ? d.promised.date : d.date)), ' ',
       running ? card : stateFlag(d.state),
       d.provisional ? flag(T('provisional'), 'warn') : null,
-      running && d.promised && d.promised.date ? h('small.muted', '（' + T('promised') + '）') : null));
+      promised ? h('small.muted', '（' + T('promised') + '；' + T('statutoryDue', { date: fmtDate(d.date) }) + '）') : null));
   }
   return chips.length ? h('ul.deadline-chips', { 'aria-label': T('deadlines') }, chips) : null;
 }
