@@ -343,8 +343,8 @@ json_t *http_json_base64(const uint8_t hash[HASH_LEN]);
 
 /*
  * The browser UI's files (static.c). static_open opens folder dir, or
- * leaves the UI off with a warning when it cannot; static_path tells
- * whether a request path names a UI file, which static_serve sends.
+ * leaves the UI off with a warning when it cannot. static_path returns
+ * whether a request path names a UI file, and static_serve sends it.
  */
 int static_open(struct server *s, const char *dir, struct error *err);
 void static_close(struct server *s);

@@ -133,7 +133,7 @@ export async function newPage(browser, opts = {}) {
   page.consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => page.consoleErrors.push(String(e)));
-  // Generous, because the sanitizer builds answer three times slower.
+  // Generous, because the sanitizer builds reply three times slower.
   page.setDefaultTimeout(30000);
   return page;
 }

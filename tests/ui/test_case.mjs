@@ -312,9 +312,9 @@ test('500 records open without freezing', async () => {
   });
   await page.reload();
   await page.locator('#top:not([hidden])').waitFor();
-  // The server's time to answer depends on the machine and the build
-  // (three times slower under the sanitizers); the page's own drawing of
-  // the first 50 records is what must be quick.
+  // The server's reply time depends on the machine and the build (three
+  // times slower under the sanitizers). The page's own drawing of the
+  // first 50 records is what must be quick.
   await page.goto(server.url + '/#/cases/' + id + '?tab=records');
   await page.locator('ol.timeline > li.record').first().waitFor({ timeout: 60000 });
   const t0 = Date.now();

@@ -30,7 +30,7 @@ export function field(label, input, opts = {}) {
   if (opts.required) { input.required = true; input.setAttribute('aria-required', 'true'); }
   return h('div.field' + (opts.wide ? '.wide' : ''),
     // The marker stays outside the label, so that the field's accessible
-    // name is the label alone; aria-required says it to screen readers.
+    // name is the label alone. aria-required gives it to screen readers.
     h('div.label-row', h('label', { for: input.id }, label),
       opts.required ? h('span.req', { 'aria-hidden': 'true' }, '*') : null),
     input,
@@ -55,19 +55,20 @@ export function table({ columns, rows, sort, onSort, caption, empty, rowClass })
   if (sort && sort.local && sort.key) {
     const col = columns.find((c) => c.key === sort.key);
     const val = col && col.value ? col.value : (r) => r[sort.key];
-    sorted = rows.slice().sort((a, b) => {
-      const x = val(a), y = val(b);
-      const c = x === y ? 0 : x === null || x === undefined ? 1 : y === null || y === undefined ? -1 : x < y ? -1 : 1;
-      return sort.dir === 'desc' ? -c : c;
-    });
+    sorted = rows.slice().sort((a, b) => compareValues(val(a), val(b), sort.dir));
   }
   const head = h('tr', columns.map((c) => {
-    const active = sort && sort.key === c.key;
-    const ariaSort = active ? (sort.dir === 'desc' ? 'descending' : 'ascending') : null;
     if (!c.sort || !onSort) return h('th', { scope: 'col' }, c.label);
-    return h('th', { scope: 'col', 'aria-sort': ariaSort || 'none' },
-      h('button.sort', { type: 'button', onclick: () => onSort(c.key, active && sort.dir === 'asc' ? 'desc' : 'asc') },
-        c.label, h('span.arrow', { 'aria-hidden': 'true' }, active ? (sort.dir === 'desc' ? ' ▼' : ' ▲') : ' ↕')));
+    const active = sort && sort.key === c.key;
+    const desc = active && sort.dir === 'desc';
+    let ariaSort = 'none', arrow = ' ↕';
+    if (active) {
+      ariaSort = desc ? 'descending' : 'ascending';
+      arrow = desc ? ' ▼' : ' ▲';
+    }
+    return h('th', { scope: 'col', 'aria-sort': ariaSort },
+      h('button.sort', { type: 'button', onclick: () => onSort(c.key, active && !desc ? 'desc' : 'asc') },
+        c.label, h('span.arrow', { 'aria-hidden': 'true' }, arrow)));
   }));
   const body = sorted.length
     ? sorted.map((r) => h('tr', { class: rowClass ? rowClass(r) : null },
@@ -105,13 +106,35 @@ export function dialog(title, content, { onClose, wide, guard } = {}) {
   return { el, close };
 }
 
+// Compares two sort values in direction dir ('asc' or 'desc'). Missing
+// values (null, undefined) come last in both directions.
+export function compareValues(x, y, dir) {
+  const missingX = x === null || x === undefined;
+  const missingY = y === null || y === undefined;
+  if (missingX || missingY) return missingX === missingY ? 0 : missingX ? 1 : -1;
+  let c = 0;
+  if (x < y) c = -1;
+  else if (x > y) c = 1;
+  return dir === 'desc' ? -c : c;
+}
+
+// The colour of a deadline with left working days: 'red' when overdue,
+// 'yellow' when due within 3 working days, else 'plain'.
+export function cardColor(left) {
+  if (left < 0) return 'red';
+  if (left <= 3) return 'yellow';
+  return 'plain';
+}
+
 // The card of a deadline: 红牌 when overdue, 黄牌 when due within 3
-// working days, plain otherwise; the days left are in the text, not only
-// the colour.
+// working days, plain otherwise. The text gives the days left, so that
+// colour is not the only signal.
 export function deadlineCard(left, { provisional, due } = {}) {
   if (left === null || left === undefined) return h('span.card.plain', due || '');
-  const color = left < 0 ? 'red' : left <= 3 ? 'yellow' : 'plain';
-  const text = left < 0 ? t('overdueBy', { n: -left }) : left === 0 ? t('dueToday') : t('daysLeft', { n: left });
+  const color = cardColor(left);
+  let text = t('daysLeft', { n: left });
+  if (left < 0) text = t('overdueBy', { n: -left });
+  else if (left === 0) text = t('dueToday');
   return h('span.card.' + color, { title: due || '' },
     color !== 'plain' ? h('strong', t(color) + ' ') : null, text,
     provisional ? h('em.prov', ' (' + t('provisional') + ')') : null);

@@ -5,7 +5,7 @@
 import { h, fill, fmtDate, fmtTime, todayCst } from './dom.js';
 import { strings, stageName } from './i18n.js';
 import { get, getAll } from './api.js';
-import { field, pager, table, deadlineCard } from './ui.js';
+import { field, pager, table, deadlineCard, compareValues, cardColor } from './ui.js';
 
 export const T = strings({
   zh: {
@@ -109,7 +109,8 @@ export async function annotate(rows, warnings) {
       r.deadline = runningDeadline(r);
       r.left = r.deadline ? await workingDaysLeft(r.deadline.due) : null;
     }
-    r.color = r.left === null || r.left === undefined ? '' : r.left < 0 ? 'red' : r.left <= 3 ? 'yellow' : '';
+    r.color = '';
+    if (r.left !== null && r.left !== undefined && cardColor(r.left) !== 'plain') r.color = cardColor(r.left);
   }
   return rows;
 }
@@ -199,12 +200,7 @@ export function caseColumns(extra = []) {
 export function drawList(host, { rows, columns, view, onView, caption, empty, note }) {
   const col = columns.find((c) => c.key === view.sort.key);
   const val = (col && col.value) || ((r) => r[view.sort.key]);
-  const sorted = rows.slice().sort((a, b) => {
-    const x = val(a), y = val(b);
-    const c = x === y ? 0 : x === null || x === undefined ? 1 : y === null || y === undefined ? -1 : x < y ? -1 : 1;
-    if (x === null || x === undefined || y === null || y === undefined) return c;
-    return view.sort.dir === 'desc' ? -c : c;
-  });
+  const sorted = rows.slice().sort((a, b) => compareValues(val(a), val(b), view.sort.dir));
   const offset = Math.min(view.offset, Math.max(0, Math.floor((sorted.length - 1) / PAGE) * PAGE));
   const page = sorted.slice(offset, offset + PAGE);
   const pages = () => (sorted.length > PAGE ? pager({ total: sorted.length, offset, limit: PAGE, onPage: (o) => onView({ offset: o }) }) : null);

@@ -269,7 +269,7 @@ function deadlineChips(data) {
         .catch(() => fill(card, deadlineCard(null, { due: lim.date })));
     }
     // The card counts to the promised date where there is one, so that
-    // date stands beside it, and the statutory one after it.
+    // date is shown beside it, and the statutory one after it.
     const promised = running && d.promised && d.promised.date;
     chips.push(h('li', h('strong', limitName(key)), ' ',
       h('span.muted', fmtDate(promised ? d.promised.date : d.date)), ' ',

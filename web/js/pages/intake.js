@@ -263,7 +263,7 @@ class IntakeForm {
     if (this.outcome === 'accept') {
       const got = this.materials.receivedCodes();
       const lacking = (this.matter.materials || []).filter((m) => m.required && !got.has(m.code)).map((m) => m.name);
-      // Materials incomplete: the law's answer is the one-time notice.
+      // Materials incomplete: the law requires the one-time notice.
       // Accepting anyway needs a stated reason, which the case records.
       if (lacking.length && !this.panels.accept.waiver()) {
         fill(this.errors, errorBox(T('missingRequired', { list: lacking.join('、') })));
